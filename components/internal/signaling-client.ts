@@ -1,0 +1,392 @@
+/**
+ * The browser side of the signaling protocol (docs/protocol.md): one WebSocket to a relay, one room.
+ *
+ * It keeps the peer's identity across lost connections: it reconnects with exponential backoff and
+ * full jitter, sends the `resume` token from its last `welcome`, and rejoins the room with the same
+ * id, so a relay restart or a network blip does not look like a leave. Signals sent while it is
+ * reconnecting are queued and delivered after the rejoin.
+ *
+ * It never touches the DOM; the Room core and the elements listen to its typed events.
+ */
+import type {
+  ClientMessage,
+  ErrorCode,
+  IceServer,
+  JsonValue,
+  PeerInfo,
+  ServerMessage,
+  WelcomeMessage,
+} from '../../relay/protocol.js';
+
+export type { IceServer, JsonValue, PeerInfo } from '../../relay/protocol.js';
+
+/** Where a client is in its life. */
+export type SignalingState =
+  /** Created, `connect()` not called yet. */
+  | 'idle'
+  /** Opening the socket or waiting for `welcome`. */
+  | 'connecting'
+  /** In the room: signals flow. */
+  | 'joined'
+  /** The connection was lost; a new attempt is scheduled. */
+  | 'reconnecting'
+  /** Closed for good: `close()` was called or the relay refused the join. */
+  | 'closed';
+
+/** Codes a client reports: the relay's codes plus its own. */
+export type SignalingErrorCode =
+  | ErrorCode
+  /** The socket closed before the room was joined, or could not be opened. */
+  | 'connection-failed'
+  /** More signals were queued during an outage than the queue holds; the oldest were dropped. */
+  | 'queue-overflow'
+  /** The relay sent something that is not a protocol v1 message. */
+  | 'protocol-error';
+
+export interface SignalingErrorDetail {
+  code: SignalingErrorCode;
+  message: string;
+  /** What the user or the page author can do about it. */
+  hint: string;
+  /** True when the client gave up (state is now `closed`). */
+  fatal: boolean;
+}
+
+export interface WelcomeDetail {
+  id: string;
+  room: string;
+  peers: PeerInfo[];
+  iceServers: IceServer[];
+  /** True when this is a rejoin that kept the earlier id. */
+  rejoined: boolean;
+}
+
+export interface SignalDetail {
+  from: string;
+  data: JsonValue;
+}
+
+/** The events a SignalingClient dispatches, all CustomEvents. */
+export interface SignalingEventMap {
+  state: CustomEvent<{ state: SignalingState }>;
+  welcome: CustomEvent<WelcomeDetail>;
+  'peer-joined': CustomEvent<PeerInfo>;
+  'peer-left': CustomEvent<{ id: string }>;
+  signal: CustomEvent<SignalDetail>;
+  error: CustomEvent<SignalingErrorDetail>;
+}
+
+export interface SignalingClientOptions {
+  /**
+   * The relay's signaling endpoint: `ws:`/`wss:` or `http:`/`https:` (turned into ws), absolute or
+   * relative to the page. Default: `/signal` on the origin this script was loaded from.
+   */
+  url?: string;
+  /** The room to join. */
+  room: string;
+  /** Display name sent to the others. */
+  name?: string;
+  /** A join token for relays that require one. */
+  token?: string;
+  /** First reconnect delay ceiling in ms (the delay is random in [0, ceiling]). Default 500. */
+  reconnectBaseDelay?: number;
+  /** Largest reconnect delay ceiling in ms. Default 10000. */
+  reconnectMaxDelay?: number;
+  /** How many outgoing signals are kept while disconnected. Default 1000. */
+  maxQueuedSignals?: number;
+}
+
+const defaults = {
+  reconnectBaseDelay: 500,
+  reconnectMaxDelay: 10_000,
+  maxQueuedSignals: 1000,
+};
+
+/** Relay errors after which reconnecting cannot help: the client closes for good. */
+const fatalCodes: ReadonlySet<SignalingErrorCode> = new Set<SignalingErrorCode>([
+  'bad-room',
+  'room-full',
+  'origin-not-allowed',
+  'already-joined',
+  'replaced',
+]);
+
+const hints: Record<SignalingErrorCode, string> = {
+  'bad-message': 'The relay could not read a message. Check that the page and the relay run the same protocol version.',
+  'unknown-type': 'The relay does not know this message type. Check that the page and the relay run the same protocol version.',
+  'bad-room': 'Room names are 1-64 characters: letters, digits and - _ . ~ : only.',
+  'room-full': 'The room holds its maximum number of people. Try again later or use another room.',
+  'not-joined': 'A signal was sent before joining the room. This is a bug in the sender.',
+  'already-joined': 'A connection can join one room only. Use one client per room.',
+  'no-such-peer': 'That peer is not (or no longer) in the room.',
+  'rate-limited': 'Too many messages were sent too quickly; the relay slowed this connection down.',
+  'join-timeout': 'The room was not joined in time. Check the network and the relay.',
+  'server-full': 'The relay is at capacity. It will be retried shortly.',
+  'origin-not-allowed': "The relay does not accept connections from this site. Ask its operator to allow this page's origin.",
+  replaced: 'This identity connected again from somewhere else (another tab or a newer connection).',
+  'connection-failed': 'The signaling relay cannot be reached. Check the `signaling` URL and that the relay is running; retrying.',
+  'queue-overflow': 'Messages piled up while the relay was unreachable; the oldest were dropped.',
+  'protocol-error': 'The relay sent something unexpected. Check that the URL points at an rtc-elements relay.',
+};
+
+/** `/signal` on the origin this module was loaded from, as a ws:/wss: URL. */
+export function defaultSignalingUrl(): string {
+  return toWebSocketUrl(`${new URL(import.meta.url).origin}/signal`);
+}
+
+/** Resolves `url` against the page and turns http(s) into ws(s). */
+export function toWebSocketUrl(url: string, base: string = globalThis.document?.baseURI ?? import.meta.url): string {
+  const resolved = new URL(url, base);
+  if (resolved.protocol === 'http:') resolved.protocol = 'ws:';
+  else if (resolved.protocol === 'https:') resolved.protocol = 'wss:';
+  else if (resolved.protocol !== 'ws:' && resolved.protocol !== 'wss:') {
+    throw new TypeError(`signaling URL must be ws:, wss:, http: or https:, got "${url}"`);
+  }
+  return resolved.href;
+}
+
+export interface SignalingClient {
+  addEventListener<K extends keyof SignalingEventMap>(
+    type: K,
+    listener: (event: SignalingEventMap[K]) => void,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener<K extends keyof SignalingEventMap>(
+    type: K,
+    listener: (event: SignalingEventMap[K]) => void,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
+}
+
+export class SignalingClient extends EventTarget {
+  readonly url: string;
+  readonly room: string;
+  readonly name: string;
+
+  /** Our id in the room, once joined (kept across reconnects). */
+  id: string | null = null;
+  /** ICE servers from the relay's last `welcome`. */
+  iceServers: IceServer[] = [];
+
+  private readonly options: Required<Omit<SignalingClientOptions, 'url' | 'token' | 'name'>> &
+    Pick<SignalingClientOptions, 'token'>;
+  private _state: SignalingState = 'idle';
+  private socket: WebSocket | null = null;
+  private resumeToken: string | null = null;
+  private attempt = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly queue: ClientMessage[] = [];
+  private readonly _peers = new Map<string, PeerInfo>();
+  /**
+   * Peers we knew before the relay lost our session (a relay restart). They are kept for one
+   * grace period and reported as left only if they do not come back, so a restart is not a leave.
+   */
+  private unconfirmed = new Set<string>();
+  private unconfirmedTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(options: SignalingClientOptions) {
+    super();
+    const { url, name, ...rest } = options;
+    this.options = { ...defaults, ...rest };
+    this.url = url ? toWebSocketUrl(url) : defaultSignalingUrl();
+    this.room = options.room;
+    this.name = name ?? '';
+  }
+
+  get state(): SignalingState {
+    return this._state;
+  }
+
+  /** The other peers in the room, as far as this client knows. */
+  get peers(): PeerInfo[] {
+    return [...this._peers.values()];
+  }
+
+  /** Opens the connection and joins the room. Safe to call more than once. */
+  connect(): void {
+    if (this._state === 'connecting' || this._state === 'joined') return;
+    if (this._state === 'reconnecting') clearTimeout(this.retryTimer);
+    this.open();
+  }
+
+  /**
+   * Sends `data` to peer `to`. While the connection is down the signal waits in a queue and is
+   * delivered after the rejoin.
+   */
+  signal(to: string, data: JsonValue): void {
+    this.sendOrQueue({ type: 'signal', to, data });
+  }
+
+  /** Leaves the room and closes the connection for good. */
+  close(): void {
+    if (this._state === 'closed') return;
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.unconfirmedTimer);
+    globalThis.removeEventListener?.('online', this.onOnline);
+    const socket = this.socket;
+    this.socket = null;
+    socket?.close(1000, 'bye');
+    this.queue.length = 0;
+    this._peers.clear();
+    this.setState('closed');
+  }
+
+  private open(): void {
+    this.setState('connecting');
+    let socket: WebSocket;
+    try {
+      socket = new WebSocket(this.url);
+    } catch (error) {
+      // A malformed URL or a blocked port throws synchronously; nothing to retry.
+      this.fail('connection-failed', `Cannot open ${this.url}: ${(error as Error).message}`, true);
+      return;
+    }
+    this.socket = socket;
+    socket.addEventListener('open', () => {
+      const join: ClientMessage = { type: 'join', room: this.room };
+      if (this.name) join.name = this.name;
+      if (this.options.token) join.token = this.options.token;
+      if (this.resumeToken) join.resume = this.resumeToken;
+      socket.send(JSON.stringify(join));
+    });
+    socket.addEventListener('message', (event) => {
+      if (socket === this.socket) this.onMessage(event.data);
+    });
+    socket.addEventListener('close', (event) => {
+      if (socket === this.socket) this.onClose(event.code);
+    });
+  }
+
+  private onMessage(raw: unknown): void {
+    let message: ServerMessage;
+    try {
+      message = JSON.parse(String(raw)) as ServerMessage;
+    } catch {
+      this.report('protocol-error', 'The relay sent a frame that is not JSON.');
+      return;
+    }
+    switch (message.type) {
+      case 'welcome':
+        return this.onWelcome(message);
+      case 'peer-joined':
+        if (this.unconfirmed.delete(message.id) || this._peers.has(message.id)) {
+          // Back after a relay restart: the link never went away, so this is no news.
+          return;
+        }
+        this._peers.set(message.id, { id: message.id, name: message.name });
+        return this.emit('peer-joined', { id: message.id, name: message.name });
+      case 'peer-left':
+        return this.removePeer(message.id);
+      case 'signal':
+        return this.emit('signal', { from: message.from, data: message.data });
+      case 'error':
+        return this.report(message.code, message.message);
+      default:
+        this.report('protocol-error', `The relay sent an unknown message type.`);
+    }
+  }
+
+  private onWelcome(welcome: WelcomeMessage): void {
+    const rejoined = this.id !== null && welcome.id === this.id;
+    this.id = welcome.id;
+    this.resumeToken = welcome.resume;
+    this.iceServers = welcome.iceServers ?? [];
+    this.attempt = 0;
+    globalThis.addEventListener?.('online', this.onOnline);
+
+    const present = new Set(welcome.peers.map((peer) => peer.id));
+    const known = new Set(this._peers.keys());
+    for (const peer of welcome.peers) {
+      if (!this._peers.has(peer.id)) {
+        this._peers.set(peer.id, peer);
+        if (rejoined) this.emit('peer-joined', peer);
+      }
+      this.unconfirmed.delete(peer.id);
+    }
+    if (rejoined) {
+      const missing = [...known].filter((id) => !present.has(id));
+      if (welcome.resumed) {
+        // The relay kept our session: its list is the truth, the missing ones left meanwhile.
+        for (const id of missing) this.removePeer(id);
+      } else {
+        // The relay lost our session (it restarted): the others may simply not be back yet.
+        for (const id of missing) this.unconfirmed.add(id);
+        clearTimeout(this.unconfirmedTimer);
+        this.unconfirmedTimer = setTimeout(() => {
+          for (const id of this.unconfirmed) this.removePeer(id);
+          this.unconfirmed.clear();
+        }, this.options.reconnectMaxDelay * 3);
+      }
+    }
+
+    this.setState('joined');
+    this.emit('welcome', { id: welcome.id, room: welcome.room, peers: this.peers, iceServers: this.iceServers, rejoined });
+    // Flush what was queued during the outage, oldest first.
+    for (const message of this.queue.splice(0)) this.sendOrQueue(message);
+  }
+
+  private onClose(code: number): void {
+    this.socket = null;
+    if (this._state === 'closed') return;
+    if (this._state === 'connecting' && this.attempt === 0 && this.id === null) {
+      // Said once, on the first failure; later attempts retry quietly.
+      this.report('connection-failed', `Could not join the room at ${this.url} (close code ${code}).`);
+    }
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    this.setState('reconnecting');
+    // Exponential backoff with full jitter: a random delay in [0, min(max, base * 2^attempt)].
+    const ceiling = Math.min(this.options.reconnectMaxDelay, this.options.reconnectBaseDelay * 2 ** this.attempt);
+    this.attempt += 1;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.open(), Math.random() * ceiling);
+  }
+
+  /** The network came back: skip the rest of the backoff wait. */
+  private readonly onOnline = (): void => {
+    if (this._state !== 'reconnecting') return;
+    clearTimeout(this.retryTimer);
+    this.open();
+  };
+
+  private sendOrQueue(message: ClientMessage): void {
+    if (this._state === 'closed') return;
+    if (this._state === 'joined' && this.socket?.readyState === WebSocket.OPEN) {
+      this.socket.send(JSON.stringify(message));
+      return;
+    }
+    this.queue.push(message);
+    if (this.queue.length > this.options.maxQueuedSignals) {
+      this.queue.shift();
+      this.report('queue-overflow', `More than ${this.options.maxQueuedSignals} signals waited for the relay.`);
+    }
+  }
+
+  private removePeer(id: string): void {
+    this.unconfirmed.delete(id);
+    if (this._peers.delete(id)) this.emit('peer-left', { id });
+  }
+
+  private report(code: SignalingErrorCode, message: string): void {
+    this.fail(code, message, fatalCodes.has(code));
+  }
+
+  private fail(code: SignalingErrorCode, message: string, fatal: boolean): void {
+    this.emit('error', { code, message, hint: hints[code] ?? '', fatal });
+    if (fatal) this.close();
+  }
+
+  private setState(state: SignalingState): void {
+    if (this._state === state) return;
+    this._state = state;
+    this.emit('state', { state });
+  }
+
+  private emit<K extends keyof SignalingEventMap>(type: K, detail: SignalingEventMap[K]['detail']): void {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+}

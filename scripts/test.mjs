@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+// `npm test`: every test, the way CI runs them.
+//   1. Chromium: found, or installed from Debian when we are root with apt-get, or a clear stop.
+//   2. Quality gates: strict type-check of everything, the build, the bundle-size budget.
+//   3. Relay tests (node's test runner) and browser tests (@web/test-runner in Chromium), inside a
+//      loopback-only network namespace where the machine allows it, so no packet leaves the machine.
+//   4. One closing line: `N passed, N failed`.
+// Options: --no-browser (relay tests only), --inner (internal: already inside the namespace).
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { findChromium } from './chromium.mjs';
+
+const BUNDLE_BUDGET = 20_000; // bytes, gzip -9 of dist/rtc-elements.js
+const args = new Set(process.argv.slice(2));
+const withBrowser = !args.has('--no-browser');
+
+const run = (cmd, argv, options = {}) => spawnSync(cmd, argv, { stdio: 'inherit', ...options }).status ?? 1;
+const step = (title) => console.log(`\n== ${title}`);
+
+if (!args.has('--inner')) {
+  if (withBrowser) ensureChromium();
+  step('type-check (strict) and build');
+  if (run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit']) !== 0) fail('type errors');
+  if (run('npm', ['run', '--silent', 'build']) !== 0) fail('the build failed');
+  checkBundleBudget();
+
+  // Re-run this script inside a fresh network namespace that has only loopback, when permitted.
+  const inner = [process.argv[1], '--inner', ...args];
+  const isolate = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up'], { stdio: 'ignore' }).status === 0;
+  if (isolate) {
+    step('running the tests in a loopback-only network namespace');
+    const quoted = [process.execPath, ...inner].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+    process.exit(run('unshare', ['-n', 'sh', '-c', `ip link set lo up && exec ${quoted}`]));
+  }
+  console.warn('\nnote: `unshare -n` is not permitted here; running on the normal network (tests still use 127.0.0.1 only).');
+  process.exit(run(process.execPath, inner));
+}
+
+// ---- inside the namespace --------------------------------------------------------------------
+const scratch = mkdtempSync(join(tmpdir(), 'rtc-test-'));
+const totals = { passed: 0, failed: 0, skipped: 0 };
+
+step('relay tests (node --test)');
+const tap = join(scratch, 'relay.tap');
+const relayFiles = ['tests/relay'].flatMap((dir) => listTests(dir));
+const relayStatus = run(process.execPath, [
+  '--import', 'tsx', '--test', '--test-concurrency=1',
+  '--test-reporter=spec', '--test-reporter-destination=stdout',
+  '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+  ...relayFiles,
+]);
+addTapCounts(tap, relayStatus);
+
+if (withBrowser) {
+  step('browser tests (@web/test-runner, Chromium)');
+  const counts = join(scratch, 'browser.json');
+  const status = run(process.execPath, ['--import', 'tsx', 'node_modules/@web/test-runner/dist/bin.js', '--config', 'web-test-runner.config.mjs'], {
+    env: { ...process.env, RTC_WTR_COUNTS: counts },
+  });
+  const browser = existsSync(counts) ? JSON.parse(readFileSync(counts, 'utf8')) : { passed: 0, failed: 1, skipped: 0 };
+  if (status !== 0 && browser.failed === 0) browser.failed = 1; // the runner itself failed
+  for (const key of Object.keys(totals)) totals[key] += browser[key];
+}
+
+rmSync(scratch, { recursive: true, force: true });
+console.log(`\n${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
+process.exit(totals.failed > 0 ? 1 : 0);
+
+// ---- helpers ---------------------------------------------------------------------------------
+function listTests(dir) {
+  const result = spawnSync('find', [dir, '-name', '*.test.ts', '-type', 'f'], { encoding: 'utf8' });
+  return result.stdout.split('\n').filter(Boolean).sort();
+}
+
+function addTapCounts(file, status) {
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const read = (key) => Number(text.match(new RegExp(`^# ${key} (\\d+)$`, 'm'))?.[1] ?? 0);
+  totals.passed += read('pass');
+  totals.failed += read('fail') + read('cancelled');
+  totals.skipped += read('skipped') + read('todo');
+  if (status !== 0 && read('fail') + read('cancelled') === 0) totals.failed += 1; // the runner itself failed
+}
+
+function checkBundleBudget() {
+  const gz = gzipSync(readFileSync('dist/rtc-elements.js'), { level: 9 }).length;
+  console.log(`bundle: dist/rtc-elements.js is ${gz} bytes gzip -9 (budget ${BUNDLE_BUDGET})`);
+  if (gz > BUNDLE_BUDGET) fail(`the bundle is over its size budget by ${gz - BUNDLE_BUDGET} bytes`);
+}
+
+function ensureChromium() {
+  if (findChromium()) return;
+  const root = process.getuid?.() === 0;
+  const apt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
+  if (!root || !apt) {
+    fail('Chromium is needed for the browser tests and was not found. Install it (Debian/Ubuntu: `sudo apt-get install chromium`) or set CHROME_PATH to a Chrome/Chromium binary. `npm test -- --no-browser` runs the relay tests alone.');
+  }
+  step("installing Debian's chromium (needed for the browser tests)");
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  if (run('apt-get', ['update', '-qq'], { env }) !== 0 || run('apt-get', ['install', '-y', '-qq', 'chromium'], { env }) !== 0 || !findChromium()) {
+    fail('installing chromium with apt-get failed; install it by hand or set CHROME_PATH.');
+  }
+}
+
+function fail(message) {
+  console.error(`\nnpm test: ${message}`);
+  console.log('\n0 passed, 1 failed');
+  process.exit(1);
+}

@@ -1,0 +1,56 @@
+/**
+ * Shared helpers for browser tests: drive the real relays of tests/browser/relay-plugin.ts, and wait
+ * for events and conditions without timing assertions.
+ */
+import { executeServerCommand } from '@web/test-runner-commands';
+import type { RelayOptions } from '../../relay/index.js';
+
+let counter = 0;
+
+/** A relay name unique to this page run, so tests never share (or restart) each other's relays. */
+export function uniqueName(prefix = 'r'): string {
+  counter += 1;
+  return `${prefix}-${Date.now().toString(36)}-${counter}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Starts (or restarts) a relay on the test server; returns its ws: URL. */
+export async function startRelay(name: string, options: Partial<RelayOptions> = {}): Promise<string> {
+  const { url } = (await executeServerCommand('relay-start', { name, options })) as { url: string };
+  return new URL(url, location.href).href.replace(/^http/, 'ws');
+}
+
+/** Stops a relay: its clients get close code 1012; new connections are refused until restarted. */
+export async function stopRelay(name: string): Promise<void> {
+  await executeServerCommand('relay-stop', { name });
+}
+
+export async function relayStats(name: string): Promise<{ connections: number; rooms: number; peers: number } | null> {
+  return (await executeServerCommand('relay-stats', { name })) as { connections: number; rooms: number; peers: number } | null;
+}
+
+/** Resolves with the next `type` event on `target`; rejects with `what` after `timeout` ms. */
+export function nextEvent<E extends Event = CustomEvent>(target: EventTarget, type: string, what = type, timeout = 15_000): Promise<E> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      target.removeEventListener(type, onEvent);
+      reject(new Error(`timed out waiting for ${what}`));
+    }, timeout);
+    function onEvent(event: Event) {
+      clearTimeout(timer);
+      target.removeEventListener(type, onEvent);
+      resolve(event as E);
+    }
+    target.addEventListener(type, onEvent);
+  });
+}
+
+/** Polls `predicate` until it is truthy; rejects naming `what` after `timeout` ms. */
+export async function until<T>(predicate: () => T | Promise<T>, what: string, timeout = 15_000): Promise<NonNullable<T>> {
+  const deadline = performance.now() + timeout;
+  for (;;) {
+    const value = await predicate();
+    if (value) return value as NonNullable<T>;
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
