@@ -1,0 +1,12 @@
+/**
+ * rtc-elements/relay: the signaling relay as a library.
+ *
+ *   import { createRelay } from 'rtc-elements/relay';
+ *   const relay = createRelay({ port: 8787 });
+ *   await relay.ready;
+ */
+export { createRelay, type Relay, type RelayStats } from './server.js';
+export { createHttpHandler, type HealthReport, type HttpHandler, type HttpHandlerOptions } from './http.js';
+export { DEFAULT_OPTIONS, type Logger, type RelayOptions, type StaticDirs } from './options.js';
+export { newResumeToken, peerIdFor } from './ids.js';
+export * from './protocol.js';

@@ -1,0 +1,181 @@
+/**
+ * Relay options: their documentation, their defaults, and the up-front check that turns a bad value
+ * into a TypeError naming the option (so a typo fails at start-up, not at the first connection).
+ */
+import type { Server } from 'node:http';
+import type { IceServer } from './protocol.js';
+
+/** Where the HTTP handler finds the files it serves. */
+export interface StaticDirs {
+  /** The build output holding `rtc-elements.js` (and its `.map`). Default: `<package root>/dist`. */
+  dist?: string;
+  /** The demo pages, served at `/` (`index.html`). Default: `<package root>/demo`. */
+  demo?: string;
+}
+
+/** Where the relay writes what it has to say. `console` fits; `false` silences it. */
+export interface Logger {
+  info(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+}
+
+export interface RelayOptions {
+  /**
+   * Listen on a port of our own HTTP server (0 picks a free one, see `relay.port`). That server serves
+   * the bundle, the demo pages and `/healthz`, and accepts WebSocket upgrades on `path`.
+   */
+  port?: number;
+  /** The interface to listen on with `port`. Default `'127.0.0.1'` (the CLI defaults to `'0.0.0.0'`). */
+  host?: string;
+  /** Attach to an existing HTTP server: the relay handles its `upgrade` requests for `path`. */
+  server?: Server;
+  /** Listen nowhere: the caller routes upgrades to `relay.handleUpgrade(req, socket, head)`. */
+  noServer?: boolean;
+  /** The WebSocket endpoint with `port` or `server`. Default `'/signal'`. */
+  path?: string;
+  /** Where the HTTP handler (`port` mode) finds the bundle and the demo pages. */
+  staticDirs?: StaticDirs;
+  /** ICE servers handed out in `welcome`. Default none. */
+  iceServers?: IceServer[];
+  /** Largest inbound frame in bytes; a larger one closes the connection with 1009. Default 64 KiB. */
+  maxPayload?: number;
+  /** Peers a room holds (a peer within its resume grace keeps its place). Default 32. */
+  maxPeersPerRoom?: number;
+  /** What a room name must match. Default `/^[A-Za-z0-9._~:-]{1,64}$/`. */
+  roomPattern?: RegExp;
+  /** Longest display name, in UTF-16 code units. Default 64. */
+  maxNameLength?: number;
+  /** Milliseconds a new connection has to send `join`. Default 10000. */
+  joinTimeout?: number;
+  /** Sustained inbound messages per second per connection (token bucket refill). Default 50. */
+  messagesPerSecond?: number;
+  /** Inbound messages a connection may send in a burst (token bucket size). Default 200. */
+  messageBurst?: number;
+  /** Bytes queued for a slow reader before its connection is cut (and treated as lost). Default 1 MiB. */
+  maxBufferedAmount?: number;
+  /** Milliseconds between protocol pings; a socket silent for a whole interval is cut. Default 30000. */
+  heartbeatInterval?: number;
+  /** Milliseconds a lost peer keeps its id and place before the others get `peer-left`. Default 30000. */
+  resumeGrace?: number;
+  /** Open WebSocket connections the relay accepts. Default 10000. */
+  maxConnections?: number;
+  /** Page origins allowed to connect (exact `Origin` header values). Default: any origin. */
+  allowedOrigins?: string[];
+  /** Where to log. Default `console`; `false` for silence. */
+  logger?: Logger | false;
+}
+
+/** Options after defaults, as the relay uses them. */
+export interface ResolvedOptions
+  extends Required<Omit<RelayOptions, 'port' | 'server' | 'staticDirs' | 'allowedOrigins' | 'logger'>> {
+  port: number | undefined;
+  server: Server | undefined;
+  staticDirs: StaticDirs;
+  allowedOrigins: ReadonlySet<string> | undefined;
+  logger: Logger;
+}
+
+export const DEFAULT_OPTIONS = {
+  host: '127.0.0.1',
+  noServer: false,
+  path: '/signal',
+  staticDirs: {},
+  iceServers: [],
+  maxPayload: 64 * 1024,
+  maxPeersPerRoom: 32,
+  roomPattern: /^[A-Za-z0-9._~:-]{1,64}$/,
+  maxNameLength: 64,
+  joinTimeout: 10_000,
+  messagesPerSecond: 50,
+  messageBurst: 200,
+  maxBufferedAmount: 1024 * 1024,
+  heartbeatInterval: 30_000,
+  resumeGrace: 30_000,
+  maxConnections: 10_000,
+} as const satisfies RelayOptions;
+
+const SILENT: Logger = { info() {}, warn() {}, error() {} };
+
+/** The largest timer delay node accepts (about 24.8 days); beyond it setTimeout fires at once. */
+const MAX_DELAY = 2 ** 31 - 1;
+
+type Check = (value: unknown) => string | undefined;
+
+const positiveInteger: Check = (v) =>
+  Number.isSafeInteger(v) && (v as number) > 0 ? undefined : 'must be a positive integer';
+const delay: Check = (v) =>
+  Number.isSafeInteger(v) && (v as number) > 0 && (v as number) <= MAX_DELAY
+    ? undefined
+    : `must be a positive integer of milliseconds (at most ${MAX_DELAY})`;
+const nonNegativeDelay: Check = (v) => (v === 0 ? undefined : delay(v));
+const positiveNumber: Check = (v) =>
+  typeof v === 'number' && Number.isFinite(v) && v > 0 ? undefined : 'must be a positive number';
+const boolean: Check = (v) => (typeof v === 'boolean' ? undefined : 'must be a boolean');
+const nonEmptyString: Check = (v) => (typeof v === 'string' && v !== '' ? undefined : 'must be a non-empty string');
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const CHECKS: Record<keyof RelayOptions, Check> = {
+  port: (v) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 65535 ? undefined : 'must be an integer from 0 to 65535'),
+  host: nonEmptyString,
+  server: (v) => (isObject(v) && typeof v.on === 'function' && typeof v.address === 'function' ? undefined : 'must be a node:http Server'),
+  noServer: boolean,
+  path: (v) => (typeof v === 'string' && v.startsWith('/') ? undefined : "must be a string starting with '/'"),
+  staticDirs: (v) =>
+    isObject(v) && Object.entries(v).every(([k, d]) => (k === 'dist' || k === 'demo') && (d === undefined || (typeof d === 'string' && d !== '')))
+      ? undefined
+      : 'must be an object { dist?: string, demo?: string }',
+  iceServers: (v) => (Array.isArray(v) && v.every(isIceServer) ? undefined : 'must be an array of { urls, username?, credential? }'),
+  maxPayload: positiveInteger,
+  maxPeersPerRoom: positiveInteger,
+  roomPattern: (v) => (v instanceof RegExp ? undefined : 'must be a RegExp'),
+  maxNameLength: positiveInteger,
+  joinTimeout: delay,
+  messagesPerSecond: positiveNumber,
+  messageBurst: positiveInteger,
+  maxBufferedAmount: positiveInteger,
+  heartbeatInterval: delay,
+  resumeGrace: nonNegativeDelay,
+  maxConnections: positiveInteger,
+  allowedOrigins: (v) => (Array.isArray(v) && v.every((o) => typeof o === 'string') ? undefined : 'must be an array of origin strings'),
+  logger: (v) =>
+    v === false || (isObject(v) && ['info', 'warn', 'error'].every((m) => typeof v[m] === 'function'))
+      ? undefined
+      : 'must be false or an object with info, warn and error methods',
+};
+
+function isIceServer(v: unknown): v is IceServer {
+  if (!isObject(v)) return false;
+  const { urls, username, credential } = v;
+  const urlsOk = typeof urls === 'string' ? urls !== '' : Array.isArray(urls) && urls.length > 0 && urls.every((u) => typeof u === 'string' && u !== '');
+  return urlsOk && (username === undefined || typeof username === 'string') && (credential === undefined || typeof credential === 'string');
+}
+
+/** Applies the defaults and checks every option; throws a TypeError naming the first bad one. */
+export function resolveOptions(options: RelayOptions = {}): ResolvedOptions {
+  if (!isObject(options)) throw new TypeError('options must be an object');
+  for (const [name, value] of Object.entries(options)) {
+    if (!Object.hasOwn(CHECKS, name)) throw new TypeError(`unknown option ${JSON.stringify(name)}`);
+    if (value === undefined) continue;
+    const problem = CHECKS[name as keyof RelayOptions](value);
+    if (problem) throw new TypeError(`${name} ${problem}`);
+  }
+  const modes = [options.port !== undefined, options.server !== undefined, options.noServer === true];
+  if (modes.filter(Boolean).length !== 1) {
+    throw new TypeError('exactly one of port, server or noServer must be given');
+  }
+
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as RelayOptions;
+  const merged = { ...DEFAULT_OPTIONS, ...defined };
+  return {
+    ...merged,
+    port: merged.port,
+    server: merged.server,
+    staticDirs: { ...merged.staticDirs },
+    iceServers: structuredClone(merged.iceServers),
+    // Without the g and y flags, test() keeps no lastIndex state between room names.
+    roomPattern: new RegExp(merged.roomPattern.source, merged.roomPattern.flags.replace(/[gy]/g, '')),
+    allowedOrigins: merged.allowedOrigins && new Set(merged.allowedOrigins),
+    logger: merged.logger === false ? SILENT : (merged.logger ?? console),
+  };
+}
