@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createRelay } from '../../relay/index.js';
+import { joined, startRelay, TestClient, waitUntil } from './helpers.js';
+
+const FAST = { resumeGrace: 300, heartbeatInterval: 100 };
+
+test('a peer that drops and resumes within the grace period keeps its id; the others see no leave and no join', async (t) => {
+  const { url } = await startRelay(t, { resumeGrace: 60_000 });
+  const alice = await joined(t, url, 'room', { name: 'Alice' });
+  const bob = await joined(t, url, 'room');
+  await alice.client.next(); // peer-joined bob
+
+  alice.client.socket.terminate();
+  const back = await TestClient.connect(t, url);
+  const welcome = await back.join('room', { resume: alice.welcome.resume, name: 'ignored on resume' });
+  assert.equal(welcome.id, alice.id);
+  assert.equal(welcome.resumed, true);
+  assert.equal(welcome.resume, alice.welcome.resume, 'the same token keeps working');
+  assert.deepEqual(welcome.peers, [{ id: bob.id, name: '' }]);
+
+  // Had bob been told of a leave or a join, it would have been before this signal.
+  back.send({ type: 'signal', to: bob.id, data: 'hi again' });
+  assert.deepEqual(await bob.client.next(), { type: 'signal', from: alice.id, data: 'hi again' });
+  bob.client.send({ type: 'signal', to: alice.id, data: 'welcome back' });
+  assert.deepEqual(await back.next(), { type: 'signal', from: bob.id, data: 'welcome back' });
+});
+
+test('signals for a peer within its grace period are delivered when it resumes', async (t) => {
+  const { url, relay } = await startRelay(t, { resumeGrace: 60_000 });
+  const alice = await joined(t, url, 'room');
+  const bob = await joined(t, url, 'room');
+  await alice.client.next(); // peer-joined bob
+
+  alice.client.socket.terminate();
+  // Once the relay has seen the loss, bob's signal waits for alice's return.
+  await waitUntil(() => relay.stats().connections === 1);
+  bob.client.send({ type: 'signal', to: alice.id, data: 'while you were away' });
+  const back = await TestClient.connect(t, url);
+  await back.join('room', { resume: alice.welcome.resume });
+  assert.deepEqual(await back.next(), { type: 'signal', from: bob.id, data: 'while you were away' });
+});
+
+test('a lost peer that does not come back within the grace period is announced with peer-left', async (t) => {
+  const { url } = await startRelay(t, FAST);
+  const alice = await joined(t, url, 'room');
+  const bob = await joined(t, url, 'room');
+  await alice.client.next(); // peer-joined bob
+
+  bob.client.socket.terminate();
+  assert.deepEqual(await alice.client.next(), { type: 'peer-left', id: bob.id });
+
+  // Coming back after that is a fresh join with the same id.
+  const back = await TestClient.connect(t, url);
+  const welcome = await back.join('room', { resume: bob.welcome.resume });
+  assert.equal(welcome.id, bob.id);
+  assert.equal(welcome.resumed, false);
+  assert.deepEqual(await alice.client.next(), { type: 'peer-joined', id: bob.id, name: '' });
+});
+
+test('a peer that stops answering pings is cut by the heartbeat and the others get peer-left', async (t) => {
+  const { url } = await startRelay(t, FAST);
+  const alice = await joined(t, url, 'room');
+  const silent = await TestClient.connect(t, url, { autoPong: false });
+  const welcome = await silent.join('room');
+  await alice.client.next(); // peer-joined
+
+  assert.equal(await silent.closeCode(), 1006, 'terminated without a closing handshake');
+  assert.deepEqual(await alice.client.next(), { type: 'peer-left', id: welcome.id });
+});
+
+test('a peer that answers pings is not cut by the heartbeat', async (t) => {
+  const { url } = await startRelay(t, { ...FAST, heartbeatInterval: 50 });
+  const alice = await joined(t, url, 'room');
+  const bob = await joined(t, url, 'room');
+  await alice.client.next(); // peer-joined
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  bob.client.send({ type: 'signal', to: alice.id, data: 'still here' });
+  assert.deepEqual(await alice.client.next(), { type: 'signal', from: bob.id, data: 'still here' });
+});
+
+test('after a relay restart a resuming peer keeps its id and the others get peer-joined', async (t) => {
+  const first = createRelay({ port: 0, host: '127.0.0.1', logger: false });
+  t.after(() => first.close());
+  await first.ready;
+  const firstUrl = `ws://127.0.0.1:${first.port}/signal`;
+  const alice = await joined(t, firstUrl, 'room', { name: 'Alice' });
+  const bob = await joined(t, firstUrl, 'room', { name: 'Bob' });
+
+  await first.close();
+  assert.equal(await alice.client.closeCode(), 1012);
+  assert.equal(await bob.client.closeCode(), 1012);
+
+  const { url } = await startRelay(t); // a fresh relay: it knows nobody
+  const bobAgain = await TestClient.connect(t, url);
+  const bobWelcome = await bobAgain.join('room', { resume: bob.welcome.resume, name: 'Bob' });
+  assert.equal(bobWelcome.id, bob.id);
+  assert.equal(bobWelcome.resumed, false);
+
+  const aliceAgain = await TestClient.connect(t, url);
+  const aliceWelcome = await aliceAgain.join('room', { resume: alice.welcome.resume, name: 'Alice' });
+  assert.equal(aliceWelcome.id, alice.id);
+  assert.deepEqual(aliceWelcome.peers, [{ id: bob.id, name: 'Bob' }]);
+  assert.deepEqual(await bobAgain.next(), { type: 'peer-joined', id: alice.id, name: 'Alice' });
+});
+
+test('a resume while the old socket is still open takes over: the old one gets replaced and 4001', async (t) => {
+  const { url } = await startRelay(t);
+  const alice = await joined(t, url, 'room');
+  const bob = await joined(t, url, 'room');
+  await alice.client.next(); // peer-joined bob
+
+  const newer = await TestClient.connect(t, url);
+  const welcome = await newer.join('room', { resume: alice.welcome.resume });
+  assert.equal(welcome.id, alice.id);
+  assert.equal(welcome.resumed, true);
+  await alice.client.nextError('replaced');
+  assert.equal(await alice.client.closeCode(), 4001);
+
+  newer.send({ type: 'signal', to: bob.id, data: 'same me' });
+  assert.deepEqual(await bob.client.next(), { type: 'signal', from: alice.id, data: 'same me' });
+});
+
+test('a resume into another room is a join there, and the old room gets peer-left', async (t) => {
+  const { url } = await startRelay(t, { resumeGrace: 60_000 });
+  const alice = await joined(t, url, 'one');
+  const bob = await joined(t, url, 'one');
+  const carol = await joined(t, url, 'two');
+  await alice.client.next(); // peer-joined bob
+
+  alice.client.socket.terminate();
+  const moved = await TestClient.connect(t, url);
+  const welcome = await moved.join('two', { resume: alice.welcome.resume });
+  assert.equal(welcome.id, alice.id);
+  assert.equal(welcome.resumed, false);
+  assert.deepEqual(await bob.client.next(), { type: 'peer-left', id: alice.id });
+  assert.deepEqual(await carol.client.next(), { type: 'peer-joined', id: alice.id, name: '' });
+});
+
+test('a resume token cannot be made up to take over someone else: ids come from the token', async (t) => {
+  const { url } = await startRelay(t);
+  const alice = await joined(t, url, 'room');
+  const madeUp = 'A'.repeat(43);
+  const intruder = await joined(t, url, 'room', { resume: madeUp });
+  assert.notEqual(intruder.id, alice.id);
+  assert.equal(intruder.welcome.resumed, false);
+  assert.deepEqual(await alice.client.next(), { type: 'peer-joined', id: intruder.id, name: '' });
+});

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { peerIdFor } from '../../relay/index.js';
+import { joined, startRelay } from './helpers.js';
+
+test('a joiner is welcomed with its id, the room, the peers already there and a resume token', async (t) => {
+  const { url } = await startRelay(t, { iceServers: [{ urls: 'turn:turn.example.org:3478', username: 'u', credential: 'c' }] });
+  const alice = await joined(t, url, 'standup', { name: 'Alice' });
+  const bob = await joined(t, url, 'standup', { name: 'Bob' });
+
+  assert.equal(alice.welcome.protocol, 1);
+  assert.equal(alice.welcome.room, 'standup');
+  assert.deepEqual(alice.welcome.peers, []);
+  assert.deepEqual(bob.welcome.peers, [{ id: alice.id, name: 'Alice' }]);
+  assert.deepEqual(bob.welcome.iceServers, [{ urls: 'turn:turn.example.org:3478', username: 'u', credential: 'c' }]);
+  assert.equal(bob.welcome.resumed, false);
+  assert.match(bob.welcome.resume, /^[A-Za-z0-9_-]{43}$/);
+  assert.equal(bob.id, peerIdFor(bob.welcome.resume), 'the id is derived from the resume token');
+  assert.notEqual(alice.id, bob.id);
+  assert.deepEqual(await alice.client.next(), { type: 'peer-joined', id: bob.id, name: 'Bob' });
+});
+
+test('a peer without a name is known by the empty name', async (t) => {
+  const { url } = await startRelay(t);
+  const alice = await joined(t, url, 'r');
+  await joined(t, url, 'r');
+  const joinedMessage = await alice.client.next();
+  assert.equal(joinedMessage.type === 'peer-joined' && joinedMessage.name, '');
+});
+
+test('two peers of a room exchange signals, with data forwarded untouched', async (t) => {
+  const { url } = await startRelay(t);
+  const alice = await joined(t, url, 'room');
+  const bob = await joined(t, url, 'room');
+  await alice.client.next(); // peer-joined
+
+  const offer = { sdp: 'v=0\r\n…', type: 'offer', nested: [1, 2.5, null, true, { 'ü': 'ñ' }] };
+  alice.client.send({ type: 'signal', to: bob.id, data: offer });
+  assert.deepEqual(await bob.client.next(), { type: 'signal', from: alice.id, data: offer });
+
+  bob.client.send({ type: 'signal', to: alice.id, data: 'answer' });
+  assert.deepEqual(await alice.client.next(), { type: 'signal', from: bob.id, data: 'answer' });
+
+  alice.client.send({ type: 'signal', to: bob.id, data: null });
+  assert.deepEqual(await bob.client.next(), { type: 'signal', from: alice.id, data: null });
+});
+
+test('a client in another room receives nothing from a room it is not in', async (t) => {
+  const { url } = await startRelay(t);
+  const alice = await joined(t, url, 'one');
+  const bob = await joined(t, url, 'one');
+  const carol = await joined(t, url, 'two');
+  const dave = await joined(t, url, 'two');
+  await carol.client.next(); // peer-joined dave
+
+  alice.client.send({ type: 'signal', to: bob.id, data: 'for bob' });
+  await bob.client.next();
+  // Anything carol got from room one was sent before this marker, so it would come first.
+  dave.client.send({ type: 'signal', to: carol.id, data: 'marker' });
+  assert.deepEqual(await carol.client.next(), { type: 'signal', from: dave.id, data: 'marker' });
+});
+
+test('the relay sets from itself: a forged from is ignored', async (t) => {
+  const { url } = await startRelay(t);
+  const alice = await joined(t, url, 'room');
+  const bob = await joined(t, url, 'room');
+  const mallory = await joined(t, url, 'room');
+
+  mallory.client.send({ type: 'signal', to: bob.id, from: alice.id, data: 'trust me' });
+  const message = await bob.client.next(); // peer-joined mallory
+  assert.equal(message.type, 'peer-joined');
+  assert.deepEqual(await bob.client.next(), { type: 'signal', from: mallory.id, data: 'trust me' });
+});
+
+test('a signal to a peer of another room is refused with no-such-peer and not delivered', async (t) => {
+  const { url } = await startRelay(t);
+  const alice = await joined(t, url, 'one');
+  const carol = await joined(t, url, 'two');
+  const dave = await joined(t, url, 'two');
+  await carol.client.next(); // peer-joined dave
+
+  alice.client.send({ type: 'signal', to: carol.id, data: 'sneaky' });
+  assert.deepEqual(await alice.client.next(), {
+    type: 'error',
+    code: 'no-such-peer',
+    message: 'no such peer in this room',
+    to: carol.id,
+  });
+  dave.client.send({ type: 'signal', to: carol.id, data: 'marker' });
+  assert.deepEqual(await carol.client.next(), { type: 'signal', from: dave.id, data: 'marker' });
+});
+
+test('a signal to an unknown id is refused with no-such-peer', async (t) => {
+  const { url } = await startRelay(t);
+  const alice = await joined(t, url, 'room');
+  alice.client.send({ type: 'signal', to: 'nobody', data: 1 });
+  const message = await alice.client.next();
+  assert.equal(message.type === 'error' && message.code, 'no-such-peer');
+  assert.equal(message.type === 'error' && message.to, 'nobody');
+});
+
+test('a peer that closes with 1000 leaves at once: the others get peer-left', async (t) => {
+  const { url } = await startRelay(t, { resumeGrace: 60_000 });
+  const alice = await joined(t, url, 'room');
+  const bob = await joined(t, url, 'room');
+  await alice.client.next(); // peer-joined
+
+  bob.client.socket.close(1000, 'bye');
+  assert.deepEqual(await alice.client.next(), { type: 'peer-left', id: bob.id });
+});
