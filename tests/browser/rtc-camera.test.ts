@@ -1,0 +1,244 @@
+import { expect, fixture, html } from '@open-wc/testing';
+import { sendKeys } from '@web/test-runner-commands';
+import '../../components/rtc-camera.js';
+import type { RtcCamera } from '../../components/rtc-camera.js';
+import type { MediaErrorDetail } from '../../components/internal/media.js';
+import { nextEvent, until } from './helpers.js';
+
+const mediaDevices = navigator.mediaDevices;
+const realGetUserMedia = mediaDevices.getUserMedia;
+
+/** Replaces getUserMedia for one test (restored in afterEach). */
+function stubGetUserMedia(fake: (constraints?: MediaStreamConstraints) => Promise<MediaStream>): void {
+  mediaDevices.getUserMedia = fake;
+}
+
+afterEach(() => {
+  mediaDevices.getUserMedia = realGetUserMedia;
+});
+
+function part(element: RtcCamera, name: string): HTMLElement | null {
+  return element.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);
+}
+
+function video(element: RtcCamera): HTMLVideoElement {
+  return element.shadowRoot!.querySelector('video')!;
+}
+
+async function started(element: RtcCamera): Promise<MediaStream> {
+  const event = nextEvent<CustomEvent<{ stream: MediaStream }>>(element, 'rtc-camera-start');
+  part(element, 'start-button')!.click();
+  const { stream } = (await event).detail;
+  await until(() => video(element).videoWidth > 0 || element.video === false, 'live frames');
+  return stream;
+}
+
+describe('<rtc-camera>', () => {
+  it('captures nothing until the start button is pressed, then shows live frames', async () => {
+    let calls = 0;
+    stubGetUserMedia((constraints) => {
+      calls++;
+      return realGetUserMedia.call(mediaDevices, constraints);
+    });
+    const element = await fixture<RtcCamera>(html`<rtc-camera></rtc-camera>`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(calls).to.equal(0);
+    expect(element.stream).to.equal(null);
+    expect(element.state).to.equal('idle');
+    expect(part(element, 'placeholder')?.textContent).to.contain('camera is off');
+
+    const stream = await started(element);
+    expect(calls).to.equal(1);
+    expect(stream.getVideoTracks()).to.have.length(1);
+    expect(stream.getAudioTracks()).to.have.length(1);
+    expect(element.stream).to.equal(stream);
+    expect(element.getAttribute('state')).to.equal('live');
+    expect(video(element).videoWidth).to.be.greaterThan(0);
+    expect(video(element).muted).to.equal(true);
+    expect(video(element).classList.contains('mirrored')).to.equal(true);
+    expect(part(element, 'stop-button')).to.exist;
+  });
+
+  it('captures only the asked tracks: audio="false" gives a video-only stream', async () => {
+    const element = await fixture<RtcCamera>(html`<rtc-camera audio="false" video="320x240"></rtc-camera>`);
+    const stream = await started(element);
+    expect(stream.getAudioTracks()).to.have.length(0);
+    expect(stream.getVideoTracks()[0].getSettings().width).to.equal(320);
+    expect(part(element, 'mute-button')).to.equal(null);
+  });
+
+  it('starts on its own with autostart, and stop() ends every track with rtc-camera-stop', async () => {
+    const element = document.createElement('rtc-camera');
+    element.autostart = true;
+    const start = nextEvent<CustomEvent<{ stream: MediaStream }>>(element, 'rtc-camera-start');
+    document.body.append(element);
+    try {
+      const { stream } = (await start).detail;
+      expect(stream.getTracks().every((track) => track.readyState === 'live')).to.equal(true);
+      const stop = nextEvent<CustomEvent<{ reason: string }>>(element, 'rtc-camera-stop');
+      element.stop();
+      expect((await stop).detail.reason).to.equal('stopped');
+      expect(stream.getTracks().map((track) => track.readyState)).to.deep.equal(['ended', 'ended']);
+      expect(element.stream).to.equal(null);
+    } finally {
+      element.remove();
+    }
+  });
+
+  it('mirrored="false" turns the mirror off; facing="environment" is not mirrored either', async () => {
+    const plain = await fixture<RtcCamera>(html`<rtc-camera mirrored="false" audio="false"></rtc-camera>`);
+    await started(plain);
+    expect(video(plain).classList.contains('mirrored')).to.equal(false);
+    const back = await fixture<RtcCamera>(html`<rtc-camera facing="environment" audio="false"></rtc-camera>`);
+    await started(back);
+    expect(video(back).classList.contains('mirrored')).to.equal(false);
+  });
+
+  it('snapshot() returns a decodable PNG at the stream resolution and fires rtc-snapshot', async () => {
+    const element = await fixture<RtcCamera>(html`<rtc-camera audio="false"></rtc-camera>`);
+    const stream = await started(element);
+    const { width, height } = stream.getVideoTracks()[0].getSettings();
+    const event = nextEvent<CustomEvent<{ blob: Blob; width: number; height: number }>>(element, 'rtc-snapshot');
+    part(element, 'snapshot-button')!.click();
+    const { blob, width: w, height: h } = (await event).detail;
+    expect(blob.type).to.equal('image/png');
+    const bitmap = await createImageBitmap(blob);
+    expect([bitmap.width, bitmap.height]).to.deep.equal([width, height]);
+    expect([w, h]).to.deep.equal([width, height]);
+
+    element.snapshotType = 'image/jpeg';
+    element.snapshotQuality = 0.8;
+    const jpeg = await element.snapshot();
+    expect(jpeg.type).to.equal('image/jpeg');
+    expect((await createImageBitmap(jpeg)).width).to.equal(width);
+  });
+
+  it('snapshot() rejects with InvalidStateError when the camera is not started', async () => {
+    const element = await fixture<RtcCamera>(html`<rtc-camera></rtc-camera>`);
+    const error = await element.snapshot().then(
+      () => null,
+      (reason: DOMException) => reason,
+    );
+    expect(error?.name).to.equal('InvalidStateError');
+  });
+
+  it('records a non-empty video that a <video> can play, with a duration', async () => {
+    const element = await fixture<RtcCamera>(html`<rtc-camera></rtc-camera>`);
+    await started(element);
+    part(element, 'record-button')!.click();
+    await element.updateComplete;
+    expect(element.recording).to.equal(true);
+    expect(part(element, 'record-button')!.getAttribute('aria-pressed')).to.equal('true');
+    expect(part(element, 'recording-indicator')?.textContent).to.match(/Recording 0:0\d/);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const event = nextEvent<CustomEvent<{ blob: Blob; mimeType: string; duration: number }>>(element, 'rtc-recording');
+    part(element, 'record-button')!.click();
+    const { blob, mimeType, duration } = (await event).detail;
+    expect(blob.size).to.be.greaterThan(0);
+    expect(mimeType).to.match(/^video\//);
+    expect(duration).to.be.greaterThan(1000);
+    expect(element.recording).to.equal(false);
+
+    const player = document.createElement('video');
+    player.muted = true;
+    player.src = URL.createObjectURL(blob);
+    try {
+      await nextEvent(player, 'loadedmetadata');
+      // MediaRecorder's WebM has no duration in its header: seeking to the end makes the browser find it.
+      if (!Number.isFinite(player.duration)) {
+        const found = nextEvent(player, 'durationchange');
+        player.currentTime = 1e101;
+        await found;
+        await until(() => Number.isFinite(player.duration), 'a finite duration');
+      }
+      expect(player.duration).to.be.greaterThan(0.5);
+      expect(player.videoWidth).to.be.greaterThan(0);
+    } finally {
+      URL.revokeObjectURL(player.src);
+    }
+  });
+
+  it('max-duration stops a recording by itself', async () => {
+    const element = await fixture<RtcCamera>(html`<rtc-camera max-duration="1" audio="false"></rtc-camera>`);
+    await started(element);
+    const event = nextEvent<CustomEvent<{ blob: Blob; duration: number }>>(element, 'rtc-recording');
+    element.startRecording();
+    const { blob, duration } = (await event).detail;
+    expect(blob.size).to.be.greaterThan(0);
+    expect(duration).to.be.at.least(1000);
+    expect(element.recording).to.equal(false);
+  });
+
+  it('mute and camera off disable the tracks, keep them live, and say so with aria-pressed', async () => {
+    const element = await fixture<RtcCamera>(html`<rtc-camera></rtc-camera>`);
+    const stream = await started(element);
+    const [audio] = stream.getAudioTracks();
+    const [camera] = stream.getVideoTracks();
+    const mute = part(element, 'mute-button')!;
+    const off = part(element, 'camera-button')!;
+    expect(mute.getAttribute('aria-pressed')).to.equal('false');
+    expect(mute.textContent!.trim()).to.equal('Mute');
+
+    mute.click();
+    await element.updateComplete;
+    expect(audio.enabled).to.equal(false);
+    expect(audio.readyState).to.equal('live');
+    expect(element.muted).to.equal(true);
+    expect(element.hasAttribute('muted')).to.equal(true);
+    expect(mute.getAttribute('aria-pressed')).to.equal('true');
+    expect(element.shadowRoot!.querySelector('[role="status"]')!.textContent).to.contain('Microphone muted');
+
+    off.click();
+    await element.updateComplete;
+    expect(camera.enabled).to.equal(false);
+    expect(camera.readyState).to.equal('live');
+    expect(off.getAttribute('aria-pressed')).to.equal('true');
+    expect((part(element, 'snapshot-button') as HTMLButtonElement).disabled).to.equal(true);
+
+    mute.click();
+    off.click();
+    await element.updateComplete;
+    expect([audio.enabled, camera.enabled]).to.deep.equal([true, true]);
+    expect(mute.getAttribute('aria-pressed')).to.equal('false');
+    expect(off.getAttribute('aria-pressed')).to.equal('false');
+  });
+
+  it('starts muted when the muted attribute is set', async () => {
+    const element = await fixture<RtcCamera>(html`<rtc-camera muted></rtc-camera>`);
+    const stream = await started(element);
+    expect(stream.getAudioTracks()[0].enabled).to.equal(false);
+  });
+
+  it('the buttons work from the keyboard and every label can be replaced', async () => {
+    const element = await fixture<RtcCamera>(
+      html`<rtc-camera strings='{"start":"Kamera starten","mute":"Stumm"}'></rtc-camera>`,
+    );
+    const start = part(element, 'start-button') as HTMLButtonElement;
+    expect(start.tagName).to.equal('BUTTON');
+    expect(start.textContent!.trim()).to.equal('Kamera starten');
+    const event = nextEvent(element, 'rtc-camera-start');
+    start.focus();
+    await sendKeys({ press: 'Enter' });
+    await event;
+    await element.updateComplete;
+    const mute = part(element, 'mute-button')!;
+    expect(mute.textContent!.trim()).to.equal('Stumm');
+    mute.focus();
+    await sendKeys({ press: 'Space' });
+    await element.updateComplete;
+    expect(element.muted).to.equal(true);
+    expect(mute.getAttribute('aria-pressed')).to.equal('true');
+    element.strings = { ...element.strings, stop: 'Anhalten' };
+    await element.updateComplete;
+    expect(part(element, 'stop-button')!.textContent!.trim()).to.equal('Anhalten');
+  });
+
+  it('controls="none" hides the toolbar; a list shows only those controls', async () => {
+    const none = await fixture<RtcCamera>(html`<rtc-camera controls="none"></rtc-camera>`);
+    expect(part(none, 'controls')).to.equal(null);
+    const some = await fixture<RtcCamera>(html`<rtc-camera controls="start snapshot" audio="false"></rtc-camera>`);
+    await started(some);
+    const parts = [...some.shadowRoot!.querySelectorAll('[part~="controls"] > *')].map((node) => node.getAttribute('part'));
+    expect(parts).to.deep.equal(['button stop-button', 'button snapshot-button']);
+  });
+});
