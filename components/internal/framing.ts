@@ -1,0 +1,93 @@
+/**
+ * The frame format of every rtc-elements data channel: each RTCDataChannel message is one binary
+ * frame, a 16-byte header and a payload (docs/architecture.md, "Framing").
+ *
+ *     0      1      2      3      4            8            12           16
+ *     +------+------+------+------+------------+------------+------------+----------
+ *     | kind | type | ver  |  0   |     id     |    seq     |   total    | payload
+ *     +------+------+------+------+------------+------------+------------+----------
+ *
+ * Integers are unsigned, big-endian. `id` names one message or one file transfer of one sender on
+ * one channel; `seq` is the chunk's index, `total` the number of chunks (of data, for a file).
+ */
+
+/** What a frame carries. */
+export const Kind = {
+  /** Channel handshake; payload: the channel's label (UTF-8). `type` 1 = this is the answer. */
+  Hello: 1,
+  /** One chunk of a message; `type` is its DataType. */
+  Message: 2,
+  /** A file transfer begins; payload: JSON `{name, type, size, lastModified}`. */
+  FileStart: 3,
+  /** One chunk of a file's bytes. */
+  FileData: 4,
+  /** The file's bytes are all sent; payload: their SHA-256 (32 bytes). */
+  FileEnd: 5,
+  /** Either side stops a transfer; payload: a reason code (UTF-8). */
+  Cancel: 6,
+} as const;
+export type Kind = (typeof Kind)[keyof typeof Kind];
+
+/** How a message's bytes are turned back into a value on arrival. */
+export const DataType = { String: 0, Binary: 1, Blob: 2, Json: 3 } as const;
+export type DataType = (typeof DataType)[keyof typeof DataType];
+
+export const VERSION = 1;
+export const HEADER_SIZE = 16;
+/**
+ * The largest frame we send, even when the peer announces more (`a=max-message-size`, RFC 8841):
+ * large messages block a channel for everyone, and speed does not grow past this size.
+ */
+export const MAX_FRAME = 64 * 1024;
+
+export interface Frame {
+  kind: Kind;
+  type: number;
+  id: number;
+  seq: number;
+  total: number;
+  payload: Uint8Array;
+}
+
+export function encodeFrame(kind: Kind, type: number, id: number, seq: number, total: number, payload: Uint8Array): ArrayBuffer {
+  const bytes = new Uint8Array(HEADER_SIZE + payload.byteLength);
+  const view = new DataView(bytes.buffer);
+  bytes[0] = kind;
+  bytes[1] = type;
+  bytes[2] = VERSION;
+  view.setUint32(4, id);
+  view.setUint32(8, seq);
+  view.setUint32(12, total);
+  bytes.set(payload, HEADER_SIZE);
+  return bytes.buffer;
+}
+
+/** The frame in `data`, or null when it is not one (too short, another version, a text message). */
+export function decodeFrame(data: unknown): Frame | null {
+  if (!(data instanceof ArrayBuffer) || data.byteLength < HEADER_SIZE) return null;
+  const bytes = new Uint8Array(data);
+  const view = new DataView(data);
+  if (bytes[2] !== VERSION || bytes[0]! < Kind.Hello || bytes[0]! > Kind.Cancel) return null;
+  return {
+    kind: bytes[0] as Kind,
+    type: bytes[1]!,
+    id: view.getUint32(4),
+    seq: view.getUint32(8),
+    total: view.getUint32(12),
+    payload: bytes.subarray(HEADER_SIZE),
+  };
+}
+
+/**
+ * The SCTP stream id of the negotiated channel for `label` (RFC 8832 section 6: both peers create
+ * it with `negotiated: true` and the same id, so no in-band open message and no extra offer).
+ * FNV-1a into [0, 1024): Chromium supports 1024 streams per association.
+ */
+export function channelIdOf(label: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of encoder.encode(label)) hash = Math.imul(hash ^ byte, 0x01000193);
+  return (hash >>> 0) % 1024;
+}
+
+export const encoder = new TextEncoder();
+export const decoder = new TextDecoder();

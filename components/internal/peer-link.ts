@@ -1,0 +1,181 @@
+/**
+ * One RTCPeerConnection to one remote peer of a Room. It carries every element's data channels and
+ * a call's tracks; negotiation is automatic (any addTrack/createDataChannel/restartIce starts one).
+ *
+ * - Perfect negotiation, as in the W3C example (WebRTC 1.0, section 10.7): the polite peer rolls
+ *   back its own offer on a collision, the impolite one ignores the other's; both converge.
+ * - Trickle ICE: candidates are signalled as they are found.
+ * - ICE restart when the connection goes `failed`, or stays `disconnected` past a short delay;
+ *   a bounded number of attempts, then one `error` event with a hint about TURN.
+ *
+ * It never touches the DOM or the signaling socket: signals go out through `options.signal`,
+ * come in through `handleSignal()`.
+ */
+import type { JsonValue } from './signaling-client.js';
+
+export interface PeerLinkOptions {
+  /** Our id in the room (decides the polite role together with `remoteId`). */
+  localId: string;
+  remoteId: string;
+  configuration?: RTCConfiguration;
+  /** Sends a signal to the remote peer (through the relay). */
+  signal: (data: JsonValue) => void;
+  /** How long `disconnected` may last before an ICE restart, in ms. Default 3000. */
+  disconnectedTimeout?: number;
+  /** ICE restarts tried before giving up with `ice-failed`. Default 3. */
+  maxIceRestarts?: number;
+}
+
+export type PeerErrorCode = 'ice-failed' | 'negotiation-failed';
+
+export interface PeerErrorDetail {
+  /** The remote peer's id. */
+  peer: string;
+  code: PeerErrorCode;
+  message: string;
+  hint: string;
+}
+
+/** The signal payloads PeerLinks exchange (the relay forwards them untouched). */
+type LinkSignal = { description?: RTCSessionDescriptionInit; candidate?: RTCIceCandidateInit };
+
+const hints: Record<PeerErrorCode, string> = {
+  'ice-failed':
+    'The peers could not reach each other directly. Networks that block direct connections need a TURN server: set the `ice-servers` attribute or configure one on the relay.',
+  'negotiation-failed': 'The two browsers could not agree on a session. Check that both run a current browser.',
+};
+
+/**
+ * Events: `state` {state: RTCPeerConnectionState}, `error` (PeerErrorDetail), `track`
+ * {peer, track, streams}: all CustomEvents.
+ */
+export class PeerLink extends EventTarget {
+  readonly pc: RTCPeerConnection;
+  readonly remoteId: string;
+  /** The polite peer yields on an offer collision; the one with the larger id is polite. */
+  readonly polite: boolean;
+
+  private readonly options: Required<Omit<PeerLinkOptions, 'configuration'>>;
+  // Perfect negotiation state (the W3C example's names).
+  private makingOffer = false;
+  private ignoreOffer = false;
+  private isSettingRemoteAnswerPending = false;
+  private iceRestarts = 0;
+  private disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
+
+  constructor(options: PeerLinkOptions) {
+    super();
+    this.options = { disconnectedTimeout: 3000, maxIceRestarts: 3, ...options };
+    this.remoteId = options.remoteId;
+    this.polite = options.localId > options.remoteId;
+    const pc = (this.pc = new RTCPeerConnection(options.configuration));
+    pc.onnegotiationneeded = () => this.negotiate();
+    pc.onicecandidate = ({ candidate }) => {
+      if (candidate) this.send({ candidate: candidate.toJSON() });
+    };
+    pc.onconnectionstatechange = () => this.onConnectionState();
+    pc.ontrack = ({ track, streams }) => this.emit('track', { peer: this.remoteId, track, streams });
+  }
+
+  get state(): RTCPeerConnectionState {
+    return this.pc.connectionState;
+  }
+
+  /** Both peers call this with the same label and id: the channel opens without an offer of its own. */
+  dataChannel(label: string, id: number, init: RTCDataChannelInit = {}): RTCDataChannel {
+    const channel = this.pc.createDataChannel(label, { ...init, negotiated: true, id });
+    channel.binaryType = 'arraybuffer';
+    return channel;
+  }
+
+  /** New ICE servers apply to later gathering (a restart), not to candidates already found. */
+  setIceServers(iceServers: RTCIceServer[]): void {
+    this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers });
+  }
+
+  /** A signal from the remote peer's PeerLink. */
+  async handleSignal(data: JsonValue): Promise<void> {
+    const { description, candidate } = (data ?? {}) as LinkSignal;
+    const pc = this.pc;
+    try {
+      if (description) {
+        // "Ready for an offer" also when our answer is being applied: that ends in `stable`.
+        const readyForOffer = !this.makingOffer && (pc.signalingState === 'stable' || this.isSettingRemoteAnswerPending);
+        const offerCollision = description.type === 'offer' && !readyForOffer;
+        this.ignoreOffer = !this.polite && offerCollision;
+        if (this.ignoreOffer) return;
+        this.isSettingRemoteAnswerPending = description.type === 'answer';
+        // On a collision the polite side rolls back implicitly (setRemoteDescription does it).
+        await pc.setRemoteDescription(description);
+        this.isSettingRemoteAnswerPending = false;
+        if (description.type === 'offer') {
+          await pc.setLocalDescription();
+          this.send({ description: pc.localDescription!.toJSON() });
+        }
+      } else if (candidate) {
+        try {
+          await pc.addIceCandidate(candidate);
+        } catch (error) {
+          // Candidates of an offer we ignored have nowhere to go; that is expected.
+          if (!this.ignoreOffer) throw error;
+        }
+      }
+    } catch (error) {
+      if (!this.closed) this.fail('negotiation-failed', `Negotiation with ${this.remoteId} failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** Closes the connection and every channel on it. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.disconnectedTimer);
+    this.pc.close();
+  }
+
+  private async negotiate(): Promise<void> {
+    try {
+      this.makingOffer = true;
+      // Without arguments it creates the right description for the current state (offer or answer).
+      await this.pc.setLocalDescription();
+      this.send({ description: this.pc.localDescription!.toJSON() });
+    } catch (error) {
+      if (!this.closed) this.fail('negotiation-failed', `Could not create an offer for ${this.remoteId}: ${(error as Error).message}`);
+    } finally {
+      this.makingOffer = false;
+    }
+  }
+
+  private onConnectionState(): void {
+    const state = this.pc.connectionState;
+    clearTimeout(this.disconnectedTimer);
+    if (state === 'connected') this.iceRestarts = 0;
+    else if (state === 'failed') this.restartIce();
+    // `disconnected` often heals by itself (a brief loss of packets); restart only if it lasts.
+    else if (state === 'disconnected') this.disconnectedTimer = setTimeout(() => this.restartIce(), this.options.disconnectedTimeout);
+    this.emit('state', { state });
+  }
+
+  private restartIce(): void {
+    if (this.closed) return;
+    if (this.iceRestarts >= this.options.maxIceRestarts) {
+      this.fail('ice-failed', `The connection to ${this.remoteId} failed and ${this.iceRestarts} ICE restarts did not bring it back.`);
+      return;
+    }
+    this.iceRestarts += 1;
+    this.pc.restartIce(); // fires negotiationneeded: an offer with new ICE credentials
+  }
+
+  private send(data: LinkSignal): void {
+    if (!this.closed) this.options.signal(data as JsonValue);
+  }
+
+  private fail(code: PeerErrorCode, message: string): void {
+    this.emit('error', { peer: this.remoteId, code, message, hint: hints[code] } satisfies PeerErrorDetail);
+  }
+
+  private emit(type: string, detail: unknown): void {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+}

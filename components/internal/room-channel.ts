@@ -1,0 +1,142 @@
+/**
+ * A labelled channel across a whole Room: one PeerChannel (one negotiated RTCDataChannel) per remote
+ * peer, all with the same label. Elements that name the same label share it. `send()` goes to every
+ * peer or to one; what arrives from any peer is dispatched here as CustomEvents:
+ *
+ *   open {peer}  close {peer}  message {from, data, type}  file {id, from, file}
+ *   transfer-progress {id, peer, loaded, total, direction}  transfer-error {id, peer, direction, code, message}
+ *   peer-error {peer, code: 'label-collision', message, hint}
+ */
+import { channelIdOf, DataType, encoder } from './framing.js';
+import { PeerChannel, transferId, type OutgoingFile, type TransferInfo } from './peer-channel.js';
+import type { PeerLink } from './peer-link.js';
+
+/** What `send()` accepts. */
+export type ChannelData = string | Blob | ArrayBuffer | ArrayBufferView;
+
+export interface SendOptions {
+  /** One peer's id; default: every peer of the room. */
+  to?: string;
+}
+
+export interface SendFileOptions extends SendOptions {
+  /** The name the receivers see; default: the File's own name (a Blob: "file"). */
+  name?: string;
+}
+
+/** An error the caller can act on: a stable `code` and a `hint`. */
+export class RtcError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly hint = '',
+  ) {
+    super(message);
+    this.name = 'RtcError';
+  }
+}
+
+export class RoomChannel extends EventTarget {
+  /** The SCTP stream id both peers use for this label. */
+  readonly streamId: number;
+  private readonly pipes = new Map<string, PeerChannel>();
+
+  constructor(
+    readonly label: string,
+    readonly init: RTCDataChannelInit,
+  ) {
+    super();
+    this.streamId = channelIdOf(label);
+  }
+
+  /** Reliable and ordered: what chunked files need. */
+  get reliable(): boolean {
+    return this.init.ordered !== false && this.init.maxRetransmits == null && this.init.maxPacketLifeTime == null;
+  }
+
+  /** The peers whose end of this channel is open. */
+  get openPeers(): string[] {
+    return [...this.pipes.values()].filter((pipe) => pipe.ready).map((pipe) => pipe.peer);
+  }
+
+  /** Transfers under way, in both directions. */
+  get transfers(): TransferInfo[] {
+    return [...this.pipes.values()].flatMap((pipe) => pipe.transfers);
+  }
+
+  /**
+   * Sends `data` to every peer (or `to` one). Strings arrive as strings, ArrayBuffers and typed
+   * arrays as ArrayBuffers, Blobs as Blobs. Any size; queued until the peer's channel is open.
+   */
+  send(data: ChannelData, options: SendOptions = {}): void {
+    let type: DataType;
+    let bytes: Uint8Array | Blob;
+    if (typeof data === 'string') [type, bytes] = [DataType.String, encoder.encode(data)];
+    else if (data instanceof Blob) [type, bytes] = [DataType.Blob, data];
+    else if (data instanceof ArrayBuffer) [type, bytes] = [DataType.Binary, new Uint8Array(data.slice(0))];
+    else if (ArrayBuffer.isView(data)) [type, bytes] = [DataType.Binary, new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice()];
+    else throw new TypeError('send() takes a string, a Blob, an ArrayBuffer or a typed array; use sendJSON() for other values.');
+    // Copied above: a caller may reuse its buffer while the message still waits in a queue.
+    for (const pipe of this.targets(options.to)) pipe.sendMessage(type, bytes);
+  }
+
+  /** Sends any JSON value; it arrives parsed, with `type: 'json'`. */
+  sendJSON(value: unknown, options: SendOptions = {}): void {
+    const bytes = encoder.encode(JSON.stringify(value));
+    for (const pipe of this.targets(options.to)) pipe.sendMessage(DataType.Json, bytes);
+  }
+
+  /**
+   * Streams a file to every peer (or `to` one), read slice by slice, checked with SHA-256 on arrival.
+   * Returns the transfer id used by progress and error events and by cancelTransfer().
+   */
+  sendFile(blob: Blob, options: SendFileOptions = {}): string {
+    if (!this.reliable) {
+      throw new RtcError('unsuitable-channel', `Channel "${this.label}" is not reliable and ordered.`, 'Send files on a channel without ordered="false" or max-retransmits.');
+    }
+    const targets = this.targets(options.to);
+    let digest: Promise<ArrayBuffer> | undefined;
+    const file: OutgoingFile = {
+      id: crypto.getRandomValues(new Uint32Array(1))[0]!,
+      blob,
+      name: options.name ?? (blob as File).name ?? 'file',
+      // crypto.subtle has no streaming digest: the file is read whole once, when the hash is due.
+      digest: () => (digest ??= blob.arrayBuffer().then((bytes) => crypto.subtle.digest('SHA-256', bytes))),
+    };
+    for (const pipe of targets) pipe.sendFile(file);
+    return transferId(file.id);
+  }
+
+  /** Stops a transfer (sent or received) with every peer it involves; false when there is none. */
+  cancelTransfer(id: string): boolean {
+    const wire = Number.parseInt(id, 16);
+    let found = false;
+    for (const pipe of this.pipes.values()) found = pipe.cancel(wire) || found;
+    return found;
+  }
+
+  /** Opens this label on a (new) link. Called by the Room. */
+  attach(link: PeerLink): void {
+    if (this.pipes.has(link.remoteId)) return;
+    const emit = (type: string, detail: object) => this.dispatchEvent(new CustomEvent(type, { detail }));
+    this.pipes.set(link.remoteId, new PeerChannel(link, this.label, this.init, emit));
+  }
+
+  /** The peer left: its transfers fail with `peer-left`. Called by the Room. */
+  detach(peer: string): void {
+    this.pipes.get(peer)?.dispose();
+    this.pipes.delete(peer);
+  }
+
+  /** Closes the label on every link. */
+  close(): void {
+    for (const peer of [...this.pipes.keys()]) this.detach(peer);
+  }
+
+  private targets(to: string | undefined): PeerChannel[] {
+    if (to === undefined) return [...this.pipes.values()];
+    const pipe = this.pipes.get(to);
+    if (!pipe) throw new RtcError('no-such-peer', `No peer "${to}" in this room.`, 'Use an id from the `peers` list or an `rtc-peer-join` event.');
+    return [pipe];
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Connects an element to a shared Room and one labelled channel in it (a Lit ReactiveController).
+ *
+ * It acquires the Room when the host is connected, swaps it when the host's room, endpoint, name,
+ * label or channel options change, and releases it when the host leaves the page. Everything the
+ * Room and the channel report is dispatched on the host as the public `rtc-*` events of
+ * room-events.ts; elements listen to their own events to render (a chat list, a progress bar).
+ *
+ * Used by <rtc-datachannel> and <rtc-chat>: `new RoomController(this, () => ({...}))`.
+ */
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { Room } from './room.js';
+import type { RoomChannel } from './room-channel.js';
+import type { SignalingState } from './signaling-client.js';
+
+export interface RoomControllerConfig {
+  /** Room name; empty: not connected. */
+  room: string;
+  /** Signaling endpoint; empty: the default (`/signal` on the bundle's origin). */
+  signaling?: string | undefined;
+  name?: string | undefined;
+  /** Overrides the relay's ICE servers. */
+  iceServers?: RTCIceServer[] | undefined;
+  /** The channel's label: elements with the same label in the same room share it. */
+  label: string;
+  channel?: RTCDataChannelInit;
+}
+
+const roomEvents = ['peer-join', 'peer-leave', 'peer-error', 'signaling-error'];
+const channelEvents = ['open', 'close', 'message', 'file', 'transfer-progress', 'transfer-error', 'peer-error'];
+
+export class RoomController implements ReactiveController {
+  room: Room | null = null;
+  channel: RoomChannel | null = null;
+  private key = '';
+  private ice = '';
+  private stop: AbortController | null = null;
+
+  constructor(
+    private readonly host: ReactiveControllerHost & HTMLElement,
+    private readonly config: () => RoomControllerConfig,
+  ) {
+    host.addController(this);
+  }
+
+  /** The signaling state: `idle` while no room is set. */
+  get state(): SignalingState {
+    return this.room?.state ?? 'idle';
+  }
+
+  hostConnected(): void {
+    this.sync();
+  }
+
+  hostUpdate(): void {
+    this.sync();
+  }
+
+  hostDisconnected(): void {
+    this.detach();
+  }
+
+  /** Follows the host's current configuration (cheap when nothing changed). */
+  private sync(): void {
+    if (!this.host.isConnected) return;
+    const config = this.config();
+    const { iceServers, ...rest } = config;
+    const key = config.room ? JSON.stringify(rest) : '';
+    if (key !== this.key) {
+      this.detach();
+      this.key = key;
+      if (key) this.attach(config);
+    }
+    const ice = JSON.stringify(iceServers ?? null);
+    if (this.room && ice !== this.ice) this.room.setIceServers(iceServers);
+    this.ice = ice;
+  }
+
+  private attach(config: RoomControllerConfig): void {
+    const room = (this.room = Room.acquire({
+      url: config.signaling || undefined,
+      room: config.room,
+      name: config.name ?? '',
+      ...(config.iceServers ? { iceServers: config.iceServers } : {}),
+    }));
+    this.ice = JSON.stringify(config.iceServers ?? null);
+    const channel = (this.channel = room.channel(config.label, config.channel));
+    const stop = (this.stop = new AbortController());
+    const forward = (target: EventTarget, types: string[]) => {
+      for (const type of types) {
+        target.addEventListener(type, (event) => this.dispatch(type, (event as CustomEvent).detail), { signal: stop.signal });
+      }
+    };
+    forward(room, roomEvents);
+    forward(channel, channelEvents);
+    room.addEventListener('state', () => this.host.requestUpdate(), { signal: stop.signal });
+    // A Room or channel shared with other elements may be up already: tell this one what it missed.
+    queueMicrotask(() => {
+      if (this.room !== room) return;
+      for (const peer of room.peers) this.dispatch('peer-join', peer);
+      for (const peer of channel.openPeers) this.dispatch('open', { peer });
+    });
+    this.host.requestUpdate();
+  }
+
+  private detach(): void {
+    this.stop?.abort();
+    if (this.room && this.channel) this.room.releaseChannel(this.channel);
+    this.room?.release();
+    this.room = this.channel = this.stop = null;
+    this.key = '';
+  }
+
+  private dispatch(type: string, detail: unknown): void {
+    this.host.dispatchEvent(new CustomEvent(`rtc-${type}`, { detail, bubbles: true, composed: true }));
+  }
+}

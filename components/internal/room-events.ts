@@ -1,0 +1,86 @@
+/**
+ * The public events of the room-based elements (<rtc-datachannel>, <rtc-chat>, ...): their names,
+ * their detail types, and their registration in GlobalEventHandlersEventMap. RoomController
+ * dispatches them on its host element with `bubbles: true, composed: true`.
+ */
+import type { MessageType, TransferDirection, TransferErrorCode } from './peer-channel.js';
+import type { PeerErrorCode } from './peer-link.js';
+import type { SignalingErrorDetail } from './signaling-client.js';
+
+export type { MessageType, TransferDirection, TransferErrorCode, TransferInfo } from './peer-channel.js';
+export type { SignalingErrorDetail } from './signaling-client.js';
+
+export interface PeerDetail {
+  /** The remote peer's id. */
+  peer: string;
+}
+export interface PeerJoinDetail {
+  id: string;
+  name: string;
+}
+export interface PeerLeaveDetail {
+  id: string;
+}
+export interface MessageDetail {
+  /** The sender's peer id. */
+  from: string;
+  /** A string, an ArrayBuffer, a Blob, or (from sendJSON) the parsed JSON value. */
+  data: unknown;
+  /** How it was sent: `string`, `binary` (ArrayBuffer), `blob` or `json`. */
+  type: MessageType;
+}
+export interface FileDetail {
+  /** The transfer id (as in the progress events). */
+  id: string;
+  from: string;
+  /** The received file, with the sender's name, type and lastModified; its SHA-256 was checked. */
+  file: File;
+}
+export interface TransferProgressDetail {
+  id: string;
+  peer: string;
+  /** Bytes sent or received so far: rises monotonically to `total`. */
+  loaded: number;
+  total: number;
+  direction: TransferDirection;
+}
+export interface TransferErrorDetail {
+  id: string;
+  peer: string;
+  direction: TransferDirection;
+  code: TransferErrorCode;
+  message: string;
+}
+export interface PeerErrorDetail {
+  peer: string;
+  /** `ice-failed` (no route between the peers: TURN needed), `negotiation-failed`, `label-collision`. */
+  code: PeerErrorCode | 'label-collision';
+  message: string;
+  hint: string;
+}
+
+export type RtcOpenEvent = CustomEvent<PeerDetail>;
+export type RtcCloseEvent = CustomEvent<PeerDetail>;
+export type RtcMessageEvent = CustomEvent<MessageDetail>;
+export type RtcPeerJoinEvent = CustomEvent<PeerJoinDetail>;
+export type RtcPeerLeaveEvent = CustomEvent<PeerLeaveDetail>;
+export type RtcFileEvent = CustomEvent<FileDetail>;
+export type RtcTransferProgressEvent = CustomEvent<TransferProgressDetail>;
+export type RtcTransferErrorEvent = CustomEvent<TransferErrorDetail>;
+export type RtcPeerErrorEvent = CustomEvent<PeerErrorDetail>;
+export type RtcSignalingErrorEvent = CustomEvent<SignalingErrorDetail>;
+
+declare global {
+  interface GlobalEventHandlersEventMap {
+    'rtc-open': RtcOpenEvent;
+    'rtc-close': RtcCloseEvent;
+    'rtc-message': RtcMessageEvent;
+    'rtc-peer-join': RtcPeerJoinEvent;
+    'rtc-peer-leave': RtcPeerLeaveEvent;
+    'rtc-file': RtcFileEvent;
+    'rtc-transfer-progress': RtcTransferProgressEvent;
+    'rtc-transfer-error': RtcTransferErrorEvent;
+    'rtc-peer-error': RtcPeerErrorEvent;
+    'rtc-signaling-error': RtcSignalingErrorEvent;
+  }
+}

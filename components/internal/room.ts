@@ -1,0 +1,178 @@
+/**
+ * The Room: one per (signaling endpoint, room name) in a page, shared by every element that names
+ * it. It holds one SignalingClient and one PeerLink (RTCPeerConnection) per remote peer; labelled
+ * channels (RoomChannel) and a call's tracks ride on those links.
+ *
+ * Elements get it with `Room.acquire()` and give it back with `release()`; the last release closes
+ * the socket and every connection. A release is carried out a microtask later, so moving an element
+ * in the DOM (disconnect, then connect again at once) keeps the Room.
+ *
+ * Events (CustomEvents): `peer-join` {id, name}, `peer-leave` {id}, `link` {link} (a new
+ * PeerLink: a call adds its tracks here), `track` {peer, track, streams}, `peer-error`
+ * (PeerErrorDetail), `signaling-error` (SignalingErrorDetail), `state` {state}.
+ */
+import { PeerLink, type PeerErrorDetail } from './peer-link.js';
+import { RoomChannel, RtcError } from './room-channel.js';
+import { SignalingClient, toWebSocketUrl, defaultSignalingUrl, type PeerInfo, type SignalingState } from './signaling-client.js';
+
+export { RtcError } from './room-channel.js';
+
+export interface RoomOptions {
+  /** The signaling endpoint; default `/signal` on the bundle's origin. */
+  url?: string;
+  room: string;
+  /** Our display name (the first element to acquire the Room sets it). */
+  name?: string;
+  /** Overrides the relay's ICE servers. */
+  iceServers?: RTCIceServer[];
+}
+
+const rooms = new Map<string, Room>();
+
+export class Room extends EventTarget {
+  /** Every Room open in this page, by key (for tests and debugging). */
+  static get open(): ReadonlyMap<string, Room> {
+    return rooms;
+  }
+
+  /** The Room for (url, room), created on first use; every acquire needs one `release()`. */
+  static acquire(options: RoomOptions): Room {
+    const url = options.url ? toWebSocketUrl(options.url) : defaultSignalingUrl();
+    const key = `${url} ${options.room}`;
+    let room = rooms.get(key);
+    if (!room) rooms.set(key, (room = new Room(key, { ...options, url })));
+    room.refs += 1;
+    if (options.iceServers) room.setIceServers(options.iceServers);
+    return room;
+  }
+
+  readonly key: string;
+  readonly signaling: SignalingClient;
+  /** One PeerLink per remote peer, by peer id. */
+  readonly links = new Map<string, PeerLink>();
+  private readonly channels = new Map<string, { channel: RoomChannel; refs: number }>();
+  private iceServers: RTCIceServer[] | undefined;
+  private refs = 0;
+
+  private constructor(key: string, options: RoomOptions) {
+    super();
+    this.key = key;
+    this.iceServers = options.iceServers;
+    const signaling = (this.signaling = new SignalingClient({ url: options.url!, room: options.room, name: options.name ?? '' }));
+    let joinedAs: string | null = null;
+    signaling.addEventListener('welcome', ({ detail }) => {
+      // A relay that could not resume our session gave us a new id: to the others we are a new
+      // peer, so the old links (built on the old id's polite role) go.
+      if (joinedAs !== null && joinedAs !== detail.id) for (const id of [...this.links.keys()]) this.unlink(id);
+      joinedAs = detail.id;
+      for (const peer of detail.peers) this.link(peer.id);
+    });
+    signaling.addEventListener('peer-joined', ({ detail }) => this.link(detail.id));
+    signaling.addEventListener('peer-left', ({ detail }) => this.unlink(detail.id));
+    signaling.addEventListener('signal', ({ detail }) => void this.link(detail.from).handleSignal(detail.data));
+    signaling.addEventListener('error', ({ detail }) => this.emit('signaling-error', detail));
+    signaling.addEventListener('state', ({ detail }) => this.emit('state', detail));
+    signaling.connect();
+  }
+
+  /** Our id in the room, once joined. */
+  get id(): string | null {
+    return this.signaling.id;
+  }
+
+  get state(): SignalingState {
+    return this.signaling.state;
+  }
+
+  /** The other peers in the room. */
+  get peers(): PeerInfo[] {
+    return this.signaling.peers.filter((peer) => this.links.has(peer.id));
+  }
+
+  /**
+   * The channel with `label` on every link, shared by everyone who asks for it; give it back with
+   * releaseChannel(). The first caller's options apply.
+   */
+  channel(label: string, init: RTCDataChannelInit = {}): RoomChannel {
+    let entry = this.channels.get(label);
+    if (!entry) {
+      const channel = new RoomChannel(label, init);
+      for (const other of this.channels.values()) {
+        if (other.channel.streamId === channel.streamId) {
+          throw new RtcError('label-collision', `Channel labels "${label}" and "${other.channel.label}" map to the same channel id.`, 'Rename one of the two labels.');
+        }
+      }
+      this.channels.set(label, (entry = { channel, refs: 0 }));
+      for (const link of this.links.values()) channel.attach(link);
+    }
+    entry.refs += 1;
+    return entry.channel;
+  }
+
+  releaseChannel(channel: RoomChannel): void {
+    const entry = this.channels.get(channel.label);
+    if (!entry || entry.channel !== channel || --entry.refs > 0) return;
+    queueMicrotask(() => {
+      if (entry.refs > 0 || this.channels.get(channel.label) !== entry) return;
+      this.channels.delete(channel.label);
+      channel.close();
+    });
+  }
+
+  /** Gives the Room back; the last release closes it. */
+  release(): void {
+    if (--this.refs > 0) return;
+    queueMicrotask(() => {
+      if (this.refs > 0 || rooms.get(this.key) !== this) return;
+      rooms.delete(this.key);
+      for (const { channel } of this.channels.values()) channel.close();
+      this.channels.clear();
+      for (const id of [...this.links.keys()]) this.unlink(id, false);
+      this.signaling.close();
+    });
+  }
+
+  /** ICE servers for every link, instead of the relay's (undefined: the relay's again). */
+  setIceServers(iceServers: RTCIceServer[] | undefined): void {
+    this.iceServers = iceServers;
+    for (const link of this.links.values()) link.setIceServers(this.configuredIceServers());
+  }
+
+  private configuredIceServers(): RTCIceServer[] {
+    return this.iceServers ?? this.signaling.iceServers;
+  }
+
+  /** The link to `id`, created (with every channel on it) the first time. */
+  private link(id: string): PeerLink {
+    let link = this.links.get(id);
+    if (link) return link;
+    const signaling = this.signaling;
+    link = new PeerLink({
+      localId: signaling.id!,
+      remoteId: id,
+      configuration: { iceServers: this.configuredIceServers() },
+      signal: (data) => signaling.signal(id, data),
+    });
+    this.links.set(id, link);
+    link.addEventListener('error', (event) => this.emit('peer-error', (event as CustomEvent<PeerErrorDetail>).detail));
+    link.addEventListener('track', (event) => this.emit('track', (event as CustomEvent).detail));
+    for (const { channel } of this.channels.values()) channel.attach(link);
+    const name = signaling.peers.find((peer) => peer.id === id)?.name ?? '';
+    this.emit('peer-join', { id, name });
+    this.emit('link', { link });
+    return link;
+  }
+
+  private unlink(id: string, announce = true): void {
+    const link = this.links.get(id);
+    if (!link) return;
+    this.links.delete(id);
+    for (const { channel } of this.channels.values()) channel.detach(id);
+    link.close();
+    if (announce) this.emit('peer-leave', { id });
+  }
+
+  private emit(type: string, detail: object): void {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+}

@@ -1,0 +1,149 @@
+import { LitElement, css, html, type PropertyDeclaration } from 'lit';
+import { property } from 'lit/decorators.js';
+import { customElement } from './internal/define.js';
+import { RoomController } from './internal/room-controller.js';
+import { RtcError, type ChannelData, type SendFileOptions, type SendOptions } from './internal/room-channel.js';
+import type { TransferInfo } from './internal/peer-channel.js';
+import type { PeerInfo, SignalingState } from './internal/signaling-client.js';
+
+export type * from './internal/room-events.js';
+export type { ChannelData, SendFileOptions, SendOptions } from './internal/room-channel.js';
+
+/** `ordered` is on unless the attribute says "false" (a plain boolean attribute could not say it). */
+const orderedConverter: PropertyDeclaration['converter'] = {
+  fromAttribute: (value: string | null) => value !== 'false',
+  toAttribute: (value: boolean) => (value ? null : 'false'),
+};
+
+const jsonConverter: PropertyDeclaration['converter'] = {
+  fromAttribute: (value: string | null) => (value ? (JSON.parse(value) as unknown) : undefined),
+};
+
+/**
+ * @summary A data channel to everyone in a room: messages and files of any size, peer to peer.
+ *
+ * Headless: it renders only its default slot, and the host is `display: none` until the page styles
+ * it. Elements in one page with the same `room` and `signaling` share one connection per peer;
+ * elements that also share a `label` share one channel (each sees every message).
+ *
+ * Data arrives as it was sent: strings as strings, ArrayBuffers and typed arrays as ArrayBuffers,
+ * Blobs as Blobs, sendJSON() values parsed (with `type: 'json'`). Messages to a peer whose channel
+ * is not open yet wait in a queue.
+ *
+ * @attr room - The room to join; nothing happens while it is empty.
+ * @attr signaling - The relay's signaling URL (ws:, wss:, http:, https:). Default: `/signal` on the origin the script came from.
+ * @attr name - Your display name, shown to the others in `rtc-peer-join`.
+ * @attr label - The channel's label (default `data`); peers talk on channels with the same label.
+ * @attr ordered - `false` for an unordered channel (files need an ordered, reliable one).
+ * @attr max-retransmits - Retransmissions before a message is given up: makes the channel unreliable.
+ * @attr ice-servers - JSON array of RTCIceServer; overrides the ICE servers the relay hands out.
+ * @attr state - Reflected, read only: `idle`, `connecting`, `joined`, `reconnecting` or `closed` (signaling).
+ *
+ * @slot - Optional status content, shown when the page makes the host visible.
+ *
+ * @fires rtc-open - {peer} The channel to a peer is open in both directions.
+ * @fires rtc-close - {peer} The channel to a peer closed.
+ * @fires rtc-message - {from, data, type} A message arrived.
+ * @fires rtc-peer-join - {id, name} A peer is in the room (also for peers already there when joining).
+ * @fires rtc-peer-leave - {id} A peer left the room.
+ * @fires rtc-transfer-progress - {id, peer, loaded, total, direction} A file transfer moved on (both sides).
+ * @fires rtc-file - {id, from, file} A file arrived whole, its SHA-256 checked.
+ * @fires rtc-transfer-error - {id, peer, direction, code, message} A transfer failed: `cancelled`, `peer-left`, `integrity`, `read-failed`.
+ * @fires rtc-peer-error - {peer, code, message, hint} A peer cannot be reached (`ice-failed`), or negotiation failed.
+ * @fires rtc-signaling-error - {code, message, hint, fatal} The relay refused us or cannot be reached.
+ */
+@customElement('rtc-datachannel')
+export class RtcDatachannel extends LitElement {
+  static override styles = css`
+    :host {
+      display: none;
+    }
+  `;
+
+  @property() room = '';
+  @property() signaling = '';
+  @property() name = '';
+  @property() label = 'data';
+  @property({ converter: orderedConverter }) ordered = true;
+  @property({ attribute: 'max-retransmits', type: Number }) maxRetransmits?: number;
+  /** ICE servers instead of the relay's (attribute `ice-servers`, as JSON). */
+  @property({ attribute: 'ice-servers', converter: jsonConverter }) iceServers?: RTCIceServer[];
+
+  private readonly controller = new RoomController(this, () => ({
+    room: this.room,
+    signaling: this.signaling,
+    name: this.name,
+    iceServers: this.iceServers,
+    label: this.label,
+    channel: {
+      ordered: this.ordered,
+      ...(this.maxRetransmits != null && !Number.isNaN(this.maxRetransmits) ? { maxRetransmits: this.maxRetransmits } : {}),
+    },
+  }));
+
+  /** The signaling state (also reflected as the `state` attribute). */
+  get state(): SignalingState {
+    return this.controller.state;
+  }
+
+  /** Our own peer id in the room, once joined. */
+  get peerId(): string | null {
+    return this.controller.room?.id ?? null;
+  }
+
+  /** The other peers in the room. */
+  get peers(): PeerInfo[] {
+    return this.controller.room?.peers ?? [];
+  }
+
+  /** The peers whose channel with this label is open. */
+  get openPeers(): string[] {
+    return this.controller.channel?.openPeers ?? [];
+  }
+
+  /** File transfers under way, sent and received. */
+  get transfers(): TransferInfo[] {
+    return this.controller.channel?.transfers ?? [];
+  }
+
+  /** Sends a string, ArrayBuffer, typed array or Blob of any size to every peer, or `{to}` one. */
+  send(data: ChannelData, options?: SendOptions): void {
+    this.channel().send(data, options);
+  }
+
+  /** Sends any JSON value; it arrives parsed, with `type: 'json'`. */
+  sendJSON(value: unknown, options?: SendOptions): void {
+    this.channel().sendJSON(value, options);
+  }
+
+  /** Streams a file (or Blob) to every peer or `{to}` one; returns the transfer id. */
+  sendFile(file: Blob, options?: SendFileOptions): string {
+    return this.channel().sendFile(file, options);
+  }
+
+  /** Stops a transfer in either direction; the peer gets `rtc-transfer-error` with `cancelled`. */
+  cancelTransfer(id: string): boolean {
+    return this.controller.channel?.cancelTransfer(id) ?? false;
+  }
+
+  protected override updated(): void {
+    // Reflected by hand: `state` is read from the controller, not a reactive property.
+    if (this.getAttribute('state') !== this.state) this.setAttribute('state', this.state);
+  }
+
+  protected override render() {
+    return html`<slot></slot>`;
+  }
+
+  private channel() {
+    const channel = this.controller.channel;
+    if (!channel) throw new RtcError('not-connected', 'This <rtc-datachannel> is not in a room.', 'Set its `room` attribute and add it to the page first.');
+    return channel;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'rtc-datachannel': RtcDatachannel;
+  }
+}
