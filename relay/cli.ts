@@ -48,11 +48,13 @@ function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): RelayOptions 
   });
   if (values.help) return 'help';
 
-  const origins = values['allowed-origins'] ?? env.ALLOWED_ORIGINS;
-  const iceServers = values['ice-servers'] ?? env.ICE_SERVERS;
+  // An empty variable (`PORT=` in an env file) counts as unset.
+  const fromEnv = (name: string): string | undefined => env[name] || undefined;
+  const origins = values['allowed-origins'] ?? fromEnv('ALLOWED_ORIGINS');
+  const iceServers = values['ice-servers'] ?? fromEnv('ICE_SERVERS');
   return {
-    port: integer('--port', values.port ?? env.PORT ?? '8787'),
-    host: values.host ?? env.HOST ?? '0.0.0.0',
+    port: integer('--port', values.port ?? fromEnv('PORT') ?? '8787'),
+    host: values.host ?? fromEnv('HOST') ?? '0.0.0.0',
     path: values.path,
     iceServers: iceServers === undefined ? undefined : json('--ice-servers', iceServers),
     allowedOrigins: origins?.split(',').map((origin) => origin.trim()).filter(Boolean),

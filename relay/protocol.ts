@@ -114,7 +114,7 @@ export const ErrorCodes = {
   BadMessage: 'bad-message',
   /** The `type` is not one this relay knows. */
   UnknownType: 'unknown-type',
-  /** The room name breaks the room-name rules. */
+  /** The room name breaks the room-name rules. The connection is closed (1008). */
   BadRoom: 'bad-room',
   /** The room already holds its maximum number of peers. The connection is closed (1008). */
   RoomFull: 'room-full',

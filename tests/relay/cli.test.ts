@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { packageRoot } from '../../relay/http.js';
+import { joined, PATIENCE } from './helpers.js';
+
+const ROOT = packageRoot();
+const SOURCE_CLI = ['--import', 'tsx', join(ROOT, 'relay', 'cli.ts')];
+const BUILT_CLI = join(ROOT, 'dist', 'relay', 'cli.js');
+
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI; `exited` resolves with what it printed. The process is killed after the test. */
+function run(t: TestContext, args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; exited: Promise<Exit> } {
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '', HOST: '', ICE_SERVERS: '', ALLOWED_ORIGINS: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.after(() => child.kill('SIGKILL'));
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = once(child, 'exit').then(([code, signal]) => ({ code, signal, stdout, stderr }) as Exit);
+  return { child, exited };
+}
+
+/** Starts the CLI and waits for its listening line; returns the http origin it printed. */
+async function start(t: TestContext, args: string[], env?: NodeJS.ProcessEnv) {
+  const { child, exited } = run(t, args, env);
+  let output = '';
+  const origin = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no listening line within ${PATIENCE * 3} ms: ${output}`)), PATIENCE * 3);
+    child.stdout?.on('data', (chunk: string) => {
+      output += chunk;
+      const match = /^rtc-relay listening on (http:\/\/\S+:\d+)$/m.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    void exited.then((exit) => reject(new Error(`the CLI exited early: ${JSON.stringify(exit)}`)));
+  });
+  return { child, exited, origin, signalUrl: `${origin.replace(/^http/, 'ws')}/signal` };
+}
+
+test('rtc-relay --help prints the usage and exits 0', async (t) => {
+  const exit = await run(t, [...SOURCE_CLI, '--help']).exited;
+  assert.equal(exit.code, 0);
+  assert.match(exit.stdout, /^Usage: rtc-relay/);
+  assert.match(exit.stdout, /--ice-servers/);
+});
+
+test('rtc-relay refuses bad flags with a clear message and exit code 2', async (t) => {
+  const cases: Array<[args: string[], message: RegExp]> = [
+    [['--bogus'], /Unknown option '--bogus'/],
+    [['--port', 'eighty'], /--port must be a whole number/],
+    [['--max-peers', '0'], /maxPeersPerRoom must be a positive integer/],
+    [['--ice-servers', '{not json'], /--ice-servers must be JSON/],
+  ];
+  for (const [args, message] of cases) {
+    const exit = await run(t, [...SOURCE_CLI, ...args]).exited;
+    assert.equal(exit.code, 2, args.join(' '));
+    assert.match(exit.stderr, message);
+    assert.match(exit.stderr, /--help/);
+  }
+});
+
+test('on SIGTERM the CLI closes its clients with 1012 and exits 0', async (t) => {
+  const { child, exited, signalUrl } = await start(t, [...SOURCE_CLI, '--port', '0', '--host', '127.0.0.1']);
+  const alice = await joined(t, signalUrl, 'room');
+  child.kill('SIGTERM');
+  assert.equal(await alice.client.closeCode(), 1012);
+  assert.equal((await exited).code, 0);
+});
+
+test('the CLI reads PORT, HOST and ICE_SERVERS from the environment, and SIGINT also exits 0', async (t) => {
+  const iceServers = [{ urls: 'stun:stun.example.org:3478' }];
+  const { child, exited, origin, signalUrl } = await start(t, SOURCE_CLI, {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ICE_SERVERS: JSON.stringify(iceServers),
+  });
+  assert.match(origin, /^http:\/\/127\.0\.0\.1:\d+$/);
+  const alice = await joined(t, signalUrl, 'room');
+  assert.deepEqual(alice.welcome.iceServers, iceServers);
+  child.kill('SIGINT');
+  assert.equal(await alice.client.closeCode(), 1012);
+  assert.equal((await exited).code, 0);
+});
+
+test('the built rtc-relay serves the demo, the bundle, /healthz and /signal on one port', async (t) => {
+  assert.ok(existsSync(BUILT_CLI), `${BUILT_CLI} is missing: run npm run build first`);
+  const { origin, signalUrl } = await start(t, [BUILT_CLI, '--port', '0', '--host', '127.0.0.1']);
+
+  const page = await fetch(`${origin}/`);
+  assert.equal(page.status, 200, 'GET / serves demo/index.html');
+  assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+  await page.body?.cancel();
+
+  const bundle = await fetch(`${origin}/rtc-elements.js`);
+  assert.equal(bundle.status, 200);
+  assert.match(bundle.headers.get('content-type') ?? '', /^text\/javascript/);
+  assert.equal(bundle.headers.get('access-control-allow-origin'), '*');
+  assert.match(bundle.headers.get('cache-control') ?? '', /max-age=\d+/);
+  assert.ok((await bundle.text()).length > 0);
+
+  const health = (await (await fetch(`${origin}/healthz`)).json()) as Record<string, unknown>;
+  assert.equal(health.status, 'ok');
+  assert.equal(health.protocol, 1);
+
+  const alice = await joined(t, signalUrl, 'room');
+  assert.equal(alice.welcome.protocol, 1);
+});
