@@ -3,6 +3,13 @@ import { test } from 'node:test';
 import { peerIdFor } from '../../relay/index.js';
 import { joined, startRelay } from './helpers.js';
 
+test('peer ids are derived from resume tokens as docs/protocol.md specifies (its test vectors)', () => {
+  const bytes = (from: number, step: number) => Buffer.from(Array.from({ length: 32 }, (_, i) => from + step * i)).toString('base64url');
+  assert.equal(bytes(0, 1), 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8');
+  assert.equal(peerIdFor(bytes(0, 1)), 'vHG2M3bafs5KhU80');
+  assert.equal(peerIdFor(bytes(255, -1)), 'MRXDsg-TN9QRJRe0');
+});
+
 test('a joiner is welcomed with its id, the room, the peers already there and a resume token', async (t) => {
   const { url } = await startRelay(t, { iceServers: [{ urls: 'turn:turn.example.org:3478', username: 'u', credential: 'c' }] });
   const alice = await joined(t, url, 'standup', { name: 'Alice' });
