@@ -1,0 +1,120 @@
+// The Room core without a relay: two real RTCPeerConnections in one page, wired by an in-page
+// signaling fake that can hold signals back (to force an offer collision).
+import { expect } from '@open-wc/testing';
+import { channelIdOf, decodeFrame, encodeFrame, Kind } from '../../components/internal/framing.js';
+import { PeerLink } from '../../components/internal/peer-link.js';
+import { RoomChannel } from '../../components/internal/room-channel.js';
+import type { JsonValue } from '../../components/internal/signaling-client.js';
+import { nextEvent, until } from './helpers.js';
+
+/** Two PeerLinks whose signals are delivered only while `flowing` (queued otherwise), in order. */
+function linkedPair() {
+  const queues: Record<'a' | 'b', JsonValue[]> = { a: [], b: [] };
+  const state = { flowing: false };
+  const links = {} as Record<'a' | 'b', PeerLink>;
+  const flush = (to: 'a' | 'b') => {
+    if (!state.flowing) return;
+    for (const data of queues[to].splice(0)) setTimeout(() => void links[to].handleSignal(data));
+  };
+  links.a = new PeerLink({ localId: 'a', remoteId: 'b', signal: (data) => (queues.b.push(data), flush('b')) });
+  links.b = new PeerLink({ localId: 'b', remoteId: 'a', signal: (data) => (queues.a.push(data), flush('a')) });
+  const release = () => {
+    state.flowing = true;
+    flush('a');
+    flush('b');
+  };
+  return { links, queues, release, close: () => (links.a.close(), links.b.close()) };
+}
+
+const offered = (queue: JsonValue[]) =>
+  queue.some((data) => (data as { description?: { type: string } }).description?.type === 'offer');
+
+describe('Room core: PeerLink', () => {
+  it('two peers that offer at the same moment (glare) converge and open their channel', async () => {
+    const { links, queues, release, close } = linkedPair();
+    try {
+      // Both sides create the negotiated channel: both fire negotiationneeded and make an offer.
+      const channelA = links.a.dataChannel('glare', channelIdOf('glare'));
+      const channelB = links.b.dataChannel('glare', channelIdOf('glare'));
+      await until(() => offered(queues.a) && offered(queues.b), 'both offers');
+      expect(links.a.pc.signalingState).to.equal('have-local-offer');
+      expect(links.b.pc.signalingState).to.equal('have-local-offer');
+      release();
+      await until(() => channelA.readyState === 'open' && channelB.readyState === 'open', 'both channels open');
+      const received = nextEvent<MessageEvent>(channelB, 'message');
+      channelA.send('after glare');
+      expect((await received).data).to.equal('after glare');
+      expect(links.a.pc.signalingState).to.equal('stable');
+      expect(links.b.pc.signalingState).to.equal('stable');
+      // Exactly one of them yielded: the polite one is the peer with the larger id.
+      expect(links.b.polite).to.equal(true);
+      expect(links.a.polite).to.equal(false);
+    } finally {
+      close();
+    }
+  });
+
+  it('an ICE restart renegotiates without closing the open channel', async () => {
+    const { links, release, close } = linkedPair();
+    try {
+      release();
+      const channelA = links.a.dataChannel('restart', 7);
+      const channelB = links.b.dataChannel('restart', 7);
+      await until(() => channelA.readyState === 'open' && channelB.readyState === 'open', 'channels open');
+      const ufrag = links.a.pc.localDescription!.sdp.match(/a=ice-ufrag:(\S+)/)![1];
+      links.a.pc.restartIce();
+      await until(() => links.a.pc.localDescription!.sdp.match(/a=ice-ufrag:(\S+)/)![1] !== ufrag && links.a.pc.signalingState === 'stable', 'new ICE credentials');
+      const received = nextEvent<MessageEvent>(channelB, 'message');
+      channelA.send('still here');
+      expect((await received).data).to.equal('still here');
+      expect(channelA.readyState).to.equal('open');
+    } finally {
+      close();
+    }
+  });
+});
+
+describe('Room core: framing', () => {
+  it('a frame header survives encode and decode', () => {
+    const frame = decodeFrame(encodeFrame(Kind.FileData, 1, 0xfedcba98, 41, 512, new Uint8Array([7, 8, 9])));
+    expect(frame).to.include({ kind: Kind.FileData, type: 1, id: 0xfedcba98, seq: 41, total: 512 });
+    expect([...frame!.payload]).to.deep.equal([7, 8, 9]);
+    expect(decodeFrame(new ArrayBuffer(3))).to.equal(null);
+    expect(decodeFrame('text')).to.equal(null);
+  });
+
+  it('a label maps to the same stream id on every peer, within Chromium\'s 1024 streams', () => {
+    expect(channelIdOf('chat')).to.equal(channelIdOf('chat'));
+    for (const label of ['data', 'chat', 'files', 'x'.repeat(300), 'é']) {
+      expect(channelIdOf(label)).to.be.within(0, 1023);
+    }
+    expect(channelIdOf('data')).to.not.equal(channelIdOf('chat'));
+  });
+});
+
+describe('Room core: RoomChannel over two links', () => {
+  it('a message sent before the other side has its channel waits, then arrives whole and in order', async () => {
+    const { links, release, close } = linkedPair();
+    release();
+    const a = new RoomChannel('late', {});
+    const b = new RoomChannel('late', {});
+    const got: unknown[] = [];
+    b.addEventListener('message', (event) => got.push((event as CustomEvent).detail.data));
+    try {
+      a.attach(links.a);
+      a.send('first');
+      const big = new Uint8Array(300_000).map((_, i) => i % 251);
+      a.send(big);
+      // The other side adds its channel only once ours is open: our Hello went nowhere.
+      await until(() => links.a.pc.connectionState === 'connected', 'connected');
+      b.attach(links.b);
+      await until(() => got.length === 2, 'both messages');
+      expect(got[0]).to.equal('first');
+      expect(new Uint8Array(got[1] as ArrayBuffer)).to.deep.equal(big);
+    } finally {
+      a.close();
+      b.close();
+      close();
+    }
+  });
+});

@@ -1,0 +1,217 @@
+// <rtc-datachannel> with real relays and real peers. Elements in one page with the same
+// (signaling, room) share one Room by design, so each peer here gets its own endpoint URL
+// (`?peer=a`, `?peer=b`: the same relay) and with it its own socket and RTCPeerConnections.
+import { expect, fixture, html } from '@open-wc/testing';
+import '../../components/rtc-datachannel.js';
+import type { RtcDatachannel } from '../../components/rtc-datachannel.js';
+import type { MessageDetail, TransferProgressDetail } from '../../components/rtc-datachannel.js';
+import { Room } from '../../components/internal/room.js';
+import { nextEvent, relayStats, startRelay, stopRelay, uniqueName, until } from './helpers.js';
+
+interface Peers {
+  relay: string;
+  url: string;
+  room: string;
+  els: RtcDatachannel[];
+}
+
+/** Peers `names` in one room of a fresh relay, each with its own endpoint; waits until all are linked. */
+async function peers(names: string[], label = 'data'): Promise<Peers> {
+  const relay = uniqueName('relay');
+  const url = await startRelay(relay);
+  const room = uniqueName('room');
+  const host = await fixture<HTMLDivElement>(html`<div>
+    ${names.map((name) => html`<rtc-datachannel room=${room} label=${label} name=${name} signaling=${`${url}?peer=${name}`}></rtc-datachannel>`)}
+  </div>`);
+  const els = [...host.querySelectorAll('rtc-datachannel')];
+  await until(() => els.every((el) => el.openPeers.length === names.length - 1), 'every channel open');
+  return { relay, url, room, els };
+}
+
+/** Every `rtc-message` detail `el` receives from now on. */
+function messages(el: RtcDatachannel): MessageDetail[] {
+  const got: MessageDetail[] = [];
+  el.addEventListener('rtc-message', (event) => got.push(event.detail));
+  return got;
+}
+
+async function sha256(blob: Blob): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
+/** `size` bytes of noise (getRandomValues fills at most 64 KiB per call). */
+function noise(size: number): Uint8Array {
+  const bytes = new Uint8Array(size);
+  for (let offset = 0; offset < size; offset += 65536) crypto.getRandomValues(bytes.subarray(offset, offset + 65536));
+  return bytes;
+}
+
+/** A file of `mib` MiB built from 1 MiB of noise, each copy stamped so no two MiB are alike. */
+function bigFile(mib: number, name: string): File {
+  const base = noise(1024 * 1024);
+  const parts = Array.from({ length: mib }, (_, i) => {
+    const part = base.slice();
+    new DataView(part.buffer).setUint32(0, i);
+    return part;
+  });
+  return new File(parts, name, { type: 'application/octet-stream' });
+}
+
+describe('<rtc-datachannel>', () => {
+  it('text, binary, Blob and JSON messages arrive intact, in order, typed as sent', async () => {
+    const { els: [a, b] } = await peers(['a', 'b']);
+    const got = messages(b!);
+    a!.send('héllo 👋');
+    a!.send(new Uint16Array([1, 2, 65535]));
+    a!.send(new Blob(['a blob']));
+    a!.sendJSON({ list: [1, 'two', null], nested: { ok: true } });
+    await until(() => got.length === 4, 'four messages');
+    expect(got.map((m) => m.type)).to.deep.equal(['string', 'binary', 'blob', 'json']);
+    expect(got.every((m) => m.from === a!.peerId)).to.equal(true);
+    expect(got[0]!.data).to.equal('héllo 👋');
+    expect([...new Uint16Array(got[1]!.data as ArrayBuffer)]).to.deep.equal([1, 2, 65535]);
+    expect(await (got[2]!.data as Blob).text()).to.equal('a blob');
+    expect(got[3]!.data).to.deep.equal({ list: [1, 'two', null], nested: { ok: true } });
+  });
+
+  it('a message sent to one peer reaches that peer only; one sent to all reaches everyone', async () => {
+    const { els: [a, b, c] } = await peers(['a', 'b', 'c']);
+    const toB = messages(b!);
+    const toC = messages(c!);
+    a!.send('for b only', { to: b!.peerId! });
+    a!.send('for all');
+    await until(() => toB.length === 2 && toC.length === 1, 'the messages');
+    expect(toB.map((m) => m.data)).to.deep.equal(['for b only', 'for all']);
+    // Same channel, first in first out: had c been sent the first message it would have come first.
+    expect(toC.map((m) => m.data)).to.deep.equal(['for all']);
+    expect(() => a!.send('x', { to: 'nobody' })).to.throw(/nobody/);
+  });
+
+  it('a 4 MiB message (larger than the max message size) arrives whole', async () => {
+    const { els: [a, b] } = await peers(['a', 'b']);
+    const got = messages(b!);
+    const big = noise(4 * 1024 * 1024);
+    a!.send(big);
+    await until(() => got.length === 1, 'the 4 MiB message', 20_000);
+    const data = new Uint8Array(got[0]!.data as ArrayBuffer);
+    expect(data.byteLength).to.equal(big.byteLength);
+    expect(await sha256(new Blob([data]))).to.equal(await sha256(new Blob([big])));
+  });
+
+  it('a 32 MiB file arrives with the same SHA-256, progress rising to total on both sides, the channel never closed', async () => {
+    const { els: [a, b] } = await peers(['a', 'b']);
+    const file = bigFile(32, 'big.bin');
+    const closes: unknown[] = [];
+    for (const el of [a!, b!]) el.addEventListener('rtc-close', (event) => closes.push(event.detail));
+    const progress: Record<string, TransferProgressDetail[]> = { send: [], receive: [] };
+    a!.addEventListener('rtc-transfer-progress', (event) => progress[event.detail.direction]!.push(event.detail));
+    b!.addEventListener('rtc-transfer-progress', (event) => progress[event.detail.direction]!.push(event.detail));
+    const arrived = nextEvent<CustomEvent<{ id: string; from: string; file: File }>>(b!, 'rtc-file', 'the file', 25_000);
+    const id = a!.sendFile(file);
+    const { detail } = await arrived;
+    expect(detail.id).to.equal(id);
+    expect(detail.from).to.equal(a!.peerId);
+    expect(detail.file.name).to.equal('big.bin');
+    expect(detail.file.type).to.equal('application/octet-stream');
+    expect(detail.file.size).to.equal(file.size);
+    expect(await sha256(detail.file)).to.equal(await sha256(file));
+    for (const direction of ['send', 'receive']) {
+      const loaded = progress[direction]!.map((p) => p.loaded);
+      expect(loaded.length, direction).to.be.greaterThan(10);
+      expect(loaded.every((value, i) => i === 0 || value >= loaded[i - 1]!), `${direction} is monotonic`).to.equal(true);
+      expect(loaded.at(-1), direction).to.equal(file.size);
+      expect(progress[direction]!.every((p) => p.total === file.size && p.id === id)).to.equal(true);
+    }
+    expect(closes).to.deep.equal([]);
+    expect(a!.transfers).to.deep.equal([]);
+    expect(b!.transfers).to.deep.equal([]);
+    // And the channel still carries messages.
+    const after = nextEvent<CustomEvent<MessageDetail>>(b!, 'rtc-message');
+    a!.send('still open');
+    expect((await after).detail.data).to.equal('still open');
+  });
+
+  it('a peer that leaves mid-transfer gives the other side a peer-left error and frees the transfer', async () => {
+    const { els: [a, b] } = await peers(['a', 'b']);
+    const failed = nextEvent<CustomEvent<{ id: string; peer: string; code: string; direction: string; message: string }>>(b!, 'rtc-transfer-error');
+    let files = 0;
+    b!.addEventListener('rtc-file', () => files++);
+    const id = a!.sendFile(bigFile(16, 'gone.bin'));
+    await until(() => b!.transfers.some((t) => t.id === id && t.loaded > 0), 'the transfer under way');
+    const aId = a!.peerId;
+    a!.remove();
+    const { detail } = await failed;
+    expect(detail).to.include({ id, peer: aId, code: 'peer-left', direction: 'receive' });
+    expect(detail.message).to.match(/left|closed/);
+    expect(b!.transfers).to.deep.equal([]);
+    expect(files).to.equal(0);
+  });
+
+  it('cancelTransfer on the receiving side stops the sender with `cancelled`', async () => {
+    const { els: [a, b] } = await peers(['a', 'b']);
+    const senderError = nextEvent<CustomEvent<{ id: string; code: string; direction: string }>>(a!, 'rtc-transfer-error');
+    const id = a!.sendFile(bigFile(16, 'stop.bin'));
+    await until(() => b!.transfers.some((t) => t.id === id && t.loaded > 0), 'the transfer under way');
+    expect(b!.cancelTransfer(id)).to.equal(true);
+    expect((await senderError).detail).to.include({ id, code: 'cancelled', direction: 'send' });
+    await until(() => a!.transfers.length === 0 && b!.transfers.length === 0, 'both sides freed');
+  });
+
+  it('a relay restart keeps the channel, and a peer joining afterwards connects to both', async () => {
+    const { relay, url, room, els: [a, b] } = await peers(['a', 'b']);
+    const got = messages(b!);
+    await stopRelay(relay);
+    a!.send('while the relay is down');
+    await until(() => got.length === 1, 'a message during the outage');
+    await startRelay(relay);
+    await until(() => a!.state === 'joined' && b!.state === 'joined', 'both rejoined', 25_000);
+    const c = document.createElement('rtc-datachannel');
+    Object.assign(c, { room, label: 'data', signaling: `${url}?peer=c` });
+    a!.parentElement!.append(c);
+    await until(() => c.openPeers.length === 2 && a!.openPeers.length === 2 && b!.openPeers.length === 2, 'the third peer linked to both', 20_000);
+    a!.send('after the restart');
+    await until(() => got.length === 2, 'a message after the restart');
+    expect(got.map((m) => m.data)).to.deep.equal(['while the relay is down', 'after the restart']);
+    // The first two kept their ids: the third sees exactly them.
+    expect(c.peers.map((p) => p.id).sort()).to.deep.equal([a!.peerId, b!.peerId].sort());
+  });
+
+  it('elements in one room share one socket and one connection per remote peer; labels keep their messages apart', async () => {
+    const relay = uniqueName('relay');
+    const url = await startRelay(relay);
+    const room = uniqueName('room');
+    const host = await fixture<HTMLDivElement>(html`<div>
+      <rtc-datachannel id="a1" room=${room} signaling=${`${url}?peer=a`}></rtc-datachannel>
+      <rtc-datachannel id="a2" room=${room} label="chat" signaling=${`${url}?peer=a`}></rtc-datachannel>
+      <rtc-datachannel id="b1" room=${room} signaling=${`${url}?peer=b`}></rtc-datachannel>
+      <rtc-datachannel id="b2" room=${room} label="chat" signaling=${`${url}?peer=b`}></rtc-datachannel>
+    </div>`);
+    const [a1, a2, b1, b2] = ['a1', 'a2', 'b1', 'b2'].map((id) => host.querySelector<RtcDatachannel>(`#${id}`)!);
+    await until(() => [a1, a2, b1, b2].every((el) => el!.openPeers.length === 1), 'all channels open');
+    expect((await relayStats(relay))?.connections).to.equal(2);
+    const roomA = Room.open.get(`${new URL(`${url}?peer=a`).href} ${room}`)!;
+    expect(roomA.links.size).to.equal(1);
+    const [link] = roomA.links.values();
+    expect(link!.pc.connectionState).to.equal('connected');
+    expect(a1!.peerId).to.equal(a2!.peerId);
+
+    const data = messages(b1!);
+    const chat = messages(b2!);
+    a1!.send('on data');
+    a2!.send('on chat');
+    await until(() => data.length === 1 && chat.length === 1, 'one message each');
+    expect(data[0]!.data).to.equal('on data');
+    expect(chat[0]!.data).to.equal('on chat');
+
+    // The Room lives while one element still uses it, and goes with the last one.
+    a2!.remove();
+    await until(() => b2!.openPeers.length === 0, "the chat channel's close reached b");
+    expect(Room.open.get(roomA.key)).to.equal(roomA);
+    expect(a1!.openPeers).to.have.length(1);
+    a1!.remove();
+    await until(() => !Room.open.has(roomA.key), 'the room released');
+    expect(link!.pc.connectionState).to.equal('closed');
+    await until(async () => (await relayStats(relay))?.connections === 1, 'one socket left on the relay');
+  });
+});
