@@ -159,11 +159,13 @@ export class PeerLink extends EventTarget {
 
   private restartIce(): void {
     if (this.closed) return;
-    if (this.iceRestarts >= this.options.maxIceRestarts) {
-      this.fail('ice-failed', `The connection to ${this.remoteId} failed and ${this.iceRestarts} ICE restarts did not bring it back.`);
+    // Bounded: after the last attempt, one error and no more restarts until it connects again.
+    if (this.iceRestarts++ >= this.options.maxIceRestarts) {
+      if (this.iceRestarts === this.options.maxIceRestarts + 1) {
+        this.fail('ice-failed', `The connection to ${this.remoteId} failed; ${this.options.maxIceRestarts} ICE restarts did not bring it back.`);
+      }
       return;
     }
-    this.iceRestarts += 1;
     this.pc.restartIce(); // fires negotiationneeded: an offer with new ICE credentials
   }
 

@@ -74,6 +74,51 @@ describe('Room core: PeerLink', () => {
   });
 });
 
+/** Makes `link` see `state` (Chromium cannot be made to fail ICE on loopback on demand). */
+function pretend(link: PeerLink, state: RTCPeerConnectionState) {
+  Object.defineProperty(link.pc, 'connectionState', { value: state, configurable: true });
+  link.pc.dispatchEvent(new Event('connectionstatechange'));
+}
+
+describe('Room core: ICE restart', () => {
+  it('a failing connection gets a bounded number of ICE restarts, then one ice-failed error with a TURN hint', async () => {
+    const link = new PeerLink({ localId: 'a', remoteId: 'b', signal: () => {}, maxIceRestarts: 2 });
+    let restarts = 0;
+    link.pc.restartIce = () => void restarts++;
+    const errors: { code: string; hint: string; peer: string }[] = [];
+    link.addEventListener('error', (event) => errors.push((event as CustomEvent).detail));
+    try {
+      for (let i = 0; i < 5; i++) pretend(link, 'failed');
+      expect(restarts).to.equal(2);
+      expect(errors).to.have.length(1);
+      expect(errors[0]).to.include({ code: 'ice-failed', peer: 'b' });
+      expect(errors[0]!.hint).to.match(/TURN/);
+      // Connected again: a later failure gets its restarts anew.
+      pretend(link, 'connected');
+      pretend(link, 'failed');
+      expect(restarts).to.equal(3);
+    } finally {
+      link.close();
+    }
+  });
+
+  it('a connection that stays disconnected past the delay is restarted; one that recovers is not', async () => {
+    const link = new PeerLink({ localId: 'a', remoteId: 'b', signal: () => {}, disconnectedTimeout: 50 });
+    let restarts = 0;
+    link.pc.restartIce = () => void restarts++;
+    try {
+      pretend(link, 'disconnected');
+      pretend(link, 'connected');
+      pretend(link, 'disconnected');
+      await until(() => restarts === 1, 'one restart');
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(restarts).to.equal(1);
+    } finally {
+      link.close();
+    }
+  });
+});
+
 describe('Room core: framing', () => {
   it('a frame header survives encode and decode', () => {
     const frame = decodeFrame(encodeFrame(Kind.FileData, 1, 0xfedcba98, 41, 512, new Uint8Array([7, 8, 9])));

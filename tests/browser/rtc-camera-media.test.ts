@@ -212,7 +212,7 @@ describe('<rtc-camera> track hygiene', () => {
     return { streams, calls };
   }
 
-  it('100 connect/disconnect cycles, many while starting, leave no live track', async function () {
+  it('100 connect/disconnect cycles, many while starting, leave no live track', async function (this: { timeout(ms: number): void }) {
     this.timeout(120_000);
     const { streams, calls } = recordStreams();
     const host = document.createElement('div');

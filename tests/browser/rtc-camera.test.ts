@@ -2,7 +2,6 @@ import { expect, fixture, html } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
 import '../../components/rtc-camera.js';
 import type { RtcCamera } from '../../components/rtc-camera.js';
-import type { MediaErrorDetail } from '../../components/internal/media.js';
 import { nextEvent, until } from './helpers.js';
 
 const mediaDevices = navigator.mediaDevices;

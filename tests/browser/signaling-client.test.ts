@@ -1,0 +1,138 @@
+import { expect } from '@open-wc/testing';
+import { SignalingClient, defaultSignalingUrl, toWebSocketUrl } from '../../components/internal/signaling-client.js';
+import type { SignalingErrorDetail, SignalDetail, WelcomeDetail } from '../../components/internal/signaling-client.js';
+import { nextEvent, startRelay, stopRelay, uniqueName, until } from './helpers.js';
+
+const open: SignalingClient[] = [];
+
+function client(options: ConstructorParameters<typeof SignalingClient>[0]): SignalingClient {
+  const created = new SignalingClient({ reconnectBaseDelay: 50, reconnectMaxDelay: 300, ...options });
+  open.push(created);
+  return created;
+}
+
+async function joined(created: SignalingClient): Promise<WelcomeDetail> {
+  const welcome = nextEvent<CustomEvent<WelcomeDetail>>(created, 'welcome', `${created.room} welcome`);
+  created.connect();
+  return (await welcome).detail;
+}
+
+afterEach(() => {
+  for (const created of open.splice(0)) created.close();
+});
+
+describe('SignalingClient', () => {
+  it('connects to /signal on the origin it was loaded from when given no URL', async () => {
+    expect(defaultSignalingUrl()).to.equal(`ws://${location.host}/signal`);
+    const alone = client({ room: uniqueName('default') });
+    const welcome = await joined(alone);
+    expect(alone.url).to.equal(`ws://${location.host}/signal`);
+    expect(alone.state).to.equal('joined');
+    expect(welcome.id).to.match(/^[A-Za-z0-9_-]{16}$/);
+    expect(welcome.peers).to.deep.equal([]);
+    expect(welcome.iceServers).to.deep.equal([]);
+  });
+
+  it('turns http(s) and relative URLs into ws(s) URLs and refuses other schemes', () => {
+    expect(toWebSocketUrl('https://relay.example.org/signal')).to.equal('wss://relay.example.org/signal');
+    expect(toWebSocketUrl('/relays/x/signal', 'http://localhost:8787/page.html')).to.equal('ws://localhost:8787/relays/x/signal');
+    expect(() => new SignalingClient({ room: 'x', url: 'ftp://example.org/' })).to.throw(TypeError, /ws:, wss:, http: or https:/);
+  });
+
+  it('two clients in a room see each other and exchange signals', async () => {
+    const room = uniqueName('pair');
+    const alice = client({ room, name: 'Alice' });
+    const aliceWelcome = await joined(alice);
+    const bob = client({ room, name: 'Bob' });
+    const bobJoined = nextEvent<CustomEvent<{ id: string; name: string }>>(alice, 'peer-joined');
+    const bobWelcome = await joined(bob);
+    expect(bobWelcome.peers).to.deep.equal([{ id: aliceWelcome.id, name: 'Alice' }]);
+    expect((await bobJoined).detail).to.deep.equal({ id: bobWelcome.id, name: 'Bob' });
+
+    const received = nextEvent<CustomEvent<SignalDetail>>(bob, 'signal');
+    alice.signal(bobWelcome.id, { sdp: 'v=0', n: [1, 2, 3] });
+    expect((await received).detail).to.deep.equal({ from: aliceWelcome.id, data: { sdp: 'v=0', n: [1, 2, 3] } });
+  });
+
+  it('after the relay is stopped and started again it reconnects, keeps its id and rejoins on its own', async () => {
+    const room = uniqueName('restart');
+    const alice = client({ room });
+    const bob = client({ room });
+    const aliceId = (await joined(alice)).id;
+    const bobId = (await joined(bob)).id;
+    const left: string[] = [];
+    alice.addEventListener('peer-left', (event) => left.push(event.detail.id));
+
+    const reconnecting = nextEvent(alice, 'state', 'alice reconnecting');
+    await stopRelay('default');
+    await reconnecting;
+    expect(alice.state).to.equal('reconnecting');
+
+    const aliceBack = nextEvent<CustomEvent<WelcomeDetail>>(alice, 'welcome', 'alice rejoin');
+    const bobBack = nextEvent<CustomEvent<WelcomeDetail>>(bob, 'welcome', 'bob rejoin');
+    await startRelay('default');
+    const [aliceAgain, bobAgain] = await Promise.all([aliceBack, bobBack]);
+    expect(aliceAgain.detail.id).to.equal(aliceId);
+    expect(aliceAgain.detail.rejoined).to.equal(true);
+    expect(bobAgain.detail.id).to.equal(bobId);
+    await until(() => alice.peers.some((peer) => peer.id === bobId), 'alice to list bob again');
+    expect(left).to.deep.equal([]);
+
+    // And signals flow again, both ways.
+    const toBob = nextEvent<CustomEvent<SignalDetail>>(bob, 'signal');
+    alice.signal(bobId, 'after restart');
+    expect((await toBob).detail).to.deep.equal({ from: aliceId, data: 'after restart' });
+  });
+
+  it('queues signals sent while the relay is down and delivers them after the rejoin', async () => {
+    const relay = uniqueName('queue');
+    const url = await startRelay(relay);
+    const room = uniqueName('room');
+    const alice = client({ url, room });
+    const bob = client({ url, room });
+    await joined(alice);
+    const bobId = (await joined(bob)).id;
+
+    await stopRelay(relay);
+    await until(() => alice.state === 'reconnecting', 'alice to notice the outage');
+    alice.signal(bobId, { n: 1 });
+    alice.signal(bobId, { n: 2 });
+
+    const received: unknown[] = [];
+    bob.addEventListener('signal', (event) => received.push(event.detail.data));
+    await startRelay(relay);
+    await until(() => received.length === 2, 'both queued signals');
+    expect(received).to.deep.equal([{ n: 1 }, { n: 2 }]);
+    await stopRelay(relay);
+  });
+
+  it('a full room is a fatal error with a hint, and the client stops retrying', async () => {
+    const relay = uniqueName('full');
+    const url = await startRelay(relay, { maxPeersPerRoom: 1 });
+    const room = uniqueName('room');
+    await joined(client({ url, room }));
+
+    const second = client({ url, room });
+    const error = nextEvent<CustomEvent<SignalingErrorDetail>>(second, 'error');
+    second.connect();
+    const { detail } = await error;
+    expect(detail.code).to.equal('room-full');
+    expect(detail.fatal).to.equal(true);
+    expect(detail.hint).to.match(/maximum number/);
+    expect(second.state).to.equal('closed');
+    await stopRelay(relay);
+  });
+
+  it('reports an unreachable relay once, then keeps retrying quietly', async () => {
+    const url = `ws://${location.host}/relays/${uniqueName('nowhere')}/signal`;
+    const lost = client({ url, room: 'x' });
+    const errors: string[] = [];
+    lost.addEventListener('error', (event) => errors.push(event.detail.code));
+    const states: string[] = [];
+    lost.addEventListener('state', (event) => states.push(event.detail.state));
+    lost.connect();
+    await until(() => states.filter((state) => state === 'reconnecting').length >= 3, 'three retries');
+    expect(errors).to.deep.equal(['connection-failed']);
+    expect(lost.state).to.not.equal('closed');
+  });
+});
