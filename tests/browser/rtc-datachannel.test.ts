@@ -41,7 +41,7 @@ async function sha256(blob: Blob): Promise<string> {
 }
 
 /** `size` bytes of noise (getRandomValues fills at most 64 KiB per call). */
-function noise(size: number): Uint8Array {
+function noise(size: number): Uint8Array<ArrayBuffer> {
   const bytes = new Uint8Array(size);
   for (let offset = 0; offset < size; offset += 65536) crypto.getRandomValues(bytes.subarray(offset, offset + 65536));
   return bytes;
