@@ -224,6 +224,8 @@ export class RtcCamera extends LitElement {
   constructor() {
     super();
     this.internals = this.attachInternals();
+    // A group, so a <label for> or aria-label names the element and its controls together.
+    this.internals.role = 'group';
   }
 
   /** The live stream while capturing, else `null`. Tracks may be replaced in it by the device pickers. */
