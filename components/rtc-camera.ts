@@ -408,7 +408,7 @@ export class RtcCamera extends LitElement {
       ${this.value_
         ? html`<div part="attachment">${this.text('attached')} ${this.value_.name} (${Math.ceil(this.value_.size / 1024)} KB)</div>`
         : nothing}
-      <div class="visually-hidden" role="status">
+      <div class="sr" role="status">
         ${live && this.muted ? this.text('muted') : ''} ${live && this.cameraOff ? this.text('videoOff') : ''}
         ${this.recording ? this.text('recording') : ''}
       </div>
