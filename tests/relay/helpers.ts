@@ -74,6 +74,11 @@ export class TestClient {
     this.socket.send(typeof message === 'string' ? message : JSON.stringify(message));
   }
 
+  /** Whether a message is waiting to be read. */
+  hasMessage(): boolean {
+    return this.inbox.length > 0;
+  }
+
   /** The next message received; fails the test if none comes in time or the socket closes first. */
   async next(timeout = PATIENCE): Promise<ServerMessage> {
     const deadline = Date.now() + timeout;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { Socket } from 'node:net';
 import { test } from 'node:test';
 import { createRelay } from '../../relay/index.js';
 import { joined, startRelay, TestClient, waitUntil } from './helpers.js';
@@ -145,4 +146,20 @@ test('a resume token cannot be made up to take over someone else: ids come from 
   assert.notEqual(intruder.id, alice.id);
   assert.equal(intruder.welcome.resumed, false);
   assert.deepEqual(await alice.client.next(), { type: 'peer-joined', id: intruder.id, name: '' });
+});
+
+test('a peer that stops reading is cut once its queue passes maxBufferedAmount, and then leaves like a lost peer', async (t) => {
+  const { url } = await startRelay(t, { resumeGrace: 300, maxBufferedAmount: 64 * 1024, messageBurst: 10_000 });
+  const alice = await joined(t, url, 'room');
+  const slow = await joined(t, url, 'room');
+  await alice.client.next(); // peer-joined
+  // Stop reading: the relay's writes pile up once the loopback buffers are full.
+  (slow.client.socket as unknown as { _socket: Socket })._socket.pause();
+
+  const chunk = 'x'.repeat(60_000);
+  for (let batch = 0; batch < 200 && !alice.client.hasMessage(); batch++) {
+    for (let i = 0; i < 10; i++) alice.client.send({ type: 'signal', to: slow.id, data: chunk });
+    await waitUntil(() => alice.client.socket.bufferedAmount === 0);
+  }
+  assert.deepEqual(await alice.client.next(), { type: 'peer-left', id: slow.id });
 });

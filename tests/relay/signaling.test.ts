@@ -115,3 +115,27 @@ test('a peer that closes with 1000 leaves at once: the others get peer-left', as
   bob.client.socket.close(1000, 'bye');
   assert.deepEqual(await alice.client.next(), { type: 'peer-left', id: bob.id });
 });
+
+test('a page going away (1001) is a leave too: the others get peer-left at once', async (t) => {
+  const { url } = await startRelay(t, { resumeGrace: 60_000 });
+  const alice = await joined(t, url, 'room');
+  const bob = await joined(t, url, 'room');
+  await alice.client.next(); // peer-joined
+
+  bob.client.socket.close(1001);
+  assert.deepEqual(await alice.client.next(), { type: 'peer-left', id: bob.id });
+});
+
+test('a peer that closes with another code keeps its place for the grace period', async (t) => {
+  const { url } = await startRelay(t, { resumeGrace: 60_000 });
+  const alice = await joined(t, url, 'room');
+  const bob = await joined(t, url, 'room');
+  await alice.client.next(); // peer-joined
+
+  bob.client.socket.close(4000, 'reconnecting');
+  await bob.client.closed;
+  const back = await joined(t, url, 'room', { resume: bob.welcome.resume });
+  assert.equal(back.welcome.resumed, true);
+  back.client.send({ type: 'signal', to: alice.id, data: 'no leave in between' });
+  assert.deepEqual(await alice.client.next(), { type: 'signal', from: bob.id, data: 'no leave in between' });
+});
