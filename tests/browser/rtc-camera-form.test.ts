@@ -67,12 +67,15 @@ describe('<rtc-camera> in a form', () => {
     expect(camera.validationMessage).to.equal('Bitte ein Foto aufnehmen.');
   });
 
-  it('a disabled fieldset disables the controls', async () => {
+  it('a disabled fieldset, or the disabled attribute, disables the controls', async () => {
     const { form: f, camera } = await form(html`<form><fieldset disabled><rtc-camera name="photo"></rtc-camera></fieldset></form>`);
     await camera.updateComplete;
     expect(camera.shadowRoot!.querySelector<HTMLButtonElement>('[part~="start-button"]')!.disabled).to.equal(true);
     f.querySelector('fieldset')!.disabled = false;
     await camera.updateComplete;
     expect(camera.shadowRoot!.querySelector<HTMLButtonElement>('[part~="start-button"]')!.disabled).to.equal(false);
+    camera.setAttribute('disabled', '');
+    await camera.updateComplete;
+    expect(camera.shadowRoot!.querySelector<HTMLButtonElement>('[part~="start-button"]')!.disabled).to.equal(true);
   });
 });
