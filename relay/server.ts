@@ -186,6 +186,11 @@ class SignalingRelay implements Relay {
     // instance); a client's fault is not worth a log line, and an unhandled 'error' would be fatal.
     socket.on('error', ignore);
 
+    if (this.shutdown) {
+      // The upgrade finished while close() was running: this one was not in its list.
+      socket.close(CloseCodes.ServiceRestart, 'relay restarting');
+      return;
+    }
     const refusal = this.refusalFor(req);
     if (refusal) return this.kick(connection, refusal.code, refusal.message, refusal.closeCode);
 
