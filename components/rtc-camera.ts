@@ -382,9 +382,18 @@ export class RtcCamera extends LitElement {
       ${show.size
         ? html`<div part="controls">
             ${show.has('start')
-              ? live
-                ? html`<button part="button stop-button" type="button" ?disabled=${off} @click=${this.stop}>${this.text('stop')}</button>`
-                : html`<button part="button start-button" class="primary" type="button" ?disabled=${off || this.state === 'starting'} @click=${this.start}>${startLabel}</button>`
+              ? // One button that changes role, so keyboard focus stays on it across start and stop.
+                // Not disabled while starting (a disabled button drops focus): start() is idempotent.
+                html`<button
+                  part="button ${live ? 'stop' : 'start'}-button"
+                  class=${live ? '' : 'primary'}
+                  type="button"
+                  aria-busy=${this.state === 'starting'}
+                  ?disabled=${off}
+                  @click=${live ? this.stop : this.start}
+                >
+                  ${live ? this.text('stop') : startLabel}
+                </button>`
               : nothing}
             ${live && hasAudio && show.has('mute')
               ? html`<button part="button mute-button" type="button" aria-pressed=${String(this.muted)} ?disabled=${off} @click=${() => this.toggle('muted')}>${this.text('mute')}</button>`

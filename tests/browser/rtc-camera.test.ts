@@ -220,6 +220,8 @@ describe('<rtc-camera>', () => {
     await sendKeys({ press: 'Enter' });
     await event;
     await element.updateComplete;
+    // The start button became the stop button: keyboard focus did not fall back to the page.
+    expect(element.shadowRoot!.activeElement?.getAttribute('part')).to.equal('button stop-button');
     const mute = part(element, 'mute-button')!;
     expect(mute.textContent!.trim()).to.equal('Stumm');
     mute.focus();
