@@ -10,7 +10,7 @@
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { Room } from './room.js';
-import type { RoomChannel } from './room-channel.js';
+import type { RoomChannel, RtcError } from './room-channel.js';
 import type { SignalingState } from './signaling-client.js';
 
 export interface RoomControllerConfig {
@@ -84,7 +84,17 @@ export class RoomController implements ReactiveController {
       ...(config.iceServers ? { iceServers: config.iceServers } : {}),
     }));
     this.ice = JSON.stringify(config.iceServers ?? null);
-    const channel = (this.channel = room.channel(config.label, config.channel));
+    let channel: RoomChannel;
+    try {
+      channel = this.channel = room.channel(config.label, config.channel);
+    } catch (error) {
+      // Another label of this Room has the same channel id: report it, stay out of the Room.
+      const { code, message, hint } = error as RtcError;
+      room.release();
+      this.room = null;
+      queueMicrotask(() => this.dispatch('peer-error', { peer: '', code, message, hint }));
+      return;
+    }
     const stop = (this.stop = new AbortController());
     const forward = (target: EventTarget, types: string[]) => {
       for (const type of types) {

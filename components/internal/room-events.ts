@@ -52,6 +52,7 @@ export interface TransferErrorDetail {
   message: string;
 }
 export interface PeerErrorDetail {
+  /** The remote peer's id; '' for a label collision within this page. */
   peer: string;
   /** `ice-failed` (no route between the peers: TURN needed), `negotiation-failed`, `label-collision`. */
   code: PeerErrorCode | 'label-collision';

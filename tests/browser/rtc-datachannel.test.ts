@@ -6,6 +6,7 @@ import '../../components/rtc-datachannel.js';
 import type { RtcDatachannel } from '../../components/rtc-datachannel.js';
 import type { MessageDetail, TransferProgressDetail } from '../../components/rtc-datachannel.js';
 import { Room } from '../../components/internal/room.js';
+import { channelIdOf } from '../../components/internal/framing.js';
 import { nextEvent, relayStats, startRelay, stopRelay, uniqueName, until } from './helpers.js';
 
 interface Peers {
@@ -213,5 +214,52 @@ describe('<rtc-datachannel>', () => {
     await until(() => !Room.open.has(roomA.key), 'the room released');
     expect(link!.pc.connectionState).to.equal('closed');
     await until(async () => (await relayStats(relay))?.connections === 1, 'one socket left on the relay');
+  });
+
+  it('an element that leaves and comes back with the same label reopens the channel; queued messages wait for it', async () => {
+    const { url, room, els: [a, b] } = await peers(['a', 'b']);
+    const bId = b!.peerId!;
+    const parent = b!.parentElement!;
+    // The Room stays (another element holds it), only the `data` channel goes.
+    const holder = document.createElement('rtc-datachannel');
+    Object.assign(holder, { room, label: 'holder', signaling: `${url}?peer=b` });
+    parent.append(holder);
+    b!.remove();
+    await until(() => a!.openPeers.length === 0, 'the data channel closed on a');
+    a!.send('sent while b had no element');
+    const back = document.createElement('rtc-datachannel');
+    Object.assign(back, { room, label: 'data', signaling: `${url}?peer=b` });
+    const got = messages(back);
+    parent.append(back);
+    await until(() => got.length === 1, 'the queued message');
+    expect(back.peerId).to.equal(bId);
+    expect(got[0]!.data).to.equal('sent while b had no element');
+    expect(a!.openPeers).to.deep.equal([bId]);
+  });
+
+  it('a label whose channel id collides with another in the same Room is refused with label-collision', async () => {
+    const relay = uniqueName('relay');
+    const url = await startRelay(relay);
+    const room = uniqueName('room');
+    // Find two labels with the same stream id (FNV-1a into 1024: a collision within a few dozen).
+    const seen = new Map<number, string>();
+    let pair: [string, string] | undefined;
+    for (let i = 0; !pair; i++) {
+      const label = `l${i}`;
+      const id = channelIdOf(label);
+      if (seen.has(id)) pair = [seen.get(id)!, label];
+      else seen.set(id, label);
+    }
+    const host = await fixture<HTMLDivElement>(html`<div>
+      <rtc-datachannel room=${room} label=${pair[0]} signaling=${url}></rtc-datachannel>
+    </div>`);
+    const second = document.createElement('rtc-datachannel');
+    Object.assign(second, { room, label: pair[1], signaling: url });
+    const refused = nextEvent<CustomEvent<{ peer: string; code: string; hint: string }>>(second, 'rtc-peer-error');
+    host.append(second);
+    const { detail } = await refused;
+    expect(detail).to.include({ peer: '', code: 'label-collision' });
+    expect(detail.hint).to.match(/rename/i);
+    expect(() => second.send('x')).to.throw(/not in a room/);
   });
 });
