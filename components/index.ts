@@ -4,5 +4,5 @@
  */
 export { SignalingClient, defaultSignalingUrl } from './internal/signaling-client.js';
 export type * from './internal/signaling-client.js';
-export { RtcCamera, rtcCameraStrings, type RtcCameraStrings, type RtcCameraStartDetail, type RtcCameraStopDetail, type RtcSnapshotDetail, type RtcRecordingDetail, type MediaErrorCode, type MediaErrorDetail } from './rtc-camera.js';
+export { RtcCamera, rtcCameraStrings, mediaErrorText, type RtcCameraStrings, type RtcCameraStartDetail, type RtcCameraStopDetail, type RtcSnapshotDetail, type RtcRecordingDetail, type MediaErrorCode, type MediaErrorDetail } from './rtc-camera.js';
 export * from './rtc-datachannel.js';

@@ -16,7 +16,7 @@ button,select{font:inherit;min-height:2.5rem;max-width:14rem;padding:0 .9rem;bor
 :focus-visible{outline:3px solid var(--rtc-camera-accent);outline-offset:2px}
 :disabled{opacity:.55;cursor:not-allowed}
 .primary{background:var(--rtc-camera-accent);border-color:var(--rtc-camera-accent);color:#fff}
-[aria-pressed=true]{background:var(--rtc-camera-danger);border-color:var(--rtc-camera-danger);color:#fff}
+[aria-pressed=true],.on{background:var(--rtc-camera-danger);border-color:var(--rtc-camera-danger);color:#fff}
 [part=attachment]{padding:0 .6rem .6rem;font-size:.9em}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}
 `;

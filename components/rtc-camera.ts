@@ -15,10 +15,13 @@ import { MediaController, type MediaStopReason } from './internal/media-controll
 import { RecorderController, type RecordingResult } from './internal/media-recorder.js';
 import { styles } from './rtc-camera.styles.js';
 
-export type { MediaErrorCode, MediaErrorDetail } from './internal/media.js';
+export { mediaErrorText, type MediaErrorCode, type MediaErrorDetail } from './internal/media.js';
 export type { MediaStopReason } from './internal/media-controller.js';
 
-/** Every text the element shows. Replace any of them with the `strings` attribute or property. */
+/**
+ * Every text the element shows. Replace any of them with the `strings` attribute or property; the
+ * error texts are keyed by code (`"no-device"`, `"no-device-hint"`, defaults in `mediaErrorText`).
+ */
 export const rtcCameraStrings = {
   start: 'Start camera',
   startScreen: 'Share screen',
@@ -41,22 +44,8 @@ export const rtcCameraStrings = {
   attached: 'Attached:',
   /** The form's validity message while `required` and nothing was captured. */
   required: 'Please take a photo or record a video.',
-  'permission-denied': mediaErrorText['permission-denied'][0],
-  'permission-denied-hint': mediaErrorText['permission-denied'][1],
-  'no-device': mediaErrorText['no-device'][0],
-  'no-device-hint': mediaErrorText['no-device'][1],
-  'device-busy': mediaErrorText['device-busy'][0],
-  'device-busy-hint': mediaErrorText['device-busy'][1],
-  overconstrained: mediaErrorText.overconstrained[0],
-  'overconstrained-hint': mediaErrorText.overconstrained[1],
-  'insecure-context': mediaErrorText['insecure-context'][0],
-  'insecure-context-hint': mediaErrorText['insecure-context'][1],
-  unsupported: mediaErrorText.unsupported[0],
-  'unsupported-hint': mediaErrorText.unsupported[1],
-  timeout: mediaErrorText.timeout[0],
-  'timeout-hint': mediaErrorText.timeout[1],
 };
-export type RtcCameraStrings = typeof rtcCameraStrings;
+export type RtcCameraStrings = typeof rtcCameraStrings & Record<MediaErrorCode | `${MediaErrorCode}-hint`, string>;
 
 /** The controls the `controls` attribute can list. */
 const allControls = ['start', 'mute', 'camera', 'devices', 'snapshot', 'record'] as const;
@@ -359,7 +348,6 @@ export class RtcCamera extends LitElement {
       this.mirrored ?? (this.source === 'camera' && (this.stream?.getVideoTracks()[0]?.getSettings().facingMode ?? this.facing) !== 'environment');
     const hasVideo = Boolean(this.stream?.getVideoTracks().length);
     const hasAudio = Boolean(this.stream?.getAudioTracks().length);
-    const off = this.disabled_;
     const startLabel = this.text(error ? 'retry' : this.source === 'screen' ? 'startScreen' : 'start');
     return html`<div part="base">
       <div class="stage">
@@ -384,33 +372,30 @@ export class RtcCamera extends LitElement {
             ${show.has('start')
               ? // One button that changes role, so keyboard focus stays on it across start and stop.
                 // Not disabled while starting (a disabled button drops focus): start() is idempotent.
-                html`<button
-                  part="button ${live ? 'stop' : 'start'}-button"
-                  class=${live ? '' : 'primary'}
-                  type="button"
-                  aria-busy=${this.state === 'starting'}
-                  ?disabled=${off}
-                  @click=${live ? this.stop : this.start}
-                >
-                  ${live ? this.text('stop') : startLabel}
-                </button>`
+                this.button(live ? 'stop' : 'start', live ? this.text('stop') : startLabel, live ? this.stop : this.start, {
+                  cls: live ? '' : 'primary',
+                })
               : nothing}
-            ${live && hasAudio && show.has('mute')
-              ? html`<button part="button mute-button" type="button" aria-pressed=${String(this.muted)} ?disabled=${off} @click=${() => this.toggle('muted')}>${this.text('mute')}</button>`
-              : nothing}
-            ${live && hasVideo && show.has('camera')
-              ? html`<button part="button camera-button" type="button" aria-pressed=${String(this.cameraOff)} ?disabled=${off} @click=${() => this.toggle('cameraOff')}>${this.text('cameraOff')}</button>`
-              : nothing}
-            ${live && show.has('devices') && this.source === 'camera'
-              ? [this.picker('video', hasVideo), this.picker('audio', hasAudio)]
-              : nothing}
-            ${live && hasVideo && show.has('snapshot')
-              ? html`<button part="button snapshot-button" class="primary" type="button" ?disabled=${off || this.cameraOff} @click=${this.onSnapshot}>${this.text('snapshot')}</button>`
-              : nothing}
-            ${live && show.has('record')
-              ? html`<button part="button record-button" class="record" type="button" aria-pressed=${String(this.recording)} ?disabled=${off} @click=${this.onRecord}>
-                  ${this.text(this.recording ? 'stopRecording' : 'record')}
-                </button>`
+            ${live
+              ? [
+                  hasAudio && show.has('mute')
+                    ? this.button('mute', this.text('mute'), () => this.toggle('muted'), { pressed: this.muted })
+                    : nothing,
+                  hasVideo && show.has('camera')
+                    ? this.button('camera', this.text('cameraOff'), () => this.toggle('cameraOff'), { pressed: this.cameraOff })
+                    : nothing,
+                  show.has('devices') && this.source === 'camera'
+                    ? [this.picker('video', hasVideo), this.picker('audio', hasAudio)]
+                    : nothing,
+                  hasVideo && show.has('snapshot')
+                    ? this.button('snapshot', this.text('snapshot'), this.onSnapshot, { cls: 'primary', disabled: this.cameraOff })
+                    : nothing,
+                  show.has('record')
+                    ? this.button('record', this.text(this.recording ? 'stopRecording' : 'record'), this.onRecord, {
+                        cls: this.recording ? 'on' : '',
+                      })
+                    : nothing,
+                ]
               : nothing}
           </div>`
         : nothing}
@@ -422,6 +407,25 @@ export class RtcCamera extends LitElement {
         ${this.recording ? this.text('recording') : ''}
       </div>
     </div>`;
+  }
+
+  /** A toolbar button: `pressed` makes it a toggle (aria-pressed) with a fixed label. */
+  private button(
+    name: string,
+    label: string,
+    onClick: () => void,
+    { pressed, cls = '', disabled = false }: { pressed?: boolean; cls?: string; disabled?: boolean } = {},
+  ) {
+    return html`<button
+      part="button ${name}-button"
+      class=${cls}
+      type="button"
+      aria-pressed=${pressed ?? nothing}
+      ?disabled=${this.disabled_ || disabled}
+      @click=${onClick}
+    >
+      ${label}
+    </button>`;
   }
 
   /** A device picker, shown when there is a choice (more than one device of that kind). */
@@ -488,8 +492,11 @@ export class RtcCamera extends LitElement {
     this.internals.setFormValue(this.value_);
   }
 
-  private text(key: keyof RtcCameraStrings | `${MediaErrorCode}-hint`): string {
-    return this.strings[key] ?? rtcCameraStrings[key];
+  private text(key: keyof RtcCameraStrings): string {
+    if (this.strings[key]) return this.strings[key];
+    if (key in rtcCameraStrings) return rtcCameraStrings[key as keyof typeof rtcCameraStrings];
+    const [code, hint] = key.split(/-(?=hint$)/);
+    return mediaErrorText[code as MediaErrorCode][hint ? 1 : 0];
   }
 
   private emit<T>(type: string, detail: T): void {

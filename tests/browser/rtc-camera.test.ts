@@ -127,7 +127,7 @@ describe('<rtc-camera>', () => {
     part(element, 'record-button')!.click();
     await element.updateComplete;
     expect(element.recording).to.equal(true);
-    expect(part(element, 'record-button')!.getAttribute('aria-pressed')).to.equal('true');
+    expect(part(element, 'record-button')!.textContent!.trim()).to.equal('Stop recording');
     expect(part(element, 'recording-indicator')?.textContent).to.match(/Recording 0:0\d/);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const event = nextEvent<CustomEvent<{ blob: Blob; mimeType: string; duration: number }>>(element, 'rtc-recording');
