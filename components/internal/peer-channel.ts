@@ -207,7 +207,11 @@ export class PeerChannel {
   }
 
   private hello(answer: 0 | 1): void {
-    if (this.dc.readyState === 'open') this.dc.send(encodeFrame(Kind.Hello, answer, 0, 0, 0, encoder.encode(this.label)));
+    if (this.dc.readyState !== 'open') return;
+    this.dc.send(encodeFrame(Kind.Hello, answer, 0, 0, 0, encoder.encode(this.label)));
+    // On an unreliable channel a Hello (or its answer) can be lost: ask again until answered.
+    const unreliable = this.init.maxRetransmits != null || this.init.maxPacketLifeTime != null;
+    if (!answer && unreliable) setTimeout(() => this.ready || this.disposed || this.hello(0), 1000);
   }
 
   private receive(frame: Frame): void {

@@ -21,8 +21,11 @@ export interface RoomControllerConfig {
   name?: string | undefined;
   /** Overrides the relay's ICE servers. */
   iceServers?: RTCIceServer[] | undefined;
-  /** The channel's label: elements with the same label in the same room share it. */
-  label: string;
+  /**
+   * The channel's label: elements with the same label in the same room share it. Without one the
+   * controller holds the Room only (a call uses `room.links` and the `link`/`track` events).
+   */
+  label?: string;
   channel?: RTCDataChannelInit;
 }
 
@@ -84,9 +87,9 @@ export class RoomController implements ReactiveController {
       ...(config.iceServers ? { iceServers: config.iceServers } : {}),
     }));
     this.ice = JSON.stringify(config.iceServers ?? null);
-    let channel: RoomChannel;
+    let channel: RoomChannel | null = null;
     try {
-      channel = this.channel = room.channel(config.label, config.channel);
+      if (config.label !== undefined) channel = this.channel = room.channel(config.label, config.channel);
     } catch (error) {
       // Another label of this Room has the same channel id: report it, stay out of the Room.
       const { code, message, hint } = error as RtcError;
@@ -102,13 +105,13 @@ export class RoomController implements ReactiveController {
       }
     };
     forward(room, roomEvents);
-    forward(channel, channelEvents);
+    if (channel) forward(channel, channelEvents);
     room.addEventListener('state', () => this.host.requestUpdate(), { signal: stop.signal });
     // A Room or channel shared with other elements may be up already: tell this one what it missed.
     queueMicrotask(() => {
       if (this.room !== room) return;
       for (const peer of room.peers) this.dispatch('peer-join', peer);
-      for (const peer of channel.openPeers) this.dispatch('open', { peer });
+      for (const peer of channel?.openPeers ?? []) this.dispatch('open', { peer });
     });
     this.host.requestUpdate();
   }

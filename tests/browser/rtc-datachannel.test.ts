@@ -262,4 +262,33 @@ describe('<rtc-datachannel>', () => {
     expect(detail.hint).to.match(/rename/i);
     expect(() => second.send('x')).to.throw(/not in a room/);
   });
+
+  it('an unordered, unreliable channel carries messages (chunked ones too) and refuses files with unsuitable-channel', async () => {
+    const url = await startRelay(uniqueName('relay'));
+    const room = uniqueName('room');
+    const host = await fixture<HTMLDivElement>(html`<div>
+      <rtc-datachannel room=${room} label="fast" ordered="false" max-retransmits="0" signaling=${`${url}?peer=a`}></rtc-datachannel>
+      <rtc-datachannel room=${room} label="fast" ordered="false" max-retransmits="0" signaling=${`${url}?peer=b`}></rtc-datachannel>
+    </div>`);
+    const [a, b] = [...host.querySelectorAll('rtc-datachannel')];
+    expect(a!.ordered).to.equal(false);
+    expect(a!.maxRetransmits).to.equal(0);
+    await until(() => a!.openPeers.length === 1 && b!.openPeers.length === 1, 'channels open');
+    const got = messages(b!);
+    const big = noise(200_000);
+    a!.send('small');
+    a!.send(big);
+    // Loopback loses nothing, so both arrive (in either order).
+    await until(() => got.length === 2, 'both messages');
+    const binary = got.find((m) => m.type === 'binary')!;
+    expect(new Uint8Array(binary.data as ArrayBuffer)).to.deep.equal(big);
+    expect(got.find((m) => m.type === 'string')!.data).to.equal('small');
+    let error: unknown;
+    try {
+      a!.sendFile(new Blob(['x']));
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).to.include({ code: 'unsuitable-channel' });
+  });
 });
