@@ -111,22 +111,17 @@ const fatalCodes: ReadonlySet<SignalingErrorCode> = new Set<SignalingErrorCode>(
   'replaced',
 ]);
 
-const hints: Record<SignalingErrorCode, string> = {
-  'bad-message': 'The relay could not read a message. Check that the page and the relay run the same protocol version.',
-  'unknown-type': 'The relay does not know this message type. Check that the page and the relay run the same protocol version.',
-  'bad-room': 'Room names are 1-64 characters: letters, digits and - _ . ~ : only.',
-  'room-full': 'The room holds its maximum number of people. Try again later or use another room.',
-  'not-joined': 'A signal was sent before joining the room. This is a bug in the sender.',
-  'already-joined': 'A connection can join one room only. Use one client per room.',
-  'no-such-peer': 'That peer is not (or no longer) in the room.',
-  'rate-limited': 'Too many messages were sent too quickly; the relay slowed this connection down.',
-  'join-timeout': 'The room was not joined in time. Check the network and the relay.',
-  'server-full': 'The relay is at capacity. It will be retried shortly.',
-  'origin-not-allowed': "The relay does not accept connections from this site. Ask its operator to allow this page's origin.",
-  replaced: 'This identity connected again from somewhere else (another tab or a newer connection).',
-  'connection-failed': 'The signaling relay cannot be reached. Check the `signaling` URL and that the relay is running; retrying.',
-  'queue-overflow': 'Messages piled up while the relay was unreachable; the oldest were dropped.',
-  'protocol-error': 'The relay sent something unexpected. Check that the URL points at an rtc-elements relay.',
+// Hints for what a person can act on; the rest are bugs between page and relay (see `versionHint`).
+const versionHint = 'Check that the page and the relay run the same version.';
+const hints: Partial<Record<SignalingErrorCode, string>> = {
+  'bad-room': 'Use 1-64 letters, digits or - _ . ~ : in the room name.',
+  'room-full': 'The room is full. Try again later or use another room.',
+  'rate-limited': 'Too many messages too quickly. Retrying.',
+  'server-full': 'The relay is busy. Retrying.',
+  'origin-not-allowed': "Ask the relay's operator to allow this site.",
+  replaced: 'This identity connected again elsewhere.',
+  'connection-failed': 'Check the signaling URL and that the relay runs. Retrying.',
+  'queue-overflow': 'The relay was away too long; the oldest messages were dropped.',
 };
 
 /** `/signal` on the origin this module was loaded from, as a ws:/wss: URL. */
@@ -376,7 +371,7 @@ export class SignalingClient extends EventTarget {
   }
 
   private fail(code: SignalingErrorCode, message: string, fatal: boolean): void {
-    this.emit('error', { code, message, hint: hints[code] ?? '', fatal });
+    this.emit('error', { code, message, hint: hints[code] ?? versionHint, fatal });
     if (fatal) this.close();
   }
 

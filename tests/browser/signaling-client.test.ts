@@ -118,7 +118,7 @@ describe('SignalingClient', () => {
     const { detail } = await error;
     expect(detail.code).to.equal('room-full');
     expect(detail.fatal).to.equal(true);
-    expect(detail.hint).to.match(/maximum number/);
+    expect(detail.hint).to.match(/room is full/);
     expect(second.state).to.equal('closed');
     await stopRelay(relay);
   });
