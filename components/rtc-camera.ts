@@ -1,12 +1,11 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import { property, query, state } from 'lit/decorators.js';
+import { property, state } from 'lit/decorators.js';
 import { customElement } from './internal/define.js';
 import {
-  audioConstraint,
   captureFrame,
   fileExtension,
   mediaErrorText,
-  videoConstraint,
+  trackConstraint,
   type MediaErrorCode,
   type MediaErrorDetail,
   type MediaSourceKind,
@@ -19,8 +18,8 @@ export { mediaErrorText, type MediaErrorCode, type MediaErrorDetail } from './in
 export type { MediaStopReason } from './internal/media-controller.js';
 
 /**
- * Every text the element shows. Replace any of them with the `strings` attribute or property; the
- * error texts are keyed by code (`"no-device"`, `"no-device-hint"`, defaults in `mediaErrorText`).
+ * Every text the element shows, in English. Replace any of them with the `strings` attribute or
+ * property. The error texts are keyed by code (`"no-device"`, `"no-device-hint"`), as in `mediaErrorText`.
  */
 export const rtcCameraStrings = {
   start: 'Start camera',
@@ -44,12 +43,12 @@ export const rtcCameraStrings = {
   attached: 'Attached:',
   /** The form's validity message while `required` and nothing was captured. */
   required: 'Please take a photo or record a video.',
+  ...mediaErrorText,
 };
-export type RtcCameraStrings = typeof rtcCameraStrings & Record<MediaErrorCode | `${MediaErrorCode}-hint`, string>;
+export type RtcCameraStrings = typeof rtcCameraStrings;
 
 /** The controls the `controls` attribute can list. */
-const allControls = ['start', 'mute', 'camera', 'devices', 'snapshot', 'record'] as const;
-type Control = (typeof allControls)[number];
+const allControls = ['start', 'mute', 'camera', 'devices', 'snapshot', 'record'];
 
 export interface RtcCameraStartDetail {
   stream: MediaStream;
@@ -57,19 +56,15 @@ export interface RtcCameraStartDetail {
 export interface RtcCameraStopDetail {
   reason: MediaStopReason;
 }
+export interface RtcCameraTrackDetail {
+  track: MediaStreamTrack;
+}
 export interface RtcSnapshotDetail {
   blob: Blob;
   width: number;
   height: number;
 }
 export type RtcRecordingDetail = RecordingResult;
-
-/** `boolean | string` attributes: absent or `""` or `"true"` is true, `"false"` is false, else the string. */
-const flagOrString = {
-  fromAttribute: (value: string | null): boolean | string =>
-    value === null || value === '' || value === 'true' ? true : value === 'false' ? false : value,
-  toAttribute: (value: boolean | string): string => String(value),
-};
 
 /**
  * Camera, microphone or screen capture as one element: a live preview, start/stop, mute, camera off,
@@ -80,7 +75,7 @@ const flagOrString = {
  * @summary Camera and microphone capture: preview, photo, recording, form value.
  *
  * @attr {boolean|string} video - `true` (default), `false`, or an ideal size such as `1280x720`.
- * @attr {boolean} audio - Capture the microphone (default `true`; `audio="false"` for none).
+ * @attr {boolean|string} audio - Capture the microphone (default `true`; `audio="false"` for none).
  * @attr {'user'|'environment'} facing - Which camera on a phone: `user` (default) or `environment`.
  * @attr {'camera'|'screen'} source - `camera` (default) or `screen` to capture a screen, window or tab.
  * @attr {boolean} mirrored - Mirror the preview. Absent: mirrored for a user-facing camera only; `mirrored="false"` never.
@@ -90,13 +85,14 @@ const flagOrString = {
  * @attr {string} microphone-id - The microphone's `deviceId` (set by the picker; set it to choose one).
  * @attr {string} snapshot-type - Photo format: `image/png` (default), `image/jpeg` or `image/webp`.
  * @attr {number} snapshot-quality - JPEG / WebP quality from 0 to 1 (the browser's default when absent).
- * @attr {string} recording-type - Preferred MediaRecorder MIME type; a supported one is picked when absent or unsupported.
+ * @attr {string} recording-type - Preferred MediaRecorder MIME type; the browser's default when absent or unsupported.
  * @attr {number} max-duration - Recordings stop by themselves after this many seconds (0: no limit).
  * @attr {number} timeout - Milliseconds to wait for the browser before reporting `timeout` (default 20000; 0 waits forever).
  * @attr {boolean} muted - The microphone is muted (reflected).
  * @attr {boolean} camera-off - The camera track is disabled (reflected).
  * @attr {string} name - The form field name: the latest photo or recording is submitted as a File under it.
  * @attr {boolean} required - The form is invalid until a photo or recording was taken.
+ * @attr {boolean} disabled - Disables the controls (also inside a disabled `<fieldset>`).
  * @attr {string} strings - JSON object replacing any text (see `rtcCameraStrings` for the keys).
  * @attr {'idle'|'starting'|'live'|'error'} state - Read-only, reflected for styling.
  * @attr {boolean} recording - Read-only, reflected while recording.
@@ -126,7 +122,8 @@ const flagOrString = {
  *
  * @fires rtc-camera-start - Capture started. detail: `{ stream }`.
  * @fires rtc-camera-stop - Capture stopped. detail: `{ reason: 'stopped' | 'ended' | 'failed' }`.
- * @fires rtc-media-error - A start or device switch failed. detail: `{ code, message, hint, cause }`.
+ * @fires rtc-camera-track - A device switch replaced a track inside `stream` (call `replaceTrack` with it). detail: `{ track }`.
+ * @fires rtc-media-error - A start, a device switch or a recording failed. detail: `{ code, message, hint, cause }`.
  * @fires rtc-snapshot - A photo was taken. detail: `{ blob, width, height }`.
  * @fires rtc-recording - A recording finished. detail: `{ blob, mimeType, duration }` (duration in ms).
  */
@@ -135,15 +132,12 @@ export class RtcCamera extends LitElement {
   static override styles = styles;
   static formAssociated = true;
 
-  @property({ converter: flagOrString }) video: boolean | string = true;
-  @property({ converter: flagOrString }) audio: boolean | string = true;
+  @property() video: boolean | string = true;
+  @property() audio: boolean | string = true;
   @property() facing: 'user' | 'environment' = 'user';
   @property() source: MediaSourceKind = 'camera';
   /** `undefined` (no attribute): automatic, mirrored for a user-facing camera. */
-  @property({
-    converter: { fromAttribute: (value: string | null) => (value === null ? undefined : value !== 'false') },
-  })
-  mirrored: boolean | undefined;
+  @property({ converter: (value) => (value === null ? undefined : value !== 'false') }) mirrored: boolean | undefined;
   @property({ type: Boolean }) autostart = false;
   @property() controls: string | undefined;
   @property({ attribute: 'camera-id' }) cameraId = '';
@@ -158,16 +152,7 @@ export class RtcCamera extends LitElement {
   @property() name = '';
   @property({ type: Boolean }) required = false;
   /** Replacement texts; any key of `rtcCameraStrings`. */
-  @property({
-    converter: (value: string | null) => {
-      try {
-        return JSON.parse(value ?? '{}') as Partial<RtcCameraStrings>;
-      } catch {
-        return {};
-      }
-    },
-  })
-  strings: Partial<RtcCameraStrings> = {};
+  @property({ type: Object }) strings: Partial<RtcCameraStrings> | null = {};
   /** Exact constraints for the next start, overriding `video`, `audio`, `facing` and the device ids. */
   @property({ attribute: false }) constraints: MediaStreamConstraints | undefined;
 
@@ -175,18 +160,20 @@ export class RtcCamera extends LitElement {
   @property({ reflect: true }) state: 'idle' | 'starting' | 'live' | 'error' = 'idle';
   @property({ type: Boolean, reflect: true }) recording = false;
 
-  @state() private value_: File | null = null;
-  @state() private disabled_ = false;
-  @state() private errorDetail: MediaErrorDetail | null = null;
-  @query('video') private videoElement!: HTMLVideoElement;
+  @state() private file: File | null = null;
+  @state() private formDisabled = false;
+  private startError: MediaErrorDetail | null = null;
 
-  private readonly internals: ElementInternals;
+  private readonly internals = this.attachInternals();
 
   private readonly media = new MediaController(this, {
     constraints: () =>
       this.constraints ?? {
-        video: videoConstraint(this.video, this.source === 'camera' ? this.facing : '', this.cameraId),
-        audio: audioConstraint(this.audio, this.microphoneId),
+        video: trackConstraint(this.video, {
+          facingMode: this.source === 'camera' ? this.facing : undefined,
+          deviceId: this.cameraId ? { exact: this.cameraId } : undefined,
+        }),
+        audio: trackConstraint(this.audio, { deviceId: this.microphoneId ? { exact: this.microphoneId } : undefined }),
       },
     source: () => this.source,
     timeout: () => this.timeout,
@@ -195,24 +182,21 @@ export class RtcCamera extends LitElement {
       void this.recorder.stop();
       this.emit<RtcCameraStopDetail>('rtc-camera-stop', { reason });
     },
-    onError: (code, cause) => {
-      this.errorDetail = { code, message: this.text(code), hint: this.text(`${code}-hint`), cause };
-      this.emit<MediaErrorDetail>('rtc-media-error', this.errorDetail);
-    },
+    onError: (code, cause) => (this.startError = this.reportError(code, cause)),
+    onTrack: (track) => this.emit<RtcCameraTrackDetail>('rtc-camera-track', { track }),
   });
 
   private readonly recorder = new RecorderController(this, {
     maxDuration: () => this.maxDuration,
     mimeType: () => this.recordingType,
     onRecording: (result) => {
-      this.setValue(result.blob, result.mimeType);
+      this.setValue(result.blob);
       this.emit<RtcRecordingDetail>('rtc-recording', result);
     },
   });
 
   constructor() {
     super();
-    this.internals = this.attachInternals();
     // A group, so a <label for> or aria-label names the element and its controls together.
     this.internals.role = 'group';
   }
@@ -224,12 +208,12 @@ export class RtcCamera extends LitElement {
 
   /** The last start error while `state` is `error`, else `null`. */
   get error(): MediaErrorDetail | null {
-    return this.media.state === 'error' ? this.errorDetail : null;
+    return this.media.error && this.startError;
   }
 
   /** The latest photo or recording as a File (what a form submits), or `null`. */
   get value(): File | null {
-    return this.value_;
+    return this.file;
   }
 
   /** Cameras and microphones known (labels appear once access was granted). */
@@ -276,22 +260,22 @@ export class RtcCamera extends LitElement {
    */
   async snapshot(): Promise<Blob> {
     if (!this.stream?.getVideoTracks().some((track) => track.readyState === 'live')) {
-      throw new DOMException('There is no live video to take a photo of.', 'InvalidStateError');
+      throw new DOMException('No live video.', 'InvalidStateError');
     }
     await this.updateComplete;
-    const video = this.videoElement;
+    const video = this.renderRoot.querySelector('video')!;
     const blob = await captureFrame(video, this.snapshotType, this.snapshotQuality);
-    this.setValue(blob, blob.type);
+    this.setValue(blob);
     this.emit<RtcSnapshotDetail>('rtc-snapshot', { blob, width: video.videoWidth, height: video.videoHeight });
     return blob;
   }
 
   /**
    * Starts recording the live stream. Throws an `InvalidStateError` when nothing is live or a
-   * recording runs, a `NotSupportedError` without MediaRecorder.
+   * recording runs, and the browser's error when it cannot record.
    */
   startRecording(): void {
-    if (!this.stream) throw new DOMException('Start the camera before recording.', 'InvalidStateError');
+    if (!this.stream) throw new DOMException('The camera is not started.', 'InvalidStateError');
     this.recorder.start(this.stream);
   }
 
@@ -306,12 +290,12 @@ export class RtcCamera extends LitElement {
   }
 
   formResetCallback(): void {
-    this.value_ = null;
+    this.file = null;
     this.internals.setFormValue(null);
   }
 
   formDisabledCallback(disabled: boolean): void {
-    this.disabled_ = disabled;
+    this.formDisabled = disabled;
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -323,146 +307,87 @@ export class RtcCamera extends LitElement {
   }
 
   protected override updated(changed: PropertyValues<this>): void {
-    const video = this.videoElement;
-    if (video && video.srcObject !== this.stream) {
-      video.srcObject = this.stream;
-      // Muted playback is allowed without a gesture; the start press counts as one anyway.
-      if (this.stream) video.play().catch(() => {});
-    }
-    if (this.state === 'live') {
-      if (changed.has('cameraId') && this.cameraId) void this.switchDevice('video', this.cameraId);
-      if (changed.has('microphoneId') && this.microphoneId) void this.switchDevice('audio', this.microphoneId);
-    }
+    if (changed.has('cameraId')) void this.switchDevice('video', 'cameraId');
+    if (changed.has('microphoneId')) void this.switchDevice('audio', 'microphoneId');
     this.internals.setValidity(
-      this.required && !this.value_ ? { valueMissing: true } : {},
+      { valueMissing: this.required && !this.file },
       this.text('required'),
-      this.renderRoot.querySelector<HTMLElement>('[part~="snapshot-button"], [part~="start-button"]') ?? undefined,
+      this.renderRoot.querySelector('button') ?? undefined,
     );
   }
 
   protected override render() {
-    const live = this.state === 'live';
-    const show = this.visibleControls();
-    const error = this.state === 'error' ? this.errorDetail : null;
+    const { state, stream, recording } = this;
+    const live = state === 'live';
+    const listed = this.controls?.trim();
+    const show = new Set(listed ? listed.split(/[\s,]+/) : allControls);
+    const video = stream?.getVideoTracks()[0];
+    const hasAudio = Boolean(stream?.getAudioTracks().length);
     const mirrored =
-      this.mirrored ?? (this.source === 'camera' && (this.stream?.getVideoTracks()[0]?.getSettings().facingMode ?? this.facing) !== 'environment');
-    const hasVideo = Boolean(this.stream?.getVideoTracks().length);
-    const hasAudio = Boolean(this.stream?.getAudioTracks().length);
-    const startLabel = this.text(error ? 'retry' : this.source === 'screen' ? 'startScreen' : 'start');
+      this.mirrored ?? (this.source === 'camera' && (video?.getSettings().facingMode ?? this.facing) !== 'environment');
+    const error = state === 'error' && this.startError;
     return html`<div part="base">
-      <div class="stage">
-        <video part="video" class=${mirrored ? 'mirrored' : ''} ?hidden=${!live || !hasVideo} muted playsinline autoplay></video>
-        ${this.state === 'idle' || this.state === 'starting'
-          ? html`<div part="placeholder" class="overlay">
-              ${this.state === 'idle' ? html`<slot name="placeholder">${this.text('idle')}</slot>` : this.text('starting')}
-            </div>`
-          : nothing}
-        ${error
-          ? html`<div part="error" class="overlay" role="alert">
-              <strong part="error-message">${error.message}</strong>
-              <span part="error-hint">${error.hint}</span>
-            </div>`
-          : nothing}
-        ${this.recording
-          ? html`<div part="recording-indicator" role="timer">${this.text('recording')} ${clock(this.recorder.elapsed)}</div>`
-          : nothing}
-      </div>
-      ${show.size
-        ? html`<div part="controls">
-            ${show.has('start')
-              ? // One button that changes role, so keyboard focus stays on it across start and stop.
-                // Not disabled while starting (a disabled button drops focus): start() is idempotent.
-                this.button(live ? 'stop' : 'start', live ? this.text('stop') : startLabel, live ? this.stop : this.start, {
-                  cls: live ? '' : 'primary',
-                })
-              : nothing}
-            ${live
-              ? [
-                  hasAudio && show.has('mute')
-                    ? this.button('mute', this.text('mute'), () => this.toggle('muted'), { pressed: this.muted })
-                    : nothing,
-                  hasVideo && show.has('camera')
-                    ? this.button('camera', this.text('cameraOff'), () => this.toggle('cameraOff'), { pressed: this.cameraOff })
-                    : nothing,
-                  show.has('devices') && this.source === 'camera'
-                    ? [this.picker('video', hasVideo), this.picker('audio', hasAudio)]
-                    : nothing,
-                  hasVideo && show.has('snapshot')
-                    ? this.button('snapshot', this.text('snapshot'), this.onSnapshot, { cls: 'primary', disabled: this.cameraOff })
-                    : nothing,
-                  show.has('record')
-                    ? this.button('record', this.text(this.recording ? 'stopRecording' : 'record'), this.onRecord, {
-                        cls: this.recording ? 'on' : '',
-                      })
-                    : nothing,
-                ]
-              : nothing}
-          </div>`
-        : nothing}
-      ${this.value_
-        ? html`<div part="attachment">${this.text('attached')} ${this.value_.name} (${Math.ceil(this.value_.size / 1024)} KB)</div>`
-        : nothing}
-      <div class="sr" role="status">
-        ${live && this.muted ? this.text('muted') : ''} ${live && this.cameraOff ? this.text('videoOff') : ''}
-        ${this.recording ? this.text('recording') : ''}
-      </div>
-    </div>`;
+<div class="stage">
+<video part="video" class=${mirrored ? 'mirrored' : ''} .srcObject=${stream} ?hidden=${!video} muted playsinline autoplay></video>
+${state === 'idle' || state === 'starting'
+  ? html`<div part="placeholder" class="overlay">${state === 'idle' ? html`<slot name="placeholder">${this.text('idle')}</slot>` : this.text('starting')}</div>`
+  : nothing}
+${error
+  ? html`<div part="error" class="overlay" role="alert"><strong part="error-message">${error.message}</strong><span part="error-hint">${error.hint}</span></div>`
+  : nothing}
+${recording ? html`<div part="recording-indicator" role="timer">${this.text('recording')} ${clock(this.recorder.elapsed)}</div>` : nothing}
+</div>
+${allControls.some((control) => show.has(control))
+  ? html`<div part="controls">${[
+      // One button that changes role, so keyboard focus stays on it across start and stop.
+      // Not disabled while starting (a disabled button drops focus): start() is idempotent.
+      !show.has('start')
+        ? nothing
+        : live
+          ? this.button('stop', 'stop', this.stop)
+          : this.button('start', error ? 'retry' : this.source === 'screen' ? 'startScreen' : 'start', this.start),
+      !live
+        ? nothing
+        : [
+            hasAudio && show.has('mute') ? this.button('mute', 'mute', () => (this.muted = !this.muted), this.muted) : nothing,
+            video && show.has('camera')
+              ? this.button('camera', 'cameraOff', () => (this.cameraOff = !this.cameraOff), this.cameraOff)
+              : nothing,
+            show.has('devices') && this.source === 'camera' ? [this.picker('camera'), this.picker('microphone')] : nothing,
+            video && show.has('snapshot') ? this.button('snapshot', 'snapshot', this.onSnapshot, undefined, this.cameraOff) : nothing,
+            show.has('record') ? this.button('record', recording ? 'stopRecording' : 'record', this.onRecord) : nothing,
+          ],
+    ]}</div>`
+  : nothing}
+${this.file ? html`<div part="attachment">${this.text('attached')} ${this.file.name} (${Math.ceil(this.file.size / 1024)} KB)</div>` : nothing}
+<div class="sr" role="status">${live && this.muted ? this.text('muted') : ''} ${live && this.cameraOff ? this.text('videoOff') : ''} ${recording ? this.text('recording') : ''}</div>
+</div>`;
   }
 
-  /** A toolbar button: `pressed` makes it a toggle (aria-pressed) with a fixed label. */
-  private button(
-    name: string,
-    label: string,
-    onClick: () => void,
-    { pressed, cls = '', disabled = false }: { pressed?: boolean; cls?: string; disabled?: boolean } = {},
-  ) {
-    return html`<button
-      part="button ${name}-button"
-      class=${cls}
-      type="button"
-      aria-pressed=${pressed ?? nothing}
-      ?disabled=${this.disabled_ || disabled}
-      @click=${onClick}
-    >
-      ${label}
-    </button>`;
+  /** A toolbar button; `pressed` makes it a toggle (aria-pressed) with a fixed label. */
+  private button(name: string, label: keyof RtcCameraStrings, onClick: () => void, pressed?: boolean, disabled = false) {
+    return html`<button part="button ${name}-button" type="button" aria-pressed=${pressed ?? nothing} ?disabled=${this.formDisabled || disabled} @click=${onClick}>${this.text(label)}</button>`;
   }
 
-  /** A device picker, shown when there is a choice (more than one device of that kind). */
-  private picker(kind: 'video' | 'audio', present: boolean) {
-    const devices = this.media.devices.filter((device) => device.kind === `${kind}input`);
-    if (!present || devices.length < 2) return nothing;
-    const label = this.text(kind === 'video' ? 'camera' : 'microphone');
+  /** A device picker, shown when the stream has a track of that kind and there is a choice. */
+  private picker(name: 'camera' | 'microphone') {
+    const kind = name === 'camera' ? 'video' : 'audio';
+    const devices = this.devices.filter((device) => device.kind === `${kind}input`);
     const current = this.media.deviceId(kind);
-    return html`<select
-      part="select ${kind === 'video' ? 'camera' : 'microphone'}-select"
-      aria-label=${label}
-      title=${label}
-      ?disabled=${this.disabled_ || this.recording}
-      @change=${(event: Event) => {
-        const id = (event.target as HTMLSelectElement).value;
-        if (kind === 'video') this.cameraId = id;
-        else this.microphoneId = id;
-      }}
-    >
-      ${devices.map(
-        (device, index) =>
-          html`<option value=${device.deviceId} ?selected=${device.deviceId === current}>${device.label || `${label} ${index + 1}`}</option>`,
-      )}
-    </select>`;
+    const label = this.text(name);
+    return current && devices.length > 1
+      ? html`<select part="select ${name}-select" aria-label=${label} title=${label} ?disabled=${this.formDisabled || this.recording} @change=${(event: Event) => (this[`${name}Id` as const] = (event.target as HTMLSelectElement).value)}>${devices.map(
+          (device, index) => html`<option value=${device.deviceId} ?selected=${device.deviceId === current}>${device.label || `${label} ${index + 1}`}</option>`,
+        )}</select>`
+      : nothing;
   }
 
-  private async switchDevice(kind: 'audio' | 'video', deviceId: string): Promise<void> {
-    if (!(await this.media.switchDevice(kind, deviceId))) {
-      // Keep the property true to what is in use, so a retry does not ask for the failing device.
-      if (kind === 'video') this.cameraId = this.media.deviceId('video') ?? '';
-      else this.microphoneId = this.media.deviceId('audio') ?? '';
+  /** Switches the live track of `kind` to the device in `this[key]`. */
+  private async switchDevice(kind: 'audio' | 'video', key: 'cameraId' | 'microphoneId'): Promise<void> {
+    // On failure, keep the property true to what is in use, so a retry does not ask for the failing device.
+    if (this.stream && this[key] && !(await this.media.switchDevice(kind, this[key]))) {
+      this[key] = this.media.deviceId(kind) ?? '';
     }
-    this.requestUpdate();
-  }
-
-  private toggle(key: 'muted' | 'cameraOff'): void {
-    this[key] = !this[key];
   }
 
   private readonly onSnapshot = (): void => {
@@ -470,33 +395,27 @@ export class RtcCamera extends LitElement {
   };
 
   private readonly onRecord = (): void => {
-    if (this.recording) void this.stopRecording();
-    else {
-      try {
-        this.startRecording();
-      } catch (error) {
-        this.errorDetail = { code: 'unsupported', message: this.text('unsupported'), hint: this.text('unsupported-hint'), cause: error };
-        this.emit<MediaErrorDetail>('rtc-media-error', this.errorDetail);
-      }
+    try {
+      if (this.recording) void this.stopRecording();
+      else this.startRecording();
+    } catch (error) {
+      this.reportError('unsupported', error);
     }
   };
 
-  private visibleControls(): Set<Control> {
-    const value = (this.controls ?? '').trim();
-    if (!value) return new Set(allControls);
-    return new Set(allControls.filter((control) => value.split(/[\s,]+/).includes(control)));
+  private setValue(blob: Blob): void {
+    this.file = new File([blob], `${this.name || 'capture'}.${fileExtension(blob.type)}`, { type: blob.type });
+    this.internals.setFormValue(this.file);
   }
 
-  private setValue(blob: Blob, type: string): void {
-    this.value_ = new File([blob], `${this.name || 'capture'}.${fileExtension(type)}`, { type: blob.type || type });
-    this.internals.setFormValue(this.value_);
+  private reportError(code: MediaErrorCode, cause?: unknown): MediaErrorDetail {
+    const detail = { code, message: this.text(code), hint: this.text(`${code}-hint`), cause };
+    this.emit<MediaErrorDetail>('rtc-media-error', detail);
+    return detail;
   }
 
   private text(key: keyof RtcCameraStrings): string {
-    if (this.strings[key]) return this.strings[key];
-    if (key in rtcCameraStrings) return rtcCameraStrings[key as keyof typeof rtcCameraStrings];
-    const [code, hint] = key.split(/-(?=hint$)/);
-    return mediaErrorText[code as MediaErrorCode][hint ? 1 : 0];
+    return this.strings?.[key] || rtcCameraStrings[key];
   }
 
   private emit<T>(type: string, detail: T): void {
@@ -517,6 +436,7 @@ declare global {
   interface GlobalEventHandlersEventMap {
     'rtc-camera-start': CustomEvent<RtcCameraStartDetail>;
     'rtc-camera-stop': CustomEvent<RtcCameraStopDetail>;
+    'rtc-camera-track': CustomEvent<RtcCameraTrackDetail>;
     'rtc-media-error': CustomEvent<MediaErrorDetail>;
     'rtc-snapshot': CustomEvent<RtcSnapshotDetail>;
     'rtc-recording': CustomEvent<RtcRecordingDetail>;

@@ -10,7 +10,6 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import {
   environmentError,
-  listDevices,
   mediaErrorCode,
   requestStream,
   stopStream,
@@ -46,10 +45,18 @@ export interface MediaControllerOptions {
   onStart?: (stream: MediaStream) => void;
   onStop?: (reason: MediaStopReason) => void;
   onError?: (code: MediaErrorCode, cause?: unknown) => void;
+  /**
+   * A device switch put `track` into the stream in place of the old track of its kind: a peer
+   * connection sending the stream calls `sender.replaceTrack(track)` on the sender of `track.kind`.
+   */
+  onTrack?: (track: MediaStreamTrack) => void;
 }
+
+type Host = ReactiveControllerHost & { readonly isConnected: boolean };
 
 export class MediaController implements ReactiveController {
   state: MediaState = 'idle';
+  /** The live stream (only while `state` is `live`). Device switches replace tracks inside it. */
   stream: MediaStream | null = null;
   /** Why the last start failed, while `state` is `error`. */
   error: MediaErrorCode | null = null;
@@ -61,13 +68,12 @@ export class MediaController implements ReactiveController {
   videoOff = false;
 
   private run = 0;
-  private pending: Promise<MediaStream | null> | null = null;
-  private readonly host: ReactiveControllerHost & { readonly isConnected: boolean };
-  private readonly options: MediaControllerOptions;
+  private pending: Promise<MediaStream | null> = Promise.resolve(null);
 
-  constructor(host: ReactiveControllerHost & { readonly isConnected: boolean }, options: MediaControllerOptions) {
-    this.host = host;
-    this.options = options;
+  constructor(
+    private readonly host: Host,
+    private readonly options: MediaControllerOptions,
+  ) {
     host.addController(this);
   }
 
@@ -78,9 +84,7 @@ export class MediaController implements ReactiveController {
   hostDisconnected(): void {
     navigator.mediaDevices?.removeEventListener('devicechange', this.refreshDevices);
     // A move within the page (disconnect + connect in one task) keeps the stream; a removal stops it.
-    queueMicrotask(() => {
-      if (!this.host.isConnected) this.stop();
-    });
+    queueMicrotask(() => this.host.isConnected || this.stop());
   }
 
   /**
@@ -88,82 +92,73 @@ export class MediaController implements ReactiveController {
    * superseded by `stop()`. Calling it while starting or live returns the same stream.
    */
   start(): Promise<MediaStream | null> {
-    if (this.state === 'live') return Promise.resolve(this.stream);
-    if (this.state === 'starting' && this.pending) return this.pending;
-    this.pending = this.open(++this.run);
+    if (this.stream) return Promise.resolve(this.stream);
+    if (this.state !== 'starting') this.pending = this.open(++this.run);
     return this.pending;
   }
 
   /** Stops every track and forgets the stream. Any start still in flight is discarded. */
   stop(reason: MediaStopReason = 'stopped'): void {
     this.run++;
-    this.pending = null;
     const stream = this.stream;
-    this.stream = null;
     stopStream(stream);
-    const was = this.state;
-    if (was === 'idle') return;
+    if (this.state === 'idle') return;
+    this.stream = this.error = null;
     this.state = 'idle';
-    this.error = null;
     this.host.requestUpdate();
     if (stream) this.options.onStop?.(reason);
   }
 
-  /** Mutes or unmutes the microphone tracks. */
+  /** Mutes or unmutes the microphone. */
   setMuted(muted: boolean): void {
     this.muted = muted;
-    for (const track of this.stream?.getAudioTracks() ?? []) track.enabled = !muted;
-    this.host.requestUpdate();
+    this.enableTracks();
   }
 
-  /** Turns the camera tracks off (black frames) or on again. */
+  /** Turns the camera off (black frames) or on again. */
   setVideoOff(off: boolean): void {
     this.videoOff = off;
-    for (const track of this.stream?.getVideoTracks() ?? []) track.enabled = !off;
-    this.host.requestUpdate();
+    this.enableTracks();
   }
 
   /** The device id of the live track of `kind`, if any. */
   deviceId(kind: 'audio' | 'video'): string | undefined {
-    const track = kind === 'audio' ? this.stream?.getAudioTracks()[0] : this.stream?.getVideoTracks()[0];
-    return track?.getSettings().deviceId;
+    return this.stream?.getTracks().find((track) => track.kind === kind)?.getSettings().deviceId;
   }
 
   /**
    * Replaces the `kind` track of the live stream with one from `deviceId`, in the same MediaStream
-   * object. Resolves true when the stream now uses that device.
+   * object (then calls `onTrack`). Resolves true when the stream now uses that device.
    */
   async switchDevice(kind: 'audio' | 'video', deviceId: string): Promise<boolean> {
     const stream = this.stream;
-    if (!stream || this.state !== 'live') return false;
+    if (!stream) return false;
     if (this.deviceId(kind) === deviceId) return true;
     const run = this.run;
+    const old = stream.getTracks().filter((track) => track.kind === kind);
     const base = this.options.constraints()[kind];
-    const constraint = { ...(typeof base === 'object' ? base : {}), deviceId: { exact: deviceId } };
-    const old = kind === 'audio' ? stream.getAudioTracks() : stream.getVideoTracks();
-    const request = () => navigator.mediaDevices.getUserMedia({ [kind]: constraint });
-    let fresh: MediaStream;
-    try {
-      fresh = await request();
-    } catch (error) {
-      if (run !== this.run) return false;
-      if (mediaErrorCode(error) !== 'device-busy') {
-        // The old device still works: keep it and say why the new one did not.
-        this.options.onError?.(mediaErrorCode(error), error);
-        return false;
-      }
-      // Many phones open one camera at a time: release the old one and ask again.
-      for (const track of old) track.stop();
-      try {
-        fresh = await request();
-      } catch (again) {
-        if (run !== this.run) return false;
-        this.stop('failed');
-        this.fail(mediaErrorCode(again), again);
-        return false;
-      }
-    }
-    if (run !== this.run) {
+    const request = () =>
+      navigator.mediaDevices.getUserMedia({ [kind]: { ...(typeof base === 'object' ? base : {}), deviceId: { exact: deviceId } } });
+    const fresh = await request()
+      .catch((error) => {
+        if (mediaErrorCode(error) !== 'device-busy') throw error;
+        // Many phones open one camera at a time: release the old one and ask again.
+        old.forEach((track) => track.stop());
+        return request();
+      })
+      .catch((error) => {
+        const code = mediaErrorCode(error);
+        if (run !== this.run) return null;
+        if (old.some((track) => track.readyState === 'live')) {
+          // The old device still works: keep it and say why the new one did not.
+          this.options.onError?.(code, error);
+        } else {
+          this.stop('failed');
+          this.fail(code, error);
+        }
+        return null;
+      });
+    if (!fresh || run !== this.run) {
       stopStream(fresh);
       return false;
     }
@@ -172,11 +167,11 @@ export class MediaController implements ReactiveController {
       stream.removeTrack(track);
     }
     for (const track of fresh.getTracks()) {
-      track.enabled = kind === 'audio' ? !this.muted : !this.videoOff;
       this.watch(track);
       stream.addTrack(track);
+      this.options.onTrack?.(track);
     }
-    this.host.requestUpdate();
+    this.enableTracks();
     return true;
   }
 
@@ -194,7 +189,7 @@ export class MediaController implements ReactiveController {
     // The timeout reports the hang but keeps the run: a stream that still arrives (the user answered
     // a slow permission prompt) is taken, unless stop(), a new start or a removal came first.
     const timer =
-      timeout > 0 ? setTimeout(() => run === this.run && this.state === 'starting' && this.fail('timeout'), timeout) : 0;
+      timeout > 0 ? setTimeout(() => run === this.run && this.state === 'starting' && this.fail('timeout'), timeout) : undefined;
     try {
       const stream = await requestStream(this.options.constraints(), source);
       if (run !== this.run || !this.host.isConnected) {
@@ -205,9 +200,8 @@ export class MediaController implements ReactiveController {
       this.stream = stream;
       this.state = 'live';
       this.error = null;
-      for (const track of stream.getTracks()) this.watch(track);
-      this.setMuted(this.muted);
-      this.setVideoOff(this.videoOff);
+      stream.getTracks().forEach((track) => this.watch(track));
+      this.enableTracks();
       this.options.onStart?.(stream);
       void this.refreshDevices();
       return stream;
@@ -216,7 +210,6 @@ export class MediaController implements ReactiveController {
       return null;
     } finally {
       clearTimeout(timer);
-      if (run === this.run) this.pending = null;
     }
   }
 
@@ -227,16 +220,24 @@ export class MediaController implements ReactiveController {
     this.options.onError?.(code, cause);
   }
 
+  /** Applies `muted` and `videoOff` to the tracks (`enabled = false` keeps a track alive). */
+  private enableTracks(): void {
+    for (const track of this.stream?.getTracks() ?? []) {
+      track.enabled = track.kind === 'audio' ? !this.muted : !this.videoOff;
+    }
+    this.host.requestUpdate();
+  }
+
   /** A track the browser ends (unplugged device, "Stop sharing") ends the capture once none is left. */
   private watch(track: MediaStreamTrack): void {
     track.addEventListener('ended', () => {
-      const stream = this.stream;
-      if (stream && stream.getTracks().every((each) => each.readyState === 'ended')) this.stop('ended');
+      if (this.stream?.getTracks().every((each) => each.readyState === 'ended')) this.stop('ended');
     });
   }
 
   private readonly refreshDevices = async (): Promise<void> => {
-    this.devices = await listDevices();
+    const devices = await navigator.mediaDevices.enumerateDevices();
+    this.devices = devices.filter((device) => device.kind !== 'audiooutput');
     this.host.requestUpdate();
   };
 }

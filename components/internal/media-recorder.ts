@@ -4,11 +4,10 @@
  * A recording still running when the host leaves the page is discarded.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { recorderType } from './media.js';
 
 export interface RecordingResult {
   blob: Blob;
-  /** The MIME type recorded, e.g. `video/webm;codecs=vp9,opus`. */
+  /** The MIME type recorded, e.g. `video/webm;codecs=vp8,opus`. */
   mimeType: string;
   /** Length in milliseconds, as measured by the page clock. */
   duration: number;
@@ -17,7 +16,7 @@ export interface RecordingResult {
 export interface RecorderControllerOptions {
   /** Seconds after which a recording stops by itself; 0 or less for no limit. */
   maxDuration?: () => number;
-  /** A MIME type to use when the browser supports it. */
+  /** A MIME type to use when the browser supports it (else the browser picks its default). */
   mimeType?: () => string | undefined;
   /** Called with every finished recording (by `stop()`, the limit, or the stream ending). */
   onRecording?: (result: RecordingResult) => void;
@@ -26,14 +25,13 @@ export interface RecorderControllerOptions {
 export class RecorderController implements ReactiveController {
   private recorder: MediaRecorder | null = null;
   private startedAt = 0;
-  private ticker: ReturnType<typeof setInterval> | undefined;
+  private ticker?: ReturnType<typeof setInterval>;
   private finished: Promise<RecordingResult | null> = Promise.resolve(null);
-  private readonly host: ReactiveControllerHost;
-  private readonly options: RecorderControllerOptions;
 
-  constructor(host: ReactiveControllerHost, options: RecorderControllerOptions = {}) {
-    this.host = host;
-    this.options = options;
+  constructor(
+    private readonly host: ReactiveControllerHost,
+    private readonly options: RecorderControllerOptions = {},
+  ) {
     host.addController(this);
   }
 
@@ -48,28 +46,28 @@ export class RecorderController implements ReactiveController {
   }
 
   /**
-   * Starts recording `stream`. Throws a `NotSupportedError` DOMException when the browser has no
-   * MediaRecorder, or when already recording an `InvalidStateError`.
+   * Starts recording `stream`. Throws an `InvalidStateError` when already recording, and whatever
+   * the browser throws when it cannot record (no MediaRecorder, a stream without tracks).
    */
   start(stream: MediaStream): void {
     if (this.recorder) throw new DOMException('Already recording.', 'InvalidStateError');
-    if (typeof MediaRecorder === 'undefined') throw new DOMException('MediaRecorder is not available.', 'NotSupportedError');
-    const type = recorderType(stream, this.options.mimeType?.());
-    const recorder = new MediaRecorder(stream, type ? { mimeType: type } : {});
+    const preferred = this.options.mimeType?.() ?? '';
+    // An empty type lets the browser pick its default format.
+    const recorder = new MediaRecorder(stream, { mimeType: MediaRecorder.isTypeSupported(preferred) ? preferred : '' });
     const chunks: Blob[] = [];
-    recorder.addEventListener('dataavailable', (event) => event.data.size && chunks.push(event.data));
+    recorder.ondataavailable = (event) => chunks.push(event.data);
     this.finished = new Promise((resolve) => {
-      recorder.addEventListener('stop', () => {
-        const current = this.recorder === recorder;
+      recorder.onstop = () => {
         const duration = performance.now() - this.startedAt;
-        if (current) this.reset();
-        // A recording discarded by hostDisconnected resolves null and is reported to no one.
-        if (!current || !chunks.length) return resolve(null);
-        const mimeType = recorder.mimeType || type;
-        const result = { blob: new Blob(chunks, { type: mimeType }), mimeType, duration };
-        this.options.onRecording?.(result);
+        // A recording discarded by hostDisconnected is no longer current: it is reported to no one.
+        if (this.recorder !== recorder) return resolve(null);
+        this.reset();
+        const { mimeType } = recorder;
+        const blob = new Blob(chunks, { type: mimeType });
+        const result = blob.size ? { blob, mimeType, duration } : null;
+        if (result) this.options.onRecording?.(result);
         resolve(result);
-      });
+      };
     });
     this.recorder = recorder;
     this.startedAt = performance.now();
@@ -85,14 +83,14 @@ export class RecorderController implements ReactiveController {
 
   /** Stops recording; resolves with the result (null when nothing was recorded). */
   stop(): Promise<RecordingResult | null> {
-    if (this.recorder?.state === 'recording' || this.recorder?.state === 'paused') this.recorder.stop();
+    if (this.recorder?.state === 'recording') this.recorder.stop();
     return this.finished;
   }
 
   hostDisconnected(): void {
     const recorder = this.recorder;
     this.reset();
-    if (recorder && recorder.state !== 'inactive') recorder.stop();
+    if (recorder?.state === 'recording') recorder.stop();
   }
 
   private reset(): void {

@@ -1,7 +1,7 @@
 /**
  * Media capture helpers shared by the elements that use the camera, microphone or screen:
- * constraints from attributes, the getUserMedia / getDisplayMedia call, error codes with hints,
- * device lists and frame capture. Only `captureFrame` touches the DOM (a detached canvas).
+ * constraints from attributes, the getUserMedia / getDisplayMedia call, error codes with texts,
+ * device lists and frame capture.
  */
 
 /** What went wrong, as a stable code a page can switch on. */
@@ -33,157 +33,91 @@ export interface MediaErrorDetail {
 
 export type MediaSourceKind = 'camera' | 'screen';
 
-/** English messages and hints for each code: `[message, hint]`. Elements let pages replace them. */
-export const mediaErrorText: Record<MediaErrorCode, readonly [string, string]> = {
-  'permission-denied': [
-    'Access to the camera or microphone was blocked.',
-    'Allow access in the browser (the camera icon in the address bar, or the site settings), then try again.',
-  ],
-  'no-device': [
-    'No camera or microphone was found.',
-    'Connect one, check that it is switched on and allowed in the system settings, then try again.',
-  ],
-  'device-busy': [
-    'The camera or microphone could not be started.',
-    'Another app or browser tab may be using it: close it, or unplug and reconnect the device, then try again.',
-  ],
-  overconstrained: [
-    'No camera or microphone matches the requested settings.',
-    'Choose another device, or ask for a lower resolution.',
-  ],
-  'insecure-context': [
-    'Camera access needs a secure page.',
-    'Open this page with https:// (or on localhost).',
-  ],
-  unsupported: [
-    'This browser cannot capture from this source.',
-    'Use a current version of Chrome, Edge, Firefox or Safari.',
-  ],
-  timeout: [
-    'The camera did not respond in time.',
-    'If the browser is asking for permission, answer it. Otherwise close other apps that use the camera and try again.',
-  ],
+/** English message (key `CODE`) and hint (key `CODE-hint`) for each code. Elements let pages replace them. */
+export const mediaErrorText: Record<MediaErrorCode | `${MediaErrorCode}-hint`, string> = {
+  'permission-denied': 'Access to the camera or microphone was blocked.',
+  'permission-denied-hint': 'Allow access in the address bar, then try again.',
+  'no-device': 'No camera or microphone was found.',
+  'no-device-hint': 'Connect one, then try again.',
+  'device-busy': 'The camera or microphone could not be started.',
+  'device-busy-hint': 'Close other apps that use it, then try again.',
+  overconstrained: 'No device matches the requested settings.',
+  'overconstrained-hint': 'Choose another device or a lower resolution.',
+  'insecure-context': 'Camera access needs a secure page.',
+  'insecure-context-hint': 'Open this page with https://.',
+  unsupported: 'This browser cannot capture from this source.',
+  'unsupported-hint': 'Use a current browser.',
+  timeout: 'The camera did not respond in time.',
+  'timeout-hint': 'Answer the browser’s permission prompt, then try again.',
 };
 
-/** Maps an exception from getUserMedia / getDisplayMedia to a code (by its `name`, across browsers). */
+/** Exception names of getUserMedia / getDisplayMedia and their codes. */
+const codeByName: Record<string, MediaErrorCode> = {
+  NotAllowedError: 'permission-denied',
+  SecurityError: 'permission-denied', // a permissions policy
+  NotFoundError: 'no-device',
+  OverconstrainedError: 'overconstrained',
+  NotSupportedError: 'unsupported',
+  TypeError: 'unsupported', // the API is missing, or the constraints ask for nothing
+};
+
+/**
+ * Maps an exception from getUserMedia / getDisplayMedia to a code. Anything else (NotReadableError:
+ * held by another app; AbortError: a driver failure) means the device is there but would not start.
+ */
 export function mediaErrorCode(error: unknown): MediaErrorCode {
-  switch ((error as { name?: string } | null)?.name) {
-    case 'NotAllowedError':
-    case 'PermissionDeniedError': // old Chrome
-    case 'SecurityError': // permissions policy or a document without capture rights
-      return 'permission-denied';
-    case 'NotFoundError':
-    case 'DevicesNotFoundError':
-      return 'no-device';
-    case 'OverconstrainedError':
-    case 'ConstraintNotSatisfiedError':
-      return 'overconstrained';
-    case 'NotSupportedError':
-    case 'TypeError': // the API is missing, or the constraints ask for nothing
-      return 'unsupported';
-    default:
-      // NotReadableError / TrackStartError (held by another app), AbortError (a driver failure),
-      // and anything unknown: the device is there but would not start.
-      return 'device-busy';
-  }
+  return codeByName[(error as Error | null)?.name ?? ''] ?? 'device-busy';
 }
 
-/** A code for the environment before any call is made: no capture API at all, or an insecure page. */
+/** A code for the environment before any call is made: an insecure page, or no capture API at all. */
 export function environmentError(source: MediaSourceKind): MediaErrorCode | null {
-  if (!globalThis.isSecureContext) return 'insecure-context';
-  const devices = globalThis.navigator?.mediaDevices;
-  const call = source === 'screen' ? devices?.getDisplayMedia : devices?.getUserMedia;
-  return typeof call === 'function' ? null : 'unsupported';
+  if (!isSecureContext) return 'insecure-context';
+  return navigator.mediaDevices?.[source === 'screen' ? 'getDisplayMedia' : 'getUserMedia'] ? null : 'unsupported';
 }
 
 /**
- * Turns the `video` attribute into a constraint: `false`, `true`, or `"WIDTHxHEIGHT"` (ideal values,
- * the browser picks the nearest). `facing` and an exact `deviceId` are added when given.
+ * Turns the `video` or `audio` attribute into a constraint: `false` or `"false"` for none, a size
+ * `"WIDTHxHEIGHT"` (ideal values: the browser picks the nearest), anything else for any device.
+ * `extra` (a facing mode, an exact device id) is added.
  */
-export function videoConstraint(
-  value: boolean | string,
-  facing?: string,
-  deviceId?: string,
-): boolean | MediaTrackConstraints {
+export function trackConstraint(value: boolean | string, extra: MediaTrackConstraints = {}): boolean | MediaTrackConstraints {
   if (value === false || value === 'false') return false;
-  const constraint: MediaTrackConstraints = {};
   const size = /^(\d+)\s*[x×]\s*(\d+)$/i.exec(String(value).trim());
-  if (size) {
-    constraint.width = { ideal: Number(size[1]) };
-    constraint.height = { ideal: Number(size[2]) };
-  }
-  if (facing) constraint.facingMode = facing;
-  if (deviceId) constraint.deviceId = { exact: deviceId };
+  const constraint = size ? { width: { ideal: +size[1]! }, height: { ideal: +size[2]! }, ...extra } : extra;
   return Object.keys(constraint).length ? constraint : true;
-}
-
-/** Turns the `audio` attribute into a constraint: `false`, `true`, plus an exact `deviceId`. */
-export function audioConstraint(value: boolean | string, deviceId?: string): boolean | MediaTrackConstraints {
-  if (value === false || value === 'false') return false;
-  return deviceId ? { deviceId: { exact: deviceId } } : true;
 }
 
 /** Asks the browser for a stream: the camera/microphone, or a screen or window. */
 export function requestStream(constraints: MediaStreamConstraints, source: MediaSourceKind): Promise<MediaStream> {
-  const devices = navigator.mediaDevices;
-  if (source === 'screen') {
-    // getDisplayMedia rejects exact constraints (device ids) with a TypeError: keep the size only.
-    const video = constraints.video;
-    return devices.getDisplayMedia({
-      video: typeof video === 'object' ? { width: video.width, height: video.height } : true,
-      audio: Boolean(constraints.audio),
-    });
-  }
-  return devices.getUserMedia(constraints);
+  if (source === 'camera') return navigator.mediaDevices.getUserMedia(constraints);
+  // getDisplayMedia rejects exact constraints (device ids) with a TypeError: keep the size only.
+  const video = constraints.video;
+  return navigator.mediaDevices.getDisplayMedia({
+    video: typeof video === 'object' ? { width: video.width, height: video.height } : true,
+    audio: Boolean(constraints.audio),
+  });
 }
 
 /** Stops every track: the camera light goes off. */
 export function stopStream(stream: MediaStream | null | undefined): void {
-  for (const track of stream?.getTracks() ?? []) track.stop();
-}
-
-/** Cameras and microphones, with labels (labels are empty until the page was granted access). */
-export async function listDevices(): Promise<MediaDeviceInfo[]> {
-  try {
-    const devices = await navigator.mediaDevices.enumerateDevices();
-    return devices.filter((device) => device.kind === 'videoinput' || device.kind === 'audioinput');
-  } catch {
-    return [];
-  }
+  stream?.getTracks().forEach((track) => track.stop());
 }
 
 /**
  * The current frame of a playing `<video>` as an image, at the stream's own resolution (not the
  * size it is shown at, and not mirrored).
  */
-export async function captureFrame(video: HTMLVideoElement, type = 'image/png', quality?: number): Promise<Blob> {
-  if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA) {
+export async function captureFrame(video: HTMLVideoElement, type: string, quality?: number): Promise<Blob> {
+  if (video.readyState < video.HAVE_CURRENT_DATA) {
     await new Promise((resolve) => video.addEventListener('loadeddata', resolve, { once: true }));
   }
-  const canvas = document.createElement('canvas');
-  canvas.width = video.videoWidth;
-  canvas.height = video.videoHeight;
-  canvas.getContext('2d')?.drawImage(video, 0, 0);
-  return new Promise((resolve, reject) =>
-    canvas.toBlob(
-      (blob) => (blob ? resolve(blob) : reject(new DOMException('The frame could not be encoded.', 'EncodingError'))),
-      type,
-      quality,
-    ),
-  );
-}
-
-/** A MIME type this browser's MediaRecorder supports for `stream`: `preferred` when it can. */
-export function recorderType(stream: MediaStream, preferred?: string): string {
-  const candidates = stream.getVideoTracks().length
-    ? ['video/webm;codecs=vp9,opus', 'video/webm;codecs=vp8,opus', 'video/webm', 'video/mp4']
-    : ['audio/webm;codecs=opus', 'audio/webm', 'audio/mp4', 'audio/ogg'];
-  if (preferred) candidates.unshift(preferred);
-  return candidates.find((type) => MediaRecorder.isTypeSupported(type)) ?? '';
+  const canvas = new OffscreenCanvas(video.videoWidth, video.videoHeight);
+  canvas.getContext('2d')!.drawImage(video, 0, 0);
+  return canvas.convertToBlob({ type, quality });
 }
 
 /** `"video/webm;codecs=vp8"` -> `"webm"`, `"image/jpeg"` -> `"jpg"`. */
 export function fileExtension(type: string): string {
-  const subtype = type.split('/')[1]?.split(';')[0] ?? '';
+  const subtype = type.split(/[/;]/)[1];
   return subtype === 'jpeg' ? 'jpg' : subtype || 'bin';
 }
