@@ -47,9 +47,6 @@ export const rtcCameraStrings = {
 };
 export type RtcCameraStrings = typeof rtcCameraStrings;
 
-/** The controls the `controls` attribute can list. */
-const allControls = ['start', 'mute', 'camera', 'devices', 'snapshot', 'record'];
-
 export interface RtcCameraStartDetail {
   stream: MediaStream;
 }
@@ -169,11 +166,8 @@ export class RtcCamera extends LitElement {
   private readonly media = new MediaController(this, {
     constraints: () =>
       this.constraints ?? {
-        video: trackConstraint(this.video, {
-          facingMode: this.source === 'camera' ? this.facing : undefined,
-          deviceId: this.cameraId ? { exact: this.cameraId } : undefined,
-        }),
-        audio: trackConstraint(this.audio, { deviceId: this.microphoneId ? { exact: this.microphoneId } : undefined }),
+        video: trackConstraint(this.video, this.cameraId, this.facing),
+        audio: trackConstraint(this.audio, this.microphoneId),
       },
     source: () => this.source,
     timeout: () => this.timeout,
@@ -208,7 +202,7 @@ export class RtcCamera extends LitElement {
 
   /** The last start error while `state` is `error`, else `null`. */
   get error(): MediaErrorDetail | null {
-    return this.media.error && this.startError;
+    return this.state === 'error' ? this.startError : null;
   }
 
   /** The latest photo or recording as a File (what a form submits), or `null`. */
@@ -248,9 +242,8 @@ export class RtcCamera extends LitElement {
     return this.media.start();
   }
 
-  /** Stops capturing: a running recording is finished and delivered, then every track is stopped. */
+  /** Stops capturing: every track is stopped, and a running recording is finished and delivered. */
   stop(): void {
-    void this.recorder.stop();
     this.media.stop();
   }
 
@@ -319,8 +312,8 @@ export class RtcCamera extends LitElement {
   protected override render() {
     const { state, stream, recording } = this;
     const live = state === 'live';
-    const listed = this.controls?.trim();
-    const show = new Set(listed ? listed.split(/[\s,]+/) : allControls);
+    const listed = this.controls?.split(/[\s,]+/).filter(Boolean);
+    const show = (control: string) => !listed?.length || listed.includes(control);
     const video = stream?.getVideoTracks()[0];
     const hasAudio = Boolean(stream?.getAudioTracks().length);
     const mirrored =
@@ -329,7 +322,7 @@ export class RtcCamera extends LitElement {
     return html`<div part="base">
 <div class="stage">
 <video part="video" class=${mirrored ? 'mirrored' : ''} .srcObject=${stream} ?hidden=${!video} muted playsinline autoplay></video>
-${state === 'idle' || state === 'starting'
+${!live && !error
   ? html`<div part="placeholder" class="overlay">${state === 'idle' ? html`<slot name="placeholder">${this.text('idle')}</slot>` : this.text('starting')}</div>`
   : nothing}
 ${error
@@ -337,11 +330,11 @@ ${error
   : nothing}
 ${recording ? html`<div part="recording-indicator" role="timer">${this.text('recording')} ${clock(this.recorder.elapsed)}</div>` : nothing}
 </div>
-${allControls.some((control) => show.has(control))
+${this.controls !== 'none'
   ? html`<div part="controls">${[
       // One button that changes role, so keyboard focus stays on it across start and stop.
       // Not disabled while starting (a disabled button drops focus): start() is idempotent.
-      !show.has('start')
+      !show('start')
         ? nothing
         : live
           ? this.button('stop', 'stop', this.stop)
@@ -349,13 +342,13 @@ ${allControls.some((control) => show.has(control))
       !live
         ? nothing
         : [
-            hasAudio && show.has('mute') ? this.button('mute', 'mute', () => (this.muted = !this.muted), this.muted) : nothing,
-            video && show.has('camera')
+            hasAudio && show('mute') ? this.button('mute', 'mute', () => (this.muted = !this.muted), this.muted) : nothing,
+            video && show('camera')
               ? this.button('camera', 'cameraOff', () => (this.cameraOff = !this.cameraOff), this.cameraOff)
               : nothing,
-            show.has('devices') && this.source === 'camera' ? [this.picker('camera'), this.picker('microphone')] : nothing,
-            video && show.has('snapshot') ? this.button('snapshot', 'snapshot', this.onSnapshot, undefined, this.cameraOff) : nothing,
-            show.has('record') ? this.button('record', recording ? 'stopRecording' : 'record', this.onRecord) : nothing,
+            show('devices') && this.source === 'camera' ? [this.picker('camera'), this.picker('microphone')] : nothing,
+            video && show('snapshot') ? this.button('snapshot', 'snapshot', this.onSnapshot, undefined, this.cameraOff) : nothing,
+            show('record') ? this.button('record', recording ? 'stopRecording' : 'record', this.onRecord) : nothing,
           ],
     ]}</div>`
   : nothing}
@@ -390,18 +383,19 @@ ${this.file ? html`<div part="attachment">${this.text('attached')} ${this.file.n
     }
   }
 
-  private readonly onSnapshot = (): void => {
+  // Event listeners: Lit calls them with `this` as the element.
+  private onSnapshot(): void {
     this.snapshot().catch(() => {});
-  };
+  }
 
-  private readonly onRecord = (): void => {
+  private onRecord(): void {
     try {
       if (this.recording) void this.stopRecording();
       else this.startRecording();
     } catch (error) {
       this.reportError('unsupported', error);
     }
-  };
+  }
 
   private setValue(blob: Blob): void {
     this.file = new File([blob], `${this.name || 'capture'}.${fileExtension(blob.type)}`, { type: blob.type });

@@ -9,7 +9,6 @@
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import {
-  environmentError,
   mediaErrorCode,
   requestStream,
   stopStream,
@@ -24,7 +23,7 @@ export type MediaState =
   | 'starting'
   /** Capturing. */
   | 'live'
-  /** The last start failed; `error` says why. */
+  /** The last start failed (`onError` said why). */
   | 'error';
 
 /** Why a stream ended. */
@@ -58,8 +57,6 @@ export class MediaController implements ReactiveController {
   state: MediaState = 'idle';
   /** The live stream (only while `state` is `live`). Device switches replace tracks inside it. */
   stream: MediaStream | null = null;
-  /** Why the last start failed, while `state` is `error`. */
-  error: MediaErrorCode | null = null;
   /** Cameras and microphones, refreshed on start and on `devicechange`. */
   devices: MediaDeviceInfo[] = [];
   /** Microphone muted (`track.enabled = false`: the stream stays alive, silence is sent). */
@@ -103,7 +100,7 @@ export class MediaController implements ReactiveController {
     const stream = this.stream;
     stopStream(stream);
     if (this.state === 'idle') return;
-    this.stream = this.error = null;
+    this.stream = null;
     this.state = 'idle';
     this.host.requestUpdate();
     if (stream) this.options.onStop?.(reason);
@@ -177,20 +174,20 @@ export class MediaController implements ReactiveController {
 
   private async open(run: number): Promise<MediaStream | null> {
     this.state = 'starting';
-    this.error = null;
     this.host.requestUpdate();
-    const source = this.options.source?.() ?? 'camera';
-    const unavailable = environmentError(source);
-    if (unavailable) {
-      this.fail(unavailable);
+    // Browsers hide the capture API from insecure pages: say so rather than "unsupported".
+    if (!isSecureContext) {
+      this.fail('insecure-context');
       return null;
     }
+    const source = this.options.source?.() ?? 'camera';
     const timeout = this.options.timeout?.() ?? 0;
     // The timeout reports the hang but keeps the run: a stream that still arrives (the user answered
     // a slow permission prompt) is taken, unless stop(), a new start or a removal came first.
     const timer =
       timeout > 0 ? setTimeout(() => run === this.run && this.state === 'starting' && this.fail('timeout'), timeout) : undefined;
     try {
+      // A missing API (no getDisplayMedia) throws a TypeError here: reported as unsupported.
       const stream = await requestStream(this.options.constraints(), source);
       if (run !== this.run || !this.host.isConnected) {
         stopStream(stream);
@@ -199,7 +196,6 @@ export class MediaController implements ReactiveController {
       }
       this.stream = stream;
       this.state = 'live';
-      this.error = null;
       stream.getTracks().forEach((track) => this.watch(track));
       this.enableTracks();
       this.options.onStart?.(stream);
@@ -215,7 +211,6 @@ export class MediaController implements ReactiveController {
 
   private fail(code: MediaErrorCode, cause?: unknown): void {
     this.state = 'error';
-    this.error = code;
     this.host.requestUpdate();
     this.options.onError?.(code, cause);
   }

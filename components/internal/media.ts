@@ -35,20 +35,20 @@ export type MediaSourceKind = 'camera' | 'screen';
 
 /** English message (key `CODE`) and hint (key `CODE-hint`) for each code. Elements let pages replace them. */
 export const mediaErrorText: Record<MediaErrorCode | `${MediaErrorCode}-hint`, string> = {
-  'permission-denied': 'Access to the camera or microphone was blocked.',
-  'permission-denied-hint': 'Allow access in the address bar, then try again.',
-  'no-device': 'No camera or microphone was found.',
-  'no-device-hint': 'Connect one, then try again.',
-  'device-busy': 'The camera or microphone could not be started.',
-  'device-busy-hint': 'Close other apps that use it, then try again.',
-  overconstrained: 'No device matches the requested settings.',
-  'overconstrained-hint': 'Choose another device or a lower resolution.',
-  'insecure-context': 'Camera access needs a secure page.',
-  'insecure-context-hint': 'Open this page with https://.',
-  unsupported: 'This browser cannot capture from this source.',
+  'permission-denied': 'Camera access was blocked.',
+  'permission-denied-hint': 'Allow it in the address bar.',
+  'no-device': 'No camera or microphone found.',
+  'no-device-hint': 'Connect one and try again.',
+  'device-busy': 'The device could not start.',
+  'device-busy-hint': 'Close apps using it and try again.',
+  overconstrained: 'No device fits the settings.',
+  'overconstrained-hint': 'Choose another device.',
+  'insecure-context': 'This page is not secure.',
+  'insecure-context-hint': 'Open it with https://.',
+  unsupported: 'This browser cannot capture this.',
   'unsupported-hint': 'Use a current browser.',
-  timeout: 'The camera did not respond in time.',
-  'timeout-hint': 'Answer the browser’s permission prompt, then try again.',
+  timeout: 'The camera did not answer.',
+  'timeout-hint': 'Answer the permission prompt.',
 };
 
 /** Exception names of getUserMedia / getDisplayMedia and their codes. */
@@ -58,7 +58,7 @@ const codeByName: Record<string, MediaErrorCode> = {
   NotFoundError: 'no-device',
   OverconstrainedError: 'overconstrained',
   NotSupportedError: 'unsupported',
-  TypeError: 'unsupported', // the API is missing, or the constraints ask for nothing
+  TypeError: 'unsupported', // no getUserMedia / getDisplayMedia, or the constraints ask for nothing
 };
 
 /**
@@ -69,22 +69,20 @@ export function mediaErrorCode(error: unknown): MediaErrorCode {
   return codeByName[(error as Error | null)?.name ?? ''] ?? 'device-busy';
 }
 
-/** A code for the environment before any call is made: an insecure page, or no capture API at all. */
-export function environmentError(source: MediaSourceKind): MediaErrorCode | null {
-  if (!isSecureContext) return 'insecure-context';
-  return navigator.mediaDevices?.[source === 'screen' ? 'getDisplayMedia' : 'getUserMedia'] ? null : 'unsupported';
-}
-
 /**
  * Turns the `video` or `audio` attribute into a constraint: `false` or `"false"` for none, a size
- * `"WIDTHxHEIGHT"` (ideal values: the browser picks the nearest), anything else for any device.
- * `extra` (a facing mode, an exact device id) is added.
+ * `"WIDTHxHEIGHT"` (ideal values: the browser picks the nearest), anything else for any size.
+ * `deviceId` (exact) and `facingMode` are added when given (undefined members are ignored).
  */
-export function trackConstraint(value: boolean | string, extra: MediaTrackConstraints = {}): boolean | MediaTrackConstraints {
+export function trackConstraint(value: boolean | string, deviceId: string, facingMode?: string): false | MediaTrackConstraints {
   if (value === false || value === 'false') return false;
-  const size = /^(\d+)\s*[x×]\s*(\d+)$/i.exec(String(value).trim());
-  const constraint = size ? { width: { ideal: +size[1]! }, height: { ideal: +size[2]! }, ...extra } : extra;
-  return Object.keys(constraint).length ? constraint : true;
+  const [, width, height] = /^(\d+)x(\d+)$/.exec(String(value)) ?? [];
+  return {
+    width: width ? { ideal: Number(width) } : undefined,
+    height: height ? { ideal: Number(height) } : undefined,
+    deviceId: deviceId ? { exact: deviceId } : undefined,
+    facingMode,
+  };
 }
 
 /** Asks the browser for a stream: the camera/microphone, or a screen or window. */
