@@ -120,7 +120,7 @@ export type RtcRecordingDetail = RecordingResult;
  * @fires rtc-camera-start - Capture started. detail: `{ stream }`.
  * @fires rtc-camera-stop - Capture stopped. detail: `{ reason: 'stopped' | 'ended' | 'failed' }`.
  * @fires rtc-camera-track - A device switch replaced a track inside `stream` (call `replaceTrack` with it). detail: `{ track }`.
- * @fires rtc-media-error - A start, a device switch or a recording failed. detail: `{ code, message, hint, cause }`.
+ * @fires rtc-media-error - A start or a device switch failed. detail: `{ code, message, hint, cause }`.
  * @fires rtc-snapshot - A photo was taken. detail: `{ blob, width, height }`.
  * @fires rtc-recording - A recording finished. detail: `{ blob, mimeType, duration }` (duration in ms).
  */
@@ -158,7 +158,6 @@ export class RtcCamera extends LitElement {
   @property({ type: Boolean, reflect: true }) recording = false;
 
   @state() private file: File | null = null;
-  @state() private formDisabled = false;
   private startError: MediaErrorDetail | null = null;
 
   private readonly internals = this.attachInternals();
@@ -265,7 +264,7 @@ export class RtcCamera extends LitElement {
 
   /**
    * Starts recording the live stream. Throws an `InvalidStateError` when nothing is live or a
-   * recording runs, and the browser's error when it cannot record.
+   * recording runs.
    */
   startRecording(): void {
     if (!this.stream) throw new DOMException('The camera is not started.', 'InvalidStateError');
@@ -283,12 +282,12 @@ export class RtcCamera extends LitElement {
   }
 
   formResetCallback(): void {
-    this.file = null;
-    this.internals.setFormValue(null);
+    this.setValue(null);
   }
 
-  formDisabledCallback(disabled: boolean): void {
-    this.formDisabled = disabled;
+  formDisabledCallback(): void {
+    // Rendered from :disabled, which a disabled attribute or <fieldset disabled> sets.
+    this.requestUpdate();
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -319,6 +318,7 @@ export class RtcCamera extends LitElement {
     const mirrored =
       this.mirrored ?? (this.source === 'camera' && (video?.getSettings().facingMode ?? this.facing) !== 'environment');
     const error = state === 'error' && this.startError;
+    const disabled = this.matches(':disabled');
     return html`<div part="base">
 <div class="stage">
 <video part="video" class=${mirrored ? 'mirrored' : ''} .srcObject=${stream} ?hidden=${!video} muted playsinline autoplay></video>
@@ -337,18 +337,18 @@ ${this.controls !== 'none'
       !show('start')
         ? nothing
         : live
-          ? this.button('stop', 'stop', this.stop)
-          : this.button('start', error ? 'retry' : this.source === 'screen' ? 'startScreen' : 'start', this.start),
+          ? this.button('stop', 'stop', this.stop, disabled)
+          : this.button('start', error ? 'retry' : this.source === 'screen' ? 'startScreen' : 'start', this.start, disabled),
       !live
         ? nothing
         : [
-            hasAudio && show('mute') ? this.button('mute', 'mute', () => (this.muted = !this.muted), this.muted) : nothing,
+            hasAudio && show('mute') ? this.button('mute', 'mute', () => (this.muted = !this.muted), disabled, this.muted) : nothing,
             video && show('camera')
-              ? this.button('camera', 'cameraOff', () => (this.cameraOff = !this.cameraOff), this.cameraOff)
+              ? this.button('camera', 'cameraOff', () => (this.cameraOff = !this.cameraOff), disabled, this.cameraOff)
               : nothing,
-            show('devices') && this.source === 'camera' ? [this.picker('camera'), this.picker('microphone')] : nothing,
-            video && show('snapshot') ? this.button('snapshot', 'snapshot', this.onSnapshot, undefined, this.cameraOff) : nothing,
-            show('record') ? this.button('record', recording ? 'stopRecording' : 'record', this.onRecord) : nothing,
+            show('devices') && this.source === 'camera' ? [this.picker('camera', disabled), this.picker('microphone', disabled)] : nothing,
+            video && show('snapshot') ? this.button('snapshot', 'snapshot', this.onSnapshot, disabled || this.cameraOff) : nothing,
+            show('record') ? this.button('record', recording ? 'stopRecording' : 'record', this.onRecord, disabled) : nothing,
           ],
     ]}</div>`
   : nothing}
@@ -358,19 +358,20 @@ ${this.file ? html`<div part="attachment">${this.text('attached')} ${this.file.n
   }
 
   /** A toolbar button; `pressed` makes it a toggle (aria-pressed) with a fixed label. */
-  private button(name: string, label: keyof RtcCameraStrings, onClick: () => void, pressed?: boolean, disabled = false) {
-    return html`<button part="button ${name}-button" type="button" aria-pressed=${pressed ?? nothing} ?disabled=${this.formDisabled || disabled} @click=${onClick}>${this.text(label)}</button>`;
+  private button(name: string, label: keyof RtcCameraStrings, onClick: () => void, disabled: boolean, pressed?: boolean) {
+    return html`<button part="button ${name}-button" type="button" aria-pressed=${pressed ?? nothing} ?disabled=${disabled} @click=${onClick}>${this.text(label)}</button>`;
   }
 
   /** A device picker, shown when the stream has a track of that kind and there is a choice. */
-  private picker(name: 'camera' | 'microphone') {
+  private picker(name: 'camera' | 'microphone', disabled: boolean) {
     const kind = name === 'camera' ? 'video' : 'audio';
     const devices = this.devices.filter((device) => device.kind === `${kind}input`);
     const current = this.media.deviceId(kind);
     const label = this.text(name);
     return current && devices.length > 1
-      ? html`<select part="select ${name}-select" aria-label=${label} title=${label} ?disabled=${this.formDisabled || this.recording} @change=${(event: Event) => (this[`${name}Id` as const] = (event.target as HTMLSelectElement).value)}>${devices.map(
-          (device, index) => html`<option value=${device.deviceId} ?selected=${device.deviceId === current}>${device.label || `${label} ${index + 1}`}</option>`,
+      ? html`<select part="select ${name}-select" aria-label=${label} ?disabled=${disabled || this.recording} @change=${(event: Event) => (this[`${name}Id` as const] = (event.target as HTMLSelectElement).value)}>${devices.map(
+          // Pickers show while live, when access was granted: the labels are filled in.
+          (device) => html`<option value=${device.deviceId} ?selected=${device.deviceId === current}>${device.label}</option>`,
         )}</select>`
       : nothing;
   }
@@ -389,16 +390,12 @@ ${this.file ? html`<div part="attachment">${this.text('attached')} ${this.file.n
   }
 
   private onRecord(): void {
-    try {
-      if (this.recording) void this.stopRecording();
-      else this.startRecording();
-    } catch (error) {
-      this.reportError('unsupported', error);
-    }
+    if (this.recording) void this.stopRecording();
+    else this.startRecording();
   }
 
-  private setValue(blob: Blob): void {
-    this.file = new File([blob], `${this.name || 'capture'}.${fileExtension(blob.type)}`, { type: blob.type });
+  private setValue(blob: Blob | null): void {
+    this.file = blob && new File([blob], `${this.name || 'capture'}.${fileExtension(blob.type)}`, { type: blob.type });
     this.internals.setFormValue(this.file);
   }
 

@@ -16,7 +16,7 @@ export type MediaErrorCode =
   | 'overconstrained'
   /** The page is not https:// or localhost, so the browser hides the capture API. */
   | 'insecure-context'
-  /** The browser has no capture API for this source (or no MediaRecorder). */
+  /** The browser has no capture API for this source. */
   | 'unsupported'
   /** The browser did not answer within the `timeout`. */
   | 'timeout';
@@ -117,5 +117,5 @@ export async function captureFrame(video: HTMLVideoElement, type: string, qualit
 /** `"video/webm;codecs=vp8"` -> `"webm"`, `"image/jpeg"` -> `"jpg"`. */
 export function fileExtension(type: string): string {
   const subtype = type.split(/[/;]/)[1];
-  return subtype === 'jpeg' ? 'jpg' : subtype || 'bin';
+  return subtype === 'jpeg' ? 'jpg' : subtype!;
 }
