@@ -1,5 +1,4 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
-import { property, state } from 'lit/decorators.js';
 import { customElement } from './internal/define.js';
 import {
   captureFrame,
@@ -129,35 +128,65 @@ export class RtcCamera extends LitElement {
   static override styles = styles;
   static formAssociated = true;
 
-  @property() video: boolean | string = true;
-  @property() audio: boolean | string = true;
-  @property() facing: 'user' | 'environment' = 'user';
-  @property() source: MediaSourceKind = 'camera';
+  /**
+   * The reactive properties and their attributes, as one table: a decorator per property would
+   * ship one __decorate call each. The fields below carry the types and defaults.
+   */
+  static override properties = {
+    video: {},
+    audio: {},
+    facing: {},
+    source: {},
+    mirrored: { converter: (value: string | null) => (value === null ? undefined : value !== 'false') },
+    autostart: { type: Boolean },
+    controls: {},
+    cameraId: { attribute: 'camera-id' },
+    microphoneId: { attribute: 'microphone-id' },
+    snapshotType: { attribute: 'snapshot-type' },
+    snapshotQuality: { attribute: 'snapshot-quality', type: Number },
+    recordingType: { attribute: 'recording-type' },
+    maxDuration: { attribute: 'max-duration', type: Number },
+    timeout: { type: Number },
+    muted: { type: Boolean, reflect: true },
+    cameraOff: { attribute: 'camera-off', type: Boolean, reflect: true },
+    name: {},
+    required: { type: Boolean },
+    strings: { type: Object },
+    constraints: { attribute: false },
+    state: { reflect: true },
+    recording: { type: Boolean, reflect: true },
+    file: { state: true },
+  };
+
+  video: boolean | string = true;
+  audio: boolean | string = true;
+  facing: 'user' | 'environment' = 'user';
+  source: MediaSourceKind = 'camera';
   /** `undefined` (no attribute): automatic, mirrored for a user-facing camera. */
-  @property({ converter: (value) => (value === null ? undefined : value !== 'false') }) mirrored: boolean | undefined;
-  @property({ type: Boolean }) autostart = false;
-  @property() controls: string | undefined;
-  @property({ attribute: 'camera-id' }) cameraId = '';
-  @property({ attribute: 'microphone-id' }) microphoneId = '';
-  @property({ attribute: 'snapshot-type' }) snapshotType = 'image/png';
-  @property({ attribute: 'snapshot-quality', type: Number }) snapshotQuality: number | undefined;
-  @property({ attribute: 'recording-type' }) recordingType: string | undefined;
-  @property({ attribute: 'max-duration', type: Number }) maxDuration = 0;
-  @property({ type: Number }) timeout = 20_000;
-  @property({ type: Boolean, reflect: true }) muted = false;
-  @property({ attribute: 'camera-off', type: Boolean, reflect: true }) cameraOff = false;
-  @property() name = '';
-  @property({ type: Boolean }) required = false;
+  mirrored: boolean | undefined;
+  autostart = false;
+  controls: string | undefined;
+  cameraId = '';
+  microphoneId = '';
+  snapshotType = 'image/png';
+  snapshotQuality: number | undefined;
+  recordingType: string | undefined;
+  maxDuration = 0;
+  timeout = 20_000;
+  muted = false;
+  cameraOff = false;
+  name = '';
+  required = false;
   /** Replacement texts; any key of `rtcCameraStrings`. */
-  @property({ type: Object }) strings: Partial<RtcCameraStrings> | null = {};
+  strings: Partial<RtcCameraStrings> | null = {};
   /** Exact constraints for the next start, overriding `video`, `audio`, `facing` and the device ids. */
-  @property({ attribute: false }) constraints: MediaStreamConstraints | undefined;
-
+  constraints: MediaStreamConstraints | undefined;
   /** Where capture is: `idle`, `starting`, `live` or `error` (reflected as an attribute for CSS). */
-  @property({ reflect: true }) state: 'idle' | 'starting' | 'live' | 'error' = 'idle';
-  @property({ type: Boolean, reflect: true }) recording = false;
+  state: 'idle' | 'starting' | 'live' | 'error' = 'idle';
+  /** True while recording (reflected). */
+  recording = false;
 
-  @state() private file: File | null = null;
+  private file: File | null = null;
   private startError: MediaErrorDetail | null = null;
 
   private readonly internals = this.attachInternals();
