@@ -6,3 +6,4 @@ export { SignalingClient, defaultSignalingUrl } from './internal/signaling-clien
 export type * from './internal/signaling-client.js';
 export { RtcCamera, rtcCameraStrings, mediaErrorText, type RtcCameraStrings, type RtcCameraStartDetail, type RtcCameraStopDetail, type RtcSnapshotDetail, type RtcRecordingDetail, type MediaErrorCode, type MediaErrorDetail } from './rtc-camera.js';
 export * from './rtc-datachannel.js';
+export { RtcChat, rtcChatStrings, type RtcChatStrings, type RtcChatMessage } from './rtc-chat.js';
