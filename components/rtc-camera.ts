@@ -343,10 +343,10 @@ export class RtcCamera extends LitElement {
     const listed = this.controls?.split(/[\s,]+/).filter(Boolean);
     const show = (control: string) => !listed?.length || listed.includes(control);
     const video = stream?.getVideoTracks()[0];
-    const hasAudio = Boolean(stream?.getAudioTracks().length);
+    const audio = stream?.getAudioTracks()[0];
     const mirrored =
       this.mirrored ?? (this.source === 'camera' && (video?.getSettings().facingMode ?? this.facing) !== 'environment');
-    const error = state === 'error' && this.startError;
+    const error = this.error;
     const disabled = this.matches(':disabled');
     return html`<div part="base">
 <div class="stage">
@@ -371,7 +371,7 @@ ${this.controls !== 'none'
       !live
         ? nothing
         : [
-            hasAudio && show('mute') ? this.button('mute', 'mute', () => (this.muted = !this.muted), disabled, this.muted) : nothing,
+            audio && show('mute') ? this.button('mute', 'mute', () => (this.muted = !this.muted), disabled, this.muted) : nothing,
             video && show('camera')
               ? this.button('camera', 'cameraOff', () => (this.cameraOff = !this.cameraOff), disabled, this.cameraOff)
               : nothing,
