@@ -136,6 +136,7 @@ export class RtcChat extends LitElement {
     super.disconnectedCallback();
     // The download links end with the element: the files are freed with it.
     for (const e of this.items) URL.revokeObjectURL(e.url!), (e.url = '');
+    this.requestUpdate();
   }
 
   protected override render() {
