@@ -150,9 +150,9 @@ export class RtcChat extends LitElement {
 ${e.id
             ? [
                 // Without a URL (before it arrived, or once the element left) the name is no link.
-                html`<a part="file" href=${e.url || nothing} download=${e.text}>${e.text}</a>`,
+                html`<a part="file" href=${e.url || nothing} download=${e.text}>${e.text}</a> `,
                 e.failed
-                  ? ' ' + t.failed
+                  ? t.failed
                   : html`<progress part="progress" aria-label=${e.text} value=${Math.min(1, ...transfers.filter((x) => x.id == e.id).map((x) => x.loaded / x.total))}></progress>`,
               ]
             : e.text}</li>`,
