@@ -8,7 +8,7 @@
  * in the DOM (disconnect, then connect again at once) keeps the Room.
  *
  * Events (CustomEvents): `peer-join` {id, name}, `peer-leave` {id}, `link` {link} (a new
- * PeerLink: a call adds its tracks here), `track` {peer, track, streams}, `peer-error`
+ * PeerLink may start negotiating: a call adds its tracks here), `track` {peer, track, streams}, `peer-error`
  * (PeerErrorDetail), `signaling-error` (SignalingErrorDetail), `state` {state}.
  */
 import { PeerLink, type PeerErrorDetail } from './peer-link.js';
@@ -51,6 +51,8 @@ export class Room extends EventTarget {
   /** One PeerLink per remote peer, by peer id. */
   readonly links = new Map<string, PeerLink>();
   private readonly channels = new Map<string, { channel: RoomChannel; refs: number }>();
+  /** Links whose channels wait for the other side's first offer (see link()). */
+  private readonly waiting = new Set<PeerLink>();
   private iceServers: RTCIceServer[] | undefined;
   private refs = 0;
 
@@ -65,7 +67,7 @@ export class Room extends EventTarget {
       // peer, so the old links (built on the old id's polite role) go.
       if (joinedAs !== null && joinedAs !== detail.id) for (const id of [...this.links.keys()]) this.unlink(id);
       joinedAs = detail.id;
-      for (const peer of detail.peers) this.link(peer.id);
+      for (const peer of detail.peers) this.link(peer.id, true);
     });
     signaling.addEventListener('peer-joined', ({ detail }) => this.link(detail.id));
     signaling.addEventListener('peer-left', ({ detail }) => this.unlink(detail.id));
@@ -103,7 +105,7 @@ export class Room extends EventTarget {
         }
       }
       this.channels.set(label, (entry = { channel, refs: 0 }));
-      for (const link of this.links.values()) channel.attach(link);
+      for (const link of this.links.values()) if (!this.waiting.has(link)) channel.attach(link);
     }
     entry.refs += 1;
     return entry.channel;
@@ -142,12 +144,15 @@ export class Room extends EventTarget {
     return this.iceServers ?? this.signaling.iceServers;
   }
 
-  /** The link to `id`, created (with every channel on it) the first time. */
-  private link(id: string): PeerLink {
-    let link = this.links.get(id);
-    if (link) return link;
+  /**
+   * The link to `id`, created (with every channel on it) the first time. `initiator`: we are the
+   * newcomer (the peer was in our `welcome`), so we make the first offer.
+   */
+  private link(id: string, initiator = false): PeerLink {
+    const existing = this.links.get(id);
+    if (existing) return existing;
     const signaling = this.signaling;
-    link = new PeerLink({
+    const link = new PeerLink({
       localId: signaling.id!,
       remoteId: id,
       configuration: { iceServers: this.configuredIceServers() },
@@ -156,10 +161,27 @@ export class Room extends EventTarget {
     this.links.set(id, link);
     link.addEventListener('error', (event) => this.emit('peer-error', (event as CustomEvent<PeerErrorDetail>).detail));
     link.addEventListener('track', (event) => this.emit('track', (event as CustomEvent).detail));
-    for (const { channel } of this.channels.values()) channel.attach(link);
+    // The newcomer offers first; the peer already there adds its channels (and so its own offer)
+    // only once that offer is in. Perfect negotiation would resolve the collision, but Chromium may
+    // stall ICE gathering on the polite side when an offer is rolled back while it is gathering.
+    // A fallback delay covers a newcomer that has nothing to offer.
+    const attach = () => {
+      if (!this.waiting.delete(link) || this.links.get(id) !== link) return;
+      link.pc.removeEventListener('signalingstatechange', onState);
+      clearTimeout(fallback);
+      for (const { channel } of this.channels.values()) channel.attach(link);
+      this.emit('link', { link });
+    };
+    const onState = () => link.pc.signalingState === 'stable' && link.pc.remoteDescription && attach();
+    let fallback: ReturnType<typeof setTimeout> | undefined;
+    this.waiting.add(link);
+    if (initiator) attach();
+    else {
+      link.pc.addEventListener('signalingstatechange', onState);
+      fallback = setTimeout(attach, 2000);
+    }
     const name = signaling.peers.find((peer) => peer.id === id)?.name ?? '';
     this.emit('peer-join', { id, name });
-    this.emit('link', { link });
     return link;
   }
 
@@ -167,6 +189,7 @@ export class Room extends EventTarget {
     const link = this.links.get(id);
     if (!link) return;
     this.links.delete(id);
+    this.waiting.delete(link);
     for (const { channel } of this.channels.values()) channel.detach(id);
     link.close();
     if (announce) this.emit('peer-leave', { id });

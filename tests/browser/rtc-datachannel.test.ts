@@ -25,8 +25,36 @@ async function peers(names: string[], label = 'data'): Promise<Peers> {
     ${names.map((name) => html`<rtc-datachannel room=${room} label=${label} name=${name} signaling=${`${url}?peer=${name}`}></rtc-datachannel>`)}
   </div>`);
   const els = [...host.querySelectorAll('rtc-datachannel')];
-  await until(() => els.every((el) => el.openPeers.length === names.length - 1), 'every channel open');
+  await allOpen(els, names.length - 1);
   return { relay, url, room, els };
+}
+
+/** Waits until each element has an open channel to `count` peers; the error says where each stands. */
+async function allOpen(els: RtcDatachannel[], count: number, timeout?: number): Promise<void> {
+  try {
+    await until(() => els.every((el) => el.openPeers.length === count), 'every channel open', timeout);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}: ${describeRooms()}`);
+  }
+}
+
+/** Where every Room of the page stands: the message of a failed wait. */
+function describeRooms(): string {
+  return [...Room.open.values()]
+    .map((room) => {
+      const links = [...room.links.values()].map((link) => {
+        const { pc } = link;
+        const count = (sdp = '') => sdp.split('a=candidate').length - 1;
+        return `${link.remoteId.slice(0, 6)}${link.polite ? ' polite' : ''}: ${pc.signalingState}/${pc.iceGatheringState}/${pc.iceConnectionState}/${pc.connectionState} sctp=${pc.sctp?.state} candidates local=${count(pc.localDescription?.sdp)} remote=${count(pc.remoteDescription?.sdp)}`;
+      });
+      return `[${room.key.split('?')[1]} ${room.state} ${room.id?.slice(0, 6)} links: ${links.join('; ')}]`;
+    })
+    .join(' ') + ` errors: ${JSON.stringify(errors)}`;
+}
+
+const errors: unknown[] = [];
+for (const type of ['rtc-peer-error', 'rtc-signaling-error'] as const) {
+  document.addEventListener(type, (event) => errors.push({ type, ...event.detail }));
 }
 
 /** Every `rtc-message` detail `el` receives from now on. */
@@ -170,7 +198,7 @@ describe('<rtc-datachannel>', () => {
     const c = document.createElement('rtc-datachannel');
     Object.assign(c, { room, label: 'data', signaling: `${url}?peer=c` });
     a!.parentElement!.append(c);
-    await until(() => c.openPeers.length === 2 && a!.openPeers.length === 2 && b!.openPeers.length === 2, 'the third peer linked to both', 20_000);
+    await allOpen([a!, b!, c], 2, 20_000);
     a!.send('after the restart');
     await until(() => got.length === 2, 'a message after the restart');
     expect(got.map((m) => m.data)).to.deep.equal(['while the relay is down', 'after the restart']);
@@ -189,7 +217,7 @@ describe('<rtc-datachannel>', () => {
       <rtc-datachannel id="b2" room=${room} label="chat" signaling=${`${url}?peer=b`}></rtc-datachannel>
     </div>`);
     const [a1, a2, b1, b2] = ['a1', 'a2', 'b1', 'b2'].map((id) => host.querySelector<RtcDatachannel>(`#${id}`)!);
-    await until(() => [a1, a2, b1, b2].every((el) => el!.openPeers.length === 1), 'all channels open');
+    await allOpen([a1!, a2!, b1!, b2!], 1);
     expect((await relayStats(relay))?.connections).to.equal(2);
     const roomA = Room.open.get(`${new URL(`${url}?peer=a`).href} ${room}`)!;
     expect(roomA.links.size).to.equal(1);
@@ -273,7 +301,7 @@ describe('<rtc-datachannel>', () => {
     const [a, b] = [...host.querySelectorAll('rtc-datachannel')];
     expect(a!.ordered).to.equal(false);
     expect(a!.maxRetransmits).to.equal(0);
-    await until(() => a!.openPeers.length === 1 && b!.openPeers.length === 1, 'channels open');
+    await allOpen([a!, b!], 1);
     const got = messages(b!);
     const big = noise(200_000);
     a!.send('small');
