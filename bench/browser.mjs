@@ -1,0 +1,162 @@
+// 5-6. In Chromium (puppeteer-core), two pages as the two peers:
+//   datachannel: a 64 MiB sendFile through <rtc-datachannel> (read in slices, SHA-256 checked on both
+//     sides, until rtc-file) beside a raw RTCDataChannel (64 KiB messages, pause above 4 MiB
+//     buffered) and a PeerJS DataConnection (default binary serialization), rounds alternating.
+//   connect: from adding the two elements to the first message received, beside two raw
+//     RTCPeerConnections signaled through the bare relay, alternating, median of 20.
+// One node HTTP server serves the page, dist/rtc-elements.js and a PeerJS bundle (esbuild, in a temp
+// dir) and carries our relay (/signal) and the bare relay (/bare); PeerServer listens on its own port.
+import { createServer } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import puppeteer from 'puppeteer-core';
+import { createBareRelay } from './bare-relay.mjs';
+import { median, row, sleep } from './lib.mjs';
+import { findChromium } from '../scripts/chromium.mjs';
+
+const MiB = 1024 * 1024;
+const FLAGS = [
+  '--no-sandbox',
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+];
+
+/** Starts servers and Chromium with two pages; `use(env)` runs with them; everything is closed after. */
+async function withBrowser(use) {
+  const scratch = mkdtempSync(join(tmpdir(), 'rtc-bench-'));
+  const closers = [];
+  try {
+    await build({ entryPoints: ['node_modules/peerjs/dist/bundler.mjs'], bundle: true, minify: true, format: 'esm', outfile: join(scratch, 'peerjs.js'), logLevel: 'silent' });
+    const { PeerServer } = await import('peer');
+    const peerServer = await new Promise((resolve) => PeerServer({ port: 0, host: '127.0.0.1', path: '/pj', key: 'peerjs' }, resolve));
+    closers.push(() => peerServer.close());
+    peerServer.closeAllConnections && closers.push(() => peerServer.closeAllConnections());
+
+    let config;
+    const files = {
+      '/': ['bench/pages/bench.html', 'text/html'],
+      '/bench.js': ['bench/pages/bench.js', 'text/javascript'],
+      '/rtc-elements.js': ['dist/rtc-elements.js', 'text/javascript'],
+      '/peerjs.js': [join(scratch, 'peerjs.js'), 'text/javascript'],
+    };
+    const server = createServer((req, res) => {
+      const path = req.url.split('?')[0];
+      if (path === '/config.json') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(config));
+      const file = files[path];
+      if (!file) return res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': file[1], 'cache-control': 'no-store' }).end(readFileSync(file[0]));
+    });
+    const { createRelay } = await import('../dist/relay/index.js');
+    const relay = createRelay({ server, logger: false });
+    const bare = createBareRelay({ server });
+    await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+    closers.push(() => relay.close(), () => bare.close(), () => server.close(), () => server.closeAllConnections());
+    const port = server.address().port;
+    config = { signaling: `ws://127.0.0.1:${port}/signal`, bare: `ws://127.0.0.1:${port}/bare`, peerHost: '127.0.0.1', peerPort: peerServer.address().port };
+
+    const executablePath = findChromium();
+    if (!executablePath) throw new Error('Chromium not found (set CHROME_PATH)');
+    const browser = await puppeteer.launch({ executablePath, headless: true, args: FLAGS, protocolTimeout: 120_000 });
+    closers.push(() => browser.close().catch(() => browser.process()?.kill('SIGKILL')));
+    const chromium = await browser.version();
+    const open = async () => {
+      const page = await browser.newPage();
+      page.on('pageerror', (error) => console.error(`   page error: ${error.message}`));
+      await page.goto(`http://127.0.0.1:${port}/`);
+      await page.waitForFunction(() => window.benchReady === true);
+      return page;
+    };
+    const pages = [await open(), await open()];
+    return await use({ pages, open, chromium });
+  } finally {
+    for (const close of closers.reverse()) {
+      try {
+        await Promise.race([close(), sleep(3000)]);
+      } catch {}
+    }
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+const call = (page, name, ...args) => page.evaluate((n, a) => window.bench[n](...a), name, args);
+
+export async function datachannel({ quick, log }) {
+  const size = quick ? 16 * MiB : 64 * MiB;
+  const rounds = quick ? 1 : 3;
+  return withBrowser(async ({ open, chromium }) => {
+    // Each variant gets its own pair of pages, connected once, warmed up with one transfer.
+    const variants = {
+      ours: { join: async ([a, b]) => Promise.all([call(a, 'oursJoin', 'dc-bench'), call(b, 'oursJoin', 'dc-bench')]), arm: 'oursArm', send: 'oursSend' },
+      raw: { join: async ([a, b]) => Promise.all([call(a, 'rawJoin', 'dc-raw', 'a'), sleep(200).then(() => call(b, 'rawJoin', 'dc-raw', 'b'))]), arm: 'rawArm', send: 'rawSend' },
+      peerjs: { join: async ([a, b]) => Promise.all([call(b, 'pjJoin', 'pj-b'), sleep(300).then(() => call(a, 'pjJoin', 'pj-a', 'pj-b'))]), arm: 'pjArm', send: 'pjSend' },
+    };
+    const transfer = async (variant, pages, bytes) => {
+      const [sender, receiver] = pages;
+      await call(sender, 'prepare', bytes);
+      await call(receiver, variant.arm, bytes);
+      const start = await call(sender, variant.send);
+      const done = await receiver.evaluate(() => window.bench.done());
+      if (done.size !== bytes) throw new Error(`received ${done.size} bytes of ${bytes}`);
+      return (bytes / MiB) / ((done.end - start) / 1000);
+    };
+    for (const [name, variant] of Object.entries(variants)) {
+      variant.pages = [await open(), await open()];
+      await withTimeout(variant.join(variant.pages), 30_000, `${name}: connecting`);
+      await withTimeout(transfer(variant, variant.pages, 8 * MiB), 60_000, `${name}: warm-up transfer`);
+      variant.runs = [];
+    }
+    for (let round = 0; round < rounds; round++) {
+      for (const [name, variant] of Object.entries(variants)) {
+        const rate = await withTimeout(transfer(variant, variant.pages, size), 90_000, `${name}: ${size / MiB} MiB transfer`);
+        variant.runs.push(rate);
+        log(`round ${round + 1} ${name.padEnd(6)} ${rate.toFixed(1)} MiB/s`);
+      }
+    }
+    const m = Object.fromEntries(Object.entries(variants).map(([k, v]) => [k, median(v.runs)]));
+    const figure = `datachannel ${size / MiB} MiB file`;
+    return {
+      rows: [
+        row(figure, 'MiB/s', m.ours, m.raw, 'raw RTCDataChannel', '>= 0.9x', m.ours >= 0.9 * m.raw),
+        row(figure, 'MiB/s', m.ours, m.peerjs, 'PeerJS', '> 1.0x', m.ours > m.peerjs),
+      ],
+      details: { chromium, size, medians: m, runs: Object.fromEntries(Object.entries(variants).map(([k, v]) => [k, v.runs])) },
+    };
+  });
+}
+
+export async function connect({ quick, log }) {
+  const samples = quick ? 8 : 20;
+  const warmup = 2;
+  return withBrowser(async ({ pages: [a, b], chromium }) => {
+    const runs = { ours: [], raw: [] };
+    for (let i = 0; i < samples + warmup; i++) {
+      for (const kind of ['ours', 'raw']) {
+        const room = `c-${kind}-${i}`;
+        const results =
+          kind === 'ours'
+            ? await withTimeout(Promise.all([call(a, 'oursConnect', room), call(b, 'oursConnect', room)]), 20_000, `ours: connect ${i}`)
+            : await withTimeout(Promise.all([call(a, 'rawConnect', room, `a${i}`), call(b, 'rawConnect', room, `b${i}`)]), 20_000, `raw: connect ${i}`);
+        const ms = Math.min(...results.map((r) => r.end)) - Math.min(...results.map((r) => r.added));
+        await Promise.all([call(a, kind === 'ours' ? 'oursLeave' : 'rawLeave'), call(b, kind === 'ours' ? 'oursLeave' : 'rawLeave')]);
+        await sleep(50);
+        if (i >= warmup) runs[kind].push(ms);
+      }
+    }
+    const m = { ours: median(runs.ours), raw: median(runs.raw) };
+    log(`ours ${runs.ours.map((v) => v.toFixed(0)).join(' ')} ms`);
+    log(`raw  ${runs.raw.map((v) => v.toFixed(0)).join(' ')} ms`);
+    return {
+      rows: [row(`time to connect, median of ${samples}`, 'ms', m.ours, m.raw, 'raw RTCPeerConnection + bare relay', 'report', null)],
+      details: { chromium, medians: m, runs },
+    };
+  });
+}
+
+function withTimeout(promise, ms, what) {
+  let timer;
+  return Promise.race([promise, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms)))]).finally(() => clearTimeout(timer));
+}
