@@ -87,7 +87,8 @@ export const transferId = (id: number): string => id.toString(16).padStart(8, '0
 export class PeerChannel {
   /** True once both ends have their channel (Hello exchanged): data flows. */
   ready = false;
-  private dc!: RTCDataChannel;
+  /** Unset only when the connection was closed before this channel could be created. */
+  private dc!: RTCDataChannel | undefined;
   private readonly messages: Outgoing[] = [];
   private readonly files: Outgoing[] = [];
   private readonly partial = new Map<number, { parts: Uint8Array[]; count: number }>();
@@ -130,7 +131,7 @@ export class PeerChannel {
     if (!sending && !this.incoming.has(id)) return false;
     if (sending) this.files.splice(lane, 1);
     this.incoming.delete(id);
-    if (this.ready && this.dc.readyState === 'open') {
+    if (this.ready && this.dc?.readyState === 'open') {
       // Not queued: it must overtake the data frames of the transfer it stops.
       this.dc.send(encodeFrame(Kind.Cancel, 0, id, 0, 0, encoder.encode('cancelled')));
     }
@@ -160,7 +161,7 @@ export class PeerChannel {
     this.disposed = true;
     this.lost(message);
     this.messages.length = 0;
-    this.dc.close();
+    this.dc?.close();
   }
 
   private open(): void {
@@ -207,7 +208,7 @@ export class PeerChannel {
   }
 
   private hello(answer: 0 | 1): void {
-    if (this.dc.readyState !== 'open') return;
+    if (this.dc?.readyState !== 'open') return;
     this.dc.send(encodeFrame(Kind.Hello, answer, 0, 0, 0, encoder.encode(this.label)));
     // On an unreliable channel a Hello (or its answer) can be lost: ask again until answered.
     const unreliable = this.init.maxRetransmits != null || this.init.maxPacketLifeTime != null;
@@ -285,14 +286,16 @@ export class PeerChannel {
   }
 
   private deliver(type: number, parts: Uint8Array[]): void {
-    const blob = (): Blob => new Blob(parts as BlobPart[]);
-    const bytes = (): Uint8Array => (parts.length === 1 ? parts[0]! : concat(parts));
     let data: unknown;
-    if (type === DataType.Blob) data = blob();
-    else if (type === DataType.Binary) data = bytes().slice().buffer;
+    if (type === DataType.Blob) data = new Blob(parts as BlobPart[]);
     else {
-      data = decoder.decode(bytes());
-      if (type === DataType.Json) data = JSON.parse(data as string);
+      // One part is a view into its frame: copied out. Several are joined into a new buffer anyway.
+      const bytes = parts.length === 1 ? parts[0]!.slice() : concat(parts);
+      if (type === DataType.Binary) data = bytes.buffer;
+      else {
+        data = decoder.decode(bytes);
+        if (type === DataType.Json) data = JSON.parse(data as string);
+      }
     }
     this.emit('message', { from: this.peer, data, type: messageTypes[type] ?? 'binary' });
   }
@@ -316,7 +319,7 @@ export class PeerChannel {
     try {
       for (;;) {
         const dc = this.dc;
-        if (this.disposed || !this.ready || dc.readyState !== 'open') return;
+        if (this.disposed || !this.ready || dc?.readyState !== 'open') return;
         if (dc.bufferedAmount > HIGH_WATER) {
           await new Promise<void>((resolve) => (this.wake = resolve));
           continue;
@@ -335,7 +338,11 @@ export class PeerChannel {
         }
         // The job may have been cancelled, or the channel lost, while the frame was being read.
         if (lane[0] !== job || dc !== this.dc || dc.readyState !== 'open') continue;
-        dc.send(frame);
+        try {
+          dc.send(frame);
+        } catch {
+          return; // closing under our feet: the close handler takes over
+        }
         job.step += 1;
         if (job.file && job.step > 0 && job.step <= job.total) {
           const size = (job.data as Blob).size;
@@ -379,7 +386,7 @@ export class PeerChannel {
   }
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
+function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
   let offset = 0;
   for (const part of parts) {

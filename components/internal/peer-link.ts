@@ -5,8 +5,8 @@
  * - Perfect negotiation, as in the W3C example (WebRTC 1.0, section 10.7): the polite peer rolls
  *   back its own offer on a collision, the impolite one ignores the other's; both converge.
  * - Trickle ICE: candidates are signalled as they are found.
- * - ICE restart when the connection goes `failed`, or stays `disconnected` past a short delay;
- *   a bounded number of attempts, then one `error` event with a hint about TURN.
+ * - ICE restart when the connection goes `failed`, stays `disconnected` past a short delay, or ICE
+ *   never starts; a bounded number of attempts, then one `error` event with a hint about TURN.
  *
  * It never touches the DOM or the signaling socket: signals go out through `options.signal`,
  * come in through `handleSignal()`.
@@ -20,8 +20,11 @@ export interface PeerLinkOptions {
   configuration?: RTCConfiguration;
   /** Sends a signal to the remote peer (through the relay). */
   signal: (data: JsonValue) => void;
-  /** How long `disconnected` may last before an ICE restart, in ms. Default 3000. */
-  disconnectedTimeout?: number;
+  /**
+   * How long ICE may stay `disconnected`, or not start checking at all once an offer/answer exchange
+   * is complete, before an ICE restart, in ms. Default 3000.
+   */
+  stallTimeout?: number;
   /** ICE restarts tried before giving up with `ice-failed`. Default 3. */
   maxIceRestarts?: number;
 }
@@ -62,11 +65,12 @@ export class PeerLink extends EventTarget {
   private isSettingRemoteAnswerPending = false;
   private iceRestarts = 0;
   private disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
+  private stallTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
 
   constructor(options: PeerLinkOptions) {
     super();
-    this.options = { disconnectedTimeout: 3000, maxIceRestarts: 3, ...options };
+    this.options = { stallTimeout: 3000, maxIceRestarts: 3, ...options };
     this.remoteId = options.remoteId;
     this.polite = options.localId > options.remoteId;
     const pc = (this.pc = new RTCPeerConnection(options.configuration));
@@ -75,6 +79,14 @@ export class PeerLink extends EventTarget {
       if (candidate) this.send({ candidate: candidate.toJSON() });
     };
     pc.onconnectionstatechange = () => this.onConnectionState();
+    // Seen in Chromium: a gathering that never yields a candidate after a negotiation, leaving ICE
+    // `new` for good. A restart gathers afresh (and counts against the same bound).
+    pc.onsignalingstatechange = () => {
+      clearTimeout(this.stallTimer);
+      if (pc.signalingState === 'stable' && pc.iceConnectionState === 'new') {
+        this.stallTimer = setTimeout(() => pc.iceConnectionState === 'new' && this.restartIce(), this.options.stallTimeout);
+      }
+    };
     pc.ontrack = ({ track, streams }) => this.emit('track', { peer: this.remoteId, track, streams });
   }
 
@@ -131,6 +143,7 @@ export class PeerLink extends EventTarget {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.disconnectedTimer);
+    clearTimeout(this.stallTimer);
     this.pc.close();
   }
 
@@ -153,7 +166,7 @@ export class PeerLink extends EventTarget {
     if (state === 'connected') this.iceRestarts = 0;
     else if (state === 'failed') this.restartIce();
     // `disconnected` often heals by itself (a brief loss of packets); restart only if it lasts.
-    else if (state === 'disconnected') this.disconnectedTimer = setTimeout(() => this.restartIce(), this.options.disconnectedTimeout);
+    else if (state === 'disconnected') this.disconnectedTimer = setTimeout(() => this.restartIce(), this.options.stallTimeout);
     this.emit('state', { state });
   }
 

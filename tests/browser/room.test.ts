@@ -103,7 +103,7 @@ describe('Room core: ICE restart', () => {
   });
 
   it('a connection that stays disconnected past the delay is restarted; one that recovers is not', async () => {
-    const link = new PeerLink({ localId: 'a', remoteId: 'b', signal: () => {}, disconnectedTimeout: 50 });
+    const link = new PeerLink({ localId: 'a', remoteId: 'b', signal: () => {}, stallTimeout: 50 });
     let restarts = 0;
     link.pc.restartIce = () => void restarts++;
     try {
@@ -111,6 +111,27 @@ describe('Room core: ICE restart', () => {
       pretend(link, 'connected');
       pretend(link, 'disconnected');
       await until(() => restarts === 1, 'one restart');
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(restarts).to.equal(1);
+    } finally {
+      link.close();
+    }
+  });
+});
+
+describe('Room core: stalled ICE', () => {
+  it('ICE that never starts after a completed negotiation is restarted', async () => {
+    const link = new PeerLink({ localId: 'a', remoteId: 'b', signal: () => {}, stallTimeout: 50 });
+    let restarts = 0;
+    link.pc.restartIce = () => void restarts++;
+    try {
+      Object.defineProperty(link.pc, 'signalingState', { value: 'stable', configurable: true });
+      Object.defineProperty(link.pc, 'iceConnectionState', { value: 'new', configurable: true });
+      link.pc.dispatchEvent(new Event('signalingstatechange'));
+      await until(() => restarts === 1, 'a restart');
+      // Checking started in time: no restart.
+      link.pc.dispatchEvent(new Event('signalingstatechange'));
+      Object.defineProperty(link.pc, 'iceConnectionState', { value: 'checking', configurable: true });
       await new Promise((resolve) => setTimeout(resolve, 150));
       expect(restarts).to.equal(1);
     } finally {
