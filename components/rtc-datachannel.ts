@@ -1,5 +1,4 @@
-import { LitElement, css, html, type PropertyDeclaration } from 'lit';
-import { property } from 'lit/decorators.js';
+import { LitElement, css, html } from 'lit';
 import { customElement } from './internal/define.js';
 import { RoomController } from './internal/room-controller.js';
 import { RtcError, type ChannelData, type SendFileOptions, type SendOptions } from './internal/room-channel.js';
@@ -8,16 +7,6 @@ import type { PeerInfo, SignalingState } from './internal/signaling-client.js';
 
 export type * from './internal/room-events.js';
 export type { ChannelData, SendFileOptions, SendOptions } from './internal/room-channel.js';
-
-/** `ordered` is on unless the attribute says "false" (a plain boolean attribute could not say it). */
-const orderedConverter: PropertyDeclaration['converter'] = {
-  fromAttribute: (value: string | null) => value !== 'false',
-  toAttribute: (value: boolean) => (value ? null : 'false'),
-};
-
-const jsonConverter: PropertyDeclaration['converter'] = {
-  fromAttribute: (value: string | null) => (value ? (JSON.parse(value) as unknown) : undefined),
-};
 
 /**
  * @summary A data channel to everyone in a room: messages and files of any size, peer to peer.
@@ -54,20 +43,27 @@ const jsonConverter: PropertyDeclaration['converter'] = {
  */
 @customElement('rtc-datachannel')
 export class RtcDatachannel extends LitElement {
-  static override styles = css`
-    :host {
-      display: none;
-    }
-  `;
+  static override styles = css`:host{display:none}`;
 
-  @property() room = '';
-  @property() signaling = '';
-  @property() name = '';
-  @property() label = 'data';
-  @property({ converter: orderedConverter }) ordered = true;
-  @property({ attribute: 'max-retransmits', type: Number }) maxRetransmits?: number;
+  static override properties = {
+    room: {},
+    signaling: {},
+    name: {},
+    label: {},
+    // On unless the attribute says "false" (a plain boolean attribute could not say it).
+    ordered: { converter: (value: string | null) => value !== 'false' },
+    maxRetransmits: { attribute: 'max-retransmits', type: Number },
+    iceServers: { attribute: 'ice-servers', type: Array },
+  };
+
+  room = '';
+  signaling = '';
+  name = '';
+  label = 'data';
+  ordered = true;
+  maxRetransmits: number | undefined;
   /** ICE servers instead of the relay's (attribute `ice-servers`, as JSON). */
-  @property({ attribute: 'ice-servers', converter: jsonConverter }) iceServers?: RTCIceServer[];
+  iceServers: RTCIceServer[] | undefined;
 
   private readonly controller = new RoomController(this, () => ({
     room: this.room,

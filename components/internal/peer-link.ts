@@ -43,9 +43,8 @@ export interface PeerErrorDetail {
 type LinkSignal = { description?: RTCSessionDescriptionInit; candidate?: RTCIceCandidateInit };
 
 const hints: Record<PeerErrorCode, string> = {
-  'ice-failed':
-    'The peers could not reach each other directly. Networks that block direct connections need a TURN server: set the `ice-servers` attribute or configure one on the relay.',
-  'negotiation-failed': 'The two browsers could not agree on a session. Check that both run a current browser.',
+  'ice-failed': 'No direct route between the peers: a TURN server is needed (the `ice-servers` attribute, or the relay’s ICE settings).',
+  'negotiation-failed': 'The browsers could not agree on a session; check that both are current.',
 };
 
 /**

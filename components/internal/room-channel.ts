@@ -75,7 +75,7 @@ export class RoomChannel extends EventTarget {
     else if (data instanceof Blob) [type, bytes] = [DataType.Blob, data];
     else if (data instanceof ArrayBuffer) [type, bytes] = [DataType.Binary, new Uint8Array(data.slice(0))];
     else if (ArrayBuffer.isView(data)) [type, bytes] = [DataType.Binary, new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice()];
-    else throw new TypeError('send() takes a string, a Blob, an ArrayBuffer or a typed array; use sendJSON() for other values.');
+    else throw new TypeError('send() takes a string, Blob, ArrayBuffer or typed array (sendJSON() for other values)');
     // Copied above: a caller may reuse its buffer while the message still waits in a queue.
     for (const pipe of this.targets(options.to)) pipe.sendMessage(type, bytes);
   }
