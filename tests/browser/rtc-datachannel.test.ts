@@ -319,4 +319,23 @@ describe('<rtc-datachannel>', () => {
     }
     expect(error).to.include({ code: 'unsuitable-channel' });
   });
+
+  it("uses the relay's ICE servers, and an ice-servers attribute overrides them", async () => {
+    const relayIce = [{ urls: 'turn:127.0.0.1:9', username: 'relay', credential: 'secret' }];
+    const ownIce = [{ urls: 'turn:127.0.0.1:7', username: 'own', credential: 'other' }];
+    const url = await startRelay(uniqueName('relay'), { iceServers: relayIce });
+    const room = uniqueName('room');
+    const host = await fixture<HTMLDivElement>(html`<div>
+      <rtc-datachannel room=${room} signaling=${`${url}?peer=a`}></rtc-datachannel>
+      <rtc-datachannel room=${room} signaling=${`${url}?peer=b`} ice-servers=${JSON.stringify(ownIce)}></rtc-datachannel>
+    </div>`);
+    const [a, b] = [...host.querySelectorAll('rtc-datachannel')];
+    await allOpen([a!, b!], 1);
+    const configOf = (el: RtcDatachannel) => {
+      const roomOf = [...Room.open.values()].find((r) => r.id === el.peerId)!;
+      return [...roomOf.links.values()][0]!.pc.getConfiguration().iceServers;
+    };
+    expect(configOf(a!)).to.deep.include.members(relayIce.map((s) => ({ ...s, urls: [s.urls] })));
+    expect(configOf(b!)).to.deep.include.members(ownIce.map((s) => ({ ...s, urls: [s.urls] })));
+  });
 });
