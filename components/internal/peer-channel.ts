@@ -155,7 +155,7 @@ export class PeerChannel {
     return out;
   }
 
-  /** Closes the channel for good: unfinished transfers fail with `code`, queued messages are dropped. */
+  /** Closes the channel for good: unfinished transfers fail (`peer-left`), queued messages are dropped. */
   dispose(message = `${this.peer} left the room.`): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -173,7 +173,11 @@ export class PeerChannel {
     }
     dc.bufferedAmountLowThreshold = LOW_WATER;
     dc.onbufferedamountlow = () => this.wake();
-    dc.onopen = () => this.hello(0);
+    let opened = false;
+    dc.onopen = () => {
+      opened = true;
+      this.hello(0);
+    };
     dc.onmessage = ({ data }) => {
       const frame = decodeFrame(data);
       try {
@@ -186,8 +190,9 @@ export class PeerChannel {
       this.wake();
       if (this.disposed || dc !== this.dc) return;
       this.lost(`The channel to ${this.peer} closed (the peer left or removed its element).`);
-      // The other page may add an element with this label again later: be ready for it.
-      if (this.link.pc.connectionState !== 'closed') this.open();
+      // The other page may add an element with this label again later: be ready for it, as long
+      // as the association lives (a channel that never opened is not retried: no loop).
+      if (opened && this.link.pc.sctp?.state === 'connected') this.open();
     };
   }
 

@@ -133,7 +133,7 @@ export class PeerLink extends EventTarget {
         }
       }
     } catch (error) {
-      if (!this.closed) this.fail('negotiation-failed', `Negotiation with ${this.remoteId} failed: ${(error as Error).message}`);
+      this.negotiationFailed(error);
     }
   }
 
@@ -153,7 +153,7 @@ export class PeerLink extends EventTarget {
       await this.pc.setLocalDescription();
       this.send({ description: this.pc.localDescription!.toJSON() });
     } catch (error) {
-      if (!this.closed) this.fail('negotiation-failed', `Could not create an offer for ${this.remoteId}: ${(error as Error).message}`);
+      this.negotiationFailed(error);
     } finally {
       this.makingOffer = false;
     }
@@ -183,6 +183,10 @@ export class PeerLink extends EventTarget {
 
   private send(data: LinkSignal): void {
     if (!this.closed) this.options.signal(data as JsonValue);
+  }
+
+  private negotiationFailed(error: unknown): void {
+    if (!this.closed) this.fail('negotiation-failed', `Negotiation with ${this.remoteId} failed: ${(error as Error).message}`);
   }
 
   private fail(code: PeerErrorCode, message: string): void {
