@@ -80,12 +80,20 @@ export class RoomController implements ReactiveController {
   }
 
   private attach(config: RoomControllerConfig): void {
-    const room = (this.room = Room.acquire({
-      url: config.signaling || undefined,
-      room: config.room,
-      name: config.name ?? '',
-      ...(config.iceServers ? { iceServers: config.iceServers } : {}),
-    }));
+    let room: Room;
+    try {
+      room = this.room = Room.acquire({
+        url: config.signaling || undefined,
+        room: config.room,
+        name: config.name ?? '',
+        ...(config.iceServers ? { iceServers: config.iceServers } : {}),
+      });
+    } catch (error) {
+      // A `signaling` URL that is not ws:, wss:, http: or https: (or not a URL at all).
+      const detail = { code: 'connection-failed', message: (error as Error).message, hint: 'Check the `signaling` URL.', fatal: true };
+      queueMicrotask(() => this.dispatch('signaling-error', detail));
+      return;
+    }
     this.ice = JSON.stringify(config.iceServers ?? null);
     let channel: RoomChannel | null = null;
     try {

@@ -338,4 +338,15 @@ describe('<rtc-datachannel>', () => {
     expect(configOf(a!)).to.deep.include.members(relayIce.map((s) => ({ ...s, urls: [s.urls] })));
     expect(configOf(b!)).to.deep.include.members(ownIce.map((s) => ({ ...s, urls: [s.urls] })));
   });
+
+  it('a signaling URL that is not ws(s) or http(s) gives rtc-signaling-error, not an exception', async () => {
+    const el = document.createElement('rtc-datachannel');
+    Object.assign(el, { room: uniqueName('room'), signaling: 'ftp://example.invalid/signal' });
+    const failed = nextEvent<CustomEvent<{ code: string; fatal: boolean; hint: string }>>(el, 'rtc-signaling-error');
+    await fixture(html`<div></div>`).then((host) => host.append(el));
+    const { detail } = await failed;
+    expect(detail).to.include({ code: 'connection-failed', fatal: true });
+    expect(detail.hint).to.match(/signaling/);
+    expect(el.state).to.equal('idle');
+  });
 });
