@@ -1,12 +1,14 @@
 import { LitElement, css, html } from 'lit';
 import { customElement } from './internal/define.js';
 import { RoomController } from './internal/room-controller.js';
-import { RtcError, type ChannelData, type SendFileOptions, type SendOptions } from './internal/room-channel.js';
+import type { ChannelData, SendFileOptions, SendOptions } from './internal/room-channel.js';
+import { RtcError } from './internal/room-errors.js';
 import type { TransferInfo } from './internal/peer-channel.js';
 import type { PeerInfo, SignalingState } from './internal/signaling-client.js';
 
 export type * from './internal/room-events.js';
 export type { ChannelData, SendFileOptions, SendOptions } from './internal/room-channel.js';
+export { RtcError } from './internal/room-errors.js';
 
 /**
  * @summary A data channel to everyone in a room: messages and files of any size, peer to peer.

@@ -14,6 +14,7 @@
  */
 import { channelIdOf, DataType, decodeFrame, decoder, encodeFrame, encoder, HEADER_SIZE, Kind, MAX_FRAME, type Frame } from './framing.js';
 import type { PeerLink } from './peer-link.js';
+import { labelCollision } from './room-errors.js';
 
 const HIGH_WATER = 4 * 1024 * 1024;
 const LOW_WATER = 1024 * 1024;
@@ -226,12 +227,8 @@ export class PeerChannel {
       case Kind.Hello: {
         const label = decoder.decode(payload);
         if (label !== this.label) {
-          this.emit('peer-error', {
-            peer: this.peer,
-            code: 'label-collision',
-            message: `Channel labels "${this.label}" and "${label}" map to the same channel id.`,
-            hint: 'Rename one of the two labels.',
-          });
+          const { code, message, hint } = labelCollision(this.label, label);
+          this.emit('peer-error', { peer: this.peer, code, message, hint });
           return;
         }
         if (frame.type === 0) this.hello(1);

@@ -10,6 +10,7 @@
 import { channelIdOf, DataType, encoder } from './framing.js';
 import { PeerChannel, transferId, type OutgoingFile, type TransferInfo } from './peer-channel.js';
 import type { PeerLink } from './peer-link.js';
+import { RtcError } from './room-errors.js';
 
 /** What `send()` accepts. */
 export type ChannelData = string | Blob | ArrayBuffer | ArrayBufferView;
@@ -22,18 +23,6 @@ export interface SendOptions {
 export interface SendFileOptions extends SendOptions {
   /** The name the receivers see; default: the File's own name (a Blob: "file"). */
   name?: string;
-}
-
-/** An error the caller can act on: a stable `code` and a `hint`. */
-export class RtcError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly hint = '',
-  ) {
-    super(message);
-    this.name = 'RtcError';
-  }
 }
 
 export class RoomChannel extends EventTarget {

@@ -10,7 +10,8 @@
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { Room } from './room.js';
-import type { RoomChannel, RtcError } from './room-channel.js';
+import type { RoomChannel } from './room-channel.js';
+import type { RtcError } from './room-errors.js';
 import type { SignalingState } from './signaling-client.js';
 
 export interface RoomControllerConfig {

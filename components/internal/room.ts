@@ -12,10 +12,11 @@
  * (PeerErrorDetail), `signaling-error` (SignalingErrorDetail), `state` {state}.
  */
 import { PeerLink, type PeerErrorDetail } from './peer-link.js';
-import { RoomChannel, RtcError } from './room-channel.js';
+import { RoomChannel } from './room-channel.js';
+import { labelCollision } from './room-errors.js';
 import { SignalingClient, toWebSocketUrl, defaultSignalingUrl, type PeerInfo, type SignalingState } from './signaling-client.js';
 
-export { RtcError } from './room-channel.js';
+export { RtcError } from './room-errors.js';
 
 export interface RoomOptions {
   /** The signaling endpoint; default `/signal` on the bundle's origin. */
@@ -101,7 +102,7 @@ export class Room extends EventTarget {
       const channel = new RoomChannel(label, init);
       for (const other of this.channels.values()) {
         if (other.channel.streamId === channel.streamId) {
-          throw new RtcError('label-collision', `Channel labels "${label}" and "${other.channel.label}" map to the same channel id.`, 'Rename one of the two labels.');
+          throw labelCollision(label, other.channel.label);
         }
       }
       this.channels.set(label, (entry = { channel, refs: 0 }));

@@ -1,0 +1,15 @@
+/** Errors of the Room core that a caller can act on: a stable `code` and a `hint`. */
+export class RtcError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly hint = '',
+  ) {
+    super(message);
+    this.name = 'RtcError';
+  }
+}
+
+/** Two labels whose channels would share one SCTP stream id (framing.ts, channelIdOf). */
+export const labelCollision = (label: string, other: string): RtcError =>
+  new RtcError('label-collision', `Channel labels "${label}" and "${other}" map to the same channel id.`, 'Rename one of the two labels.');
