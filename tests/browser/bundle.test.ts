@@ -1,0 +1,23 @@
+import { expect } from '@open-wc/testing';
+
+// The built bundle (npm test builds it first), as a page that loads it from a relay would.
+const bundle = '/dist/rtc-elements.js';
+
+describe('the bundle', () => {
+  it('registers every element, and loading it twice (or next to another copy) does not throw', async () => {
+    const errors: unknown[] = [];
+    const onError = (event: ErrorEvent) => errors.push(event.error);
+    window.addEventListener('error', onError);
+    try {
+      // Two module instances (different URLs) model two copies of the bundle on one page.
+      await import(/* @vite-ignore */ `${bundle}?copy=1`);
+      const first = customElements.get('rtc-datachannel');
+      await import(/* @vite-ignore */ `${bundle}?copy=2`);
+      expect(errors).to.deep.equal([]);
+      for (const tag of ['rtc-camera', 'rtc-datachannel', 'rtc-chat']) expect(customElements.get(tag), tag).to.be.a('function');
+      expect(customElements.get('rtc-datachannel')).to.equal(first);
+    } finally {
+      window.removeEventListener('error', onError);
+    }
+  });
+});
