@@ -1,0 +1,463 @@
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { customElement } from './internal/define.js';
+import { stopStream } from './internal/media.js';
+import type { PeerLink } from './internal/peer-link.js';
+import type { Room } from './internal/room.js';
+import { RoomController } from './internal/room-controller.js';
+import './rtc-camera.js';
+import type { RtcCamera, RtcCameraStrings } from './rtc-camera.js';
+import { styles } from './rtc-call.styles.js';
+
+/**
+ * Every text the element shows. Replace any of them with the `strings` attribute (JSON) or property;
+ * the same object reaches the inner `<rtc-camera>`, so its keys (`start`, the error texts) work too.
+ */
+export const rtcCallStrings = {
+  join: 'Join',
+  /** The name field's accessible name and placeholder. */
+  name: 'Your name',
+  you: 'You',
+  guest: 'Guest',
+  mute: 'Mute',
+  cameraOff: 'Camera off',
+  share: 'Share screen',
+  hangUp: 'Leave',
+  /** Shown when the browser blocked the remote audio. */
+  enableAudio: 'Enable audio',
+  /** A tile's muted badge. */
+  muted: 'Muted',
+  /** The accessible name of a tile's connection-quality meter. */
+  quality: 'Connection',
+  /** Announced; `{name}` is replaced. */
+  joined: '{name} joined',
+  left: '{name} left',
+  'room-full': 'The call is full.',
+  'room-full-hint': 'Try again later.',
+};
+export type RtcCallStrings = typeof rtcCallStrings;
+
+/** What a call sends its peers on the data channel labelled `rtc-call` (JSON). */
+export interface RtcCallStatus {
+  muted: boolean;
+  cameraOff: boolean;
+}
+
+export interface RtcCallErrorDetail {
+  /** `room-full`, a camera code (`permission-denied`...), `ice-failed`, or a signaling code. */
+  code: string;
+  message: string;
+  hint: string;
+}
+export interface RtcTrackDetail {
+  peer: string;
+  track: MediaStreamTrack;
+  streams: readonly MediaStream[];
+}
+export interface RtcConnectionStateDetail {
+  peer: string;
+  state: RTCPeerConnectionState;
+}
+
+/** A remote participant. */
+interface Tile extends Partial<RtcCallStatus> {
+  name: string;
+  stream?: MediaStream;
+  speaking?: boolean;
+  /** 3 good, 2 fair, 1 poor (from getStats). */
+  quality?: number;
+  self?: boolean;
+}
+
+/**
+ * A group video call for a handful of people (a mesh: one peer connection per pair), on the Room
+ * core: `<rtc-call room="standup"></rtc-call>`. A join screen comes first (a preview with device
+ * choice, a name field, a join button); nothing is captured or connected before joining, unless
+ * `autojoin`. The call joins the room first and captures only once it knows there is a seat.
+ *
+ * `max-peers` is checked against the relay's `welcome`, which lists who is in the room in the
+ * order the relay admitted them, so two people joining at once are ordered by the relay. One turned
+ * away was in the room for a moment; someone joining in that moment may be turned away too.
+ *
+ * Mute and camera-off are `track.enabled = false` (silence, black frames) and are sent to the
+ * others as `RtcCallStatus` JSON on the data channel labelled `rtc-call`.
+ *
+ * @summary A drop-in group video call.
+ *
+ * @attr room - The room to join.
+ * @attr signaling - The relay's signaling URL. Default: `/signal` on the origin the script came from.
+ * @attr name - Your name, shown to the others (the join screen's field sets it).
+ * @attr {boolean} autojoin - Join at once, without the join screen.
+ * @attr {boolean} audio-only - No video.
+ * @attr {boolean|string} video - The inner camera's `video`: `true` (default) or an ideal size such as `640x360`.
+ * @attr camera - The id of an `<rtc-camera>` of the page to send instead of the inner one (an `<rtc-camera>` child works too).
+ * @attr {number} max-peers - The most people in the call, you included (default 6).
+ * @attr {boolean} muted - The microphone is muted (reflected).
+ * @attr {boolean} camera-off - The camera is off (reflected).
+ * @attr strings - JSON object replacing any text (see `rtcCallStrings`).
+ * @attr {'idle'|'joining'|'live'|'full'} state - Read-only, reflected.
+ *
+ * @slot - An `<rtc-camera>` to use for your own tile.
+ *
+ * @csspart grid - The tiles.
+ * @csspart tile - Each participant's tile; yours also has the part `self`.
+ * @csspart name - A tile's name.
+ * @csspart muted - A tile's muted badge.
+ * @csspart quality - A tile's connection `<meter>` (3 good, 1 poor).
+ * @csspart join - The join form; `input` its name field.
+ * @csspart error - Why the last join failed (`role="alert"`).
+ * @csspart controls - The call's toolbar.
+ * @csspart button - Every button; also `join-button`, `mute-button`, `camera-button`, `share-button`, `leave-button`, `audio-button`.
+ *
+ * @cssproperty --rtc-call-tile - The smallest tile width (default `16rem`).
+ * @cssproperty --rtc-call-accent - Primary buttons, focus and the speaking ring (default `#2563eb`).
+ * @cssproperty --rtc-call-danger - Pressed toggles and leave (default `#dc2626`).
+ *
+ * @fires rtc-call-join - You are in the call, sending. detail: `{ id }`.
+ * @fires rtc-call-leave - You left (hang up, or removed from the page).
+ * @fires rtc-peer-join - {id, name} Someone is in the room.
+ * @fires rtc-peer-leave - {id} Someone left.
+ * @fires rtc-track - {peer, track, streams} A remote track arrived.
+ * @fires rtc-connection-state - {peer, state} A peer connection's state changed.
+ * @fires rtc-call-error - {code, message, hint} `room-full`, a camera error, `ice-failed`, a signaling error.
+ */
+@customElement('rtc-call')
+export class RtcCall extends LitElement {
+  static override styles = styles;
+
+  // One table instead of a decorator per property (as <rtc-camera>): fewer bytes shipped.
+  static override properties = {
+    room: {},
+    signaling: {},
+    name: {},
+    autojoin: { type: Boolean },
+    audioOnly: { attribute: 'audio-only', type: Boolean },
+    video: {},
+    camera: {},
+    maxPeers: { attribute: 'max-peers', type: Number },
+    muted: { type: Boolean, reflect: true },
+    cameraOff: { attribute: 'camera-off', type: Boolean, reflect: true },
+    strings: { type: Object },
+    state: { reflect: true },
+    blocked: { state: true },
+  };
+
+  room = '';
+  signaling = '';
+  name = '';
+  autojoin = false;
+  audioOnly = false;
+  video: boolean | string = true;
+  camera = '';
+  maxPeers = 6;
+  muted = false;
+  cameraOff = false;
+  /** Replacement texts: any keys of `rtcCallStrings` (and of `rtcCameraStrings`). */
+  strings: Partial<RtcCallStrings> = {};
+  /** `idle` (join screen), `joining`, `live`, `full` (turned away by `max-peers`). */
+  state: 'idle' | 'joining' | 'live' | 'full' = 'idle';
+  /** The last join's error, shown on the join screen. */
+  error: RtcCallErrorDetail | null = null;
+
+  /** The browser refused to play remote audio without a gesture. */
+  private blocked = false;
+  /** The stream sent (the camera's), once live. */
+  private stream: MediaStream | null = null;
+  /** The screen-share track sent instead of the camera's video. */
+  private screen: MediaStreamTrack | null = null;
+  private readonly tiles = new Map<string, Tile>();
+  /** Links that may carry tracks (the Room's `link` event). */
+  private readonly links = new Set<PeerLink>();
+  private bound: Room | null = null;
+  private unbind = new AbortController();
+  private announcement = '';
+  private timer: ReturnType<typeof setInterval> | undefined;
+  /** Counts joins and leaves: a capture that resolves after a leave is dropped. */
+  private run = 0;
+
+  private readonly ctl = new RoomController(this, () => ({
+    room: this.state == 'joining' || this.state == 'live' ? this.room : '',
+    signaling: this.signaling,
+    name: this.name,
+    label: 'rtc-call',
+  }));
+
+  constructor() {
+    super();
+    for (const type of ['peer-join', 'peer-leave', 'open', 'message', 'peer-error', 'signaling-error']) {
+      this.addEventListener(`rtc-${type}`, this.onRoomEvent);
+    }
+    this.addEventListener('rtc-camera-track', this.onCameraTrack);
+  }
+
+  /** Joins the room, then captures (unless `max-peers` turns us away). */
+  join(): void {
+    if (this.state == 'joining' || this.state == 'live') return;
+    this.error = null;
+    this.state = 'joining';
+  }
+
+  /** Leaves: every track stopped (the camera's and a screen share), every connection closed. */
+  hangUp(): void {
+    if (this.state != 'joining' && this.state != 'live') return;
+    this.end('idle');
+    this.emit('rtc-call-leave', {});
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (this.autojoin) this.join();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    // A move within the page keeps the call (as the Room does); a removal ends it.
+    queueMicrotask(() => this.isConnected || this.hangUp());
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    if (this.ctl.room != this.bound) this.bind(this.ctl.room);
+    if (this.state == 'joining' && this.ctl.state == 'joined') void this.admit(this.ctl.room!);
+    const cam = this.cam;
+    if (changed.has('muted') || changed.has('cameraOff')) {
+      if (cam) Object.assign(cam, { muted: this.muted, cameraOff: this.cameraOff });
+      this.ctl.channel?.sendJSON(this.status());
+    }
+  }
+
+  protected override render() {
+    const t = { ...rtcCallStrings, ...this.strings };
+    const live = this.state == 'live' || this.state == 'joining';
+    const tiles = [...this.tiles.values()];
+    return html`<div part="grid">${this.tile(
+      { name: this.name || t.you, muted: this.muted, self: true },
+      html`<slot>${this.camera
+        ? nothing
+        : html`<rtc-camera controls=${live ? 'devices' : 'start devices'} .video=${!this.audioOnly && this.video} .strings=${this.strings as Partial<RtcCameraStrings>}></rtc-camera>`}</slot>`,
+      t,
+    )}${tiles.map((tile) =>
+      this.tile(tile, html`<video .srcObject=${tile.stream ?? null} playsinline @loadedmetadata=${(e: Event) => this.play(e.target as HTMLVideoElement)}></video>`, t),
+    )}</div>
+${live
+  ? html`<div part="controls">${[
+      this.button('mute', t.mute, () => (this.muted = !this.muted), this.muted),
+      this.audioOnly ? nothing : [this.button('camera', t.cameraOff, () => (this.cameraOff = !this.cameraOff), this.cameraOff), this.button('share', t.share, this.share, !!this.screen)],
+      this.blocked ? this.button('audio', t.enableAudio, this.unblock) : nothing,
+      this.button('leave', t.hangUp, this.hangUp),
+    ]}</div>`
+  : html`<form part="join" @submit=${this.onSubmit}>${this.error
+      ? html`<p part="error" role="alert">${this.error.message} ${this.error.hint}</p>`
+      : nothing}<input part="input" aria-label=${t.name} placeholder=${t.name} .value=${this.name} @input=${(e: Event) => (this.name = (e.target as HTMLInputElement).value)}><button part="button join-button">${t.join}</button></form>`}
+<div class="sr" role="status">${this.announcement}</div>`;
+  }
+
+  /** A participant's tile: `content`, then the name, muted badge, quality meter. */
+  private tile(tile: Tile, content: unknown, t: RtcCallStrings) {
+    const name = tile.name || t.guest;
+    return html`<div part="tile${tile.self ? ' self' : ''}" role="group" aria-label=${tile.muted ? `${name}, ${t.muted}` : name} ?speaking=${tile.speaking} ?camera-off=${tile.cameraOff}>${content}<div class="badges"><span part="name">${name}</span>${tile.muted ? html`<span part="muted">${t.muted}</span>` : nothing}${tile.quality
+      ? html`<meter part="quality" min="0" max="3" low="1.5" high="2.5" optimum="3" value=${tile.quality} aria-label=${t.quality}></meter>`
+      : nothing}</div></div>`;
+  }
+
+  /** A toolbar button; `pressed` makes it a toggle. */
+  private button(name: string, label: string, onClick: () => void, pressed?: boolean) {
+    return html`<button part="button ${name}-button" type="button" aria-pressed=${pressed ?? nothing} @click=${onClick}>${label}</button>`;
+  }
+
+  /** The camera sent: the `camera` id's, a child `<rtc-camera>`, or the inner one. */
+  private get cam(): RtcCamera | null {
+    return this.camera
+      ? ((this.getRootNode() as Document).getElementById?.(this.camera) as RtcCamera | null)
+      : (this.querySelector('rtc-camera') ?? this.renderRoot.querySelector('rtc-camera'));
+  }
+
+  private status(): RtcCallStatus {
+    return { muted: this.muted, cameraOff: this.cameraOff };
+  }
+
+  /** Follows the Room the controller holds: its links carry our tracks, its tracks make tiles. */
+  private bind(room: Room | null): void {
+    this.unbind.abort();
+    this.unbind = new AbortController();
+    this.bound = room;
+    const signal = this.unbind.signal;
+    room?.addEventListener('link', (e) => this.addLink((e as CustomEvent<{ link: PeerLink }>).detail.link), { signal });
+    room?.addEventListener('track', (e) => {
+      const detail = (e as CustomEvent<RtcTrackDetail>).detail;
+      const tile = this.tiles.get(detail.peer);
+      if (tile) tile.stream = detail.streams[0] ?? new MediaStream([detail.track]);
+      this.emit('rtc-track', detail);
+      this.requestUpdate();
+    }, { signal });
+  }
+
+  private addLink(link: PeerLink): void {
+    this.links.add(link);
+    link.addEventListener('state', () => this.emit('rtc-connection-state', { peer: link.remoteId, state: link.state }));
+    this.send(link);
+  }
+
+  /** Adds our tracks to `link` (the screen share in place of the camera's video). */
+  private send(link: PeerLink): void {
+    const stream = this.stream;
+    for (const track of stream?.getTracks() ?? []) {
+      link.pc.addTrack(track.kind == 'video' && this.screen ? this.screen : track, stream!);
+    }
+  }
+
+  /** On the relay's welcome: turned away by `max-peers`, or capture and send. */
+  private async admit(room: Room): Promise<void> {
+    // Everyone in `welcome` is in the room already; we would be one more.
+    if (room.signaling.peers.length >= this.maxPeers) {
+      const t = { ...rtcCallStrings, ...this.strings };
+      return this.fail('full', { code: 'room-full', message: t['room-full'], hint: t['room-full-hint'] });
+    }
+    this.state = 'live';
+    const run = this.run;
+    const cam = this.cam;
+    const stream = await cam?.start();
+    if (run != this.run) return;
+    if (!stream) {
+      const { code, message, hint } = cam?.error ?? { code: 'no-device', message: '', hint: '' };
+      return this.fail('idle', { code, message, hint });
+    }
+    this.stream = stream;
+    Object.assign(cam!, { muted: this.muted, cameraOff: this.cameraOff });
+    this.links.forEach((link) => this.send(link));
+    this.timer = setInterval(() => void this.poll(), 1000);
+    this.emit('rtc-call-join', { id: room.id });
+  }
+
+  private fail(state: 'idle' | 'full', error: RtcCallErrorDetail): void {
+    this.end(state);
+    this.error = error;
+    this.emit('rtc-call-error', error);
+  }
+
+  /** Stops every track and lets the Room go (the controller releases it on the next update). */
+  private end(state: 'idle' | 'full'): void {
+    this.run++;
+    clearInterval(this.timer);
+    this.screen?.stop();
+    this.screen = this.stream = null;
+    this.cam?.stop();
+    this.tiles.clear();
+    this.links.clear();
+    this.state = state;
+  }
+
+  /** Speaking, round-trip time and packet loss of every link, from getStats(). */
+  private async poll(): Promise<void> {
+    for (const link of this.links) {
+      const tile = this.tiles.get(link.remoteId);
+      if (!tile) continue;
+      let rtt = 0;
+      let lost = 0;
+      let received = 0;
+      let level = 0;
+      (await link.pc.getStats()).forEach((s) => {
+        if (s.type == 'candidate-pair' && s.nominated) rtt = s.currentRoundTripTime ?? rtt;
+        if (s.type == 'inbound-rtp') {
+          lost += s.packetsLost ?? 0;
+          received += s.packetsReceived ?? 0;
+          if (s.kind == 'audio') level = s.audioLevel ?? 0;
+        }
+      });
+      const loss = lost / (lost + received || 1);
+      tile.speaking = level > 0.03;
+      tile.quality = rtt > 0.4 || loss > 0.05 ? 1 : rtt > 0.15 || loss > 0.02 ? 2 : 3;
+    }
+    this.requestUpdate();
+  }
+
+  private readonly share = async (): Promise<void> => {
+    if (this.screen) return this.unshare();
+    const run = this.run;
+    const screen = await navigator.mediaDevices.getDisplayMedia({ video: true }).catch(() => null);
+    const track = screen?.getVideoTracks()[0];
+    if (run != this.run || !track) return stopStream(screen);
+    this.screen = track;
+    // The browser's own "Stop sharing" ends the track: back to the camera.
+    track.addEventListener('ended', this.unshare);
+    this.replace(track);
+    this.requestUpdate();
+  };
+
+  private readonly unshare = (): void => {
+    this.screen?.stop();
+    this.screen = null;
+    const video = this.stream?.getVideoTracks()[0];
+    if (video) this.replace(video);
+    this.requestUpdate();
+  };
+
+  /** The camera switched devices: send the new track (the screen share keeps the video sender). */
+  private readonly onCameraTrack = ({ detail: { track } }: CustomEvent<{ track: MediaStreamTrack }>): void => {
+    if (this.stream && !(this.screen && track.kind == 'video')) this.replace(track);
+  };
+
+  /** replaceTrack on every link: no renegotiation. */
+  private replace(track: MediaStreamTrack): void {
+    for (const link of this.links) {
+      for (const sender of link.pc.getSenders()) if (sender.track?.kind == track.kind) void sender.replaceTrack(track);
+    }
+  }
+
+  private play(video: HTMLVideoElement): void {
+    video.play().catch(() => (this.blocked = true));
+  }
+
+  private readonly unblock = (): void => {
+    this.blocked = false;
+    this.renderRoot.querySelectorAll('video').forEach((video) => this.play(video));
+  };
+
+  private readonly onSubmit = (event: Event): void => {
+    event.preventDefault();
+    this.join();
+  };
+
+  /** What the RoomController dispatches on this element (not what bubbles up from children). */
+  private readonly onRoomEvent = (event: Event): void => {
+    if (event.target != this) return;
+    const { type, detail: d } = event as CustomEvent;
+    const t = { ...rtcCallStrings, ...this.strings };
+    const tile = this.tiles.get(d.id ?? d.from);
+    if (type == 'rtc-peer-join') {
+      this.tiles.set(d.id, { name: d.name });
+      this.announce(t.joined, d.name || t.guest);
+    } else if (type == 'rtc-peer-leave' && tile) {
+      this.tiles.delete(d.id);
+      this.announce(t.left, tile.name || t.guest);
+    } else if (type == 'rtc-open') this.ctl.channel?.sendJSON(this.status(), { to: d.peer });
+    else if (type == 'rtc-message' && tile) {
+      tile.muted = d.data?.muted === true;
+      tile.cameraOff = d.data?.cameraOff === true;
+    } else if (type == 'rtc-peer-error' || type == 'rtc-signaling-error') {
+      const { code, message, hint } = d as RtcCallErrorDetail;
+      if (d.fatal) this.fail(code == 'room-full' ? 'full' : 'idle', { code, message, hint });
+      else this.emit('rtc-call-error', { code, message, hint });
+    }
+    this.requestUpdate();
+  };
+
+  private announce(text: string, name: string): void {
+    this.announcement = text.replace('{name}', name);
+  }
+
+  private emit(type: string, detail: object): void {
+    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'rtc-call': RtcCall;
+  }
+  interface GlobalEventHandlersEventMap {
+    'rtc-call-join': CustomEvent<{ id: string }>;
+    'rtc-call-leave': CustomEvent<Record<string, never>>;
+    'rtc-call-error': CustomEvent<RtcCallErrorDetail>;
+    'rtc-track': CustomEvent<RtcTrackDetail>;
+    'rtc-connection-state': CustomEvent<RtcConnectionStateDetail>;
+  }
+}

@@ -1,0 +1,225 @@
+// <rtc-call> with a real relay and real peers: several calls in one page, each with its own
+// signaling URL (`?peer=a`), hence its own Room, socket and RTCPeerConnections (see
+// rtc-datachannel.test.ts). Fake camera and microphone; small video to spare the two cores.
+import { expect, fixture, html } from '@open-wc/testing';
+import '../../components/rtc-call.js';
+import type { RtcCall } from '../../components/rtc-call.js';
+import type { RtcCamera } from '../../components/rtc-camera.js';
+import { Room } from '../../components/internal/room.js';
+import { startRelay, stopRelay, uniqueName, until } from './helpers.js';
+
+// Every track captured and every peer connection made by the page, to check hang up leaves none.
+const captured: MediaStreamTrack[] = [];
+let userMediaCalls = 0;
+const media = navigator.mediaDevices;
+const realGetUserMedia = media.getUserMedia.bind(media);
+media.getUserMedia = async (constraints) => {
+  userMediaCalls++;
+  const stream = await realGetUserMedia(constraints);
+  captured.push(...stream.getTracks());
+  return stream;
+};
+const connections: RTCPeerConnection[] = [];
+window.RTCPeerConnection = class extends RTCPeerConnection {
+  constructor(configuration?: RTCConfiguration) {
+    super(configuration);
+    connections.push(this);
+  }
+};
+
+/** A 320x180 canvas track standing in for a shared screen. */
+function canvasScreen(): MediaStream {
+  const canvas = Object.assign(document.createElement('canvas'), { width: 320, height: 180 });
+  const context = canvas.getContext('2d')!;
+  const stream = canvas.captureStream(15);
+  const draw = () => {
+    context.fillStyle = `hsl(${Date.now() % 360} 80% 50%)`;
+    context.fillRect(0, 0, 320, 180);
+    if (stream.getVideoTracks()[0]!.readyState == 'live') requestAnimationFrame(draw);
+  };
+  draw();
+  captured.push(...stream.getTracks());
+  return stream;
+}
+
+interface Call {
+  relay: string;
+  url: string;
+  room: string;
+  els: RtcCall[];
+}
+
+/** Calls `names` in one room of a fresh relay (each with `autojoin`); waits until each sees the others' video. */
+async function call(names: string[], attrs = ''): Promise<Call> {
+  const relay = uniqueName('relay');
+  const url = await startRelay(relay);
+  const room = uniqueName('room');
+  const host = await fixture<HTMLDivElement>(html`<div>
+    ${names.map((name) => html`<rtc-call autojoin video="320x240" room=${room} name=${name} signaling=${`${url}?peer=${name}`} max-peers=${attrs || 6}></rtc-call>`)}
+  </div>`);
+  const els = [...host.querySelectorAll('rtc-call')];
+  await until(() => els.every((el) => remoteVideos(el).filter((v) => v.videoWidth > 0).length == names.length - 1), 'every remote video playing', 25_000);
+  return { relay, url, room, els };
+}
+
+function remoteVideos(el: RtcCall): HTMLVideoElement[] {
+  return [...el.shadowRoot!.querySelectorAll<HTMLVideoElement>('[part=tile] video')];
+}
+
+function tiles(el: RtcCall): HTMLElement[] {
+  return [...el.shadowRoot!.querySelectorAll<HTMLElement>('[part=tile]')];
+}
+
+function button(el: RtcCall, name: string): HTMLButtonElement {
+  return el.shadowRoot!.querySelector<HTMLButtonElement>(`[part~=${name}-button]`)!;
+}
+
+/** The Room of the call `el` (its links are its peer connections). */
+function roomOf(el: RtcCall): Room {
+  return [...Room.open.values()].find((room) => room.key == `${new URL(el.signaling).href} ${el.room}`)!;
+}
+
+function pcs(el: RtcCall): RTCPeerConnection[] {
+  return [...roomOf(el).links.values()].map((link) => link.pc);
+}
+
+/** Sum of `field` over the inbound-rtp video streams of `pc`. */
+async function inboundVideo(pc: RTCPeerConnection, field: 'framesDecoded' | 'frameWidth'): Promise<number> {
+  let sum = 0;
+  (await pc.getStats()).forEach((s) => {
+    if (s.type == 'inbound-rtp' && s.kind == 'video') sum += s[field] ?? 0;
+  });
+  return sum;
+}
+
+/** Waits until every connection of every call decodes more video frames than it has now. */
+async function framesRising(els: RtcCall[], what: string): Promise<void> {
+  const all = els.flatMap(pcs);
+  const before = await Promise.all(all.map((pc) => inboundVideo(pc, 'framesDecoded')));
+  await until(async () => (await Promise.all(all.map((pc) => inboundVideo(pc, 'framesDecoded')))).every((n, i) => n > before[i]! + 5), what, 20_000);
+}
+
+describe('<rtc-call>', () => {
+  it('three participants each see and decode two remote videos and receive two audio tracks', async () => {
+    const { els } = await call(['a', 'b', 'c']);
+    for (const el of els) {
+      expect(el.state).to.equal('live');
+      expect(pcs(el)).to.have.length(2);
+      const streams = remoteVideos(el).map((video) => video.srcObject as MediaStream);
+      expect(streams.map((s) => s.getAudioTracks().length)).to.deep.equal([1, 1]);
+      expect(streams.map((s) => s.getVideoTracks().length)).to.deep.equal([1, 1]);
+      // Tiles are named for screen readers by the peers' names; yours is first.
+      expect(tiles(el).map((tile) => tile.getAttribute('aria-label')).sort()).to.deep.equal(['a', 'b', 'c'].filter((n) => n != el.name));
+    }
+    await framesRising(els, 'frames decoded on every connection');
+  });
+
+  it('mute and camera-off disable the tracks sent and show on the other tiles', async () => {
+    const { els: [a, b] } = await call(['a', 'b']);
+    button(a!, 'mute').click();
+    button(a!, 'camera').click();
+    const senders = pcs(a!)[0]!.getSenders();
+    await until(() => senders.every((s) => s.track && !s.track.enabled), 'tracks disabled at the sender');
+    const tile = tiles(b!)[0]!;
+    await until(() => tile.getAttribute('aria-label') == 'a, Muted', 'the muted label at b');
+    expect(tile.querySelector('[part=muted]')?.textContent).to.equal('Muted');
+    expect(tile.hasAttribute('camera-off')).to.equal(true);
+    expect(button(a!, 'mute').getAttribute('aria-pressed')).to.equal('true');
+
+    button(a!, 'mute').click();
+    await until(() => tile.getAttribute('aria-label') == 'a', 'unmuted at b');
+    expect(senders.find((s) => s.track?.kind == 'audio')!.track!.enabled).to.equal(true);
+  });
+
+  it('screen share replaces the video at the others without renegotiating, and its end goes back to the camera', async () => {
+    const { els: [a, b] } = await call(['a', 'b']);
+    const [pcA] = pcs(a!);
+    const [pcB] = pcs(b!);
+    const video = remoteVideos(b!)[0]!;
+    expect(video.videoWidth).to.equal(320);
+    const realGetDisplayMedia = media.getDisplayMedia;
+    let screen: MediaStream | undefined;
+    media.getDisplayMedia = async () => (screen = canvasScreen());
+    try {
+      button(a!, 'share').click();
+      await until(() => video.videoHeight == 180, 'the canvas size at b');
+      expect(button(a!, 'share').getAttribute('aria-pressed')).to.equal('true');
+      // The browser's "Stop sharing": the track ends.
+      const track = screen!.getVideoTracks()[0]!;
+      track.stop();
+      track.dispatchEvent(new Event('ended'));
+      await until(() => video.videoHeight == 240, 'the camera again at b');
+    } finally {
+      media.getDisplayMedia = realGetDisplayMedia;
+    }
+    expect(pcs(a!)[0]).to.equal(pcA);
+    expect(pcs(b!)[0]).to.equal(pcB);
+    expect([pcA!.connectionState, pcB!.connectionState]).to.deep.equal(['connected', 'connected']);
+    await framesRising([b!], 'frames decoded after the share');
+  });
+
+  it('a microphone switch on the camera replaces the track sent on the same connection', async () => {
+    const { els: [a] } = await call(['a', 'b']);
+    const cam = a!.shadowRoot!.querySelector<RtcCamera>('rtc-camera')!;
+    const [pc] = pcs(a!);
+    const sender = pc!.getSenders().find((s) => s.track?.kind == 'audio')!;
+    const old = sender.track!;
+    const other = cam.devices.find((d) => d.kind == 'audioinput' && d.deviceId != old.getSettings().deviceId);
+    expect(other, 'a second fake microphone').to.exist;
+    cam.microphoneId = other!.deviceId;
+    await until(() => sender.track != old && sender.track?.readyState == 'live', 'the new microphone sent');
+    expect(sender.track!.getSettings().deviceId).to.equal(other!.deviceId);
+    expect(pcs(a!)[0]).to.equal(pc);
+  });
+
+  it('a leaver’s tile goes at the others; hang up stops every track and closes every connection', async () => {
+    const { els: [a, b, c] } = await call(['a', 'b', 'c']);
+    const leaves: Event[] = [];
+    c!.addEventListener('rtc-call-leave', (e) => leaves.push(e));
+    button(c!, 'leave').click();
+    await until(() => tiles(a!).length == 1 && tiles(b!).length == 1, 'c’s tile gone at a and b');
+    expect(tiles(a!).map((t) => t.getAttribute('aria-label'))).to.deep.equal(['b']);
+    expect(a!.shadowRoot!.querySelector('[role=status]')!.textContent).to.equal('c left');
+    expect(leaves).to.have.length(1);
+    expect(c!.state).to.equal('idle');
+
+    a!.hangUp();
+    b!.remove();
+    await until(() => captured.every((t) => t.readyState == 'ended'), 'every captured track ended');
+    await until(() => connections.every((pc) => pc.connectionState == 'closed'), 'every connection closed');
+    expect(captured.length).to.be.greaterThan(5);
+    expect(a!.shadowRoot!.querySelector('[part~=join-button]')).to.exist;
+  });
+
+  it('max-peers="2": the third gets room-full and captures nothing', async () => {
+    const { url, room } = await call(['a', 'b'], '2');
+    const before = userMediaCalls;
+    const c = document.createElement('rtc-call');
+    Object.assign(c, { room, maxPeers: 2, signaling: `${url}?peer=c` });
+    document.body.append(c);
+    try {
+      await c.updateComplete;
+      const errors: string[] = [];
+      c.addEventListener('rtc-call-error', (e) => errors.push(e.detail.code));
+      button(c, 'join').click();
+      await until(() => c.state == 'full', 'room-full');
+      expect(errors).to.deep.equal(['room-full']);
+      expect(c.shadowRoot!.querySelector('[role=alert]')!.textContent).to.contain('The call is full.');
+      expect(userMediaCalls).to.equal(before);
+    } finally {
+      c.remove();
+    }
+  });
+
+  it('a call survives a relay restart: media keeps flowing', async () => {
+    const { relay, els } = await call(['a', 'b']);
+    const [pc] = pcs(els[0]!);
+    await stopRelay(relay);
+    await framesRising(els, 'frames while the relay is down');
+    await startRelay(relay);
+    await until(() => els.every((el) => roomOf(el).state == 'joined'), 'both rejoined', 25_000);
+    await framesRising(els, 'frames after the restart');
+    expect(pcs(els[0]!)[0]).to.equal(pc);
+    expect(els.map((el) => el.state)).to.deep.equal(['live', 'live']);
+  });
+});
