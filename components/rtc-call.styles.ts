@@ -9,14 +9,13 @@ export const styles = css`
 video{display:block;width:100%;aspect-ratio:4/3;object-fit:cover}
 [camera-off] video{visibility:hidden}
 .badges{position:absolute;top:.4rem;left:.4rem;display:flex;gap:.3rem;align-items:center}
-.badges span{padding:0 .4rem;border-radius:.3rem;background:#000a;color:#fff}
-[part=muted]{background:var(--rtc-call-danger)!important}
-meter{width:2rem}
+[part=name],[part=muted]{padding:0 .4rem;background:var(--bg,#000a);color:#fff}
+[part=muted]{--bg:var(--rtc-call-danger)}
 [part=controls],[part=join]{display:flex;flex-wrap:wrap;gap:.5rem;padding:.6rem 0}
 button,input{font:inherit;min-height:2.5rem;padding:0 .9rem;border:1px solid #aaa;border-radius:.4rem;background:#fff}
 :focus-visible{outline:3px solid var(--rtc-call-accent)}
 [part~=join-button],[aria-pressed=true],[part~=leave-button]{background:var(--fill,var(--rtc-call-accent));color:#fff;border-color:transparent}
 [aria-pressed=true],[part~=leave-button]{--fill:var(--rtc-call-danger)}
-[part=error]{flex-basis:100%;margin:0;color:var(--rtc-call-danger)}
+[part=error]{width:100%;margin:0}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}
 `;

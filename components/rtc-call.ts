@@ -175,7 +175,7 @@ export class RtcCall extends LitElement {
   private run = 0;
 
   private readonly ctl = new RoomController(this, () => ({
-    room: this.state == 'joining' || this.state == 'live' ? this.room : '',
+    room: this.active ? this.room : '',
     signaling: this.signaling,
     name: this.name,
     label: 'rtc-call',
@@ -191,14 +191,14 @@ export class RtcCall extends LitElement {
 
   /** Joins the room, then captures (unless `max-peers` turns us away). */
   join(): void {
-    if (this.state == 'joining' || this.state == 'live') return;
+    if (this.active) return;
     this.error = null;
     this.state = 'joining';
   }
 
   /** Leaves: every track stopped (the camera's and a screen share), every connection closed. */
   hangUp(): void {
-    if (this.state != 'joining' && this.state != 'live') return;
+    if (!this.active) return;
     this.end('idle');
     this.emit('rtc-call-leave', {});
   }
@@ -225,8 +225,8 @@ export class RtcCall extends LitElement {
   }
 
   protected override render() {
-    const t = { ...rtcCallStrings, ...this.strings };
-    const live = this.state == 'live' || this.state == 'joining';
+    const t = this.text;
+    const live = this.active;
     const tiles = [...this.tiles.values()];
     return html`<div part="grid">${this.tile(
       { name: this.name || t.you, muted: this.muted, self: true },
@@ -270,6 +270,15 @@ ${live
       : (this.querySelector('rtc-camera') ?? this.renderRoot.querySelector('rtc-camera'));
   }
 
+  /** Joining or in the call: the Room is held. */
+  private get active(): boolean {
+    return this.state == 'joining' || this.state == 'live';
+  }
+
+  private get text(): RtcCallStrings {
+    return { ...rtcCallStrings, ...this.strings };
+  }
+
   private status(): RtcCallStatus {
     return { muted: this.muted, cameraOff: this.cameraOff };
   }
@@ -284,7 +293,8 @@ ${live
     room?.addEventListener('track', (e) => {
       const detail = (e as CustomEvent<RtcTrackDetail>).detail;
       const tile = this.tiles.get(detail.peer);
-      if (tile) tile.stream = detail.streams[0] ?? new MediaStream([detail.track]);
+      // Our peers send every track with their stream (send()).
+      if (tile) tile.stream = detail.streams[0];
       this.emit('rtc-track', detail);
       this.requestUpdate();
     }, { signal });
@@ -308,7 +318,7 @@ ${live
   private async admit(room: Room): Promise<void> {
     // Everyone in `welcome` is in the room already; we would be one more.
     if (room.signaling.peers.length >= this.maxPeers) {
-      const t = { ...rtcCallStrings, ...this.strings };
+      const t = this.text;
       return this.fail('full', { code: 'room-full', message: t['room-full'], hint: t['room-full-hint'] });
     }
     this.state = 'live';
@@ -316,12 +326,9 @@ ${live
     const cam = this.cam;
     const stream = await cam?.start();
     if (run != this.run) return;
-    if (!stream) {
-      const { code, message, hint } = cam?.error ?? { code: 'no-device', message: '', hint: '' };
-      return this.fail('idle', { code, message, hint });
-    }
+    // The camera's error (its code, text and hint); none when `camera` names no element.
+    if (!stream) return this.fail('idle', cam?.error ?? { code: 'no-device', message: '', hint: '' });
     this.stream = stream;
-    Object.assign(cam!, { muted: this.muted, cameraOff: this.cameraOff });
     this.links.forEach((link) => this.send(link));
     this.timer = setInterval(() => void this.poll(), 1000);
     this.emit('rtc-call-join', { id: room.id });
@@ -420,22 +427,24 @@ ${live
   private readonly onRoomEvent = (event: Event): void => {
     if (event.target != this) return;
     const { type, detail: d } = event as CustomEvent;
-    const t = { ...rtcCallStrings, ...this.strings };
+    const t = this.text;
     const tile = this.tiles.get(d.id ?? d.from);
     if (type == 'rtc-peer-join') {
       this.tiles.set(d.id, { name: d.name });
       this.announce(t.joined, d.name || t.guest);
     } else if (type == 'rtc-peer-leave' && tile) {
       this.tiles.delete(d.id);
+      // Its link is closed: no more stats or replaceTrack on it.
+      this.links.forEach((link) => link.remoteId == d.id && this.links.delete(link));
       this.announce(t.left, tile.name || t.guest);
     } else if (type == 'rtc-open') this.ctl.channel?.sendJSON(this.status(), { to: d.peer });
     else if (type == 'rtc-message' && tile) {
       tile.muted = d.data?.muted === true;
       tile.cameraOff = d.data?.cameraOff === true;
     } else if (type == 'rtc-peer-error' || type == 'rtc-signaling-error') {
-      const { code, message, hint } = d as RtcCallErrorDetail;
-      if (d.fatal) this.fail(code == 'room-full' ? 'full' : 'idle', { code, message, hint });
-      else this.emit('rtc-call-error', { code, message, hint });
+      // Signaling errors after which the client gave up (`fatal`) end the call.
+      if (d.fatal) this.fail(d.code == 'room-full' ? 'full' : 'idle', d);
+      else this.emit('rtc-call-error', d);
     }
     this.requestUpdate();
   };

@@ -199,6 +199,9 @@ describe('<rtc-call>', () => {
     document.body.append(c);
     try {
       await c.updateComplete;
+      // The join screen: nothing captured, no Room, until the join press.
+      expect(c.state).to.equal('idle');
+      expect([...Room.open.keys()].some((key) => key.includes('peer=c'))).to.equal(false);
       const errors: string[] = [];
       c.addEventListener('rtc-call-error', (e) => errors.push(e.detail.code));
       button(c, 'join').click();
