@@ -43,8 +43,8 @@ export interface PeerErrorDetail {
 type LinkSignal = { description?: RTCSessionDescriptionInit; candidate?: RTCIceCandidateInit };
 
 const hints: Record<PeerErrorCode, string> = {
-  'ice-failed': 'No direct route between the peers: a TURN server is needed (the `ice-servers` attribute, or the relay’s ICE settings).',
-  'negotiation-failed': 'The browsers could not agree on a session; check that both are current.',
+  'ice-failed': 'A TURN server is needed (`ice-servers`).',
+  'negotiation-failed': 'Update both browsers.',
 };
 
 /**
@@ -174,7 +174,7 @@ export class PeerLink extends EventTarget {
     // Bounded: after the last attempt, one error and no more restarts until it connects again.
     if (this.iceRestarts++ >= this.options.maxIceRestarts) {
       if (this.iceRestarts === this.options.maxIceRestarts + 1) {
-        this.fail('ice-failed', `The connection to ${this.remoteId} failed; ${this.options.maxIceRestarts} ICE restarts did not bring it back.`);
+        this.fail('ice-failed', `No route to ${this.remoteId}.`);
       }
       return;
     }
@@ -186,7 +186,7 @@ export class PeerLink extends EventTarget {
   }
 
   private negotiationFailed(error: unknown): void {
-    if (!this.closed) this.fail('negotiation-failed', `Negotiation with ${this.remoteId} failed: ${(error as Error).message}`);
+    if (!this.closed) this.fail('negotiation-failed', `${this.remoteId}: ${(error as Error).message}`);
   }
 
   private fail(code: PeerErrorCode, message: string): void {

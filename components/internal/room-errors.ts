@@ -12,4 +12,4 @@ export class RtcError extends Error {
 
 /** Two labels whose channels would share one SCTP stream id (framing.ts, channelIdOf). */
 export const labelCollision = (label: string, other: string): RtcError =>
-  new RtcError('label-collision', `Channel labels "${label}" and "${other}" map to the same channel id.`, 'Rename one of the two labels.');
+  new RtcError('label-collision', `Labels "${label}" and "${other}" share a channel id.`, 'Rename one.');
