@@ -27,6 +27,8 @@ export { RtcError } from './internal/room-errors.js';
  * @attr label - The channel's label (default `data`); peers talk on channels with the same label.
  * @attr ordered - `false` for an unordered channel (files need an ordered, reliable one).
  * @attr max-retransmits - Retransmissions before a message is given up: makes the channel unreliable.
+ * @attr max-message-size - Largest message accepted from a peer, in bytes (default 64 MiB); larger ones are refused with `too-large`.
+ * @attr max-file-size - Largest file accepted from a peer, in bytes (default: no limit); larger ones are refused with `too-large`.
  * @attr ice-servers - JSON array of RTCIceServer; overrides the ICE servers the relay hands out.
  * @attr state - Reflected, read only: `idle`, `connecting`, `joined`, `reconnecting` or `closed` (signaling).
  *
@@ -39,7 +41,8 @@ export { RtcError } from './internal/room-errors.js';
  * @fires rtc-peer-leave - {id} A peer left the room.
  * @fires rtc-transfer-progress - {id, peer, loaded, total, direction} A file transfer moved on (both sides).
  * @fires rtc-file - {id, from, file} A file arrived whole, its SHA-256 checked.
- * @fires rtc-transfer-error - {id, peer, direction, code, message} A transfer failed: `cancelled`, `peer-left`, `integrity`, `read-failed`.
+ * @fires rtc-transfer-error - {id, peer, direction, code, message, hint?} A transfer failed: `cancelled`, `peer-left`, `integrity`, `read-failed`, `too-large`.
+ * @fires rtc-message-error - {peer, direction, code, message, hint?} A message was refused as `too-large` (by the receiver, or by us), or a Blob could not be read (`read-failed`).
  * @fires rtc-peer-error - {peer, code, message, hint} A peer cannot be reached (`ice-failed`), or negotiation failed.
  * @fires rtc-signaling-error - {code, message, hint, fatal} The relay refused us or cannot be reached.
  */
@@ -55,6 +58,8 @@ export class RtcDatachannel extends LitElement {
     // On unless the attribute says "false" (a plain boolean attribute could not say it).
     ordered: { converter: (value: string | null) => value !== 'false' },
     maxRetransmits: { attribute: 'max-retransmits', type: Number },
+    maxMessageSize: { attribute: 'max-message-size', type: Number },
+    maxFileSize: { attribute: 'max-file-size', type: Number },
     iceServers: { attribute: 'ice-servers', type: Array },
   };
 
@@ -64,6 +69,10 @@ export class RtcDatachannel extends LitElement {
   label = 'data';
   ordered = true;
   maxRetransmits: number | undefined;
+  /** Largest incoming message in bytes; unset: 64 MiB. */
+  maxMessageSize: number | undefined;
+  /** Largest incoming file in bytes; unset: no limit. */
+  maxFileSize: number | undefined;
   /** ICE servers instead of the relay's (attribute `ice-servers`, as JSON). */
   iceServers: RTCIceServer[] | undefined;
 
@@ -75,7 +84,9 @@ export class RtcDatachannel extends LitElement {
     label: this.label,
     channel: {
       ordered: this.ordered,
-      ...(this.maxRetransmits != null && !Number.isNaN(this.maxRetransmits) ? { maxRetransmits: this.maxRetransmits } : {}),
+      maxRetransmits: numberOrUnset(this.maxRetransmits),
+      maxMessageSize: numberOrUnset(this.maxMessageSize),
+      maxFileSize: numberOrUnset(this.maxFileSize),
     },
   }));
 
@@ -135,9 +146,14 @@ export class RtcDatachannel extends LitElement {
 
   private channel() {
     const channel = this.controller.channel;
-    if (!channel) throw new RtcError('not-connected', 'This <rtc-datachannel> is not in a room.', 'Set its `room` attribute and add it to the page first.');
+    if (!channel) throw new RtcError('not-connected', 'This element is not in a room.', 'Set `room` and add it to the page.');
     return channel;
   }
+}
+
+/** A numeric attribute's value, or undefined when it is absent or not a number. */
+function numberOrUnset(value: number | undefined): number | undefined {
+  return Number.isNaN(value) ? undefined : (value ?? undefined);
 }
 
 declare global {

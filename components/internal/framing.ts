@@ -23,7 +23,7 @@ export const Kind = {
   FileData: 4,
   /** The file's bytes are all sent; payload: their SHA-256 (32 bytes). */
   FileEnd: 5,
-  /** Either side stops a transfer; payload: a reason code (UTF-8). */
+  /** Stops a transfer (`type` 0) or refuses a message (`type` 1); payload: the error code (UTF-8). */
   Cancel: 6,
 } as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
@@ -52,9 +52,7 @@ export interface Frame {
 export function encodeFrame(kind: Kind, type: number, id: number, seq: number, total: number, payload: Uint8Array): ArrayBuffer {
   const bytes = new Uint8Array(HEADER_SIZE + payload.byteLength);
   const view = new DataView(bytes.buffer);
-  bytes[0] = kind;
-  bytes[1] = type;
-  bytes[2] = VERSION;
+  view.setUint32(0, (kind << 24) | (type << 16) | (VERSION << 8));
   view.setUint32(4, id);
   view.setUint32(8, seq);
   view.setUint32(12, total);
@@ -62,19 +60,18 @@ export function encodeFrame(kind: Kind, type: number, id: number, seq: number, t
   return bytes.buffer;
 }
 
-/** The frame in `data`, or null when it is not one (too short, another version, a text message). */
+/** The frame in `data`, or null when it is not one of ours (too short, another version, text). */
 export function decodeFrame(data: unknown): Frame | null {
   if (!(data instanceof ArrayBuffer) || data.byteLength < HEADER_SIZE) return null;
-  const bytes = new Uint8Array(data);
   const view = new DataView(data);
-  if (bytes[2] !== VERSION || bytes[0]! < Kind.Hello || bytes[0]! > Kind.Cancel) return null;
+  if (view.getUint8(2) !== VERSION) return null;
   return {
-    kind: bytes[0] as Kind,
-    type: bytes[1]!,
+    kind: view.getUint8(0) as Kind,
+    type: view.getUint8(1),
     id: view.getUint32(4),
     seq: view.getUint32(8),
     total: view.getUint32(12),
-    payload: bytes.subarray(HEADER_SIZE),
+    payload: new Uint8Array(data, HEADER_SIZE),
   };
 }
 

@@ -5,25 +5,34 @@
  * - Handshake: each side sends `Hello` when its channel opens and answers the other's. A negotiated
  *   channel opens as soon as the SCTP association is up, even when the other page has no element
  *   with that label yet (its data would be dropped), so nothing is sent before the other's Hello.
- * - Chunking: messages and files are cut into frames no larger than the peer accepts.
+ * - Chunking: messages and files are cut into frames no larger than the peer accepts. Blobs are read
+ *   one slice (16 frames, about 1 MiB) at a time.
  * - Backpressure: frames are sent while `bufferedAmount` is under HIGH_WATER, then the pump waits for
  *   `bufferedamountlow`: the browser's send buffer never overflows (Chromium closes a channel whose
  *   buffer passes 16 MiB).
  * - Two lanes, messages and files, take turns, so a chat line is not stuck behind a large file.
  *   Each lane is first-in first-out.
+ * - Limits: an incoming message past `maxMessageSize`, or a file past `maxFileSize`, is dropped and
+ *   refused (a `Cancel` frame with `too-large`), so a peer cannot make us buffer without end.
  */
 import { channelIdOf, DataType, decodeFrame, decoder, encodeFrame, encoder, HEADER_SIZE, Kind, MAX_FRAME, type Frame } from './framing.js';
 import type { PeerLink } from './peer-link.js';
 import { labelCollision } from './room-errors.js';
 
-const HIGH_WATER = 4 * 1024 * 1024;
-const LOW_WATER = 1024 * 1024;
-/** Unfinished incoming messages kept per peer on an unreliable channel (lost chunks never come). */
+const MiB = 1024 * 1024;
+const HIGH_WATER = 4 * MiB;
+const LOW_WATER = 2 * MiB;
+/** Frames cut from one Blob read. */
+const SLICE_FRAMES = 16;
+/** Progress events come at most once per this many bytes (and always for the last byte). */
+const PROGRESS_STEP = 256 * 1024;
+/** Unfinished incoming messages kept per peer on an unordered channel (lost chunks never come). */
 const MAX_PARTIAL = 64;
+export const DEFAULT_MAX_MESSAGE_SIZE = 64 * MiB;
 
 /** How a message was sent, and so how it arrives. */
 export type MessageType = 'string' | 'binary' | 'blob' | 'json';
-export const messageTypes: readonly MessageType[] = ['string', 'binary', 'blob', 'json'];
+const messageTypes: readonly MessageType[] = ['string', 'binary', 'blob', 'json'];
 
 export type TransferDirection = 'send' | 'receive';
 
@@ -35,7 +44,17 @@ export type TransferErrorCode =
   /** The received bytes do not have the sender's SHA-256. */
   | 'integrity'
   /** The file could not be read (it was deleted or changed meanwhile). */
-  | 'read-failed';
+  | 'read-failed'
+  /** Larger than the receiver's `max-file-size` (or `max-message-size`, for a message). */
+  | 'too-large';
+
+/** A channel's options: the data channel's, and limits on what it accepts from peers. */
+export interface ChannelOptions extends RTCDataChannelInit {
+  /** Largest incoming message in bytes; default 64 MiB. */
+  maxMessageSize?: number | undefined;
+  /** Largest incoming file in bytes; default: no limit. */
+  maxFileSize?: number | undefined;
+}
 
 export interface TransferInfo {
   /** 8 hex digits, the same on both sides. */
@@ -52,8 +71,8 @@ export interface OutgoingFile {
   id: number;
   blob: Blob;
   name: string;
-  /** SHA-256 of the whole file; computed once, when the first recipient needs it. */
-  digest(): Promise<ArrayBuffer>;
+  /** SHA-256 of the whole file, computed once for all recipients while the data goes out. */
+  digest: Promise<ArrayBuffer>;
 }
 
 /** Where a PeerChannel reports: the RoomChannel dispatches these as CustomEvents. */
@@ -69,31 +88,42 @@ interface Outgoing {
   total: number;
   /** The next frame: -1 FileStart, 0..total-1 data, total FileEnd. */
   step: number;
+  /** The Blob slice read last, and its offset. */
+  slice?: Uint8Array;
+  sliceStart: number;
 }
 
-interface IncomingFile {
+/** An incoming message or file: its chunks so far. */
+interface Incoming {
+  parts: Uint8Array[];
+  count: number;
+  loaded: number;
+}
+
+interface IncomingFile extends Incoming {
   name: string;
   type: string;
   size: number;
   lastModified: number;
-  parts: Uint8Array[];
-  count: number;
   total: number;
-  loaded: number;
   digest?: Uint8Array;
 }
 
 export const transferId = (id: number): string => id.toString(16).padStart(8, '0');
 
+const sizeOf = (data: Uint8Array | Blob): number => (data instanceof Blob ? data.size : data.byteLength);
+
 export class PeerChannel {
   /** True once both ends have their channel (Hello exchanged): data flows. */
   ready = false;
   /** Unset only when the connection was closed before this channel could be created. */
-  private dc!: RTCDataChannel | undefined;
+  private dc: RTCDataChannel | undefined;
   private readonly messages: Outgoing[] = [];
   private readonly files: Outgoing[] = [];
-  private readonly partial = new Map<number, { parts: Uint8Array[]; count: number }>();
+  private readonly partial = new Map<number, Incoming>();
   private readonly incoming = new Map<number, IncomingFile>();
+  /** The message we refused last: its remaining frames are dropped. */
+  private refused = -1;
   private nextId = 0;
   private pumping = false;
   private filesTurn = false;
@@ -104,7 +134,7 @@ export class PeerChannel {
   constructor(
     private readonly link: PeerLink,
     readonly label: string,
-    private readonly init: RTCDataChannelInit,
+    private readonly options: ChannelOptions,
     private readonly emit: ChannelEmit,
   ) {
     this.open();
@@ -116,40 +146,28 @@ export class PeerChannel {
 
   sendMessage(type: DataType, data: Uint8Array | Blob): void {
     this.nextId = (this.nextId + 1) >>> 0;
-    this.messages.push({ id: this.nextId, type, data, chunk: 0, total: 0, step: 0 });
+    this.messages.push({ id: this.nextId, type, data, chunk: 0, total: 0, step: 0, sliceStart: 0 });
     void this.pump();
   }
 
   sendFile(file: OutgoingFile): void {
-    this.files.push({ id: file.id, type: DataType.Binary, data: file.blob, file, chunk: 0, total: 0, step: -1 });
+    this.files.push({ id: file.id, type: DataType.Binary, data: file.blob, file, chunk: 0, total: 0, step: -1, sliceStart: 0 });
     void this.pump();
   }
 
   /** Stops transfer `id` in either direction and tells the peer. False when there is none. */
   cancel(id: number): boolean {
-    const lane = this.files.findIndex((job) => job.id === id);
-    const sending = lane >= 0;
-    if (!sending && !this.incoming.has(id)) return false;
-    if (sending) this.files.splice(lane, 1);
-    this.incoming.delete(id);
-    if (this.ready && this.dc?.readyState === 'open') {
-      // Not queued: it must overtake the data frames of the transfer it stops.
-      this.dc.send(encodeFrame(Kind.Cancel, 0, id, 0, 0, encoder.encode('cancelled')));
-    }
-    this.transferError(id, sending ? 'send' : 'receive', 'cancelled', 'The transfer was cancelled here.');
+    if (!this.endTransfer(id, 'cancelled', 'Cancelled here.')) return false;
+    this.tell(id, 0, 'cancelled');
     return true;
   }
 
   get transfers(): TransferInfo[] {
     const peer = this.peer;
-    const out = this.files.map((job): TransferInfo => ({
-      id: transferId(job.id),
-      peer,
-      direction: 'send',
-      name: job.file!.name,
-      loaded: Math.max(0, Math.min(job.step * job.chunk, (job.data as Blob).size)),
-      total: (job.data as Blob).size,
-    }));
+    const out = this.files.map((job): TransferInfo => {
+      const total = sizeOf(job.data);
+      return { id: transferId(job.id), peer, direction: 'send', name: job.file!.name, loaded: Math.max(0, Math.min(job.step * job.chunk, total)), total };
+    });
     for (const [id, file] of this.incoming) {
       out.push({ id: transferId(id), peer, direction: 'receive', name: file.name, loaded: file.loaded, total: file.size });
     }
@@ -157,10 +175,10 @@ export class PeerChannel {
   }
 
   /** Closes the channel for good: unfinished transfers fail (`peer-left`), queued messages are dropped. */
-  dispose(message = `${this.peer} left the room.`): void {
+  dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.lost(message);
+    this.lost(`${this.peer} left.`);
     this.messages.length = 0;
     this.dc?.close();
   }
@@ -168,7 +186,7 @@ export class PeerChannel {
   private open(): void {
     let dc: RTCDataChannel;
     try {
-      dc = this.dc = this.link.dataChannel(this.label, channelIdOf(this.label), this.init);
+      dc = this.dc = this.link.dataChannel(this.label, channelIdOf(this.label), this.options);
     } catch {
       return; // the connection is closed; the Room disposes of us shortly
     }
@@ -190,7 +208,7 @@ export class PeerChannel {
     dc.onclose = () => {
       this.wake();
       if (this.disposed || dc !== this.dc) return;
-      this.lost(`The channel to ${this.peer} closed (the peer left or removed its element).`);
+      this.lost(`The channel to ${this.peer} closed.`);
       // The other page may add an element with this label again later: be ready for it, as long
       // as the association lives (a channel that never opened is not retried: no loop).
       if (opened && this.link.pc.sctp?.state === 'connected') this.open();
@@ -199,11 +217,7 @@ export class PeerChannel {
 
   /** The channel went away: fail the transfers, keep queued messages for the next channel. */
   private lost(message: string): void {
-    for (const job of this.files.splice(0)) this.transferError(job.id, 'send', 'peer-left', message);
-    for (const id of [...this.incoming.keys()]) {
-      this.incoming.delete(id);
-      this.transferError(id, 'receive', 'peer-left', message);
-    }
+    for (const id of [...this.files.map((job) => job.id), ...this.incoming.keys()]) this.endTransfer(id, 'peer-left', message);
     this.partial.clear();
     // A message cut off mid-way is sent again whole on the next channel.
     for (const job of this.messages) job.step = 0;
@@ -217,82 +231,104 @@ export class PeerChannel {
     if (this.dc?.readyState !== 'open') return;
     this.dc.send(encodeFrame(Kind.Hello, answer, 0, 0, 0, encoder.encode(this.label)));
     // On an unreliable channel a Hello (or its answer) can be lost: ask again until answered.
-    const unreliable = this.init.maxRetransmits != null || this.init.maxPacketLifeTime != null;
+    const unreliable = this.options.maxRetransmits != null || this.options.maxPacketLifeTime != null;
     if (!answer && unreliable) setTimeout(() => this.ready || this.disposed || this.hello(0), 1000);
   }
 
+  /** Sends a control frame ahead of the queue (it must overtake the data frames it stops). */
+  private tell(id: number, message: 0 | 1, code: string): void {
+    if (this.ready && this.dc?.readyState === 'open') this.dc.send(encodeFrame(Kind.Cancel, message, id, 0, 0, encoder.encode(code)));
+  }
+
   private receive(frame: Frame): void {
-    const { kind, id, seq, total, payload } = frame;
-    switch (kind) {
-      case Kind.Hello: {
-        const label = decoder.decode(payload);
-        if (label !== this.label) {
-          const { code, message, hint } = labelCollision(this.label, label);
-          this.emit('peer-error', { peer: this.peer, code, message, hint });
-          return;
-        }
-        if (frame.type === 0) this.hello(1);
-        if (!this.ready) {
-          this.ready = true;
-          this.emit('open', { peer: this.peer });
-          void this.pump();
-        }
-        return;
+    const { kind, type, id, seq, total, payload } = frame;
+    const size = payload.byteLength;
+    if (kind === Kind.Hello) {
+      const label = decoder.decode(payload);
+      if (label !== this.label) {
+        const { code, message, hint } = labelCollision(this.label, label);
+        return this.emit('peer-error', { peer: this.peer, code, message, hint });
       }
-      case Kind.Message: {
-        if (total === 1) return this.deliver(frame.type, [payload]);
-        let message = this.partial.get(id);
-        if (!message) {
-          this.partial.set(id, (message = { parts: [], count: 0 }));
-          if (this.partial.size > MAX_PARTIAL) this.partial.delete(this.partial.keys().next().value!);
-        }
-        if (!message.parts[seq]) message.count += 1;
-        message.parts[seq] = payload;
-        if (message.count === total) {
-          this.partial.delete(id);
-          this.deliver(frame.type, message.parts);
-        }
-        return;
+      if (!type) this.hello(1);
+      if (!this.ready) {
+        this.ready = true;
+        this.emit('open', { peer: this.peer });
+        void this.pump();
       }
-      case Kind.FileStart: {
-        const meta = JSON.parse(decoder.decode(payload)) as Pick<IncomingFile, 'name' | 'type' | 'size' | 'lastModified'>;
-        this.incoming.set(id, { ...meta, parts: [], count: 0, total, loaded: 0 });
-        this.progress(id, 'receive', 0, meta.size);
-        return;
+    } else if (kind === Kind.Message) {
+      let message = this.partial.get(id);
+      if (!message) {
+        if (id === this.refused) return;
+        this.partial.set(id, (message = { parts: [], count: 0, loaded: 0 }));
+        // An ordered sender finishes one message before the next: anything older is lost.
+        const keep = this.options.ordered === false ? MAX_PARTIAL : 1;
+        for (const old of this.partial.keys()) if (this.partial.size > keep) this.partial.delete(old);
       }
-      case Kind.FileData: {
-        const file = this.incoming.get(id);
-        if (!file || file.parts[seq]) return; // cancelled, or a duplicate
-        file.parts[seq] = payload;
-        file.count += 1;
-        file.loaded += payload.byteLength;
-        this.progress(id, 'receive', file.loaded, file.size);
-        return void this.complete(id, file);
+      if (message.parts[seq]) return; // a duplicate
+      message.parts[seq] = payload;
+      message.count += 1;
+      message.loaded += size;
+      if (message.loaded > (this.options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE)) {
+        this.partial.delete(id);
+        this.refused = id;
+        this.refuse(id, 1);
+      } else if (message.count === total) {
+        this.partial.delete(id);
+        this.deliver(type, message.parts);
       }
-      case Kind.FileEnd: {
-        const file = this.incoming.get(id);
-        if (file) {
-          file.digest = payload.slice();
-          void this.complete(id, file);
-        }
-        return;
+    } else if (kind === Kind.FileStart) {
+      const meta = JSON.parse(decoder.decode(payload)) as Pick<IncomingFile, 'name' | 'type' | 'size' | 'lastModified'>;
+      this.incoming.set(id, { ...meta, parts: [], count: 0, total, loaded: 0 });
+      if (meta.size > (this.options.maxFileSize ?? Infinity)) this.refuse(id, 0);
+      else this.progress(id, 'receive', -1, 0, meta.size);
+    } else if (kind === Kind.FileData) {
+      const file = this.incoming.get(id);
+      if (!file || file.parts[seq]) return; // cancelled, or a duplicate
+      file.parts[seq] = payload;
+      file.count += 1;
+      file.loaded += size;
+      // More than the announced size: the same as a file past the limit.
+      if (file.loaded > file.size) return this.refuse(id, 0);
+      this.progress(id, 'receive', file.loaded - size, file.loaded, file.size);
+      void this.complete(id, file);
+    } else if (kind === Kind.FileEnd) {
+      const file = this.incoming.get(id);
+      if (file) {
+        file.digest = payload;
+        void this.complete(id, file);
       }
-      case Kind.Cancel: {
-        const job = this.files.findIndex((outgoing) => outgoing.id === id);
-        const sending = job >= 0;
-        if (sending) this.files.splice(job, 1);
-        else if (!this.incoming.delete(id)) return;
-        this.transferError(id, sending ? 'send' : 'receive', 'cancelled', `${this.peer} cancelled the transfer.`);
-      }
+    } else if (kind === Kind.Cancel) {
+      // The peer stopped a transfer, or refused a message or a file as too large.
+      const tooLarge = decoder.decode(payload) === 'too-large';
+      const code = tooLarge ? 'too-large' : 'cancelled';
+      const message = `${this.peer} ${tooLarge ? 'refused it: too large' : 'cancelled it'}.`;
+      const hint = tooLarge ? 'Ask the receiver to raise its limit.' : undefined;
+      if (!type) return void this.endTransfer(id, code, message, hint);
+      const index = this.messages.findIndex((job) => job.id === id);
+      if (index >= 0) this.messages.splice(index, 1);
+      this.messageError('send', code, message, hint);
     }
+  }
+
+  /** Drops incoming message (`message` 1) or file `id` as too large, and tells the peer. */
+  private refuse(id: number, message: 0 | 1): void {
+    this.tell(id, message, 'too-large');
+    const limit = message ? 'max-message-size' : 'max-file-size';
+    const text = `Over ${limit}: dropped.`;
+    const hint = `Raise ${limit}.`;
+    if (message) this.messageError('receive', 'too-large', text, hint);
+    else this.endTransfer(id, 'too-large', text, hint);
+  }
+
+  private messageError(direction: TransferDirection, code: TransferErrorCode, message: string, hint?: string): void {
+    this.emit('message-error', { peer: this.peer, direction, code, message, hint });
   }
 
   private deliver(type: number, parts: Uint8Array[]): void {
     let data: unknown;
     if (type === DataType.Blob) data = new Blob(parts as BlobPart[]);
     else {
-      // One part is a view into its frame: copied out. Several are joined into a new buffer anyway.
-      const bytes = parts.length === 1 ? parts[0]!.slice() : concat(parts);
+      const bytes = concat(parts);
       if (type === DataType.Binary) data = bytes.buffer;
       else {
         data = decoder.decode(bytes);
@@ -304,15 +340,27 @@ export class PeerChannel {
 
   /** Delivers a file once every chunk and the digest are in, and the digest matches. */
   private async complete(id: number, file: IncomingFile): Promise<void> {
-    if (!file.digest || file.count < file.total) return;
+    const expected = file.digest;
+    if (!expected || file.count < file.total) return;
     this.incoming.delete(id);
-    const result = new File(file.parts as BlobPart[], file.name, { type: file.type, lastModified: file.lastModified });
-    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await result.arrayBuffer()));
-    if (result.size === file.size && digest.every((byte, i) => byte === file.digest![i])) {
+    // Hashed from memory: a File's bytes would have to be read back from the blob store first.
+    const bytes = concat(file.parts);
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+    if (bytes.byteLength === file.size && digest.every((byte, i) => byte === expected[i])) {
+      const result = new File([bytes], file.name, { type: file.type, lastModified: file.lastModified });
       this.emit('file', { id: transferId(id), from: this.peer, file: result });
     } else {
-      this.transferError(id, 'receive', 'integrity', `"${file.name}" from ${this.peer} arrived damaged (SHA-256 mismatch); it was discarded.`);
+      this.emit('transfer-error', { id: transferId(id), peer: this.peer, direction: 'receive', code: 'integrity', message: `"${file.name}" arrived damaged (SHA-256); discarded.` });
     }
+  }
+
+  /** Ends transfer `id` in whichever direction it runs, with an error event. False when there is none. */
+  private endTransfer(id: number, code: TransferErrorCode, message: string, hint?: string): boolean {
+    const index = this.files.findIndex((job) => job.id === id);
+    if (index >= 0) this.files.splice(index, 1);
+    else if (!this.incoming.delete(id)) return false;
+    this.emit('transfer-error', { id: transferId(id), peer: this.peer, direction: index >= 0 ? 'send' : 'receive', code, message, hint });
+    return true;
   }
 
   private async pump(): Promise<void> {
@@ -334,8 +382,12 @@ export class PeerChannel {
         try {
           frame = await this.frame(job);
         } catch (error) {
-          lane.shift();
-          this.transferError(job.id, 'send', 'read-failed', `Could not read "${job.file?.name}": ${(error as Error).message}`);
+          const message = `Unreadable: ${(error as Error).message}`;
+          if (job.file) this.endTransfer(job.id, 'read-failed', message);
+          else {
+            lane.shift();
+            this.messageError('send', 'read-failed', message);
+          }
           continue;
         }
         // The job may have been cancelled, or the channel lost, while the frame was being read.
@@ -345,11 +397,11 @@ export class PeerChannel {
         } catch {
           return; // closing under our feet: the close handler takes over
         }
-        job.step += 1;
-        if (job.file && job.step > 0 && job.step <= job.total) {
-          const size = (job.data as Blob).size;
-          this.progress(job.id, 'send', Math.min(job.step * job.chunk, size), size);
+        const size = sizeOf(job.data);
+        if (job.file && job.step >= 0 && job.step < job.total) {
+          this.progress(job.id, 'send', job.step * job.chunk, Math.min((job.step + 1) * job.chunk, size), size);
         }
+        job.step += 1;
         if (job.step >= job.total + (job.file ? 1 : 0)) lane.shift();
       }
     } finally {
@@ -358,36 +410,46 @@ export class PeerChannel {
   }
 
   private async frame(job: Outgoing): Promise<ArrayBuffer> {
-    const size = job.data instanceof Blob ? job.data.size : job.data.byteLength;
+    const { id, step, file } = job;
+    const size = sizeOf(job.data);
     if (!job.chunk) {
       // The peer's limit (RFC 8841); 0 would mean "unknown": keep our own.
-      const limit = this.link.pc.sctp?.maxMessageSize || MAX_FRAME;
-      job.chunk = Math.min(MAX_FRAME, limit) - HEADER_SIZE;
-      job.total = job.file ? Math.ceil(size / job.chunk) : Math.max(1, Math.ceil(size / job.chunk));
+      job.chunk = Math.min(MAX_FRAME, this.link.pc.sctp?.maxMessageSize || MAX_FRAME) - HEADER_SIZE;
+      job.total = Math.max(file ? 0 : 1, Math.ceil(size / job.chunk));
     }
-    const { id, step, total, file } = job;
     if (step < 0) {
       const blob = file!.blob;
       const meta = { name: file!.name, type: blob.type, size, lastModified: (blob as File).lastModified ?? Date.now() };
-      this.progress(id, 'send', 0, size);
-      return encodeFrame(Kind.FileStart, 0, id, 0, total, encoder.encode(JSON.stringify(meta)));
+      this.progress(id, 'send', -1, 0, size);
+      return encodeFrame(Kind.FileStart, 0, id, 0, job.total, encoder.encode(JSON.stringify(meta)));
     }
-    if (step === total && file) return encodeFrame(Kind.FileEnd, 0, id, step, total, new Uint8Array(await file.digest()));
+    if (file && step === job.total) return encodeFrame(Kind.FileEnd, 0, id, step, job.total, new Uint8Array(await file.digest));
     const start = step * job.chunk;
     const end = Math.min(size, start + job.chunk);
-    const payload = job.data instanceof Blob ? new Uint8Array(await job.data.slice(start, end).arrayBuffer()) : job.data.subarray(start, end);
-    return encodeFrame(file ? Kind.FileData : Kind.Message, job.type, id, step, total, payload);
+    return encodeFrame(file ? Kind.FileData : Kind.Message, job.type, id, step, job.total, await this.bytes(job, start, end));
   }
 
-  private progress(id: number, direction: TransferDirection, loaded: number, total: number): void {
-    this.emit('transfer-progress', { id: transferId(id), peer: this.peer, loaded, total, direction });
+  /** Bytes `start` to `end` of a job's data; a Blob is read a slice of several frames at a time. */
+  private async bytes(job: Outgoing, start: number, end: number): Promise<Uint8Array> {
+    const data = job.data;
+    if (!(data instanceof Blob)) return data.subarray(start, end);
+    if (!job.slice || start < job.sliceStart || end > job.sliceStart + job.slice.byteLength) {
+      job.slice = new Uint8Array(await data.slice(start, start + SLICE_FRAMES * job.chunk).arrayBuffer());
+      job.sliceStart = start;
+    }
+    return job.slice.subarray(start - job.sliceStart, end - job.sliceStart);
   }
 
-  private transferError(id: number, direction: TransferDirection, code: TransferErrorCode, message: string): void {
-    this.emit('transfer-error', { id: transferId(id), peer: this.peer, direction, code, message });
+  /**
+   * A progress event for a move from `before` to `loaded` bytes: the first (`before` -1), the last,
+   * and one each time a PROGRESS_STEP boundary is crossed.
+   */
+  private progress(id: number, direction: TransferDirection, before: number, loaded: number, total: number): void {
+    if (before < 0 || loaded === total || Math.floor(loaded / PROGRESS_STEP) > Math.floor(before / PROGRESS_STEP)) this.emit('transfer-progress', { id: transferId(id), peer: this.peer, loaded, total, direction });
   }
 }
 
+/** The parts as one new buffer (a copy even for one part: a part is a view into its frame). */
 function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
   let offset = 0;

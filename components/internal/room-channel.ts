@@ -5,12 +5,14 @@
  *
  *   open {peer}  close {peer}  message {from, data, type}  file {id, from, file}
  *   transfer-progress {id, peer, loaded, total, direction}  transfer-error {id, peer, direction, code, message}
- *   peer-error {peer, code: 'label-collision', message, hint}
+ *   message-error {peer, direction, code, message, hint}  peer-error {peer, code: 'label-collision', message, hint}
  */
 import { channelIdOf, DataType, encoder } from './framing.js';
-import { PeerChannel, transferId, type OutgoingFile, type TransferInfo } from './peer-channel.js';
+import { PeerChannel, transferId, type ChannelOptions, type OutgoingFile, type TransferInfo } from './peer-channel.js';
 import type { PeerLink } from './peer-link.js';
 import { RtcError } from './room-errors.js';
+
+export type { ChannelOptions } from './peer-channel.js';
 
 /** What `send()` accepts. */
 export type ChannelData = string | Blob | ArrayBuffer | ArrayBufferView;
@@ -32,7 +34,7 @@ export class RoomChannel extends EventTarget {
 
   constructor(
     readonly label: string,
-    readonly init: RTCDataChannelInit,
+    readonly init: ChannelOptions,
   ) {
     super();
     this.streamId = channelIdOf(label);
@@ -58,21 +60,20 @@ export class RoomChannel extends EventTarget {
    * arrays as ArrayBuffers, Blobs as Blobs. Any size; queued until the peer's channel is open.
    */
   send(data: ChannelData, options: SendOptions = {}): void {
-    let type: DataType;
+    let type: DataType = DataType.Binary;
     let bytes: Uint8Array | Blob;
     if (typeof data === 'string') [type, bytes] = [DataType.String, encoder.encode(data)];
     else if (data instanceof Blob) [type, bytes] = [DataType.Blob, data];
-    else if (data instanceof ArrayBuffer) [type, bytes] = [DataType.Binary, new Uint8Array(data.slice(0))];
-    else if (ArrayBuffer.isView(data)) [type, bytes] = [DataType.Binary, new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice()];
-    else throw new TypeError('send() takes a string, Blob, ArrayBuffer or typed array (sendJSON() for other values)');
+    else if (ArrayBuffer.isView(data)) bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+    else if (data instanceof ArrayBuffer) bytes = new Uint8Array(data.slice(0));
+    else throw new TypeError('send() takes a string, Blob or buffer');
     // Copied above: a caller may reuse its buffer while the message still waits in a queue.
-    for (const pipe of this.targets(options.to)) pipe.sendMessage(type, bytes);
+    this.sendBytes(type, bytes, options);
   }
 
   /** Sends any JSON value; it arrives parsed, with `type: 'json'`. */
   sendJSON(value: unknown, options: SendOptions = {}): void {
-    const bytes = encoder.encode(JSON.stringify(value));
-    for (const pipe of this.targets(options.to)) pipe.sendMessage(DataType.Json, bytes);
+    this.sendBytes(DataType.Json, encoder.encode(JSON.stringify(value)), options);
   }
 
   /**
@@ -80,17 +81,16 @@ export class RoomChannel extends EventTarget {
    * Returns the transfer id used by progress and error events and by cancelTransfer().
    */
   sendFile(blob: Blob, options: SendFileOptions = {}): string {
-    if (!this.reliable) {
-      throw new RtcError('unsuitable-channel', `Channel "${this.label}" is not reliable and ordered.`, 'Send files on a channel without ordered="false" or max-retransmits.');
-    }
+    if (!this.reliable) throw new RtcError('unsuitable-channel', 'Files need an ordered, reliable channel.', 'Drop ordered="false" and max-retransmits.');
     const targets = this.targets(options.to);
-    let digest: Promise<ArrayBuffer> | undefined;
+    // crypto.subtle has no streaming digest: the file is read whole once, while its slices go out.
+    const digest = blob.arrayBuffer().then((bytes) => crypto.subtle.digest('SHA-256', bytes));
+    digest.catch(() => {}); // a failed read is reported by the channels (`read-failed`)
     const file: OutgoingFile = {
       id: crypto.getRandomValues(new Uint32Array(1))[0]!,
       blob,
       name: options.name ?? (blob as File).name ?? 'file',
-      // crypto.subtle has no streaming digest: the file is read whole once, when the hash is due.
-      digest: () => (digest ??= blob.arrayBuffer().then((bytes) => crypto.subtle.digest('SHA-256', bytes))),
+      digest,
     };
     for (const pipe of targets) pipe.sendFile(file);
     return transferId(file.id);
@@ -122,10 +122,14 @@ export class RoomChannel extends EventTarget {
     for (const peer of [...this.pipes.keys()]) this.detach(peer);
   }
 
+  private sendBytes(type: DataType, bytes: Uint8Array | Blob, options: SendOptions): void {
+    for (const pipe of this.targets(options.to)) pipe.sendMessage(type, bytes);
+  }
+
   private targets(to: string | undefined): PeerChannel[] {
     if (to === undefined) return [...this.pipes.values()];
     const pipe = this.pipes.get(to);
-    if (!pipe) throw new RtcError('no-such-peer', `No peer "${to}" in this room.`, 'Use an id from the `peers` list or an `rtc-peer-join` event.');
+    if (!pipe) throw new RtcError('no-such-peer', `No peer "${to}" here.`, 'Use an id from `peers`.');
     return [pipe];
   }
 }

@@ -10,7 +10,7 @@
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { Room } from './room.js';
-import type { RoomChannel } from './room-channel.js';
+import type { ChannelOptions, RoomChannel } from './room-channel.js';
 import type { RtcError } from './room-errors.js';
 import type { SignalingState } from './signaling-client.js';
 
@@ -27,11 +27,12 @@ export interface RoomControllerConfig {
    * controller holds the Room only (a call uses `room.links` and the `link`/`track` events).
    */
   label?: string;
-  channel?: RTCDataChannelInit;
+  /** The data channel's options and the limits on what it accepts (the first element's apply). */
+  channel?: ChannelOptions;
 }
 
 const roomEvents = ['peer-join', 'peer-leave', 'peer-error', 'signaling-error'];
-const channelEvents = ['open', 'close', 'message', 'file', 'transfer-progress', 'transfer-error', 'peer-error'];
+const channelEvents = ['open', 'close', 'message', 'file', 'transfer-progress', 'transfer-error', 'message-error', 'peer-error'];
 
 export class RoomController implements ReactiveController {
   room: Room | null = null;
@@ -81,32 +82,26 @@ export class RoomController implements ReactiveController {
   }
 
   private attach(config: RoomControllerConfig): void {
-    let room: Room;
-    try {
-      room = this.room = Room.acquire({
-        url: config.signaling || undefined,
-        room: config.room,
-        name: config.name ?? '',
-        ...(config.iceServers ? { iceServers: config.iceServers } : {}),
-      });
-    } catch (error) {
-      // A `signaling` URL that is not ws:, wss:, http: or https: (or not a URL at all).
-      const detail = { code: 'connection-failed', message: (error as Error).message, hint: 'Check the `signaling` URL.', fatal: true };
-      queueMicrotask(() => this.dispatch('signaling-error', detail));
-      return;
-    }
-    this.ice = JSON.stringify(config.iceServers ?? null);
+    let room: Room | undefined;
     let channel: RoomChannel | null = null;
     try {
-      if (config.label !== undefined) channel = this.channel = room.channel(config.label, config.channel);
+      room = Room.acquire({ url: config.signaling || undefined, room: config.room, name: config.name ?? '', iceServers: config.iceServers });
+      if (config.label !== undefined) channel = room.channel(config.label, config.channel);
     } catch (error) {
-      // Another label of this Room has the same channel id: report it, stay out of the Room.
+      // A `signaling` URL that is not ws:, wss:, http: or https:, or a label whose channel id is
+      // another label's in this Room: report it, stay out of the Room.
+      room?.release();
       const { code, message, hint } = error as RtcError;
-      room.release();
-      this.room = null;
-      queueMicrotask(() => this.dispatch('peer-error', { peer: '', code, message, hint }));
+      queueMicrotask(() =>
+        code === 'label-collision'
+          ? this.dispatch('peer-error', { peer: '', code, message, hint })
+          : this.dispatch('signaling-error', { code: 'connection-failed', message, hint: 'Check the `signaling` URL.', fatal: true }),
+      );
       return;
     }
+    this.room = room;
+    this.channel = channel;
+    this.ice = JSON.stringify(config.iceServers ?? null);
     const stop = (this.stop = new AbortController());
     const forward = (target: EventTarget, types: string[]) => {
       for (const type of types) {

@@ -50,6 +50,17 @@ export interface TransferErrorDetail {
   direction: TransferDirection;
   code: TransferErrorCode;
   message: string;
+  /** What to do about it (set for `too-large`). */
+  hint?: string;
+}
+export interface MessageErrorDetail {
+  /** The peer that refused our message (`send`), or whose message we refused (`receive`). */
+  peer: string;
+  direction: TransferDirection;
+  /** `too-large`: over the receiver's `max-message-size`; `read-failed`: a Blob could not be read. */
+  code: 'too-large' | 'read-failed' | 'cancelled';
+  message: string;
+  hint?: string;
 }
 export interface PeerErrorDetail {
   /** The remote peer's id; '' for a label collision within this page. */
@@ -68,6 +79,7 @@ export type RtcPeerLeaveEvent = CustomEvent<PeerLeaveDetail>;
 export type RtcFileEvent = CustomEvent<FileDetail>;
 export type RtcTransferProgressEvent = CustomEvent<TransferProgressDetail>;
 export type RtcTransferErrorEvent = CustomEvent<TransferErrorDetail>;
+export type RtcMessageErrorEvent = CustomEvent<MessageErrorDetail>;
 export type RtcPeerErrorEvent = CustomEvent<PeerErrorDetail>;
 export type RtcSignalingErrorEvent = CustomEvent<SignalingErrorDetail>;
 
@@ -81,6 +93,7 @@ declare global {
     'rtc-file': RtcFileEvent;
     'rtc-transfer-progress': RtcTransferProgressEvent;
     'rtc-transfer-error': RtcTransferErrorEvent;
+    'rtc-message-error': RtcMessageErrorEvent;
     'rtc-peer-error': RtcPeerErrorEvent;
     'rtc-signaling-error': RtcSignalingErrorEvent;
   }

@@ -12,7 +12,7 @@
  * (PeerErrorDetail), `signaling-error` (SignalingErrorDetail), `state` {state}.
  */
 import { PeerLink, type PeerErrorDetail } from './peer-link.js';
-import { RoomChannel } from './room-channel.js';
+import { RoomChannel, type ChannelOptions } from './room-channel.js';
 import { labelCollision } from './room-errors.js';
 import { SignalingClient, toWebSocketUrl, defaultSignalingUrl, type PeerInfo, type SignalingState } from './signaling-client.js';
 
@@ -96,7 +96,7 @@ export class Room extends EventTarget {
    * The channel with `label` on every link, shared by everyone who asks for it; give it back with
    * releaseChannel(). The first caller's options apply.
    */
-  channel(label: string, init: RTCDataChannelInit = {}): RoomChannel {
+  channel(label: string, init: ChannelOptions = {}): RoomChannel {
     let entry = this.channels.get(label);
     if (!entry) {
       const channel = new RoomChannel(label, init);
@@ -138,10 +138,10 @@ export class Room extends EventTarget {
   /** ICE servers for every link, instead of the relay's (undefined: the relay's again). */
   setIceServers(iceServers: RTCIceServer[] | undefined): void {
     this.iceServers = iceServers;
-    for (const link of this.links.values()) link.setIceServers(this.configuredIceServers());
+    for (const link of this.links.values()) link.setIceServers(this.configuredIceServers);
   }
 
-  private configuredIceServers(): RTCIceServer[] {
+  private get configuredIceServers(): RTCIceServer[] {
     return this.iceServers ?? this.signaling.iceServers;
   }
 
@@ -156,7 +156,7 @@ export class Room extends EventTarget {
     const link = new PeerLink({
       localId: signaling.id!,
       remoteId: id,
-      configuration: { iceServers: this.configuredIceServers() },
+      configuration: { iceServers: this.configuredIceServers },
       signal: (data) => signaling.signal(id, data),
     });
     this.links.set(id, link);

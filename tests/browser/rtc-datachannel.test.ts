@@ -320,6 +320,50 @@ describe('<rtc-datachannel>', () => {
     expect(error).to.include({ code: 'unsuitable-channel' });
   });
 
+  it('a message over max-message-size and a file over max-file-size are refused on both sides with too-large; the channel keeps working', async () => {
+    const url = await startRelay(uniqueName('relay'));
+    const room = uniqueName('room');
+    const host = await fixture<HTMLDivElement>(html`<div>
+      <rtc-datachannel room=${room} signaling=${`${url}?peer=a`}></rtc-datachannel>
+      <rtc-datachannel room=${room} max-message-size="100000" max-file-size="250000" signaling=${`${url}?peer=b`}></rtc-datachannel>
+    </div>`);
+    const [a, b] = [...host.querySelectorAll('rtc-datachannel')];
+    expect(b!.maxMessageSize).to.equal(100_000);
+    await allOpen([a!, b!], 1);
+    const got = messages(b!);
+    const refusedHere = nextEvent<CustomEvent<{ peer: string; code: string; direction: string; hint: string }>>(b!, 'rtc-message-error');
+    const refusedThere = nextEvent<CustomEvent<{ peer: string; code: string; direction: string; hint: string }>>(a!, 'rtc-message-error');
+    a!.send(noise(300_000));
+    expect((await refusedHere).detail).to.include({ peer: a!.peerId, code: 'too-large', direction: 'receive' });
+    expect((await refusedThere).detail).to.include({ peer: b!.peerId, code: 'too-large', direction: 'send' });
+    expect((await refusedHere).detail.hint).to.match(/max-message-size/);
+    // Under the limit: delivered, after the refused one, which never arrives.
+    const small = noise(90_000);
+    a!.send(small);
+    a!.send('after');
+    await until(() => got.length === 2, 'the messages under the limit');
+    expect(new Uint8Array(got[0]!.data as ArrayBuffer)).to.deep.equal(small);
+    expect(got[1]!.data).to.equal('after');
+
+    const fileHere = nextEvent<CustomEvent<{ id: string; code: string; direction: string; hint: string }>>(b!, 'rtc-transfer-error');
+    const fileThere = nextEvent<CustomEvent<{ id: string; code: string; direction: string }>>(a!, 'rtc-transfer-error');
+    let files = 0;
+    b!.addEventListener('rtc-file', () => files++);
+    const id = a!.sendFile(new File([noise(300_000)], 'big.bin'));
+    expect((await fileHere).detail).to.include({ id, code: 'too-large', direction: 'receive' });
+    expect((await fileHere).detail.hint).to.match(/max-file-size/);
+    expect((await fileThere).detail).to.include({ id, code: 'too-large', direction: 'send' });
+    await until(() => a!.transfers.length === 0 && b!.transfers.length === 0, 'both sides freed');
+    // A file under the limit still arrives, and so do messages.
+    const arrived = nextEvent<CustomEvent<{ file: File }>>(b!, 'rtc-file');
+    a!.sendFile(new File([noise(200_000)], 'ok.bin'));
+    expect((await arrived).detail.file.size).to.equal(200_000);
+    a!.send('still open');
+    await until(() => got.length === 3, 'a message after the refused file');
+    expect(files).to.equal(1);
+    expect(a!.openPeers).to.deep.equal([b!.peerId]);
+  });
+
   it("uses the relay's ICE servers, and an ice-servers attribute overrides them", async () => {
     const relayIce = [{ urls: 'turn:127.0.0.1:9', username: 'relay', credential: 'secret' }];
     const ownIce = [{ urls: 'turn:127.0.0.1:7', username: 'own', credential: 'other' }];
