@@ -138,7 +138,6 @@ export class RtcCall extends LitElement {
     cameraOff: { attribute: 'camera-off', type: Boolean, reflect: true },
     strings: { type: Object },
     state: { reflect: true },
-    blocked: { state: true },
   };
 
   room = '';
@@ -410,11 +409,16 @@ ${live
   }
 
   private play(video: HTMLVideoElement): void {
-    video.play().catch(() => (this.blocked = true));
+    // NotAllowedError: no user gesture yet (an AbortError only means a newer load came first).
+    video.play().catch((error: Error) => {
+      this.blocked ||= error.name == 'NotAllowedError';
+      this.requestUpdate();
+    });
   }
 
   private readonly unblock = (): void => {
     this.blocked = false;
+    this.requestUpdate();
     this.renderRoot.querySelectorAll('video').forEach((video) => this.play(video));
   };
 

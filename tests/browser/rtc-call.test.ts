@@ -6,6 +6,7 @@ import '../../components/rtc-call.js';
 import type { RtcCall } from '../../components/rtc-call.js';
 import type { RtcCamera } from '../../components/rtc-camera.js';
 import { Room } from '../../components/internal/room.js';
+import { sendKeys } from '@web/test-runner-commands';
 import { startRelay, stopRelay, uniqueName, until } from './helpers.js';
 
 // Every track captured and every peer connection made by the page, to check hang up leaves none.
@@ -129,6 +130,32 @@ describe('<rtc-call>', () => {
     button(a!, 'mute').click();
     await until(() => tile.getAttribute('aria-label') == 'a', 'unmuted at b');
     expect(senders.find((s) => s.track?.kind == 'audio')!.track!.enabled).to.equal(true);
+  });
+
+  it('remote audio the browser refuses to play shows "Enable audio", which plays it', async () => {
+    const realPlay = HTMLMediaElement.prototype.play;
+    HTMLMediaElement.prototype.play = () => Promise.reject(new DOMException('no gesture', 'NotAllowedError'));
+    let a: RtcCall;
+    try {
+      const relay = uniqueName('relay');
+      const url = await startRelay(relay);
+      const room = uniqueName('room');
+      const host = await fixture<HTMLDivElement>(html`<div>${['a', 'b'].map(
+        (name) => html`<rtc-call autojoin video="320x240" room=${room} name=${name} signaling=${`${url}?peer=${name}`}></rtc-call>`,
+      )}</div>`);
+      a = host.querySelector('rtc-call')!;
+      await until(() => a.shadowRoot!.querySelector('[part~=audio-button]'), 'the enable audio button');
+    } finally {
+      HTMLMediaElement.prototype.play = realPlay;
+    }
+    const video = remoteVideos(a)[0]!;
+    expect(video.currentTime).to.equal(0);
+    // A real key press (a user gesture, which a synthetic click is not).
+    button(a, 'audio').focus();
+    await sendKeys({ press: 'Enter' });
+    await until(() => !a.shadowRoot!.querySelector('[part~=audio-button]'), 'the button gone');
+    await until(() => video.currentTime > 0 && !video.paused, 'the remote video playing');
+    expect(video.muted).to.equal(false);
   });
 
   it('screen share replaces the video at the others without renegotiating, and its end goes back to the camera', async () => {
