@@ -71,8 +71,13 @@ export interface OutgoingFile {
   id: number;
   blob: Blob;
   name: string;
-  /** SHA-256 of the whole file, computed once for all recipients while the data goes out. */
-  digest: Promise<ArrayBuffer>;
+  /**
+   * The file's bytes, copied from the slices the channels read (each channel reads all of it):
+   * what the hash is computed from, so the file is not read a second time.
+   */
+  bytes?: Uint8Array<ArrayBuffer>;
+  /** Its SHA-256, started once a channel has read the last slice; shared by all recipients. */
+  digest?: Promise<ArrayBuffer>;
 }
 
 /** Where a PeerChannel reports: the RoomChannel dispatches these as CustomEvents. */
@@ -93,18 +98,23 @@ interface Outgoing {
   sliceStart: number;
 }
 
-/** An incoming message or file: its chunks so far. */
+/** An incoming message: its chunks so far (by `seq`: an unordered channel may reorder them). */
 interface Incoming {
   parts: Uint8Array[];
   count: number;
   loaded: number;
 }
 
-interface IncomingFile extends Incoming {
+/** An incoming file: written in place as its chunks come, in order (files need an ordered channel). */
+interface IncomingFile {
   name: string;
   type: string;
   size: number;
   lastModified: number;
+  /** `size` bytes, allocated when the file starts. */
+  bytes: Uint8Array<ArrayBuffer>;
+  loaded: number;
+  count: number;
   total: number;
   digest?: Uint8Array;
 }
@@ -278,17 +288,22 @@ export class PeerChannel {
       }
     } else if (kind === Kind.FileStart) {
       const meta = JSON.parse(decoder.decode(payload)) as Pick<IncomingFile, 'name' | 'type' | 'size' | 'lastModified'>;
-      this.incoming.set(id, { ...meta, parts: [], count: 0, total, loaded: 0 });
-      if (meta.size > (this.options.maxFileSize ?? Infinity)) this.refuse(id, 0);
-      else this.progress(id, 'receive', -1, 0, meta.size);
+      let bytes;
+      try {
+        // Over the limit, or more than this page can hold at all (a RangeError): refused.
+        if (meta.size <= (this.options.maxFileSize ?? Infinity)) bytes = new Uint8Array(meta.size);
+      } catch {}
+      this.incoming.set(id, { ...meta, bytes: bytes!, loaded: 0, count: 0, total });
+      if (bytes) this.progress(id, 'receive', -1, 0, meta.size);
+      else this.refuse(id, 0);
     } else if (kind === Kind.FileData) {
       const file = this.incoming.get(id);
-      if (!file || file.parts[seq]) return; // cancelled, or a duplicate
-      file.parts[seq] = payload;
+      if (!file || seq !== file.count) return; // cancelled (or a frame out of place: the hash fails)
+      // More than the announced size: the same as a file past the limit.
+      if (file.loaded + size > file.size) return this.refuse(id, 0);
+      file.bytes.set(payload, file.loaded);
       file.count += 1;
       file.loaded += size;
-      // More than the announced size: the same as a file past the limit.
-      if (file.loaded > file.size) return this.refuse(id, 0);
       this.progress(id, 'receive', file.loaded - size, file.loaded, file.size);
       void this.complete(id, file);
     } else if (kind === Kind.FileEnd) {
@@ -303,7 +318,8 @@ export class PeerChannel {
       const code = tooLarge ? 'too-large' : 'cancelled';
       const message = `${this.peer} ${tooLarge ? 'refused it: too large' : 'cancelled it'}.`;
       const hint = tooLarge ? 'Ask the receiver to raise its limit.' : undefined;
-      if (!type) return void this.endTransfer(id, code, message, hint);
+      // A file refused after we sent it all is no longer ours to end, but we still hear of it.
+      if (!type) return void this.endTransfer(id, code, message, hint, tooLarge ? 'send' : undefined);
       const index = this.messages.findIndex((job) => job.id === id);
       if (index >= 0) this.messages.splice(index, 1);
       this.messageError('send', code, message, hint);
@@ -344,9 +360,9 @@ export class PeerChannel {
     if (!expected || file.count < file.total) return;
     this.incoming.delete(id);
     // Hashed from memory: a File's bytes would have to be read back from the blob store first.
-    const bytes = concat(file.parts);
+    const { bytes } = file;
     const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-    if (bytes.byteLength === file.size && digest.every((byte, i) => byte === expected[i])) {
+    if (file.loaded === file.size && digest.every((byte, i) => byte === expected[i])) {
       const result = new File([bytes], file.name, { type: file.type, lastModified: file.lastModified });
       this.emit('file', { id: transferId(id), from: this.peer, file: result });
     } else {
@@ -354,13 +370,16 @@ export class PeerChannel {
     }
   }
 
-  /** Ends transfer `id` in whichever direction it runs, with an error event. False when there is none. */
-  private endTransfer(id: number, code: TransferErrorCode, message: string, hint?: string): boolean {
+  /**
+   * Ends transfer `id` in whichever direction it runs, with an error event (in `direction` when it
+   * runs in none). False when there is none.
+   */
+  private endTransfer(id: number, code: TransferErrorCode, message: string, hint?: string, direction?: TransferDirection): boolean {
     const index = this.files.findIndex((job) => job.id === id);
     if (index >= 0) this.files.splice(index, 1);
-    else if (!this.incoming.delete(id)) return false;
-    this.emit('transfer-error', { id: transferId(id), peer: this.peer, direction: index >= 0 ? 'send' : 'receive', code, message, hint });
-    return true;
+    if (index >= 0 || this.incoming.delete(id)) direction = index >= 0 ? 'send' : 'receive';
+    if (direction) this.emit('transfer-error', { id: transferId(id), peer: this.peer, direction, code, message, hint });
+    return !!direction;
   }
 
   private async pump(): Promise<void> {
@@ -423,7 +442,7 @@ export class PeerChannel {
       this.progress(id, 'send', -1, 0, size);
       return encodeFrame(Kind.FileStart, 0, id, 0, job.total, encoder.encode(JSON.stringify(meta)));
     }
-    if (file && step === job.total) return encodeFrame(Kind.FileEnd, 0, id, step, job.total, new Uint8Array(await file.digest));
+    if (file && step === job.total) return encodeFrame(Kind.FileEnd, 0, id, step, job.total, new Uint8Array(await digestOf(file)));
     const start = step * job.chunk;
     const end = Math.min(size, start + job.chunk);
     return encodeFrame(file ? Kind.FileData : Kind.Message, job.type, id, step, job.total, await this.bytes(job, start, end));
@@ -434,8 +453,14 @@ export class PeerChannel {
     const data = job.data;
     if (!(data instanceof Blob)) return data.subarray(start, end);
     if (!job.slice || start < job.sliceStart || end > job.sliceStart + job.slice.byteLength) {
-      job.slice = new Uint8Array(await data.slice(start, start + SLICE_FRAMES * job.chunk).arrayBuffer());
+      const slice = (job.slice = new Uint8Array(await data.slice(start, start + SLICE_FRAMES * job.chunk).arrayBuffer()));
       job.sliceStart = start;
+      const file = job.file;
+      if (file) {
+        (file.bytes ??= new Uint8Array(data.size)).set(slice, start);
+        // The last slice: hash now, while the send buffer drains, so FileEnd does not wait.
+        if (start + slice.byteLength === data.size) void digestOf(file);
+      }
     }
     return job.slice.subarray(start - job.sliceStart, end - job.sliceStart);
   }
@@ -447,6 +472,11 @@ export class PeerChannel {
   private progress(id: number, direction: TransferDirection, before: number, loaded: number, total: number): void {
     if (before < 0 || loaded === total || Math.floor(loaded / PROGRESS_STEP) > Math.floor(before / PROGRESS_STEP)) this.emit('transfer-progress', { id: transferId(id), peer: this.peer, loaded, total, direction });
   }
+}
+
+/** The SHA-256 of a file whose bytes were all read (computed once, for every recipient). */
+function digestOf(file: OutgoingFile): Promise<ArrayBuffer> {
+  return (file.digest ??= crypto.subtle.digest('SHA-256', file.bytes ?? new Uint8Array()));
 }
 
 /** The parts as one new buffer (a copy even for one part: a part is a view into its frame). */

@@ -83,14 +83,10 @@ export class RoomChannel extends EventTarget {
   sendFile(blob: Blob, options: SendFileOptions = {}): string {
     if (!this.reliable) throw new RtcError('unsuitable-channel', 'Files need an ordered, reliable channel.', 'Drop ordered="false" and max-retransmits.');
     const targets = this.targets(options.to);
-    // crypto.subtle has no streaming digest: the file is read whole once, while its slices go out.
-    const digest = blob.arrayBuffer().then((bytes) => crypto.subtle.digest('SHA-256', bytes));
-    digest.catch(() => {}); // a failed read is reported by the channels (`read-failed`)
     const file: OutgoingFile = {
       id: crypto.getRandomValues(new Uint32Array(1))[0]!,
       blob,
       name: options.name ?? (blob as File).name ?? 'file',
-      digest,
     };
     for (const pipe of targets) pipe.sendFile(file);
     return transferId(file.id);
