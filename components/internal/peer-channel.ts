@@ -22,11 +22,8 @@ import { labelCollision } from './room-errors.js';
 const MiB = 1024 * 1024;
 const HIGH_WATER = 4 * MiB;
 const LOW_WATER = 2 * MiB;
-/**
- * Frames cut from one Blob read; for a file, also the frames of one hashed segment (part of the
- * protocol: the receiver hashes the same segments).
- */
-export const SEGMENT_FRAMES = 16;
+/** Frames cut from one Blob read. */
+const SLICE_FRAMES = 16;
 /** Progress events come at most once per this many bytes (and always for the last byte). */
 const PROGRESS_STEP = 256 * 1024;
 /** Unfinished incoming messages kept per peer on an unordered channel (lost chunks never come). */
@@ -74,6 +71,13 @@ export interface OutgoingFile {
   id: number;
   blob: Blob;
   name: string;
+  /**
+   * The file's bytes, copied from the slices the channels read (each channel reads all of it):
+   * what the hash is computed from, so the file is not read a second time.
+   */
+  bytes?: Uint8Array<ArrayBuffer>;
+  /** Its SHA-256, started once a channel has read the last slice; shared by all recipients. */
+  digest?: Promise<ArrayBuffer>;
 }
 
 /** Where a PeerChannel reports: the RoomChannel dispatches these as CustomEvents. */
@@ -92,8 +96,6 @@ interface Outgoing {
   /** The Blob slice read last, and its offset. */
   slice?: Uint8Array;
   sliceStart: number;
-  /** A file's segment hashes (one per slice), computed while it is sent. */
-  hashes?: Promise<ArrayBuffer>[];
 }
 
 /** An incoming message: its chunks so far (by `seq`: an unordered channel may reorder them). */
@@ -111,10 +113,6 @@ interface IncomingFile {
   lastModified: number;
   /** `size` bytes, allocated when the file starts. */
   bytes: Uint8Array<ArrayBuffer>;
-  /** The hashes of the segments complete so far (see SEGMENT_FRAMES), computed as they come. */
-  hashes: Promise<ArrayBuffer>[];
-  /** Bytes in the hashed segments. */
-  hashed: number;
   loaded: number;
   count: number;
   total: number;
@@ -295,7 +293,7 @@ export class PeerChannel {
         // Over the limit, or more than this page can hold at all (a RangeError): refused.
         if (meta.size <= (this.options.maxFileSize ?? Infinity)) bytes = new Uint8Array(meta.size);
       } catch {}
-      this.incoming.set(id, { ...meta, bytes: bytes!, hashes: [], hashed: 0, loaded: 0, count: 0, total });
+      this.incoming.set(id, { ...meta, bytes: bytes!, loaded: 0, count: 0, total });
       if (bytes) this.progress(id, 'receive', -1, 0, meta.size);
       else this.refuse(id, 0);
     } else if (kind === Kind.FileData) {
@@ -306,11 +304,6 @@ export class PeerChannel {
       file.bytes.set(payload, file.loaded);
       file.count += 1;
       file.loaded += size;
-      // A segment complete: hashed now, while the rest arrives.
-      if (file.count % SEGMENT_FRAMES === 0 || file.count === total) {
-        file.hashes.push(crypto.subtle.digest('SHA-256', file.bytes.subarray(file.hashed, file.loaded)));
-        file.hashed = file.loaded;
-      }
       this.progress(id, 'receive', file.loaded - size, file.loaded, file.size);
       void this.complete(id, file);
     } else if (kind === Kind.FileEnd) {
@@ -366,9 +359,11 @@ export class PeerChannel {
     const expected = file.digest;
     if (!expected || file.count < file.total) return;
     this.incoming.delete(id);
-    const digest = new Uint8Array(await hashOf(file.hashes));
+    // Hashed from memory: a File's bytes would have to be read back from the blob store first.
+    const { bytes } = file;
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
     if (file.loaded === file.size && digest.every((byte, i) => byte === expected[i])) {
-      const result = new File([file.bytes], file.name, { type: file.type, lastModified: file.lastModified });
+      const result = new File([bytes], file.name, { type: file.type, lastModified: file.lastModified });
       this.emit('file', { id: transferId(id), from: this.peer, file: result });
     } else {
       this.emit('transfer-error', { id: transferId(id), peer: this.peer, direction: 'receive', code: 'integrity', message: `"${file.name}" arrived damaged (SHA-256); discarded.` });
@@ -447,7 +442,7 @@ export class PeerChannel {
       this.progress(id, 'send', -1, 0, size);
       return encodeFrame(Kind.FileStart, 0, id, 0, job.total, encoder.encode(JSON.stringify(meta)));
     }
-    if (file && step === job.total) return encodeFrame(Kind.FileEnd, 0, id, step, job.total, new Uint8Array(await hashOf(job.hashes ?? [])));
+    if (file && step === job.total) return encodeFrame(Kind.FileEnd, 0, id, step, job.total, new Uint8Array(await digestOf(file)));
     const start = step * job.chunk;
     const end = Math.min(size, start + job.chunk);
     return encodeFrame(file ? Kind.FileData : Kind.Message, job.type, id, step, job.total, await this.bytes(job, start, end));
@@ -458,10 +453,14 @@ export class PeerChannel {
     const data = job.data;
     if (!(data instanceof Blob)) return data.subarray(start, end);
     if (!job.slice || start < job.sliceStart || end > job.sliceStart + job.slice.byteLength) {
-      const slice = (job.slice = new Uint8Array(await data.slice(start, start + SEGMENT_FRAMES * job.chunk).arrayBuffer()));
+      const slice = (job.slice = new Uint8Array(await data.slice(start, start + SLICE_FRAMES * job.chunk).arrayBuffer()));
       job.sliceStart = start;
-      // A file's slice is one hashed segment: hashed now, while it is sent.
-      if (job.file) (job.hashes ??= []).push(crypto.subtle.digest('SHA-256', slice));
+      const file = job.file;
+      if (file) {
+        (file.bytes ??= new Uint8Array(data.size)).set(slice, start);
+        // The last slice: hash now, while the send buffer drains, so FileEnd does not wait.
+        if (start + slice.byteLength === data.size) void digestOf(file);
+      }
     }
     return job.slice.subarray(start - job.sliceStart, end - job.sliceStart);
   }
@@ -475,12 +474,9 @@ export class PeerChannel {
   }
 }
 
-/**
- * A file's hash, as FileEnd carries it: the SHA-256 of its segments' SHA-256s, in order
- * (crypto.subtle has no streaming digest; segments are hashed as they are read or arrive).
- */
-async function hashOf(segments: Promise<ArrayBuffer>[]): Promise<ArrayBuffer> {
-  return crypto.subtle.digest('SHA-256', concat((await Promise.all(segments)).map((hash) => new Uint8Array(hash))));
+/** The SHA-256 of a file whose bytes were all read (computed once, for every recipient). */
+function digestOf(file: OutgoingFile): Promise<ArrayBuffer> {
+  return (file.digest ??= crypto.subtle.digest('SHA-256', file.bytes ?? new Uint8Array()));
 }
 
 /** The parts as one new buffer (a copy even for one part: a part is a view into its frame). */
