@@ -229,7 +229,8 @@ export class RtcCall extends LitElement {
     const tiles = [...this.tiles.values()];
     return html`<div part="grid">${this.tile(
       { name: this.name || t.you, muted: this.muted, self: true },
-      html`<slot>${this.camera
+      // The inner camera, unless the page gives one (by id, or as a child: then slotted here).
+      html`<slot>${this.camera || this.querySelector('rtc-camera')
         ? nothing
         : html`<rtc-camera controls=${live ? 'devices' : 'start devices'} .video=${!this.audioOnly && this.video} .strings=${this.strings as Partial<RtcCameraStrings>}></rtc-camera>`}</slot>`,
       t,

@@ -14,12 +14,13 @@ const captured: MediaStreamTrack[] = [];
 let userMediaCalls = 0;
 const media = navigator.mediaDevices;
 const realGetUserMedia = media.getUserMedia.bind(media);
-media.getUserMedia = async (constraints) => {
+const wrappedGetUserMedia = async (constraints?: MediaStreamConstraints) => {
   userMediaCalls++;
   const stream = await realGetUserMedia(constraints);
   captured.push(...stream.getTracks());
   return stream;
 };
+media.getUserMedia = wrappedGetUserMedia;
 const connections: RTCPeerConnection[] = [];
 window.RTCPeerConnection = class extends RTCPeerConnection {
   constructor(configuration?: RTCConfiguration) {
@@ -27,6 +28,15 @@ window.RTCPeerConnection = class extends RTCPeerConnection {
     connections.push(this);
   }
 };
+
+// The per-peer events each call fired, by call element.
+const fired = new Map<EventTarget, string[]>();
+for (const type of ['rtc-track', 'rtc-connection-state'] as const) {
+  document.addEventListener(type, (e) => {
+    const list = fired.get(e.target!) ?? fired.set(e.target!, []).get(e.target!)!;
+    list.push(type == 'rtc-track' ? `track ${(e.detail as { track: MediaStreamTrack }).track.kind}` : `state ${(e.detail as { state: string }).state}`);
+  });
+}
 
 /** A 320x180 canvas track standing in for a shared screen. */
 function canvasScreen(): MediaStream {
@@ -113,6 +123,52 @@ describe('<rtc-call>', () => {
       expect(tiles(el).map((tile) => tile.getAttribute('aria-label')).sort()).to.deep.equal(['a', 'b', 'c'].filter((n) => n != el.name));
     }
     await framesRising(els, 'frames decoded on every connection');
+    for (const el of els) {
+      const events = fired.get(el)!;
+      expect(events.filter((e) => e == 'track audio')).to.have.length(2);
+      expect(events.filter((e) => e == 'track video')).to.have.length(2);
+      expect(events.filter((e) => e == 'state connected')).to.have.length(2);
+      // The stats poll (once a second) rates each connection: good on loopback.
+      await until(() => tiles(el).every((tile) => tile.querySelector('meter')?.value == 3), 'quality meters');
+    }
+  });
+
+  it('an <rtc-camera> child is the camera sent; audio-only sends the microphone alone', async () => {
+    const relay = uniqueName('relay');
+    const url = await startRelay(relay);
+    const room = uniqueName('room');
+    const host = await fixture<HTMLDivElement>(html`<div>
+      <rtc-call autojoin room=${room} name="a" signaling=${`${url}?peer=a`}><rtc-camera video="320x240" controls="none"></rtc-camera></rtc-call>
+      <rtc-call autojoin audio-only room=${room} name="b" signaling=${`${url}?peer=b`}></rtc-call>
+    </div>`);
+    const [a, b] = host.querySelectorAll('rtc-call');
+    const child = a!.querySelector('rtc-camera')!;
+    await until(() => remoteVideos(a!)[0]?.srcObject && remoteVideos(b!)[0]?.videoWidth, 'media both ways');
+    // (Booleans: chai would format a whole element tree in a failure message.)
+    expect(!!a!.shadowRoot!.querySelector('rtc-camera'), 'an inner camera').to.equal(false);
+    const sent = pcs(a!)[0]!.getSenders().map((s) => s.track!.id);
+    expect(sent).to.have.members(child.stream!.getTracks().map((t) => t.id));
+    const fromB = remoteVideos(a!)[0]!.srcObject as MediaStream;
+    expect([fromB.getAudioTracks().length, fromB.getVideoTracks().length]).to.deep.equal([1, 0]);
+    expect(!!button(b!, 'camera') || !!button(b!, 'share'), 'video buttons').to.equal(false);
+  });
+
+  it('a camera that fails ends the join with the camera’s error', async () => {
+    const url = await startRelay(uniqueName('relay'));
+    media.getUserMedia = () => Promise.reject(new DOMException('refused', 'NotAllowedError'));
+    try {
+      const el = await fixture<RtcCall>(html`<rtc-call room=${uniqueName('room')} signaling=${url}></rtc-call>`);
+      const errors: string[] = [];
+      el.addEventListener('rtc-call-error', (e) => errors.push(e.detail.code));
+      button(el, 'join').click();
+      await until(() => errors.length, 'rtc-call-error');
+      expect(errors).to.deep.equal(['permission-denied']);
+      expect(el.state).to.equal('idle');
+      await el.updateComplete;
+      expect(el.shadowRoot!.querySelector('[part=error]')!.textContent).to.contain('Camera access was blocked.');
+    } finally {
+      media.getUserMedia = wrappedGetUserMedia;
+    }
   });
 
   it('mute and camera-off disable the tracks sent and show on the other tiles', async () => {
@@ -179,8 +235,8 @@ describe('<rtc-call>', () => {
     } finally {
       media.getDisplayMedia = realGetDisplayMedia;
     }
-    expect(pcs(a!)[0]).to.equal(pcA);
-    expect(pcs(b!)[0]).to.equal(pcB);
+    expect(pcs(a!)[0] === pcA, 'the same connection at a').to.equal(true);
+    expect(pcs(b!)[0] === pcB, 'the same connection at b').to.equal(true);
     expect([pcA!.connectionState, pcB!.connectionState]).to.deep.equal(['connected', 'connected']);
     await framesRising([b!], 'frames decoded after the share');
   });
@@ -196,7 +252,7 @@ describe('<rtc-call>', () => {
     cam.microphoneId = other!.deviceId;
     await until(() => sender.track != old && sender.track?.readyState == 'live', 'the new microphone sent');
     expect(sender.track!.getSettings().deviceId).to.equal(other!.deviceId);
-    expect(pcs(a!)[0]).to.equal(pc);
+    expect(pcs(a!)[0] === pc, 'the same connection').to.equal(true);
   });
 
   it('a leaver’s tile goes at the others; hang up stops every track and closes every connection', async () => {
@@ -215,7 +271,7 @@ describe('<rtc-call>', () => {
     await until(() => captured.every((t) => t.readyState == 'ended'), 'every captured track ended');
     await until(() => connections.every((pc) => pc.connectionState == 'closed'), 'every connection closed');
     expect(captured.length).to.be.greaterThan(5);
-    expect(a!.shadowRoot!.querySelector('[part~=join-button]')).to.exist;
+    expect(!!a!.shadowRoot!.querySelector('[part~=join-button]'), 'the join button').to.equal(true);
   });
 
   it('max-peers="2": the third gets room-full and captures nothing', async () => {
@@ -249,7 +305,7 @@ describe('<rtc-call>', () => {
     await startRelay(relay);
     await until(() => els.every((el) => roomOf(el).state == 'joined'), 'both rejoined', 25_000);
     await framesRising(els, 'frames after the restart');
-    expect(pcs(els[0]!)[0]).to.equal(pc);
+    expect(pcs(els[0]!)[0] === pc, 'the same connection').to.equal(true);
     expect(els.map((el) => el.state)).to.deep.equal(['live', 'live']);
   });
 });
