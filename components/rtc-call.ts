@@ -185,7 +185,6 @@ export class RtcCall extends LitElement {
     for (const type of ['peer-join', 'peer-leave', 'open', 'message', 'peer-error', 'signaling-error']) {
       this.addEventListener(`rtc-${type}`, this.onRoomEvent);
     }
-    this.addEventListener('rtc-camera-track', this.onCameraTrack);
   }
 
   /** Joins the room, then captures (unless `max-peers` turns us away). */
@@ -254,7 +253,7 @@ ${live
   private tile(tile: Tile, content: unknown, t: RtcCallStrings) {
     const name = tile.name || t.guest;
     return html`<div part="tile${tile.self ? ' self' : ''}" role="group" aria-label=${tile.muted ? `${name}, ${t.muted}` : name} ?speaking=${tile.speaking} ?camera-off=${tile.cameraOff}>${content}<div class="badges"><span part="name">${name}</span>${tile.muted ? html`<span part="muted">${t.muted}</span>` : nothing}${tile.quality
-      ? html`<meter part="quality" min="0" max="3" low="1.5" high="2.5" optimum="3" value=${tile.quality} aria-label=${t.quality}></meter>`
+      ? html`<meter part="quality" max="3" low="2" optimum="3" value=${tile.quality} aria-label=${t.quality}></meter>`
       : nothing}</div></div>`;
   }
 
@@ -329,6 +328,8 @@ ${live
     // The camera's error (its code, text and hint); none when `camera` names no element.
     if (!stream) return this.fail('idle', cam?.error ?? { code: 'no-device', message: '', hint: '' });
     this.stream = stream;
+    // On the camera itself: one given by id elsewhere in the page does not bubble through us.
+    cam!.addEventListener('rtc-camera-track', this.onCameraTrack);
     this.links.forEach((link) => this.send(link));
     this.timer = setInterval(() => void this.poll(), 1000);
     this.emit('rtc-call-join', { id: room.id });
@@ -357,16 +358,17 @@ ${live
     for (const link of this.links) {
       const tile = this.tiles.get(link.remoteId);
       if (!tile) continue;
+      // Chromium reports all of these; a missing one compares as false below.
       let rtt = 0;
       let lost = 0;
       let received = 0;
       let level = 0;
       (await link.pc.getStats()).forEach((s) => {
-        if (s.type == 'candidate-pair' && s.nominated) rtt = s.currentRoundTripTime ?? rtt;
+        if (s.type == 'candidate-pair' && s.nominated) rtt = s.currentRoundTripTime;
         if (s.type == 'inbound-rtp') {
-          lost += s.packetsLost ?? 0;
-          received += s.packetsReceived ?? 0;
-          if (s.kind == 'audio') level = s.audioLevel ?? 0;
+          lost += s.packetsLost;
+          received += s.packetsReceived;
+          if (s.kind == 'audio') level = s.audioLevel;
         }
       });
       const loss = lost / (lost + received || 1);

@@ -241,9 +241,19 @@ describe('<rtc-call>', () => {
     await framesRising([b!], 'frames decoded after the share');
   });
 
-  it('a microphone switch on the camera replaces the track sent on the same connection', async () => {
-    const { els: [a] } = await call(['a', 'b']);
-    const cam = a!.shadowRoot!.querySelector<RtcCamera>('rtc-camera')!;
+  it('camera="id" sends that camera; a microphone switch on it replaces the track sent on the same connection', async () => {
+    const relay = uniqueName('relay');
+    const url = await startRelay(relay);
+    const room = uniqueName('room');
+    const host = await fixture<HTMLDivElement>(html`<div>
+      <rtc-camera id="cam-a" video="320x240"></rtc-camera>
+      <rtc-call autojoin camera="cam-a" room=${room} name="a" signaling=${`${url}?peer=a`}></rtc-call>
+      <rtc-call autojoin video="320x240" room=${room} name="b" signaling=${`${url}?peer=b`}></rtc-call>
+    </div>`);
+    const [a, b] = host.querySelectorAll('rtc-call');
+    const cam = host.querySelector<RtcCamera>('#cam-a')!;
+    await until(() => remoteVideos(b!)[0]?.videoWidth, 'a’s video at b');
+    expect(!!a!.shadowRoot!.querySelector('rtc-camera'), 'an inner camera').to.equal(false);
     const [pc] = pcs(a!);
     const sender = pc!.getSenders().find((s) => s.track?.kind == 'audio')!;
     const old = sender.track!;
@@ -252,6 +262,7 @@ describe('<rtc-call>', () => {
     cam.microphoneId = other!.deviceId;
     await until(() => sender.track != old && sender.track?.readyState == 'live', 'the new microphone sent');
     expect(sender.track!.getSettings().deviceId).to.equal(other!.deviceId);
+    expect(cam.stream!.getAudioTracks()[0]!.id).to.equal(sender.track!.id);
     expect(pcs(a!)[0] === pc, 'the same connection').to.equal(true);
   });
 
