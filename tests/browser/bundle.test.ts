@@ -14,7 +14,7 @@ describe('the bundle', () => {
       const first = customElements.get('rtc-datachannel');
       await import(/* @vite-ignore */ `${bundle}?copy=2`);
       expect(errors).to.deep.equal([]);
-      for (const tag of ['rtc-camera', 'rtc-datachannel', 'rtc-chat']) expect(customElements.get(tag), tag).to.be.a('function');
+      for (const tag of ['rtc-call', 'rtc-camera', 'rtc-chat', 'rtc-datachannel']) expect(customElements.get(tag), tag).to.be.a('function');
       expect(customElements.get('rtc-datachannel')).to.equal(first);
     } finally {
       window.removeEventListener('error', onError);
