@@ -235,8 +235,7 @@ export class SignalingClient extends EventTarget {
       socket = new WebSocket(this.url);
     } catch (error) {
       // A malformed URL or a blocked port throws synchronously; nothing to retry.
-      this.fail('connection-failed', `Cannot open ${this.url}: ${(error as Error).message}`, true);
-      return;
+      return this.report('connection-failed', `Cannot open ${this.url}: ${(error as Error).message}`, true);
     }
     this.socket = socket;
     socket.addEventListener('open', () => {
@@ -255,23 +254,17 @@ export class SignalingClient extends EventTarget {
   }
 
   private onMessage(raw: unknown): void {
-    let message: ServerMessage;
+    let message: ServerMessage | undefined;
     try {
       message = JSON.parse(String(raw)) as ServerMessage;
     } catch {
-      this.report('protocol-error', 'The relay sent a frame that is not JSON.');
-      return;
+      // Reported below, like any frame that is not a protocol v1 message.
     }
-    switch (message.type) {
+    switch (message?.type) {
       case 'welcome':
         return this.onWelcome(message);
       case 'peer-joined':
-        if (this.unconfirmed.delete(message.id) || this._peers.has(message.id)) {
-          // Back after a relay restart: the link never went away, so this is no news.
-          return;
-        }
-        this._peers.set(message.id, { id: message.id, name: message.name });
-        return this.emit('peer-joined', { id: message.id, name: message.name });
+        return this.addPeer({ id: message.id, name: message.name });
       case 'peer-left':
         return this.removePeer(message.id);
       case 'signal':
@@ -279,7 +272,7 @@ export class SignalingClient extends EventTarget {
       case 'error':
         return this.report(message.code, message.message);
       default:
-        this.report('protocol-error', `The relay sent an unknown message type.`);
+        this.report('protocol-error', 'The relay sent a frame that is not a protocol v1 message.');
     }
   }
 
@@ -291,17 +284,14 @@ export class SignalingClient extends EventTarget {
     this.attempt = 0;
     globalThis.addEventListener?.('online', this.onOnline);
 
-    const present = new Set(welcome.peers.map((peer) => peer.id));
-    const known = new Set(this._peers.keys());
+    const missing = new Set(this._peers.keys());
     for (const peer of welcome.peers) {
-      if (!this._peers.has(peer.id)) {
-        this._peers.set(peer.id, peer);
-        if (rejoined) this.emit('peer-joined', peer);
-      }
-      this.unconfirmed.delete(peer.id);
+      missing.delete(peer.id);
+      // On a first join the list is news to nobody: the welcome event carries it.
+      if (rejoined) this.addPeer(peer);
+      else this._peers.set(peer.id, peer);
     }
     if (rejoined) {
-      const missing = [...known].filter((id) => !present.has(id));
       if (welcome.resumed) {
         // The relay kept our session: its list is the truth, the missing ones left meanwhile.
         for (const id of missing) this.removePeer(id);
@@ -361,16 +351,19 @@ export class SignalingClient extends EventTarget {
     }
   }
 
+  private addPeer(peer: PeerInfo): void {
+    // A peer we already know is back after a relay restart: its link never went away, so no news.
+    if (this.unconfirmed.delete(peer.id) || this._peers.has(peer.id)) return;
+    this._peers.set(peer.id, peer);
+    this.emit('peer-joined', peer);
+  }
+
   private removePeer(id: string): void {
     this.unconfirmed.delete(id);
     if (this._peers.delete(id)) this.emit('peer-left', { id });
   }
 
-  private report(code: SignalingErrorCode, message: string): void {
-    this.fail(code, message, fatalCodes.has(code));
-  }
-
-  private fail(code: SignalingErrorCode, message: string, fatal: boolean): void {
+  private report(code: SignalingErrorCode, message: string, fatal = fatalCodes.has(code)): void {
     this.emit('error', { code, message, hint: hints[code] ?? versionHint, fatal });
     if (fatal) this.close();
   }
