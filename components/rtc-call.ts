@@ -1,5 +1,6 @@
-import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { html, nothing, type PropertyValues } from 'lit';
 import { customElement } from './internal/define.js';
+import { RtcElement, button, errorBox } from './internal/element.js';
 import { stopStream } from './internal/media.js';
 import type { PeerLink } from './internal/peer-link.js';
 import type { Room } from './internal/room.js';
@@ -104,7 +105,9 @@ interface Tile extends Partial<RtcCallStatus> {
  * @csspart muted - A tile's muted badge.
  * @csspart quality - A tile's connection `<meter>` (3 good, 1 poor).
  * @csspart join - The join form; `input` its name field.
- * @csspart error - Why the last join failed (`role="alert"`).
+ * @csspart error - Why the last join failed (`role="alert"`); contains `error-message` and `error-hint`.
+ * @csspart error-message - What went wrong.
+ * @csspart error-hint - What to do about it.
  * @csspart controls - The call's toolbar.
  * @csspart button - Every button; also `join-button`, `mute-button`, `camera-button`, `share-button`, `leave-button`, `audio-button`.
  *
@@ -121,7 +124,7 @@ interface Tile extends Partial<RtcCallStatus> {
  * @fires rtc-call-error - {code, message, hint} `room-full`, a camera error, `ice-failed`, a signaling error.
  */
 @customElement('rtc-call')
-export class RtcCall extends LitElement {
+export class RtcCall extends RtcElement<RtcCallStrings> {
   static override styles = styles;
 
   // One table instead of a decorator per property (as <rtc-camera>): fewer bytes shipped.
@@ -136,7 +139,6 @@ export class RtcCall extends LitElement {
     maxPeers: { attribute: 'max-peers', type: Number },
     muted: { type: Boolean, reflect: true },
     cameraOff: { attribute: 'camera-off', type: Boolean, reflect: true },
-    strings: { type: Object },
     state: { reflect: true },
   };
 
@@ -150,13 +152,12 @@ export class RtcCall extends LitElement {
   maxPeers = 6;
   muted = false;
   cameraOff = false;
-  /** Replacement texts: any keys of `rtcCallStrings` (and of `rtcCameraStrings`). */
-  strings: Partial<RtcCallStrings> = {};
   /** `idle` (join screen), `joining`, `live`, `full` (turned away by `max-peers`). */
   state: 'idle' | 'joining' | 'live' | 'full' = 'idle';
   /** The last join's error, shown on the join screen. */
   error: RtcCallErrorDetail | null = null;
 
+  protected override readonly defaults = rtcCallStrings;
   /** The browser refused to play remote audio without a gesture. */
   private blocked = false;
   /** The stream sent (the camera's), once live. */
@@ -223,7 +224,7 @@ export class RtcCall extends LitElement {
   }
 
   protected override render() {
-    const t = this.text;
+    const t = this.t;
     const live = this.active;
     const tiles = [...this.tiles.values()];
     return html`<div part="grid">${this.tile(
@@ -238,14 +239,12 @@ export class RtcCall extends LitElement {
     )}</div>
 ${live
   ? html`<div part="controls">${[
-      this.button('mute', t.mute, () => (this.muted = !this.muted), this.muted),
-      this.audioOnly ? nothing : [this.button('camera', t.cameraOff, () => (this.cameraOff = !this.cameraOff), this.cameraOff), this.button('share', t.share, this.share, !!this.screen)],
-      this.blocked ? this.button('audio', t.enableAudio, this.unblock) : nothing,
-      this.button('leave', t.hangUp, this.hangUp),
+      button('mute', t.mute, () => (this.muted = !this.muted), { pressed: this.muted }),
+      this.audioOnly ? nothing : [button('camera', t.cameraOff, () => (this.cameraOff = !this.cameraOff), { pressed: this.cameraOff }), button('share', t.share, this.share, { pressed: !!this.screen })],
+      this.blocked ? button('audio', t.enableAudio, this.unblock) : nothing,
+      button('leave', t.hangUp, this.hangUp, { kind: 'danger' }),
     ]}</div>`
-  : html`<form part="join" @submit=${this.onSubmit}>${this.error
-      ? html`<p part="error" role="alert">${this.error.message} ${this.error.hint}</p>`
-      : nothing}<input part="input" aria-label=${t.name} placeholder=${t.name} .value=${this.name} @input=${(e: Event) => (this.name = (e.target as HTMLInputElement).value)}><button part="button join-button">${t.join}</button></form>`}
+  : html`<form part="join" @submit=${this.onSubmit}>${errorBox(this.error)}<input part="input" aria-label=${t.name} placeholder=${t.name} .value=${this.name} @input=${(e: Event) => (this.name = (e.target as HTMLInputElement).value)}><button part="button join-button" class="primary">${t.join}</button></form>`}
 <div class="sr" role="status">${this.announcement}</div>`;
   }
 
@@ -255,11 +254,6 @@ ${live
     return html`<div part="tile${tile.self ? ' self' : ''}" role="group" aria-label=${tile.muted ? `${name}, ${t.muted}` : name} ?speaking=${tile.speaking} ?camera-off=${tile.cameraOff}>${content}<div class="badges"><span part="name">${name}</span>${tile.muted ? html`<span part="muted">${t.muted}</span>` : nothing}${tile.quality
       ? html`<meter part="quality" max="3" low="2" optimum="3" value=${tile.quality} aria-label=${t.quality}></meter>`
       : nothing}</div></div>`;
-  }
-
-  /** A toolbar button; `pressed` makes it a toggle. */
-  private button(name: string, label: string, onClick: () => void, pressed?: boolean) {
-    return html`<button part="button ${name}-button" type="button" aria-pressed=${pressed ?? nothing} @click=${onClick}>${label}</button>`;
   }
 
   /** The camera sent: the `camera` id's, a child `<rtc-camera>`, or the inner one. */
@@ -272,10 +266,6 @@ ${live
   /** Joining or in the call: the Room is held. */
   private get active(): boolean {
     return this.state == 'joining' || this.state == 'live';
-  }
-
-  private get text(): RtcCallStrings {
-    return { ...rtcCallStrings, ...this.strings };
   }
 
   private status(): RtcCallStatus {
@@ -317,7 +307,7 @@ ${live
   private async admit(room: Room): Promise<void> {
     // Everyone in `welcome` is in the room already; we would be one more.
     if (room.signaling.peers.length >= this.maxPeers) {
-      const t = this.text;
+      const t = this.t;
       return this.fail('full', { code: 'room-full', message: t['room-full'], hint: t['room-full-hint'] });
     }
     this.state = 'live';
@@ -434,7 +424,7 @@ ${live
   private readonly onRoomEvent = (event: Event): void => {
     if (event.target != this) return;
     const { type, detail: d } = event as CustomEvent;
-    const t = this.text;
+    const t = this.t;
     const tile = this.tiles.get(d.id ?? d.from);
     if (type == 'rtc-peer-join') {
       this.tiles.set(d.id, { name: d.name });
@@ -458,10 +448,6 @@ ${live
 
   private announce(text: string, name: string): void {
     this.announcement = text.replace('{name}', name);
-  }
-
-  private emit(type: string, detail: object): void {
-    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
   }
 }
 

@@ -1,5 +1,6 @@
-import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import { html, nothing, type PropertyValues } from 'lit';
 import { customElement } from './internal/define.js';
+import { RtcElement, button, errorBox } from './internal/element.js';
 import {
   captureFrame,
   fileExtension,
@@ -124,7 +125,7 @@ export type RtcRecordingDetail = RecordingResult;
  * @fires rtc-recording - A recording finished. detail: `{ blob, mimeType, duration }` (duration in ms).
  */
 @customElement('rtc-camera')
-export class RtcCamera extends LitElement {
+export class RtcCamera extends RtcElement<RtcCameraStrings> {
   static override styles = styles;
   static formAssociated = true;
 
@@ -151,7 +152,6 @@ export class RtcCamera extends LitElement {
     cameraOff: { attribute: 'camera-off', type: Boolean, reflect: true },
     name: {},
     required: { type: Boolean },
-    strings: { type: Object },
     constraints: { attribute: false },
     state: { reflect: true },
     recording: { type: Boolean, reflect: true },
@@ -177,8 +177,6 @@ export class RtcCamera extends LitElement {
   cameraOff = false;
   name = '';
   required = false;
-  /** Replacement texts; any key of `rtcCameraStrings`. */
-  strings: Partial<RtcCameraStrings> | null = {};
   /** Exact constraints for the next start, overriding `video`, `audio`, `facing` and the device ids. */
   constraints: MediaStreamConstraints | undefined;
   /** Where capture is: `idle`, `starting`, `live` or `error` (reflected as an attribute for CSS). */
@@ -189,6 +187,7 @@ export class RtcCamera extends LitElement {
   private file: File | null = null;
   private startError: MediaErrorDetail | null = null;
 
+  protected override readonly defaults = rtcCameraStrings;
   private readonly internals = this.attachInternals();
 
   private readonly media = new MediaController(this, {
@@ -199,13 +198,13 @@ export class RtcCamera extends LitElement {
       },
     source: () => this.source,
     timeout: () => this.timeout,
-    onStart: (stream) => this.emit<RtcCameraStartDetail>('rtc-camera-start', { stream }),
+    onStart: (stream) => this.emit('rtc-camera-start', { stream }),
     onStop: (reason) => {
       void this.recorder.stop();
-      this.emit<RtcCameraStopDetail>('rtc-camera-stop', { reason });
+      this.emit('rtc-camera-stop', { reason });
     },
     onError: (code, cause) => (this.startError = this.reportError(code, cause)),
-    onTrack: (track) => this.emit<RtcCameraTrackDetail>('rtc-camera-track', { track }),
+    onTrack: (track) => this.emit('rtc-camera-track', { track }),
   });
 
   private readonly recorder = new RecorderController(this, {
@@ -213,7 +212,7 @@ export class RtcCamera extends LitElement {
     mimeType: () => this.recordingType,
     onRecording: (result) => {
       this.setValue(result.blob);
-      this.emit<RtcRecordingDetail>('rtc-recording', result);
+      this.emit('rtc-recording', result);
     },
   });
 
@@ -287,7 +286,7 @@ export class RtcCamera extends LitElement {
     const video = this.renderRoot.querySelector('video')!;
     const blob = await captureFrame(video, this.snapshotType, this.snapshotQuality);
     this.setValue(blob);
-    this.emit<RtcSnapshotDetail>('rtc-snapshot', { blob, width: video.videoWidth, height: video.videoHeight });
+    this.emit('rtc-snapshot', { blob, width: video.videoWidth, height: video.videoHeight });
     return blob;
   }
 
@@ -332,7 +331,7 @@ export class RtcCamera extends LitElement {
     if (changed.has('microphoneId')) void this.switchDevice('audio', 'microphoneId');
     this.internals.setValidity(
       { valueMissing: this.required && !this.file },
-      this.text('required'),
+      this.t.required,
       this.renderRoot.querySelector('button') ?? undefined,
     );
   }
@@ -348,16 +347,14 @@ export class RtcCamera extends LitElement {
       this.mirrored ?? (this.source === 'camera' && (video?.getSettings().facingMode ?? this.facing) !== 'environment');
     const error = this.error;
     const disabled = this.matches(':disabled');
+    const t = this.t;
     return html`<div part="base">
 <div class="stage">
 <video part="video" class=${mirrored ? 'mirrored' : ''} .srcObject=${stream} ?hidden=${!video} muted playsinline autoplay></video>
 ${!live && !error
-  ? html`<div part="placeholder" class="overlay">${state === 'idle' ? html`<slot name="placeholder">${this.text('idle')}</slot>` : this.text('starting')}</div>`
-  : nothing}
-${error
-  ? html`<div part="error" class="overlay" role="alert"><strong part="error-message">${error.message}</strong><span part="error-hint">${error.hint}</span></div>`
-  : nothing}
-${recording ? html`<div part="recording-indicator" role="timer">${this.text('recording')} ${clock(this.recorder.elapsed)}</div>` : nothing}
+  ? html`<div part="placeholder" class="overlay">${state === 'idle' ? html`<slot name="placeholder">${t.idle}</slot>` : t.starting}</div>`
+  : errorBox(error, 'overlay')}
+${recording ? html`<div part="recording-indicator" role="timer">${t.recording} ${clock(this.recorder.elapsed)}</div>` : nothing}
 </div>
 ${this.controls !== 'none'
   ? html`<div part="controls">${[
@@ -366,37 +363,31 @@ ${this.controls !== 'none'
       !show('start')
         ? nothing
         : live
-          ? this.button('stop', 'stop', this.stop, disabled)
-          : this.button('start', error ? 'retry' : this.source === 'screen' ? 'startScreen' : 'start', this.start, disabled),
+          ? button('stop', t.stop, this.stop, { disabled })
+          : button('start', error ? t.retry : this.source === 'screen' ? t.startScreen : t.start, this.start, { disabled, kind: 'primary' }),
       !live
         ? nothing
         : [
-            audio && show('mute') ? this.button('mute', 'mute', () => (this.muted = !this.muted), disabled, this.muted) : nothing,
+            audio && show('mute') ? button('mute', t.mute, () => (this.muted = !this.muted), { disabled, pressed: this.muted }) : nothing,
             video && show('camera')
-              ? this.button('camera', 'cameraOff', () => (this.cameraOff = !this.cameraOff), disabled, this.cameraOff)
+              ? button('camera', t.cameraOff, () => (this.cameraOff = !this.cameraOff), { disabled, pressed: this.cameraOff })
               : nothing,
-            show('devices') && this.source === 'camera' ? [this.picker('camera', disabled), this.picker('microphone', disabled)] : nothing,
-            video && show('snapshot') ? this.button('snapshot', 'snapshot', this.onSnapshot, disabled || this.cameraOff) : nothing,
-            show('record') ? this.button('record', recording ? 'stopRecording' : 'record', this.onRecord, disabled) : nothing,
+            show('devices') && this.source === 'camera' ? [this.picker('camera', t.camera, disabled), this.picker('microphone', t.microphone, disabled)] : nothing,
+            video && show('snapshot') ? button('snapshot', t.snapshot, this.onSnapshot, { disabled: disabled || this.cameraOff, kind: 'primary' }) : nothing,
+            show('record') ? button('record', recording ? t.stopRecording : t.record, this.onRecord, { disabled, kind: recording ? 'danger' : '' }) : nothing,
           ],
     ]}</div>`
   : nothing}
-${this.file ? html`<div part="attachment">${this.text('attached')} ${this.file.name} (${Math.ceil(this.file.size / 1024)} KB)</div>` : nothing}
-<div class="sr" role="status">${live && this.muted ? this.text('muted') : ''} ${live && this.cameraOff ? this.text('videoOff') : ''} ${recording ? this.text('recording') : ''}</div>
+${this.file ? html`<div part="attachment">${t.attached} ${this.file.name} (${Math.ceil(this.file.size / 1024)} KB)</div>` : nothing}
+<div class="sr" role="status">${live && this.muted ? t.muted : ''} ${live && this.cameraOff ? t.videoOff : ''} ${recording ? t.recording : ''}</div>
 </div>`;
   }
 
-  /** A toolbar button; `pressed` makes it a toggle (aria-pressed) with a fixed label. */
-  private button(name: string, label: keyof RtcCameraStrings, onClick: () => void, disabled: boolean, pressed?: boolean) {
-    return html`<button part="button ${name}-button" type="button" aria-pressed=${pressed ?? nothing} ?disabled=${disabled} @click=${onClick}>${this.text(label)}</button>`;
-  }
-
   /** A device picker, shown when the stream has a track of that kind and there is a choice. */
-  private picker(name: 'camera' | 'microphone', disabled: boolean) {
+  private picker(name: 'camera' | 'microphone', label: string, disabled: boolean) {
     const kind = name === 'camera' ? 'video' : 'audio';
     const devices = this.devices.filter((device) => device.kind === `${kind}input`);
     const current = this.media.deviceId(kind);
-    const label = this.text(name);
     return current && devices.length > 1
       ? html`<select part="select ${name}-select" aria-label=${label} ?disabled=${disabled || this.recording} @change=${(event: Event) => (this[`${name}Id` as const] = (event.target as HTMLSelectElement).value)}>${devices.map(
           // Pickers show while live, when access was granted: the labels are filled in.
@@ -429,17 +420,10 @@ ${this.file ? html`<div part="attachment">${this.text('attached')} ${this.file.n
   }
 
   private reportError(code: MediaErrorCode, cause?: unknown): MediaErrorDetail {
-    const detail = { code, message: this.text(code), hint: this.text(`${code}-hint`), cause };
-    this.emit<MediaErrorDetail>('rtc-media-error', detail);
+    const t = this.t;
+    const detail = { code, message: t[code], hint: t[`${code}-hint`], cause };
+    this.emit('rtc-media-error', detail);
     return detail;
-  }
-
-  private text(key: keyof RtcCameraStrings): string {
-    return this.strings?.[key] || rtcCameraStrings[key];
-  }
-
-  private emit<T>(type: string, detail: T): void {
-    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
   }
 }
 

@@ -1,12 +1,15 @@
 import { css } from 'lit';
+import { shared } from './internal/styles.js';
 
 // Written compactly on purpose: the bundle ships this text as is (nothing minifies CSS in templates).
-export const styles = css`
-:host{--rtc-chat-height:20rem;display:grid;grid:1fr auto/1fr auto auto;gap:.5rem}
+export const styles = [
+  shared,
+  css`
+:host{--accent:var(--rtc-chat-accent,#2563eb);--danger:#dc2626;display:grid;grid:1fr auto/1fr auto auto;gap:.5rem}
 ol,p{grid-column:1/-1;margin:0}
-ol{height:var(--rtc-chat-height);overflow:auto;padding:.5rem;list-style:none;border:1px solid #8888}
+ol{height:var(--rtc-chat-height,20rem);overflow:auto;padding:.5rem;list-style:none;border:1px solid #8888}
 li{margin-bottom:.5rem;white-space:pre-wrap;overflow-wrap:anywhere}
 time{opacity:.7}
-p{color:#dc2626}
-textarea,button{font:inherit}
-`;
+p{color:var(--danger)}
+`,
+];

@@ -1,6 +1,6 @@
-import { LitElement, html, nothing } from 'lit';
-import { property, state } from 'lit/decorators.js';
+import { html, nothing } from 'lit';
 import { customElement } from './internal/define.js';
+import { RtcElement, button } from './internal/element.js';
 import { RoomController } from './internal/room-controller.js';
 import type { FileDetail, MessageDetail, TransferErrorDetail } from './internal/room-events.js';
 import { styles } from './rtc-chat.styles.js';
@@ -86,6 +86,7 @@ const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
  * @csspart hint - The length limit hint.
  *
  * @cssproperty --rtc-chat-height - Height of the message list (default `20rem`).
+ * @cssproperty --rtc-chat-accent - The send button and the focus ring (default `#2563eb`).
  *
  * @fires rtc-message - {from, data, type} A chat message arrived (`data` is an `RtcChatMessage`).
  * @fires rtc-file - {id, from, file} A file arrived whole, its SHA-256 checked.
@@ -96,17 +97,25 @@ const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
  * @fires rtc-signaling-error - {code, message, hint, fatal} The relay refused us or cannot be reached.
  */
 @customElement('rtc-chat')
-export class RtcChat extends LitElement {
+export class RtcChat extends RtcElement<RtcChatStrings> {
   static override styles = styles;
 
-  @property() room = '';
-  @property() signaling = '';
-  @property() name = '';
-  @property({ attribute: 'max-length', type: Number }) maxLength = 4000;
-  /** Replacement texts: any keys of `rtcChatStrings` (attribute: JSON). */
-  @property({ type: Object }) strings: Partial<RtcChatStrings> = {};
+  // One table instead of a decorator per property (as <rtc-camera>): no decorator code shipped.
+  static override properties = {
+    room: {},
+    signaling: {},
+    name: {},
+    maxLength: { attribute: 'max-length', type: Number },
+    draft: { state: true },
+  };
 
-  @state() private draft = '';
+  room = '';
+  signaling = '';
+  name = '';
+  maxLength = 4000;
+
+  protected override readonly defaults = rtcChatStrings;
+  private draft = '';
   private items: Entry[] = [];
 
   private readonly ctl = new RoomController(this, () => ({ room: this.room, signaling: this.signaling, name: this.name, label: 'rtc-chat' }));
@@ -140,7 +149,7 @@ export class RtcChat extends LitElement {
   }
 
   protected override render() {
-    const t = { ...rtcChatStrings, ...this.strings };
+    const t = this.t;
     const transfers = this.ctl.channel?.transfers ?? [];
     const max = this.maxLength;
     // A file's bar shows the slowest of its transfers under way (to each peer); none left: done.
@@ -159,11 +168,11 @@ ${e.id
       )}</ol><textarea part="input" maxlength=${max} aria-label=${t.input} placeholder=${t.input} .value=${this.draft} @input=${(ev: Event) => (this.draft = (ev.target as HTMLTextAreaElement).value)} @keydown=${(ev: KeyboardEvent) => {
       // Enter sends, Shift+Enter is a new line; an IME's Enter confirms its composition instead.
       if (ev.key == 'Enter' && !ev.shiftKey && !ev.isComposing) ev.preventDefault(), this.submit();
-    }}></textarea><button part="button attach-button" @click=${() => this.renderRoot.querySelector('input')!.click()}>${t.attach}</button><input type="file" multiple hidden @change=${(ev: Event) => {
+    }}></textarea>${button('attach', t.attach, () => this.renderRoot.querySelector('input')!.click())}<input type="file" multiple hidden @change=${(ev: Event) => {
       const input = ev.target as HTMLInputElement;
       for (const file of input.files!) this.sendFile(file);
       input.value = '';
-    }}><button part="button send-button" @click=${this.submit}>${t.send}</button><p part="hint" aria-live="polite">${this.draft.length < max ? '' : t.limit.replace('{max}', max as unknown as string)}</p>`;
+    }}>${button('send', t.send, this.submit, { kind: 'primary' })}<p part="hint" aria-live="polite">${this.draft.length < max ? '' : t.limit.replace('{max}', max as unknown as string)}</p>`;
   }
 
   private post(m: RtcChatMessage): Entry {

@@ -1,0 +1,43 @@
+/**
+ * What every rtc- UI element shares: replaceable texts, event dispatch, toolbar buttons and the
+ * error box. Kept here once instead of copied into each element.
+ */
+import { LitElement, html, nothing, type PropertyDeclarations } from 'lit';
+
+export class RtcElement<S extends object> extends LitElement {
+  static override properties: PropertyDeclarations = { strings: { type: Object } };
+
+  /** Replacement texts (attribute: JSON); any key the element's defaults have. */
+  strings: Partial<S> | null = {};
+
+  /** The English defaults, merged under `strings`. */
+  protected declare readonly defaults: S;
+
+  /** The texts to show: the defaults with `strings` over them. */
+  protected get t(): S {
+    return { ...this.defaults, ...this.strings };
+  }
+
+  /** Fires a public event: bubbles and crosses shadow roots, so a page can listen on an ancestor. */
+  protected emit(type: string, detail: unknown): void {
+    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+  }
+}
+
+export interface ButtonOptions {
+  /** Makes it a toggle (aria-pressed, filled with `--danger` while pressed). */
+  pressed?: boolean;
+  disabled?: boolean;
+  /** `primary` (filled with `--accent`) or `danger` (filled with `--danger`). */
+  kind?: 'primary' | 'danger' | '';
+}
+
+/** A toolbar button, `part="button NAME-button"`; `this` in `onClick` is the host (Lit's `host` option). */
+export const button = (name: string, label: string, onClick: () => void, { pressed, disabled, kind }: ButtonOptions = {}) =>
+  html`<button part="button ${name}-button" class=${kind || nothing} type="button" aria-pressed=${pressed ?? nothing} ?disabled=${disabled} @click=${onClick}>${label}</button>`;
+
+/** The error box (`role="alert"`): what went wrong, then what to do about it. */
+export const errorBox = (error: { message: string; hint: string } | null, cls = '') =>
+  error
+    ? html`<div part="error" class=${cls} role="alert"><strong part="error-message">${error.message}</strong> <span part="error-hint">${error.hint}</span></div>`
+    : nothing;
