@@ -14,7 +14,6 @@ video{display:block;width:100%;aspect-ratio:4/3;object-fit:cover}
 .badges{position:absolute;top:.4rem;left:.4rem;display:flex;gap:.3rem;align-items:center}
 [part=name],[part=muted]{padding:0 .4rem;background:var(--bg,#000a);color:#fff}
 [part=muted]{--bg:var(--danger)}
-[part=join]{display:flex;flex-wrap:wrap;gap:.5rem;padding:.6rem 0}
 [part=error]{width:100%}
 `,
 ];

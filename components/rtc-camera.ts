@@ -6,7 +6,6 @@ import {
   fileExtension,
   mediaErrorText,
   trackConstraint,
-  type MediaErrorCode,
   type MediaErrorDetail,
   type MediaSourceKind,
 } from './internal/media.js';
@@ -34,7 +33,7 @@ export const rtcCameraStrings = {
   record: 'Record',
   stopRecording: 'Stop recording',
   /** Shown before start (unless the `placeholder` slot has content). */
-  idle: 'The camera is off. Nothing is recorded until you start it.',
+  idle: 'The camera is off.',
   starting: 'Starting…',
   recording: 'Recording',
   muted: 'Microphone muted',
@@ -203,7 +202,11 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
       void this.recorder.stop();
       this.emit('rtc-camera-stop', { reason });
     },
-    onError: (code, cause) => (this.startError = this.reportError(code, cause)),
+    onError: (code, cause) => {
+      const t = this.t;
+      this.startError = { code, message: t[code], hint: t[`${code}-hint`], cause };
+      this.emit('rtc-media-error', this.startError);
+    },
     onTrack: (track) => this.emit('rtc-camera-track', { track }),
   });
 
@@ -419,12 +422,6 @@ ${this.file ? html`<div part="attachment">${t.attached} ${this.file.name} (${Mat
     this.internals.setFormValue(this.file);
   }
 
-  private reportError(code: MediaErrorCode, cause?: unknown): MediaErrorDetail {
-    const t = this.t;
-    const detail = { code, message: t[code], hint: t[`${code}-hint`], cause };
-    this.emit('rtc-media-error', detail);
-    return detail;
-  }
 }
 
 /** `65000` -> `"1:05"`. */

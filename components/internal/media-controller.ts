@@ -38,17 +38,17 @@ export type MediaStopReason =
 export interface MediaControllerOptions {
   /** The constraints for the next start, read at each start. */
   constraints: () => MediaStreamConstraints;
-  source?: () => MediaSourceKind;
+  source: () => MediaSourceKind;
   /** Milliseconds before a start that has not settled is reported as `timeout`; 0 waits forever. */
-  timeout?: () => number;
-  onStart?: (stream: MediaStream) => void;
-  onStop?: (reason: MediaStopReason) => void;
-  onError?: (code: MediaErrorCode, cause?: unknown) => void;
+  timeout: () => number;
+  onStart: (stream: MediaStream) => void;
+  onStop: (reason: MediaStopReason) => void;
+  onError: (code: MediaErrorCode, cause?: unknown) => void;
   /**
    * A device switch put `track` into the stream in place of the old track of its kind: a peer
    * connection sending the stream calls `sender.replaceTrack(track)` on the sender of `track.kind`.
    */
-  onTrack?: (track: MediaStreamTrack) => void;
+  onTrack: (track: MediaStreamTrack) => void;
 }
 
 type Host = ReactiveControllerHost & { readonly isConnected: boolean };
@@ -103,7 +103,7 @@ export class MediaController implements ReactiveController {
     this.stream = null;
     this.state = 'idle';
     this.host.requestUpdate();
-    if (stream) this.options.onStop?.(reason);
+    if (stream) this.options.onStop(reason);
   }
 
   /** Mutes or unmutes the microphone. */
@@ -148,7 +148,7 @@ export class MediaController implements ReactiveController {
         if (run !== this.run) return null;
         if (old.some((track) => track.readyState === 'live')) {
           // The old device still works: keep it and say why the new one did not.
-          this.options.onError?.(code, error);
+          this.options.onError(code, error);
         } else {
           this.stop('failed');
           this.fail(code, error);
@@ -166,7 +166,7 @@ export class MediaController implements ReactiveController {
     for (const track of fresh.getTracks()) {
       this.watch(track);
       stream.addTrack(track);
-      this.options.onTrack?.(track);
+      this.options.onTrack(track);
     }
     this.enableTracks();
     return true;
@@ -180,15 +180,14 @@ export class MediaController implements ReactiveController {
       this.fail('insecure-context');
       return null;
     }
-    const source = this.options.source?.() ?? 'camera';
-    const timeout = this.options.timeout?.() ?? 0;
+    const timeout = this.options.timeout();
     // The timeout reports the hang but keeps the run: a stream that still arrives (the user answered
     // a slow permission prompt) is taken, unless stop(), a new start or a removal came first.
     const timer =
       timeout > 0 ? setTimeout(() => run === this.run && this.state === 'starting' && this.fail('timeout'), timeout) : undefined;
     try {
       // A missing API (no getDisplayMedia) throws a TypeError here: reported as unsupported.
-      const stream = await requestStream(this.options.constraints(), source);
+      const stream = await requestStream(this.options.constraints(), this.options.source());
       if (run !== this.run || !this.host.isConnected) {
         stopStream(stream);
         if (run === this.run) this.stop();
@@ -198,7 +197,7 @@ export class MediaController implements ReactiveController {
       this.state = 'live';
       stream.getTracks().forEach((track) => this.watch(track));
       this.enableTracks();
-      this.options.onStart?.(stream);
+      this.options.onStart(stream);
       void this.refreshDevices();
       return stream;
     } catch (error) {
@@ -212,7 +211,7 @@ export class MediaController implements ReactiveController {
   private fail(code: MediaErrorCode, cause?: unknown): void {
     this.state = 'error';
     this.host.requestUpdate();
-    this.options.onError?.(code, cause);
+    this.options.onError(code, cause);
   }
 
   /** Applies `muted` and `videoOff` to the tracks (`enabled = false` keeps a track alive). */

@@ -15,11 +15,11 @@ export interface RecordingResult {
 
 export interface RecorderControllerOptions {
   /** Seconds after which a recording stops by itself; 0 or less for no limit. */
-  maxDuration?: () => number;
+  maxDuration: () => number;
   /** A MIME type to use when the browser supports it (else the browser picks its default). */
-  mimeType?: () => string | undefined;
+  mimeType: () => string | undefined;
   /** Called with every finished recording (by `stop()`, the limit, or the stream ending). */
-  onRecording?: (result: RecordingResult) => void;
+  onRecording: (result: RecordingResult) => void;
 }
 
 export class RecorderController implements ReactiveController {
@@ -30,7 +30,7 @@ export class RecorderController implements ReactiveController {
 
   constructor(
     private readonly host: ReactiveControllerHost,
-    private readonly options: RecorderControllerOptions = {},
+    private readonly options: RecorderControllerOptions,
   ) {
     host.addController(this);
   }
@@ -51,7 +51,7 @@ export class RecorderController implements ReactiveController {
    */
   start(stream: MediaStream): void {
     if (this.recorder) throw new DOMException('Already recording.', 'InvalidStateError');
-    const preferred = this.options.mimeType?.() ?? '';
+    const preferred = this.options.mimeType() ?? '';
     // An empty type lets the browser pick its default format.
     const recorder = new MediaRecorder(stream, { mimeType: MediaRecorder.isTypeSupported(preferred) ? preferred : '' });
     const chunks: Blob[] = [];
@@ -65,7 +65,7 @@ export class RecorderController implements ReactiveController {
         const { mimeType } = recorder;
         const blob = new Blob(chunks, { type: mimeType });
         const result = blob.size ? { blob, mimeType, duration } : null;
-        if (result) this.options.onRecording?.(result);
+        if (result) this.options.onRecording(result);
         resolve(result);
       };
     });
@@ -74,7 +74,7 @@ export class RecorderController implements ReactiveController {
     // Chunks every second, so a long recording does not sit in one buffer until the end.
     recorder.start(1000);
     this.ticker = setInterval(() => {
-      const max = this.options.maxDuration?.() ?? 0;
+      const max = this.options.maxDuration();
       if (max > 0 && this.elapsed >= max * 1000) void this.stop();
       this.host.requestUpdate();
     }, 250);

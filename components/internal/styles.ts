@@ -7,7 +7,7 @@ import { css } from 'lit';
  * One rule a line: the bundle ships this text as is (nothing minifies CSS in templates).
  */
 export const shared = css`
-[part=controls]{display:flex;flex-wrap:wrap;gap:.5rem;padding:.6rem}
+[part=controls],[part=join]{display:flex;flex-wrap:wrap;gap:.5rem;padding:.6rem}
 button,select,input{font:inherit;min-height:2.5rem;padding:0 .9rem;border:1px solid #aaa;border-radius:.4rem;background:#fff}
 :focus-visible{outline:3px solid var(--accent)}
 :disabled{opacity:.5}
