@@ -14,7 +14,8 @@ export default defineConfig({
       fileName: () => 'rtc-elements.js',
     },
     rolldownOptions: {
-      output: { minify: true },
+      // Minify, and drop the /* @__PURE__ */ and JSDoc comments the minifier would otherwise keep.
+      output: { minify: true, comments: { annotation: false, legal: false, jsdoc: false } },
     },
   },
 });
