@@ -54,3 +54,9 @@ export async function until<T>(predicate: () => T | Promise<T>, what: string, ti
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** A fresh private relay and a room name on it: what a test of real peers starts from. */
+export async function freshRoom(): Promise<{ relay: string; url: string; room: string }> {
+  const relay = uniqueName('relay');
+  return { relay, url: await startRelay(relay), room: uniqueName('room') };
+}

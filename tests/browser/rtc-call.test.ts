@@ -7,7 +7,7 @@ import type { RtcCall } from '../../components/rtc-call.js';
 import type { RtcCamera } from '../../components/rtc-camera.js';
 import { Room } from '../../components/internal/room.js';
 import { sendKeys } from '@web/test-runner-commands';
-import { startRelay, stopRelay, uniqueName, until } from './helpers.js';
+import { startRelay, stopRelay, uniqueName, until, freshRoom } from './helpers.js';
 
 // Every track captured and every peer connection made by the page, to check hang up leaves none.
 const captured: MediaStreamTrack[] = [];
@@ -62,9 +62,7 @@ interface Call {
 
 /** Calls `names` in one room of a fresh relay (each with `autojoin`); waits until each sees the others' video. */
 async function call(names: string[], attrs = ''): Promise<Call> {
-  const relay = uniqueName('relay');
-  const url = await startRelay(relay);
-  const room = uniqueName('room');
+  const { relay, url, room } = await freshRoom();
   const host = await fixture<HTMLDivElement>(html`<div>
     ${names.map((name) => html`<rtc-call autojoin video="320x240" room=${room} name=${name} signaling=${`${url}?peer=${name}`} max-peers=${attrs || 6}></rtc-call>`)}
   </div>`);

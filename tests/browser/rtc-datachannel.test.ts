@@ -7,7 +7,7 @@ import type { RtcDatachannel } from '../../components/rtc-datachannel.js';
 import type { MessageDetail, TransferProgressDetail } from '../../components/rtc-datachannel.js';
 import { Room } from '../../components/internal/room.js';
 import { channelIdOf } from '../../components/internal/framing.js';
-import { nextEvent, relayStats, startRelay, stopRelay, uniqueName, until } from './helpers.js';
+import { nextEvent, relayStats, startRelay, stopRelay, uniqueName, until, freshRoom } from './helpers.js';
 
 interface Peers {
   relay: string;
@@ -18,9 +18,7 @@ interface Peers {
 
 /** Peers `names` in one room of a fresh relay, each with its own endpoint; waits until all are linked. */
 async function peers(names: string[], label = 'data'): Promise<Peers> {
-  const relay = uniqueName('relay');
-  const url = await startRelay(relay);
-  const room = uniqueName('room');
+  const { relay, url, room } = await freshRoom();
   const host = await fixture<HTMLDivElement>(html`<div>
     ${names.map((name) => html`<rtc-datachannel room=${room} label=${label} name=${name} signaling=${`${url}?peer=${name}`}></rtc-datachannel>`)}
   </div>`);
