@@ -15,6 +15,7 @@ import type {
   JsonValue,
   PeerInfo,
   ServerMessage,
+  SignalOutMessage,
   WelcomeMessage,
 } from '../../relay/protocol.js';
 
@@ -175,10 +176,12 @@ export class SignalingClient extends EventTarget {
   private readonly queue: ClientMessage[] = [];
   private readonly _peers = new Map<string, PeerInfo>();
   /**
-   * Peers we knew before the relay lost our session (a relay restart). They are kept for one
-   * grace period and reported as left only if they do not come back, so a restart is not a leave.
+   * Peers we knew before the relay lost our session (a relay restart), with the signals sent to
+   * them meanwhile. They are kept for a while and reported as left only if they do not come back,
+   * so a restart is not a leave; the relay would refuse a signal to a peer not back yet, so those
+   * signals wait here and go out when the peer returns.
    */
-  private unconfirmed = new Set<string>();
+  private readonly unconfirmed = new Map<string, SignalOutMessage[]>();
   private unconfirmedTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: SignalingClientOptions) {
@@ -225,6 +228,7 @@ export class SignalingClient extends EventTarget {
     socket?.close(1000, 'bye');
     this.queue.length = 0;
     this._peers.clear();
+    this.unconfirmed.clear();
     this.setState('closed');
   }
 
@@ -297,12 +301,12 @@ export class SignalingClient extends EventTarget {
         for (const id of missing) this.removePeer(id);
       } else {
         // The relay lost our session (it restarted): the others may simply not be back yet.
-        for (const id of missing) this.unconfirmed.add(id);
+        for (const id of missing) if (!this.unconfirmed.has(id)) this.unconfirmed.set(id, []);
         clearTimeout(this.unconfirmedTimer);
+        // Long enough for the others' own backoff and reconnect, even with a short delay ceiling.
         this.unconfirmedTimer = setTimeout(() => {
-          for (const id of this.unconfirmed) this.removePeer(id);
-          this.unconfirmed.clear();
-        }, this.options.reconnectMaxDelay * 3);
+          for (const id of this.unconfirmed.keys()) this.removePeer(id);
+        }, Math.max(this.options.reconnectMaxDelay * 3, 5000));
       }
     }
 
@@ -340,6 +344,11 @@ export class SignalingClient extends EventTarget {
 
   private sendOrQueue(message: ClientMessage): void {
     if (this._state === 'closed') return;
+    const waiting = message.type === 'signal' && this.unconfirmed.get(message.to);
+    if (waiting) {
+      waiting.push(message);
+      return;
+    }
     if (this._state === 'joined' && this.socket?.readyState === WebSocket.OPEN) {
       this.socket.send(JSON.stringify(message));
       return;
@@ -352,8 +361,15 @@ export class SignalingClient extends EventTarget {
   }
 
   private addPeer(peer: PeerInfo): void {
-    // A peer we already know is back after a relay restart: its link never went away, so no news.
-    if (this.unconfirmed.delete(peer.id) || this._peers.has(peer.id)) return;
+    // A peer we already know is back after a relay restart: its link never went away, so no news,
+    // but the signals that waited for it can go now.
+    const waiting = this.unconfirmed.get(peer.id);
+    if (waiting) {
+      this.unconfirmed.delete(peer.id);
+      for (const message of waiting) this.sendOrQueue(message);
+      return;
+    }
+    if (this._peers.has(peer.id)) return;
     this._peers.set(peer.id, peer);
     this.emit('peer-joined', peer);
   }
