@@ -4,7 +4,7 @@ import { RtcElement, button, errorBox } from './internal/element.js';
 import { stopStream } from './internal/media.js';
 import type { PeerLink } from './internal/peer-link.js';
 import type { Room } from './internal/room.js';
-import { RoomController } from './internal/room-controller.js';
+import { RoomController, roomProperties } from './internal/room-controller.js';
 import './rtc-camera.js';
 import type { RtcCamera, RtcCameraStrings } from './rtc-camera.js';
 import { styles } from './rtc-call.styles.js';
@@ -129,9 +129,7 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
 
   // One table instead of a decorator per property (as <rtc-camera>): fewer bytes shipped.
   static override properties = {
-    room: {},
-    signaling: {},
-    name: {},
+    ...roomProperties,
     autojoin: { type: Boolean },
     audioOnly: { attribute: 'audio-only', type: Boolean },
     video: {},

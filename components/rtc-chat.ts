@@ -1,7 +1,7 @@
 import { html, nothing } from 'lit';
 import { customElement } from './internal/define.js';
 import { RtcElement, button } from './internal/element.js';
-import { RoomController } from './internal/room-controller.js';
+import { RoomController, roomProperties } from './internal/room-controller.js';
 import type { FileDetail, MessageDetail, TransferErrorDetail } from './internal/room-events.js';
 import { styles } from './rtc-chat.styles.js';
 
@@ -102,9 +102,7 @@ export class RtcChat extends RtcElement<RtcChatStrings> {
 
   // One table instead of a decorator per property (as <rtc-camera>): no decorator code shipped.
   static override properties = {
-    room: {},
-    signaling: {},
-    name: {},
+    ...roomProperties,
     maxLength: { attribute: 'max-length', type: Number },
     draft: { state: true },
   };

@@ -1,6 +1,6 @@
 import { LitElement, css, html } from 'lit';
 import { customElement } from './internal/define.js';
-import { RoomController } from './internal/room-controller.js';
+import { RoomController, roomProperties } from './internal/room-controller.js';
 import type { ChannelData, SendFileOptions, SendOptions } from './internal/room-channel.js';
 import { RtcError } from './internal/room-errors.js';
 import type { TransferInfo } from './internal/peer-channel.js';
@@ -51,9 +51,7 @@ export class RtcDatachannel extends LitElement {
   static override styles = css`:host{display:none}`;
 
   static override properties = {
-    room: {},
-    signaling: {},
-    name: {},
+    ...roomProperties,
     label: {},
     // On unless the attribute says "false" (a plain boolean attribute could not say it).
     ordered: { converter: (value: string | null) => value !== 'false' },

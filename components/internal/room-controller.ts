@@ -14,6 +14,9 @@ import type { ChannelOptions, RoomChannel } from './room-channel.js';
 import type { RtcError } from './room-errors.js';
 import type { SignalingState } from './signaling-client.js';
 
+/** The attributes every room element has (`room`, `signaling`, `name`): spread into its `properties`. */
+export const roomProperties = { room: {}, signaling: {}, name: {} } as const;
+
 export interface RoomControllerConfig {
   /** Room name; empty: not connected. */
   room: string;
