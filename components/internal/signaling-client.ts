@@ -97,20 +97,8 @@ export interface SignalingClientOptions {
   maxQueuedSignals?: number;
 }
 
-const defaults = {
-  reconnectBaseDelay: 500,
-  reconnectMaxDelay: 10_000,
-  maxQueuedSignals: 1000,
-};
-
 /** Relay errors after which reconnecting cannot help: the client closes for good. */
-const fatalCodes: ReadonlySet<SignalingErrorCode> = new Set<SignalingErrorCode>([
-  'bad-room',
-  'room-full',
-  'origin-not-allowed',
-  'already-joined',
-  'replaced',
-]);
+const fatalCodes: readonly SignalingErrorCode[] = ['bad-room', 'room-full', 'origin-not-allowed', 'already-joined', 'replaced'];
 
 // Hints for what a person can act on; the rest are bugs between page and relay (see `versionHint`).
 const versionHint = 'Check that the page and the relay run the same version.';
@@ -127,15 +115,15 @@ const hints: Partial<Record<SignalingErrorCode, string>> = {
 
 /** `/signal` on the origin this module was loaded from, as a ws:/wss: URL. */
 export function defaultSignalingUrl(): string {
-  return toWebSocketUrl(`${new URL(import.meta.url).origin}/signal`);
+  return toWebSocketUrl('/signal', import.meta.url);
 }
 
 /** Resolves `url` against the page and turns http(s) into ws(s). */
 export function toWebSocketUrl(url: string, base: string = globalThis.document?.baseURI ?? import.meta.url): string {
   const resolved = new URL(url, base);
-  if (resolved.protocol === 'http:') resolved.protocol = 'ws:';
-  else if (resolved.protocol === 'https:') resolved.protocol = 'wss:';
-  else if (resolved.protocol !== 'ws:' && resolved.protocol !== 'wss:') {
+  // http: -> ws:, https: -> wss: (both special schemes, so the URL accepts the switch).
+  resolved.protocol = resolved.protocol.replace('http', 'ws');
+  if (!/^wss?:$/.test(resolved.protocol)) {
     throw new TypeError(`signaling URL must be ws:, wss:, http: or https:, got "${url}"`);
   }
   return resolved.href;
@@ -166,47 +154,59 @@ export class SignalingClient extends EventTarget {
   /** ICE servers from the relay's last `welcome`. */
   iceServers: IceServer[] = [];
 
-  private readonly options: Required<Omit<SignalingClientOptions, 'url' | 'token' | 'name'>> &
-    Pick<SignalingClientOptions, 'token'>;
-  private _state: SignalingState = 'idle';
-  private socket: WebSocket | null = null;
-  private resumeToken: string | null = null;
-  private attempt = 0;
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly queue: ClientMessage[] = [];
-  private readonly _peers = new Map<string, PeerInfo>();
+  #options: Required<Omit<SignalingClientOptions, 'url' | 'token' | 'name'>> & Pick<SignalingClientOptions, 'token'>;
+  #state: SignalingState = 'idle';
+  #socket: WebSocket | null = null;
+  #resume: string | undefined;
+  #attempt = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #queue: ClientMessage[] = [];
+  #peers = new Map<string, PeerInfo>();
   /**
    * Peers we knew before the relay lost our session (a relay restart), with the signals sent to
    * them meanwhile. They are kept for a while and reported as left only if they do not come back,
    * so a restart is not a leave; the relay would refuse a signal to a peer not back yet, so those
    * signals wait here and go out when the peer returns.
    */
-  private readonly unconfirmed = new Map<string, SignalOutMessage[]>();
-  private unconfirmedTimer: ReturnType<typeof setTimeout> | undefined;
+  #unconfirmed = new Map<string, SignalOutMessage[]>();
+  #unconfirmedTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(options: SignalingClientOptions) {
+  constructor({ url, name = '', ...options }: SignalingClientOptions) {
     super();
-    const { url, name, ...rest } = options;
-    this.options = { ...defaults, ...rest };
+    this.#options = { reconnectBaseDelay: 500, reconnectMaxDelay: 10_000, maxQueuedSignals: 1000, ...options };
     this.url = url ? toWebSocketUrl(url) : defaultSignalingUrl();
     this.room = options.room;
-    this.name = name ?? '';
+    this.name = name;
   }
 
   get state(): SignalingState {
-    return this._state;
+    return this.#state;
   }
 
   /** The other peers in the room, as far as this client knows. */
   get peers(): PeerInfo[] {
-    return [...this._peers.values()];
+    return [...this.#peers.values()];
   }
 
   /** Opens the connection and joins the room. Safe to call more than once. */
   connect(): void {
-    if (this._state === 'connecting' || this._state === 'joined') return;
-    if (this._state === 'reconnecting') clearTimeout(this.retryTimer);
-    this.open();
+    if (this.#state === 'connecting' || this.#state === 'joined') return;
+    clearTimeout(this.#retryTimer);
+    this.#setState('connecting');
+    let socket: WebSocket;
+    try {
+      socket = this.#socket = new WebSocket(this.url);
+    } catch (error) {
+      // A malformed URL or a blocked port throws synchronously; nothing to retry.
+      return this.#report('connection-failed', `Cannot open ${this.url}: ${(error as Error).message}`, true);
+    }
+    socket.onopen = () => {
+      // JSON leaves out the fields that are undefined.
+      const join: ClientMessage = { type: 'join', room: this.room, name: this.name || undefined, token: this.#options.token, resume: this.#resume };
+      socket.send(JSON.stringify(join));
+    };
+    socket.onmessage = ({ data }) => socket === this.#socket && this.#onMessage(data);
+    socket.onclose = ({ code }) => socket === this.#socket && this.#onClose(code);
   }
 
   /**
@@ -214,50 +214,25 @@ export class SignalingClient extends EventTarget {
    * delivered after the rejoin.
    */
   signal(to: string, data: JsonValue): void {
-    this.sendOrQueue({ type: 'signal', to, data });
+    this.#send({ type: 'signal', to, data });
   }
 
   /** Leaves the room and closes the connection for good. */
   close(): void {
-    if (this._state === 'closed') return;
-    clearTimeout(this.retryTimer);
-    clearTimeout(this.unconfirmedTimer);
-    globalThis.removeEventListener?.('online', this.onOnline);
-    const socket = this.socket;
-    this.socket = null;
+    if (this.#state === 'closed') return;
+    clearTimeout(this.#retryTimer);
+    clearTimeout(this.#unconfirmedTimer);
+    globalThis.removeEventListener?.('online', this.#onOnline);
+    const socket = this.#socket;
+    this.#socket = null;
     socket?.close(1000, 'bye');
-    this.queue.length = 0;
-    this._peers.clear();
-    this.unconfirmed.clear();
-    this.setState('closed');
+    this.#queue.length = 0;
+    this.#peers.clear();
+    this.#unconfirmed.clear();
+    this.#setState('closed');
   }
 
-  private open(): void {
-    this.setState('connecting');
-    let socket: WebSocket;
-    try {
-      socket = new WebSocket(this.url);
-    } catch (error) {
-      // A malformed URL or a blocked port throws synchronously; nothing to retry.
-      return this.report('connection-failed', `Cannot open ${this.url}: ${(error as Error).message}`, true);
-    }
-    this.socket = socket;
-    socket.addEventListener('open', () => {
-      const join: ClientMessage = { type: 'join', room: this.room };
-      if (this.name) join.name = this.name;
-      if (this.options.token) join.token = this.options.token;
-      if (this.resumeToken) join.resume = this.resumeToken;
-      socket.send(JSON.stringify(join));
-    });
-    socket.addEventListener('message', (event) => {
-      if (socket === this.socket) this.onMessage(event.data);
-    });
-    socket.addEventListener('close', (event) => {
-      if (socket === this.socket) this.onClose(event.code);
-    });
-  }
-
-  private onMessage(raw: unknown): void {
+  #onMessage(raw: unknown): void {
     let message: ServerMessage | undefined;
     try {
       message = JSON.parse(String(raw)) as ServerMessage;
@@ -266,131 +241,114 @@ export class SignalingClient extends EventTarget {
     }
     switch (message?.type) {
       case 'welcome':
-        return this.onWelcome(message);
+        return this.#onWelcome(message);
       case 'peer-joined':
-        return this.addPeer({ id: message.id, name: message.name });
+        return this.#addPeer({ id: message.id, name: message.name });
       case 'peer-left':
-        return this.removePeer(message.id);
+        return this.#removePeer(message.id);
       case 'signal':
-        return this.emit('signal', { from: message.from, data: message.data });
+        return this.#emit('signal', { from: message.from, data: message.data });
       case 'error':
-        return this.report(message.code, message.message);
+        return this.#report(message.code, message.message);
       default:
-        this.report('protocol-error', 'The relay sent a frame that is not a protocol v1 message.');
+        this.#report('protocol-error', 'The relay sent a frame that is not a protocol v1 message.');
     }
   }
 
-  private onWelcome(welcome: WelcomeMessage): void {
-    const rejoined = this.id !== null && welcome.id === this.id;
+  #onWelcome(welcome: WelcomeMessage): void {
+    const rejoined = welcome.id === this.id;
     this.id = welcome.id;
-    this.resumeToken = welcome.resume;
+    this.#resume = welcome.resume;
     this.iceServers = welcome.iceServers ?? [];
-    this.attempt = 0;
-    globalThis.addEventListener?.('online', this.onOnline);
+    this.#attempt = 0;
+    globalThis.addEventListener?.('online', this.#onOnline);
 
-    const missing = new Set(this._peers.keys());
+    const missing = new Set(this.#peers.keys());
     for (const peer of welcome.peers) {
       missing.delete(peer.id);
       // On a first join the list is news to nobody: the welcome event carries it.
-      if (rejoined) this.addPeer(peer);
-      else this._peers.set(peer.id, peer);
+      if (rejoined) this.#addPeer(peer);
+      else this.#peers.set(peer.id, peer);
     }
     if (rejoined) {
       if (welcome.resumed) {
         // The relay kept our session: its list is the truth, the missing ones left meanwhile.
-        for (const id of missing) this.removePeer(id);
+        for (const id of missing) this.#removePeer(id);
       } else {
         // The relay lost our session (it restarted): the others may simply not be back yet.
-        for (const id of missing) if (!this.unconfirmed.has(id)) this.unconfirmed.set(id, []);
-        clearTimeout(this.unconfirmedTimer);
+        for (const id of missing) if (!this.#unconfirmed.has(id)) this.#unconfirmed.set(id, []);
+        clearTimeout(this.#unconfirmedTimer);
         // Long enough for the others' own backoff and reconnect, even with a short delay ceiling.
-        this.unconfirmedTimer = setTimeout(() => {
-          for (const id of this.unconfirmed.keys()) this.removePeer(id);
-        }, Math.max(this.options.reconnectMaxDelay * 3, 5000));
+        this.#unconfirmedTimer = setTimeout(() => {
+          for (const id of this.#unconfirmed.keys()) this.#removePeer(id);
+        }, Math.max(this.#options.reconnectMaxDelay * 3, 5000));
       }
     }
 
-    this.setState('joined');
-    this.emit('welcome', { id: welcome.id, room: welcome.room, peers: this.peers, iceServers: this.iceServers, rejoined });
+    this.#setState('joined');
+    this.#emit('welcome', { id: welcome.id, room: welcome.room, peers: this.peers, iceServers: this.iceServers, rejoined });
     // Flush what was queued during the outage, oldest first.
-    for (const message of this.queue.splice(0)) this.sendOrQueue(message);
+    for (const message of this.#queue.splice(0)) this.#send(message);
   }
 
-  private onClose(code: number): void {
-    this.socket = null;
-    if (this._state === 'closed') return;
-    if (this._state === 'connecting' && this.attempt === 0 && this.id === null) {
-      // Said once, on the first failure; later attempts retry quietly.
-      this.report('connection-failed', `Could not join the room at ${this.url} (close code ${code}).`);
-    }
-    this.scheduleReconnect();
-  }
-
-  private scheduleReconnect(): void {
-    this.setState('reconnecting');
+  #onClose(code: number): void {
+    this.#socket = null;
+    if (this.#state === 'closed') return;
+    // Said once, on the first failure to join; later attempts retry quietly.
+    if (!this.#attempt && !this.id) this.#report('connection-failed', `Could not join the room at ${this.url} (close code ${code}).`);
+    this.#setState('reconnecting');
     // Exponential backoff with full jitter: a random delay in [0, min(max, base * 2^attempt)].
-    const ceiling = Math.min(this.options.reconnectMaxDelay, this.options.reconnectBaseDelay * 2 ** this.attempt);
-    this.attempt += 1;
-    clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => this.open(), Math.random() * ceiling);
+    const { reconnectBaseDelay, reconnectMaxDelay } = this.#options;
+    const ceiling = Math.min(reconnectMaxDelay, reconnectBaseDelay * 2 ** this.#attempt++);
+    this.#retryTimer = setTimeout(() => this.connect(), Math.random() * ceiling);
   }
 
   /** The network came back: skip the rest of the backoff wait. */
-  private readonly onOnline = (): void => {
-    if (this._state !== 'reconnecting') return;
-    clearTimeout(this.retryTimer);
-    this.open();
+  #onOnline = (): void => {
+    if (this.#state === 'reconnecting') this.connect();
   };
 
-  private sendOrQueue(message: ClientMessage): void {
-    if (this._state === 'closed') return;
-    const waiting = message.type === 'signal' && this.unconfirmed.get(message.to);
-    if (waiting) {
-      waiting.push(message);
-      return;
-    }
-    if (this._state === 'joined' && this.socket?.readyState === WebSocket.OPEN) {
-      this.socket.send(JSON.stringify(message));
-      return;
-    }
-    this.queue.push(message);
-    if (this.queue.length > this.options.maxQueuedSignals) {
-      this.queue.shift();
-      this.report('queue-overflow', `More than ${this.options.maxQueuedSignals} signals waited for the relay.`);
+  #send(message: ClientMessage): void {
+    if (this.#state === 'closed') return;
+    const waiting = message.type === 'signal' && this.#unconfirmed.get(message.to);
+    if (waiting) waiting.push(message);
+    else if (this.#state === 'joined' && this.#socket?.readyState === WebSocket.OPEN) this.#socket.send(JSON.stringify(message));
+    else if (this.#queue.push(message) > this.#options.maxQueuedSignals) {
+      this.#queue.shift();
+      this.#report('queue-overflow', `More than ${this.#options.maxQueuedSignals} signals waited for the relay.`);
     }
   }
 
-  private addPeer(peer: PeerInfo): void {
+  #addPeer(peer: PeerInfo): void {
     // A peer we already know is back after a relay restart: its link never went away, so no news,
     // but the signals that waited for it can go now.
-    const waiting = this.unconfirmed.get(peer.id);
+    const waiting = this.#unconfirmed.get(peer.id);
     if (waiting) {
-      this.unconfirmed.delete(peer.id);
-      for (const message of waiting) this.sendOrQueue(message);
-      return;
+      this.#unconfirmed.delete(peer.id);
+      for (const message of waiting) this.#send(message);
+    } else if (!this.#peers.has(peer.id)) {
+      this.#peers.set(peer.id, peer);
+      this.#emit('peer-joined', peer);
     }
-    if (this._peers.has(peer.id)) return;
-    this._peers.set(peer.id, peer);
-    this.emit('peer-joined', peer);
   }
 
-  private removePeer(id: string): void {
-    this.unconfirmed.delete(id);
-    if (this._peers.delete(id)) this.emit('peer-left', { id });
+  #removePeer(id: string): void {
+    this.#unconfirmed.delete(id);
+    if (this.#peers.delete(id)) this.#emit('peer-left', { id });
   }
 
-  private report(code: SignalingErrorCode, message: string, fatal = fatalCodes.has(code)): void {
-    this.emit('error', { code, message, hint: hints[code] ?? versionHint, fatal });
+  #report(code: SignalingErrorCode, message: string, fatal = fatalCodes.includes(code)): void {
+    this.#emit('error', { code, message, hint: hints[code] ?? versionHint, fatal });
     if (fatal) this.close();
   }
 
-  private setState(state: SignalingState): void {
-    if (this._state === state) return;
-    this._state = state;
-    this.emit('state', { state });
+  #setState(state: SignalingState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.#emit('state', { state });
   }
 
-  private emit<K extends keyof SignalingEventMap>(type: K, detail: SignalingEventMap[K]['detail']): void {
+  #emit<K extends keyof SignalingEventMap>(type: K, detail: SignalingEventMap[K]['detail']): void {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 }
