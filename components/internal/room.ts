@@ -42,7 +42,7 @@ export class Room extends EventTarget {
     const key = `${url} ${options.room}`;
     let room = rooms.get(key);
     if (!room) rooms.set(key, (room = new Room(key, { ...options, url })));
-    room.refs += 1;
+    room.#refs++;
     if (options.iceServers) room.setIceServers(options.iceServers);
     return room;
   }
@@ -51,30 +51,30 @@ export class Room extends EventTarget {
   readonly signaling: SignalingClient;
   /** One PeerLink per remote peer, by peer id. */
   readonly links = new Map<string, PeerLink>();
-  private readonly channels = new Map<string, { channel: RoomChannel; refs: number }>();
-  /** Links whose channels wait for the other side's first offer (see link()). */
-  private readonly waiting = new Set<PeerLink>();
-  private iceServers: RTCIceServer[] | undefined;
-  private refs = 0;
+  #channels = new Map<string, { channel: RoomChannel; refs: number }>();
+  /** Links whose channels wait for the other side's first offer (see #link()). */
+  #waiting = new Set<PeerLink>();
+  #iceServers: RTCIceServer[] | undefined;
+  #refs = 0;
 
   private constructor(key: string, options: RoomOptions) {
     super();
     this.key = key;
-    this.iceServers = options.iceServers;
-    const signaling = (this.signaling = new SignalingClient({ url: options.url!, room: options.room, name: options.name ?? '' }));
+    this.#iceServers = options.iceServers;
+    const signaling = (this.signaling = new SignalingClient(options));
     let joinedAs: string | null = null;
     signaling.addEventListener('welcome', ({ detail }) => {
       // A relay that could not resume our session gave us a new id: to the others we are a new
       // peer, so the old links (built on the old id's polite role) go.
-      if (joinedAs !== null && joinedAs !== detail.id) for (const id of [...this.links.keys()]) this.unlink(id);
+      if (joinedAs && joinedAs !== detail.id) this.#unlinkAll(true);
       joinedAs = detail.id;
-      for (const peer of detail.peers) this.link(peer.id, true);
+      for (const peer of detail.peers) this.#link(peer.id, true);
     });
-    signaling.addEventListener('peer-joined', ({ detail }) => this.link(detail.id));
-    signaling.addEventListener('peer-left', ({ detail }) => this.unlink(detail.id));
-    signaling.addEventListener('signal', ({ detail }) => void this.link(detail.from).handleSignal(detail.data));
-    signaling.addEventListener('error', ({ detail }) => this.emit('signaling-error', detail));
-    signaling.addEventListener('state', ({ detail }) => this.emit('state', detail));
+    signaling.addEventListener('peer-joined', ({ detail }) => this.#link(detail.id));
+    signaling.addEventListener('peer-left', ({ detail }) => this.#unlink(detail.id, true));
+    signaling.addEventListener('signal', ({ detail }) => void this.#link(detail.from).handleSignal(detail.data));
+    signaling.addEventListener('error', ({ detail }) => this.#emit('signaling-error', detail));
+    signaling.addEventListener('state', ({ detail }) => this.#emit('state', detail));
     signaling.connect();
   }
 
@@ -97,106 +97,106 @@ export class Room extends EventTarget {
    * releaseChannel(). The first caller's options apply.
    */
   channel(label: string, init: ChannelOptions = {}): RoomChannel {
-    let entry = this.channels.get(label);
+    let entry = this.#channels.get(label);
     if (!entry) {
       const channel = new RoomChannel(label, init);
-      for (const other of this.channels.values()) {
-        if (other.channel.streamId === channel.streamId) {
-          throw labelCollision(label, other.channel.label);
-        }
+      for (const { channel: other } of this.#channels.values()) {
+        if (other.streamId === channel.streamId) throw labelCollision(label, other.label);
       }
-      this.channels.set(label, (entry = { channel, refs: 0 }));
-      for (const link of this.links.values()) if (!this.waiting.has(link)) channel.attach(link);
+      this.#channels.set(label, (entry = { channel, refs: 0 }));
+      for (const link of this.links.values()) if (!this.#waiting.has(link)) channel.attach(link);
     }
-    entry.refs += 1;
+    entry.refs++;
     return entry.channel;
   }
 
   releaseChannel(channel: RoomChannel): void {
-    const entry = this.channels.get(channel.label);
-    if (!entry || entry.channel !== channel || --entry.refs > 0) return;
+    const entry = this.#channels.get(channel.label);
+    if (entry?.channel !== channel || --entry.refs) return;
     queueMicrotask(() => {
-      if (entry.refs > 0 || this.channels.get(channel.label) !== entry) return;
-      this.channels.delete(channel.label);
+      if (entry.refs || this.#channels.get(channel.label) !== entry) return;
+      this.#channels.delete(channel.label);
       channel.close();
     });
   }
 
   /** Gives the Room back; the last release closes it. */
   release(): void {
-    if (--this.refs > 0) return;
+    if (--this.#refs) return;
     queueMicrotask(() => {
-      if (this.refs > 0 || rooms.get(this.key) !== this) return;
+      if (this.#refs || rooms.get(this.key) !== this) return;
       rooms.delete(this.key);
-      for (const { channel } of this.channels.values()) channel.close();
-      this.channels.clear();
-      for (const id of [...this.links.keys()]) this.unlink(id, false);
+      for (const { channel } of this.#channels.values()) channel.close();
+      this.#channels.clear();
+      this.#unlinkAll(false);
       this.signaling.close();
     });
   }
 
   /** ICE servers for every link, instead of the relay's (undefined: the relay's again). */
   setIceServers(iceServers: RTCIceServer[] | undefined): void {
-    this.iceServers = iceServers;
-    for (const link of this.links.values()) link.setIceServers(this.configuredIceServers);
+    this.#iceServers = iceServers;
+    for (const link of this.links.values()) link.setIceServers(this.#configuredIceServers);
   }
 
-  private get configuredIceServers(): RTCIceServer[] {
-    return this.iceServers ?? this.signaling.iceServers;
+  get #configuredIceServers(): RTCIceServer[] {
+    return this.#iceServers ?? this.signaling.iceServers;
   }
 
   /**
    * The link to `id`, created (with every channel on it) the first time. `initiator`: we are the
    * newcomer (the peer was in our `welcome`), so we make the first offer.
    */
-  private link(id: string, initiator = false): PeerLink {
+  #link(id: string, initiator = false): PeerLink {
     const existing = this.links.get(id);
     if (existing) return existing;
     const signaling = this.signaling;
     const link = new PeerLink({
       localId: signaling.id!,
       remoteId: id,
-      configuration: { iceServers: this.configuredIceServers },
+      configuration: { iceServers: this.#configuredIceServers },
       signal: (data) => signaling.signal(id, data),
     });
+    const pc = link.pc;
     this.links.set(id, link);
-    link.addEventListener('error', (event) => this.emit('peer-error', (event as CustomEvent<PeerErrorDetail>).detail));
-    link.addEventListener('track', (event) => this.emit('track', (event as CustomEvent).detail));
+    link.addEventListener('error', (event) => this.#emit('peer-error', (event as CustomEvent<PeerErrorDetail>).detail));
+    link.addEventListener('track', (event) => this.#emit('track', (event as CustomEvent).detail));
     // The newcomer offers first; the peer already there adds its channels (and so its own offer)
     // only once that offer is in. Perfect negotiation would resolve the collision, but Chromium may
     // stall ICE gathering on the polite side when an offer is rolled back while it is gathering.
-    // A fallback delay covers a newcomer that has nothing to offer.
+    // A fallback delay covers a newcomer that has nothing to offer. attach() acts once: afterwards
+    // (or once the link is gone) the link is no longer waiting.
     const attach = () => {
-      if (!this.waiting.delete(link) || this.links.get(id) !== link) return;
-      link.pc.removeEventListener('signalingstatechange', onState);
-      clearTimeout(fallback);
-      for (const { channel } of this.channels.values()) channel.attach(link);
-      this.emit('link', { link });
+      if (!this.#waiting.delete(link)) return;
+      for (const { channel } of this.#channels.values()) channel.attach(link);
+      this.#emit('link', { link });
     };
-    const onState = () => link.pc.signalingState === 'stable' && link.pc.remoteDescription && attach();
-    let fallback: ReturnType<typeof setTimeout> | undefined;
-    this.waiting.add(link);
+    this.#waiting.add(link);
     if (initiator) attach();
     else {
-      link.pc.addEventListener('signalingstatechange', onState);
-      fallback = setTimeout(attach, 2000);
+      pc.addEventListener('signalingstatechange', () => pc.signalingState === 'stable' && pc.remoteDescription && attach());
+      setTimeout(attach, 2000);
     }
     const name = signaling.peers.find((peer) => peer.id === id)?.name ?? '';
-    this.emit('peer-join', { id, name });
+    this.#emit('peer-join', { id, name });
     return link;
   }
 
-  private unlink(id: string, announce = true): void {
+  #unlink(id: string, announce: boolean): void {
     const link = this.links.get(id);
     if (!link) return;
     this.links.delete(id);
-    this.waiting.delete(link);
-    for (const { channel } of this.channels.values()) channel.detach(id);
+    this.#waiting.delete(link);
+    for (const { channel } of this.#channels.values()) channel.detach(id);
     link.close();
-    if (announce) this.emit('peer-leave', { id });
+    if (announce) this.#emit('peer-leave', { id });
   }
 
-  private emit(type: string, detail: object): void {
+  #unlinkAll(announce: boolean): void {
+    for (const id of [...this.links.keys()]) this.#unlink(id, announce);
+  }
+
+  #emit(type: string, detail: object): void {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 }
