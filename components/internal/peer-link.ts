@@ -57,36 +57,56 @@ export class PeerLink extends EventTarget {
   /** The polite peer yields on an offer collision; the one with the larger id is polite. */
   readonly polite: boolean;
 
-  private readonly options: Required<Omit<PeerLinkOptions, 'configuration'>>;
+  #signal: (data: JsonValue) => void;
+  #stallTimeout: number;
+  #maxIceRestarts: number;
   // Perfect negotiation state (the W3C example's names).
-  private makingOffer = false;
-  private ignoreOffer = false;
-  private isSettingRemoteAnswerPending = false;
-  private iceRestarts = 0;
-  private disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
-  private stallTimer: ReturnType<typeof setTimeout> | undefined;
-  private closed = false;
+  #makingOffer = false;
+  #ignoreOffer = false;
+  #isSettingRemoteAnswerPending = false;
+  #iceRestarts = 0;
+  #disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
+  #stallTimer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
 
-  constructor(options: PeerLinkOptions) {
+  constructor({ localId, remoteId, configuration, signal, stallTimeout = 3000, maxIceRestarts = 3 }: PeerLinkOptions) {
     super();
-    this.options = { stallTimeout: 3000, maxIceRestarts: 3, ...options };
-    this.remoteId = options.remoteId;
-    this.polite = options.localId > options.remoteId;
-    const pc = (this.pc = new RTCPeerConnection(options.configuration));
-    pc.onnegotiationneeded = () => this.negotiate();
-    pc.onicecandidate = ({ candidate }) => {
-      if (candidate) this.send({ candidate: candidate.toJSON() });
+    this.#signal = signal;
+    this.#stallTimeout = stallTimeout;
+    this.#maxIceRestarts = maxIceRestarts;
+    this.remoteId = remoteId;
+    this.polite = localId > remoteId;
+    const pc = (this.pc = new RTCPeerConnection(configuration));
+    pc.onnegotiationneeded = async () => {
+      try {
+        this.#makingOffer = true;
+        // Without arguments it creates the right description for the current state (offer or answer).
+        await this.#sendDescription();
+      } catch (error) {
+        this.#negotiationFailed(error);
+      } finally {
+        this.#makingOffer = false;
+      }
     };
-    pc.onconnectionstatechange = () => this.onConnectionState();
+    pc.onicecandidate = ({ candidate }) => candidate && this.#send({ candidate: candidate.toJSON() });
+    pc.onconnectionstatechange = () => {
+      const state = pc.connectionState;
+      clearTimeout(this.#disconnectedTimer);
+      if (state === 'connected') this.#iceRestarts = 0;
+      else if (state === 'failed') this.#restartIce();
+      // `disconnected` often heals by itself (a brief loss of packets); restart only if it lasts.
+      else if (state === 'disconnected') this.#disconnectedTimer = setTimeout(() => this.#restartIce(), this.#stallTimeout);
+      this.#emit('state', { state });
+    };
     // Seen in Chromium: a gathering that never yields a candidate after a negotiation, leaving ICE
     // `new` for good. A restart gathers afresh (and counts against the same bound).
     pc.onsignalingstatechange = () => {
-      clearTimeout(this.stallTimer);
+      clearTimeout(this.#stallTimer);
       if (pc.signalingState === 'stable' && pc.iceConnectionState === 'new') {
-        this.stallTimer = setTimeout(() => pc.iceConnectionState === 'new' && this.restartIce(), this.options.stallTimeout);
+        this.#stallTimer = setTimeout(() => pc.iceConnectionState === 'new' && this.#restartIce(), this.#stallTimeout);
       }
     };
-    pc.ontrack = ({ track, streams }) => this.emit('track', { peer: this.remoteId, track, streams });
+    pc.ontrack = ({ track, streams }) => this.#emit('track', { peer: remoteId, track, streams });
   }
 
   get state(): RTCPeerConnectionState {
@@ -112,88 +132,63 @@ export class PeerLink extends EventTarget {
     try {
       if (description) {
         // "Ready for an offer" also when our answer is being applied: that ends in `stable`.
-        const readyForOffer = !this.makingOffer && (pc.signalingState === 'stable' || this.isSettingRemoteAnswerPending);
+        const readyForOffer = !this.#makingOffer && (pc.signalingState === 'stable' || this.#isSettingRemoteAnswerPending);
         const offerCollision = description.type === 'offer' && !readyForOffer;
-        this.ignoreOffer = !this.polite && offerCollision;
-        if (this.ignoreOffer) return;
-        this.isSettingRemoteAnswerPending = description.type === 'answer';
+        this.#ignoreOffer = !this.polite && offerCollision;
+        if (this.#ignoreOffer) return;
+        this.#isSettingRemoteAnswerPending = description.type === 'answer';
         // On a collision the polite side rolls back implicitly (setRemoteDescription does it).
         await pc.setRemoteDescription(description);
-        this.isSettingRemoteAnswerPending = false;
-        if (description.type === 'offer') {
-          await pc.setLocalDescription();
-          this.send({ description: pc.localDescription!.toJSON() });
-        }
+        this.#isSettingRemoteAnswerPending = false;
+        if (description.type === 'offer') await this.#sendDescription();
       } else if (candidate) {
         try {
           await pc.addIceCandidate(candidate);
         } catch (error) {
           // Candidates of an offer we ignored have nowhere to go; that is expected.
-          if (!this.ignoreOffer) throw error;
+          if (!this.#ignoreOffer) throw error;
         }
       }
     } catch (error) {
-      this.negotiationFailed(error);
+      this.#negotiationFailed(error);
     }
   }
 
   /** Closes the connection and every channel on it. */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    clearTimeout(this.disconnectedTimer);
-    clearTimeout(this.stallTimer);
+    this.#closed = true;
+    clearTimeout(this.#disconnectedTimer);
+    clearTimeout(this.#stallTimer);
     this.pc.close();
   }
 
-  private async negotiate(): Promise<void> {
-    try {
-      this.makingOffer = true;
-      // Without arguments it creates the right description for the current state (offer or answer).
-      await this.pc.setLocalDescription();
-      this.send({ description: this.pc.localDescription!.toJSON() });
-    } catch (error) {
-      this.negotiationFailed(error);
-    } finally {
-      this.makingOffer = false;
-    }
+  /** setLocalDescription() without arguments: the offer or answer the current state calls for. */
+  async #sendDescription(): Promise<void> {
+    await this.pc.setLocalDescription();
+    this.#send({ description: this.pc.localDescription!.toJSON() });
   }
 
-  private onConnectionState(): void {
-    const state = this.pc.connectionState;
-    clearTimeout(this.disconnectedTimer);
-    if (state === 'connected') this.iceRestarts = 0;
-    else if (state === 'failed') this.restartIce();
-    // `disconnected` often heals by itself (a brief loss of packets); restart only if it lasts.
-    else if (state === 'disconnected') this.disconnectedTimer = setTimeout(() => this.restartIce(), this.options.stallTimeout);
-    this.emit('state', { state });
-  }
-
-  private restartIce(): void {
-    if (this.closed) return;
+  #restartIce(): void {
+    if (this.#closed) return;
     // Bounded: after the last attempt, one error and no more restarts until it connects again.
-    if (this.iceRestarts++ >= this.options.maxIceRestarts) {
-      if (this.iceRestarts === this.options.maxIceRestarts + 1) {
-        this.fail('ice-failed', `No route to ${this.remoteId}.`);
-      }
-      return;
-    }
-    this.pc.restartIce(); // fires negotiationneeded: an offer with new ICE credentials
+    const attempt = ++this.#iceRestarts;
+    if (attempt <= this.#maxIceRestarts) this.pc.restartIce(); // fires negotiationneeded: an offer with new ICE credentials
+    else if (attempt === this.#maxIceRestarts + 1) this.#fail('ice-failed', `No route to ${this.remoteId}.`);
   }
 
-  private send(data: LinkSignal): void {
-    if (!this.closed) this.options.signal(data as JsonValue);
+  #send(data: LinkSignal): void {
+    if (!this.#closed) this.#signal(data as JsonValue);
   }
 
-  private negotiationFailed(error: unknown): void {
-    if (!this.closed) this.fail('negotiation-failed', `${this.remoteId}: ${(error as Error).message}`);
+  #negotiationFailed(error: unknown): void {
+    if (!this.#closed) this.#fail('negotiation-failed', `${this.remoteId}: ${(error as Error).message}`);
   }
 
-  private fail(code: PeerErrorCode, message: string): void {
-    this.emit('error', { peer: this.remoteId, code, message, hint: hints[code] } satisfies PeerErrorDetail);
+  #fail(code: PeerErrorCode, message: string): void {
+    this.#emit('error', { peer: this.remoteId, code, message, hint: hints[code] } satisfies PeerErrorDetail);
   }
 
-  private emit(type: string, detail: unknown): void {
+  #emit(type: string, detail: unknown): void {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 }
