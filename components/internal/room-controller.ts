@@ -40,14 +40,15 @@ const channelEvents = ['open', 'close', 'message', 'file', 'transfer-progress', 
 export class RoomController implements ReactiveController {
   room: Room | null = null;
   channel: RoomChannel | null = null;
-  private key = '';
-  private ice = '';
-  private stop: AbortController | null = null;
+  #host: ReactiveControllerHost & HTMLElement;
+  #config: () => RoomControllerConfig;
+  #key = '';
+  #ice = '';
+  #stop: AbortController | undefined;
 
-  constructor(
-    private readonly host: ReactiveControllerHost & HTMLElement,
-    private readonly config: () => RoomControllerConfig,
-  ) {
+  constructor(host: ReactiveControllerHost & HTMLElement, config: () => RoomControllerConfig) {
+    this.#host = host;
+    this.#config = config;
     host.addController(this);
   }
 
@@ -57,34 +58,36 @@ export class RoomController implements ReactiveController {
   }
 
   hostConnected(): void {
-    this.sync();
-  }
-
-  hostUpdate(): void {
-    this.sync();
-  }
-
-  hostDisconnected(): void {
-    this.detach();
+    this.hostUpdate();
   }
 
   /** Follows the host's current configuration (cheap when nothing changed). */
-  private sync(): void {
-    if (!this.host.isConnected) return;
-    const config = this.config();
+  hostUpdate(): void {
+    if (!this.#host.isConnected) return;
+    const config = this.#config();
     const { iceServers, ...rest } = config;
     const key = config.room ? JSON.stringify(rest) : '';
-    if (key !== this.key) {
-      this.detach();
-      this.key = key;
-      if (key) this.attach(config);
-    }
     const ice = JSON.stringify(iceServers ?? null);
-    if (this.room && ice !== this.ice) this.room.setIceServers(iceServers);
-    this.ice = ice;
+    if (key !== this.#key) {
+      this.hostDisconnected();
+      this.#key = key;
+      // Room.acquire() applies the ICE servers itself.
+      this.#ice = ice;
+      if (key) this.#attach(config);
+    }
+    if (ice !== this.#ice) this.room?.setIceServers(iceServers);
+    this.#ice = ice;
   }
 
-  private attach(config: RoomControllerConfig): void {
+  hostDisconnected(): void {
+    this.#stop?.abort();
+    if (this.channel) this.room!.releaseChannel(this.channel);
+    this.room?.release();
+    this.room = this.channel = null;
+    this.#key = '';
+  }
+
+  #attach(config: RoomControllerConfig): void {
     let room: Room | undefined;
     let channel: RoomChannel | null = null;
     try {
@@ -97,41 +100,30 @@ export class RoomController implements ReactiveController {
       const { code, message, hint } = error as RtcError;
       queueMicrotask(() =>
         code === 'label-collision'
-          ? this.dispatch('peer-error', { peer: '', code, message, hint })
-          : this.dispatch('signaling-error', { code: 'connection-failed', message, hint: 'Check the `signaling` URL.', fatal: true }),
+          ? this.#dispatch('peer-error', { peer: '', code, message, hint })
+          : this.#dispatch('signaling-error', { code: 'connection-failed', message, hint: 'Check the `signaling` URL.', fatal: true }),
       );
       return;
     }
     this.room = room;
     this.channel = channel;
-    this.ice = JSON.stringify(config.iceServers ?? null);
-    const stop = (this.stop = new AbortController());
+    const { signal } = (this.#stop = new AbortController());
     const forward = (target: EventTarget, types: string[]) => {
-      for (const type of types) {
-        target.addEventListener(type, (event) => this.dispatch(type, (event as CustomEvent).detail), { signal: stop.signal });
-      }
+      for (const type of types) target.addEventListener(type, (event) => this.#dispatch(type, (event as CustomEvent).detail), { signal });
     };
     forward(room, roomEvents);
     if (channel) forward(channel, channelEvents);
-    room.addEventListener('state', () => this.host.requestUpdate(), { signal: stop.signal });
+    room.addEventListener('state', () => this.#host.requestUpdate(), { signal });
     // A Room or channel shared with other elements may be up already: tell this one what it missed.
     queueMicrotask(() => {
       if (this.room !== room) return;
-      for (const peer of room.peers) this.dispatch('peer-join', peer);
-      for (const peer of channel?.openPeers ?? []) this.dispatch('open', { peer });
+      for (const peer of room.peers) this.#dispatch('peer-join', peer);
+      for (const peer of channel?.openPeers ?? []) this.#dispatch('open', { peer });
     });
-    this.host.requestUpdate();
+    this.#host.requestUpdate();
   }
 
-  private detach(): void {
-    this.stop?.abort();
-    if (this.room && this.channel) this.room.releaseChannel(this.channel);
-    this.room?.release();
-    this.room = this.channel = this.stop = null;
-    this.key = '';
-  }
-
-  private dispatch(type: string, detail: unknown): void {
-    this.host.dispatchEvent(new CustomEvent(`rtc-${type}`, { detail, bubbles: true, composed: true }));
+  #dispatch(type: string, detail: unknown): void {
+    this.#host.dispatchEvent(new CustomEvent(`rtc-${type}`, { detail, bubbles: true, composed: true }));
   }
 }
