@@ -39,7 +39,10 @@ export interface PeerErrorDetail {
   hint: string;
 }
 
-/** The signal payloads PeerLinks exchange (the relay forwards them untouched). */
+/**
+ * The signal payloads PeerLinks exchange (the relay forwards them untouched). They carry the
+ * RTCSessionDescription and RTCIceCandidate objects themselves: JSON.stringify calls their toJSON().
+ */
 type LinkSignal = { description?: RTCSessionDescriptionInit; candidate?: RTCIceCandidateInit };
 
 const hints: Record<PeerErrorCode, string> = {
@@ -88,7 +91,7 @@ export class PeerLink extends EventTarget {
         this.#makingOffer = false;
       }
     };
-    pc.onicecandidate = ({ candidate }) => candidate && this.#send({ candidate: candidate.toJSON() });
+    pc.onicecandidate = ({ candidate }) => candidate && this.#send({ candidate });
     pc.onconnectionstatechange = () => {
       const state = pc.connectionState;
       clearTimeout(this.#disconnectedTimer);
@@ -165,11 +168,10 @@ export class PeerLink extends EventTarget {
   /** setLocalDescription() without arguments: the offer or answer the current state calls for. */
   async #sendDescription(): Promise<void> {
     await this.pc.setLocalDescription();
-    this.#send({ description: this.pc.localDescription!.toJSON() });
+    this.#send({ description: this.pc.localDescription! });
   }
 
   #restartIce(): void {
-    if (this.#closed) return;
     // Bounded: after the last attempt, one error and no more restarts until it connects again.
     const attempt = ++this.#iceRestarts;
     if (attempt <= this.#maxIceRestarts) this.pc.restartIce(); // fires negotiationneeded: an offer with new ICE credentials
@@ -181,11 +183,12 @@ export class PeerLink extends EventTarget {
   }
 
   #negotiationFailed(error: unknown): void {
-    if (!this.#closed) this.#fail('negotiation-failed', `${this.remoteId}: ${(error as Error).message}`);
+    this.#fail('negotiation-failed', `${this.remoteId}: ${(error as Error).message}`);
   }
 
+  /** Reports an error, unless the link is closed (what fails then fails because it is). */
   #fail(code: PeerErrorCode, message: string): void {
-    this.#emit('error', { peer: this.remoteId, code, message, hint: hints[code] } satisfies PeerErrorDetail);
+    if (!this.#closed) this.#emit('error', { peer: this.remoteId, code, message, hint: hints[code] } satisfies PeerErrorDetail);
   }
 
   #emit(type: string, detail: unknown): void {
