@@ -12,6 +12,7 @@ import type {
   ClientMessage,
   ErrorCode,
   IceServer,
+  JoinMessage,
   JsonValue,
   PeerInfo,
   ServerMessage,
@@ -200,11 +201,9 @@ export class SignalingClient extends EventTarget {
       // A malformed URL or a blocked port throws synchronously; nothing to retry.
       return this.#report('connection-failed', `Cannot open ${this.url}: ${(error as Error).message}`, true);
     }
-    socket.onopen = () => {
-      // JSON leaves out the fields that are undefined.
-      const join: ClientMessage = { type: 'join', room: this.room, name: this.name || undefined, token: this.#options.token, resume: this.#resume };
-      socket.send(JSON.stringify(join));
-    };
+    // JSON leaves out the fields that are undefined.
+    socket.onopen = () =>
+      socket.send(JSON.stringify({ type: 'join', room: this.room, name: this.name || undefined, token: this.#options.token, resume: this.#resume } satisfies JoinMessage));
     socket.onmessage = ({ data }) => socket === this.#socket && this.#onMessage(data);
     socket.onclose = ({ code }) => socket === this.#socket && this.#onClose(code);
   }
@@ -223,9 +222,8 @@ export class SignalingClient extends EventTarget {
     clearTimeout(this.#retryTimer);
     clearTimeout(this.#unconfirmedTimer);
     globalThis.removeEventListener?.('online', this.#onOnline);
-    const socket = this.#socket;
+    this.#socket?.close(1000, 'bye');
     this.#socket = null;
-    socket?.close(1000, 'bye');
     this.#queue.length = 0;
     this.#peers.clear();
     this.#unconfirmed.clear();
@@ -235,7 +233,7 @@ export class SignalingClient extends EventTarget {
   #onMessage(raw: unknown): void {
     let message: ServerMessage | undefined;
     try {
-      message = JSON.parse(String(raw)) as ServerMessage;
+      message = JSON.parse(raw as string) as ServerMessage;
     } catch {
       // Reported below, like any frame that is not a protocol v1 message.
     }
