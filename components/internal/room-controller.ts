@@ -91,7 +91,7 @@ export class RoomController implements ReactiveController {
     let room: Room | undefined;
     let channel: RoomChannel | null = null;
     try {
-      room = Room.acquire({ url: config.signaling || undefined, room: config.room, name: config.name ?? '', iceServers: config.iceServers });
+      room = Room.acquire({ url: config.signaling, room: config.room, name: config.name, iceServers: config.iceServers });
       if (config.label !== undefined) channel = room.channel(config.label, config.channel);
     } catch (error) {
       // A `signaling` URL that is not ws:, wss:, http: or https:, or a label whose channel id is

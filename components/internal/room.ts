@@ -32,9 +32,7 @@ const rooms = new Map<string, Room>();
 
 export class Room extends EventTarget {
   /** Every Room open in this page, by key (for tests and debugging). */
-  static get open(): ReadonlyMap<string, Room> {
-    return rooms;
-  }
+  static readonly open: ReadonlyMap<string, Room> = rooms;
 
   /** The Room for (url, room), created on first use; every acquire needs one `release()`. */
   static acquire(options: RoomOptions): Room {
