@@ -222,7 +222,7 @@ export class SignalingClient extends EventTarget {
     clearTimeout(this.#retryTimer);
     clearTimeout(this.#unconfirmedTimer);
     globalThis.removeEventListener?.('online', this.#onOnline);
-    this.#socket?.close(1000, 'bye');
+    this.#socket?.close(1000); // 1000: we leave; the others get peer-left at once
     this.#socket = null;
     this.#queue.length = 0;
     this.#peers.clear();
@@ -289,9 +289,8 @@ export class SignalingClient extends EventTarget {
     for (const message of this.#queue.splice(0)) this.#send(message);
   }
 
+  /** The current socket closed (close() lets go of its socket first, so this is no goodbye). */
   #onClose(code: number): void {
-    this.#socket = null;
-    if (this.#state === 'closed') return;
     // Said once, on the first failure to join; later attempts retry quietly.
     if (!this.#attempt && !this.id) this.#report('connection-failed', `Could not join the room at ${this.url} (close code ${code}).`);
     this.#setState('reconnecting');
@@ -340,8 +339,8 @@ export class SignalingClient extends EventTarget {
     if (fatal) this.close();
   }
 
+  /** Every call is a change: connect() and close() return early when there would be none. */
   #setState(state: SignalingState): void {
-    if (this.#state === state) return;
     this.#state = state;
     this.#emit('state', { state });
   }
