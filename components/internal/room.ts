@@ -60,12 +60,11 @@ export class Room extends EventTarget {
     this.key = key;
     this.#iceServers = options.iceServers;
     const signaling = (this.signaling = new SignalingClient(options));
-    let joinedAs: string | null = null;
     signaling.addEventListener('welcome', ({ detail }) => {
       // A relay that could not resume our session gave us a new id: to the others we are a new
-      // peer, so the old links (built on the old id's polite role) go.
-      if (joinedAs && joinedAs !== detail.id) this.#unlinkAll(true);
-      joinedAs = detail.id;
+      // peer, so the old links (built on the old id's polite role) go. (On the first welcome there
+      // are none yet: nothing comes before it.)
+      if (!detail.rejoined) this.#unlinkAll(true);
       for (const peer of detail.peers) this.#link(peer.id, true);
     });
     signaling.addEventListener('peer-joined', ({ detail }) => this.#link(detail.id));
