@@ -39,8 +39,9 @@ export class Room extends EventTarget {
     const url = options.url ? toWebSocketUrl(options.url) : defaultSignalingUrl();
     const key = `${url} ${options.room}`;
     let room = rooms.get(key);
-    if (!room) rooms.set(key, (room = new Room(key, { ...options, url })));
+    if (!room) rooms.set(key, (room = new Room(key, options)));
     room.#refs++;
+    // A new Room gets its ICE servers here too.
     if (options.iceServers) room.setIceServers(options.iceServers);
     return room;
   }
@@ -58,7 +59,6 @@ export class Room extends EventTarget {
   private constructor(key: string, options: RoomOptions) {
     super();
     this.key = key;
-    this.#iceServers = options.iceServers;
     const signaling = (this.signaling = new SignalingClient(options));
     signaling.addEventListener('welcome', ({ detail }) => {
       // A relay that could not resume our session gave us a new id: to the others we are a new

@@ -157,7 +157,7 @@ export class SignalingClient extends EventTarget {
 
   #options: Required<Omit<SignalingClientOptions, 'url' | 'token' | 'name'>> & Pick<SignalingClientOptions, 'token'>;
   #state: SignalingState = 'idle';
-  #socket: WebSocket | null = null;
+  #socket: WebSocket | undefined;
   #resume: string | undefined;
   #attempt = 0;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -223,7 +223,7 @@ export class SignalingClient extends EventTarget {
     clearTimeout(this.#unconfirmedTimer);
     globalThis.removeEventListener?.('online', this.#onOnline);
     this.#socket?.close(1000); // 1000: we leave; the others get peer-left at once
-    this.#socket = null;
+    this.#socket = undefined;
     this.#queue.length = 0;
     this.#peers.clear();
     this.#unconfirmed.clear();
