@@ -64,24 +64,25 @@ export class MediaController implements ReactiveController {
   /** Camera off (`track.enabled = false`: black frames, the stream stays alive). */
   videoOff = false;
 
-  private run = 0;
-  private pending: Promise<MediaStream | null> = Promise.resolve(null);
+  readonly #host: Host;
+  readonly #options: MediaControllerOptions;
+  #run = 0;
+  #pending: Promise<MediaStream | null> = Promise.resolve(null);
 
-  constructor(
-    private readonly host: Host,
-    private readonly options: MediaControllerOptions,
-  ) {
+  constructor(host: Host, options: MediaControllerOptions) {
+    this.#host = host;
+    this.#options = options;
     host.addController(this);
   }
 
   hostConnected(): void {
-    navigator.mediaDevices?.addEventListener('devicechange', this.refreshDevices);
+    navigator.mediaDevices?.addEventListener('devicechange', this.#refreshDevices);
   }
 
   hostDisconnected(): void {
-    navigator.mediaDevices?.removeEventListener('devicechange', this.refreshDevices);
+    navigator.mediaDevices?.removeEventListener('devicechange', this.#refreshDevices);
     // A move within the page (disconnect + connect in one task) keeps the stream; a removal stops it.
-    queueMicrotask(() => this.host.isConnected || this.stop());
+    queueMicrotask(() => this.#host.isConnected || this.stop());
   }
 
   /**
@@ -90,32 +91,32 @@ export class MediaController implements ReactiveController {
    */
   start(): Promise<MediaStream | null> {
     if (this.stream) return Promise.resolve(this.stream);
-    if (this.state !== 'starting') this.pending = this.open(++this.run);
-    return this.pending;
+    if (this.state !== 'starting') this.#pending = this.#open(++this.#run);
+    return this.#pending;
   }
 
   /** Stops every track and forgets the stream. Any start still in flight is discarded. */
   stop(reason: MediaStopReason = 'stopped'): void {
-    this.run++;
+    this.#run++;
     const stream = this.stream;
     stopStream(stream);
     if (this.state === 'idle') return;
     this.stream = null;
     this.state = 'idle';
-    this.host.requestUpdate();
-    if (stream) this.options.onStop(reason);
+    this.#host.requestUpdate();
+    if (stream) this.#options.onStop(reason);
   }
 
   /** Mutes or unmutes the microphone. */
   setMuted(muted: boolean): void {
     this.muted = muted;
-    this.enableTracks();
+    this.#enableTracks();
   }
 
   /** Turns the camera off (black frames) or on again. */
   setVideoOff(off: boolean): void {
     this.videoOff = off;
-    this.enableTracks();
+    this.#enableTracks();
   }
 
   /** The device id of the live track of `kind`, if any. */
@@ -131,9 +132,9 @@ export class MediaController implements ReactiveController {
     const stream = this.stream;
     if (!stream) return false;
     if (this.deviceId(kind) === deviceId) return true;
-    const run = this.run;
+    const run = this.#run;
     const old = stream.getTracks().filter((track) => track.kind === kind);
-    const base = this.options.constraints()[kind];
+    const base = this.#options.constraints()[kind];
     const request = () =>
       navigator.mediaDevices.getUserMedia({ [kind]: { ...(typeof base === 'object' ? base : {}), deviceId: { exact: deviceId } } });
     const fresh = await request()
@@ -145,17 +146,17 @@ export class MediaController implements ReactiveController {
       })
       .catch((error) => {
         const code = mediaErrorCode(error);
-        if (run !== this.run) return null;
+        if (run !== this.#run) return null;
         if (old.some((track) => track.readyState === 'live')) {
           // The old device still works: keep it and say why the new one did not.
-          this.options.onError(code, error);
+          this.#options.onError(code, error);
         } else {
           this.stop('failed');
-          this.fail(code, error);
+          this.#fail(code, error);
         }
         return null;
       });
-    if (!fresh || run !== this.run) {
+    if (!fresh || run !== this.#run) {
       stopStream(fresh);
       return false;
     }
@@ -164,74 +165,74 @@ export class MediaController implements ReactiveController {
       stream.removeTrack(track);
     }
     for (const track of fresh.getTracks()) {
-      this.watch(track);
+      this.#watch(track);
       stream.addTrack(track);
-      this.options.onTrack(track);
+      this.#options.onTrack(track);
     }
-    this.enableTracks();
+    this.#enableTracks();
     return true;
   }
 
-  private async open(run: number): Promise<MediaStream | null> {
+  async #open(run: number): Promise<MediaStream | null> {
     this.state = 'starting';
-    this.host.requestUpdate();
+    this.#host.requestUpdate();
     // Browsers hide the capture API from insecure pages: say so rather than "unsupported".
     if (!isSecureContext) {
-      this.fail('insecure-context');
+      this.#fail('insecure-context');
       return null;
     }
-    const timeout = this.options.timeout();
+    const timeout = this.#options.timeout();
     // The timeout reports the hang but keeps the run: a stream that still arrives (the user answered
     // a slow permission prompt) is taken, unless stop(), a new start or a removal came first.
     const timer =
-      timeout > 0 ? setTimeout(() => run === this.run && this.state === 'starting' && this.fail('timeout'), timeout) : undefined;
+      timeout > 0 ? setTimeout(() => run === this.#run && this.state === 'starting' && this.#fail('timeout'), timeout) : undefined;
     try {
       // A missing API (no getDisplayMedia) throws a TypeError here: reported as unsupported.
-      const stream = await requestStream(this.options.constraints(), this.options.source());
-      if (run !== this.run || !this.host.isConnected) {
+      const stream = await requestStream(this.#options.constraints(), this.#options.source());
+      if (run !== this.#run || !this.#host.isConnected) {
         stopStream(stream);
-        if (run === this.run) this.stop();
+        if (run === this.#run) this.stop();
         return null;
       }
       this.stream = stream;
       this.state = 'live';
-      stream.getTracks().forEach((track) => this.watch(track));
-      this.enableTracks();
-      this.options.onStart(stream);
-      void this.refreshDevices();
+      stream.getTracks().forEach((track) => this.#watch(track));
+      this.#enableTracks();
+      this.#options.onStart(stream);
+      void this.#refreshDevices();
       return stream;
     } catch (error) {
-      if (run === this.run) this.fail(mediaErrorCode(error), error);
+      if (run === this.#run) this.#fail(mediaErrorCode(error), error);
       return null;
     } finally {
       clearTimeout(timer);
     }
   }
 
-  private fail(code: MediaErrorCode, cause?: unknown): void {
+  #fail(code: MediaErrorCode, cause?: unknown): void {
     this.state = 'error';
-    this.host.requestUpdate();
-    this.options.onError(code, cause);
+    this.#host.requestUpdate();
+    this.#options.onError(code, cause);
   }
 
   /** Applies `muted` and `videoOff` to the tracks (`enabled = false` keeps a track alive). */
-  private enableTracks(): void {
+  #enableTracks(): void {
     for (const track of this.stream?.getTracks() ?? []) {
       track.enabled = track.kind === 'audio' ? !this.muted : !this.videoOff;
     }
-    this.host.requestUpdate();
+    this.#host.requestUpdate();
   }
 
   /** A track the browser ends (unplugged device, "Stop sharing") ends the capture once none is left. */
-  private watch(track: MediaStreamTrack): void {
+  #watch(track: MediaStreamTrack): void {
     track.addEventListener('ended', () => {
       if (this.stream?.getTracks().every((each) => each.readyState === 'ended')) this.stop('ended');
     });
   }
 
-  private readonly refreshDevices = async (): Promise<void> => {
+  readonly #refreshDevices = async (): Promise<void> => {
     const devices = await navigator.mediaDevices.enumerateDevices();
     this.devices = devices.filter((device) => device.kind !== 'audiooutput');
-    this.host.requestUpdate();
+    this.#host.requestUpdate();
   };
 }
