@@ -195,8 +195,6 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
         video: trackConstraint(this.video, this.cameraId, this.facing),
         audio: trackConstraint(this.audio, this.microphoneId),
       },
-    source: () => this.source,
-    timeout: () => this.timeout,
     onStart: (stream) => this.emit('rtc-camera-start', { stream }),
     onStop: (reason) => {
       void this.#recorder.stop();
@@ -321,12 +319,11 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
     this.requestUpdate();
   }
 
-  protected override willUpdate(changed: PropertyValues<this>): void {
-    // Mirror the controllers' state into reflected properties (for CSS) before rendering.
+  protected override willUpdate(): void {
+    // Mirror the controllers' state into reflected properties (for CSS) before rendering. The media
+    // controller applies `muted` and `cameraOff` to the tracks itself, at each update.
     this.state = this.#media.state;
     this.recording = this.#recorder.active;
-    if (changed.has('muted')) this.#media.setMuted(this.muted);
-    if (changed.has('cameraOff')) this.#media.setVideoOff(this.cameraOff);
   }
 
   protected override updated(changed: PropertyValues<this>): void {
