@@ -208,13 +208,9 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
     onTrack: (track) => this.emit('rtc-camera-track', { track }),
   });
 
-  readonly #recorder = new RecorderController(this, {
-    maxDuration: () => this.maxDuration,
-    mimeType: () => this.recordingType,
-    onRecording: (result) => {
-      this.#setValue(result.blob);
-      this.emit('rtc-recording', result);
-    },
+  readonly #recorder = new RecorderController(this, (result) => {
+    this.#setValue(result.blob);
+    this.emit('rtc-recording', result);
   });
 
   constructor() {
