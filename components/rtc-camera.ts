@@ -368,7 +368,7 @@ ${this.controls !== 'none'
             video && show('camera')
               ? button('camera', t.cameraOff, () => (this.cameraOff = !this.cameraOff), { disabled, pressed: this.cameraOff })
               : nothing,
-            show('devices') && this.source === 'camera' ? [this.#picker('camera', t.camera, disabled), this.#picker('microphone', t.microphone, disabled)] : nothing,
+            show('devices') && this.source === 'camera' ? [this.#picker('camera', disabled), this.#picker('microphone', disabled)] : nothing,
             video && show('snapshot') ? button('snapshot', t.snapshot, this.#onSnapshot, { disabled: disabled || this.cameraOff, kind: 'primary' }) : nothing,
             show('record') ? button('record', recording ? t.stopRecording : t.record, this.#onRecord, { disabled, kind: recording ? 'danger' : '' }) : nothing,
           ],
@@ -380,12 +380,12 @@ ${this.file ? html`<div part="attachment">${t.attached} ${this.file.name} (${Mat
   }
 
   /** A device picker, shown when the stream has a track of that kind and there is a choice. */
-  #picker(name: 'camera' | 'microphone', label: string, disabled: boolean) {
+  #picker(name: 'camera' | 'microphone', disabled: boolean) {
     const kind = name === 'camera' ? 'video' : 'audio';
     const devices = this.devices.filter((device) => device.kind === `${kind}input`);
     const current = this.#media.deviceId(kind);
     return current && devices.length > 1
-      ? html`<select part="select ${name}-select" aria-label=${label} ?disabled=${disabled || this.recording} @change=${(event: Event) => (this[`${name}Id` as const] = (event.target as HTMLSelectElement).value)}>${devices.map(
+      ? html`<select part="select ${name}-select" aria-label=${this.t[name]} ?disabled=${disabled || this.recording} @change=${(event: Event) => (this[`${name}Id` as const] = (event.target as HTMLSelectElement).value)}>${devices.map(
           // Pickers show while live, when access was granted: the labels are filled in.
           (device) => html`<option value=${device.deviceId} ?selected=${device.deviceId === current}>${device.label}</option>`,
         )}</select>`

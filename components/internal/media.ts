@@ -76,10 +76,9 @@ export function mediaErrorCode(error: unknown): MediaErrorCode {
  */
 export function trackConstraint(value: boolean | string, deviceId: string, facingMode?: string): false | MediaTrackConstraints {
   if (value === false || value === 'false') return false;
-  const [, width, height] = /^(\d+)x(\d+)$/.exec(String(value)) ?? [];
+  const size = /^(\d+)x(\d+)$/.exec(String(value));
   return {
-    width: width ? { ideal: Number(width) } : undefined,
-    height: height ? { ideal: Number(height) } : undefined,
+    ...(size && { width: { ideal: Number(size[1]) }, height: { ideal: Number(size[2]) } }),
     deviceId: deviceId ? { exact: deviceId } : undefined,
     facingMode,
   };
