@@ -2,7 +2,6 @@ import { html, nothing, type PropertyValues } from 'lit';
 import { customElement } from './internal/define.js';
 import { RtcElement, button, errorBox } from './internal/element.js';
 import {
-  captureFrame,
   fileExtension,
   mediaErrorText,
   trackConstraint,
@@ -281,7 +280,13 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
     }
     await this.updateComplete;
     const video = this.renderRoot.querySelector('video')!;
-    const blob = await captureFrame(video, this.snapshotType, this.snapshotQuality);
+    if (video.readyState < video.HAVE_CURRENT_DATA) {
+      await new Promise((resolve) => video.addEventListener('loadeddata', resolve, { once: true }));
+    }
+    // At the stream's own resolution: not the size shown, and not mirrored.
+    const canvas = new OffscreenCanvas(video.videoWidth, video.videoHeight);
+    canvas.getContext('2d')!.drawImage(video, 0, 0);
+    const blob = await canvas.convertToBlob({ type: this.snapshotType, quality: this.snapshotQuality });
     this.#setValue(blob);
     this.emit('rtc-snapshot', { blob, width: video.videoWidth, height: video.videoHeight });
     return blob;
