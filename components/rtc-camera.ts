@@ -2,7 +2,6 @@ import { html, nothing, type PropertyValues } from 'lit';
 import { customElement } from './internal/define.js';
 import { RtcElement, button, errorBox } from './internal/element.js';
 import {
-  captureFrame,
   fileExtension,
   mediaErrorText,
   trackConstraint,
@@ -184,55 +183,49 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
   recording = false;
 
   private file: File | null = null;
-  private startError: MediaErrorDetail | null = null;
+  #startError: MediaErrorDetail | null = null;
 
   protected override readonly defaults = rtcCameraStrings;
-  private readonly internals = this.attachInternals();
+  readonly #internals = this.attachInternals();
 
-  private readonly media = new MediaController(this, {
+  readonly #media = new MediaController(this, {
     constraints: () =>
       this.constraints ?? {
         video: trackConstraint(this.video, this.cameraId, this.facing),
         audio: trackConstraint(this.audio, this.microphoneId),
       },
-    source: () => this.source,
-    timeout: () => this.timeout,
     onStart: (stream) => this.emit('rtc-camera-start', { stream }),
     onStop: (reason) => {
-      void this.recorder.stop();
+      void this.#recorder.stop();
       this.emit('rtc-camera-stop', { reason });
     },
     onError: (code, cause) => {
       const t = this.t;
-      this.startError = { code, message: t[code], hint: t[`${code}-hint`], cause };
-      this.emit('rtc-media-error', this.startError);
+      this.#startError = { code, message: t[code], hint: t[`${code}-hint`], cause };
+      this.emit('rtc-media-error', this.#startError);
     },
     onTrack: (track) => this.emit('rtc-camera-track', { track }),
   });
 
-  private readonly recorder = new RecorderController(this, {
-    maxDuration: () => this.maxDuration,
-    mimeType: () => this.recordingType,
-    onRecording: (result) => {
-      this.setValue(result.blob);
-      this.emit('rtc-recording', result);
-    },
+  readonly #recorder = new RecorderController(this, (result) => {
+    this.#setValue(result.blob);
+    this.emit('rtc-recording', result);
   });
 
   constructor() {
     super();
     // A group, so a <label for> or aria-label names the element and its controls together.
-    this.internals.role = 'group';
+    this.#internals.role = 'group';
   }
 
   /** The live stream while capturing, else `null`. Tracks may be replaced in it by the device pickers. */
   get stream(): MediaStream | null {
-    return this.media.stream;
+    return this.#media.stream;
   }
 
   /** The last start error while `state` is `error`, else `null`. */
   get error(): MediaErrorDetail | null {
-    return this.state === 'error' ? this.startError : null;
+    return this.state === 'error' ? this.#startError : null;
   }
 
   /** The latest photo or recording as a File (what a form submits), or `null`. */
@@ -242,26 +235,26 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
 
   /** Cameras and microphones known (labels appear once access was granted). */
   get devices(): MediaDeviceInfo[] {
-    return this.media.devices;
+    return this.#media.devices;
   }
 
   get form(): HTMLFormElement | null {
-    return this.internals.form;
+    return this.#internals.form;
   }
   get validity(): ValidityState {
-    return this.internals.validity;
+    return this.#internals.validity;
   }
   get validationMessage(): string {
-    return this.internals.validationMessage;
+    return this.#internals.validationMessage;
   }
   get willValidate(): boolean {
-    return this.internals.willValidate;
+    return this.#internals.willValidate;
   }
   checkValidity(): boolean {
-    return this.internals.checkValidity();
+    return this.#internals.checkValidity();
   }
   reportValidity(): boolean {
-    return this.internals.reportValidity();
+    return this.#internals.reportValidity();
   }
 
   /**
@@ -269,12 +262,12 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
    * failed (an `rtc-media-error` says why) or `stop()` came first.
    */
   start(): Promise<MediaStream | null> {
-    return this.media.start();
+    return this.#media.start();
   }
 
   /** Stops capturing: every track is stopped, and a running recording is finished and delivered. */
   stop(): void {
-    this.media.stop();
+    this.#media.stop();
   }
 
   /**
@@ -287,8 +280,14 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
     }
     await this.updateComplete;
     const video = this.renderRoot.querySelector('video')!;
-    const blob = await captureFrame(video, this.snapshotType, this.snapshotQuality);
-    this.setValue(blob);
+    if (video.readyState < video.HAVE_CURRENT_DATA) {
+      await new Promise((resolve) => video.addEventListener('loadeddata', resolve, { once: true }));
+    }
+    // At the stream's own resolution: not the size shown, and not mirrored.
+    const canvas = new OffscreenCanvas(video.videoWidth, video.videoHeight);
+    canvas.getContext('2d')!.drawImage(video, 0, 0);
+    const blob = await canvas.convertToBlob({ type: this.snapshotType, quality: this.snapshotQuality });
+    this.#setValue(blob);
     this.emit('rtc-snapshot', { blob, width: video.videoWidth, height: video.videoHeight });
     return blob;
   }
@@ -299,12 +298,12 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
    */
   startRecording(): void {
     if (!this.stream) throw new DOMException('The camera is not started.', 'InvalidStateError');
-    this.recorder.start(this.stream);
+    this.#recorder.start(this.stream);
   }
 
   /** Stops recording; resolves with the recording (also fired as `rtc-recording`), or `null`. */
   async stopRecording(): Promise<Blob | null> {
-    return (await this.recorder.stop())?.blob ?? null;
+    return (await this.#recorder.stop())?.blob ?? null;
   }
 
   override connectedCallback(): void {
@@ -313,7 +312,7 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
   }
 
   formResetCallback(): void {
-    this.setValue(null);
+    this.#setValue(null);
   }
 
   formDisabledCallback(): void {
@@ -321,18 +320,17 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
     this.requestUpdate();
   }
 
-  protected override willUpdate(changed: PropertyValues<this>): void {
-    // Mirror the controllers' state into reflected properties (for CSS) before rendering.
-    this.state = this.media.state;
-    this.recording = this.recorder.active;
-    if (changed.has('muted')) this.media.setMuted(this.muted);
-    if (changed.has('cameraOff')) this.media.setVideoOff(this.cameraOff);
+  protected override willUpdate(): void {
+    // Mirror the controllers' state into reflected properties (for CSS) before rendering. The media
+    // controller applies `muted` and `cameraOff` to the tracks itself, at each update.
+    this.state = this.#media.state;
+    this.recording = this.#recorder.active;
   }
 
   protected override updated(changed: PropertyValues<this>): void {
-    if (changed.has('cameraId')) void this.switchDevice('video', 'cameraId');
-    if (changed.has('microphoneId')) void this.switchDevice('audio', 'microphoneId');
-    this.internals.setValidity(
+    if (changed.has('cameraId')) void this.#switchDevice('video', 'cameraId');
+    if (changed.has('microphoneId')) void this.#switchDevice('audio', 'microphoneId');
+    this.#internals.setValidity(
       { valueMissing: this.required && !this.file },
       this.t.required,
       this.renderRoot.querySelector('button') ?? undefined,
@@ -357,7 +355,7 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
 ${!live && !error
   ? html`<div part="placeholder" class="overlay">${state === 'idle' ? html`<slot name="placeholder">${t.idle}</slot>` : t.starting}</div>`
   : errorBox(error, 'overlay')}
-${recording ? html`<div part="recording-indicator" role="timer">${t.recording} ${clock(this.recorder.elapsed)}</div>` : nothing}
+${recording ? html`<div part="recording-indicator" role="timer">${t.recording} ${clock(this.#recorder.elapsed)}</div>` : nothing}
 </div>
 ${this.controls !== 'none'
   ? html`<div part="controls">${[
@@ -375,9 +373,9 @@ ${this.controls !== 'none'
             video && show('camera')
               ? button('camera', t.cameraOff, () => (this.cameraOff = !this.cameraOff), { disabled, pressed: this.cameraOff })
               : nothing,
-            show('devices') && this.source === 'camera' ? [this.picker('camera', t.camera, disabled), this.picker('microphone', t.microphone, disabled)] : nothing,
-            video && show('snapshot') ? button('snapshot', t.snapshot, this.onSnapshot, { disabled: disabled || this.cameraOff, kind: 'primary' }) : nothing,
-            show('record') ? button('record', recording ? t.stopRecording : t.record, this.onRecord, { disabled, kind: recording ? 'danger' : '' }) : nothing,
+            show('devices') && this.source === 'camera' ? [this.#picker('camera', disabled), this.#picker('microphone', disabled)] : nothing,
+            video && show('snapshot') ? button('snapshot', t.snapshot, this.#onSnapshot, { disabled: disabled || this.cameraOff, kind: 'primary' }) : nothing,
+            show('record') ? button('record', recording ? t.stopRecording : t.record, this.#onRecord, { disabled, kind: recording ? 'danger' : '' }) : nothing,
           ],
     ]}</div>`
   : nothing}
@@ -387,12 +385,12 @@ ${this.file ? html`<div part="attachment">${t.attached} ${this.file.name} (${Mat
   }
 
   /** A device picker, shown when the stream has a track of that kind and there is a choice. */
-  private picker(name: 'camera' | 'microphone', label: string, disabled: boolean) {
+  #picker(name: 'camera' | 'microphone', disabled: boolean) {
     const kind = name === 'camera' ? 'video' : 'audio';
     const devices = this.devices.filter((device) => device.kind === `${kind}input`);
-    const current = this.media.deviceId(kind);
+    const current = this.#media.deviceId(kind);
     return current && devices.length > 1
-      ? html`<select part="select ${name}-select" aria-label=${label} ?disabled=${disabled || this.recording} @change=${(event: Event) => (this[`${name}Id` as const] = (event.target as HTMLSelectElement).value)}>${devices.map(
+      ? html`<select part="select ${name}-select" aria-label=${this.t[name]} ?disabled=${disabled || this.recording} @change=${(event: Event) => (this[`${name}Id` as const] = (event.target as HTMLSelectElement).value)}>${devices.map(
           // Pickers show while live, when access was granted: the labels are filled in.
           (device) => html`<option value=${device.deviceId} ?selected=${device.deviceId === current}>${device.label}</option>`,
         )}</select>`
@@ -400,26 +398,26 @@ ${this.file ? html`<div part="attachment">${t.attached} ${this.file.name} (${Mat
   }
 
   /** Switches the live track of `kind` to the device in `this[key]`. */
-  private async switchDevice(kind: 'audio' | 'video', key: 'cameraId' | 'microphoneId'): Promise<void> {
+  async #switchDevice(kind: 'audio' | 'video', key: 'cameraId' | 'microphoneId'): Promise<void> {
     // On failure, keep the property true to what is in use, so a retry does not ask for the failing device.
-    if (this.stream && this[key] && !(await this.media.switchDevice(kind, this[key]))) {
-      this[key] = this.media.deviceId(kind) ?? '';
+    if (this.stream && this[key] && !(await this.#media.switchDevice(kind, this[key]))) {
+      this[key] = this.#media.deviceId(kind) ?? '';
     }
   }
 
   // Event listeners: Lit calls them with `this` as the element.
-  private onSnapshot(): void {
+  #onSnapshot(): void {
     this.snapshot().catch(() => {});
   }
 
-  private onRecord(): void {
+  #onRecord(): void {
     if (this.recording) void this.stopRecording();
     else this.startRecording();
   }
 
-  private setValue(blob: Blob | null): void {
+  #setValue(blob: Blob | null): void {
     this.file = blob && new File([blob], `${this.name || 'capture'}.${fileExtension(blob.type)}`, { type: blob.type });
-    this.internals.setFormValue(this.file);
+    this.#internals.setFormValue(this.file);
   }
 
 }

@@ -36,11 +36,8 @@ export type MediaStopReason =
   | 'failed';
 
 export interface MediaControllerOptions {
-  /** The constraints for the next start, read at each start. */
+  /** The constraints for the next start, read at each start (and at each device switch). */
   constraints: () => MediaStreamConstraints;
-  source: () => MediaSourceKind;
-  /** Milliseconds before a start that has not settled is reported as `timeout`; 0 waits forever. */
-  timeout: () => number;
   onStart: (stream: MediaStream) => void;
   onStop: (reason: MediaStopReason) => void;
   onError: (code: MediaErrorCode, cause?: unknown) => void;
@@ -51,7 +48,17 @@ export interface MediaControllerOptions {
   onTrack: (track: MediaStreamTrack) => void;
 }
 
-type Host = ReactiveControllerHost & { readonly isConnected: boolean };
+/** The element's settings the controller reads (as its element's properties, read when needed). */
+export interface MediaHost extends ReactiveControllerHost {
+  readonly isConnected: boolean;
+  readonly source: MediaSourceKind;
+  /** Milliseconds before a start that has not settled is reported as `timeout`; 0 waits forever. */
+  readonly timeout: number;
+  /** Microphone muted (`track.enabled = false`: the stream stays alive, silence is sent). */
+  readonly muted: boolean;
+  /** Camera off (`track.enabled = false`: black frames, the stream stays alive). */
+  readonly cameraOff: boolean;
+}
 
 export class MediaController implements ReactiveController {
   state: MediaState = 'idle';
@@ -59,29 +66,36 @@ export class MediaController implements ReactiveController {
   stream: MediaStream | null = null;
   /** Cameras and microphones, refreshed on start and on `devicechange`. */
   devices: MediaDeviceInfo[] = [];
-  /** Microphone muted (`track.enabled = false`: the stream stays alive, silence is sent). */
-  muted = false;
-  /** Camera off (`track.enabled = false`: black frames, the stream stays alive). */
-  videoOff = false;
 
-  private run = 0;
-  private pending: Promise<MediaStream | null> = Promise.resolve(null);
+  readonly #host: MediaHost;
+  readonly #options: MediaControllerOptions;
+  #run = 0;
+  #pending: Promise<MediaStream | null> = Promise.resolve(null);
 
-  constructor(
-    private readonly host: Host,
-    private readonly options: MediaControllerOptions,
-  ) {
+  constructor(host: MediaHost, options: MediaControllerOptions) {
+    this.#host = host;
+    this.#options = options;
     host.addController(this);
   }
 
   hostConnected(): void {
-    navigator.mediaDevices?.addEventListener('devicechange', this.refreshDevices);
+    navigator.mediaDevices?.addEventListener('devicechange', this.#refreshDevices);
+  }
+
+  /**
+   * Applies the host's `muted` and `cameraOff` to the tracks (`enabled = false` keeps a track alive),
+   * at each host update and whenever tracks come in.
+   */
+  hostUpdate(): void {
+    for (const track of this.stream?.getTracks() ?? []) {
+      track.enabled = !(track.kind === 'audio' ? this.#host.muted : this.#host.cameraOff);
+    }
   }
 
   hostDisconnected(): void {
-    navigator.mediaDevices?.removeEventListener('devicechange', this.refreshDevices);
+    navigator.mediaDevices?.removeEventListener('devicechange', this.#refreshDevices);
     // A move within the page (disconnect + connect in one task) keeps the stream; a removal stops it.
-    queueMicrotask(() => this.host.isConnected || this.stop());
+    queueMicrotask(() => this.#host.isConnected || this.stop());
   }
 
   /**
@@ -89,33 +103,20 @@ export class MediaController implements ReactiveController {
    * superseded by `stop()`. Calling it while starting or live returns the same stream.
    */
   start(): Promise<MediaStream | null> {
-    if (this.stream) return Promise.resolve(this.stream);
-    if (this.state !== 'starting') this.pending = this.open(++this.run);
-    return this.pending;
+    // While live, the last start resolved with the stream.
+    if (this.state !== 'starting' && !this.stream) this.#pending = this.#open(++this.#run);
+    return this.#pending;
   }
 
   /** Stops every track and forgets the stream. Any start still in flight is discarded. */
   stop(reason: MediaStopReason = 'stopped'): void {
-    this.run++;
+    this.#run++;
     const stream = this.stream;
-    stopStream(stream);
     if (this.state === 'idle') return;
+    stopStream(stream);
     this.stream = null;
-    this.state = 'idle';
-    this.host.requestUpdate();
-    if (stream) this.options.onStop(reason);
-  }
-
-  /** Mutes or unmutes the microphone. */
-  setMuted(muted: boolean): void {
-    this.muted = muted;
-    this.enableTracks();
-  }
-
-  /** Turns the camera off (black frames) or on again. */
-  setVideoOff(off: boolean): void {
-    this.videoOff = off;
-    this.enableTracks();
+    this.#set('idle');
+    if (stream) this.#options.onStop(reason);
   }
 
   /** The device id of the live track of `kind`, if any. */
@@ -131,11 +132,10 @@ export class MediaController implements ReactiveController {
     const stream = this.stream;
     if (!stream) return false;
     if (this.deviceId(kind) === deviceId) return true;
-    const run = this.run;
+    const run = this.#run;
     const old = stream.getTracks().filter((track) => track.kind === kind);
-    const base = this.options.constraints()[kind];
-    const request = () =>
-      navigator.mediaDevices.getUserMedia({ [kind]: { ...(typeof base === 'object' ? base : {}), deviceId: { exact: deviceId } } });
+    const base = this.#options.constraints()[kind];
+    const request = () => navigator.mediaDevices.getUserMedia({ [kind]: { ...(typeof base === 'object' && base), deviceId: { exact: deviceId } } });
     const fresh = await request()
       .catch((error) => {
         if (mediaErrorCode(error) !== 'device-busy') throw error;
@@ -144,18 +144,17 @@ export class MediaController implements ReactiveController {
         return request();
       })
       .catch((error) => {
-        const code = mediaErrorCode(error);
-        if (run !== this.run) return null;
-        if (old.some((track) => track.readyState === 'live')) {
-          // The old device still works: keep it and say why the new one did not.
-          this.options.onError(code, error);
-        } else {
-          this.stop('failed');
-          this.fail(code, error);
+        if (run === this.#run) {
+          // The old device still works: keep it and say why the new one did not. Else the capture is lost.
+          if (old.some((track) => track.readyState === 'live')) this.#options.onError(mediaErrorCode(error), error);
+          else {
+            this.stop('failed');
+            this.#fail(mediaErrorCode(error), error);
+          }
         }
         return null;
       });
-    if (!fresh || run !== this.run) {
+    if (!fresh || run !== this.#run) {
       stopStream(fresh);
       return false;
     }
@@ -164,74 +163,68 @@ export class MediaController implements ReactiveController {
       stream.removeTrack(track);
     }
     for (const track of fresh.getTracks()) {
-      this.watch(track);
+      this.#watch(track);
       stream.addTrack(track);
-      this.options.onTrack(track);
+      this.#options.onTrack(track);
     }
-    this.enableTracks();
+    this.hostUpdate();
+    this.#host.requestUpdate();
     return true;
   }
 
-  private async open(run: number): Promise<MediaStream | null> {
-    this.state = 'starting';
-    this.host.requestUpdate();
+  async #open(run: number): Promise<MediaStream | null> {
+    this.#set('starting');
     // Browsers hide the capture API from insecure pages: say so rather than "unsupported".
-    if (!isSecureContext) {
-      this.fail('insecure-context');
-      return null;
-    }
-    const timeout = this.options.timeout();
+    if (!isSecureContext) return this.#fail('insecure-context');
+    const { timeout } = this.#host;
     // The timeout reports the hang but keeps the run: a stream that still arrives (the user answered
     // a slow permission prompt) is taken, unless stop(), a new start or a removal came first.
     const timer =
-      timeout > 0 ? setTimeout(() => run === this.run && this.state === 'starting' && this.fail('timeout'), timeout) : undefined;
+      timeout > 0 ? setTimeout(() => run === this.#run && this.state === 'starting' && this.#fail('timeout'), timeout) : undefined;
     try {
       // A missing API (no getDisplayMedia) throws a TypeError here: reported as unsupported.
-      const stream = await requestStream(this.options.constraints(), this.options.source());
-      if (run !== this.run || !this.host.isConnected) {
+      const stream = await requestStream(this.#options.constraints(), this.#host.source);
+      if (run !== this.#run || !this.#host.isConnected) {
         stopStream(stream);
-        if (run === this.run) this.stop();
+        if (run === this.#run) this.stop();
         return null;
       }
       this.stream = stream;
-      this.state = 'live';
-      stream.getTracks().forEach((track) => this.watch(track));
-      this.enableTracks();
-      this.options.onStart(stream);
-      void this.refreshDevices();
+      this.#set('live');
+      stream.getTracks().forEach((track) => this.#watch(track));
+      this.hostUpdate();
+      this.#options.onStart(stream);
+      void this.#refreshDevices();
       return stream;
     } catch (error) {
-      if (run === this.run) this.fail(mediaErrorCode(error), error);
-      return null;
+      return run === this.#run ? this.#fail(mediaErrorCode(error), error) : null;
     } finally {
       clearTimeout(timer);
     }
   }
 
-  private fail(code: MediaErrorCode, cause?: unknown): void {
-    this.state = 'error';
-    this.host.requestUpdate();
-    this.options.onError(code, cause);
+  #set(state: MediaState): void {
+    this.state = state;
+    this.#host.requestUpdate();
   }
 
-  /** Applies `muted` and `videoOff` to the tracks (`enabled = false` keeps a track alive). */
-  private enableTracks(): void {
-    for (const track of this.stream?.getTracks() ?? []) {
-      track.enabled = track.kind === 'audio' ? !this.muted : !this.videoOff;
-    }
-    this.host.requestUpdate();
+  /** Enters `error` and reports why. Returns null: no stream. */
+  #fail(code: MediaErrorCode, cause?: unknown): null {
+    this.#set('error');
+    this.#options.onError(code, cause);
+    return null;
   }
 
   /** A track the browser ends (unplugged device, "Stop sharing") ends the capture once none is left. */
-  private watch(track: MediaStreamTrack): void {
+  #watch(track: MediaStreamTrack): void {
     track.addEventListener('ended', () => {
       if (this.stream?.getTracks().every((each) => each.readyState === 'ended')) this.stop('ended');
     });
   }
 
-  private readonly refreshDevices = async (): Promise<void> => {
+  readonly #refreshDevices = async (): Promise<void> => {
     const devices = await navigator.mediaDevices.enumerateDevices();
     this.devices = devices.filter((device) => device.kind !== 'audiooutput');
-    this.host.requestUpdate();
+    this.#host.requestUpdate();
   };
 }

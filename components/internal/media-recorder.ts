@@ -13,36 +13,37 @@ export interface RecordingResult {
   duration: number;
 }
 
-export interface RecorderControllerOptions {
+/** The element's settings the controller reads (its properties, read when needed). */
+export interface RecorderHost extends ReactiveControllerHost {
   /** Seconds after which a recording stops by itself; 0 or less for no limit. */
-  maxDuration: () => number;
+  readonly maxDuration: number;
   /** A MIME type to use when the browser supports it (else the browser picks its default). */
-  mimeType: () => string | undefined;
-  /** Called with every finished recording (by `stop()`, the limit, or the stream ending). */
-  onRecording: (result: RecordingResult) => void;
+  readonly recordingType: string | undefined;
 }
 
 export class RecorderController implements ReactiveController {
-  private recorder: MediaRecorder | null = null;
-  private startedAt = 0;
-  private ticker?: ReturnType<typeof setInterval>;
-  private finished: Promise<RecordingResult | null> = Promise.resolve(null);
+  readonly #host: RecorderHost;
+  /** Called with every finished recording (by `stop()`, the limit, or the stream ending). */
+  readonly #onRecording: (result: RecordingResult) => void;
+  #recorder: MediaRecorder | null = null;
+  #startedAt = 0;
+  #ticker?: ReturnType<typeof setInterval>;
+  #finished: Promise<RecordingResult | null> = Promise.resolve(null);
 
-  constructor(
-    private readonly host: ReactiveControllerHost,
-    private readonly options: RecorderControllerOptions,
-  ) {
+  constructor(host: RecorderHost, onRecording: (result: RecordingResult) => void) {
+    this.#host = host;
+    this.#onRecording = onRecording;
     host.addController(this);
   }
 
   /** True while recording. */
   get active(): boolean {
-    return this.recorder !== null;
+    return !!this.#recorder;
   }
 
   /** Milliseconds recorded so far (0 when not recording). */
   get elapsed(): number {
-    return this.recorder ? performance.now() - this.startedAt : 0;
+    return this.#recorder ? performance.now() - this.#startedAt : 0;
   }
 
   /**
@@ -50,52 +51,52 @@ export class RecorderController implements ReactiveController {
    * the browser throws when it cannot record (no MediaRecorder, a stream without tracks).
    */
   start(stream: MediaStream): void {
-    if (this.recorder) throw new DOMException('Already recording.', 'InvalidStateError');
-    const preferred = this.options.mimeType() ?? '';
+    if (this.#recorder) throw new DOMException('Already recording.', 'InvalidStateError');
+    const preferred = this.#host.recordingType ?? '';
     // An empty type lets the browser pick its default format.
     const recorder = new MediaRecorder(stream, { mimeType: MediaRecorder.isTypeSupported(preferred) ? preferred : '' });
     const chunks: Blob[] = [];
     recorder.ondataavailable = (event) => chunks.push(event.data);
-    this.finished = new Promise((resolve) => {
+    this.#finished = new Promise((resolve) => {
       recorder.onstop = () => {
-        const duration = performance.now() - this.startedAt;
+        const duration = this.elapsed;
         // A recording discarded by hostDisconnected is no longer current: it is reported to no one.
-        if (this.recorder !== recorder) return resolve(null);
-        this.reset();
+        if (this.#recorder !== recorder) return resolve(null);
+        this.#reset();
         const { mimeType } = recorder;
         const blob = new Blob(chunks, { type: mimeType });
         const result = blob.size ? { blob, mimeType, duration } : null;
-        if (result) this.options.onRecording(result);
+        if (result) this.#onRecording(result);
         resolve(result);
       };
     });
-    this.recorder = recorder;
-    this.startedAt = performance.now();
+    this.#recorder = recorder;
+    this.#startedAt = performance.now();
     // Chunks every second, so a long recording does not sit in one buffer until the end.
     recorder.start(1000);
-    this.ticker = setInterval(() => {
-      const max = this.options.maxDuration();
+    this.#ticker = setInterval(() => {
+      const max = this.#host.maxDuration;
       if (max > 0 && this.elapsed >= max * 1000) void this.stop();
-      this.host.requestUpdate();
+      this.#host.requestUpdate();
     }, 250);
-    this.host.requestUpdate();
+    this.#host.requestUpdate();
   }
 
   /** Stops recording; resolves with the result (null when nothing was recorded). */
   stop(): Promise<RecordingResult | null> {
-    if (this.recorder?.state === 'recording') this.recorder.stop();
-    return this.finished;
+    if (this.#recorder?.state === 'recording') this.#recorder.stop();
+    return this.#finished;
   }
 
   hostDisconnected(): void {
-    const recorder = this.recorder;
-    this.reset();
+    const recorder = this.#recorder;
+    this.#reset();
     if (recorder?.state === 'recording') recorder.stop();
   }
 
-  private reset(): void {
-    clearInterval(this.ticker);
-    this.recorder = null;
-    this.host.requestUpdate();
+  #reset(): void {
+    clearInterval(this.#ticker);
+    this.#recorder = null;
+    this.#host.requestUpdate();
   }
 }

@@ -1,7 +1,6 @@
 /**
  * Media capture helpers shared by the elements that use the camera, microphone or screen:
- * constraints from attributes, the getUserMedia / getDisplayMedia call, error codes with texts,
- * device lists and frame capture.
+ * constraints from attributes, the getUserMedia / getDisplayMedia call, error codes with texts.
  */
 
 /** What went wrong, as a stable code a page can switch on. */
@@ -76,10 +75,9 @@ export function mediaErrorCode(error: unknown): MediaErrorCode {
  */
 export function trackConstraint(value: boolean | string, deviceId: string, facingMode?: string): false | MediaTrackConstraints {
   if (value === false || value === 'false') return false;
-  const [, width, height] = /^(\d+)x(\d+)$/.exec(String(value)) ?? [];
+  const size = /^(\d+)x(\d+)$/.exec(String(value));
   return {
-    width: width ? { ideal: Number(width) } : undefined,
-    height: height ? { ideal: Number(height) } : undefined,
+    ...(size && { width: { ideal: Number(size[1]) }, height: { ideal: Number(size[2]) } }),
     deviceId: deviceId ? { exact: deviceId } : undefined,
     facingMode,
   };
@@ -99,19 +97,6 @@ export function requestStream(constraints: MediaStreamConstraints, source: Media
 /** Stops every track: the camera light goes off. */
 export function stopStream(stream: MediaStream | null | undefined): void {
   stream?.getTracks().forEach((track) => track.stop());
-}
-
-/**
- * The current frame of a playing `<video>` as an image, at the stream's own resolution (not the
- * size it is shown at, and not mirrored).
- */
-export async function captureFrame(video: HTMLVideoElement, type: string, quality?: number): Promise<Blob> {
-  if (video.readyState < video.HAVE_CURRENT_DATA) {
-    await new Promise((resolve) => video.addEventListener('loadeddata', resolve, { once: true }));
-  }
-  const canvas = new OffscreenCanvas(video.videoWidth, video.videoHeight);
-  canvas.getContext('2d')!.drawImage(video, 0, 0);
-  return canvas.convertToBlob({ type, quality });
 }
 
 /** `"video/webm;codecs=vp8"` -> `"webm"`, `"image/jpeg"` -> `"jpg"`. */
