@@ -420,13 +420,13 @@ ${live
       this.emit('rtc-track', d);
     } else if (type == 'rtc-peer-join') {
       this.#tiles.set(d.id, { name: d.name });
-      this.#announce(t.joined, d.name || t.guest);
+      this.#announcement = t.joined.replace('{name}', d.name || t.guest);
     } else if (type == 'rtc-peer-leave') {
       // Its link is closed: no more stats or replaceTrack on it.
       this.#links.delete(d.id);
       if (tile) {
         this.#tiles.delete(d.id);
-        this.#announce(t.left, tile.name || t.guest);
+        this.#announcement = t.left.replace('{name}', tile.name || t.guest);
       }
     } else if (type == 'rtc-open') this.#ctl.channel?.sendJSON(this.#status(), { to: d.peer });
     else if (type == 'rtc-message') {
@@ -441,10 +441,6 @@ ${live
     }
     this.requestUpdate();
   };
-
-  #announce(text: string, name: string): void {
-    this.#announcement = text.replace('{name}', name);
-  }
 }
 
 declare global {
