@@ -234,16 +234,19 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
   protected override render() {
     const t = this.t;
     const live = this.#active;
-    return html`<div part="grid">${this.#tile(
-      { name: this.name || t.you, muted: this.muted, self: true },
-      // The inner camera, unless the page gives one (by id, or as a child: then slotted here).
-      html`<slot>${this.camera || this.querySelector('rtc-camera')
-        ? nothing
-        : html`<rtc-camera controls=${live ? 'devices' : 'start devices'} .video=${!this.audioOnly && this.video} .strings=${this.strings as Partial<RtcCameraStrings>}></rtc-camera>`}</slot>`,
-      t,
-    )}${[...this.#tiles.values()].map((tile) =>
-      this.#tile(tile, html`<video .srcObject=${tile.stream ?? null} playsinline @loadedmetadata=${(e: Event) => this.#play(e.target as HTMLVideoElement)}></video>`, t),
-    )}</div>
+    // Your tile first, then the others'.
+    const tiles: Tile[] = [{ name: this.name || t.you, muted: this.muted, self: true }, ...this.#tiles.values()];
+    return html`<div part="grid">${tiles.map((tile) => {
+      const name = tile.name || t.guest;
+      return html`<div part="tile${tile.self ? ' self' : ''}" role="group" aria-label=${tile.muted ? `${name}, ${t.muted}` : name} ?speaking=${tile.speaking} ?camera-off=${tile.cameraOff}>${tile.self
+        ? // The inner camera, unless the page gives one (by id, or as a child: then slotted here).
+          html`<slot>${this.camera || this.querySelector('rtc-camera')
+            ? nothing
+            : html`<rtc-camera controls=${live ? 'devices' : 'start devices'} .video=${!this.audioOnly && this.video} .strings=${this.strings as Partial<RtcCameraStrings>}></rtc-camera>`}</slot>`
+        : html`<video .srcObject=${tile.stream ?? null} playsinline @loadedmetadata=${(e: Event) => this.#play(e.target as HTMLVideoElement)}></video>`}<div class="badges"><span part="name">${name}</span>${tile.muted ? html`<span part="muted">${t.muted}</span>` : nothing}${tile.quality
+        ? html`<meter part="quality" max="3" low="2" optimum="3" value=${tile.quality} aria-label=${t.quality}></meter>`
+        : nothing}</div></div>`;
+    })}</div>
 ${live
   ? html`<div part="controls">${[
       button('mute', t.mute, () => (this.muted = !this.muted), { pressed: this.muted }),
@@ -254,14 +257,6 @@ ${live
   : // Enter in the name field submits the form (its only text field); a dialog method submits nowhere.
     html`<form part="join" method="dialog" @submit=${this.join}>${errorBox(this.error)}<input part="input" aria-label=${t.name} placeholder=${t.name} .value=${this.name} @input=${(e: Event) => (this.name = (e.target as HTMLInputElement).value)}>${button('join', t.join, this.join, { kind: 'primary' })}</form>`}
 <div class="sr" role="status">${this.#announcement}</div>`;
-  }
-
-  /** A participant's tile: `content`, then the name, muted badge, quality meter. */
-  #tile(tile: Tile, content: unknown, t: RtcCallStrings) {
-    const name = tile.name || t.guest;
-    return html`<div part="tile${tile.self ? ' self' : ''}" role="group" aria-label=${tile.muted ? `${name}, ${t.muted}` : name} ?speaking=${tile.speaking} ?camera-off=${tile.cameraOff}>${content}<div class="badges"><span part="name">${name}</span>${tile.muted ? html`<span part="muted">${t.muted}</span>` : nothing}${tile.quality
-      ? html`<meter part="quality" max="3" low="2" optimum="3" value=${tile.quality} aria-label=${t.quality}></meter>`
-      : nothing}</div></div>`;
   }
 
   /** The camera sent: the `camera` id's, a child `<rtc-camera>`, or the inner one. */
@@ -280,12 +275,15 @@ ${live
     return { muted: this.muted, cameraOff: this.cameraOff };
   }
 
-  /** Adds our tracks to `link` (the screen share in place of the camera's video). */
+  /** The track we send of `kind`: the camera's (its current device), or the screen share instead of its video. */
+  #outgoing(kind: string): MediaStreamTrack {
+    return (kind == 'video' && this.#screen) || this.#stream!.getTracks().find((track) => track.kind == kind)!;
+  }
+
+  /** Adds our tracks to `link`. */
   #send(link: PeerLink): void {
     const stream = this.#stream;
-    for (const track of stream?.getTracks() ?? []) {
-      link.pc.addTrack(track.kind == 'video' && this.#screen ? this.#screen : track, stream!);
-    }
+    for (const track of stream?.getTracks() ?? []) link.pc.addTrack(this.#outgoing(track.kind), stream!);
   }
 
   /** On the relay's welcome: turned away by `max-peers`, or capture and send. */
@@ -304,7 +302,8 @@ ${live
     if (!stream) return this.#end('idle', cam?.error ?? { code: 'no-device', message: '', hint: '' });
     this.#stream = stream;
     // On the camera itself: one given by id elsewhere in the page does not bubble through us.
-    cam!.addEventListener('rtc-camera-track', this.#onCameraTrack);
+    // The camera switched devices: its stream holds the new track.
+    cam!.addEventListener('rtc-camera-track', this.#resend);
     this.#links.forEach((link) => this.#send(link));
     this.#timer = setInterval(() => void this.#poll(), 1000);
     this.emit('rtc-call-join', { id: room.id });
@@ -362,29 +361,23 @@ ${live
     this.#screen = track;
     // The browser's own "Stop sharing" ends the track: back to the camera.
     track.addEventListener('ended', this.#unshare);
-    this.#replace(track);
+    this.#resend();
     this.requestUpdate();
   }
 
   #unshare = (): void => {
     this.#screen?.stop();
     this.#screen = null;
-    const video = this.#stream?.getVideoTracks()[0];
-    if (video) this.#replace(video);
+    this.#resend();
     this.requestUpdate();
   };
 
-  /** The camera switched devices: send the new track (the screen share keeps the video sender). */
-  #onCameraTrack = ({ detail: { track } }: CustomEvent<{ track: MediaStreamTrack }>): void => {
-    if (this.#stream && !(this.#screen && track.kind == 'video')) this.#replace(track);
-  };
-
-  /** replaceTrack on every link: no renegotiation. */
-  #replace(track: MediaStreamTrack): void {
+  /** Sends what we send now on every link with replaceTrack: no renegotiation. */
+  #resend = (): void => {
     for (const link of this.#links.values()) {
-      for (const sender of link.pc.getSenders()) if (sender.track?.kind == track.kind) void sender.replaceTrack(track);
+      for (const sender of link.pc.getSenders()) void sender.replaceTrack(this.#outgoing(sender.track!.kind));
     }
-  }
+  };
 
   #play(video: HTMLVideoElement): void {
     // NotAllowedError: no user gesture yet (an AbortError only means a newer load came first).
