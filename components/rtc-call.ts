@@ -157,23 +157,24 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
 
   protected override readonly defaults = rtcCallStrings;
   /** The browser refused to play remote audio without a gesture. */
-  private blocked = false;
+  #blocked?: boolean;
   /** The stream sent (the camera's), once live. */
-  private stream: MediaStream | null = null;
+  #stream?: MediaStream | null;
   /** The screen-share track sent instead of the camera's video. */
-  private screen: MediaStreamTrack | null = null;
-  private readonly tiles = new Map<string, Tile>();
-  /** Links that may carry tracks (the Room's `link` event). */
-  private readonly links = new Set<PeerLink>();
-  private bound: Room | null = null;
-  private unbind = new AbortController();
-  private announcement = '';
-  private timer: ReturnType<typeof setInterval> | undefined;
+  #screen?: MediaStreamTrack | null;
+  /** The others, by peer id. */
+  #tiles = new Map<string, Tile>();
+  /** The links that may carry tracks (the Room's `link` event), by peer id. */
+  #links = new Map<string, PeerLink>();
+  /** The Room whose `link` and `track` events we follow. */
+  #room?: Room | null;
+  #announcement?: string;
+  #timer: ReturnType<typeof setInterval> | undefined;
   /** Counts joins and leaves: a capture that resolves after a leave is dropped. */
-  private run = 0;
+  #run = 0;
 
-  private readonly ctl = new RoomController(this, () => ({
-    room: this.active ? this.room : '',
+  #ctl = new RoomController(this, () => ({
+    room: this.#active ? this.room : '',
     signaling: this.signaling,
     name: this.name,
     label: 'rtc-call',
@@ -182,21 +183,21 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
   constructor() {
     super();
     for (const type of ['peer-join', 'peer-leave', 'open', 'message', 'peer-error', 'signaling-error']) {
-      this.addEventListener(`rtc-${type}`, this.onRoomEvent);
+      this.addEventListener(`rtc-${type}`, this.#onEvent);
     }
   }
 
   /** Joins the room, then captures (unless `max-peers` turns us away). */
   join(): void {
-    if (this.active) return;
+    if (this.#active) return;
     this.error = null;
     this.state = 'joining';
   }
 
   /** Leaves: every track stopped (the camera's and a screen share), every connection closed. */
   hangUp(): void {
-    if (!this.active) return;
-    this.end('idle');
+    if (!this.#active) return;
+    this.#end('idle');
     this.emit('rtc-call-leave', {});
   }
 
@@ -212,139 +213,123 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
   }
 
   protected override updated(changed: PropertyValues<this>): void {
-    if (this.ctl.room != this.bound) this.bind(this.ctl.room);
-    if (this.state == 'joining' && this.ctl.state == 'joined') void this.admit(this.ctl.room!);
-    const cam = this.cam;
+    // Follow the Room the controller holds: its links carry our tracks, its tracks make tiles.
+    const room = this.#ctl.room;
+    if (room != this.#room) {
+      for (const type of ['link', 'track']) {
+        this.#room?.removeEventListener(type, this.#onEvent);
+        room?.addEventListener(type, this.#onEvent);
+      }
+      this.#room = room;
+    }
+    if (this.state == 'joining' && this.#ctl.state == 'joined') void this.#admit(room!);
     if (changed.has('muted') || changed.has('cameraOff')) {
-      if (cam) Object.assign(cam, { muted: this.muted, cameraOff: this.cameraOff });
-      this.ctl.channel?.sendJSON(this.status());
+      const status = this.#status();
+      const cam = this.#cam;
+      if (cam) Object.assign(cam, status);
+      this.#ctl.channel?.sendJSON(status);
     }
   }
 
   protected override render() {
     const t = this.t;
-    const live = this.active;
-    const tiles = [...this.tiles.values()];
-    return html`<div part="grid">${this.tile(
-      { name: this.name || t.you, muted: this.muted, self: true },
-      // The inner camera, unless the page gives one (by id, or as a child: then slotted here).
-      html`<slot>${this.camera || this.querySelector('rtc-camera')
-        ? nothing
-        : html`<rtc-camera controls=${live ? 'devices' : 'start devices'} .video=${!this.audioOnly && this.video} .strings=${this.strings as Partial<RtcCameraStrings>}></rtc-camera>`}</slot>`,
-      t,
-    )}${tiles.map((tile) =>
-      this.tile(tile, html`<video .srcObject=${tile.stream ?? null} playsinline @loadedmetadata=${(e: Event) => this.play(e.target as HTMLVideoElement)}></video>`, t),
-    )}</div>
+    const live = this.#active;
+    // Your tile first, then the others'.
+    const tiles: Tile[] = [{ name: this.name || t.you, muted: this.muted, self: true }, ...this.#tiles.values()];
+    return html`<div part="grid">${tiles.map((tile) => {
+      const name = tile.name || t.guest;
+      return html`<div part="tile${tile.self ? ' self' : ''}" role="group" aria-label=${tile.muted ? `${name}, ${t.muted}` : name} ?speaking=${tile.speaking} ?camera-off=${tile.cameraOff}>${tile.self
+        ? // The inner camera, unless the page gives one (by id, or as a child: then slotted here).
+          html`<slot>${this.camera || this.querySelector('rtc-camera')
+            ? nothing
+            : html`<rtc-camera controls=${live ? 'devices' : 'start devices'} .video=${!this.audioOnly && this.video} .strings=${this.strings as Partial<RtcCameraStrings>}></rtc-camera>`}</slot>`
+        : html`<video .srcObject=${tile.stream ?? null} playsinline @loadedmetadata=${(e: Event) => this.#play(e.target as HTMLVideoElement)}></video>`}<div class="badges"><span part="name">${name}</span>${tile.muted ? html`<span part="muted">${t.muted}</span>` : nothing}${tile.quality
+        ? html`<meter part="quality" max="3" low="2" optimum="3" value=${tile.quality} aria-label=${t.quality}></meter>`
+        : nothing}</div></div>`;
+    })}</div>
 ${live
   ? html`<div part="controls">${[
       button('mute', t.mute, () => (this.muted = !this.muted), { pressed: this.muted }),
-      this.audioOnly ? nothing : [button('camera', t.cameraOff, () => (this.cameraOff = !this.cameraOff), { pressed: this.cameraOff }), button('share', t.share, this.share, { pressed: !!this.screen })],
-      this.blocked ? button('audio', t.enableAudio, this.unblock) : nothing,
+      this.audioOnly ? nothing : [button('camera', t.cameraOff, () => (this.cameraOff = !this.cameraOff), { pressed: this.cameraOff }), button('share', t.share, this.#share, { pressed: !!this.#screen })],
+      this.#blocked ? button('audio', t.enableAudio, this.#unblock) : nothing,
       button('leave', t.hangUp, this.hangUp, { kind: 'danger' }),
     ]}</div>`
-  : html`<form part="join" @submit=${this.onSubmit}>${errorBox(this.error)}<input part="input" aria-label=${t.name} placeholder=${t.name} .value=${this.name} @input=${(e: Event) => (this.name = (e.target as HTMLInputElement).value)}><button part="button join-button" class="primary">${t.join}</button></form>`}
-<div class="sr" role="status">${this.announcement}</div>`;
-  }
-
-  /** A participant's tile: `content`, then the name, muted badge, quality meter. */
-  private tile(tile: Tile, content: unknown, t: RtcCallStrings) {
-    const name = tile.name || t.guest;
-    return html`<div part="tile${tile.self ? ' self' : ''}" role="group" aria-label=${tile.muted ? `${name}, ${t.muted}` : name} ?speaking=${tile.speaking} ?camera-off=${tile.cameraOff}>${content}<div class="badges"><span part="name">${name}</span>${tile.muted ? html`<span part="muted">${t.muted}</span>` : nothing}${tile.quality
-      ? html`<meter part="quality" max="3" low="2" optimum="3" value=${tile.quality} aria-label=${t.quality}></meter>`
-      : nothing}</div></div>`;
+  : // Enter in the name field submits the form (its only text field); a dialog method submits nowhere.
+    html`<form part="join" method="dialog" @submit=${this.join}>${errorBox(this.error)}<input part="input" aria-label=${t.name} placeholder=${t.name} .value=${this.name} @input=${(e: Event) => (this.name = (e.target as HTMLInputElement).value)}>${button('join', t.join, this.join, { kind: 'primary' })}</form>`}
+<div class="sr" role="status">${this.#announcement}</div>`;
   }
 
   /** The camera sent: the `camera` id's, a child `<rtc-camera>`, or the inner one. */
-  private get cam(): RtcCamera | null {
+  get #cam(): RtcCamera | null {
     return this.camera
       ? ((this.getRootNode() as Document).getElementById?.(this.camera) as RtcCamera | null)
       : (this.querySelector('rtc-camera') ?? this.renderRoot.querySelector('rtc-camera'));
   }
 
   /** Joining or in the call: the Room is held. */
-  private get active(): boolean {
+  get #active(): boolean {
     return this.state == 'joining' || this.state == 'live';
   }
 
-  private status(): RtcCallStatus {
+  #status(): RtcCallStatus {
     return { muted: this.muted, cameraOff: this.cameraOff };
   }
 
-  /** Follows the Room the controller holds: its links carry our tracks, its tracks make tiles. */
-  private bind(room: Room | null): void {
-    this.unbind.abort();
-    this.unbind = new AbortController();
-    this.bound = room;
-    const signal = this.unbind.signal;
-    room?.addEventListener('link', (e) => this.addLink((e as CustomEvent<{ link: PeerLink }>).detail.link), { signal });
-    room?.addEventListener('track', (e) => {
-      const detail = (e as CustomEvent<RtcTrackDetail>).detail;
-      const tile = this.tiles.get(detail.peer);
-      // Our peers send every track with their stream (send()).
-      if (tile) tile.stream = detail.streams[0];
-      this.emit('rtc-track', detail);
-      this.requestUpdate();
-    }, { signal });
+  /** The track we send of `kind`: the camera's (its current device), or the screen share instead of its video. */
+  #outgoing(kind: string): MediaStreamTrack {
+    return (kind == 'video' && this.#screen) || this.#stream!.getTracks().find((track) => track.kind == kind)!;
   }
 
-  private addLink(link: PeerLink): void {
-    this.links.add(link);
-    link.addEventListener('state', () => this.emit('rtc-connection-state', { peer: link.remoteId, state: link.state }));
-    this.send(link);
-  }
-
-  /** Adds our tracks to `link` (the screen share in place of the camera's video). */
-  private send(link: PeerLink): void {
-    const stream = this.stream;
-    for (const track of stream?.getTracks() ?? []) {
-      link.pc.addTrack(track.kind == 'video' && this.screen ? this.screen : track, stream!);
-    }
+  /** Adds our tracks to `link`. */
+  #send(link: PeerLink): void {
+    const stream = this.#stream;
+    for (const track of stream?.getTracks() ?? []) link.pc.addTrack(this.#outgoing(track.kind), stream!);
   }
 
   /** On the relay's welcome: turned away by `max-peers`, or capture and send. */
-  private async admit(room: Room): Promise<void> {
+  async #admit(room: Room): Promise<void> {
     // Everyone in `welcome` is in the room already; we would be one more.
     if (room.signaling.peers.length >= this.maxPeers) {
       const t = this.t;
-      return this.fail('full', { code: 'room-full', message: t['room-full'], hint: t['room-full-hint'] });
+      return this.#end('full', { code: 'room-full', message: t['room-full'], hint: t['room-full-hint'] });
     }
     this.state = 'live';
-    const run = this.run;
-    const cam = this.cam;
+    const run = this.#run;
+    const cam = this.#cam;
     const stream = await cam?.start();
-    if (run != this.run) return;
+    if (run != this.#run) return;
     // The camera's error (its code, text and hint); none when `camera` names no element.
-    if (!stream) return this.fail('idle', cam?.error ?? { code: 'no-device', message: '', hint: '' });
-    this.stream = stream;
+    if (!stream) return this.#end('idle', cam?.error ?? { code: 'no-device', message: '', hint: '' });
+    this.#stream = stream;
     // On the camera itself: one given by id elsewhere in the page does not bubble through us.
-    cam!.addEventListener('rtc-camera-track', this.onCameraTrack);
-    this.links.forEach((link) => this.send(link));
-    this.timer = setInterval(() => void this.poll(), 1000);
+    // The camera switched devices: its stream holds the new track.
+    cam!.addEventListener('rtc-camera-track', this.#resend);
+    this.#links.forEach((link) => this.#send(link));
+    this.#timer = setInterval(() => void this.#poll(), 1000);
     this.emit('rtc-call-join', { id: room.id });
   }
 
-  private fail(state: 'idle' | 'full', error: RtcCallErrorDetail): void {
-    this.end(state);
-    this.error = error;
-    this.emit('rtc-call-error', error);
-  }
-
-  /** Stops every track and lets the Room go (the controller releases it on the next update). */
-  private end(state: 'idle' | 'full'): void {
-    this.run++;
-    clearInterval(this.timer);
-    this.screen?.stop();
-    this.screen = this.stream = null;
-    this.cam?.stop();
-    this.tiles.clear();
-    this.links.clear();
+  /**
+   * Stops every track and lets the Room go (the controller releases it on the next update); with
+   * an `error`, shows it and fires `rtc-call-error`.
+   */
+  #end(state: 'idle' | 'full', error: RtcCallErrorDetail | null = null): void {
+    this.#run++;
+    clearInterval(this.#timer);
+    this.#screen?.stop();
+    this.#screen = this.#stream = null;
+    this.#cam?.stop();
+    this.#tiles.clear();
+    this.#links.clear();
     this.state = state;
+    this.error = error;
+    if (error) this.emit('rtc-call-error', error);
   }
 
   /** Speaking, round-trip time and packet loss of every link, from getStats(). */
-  private async poll(): Promise<void> {
-    for (const link of this.links) {
-      const tile = this.tiles.get(link.remoteId);
+  async #poll(): Promise<void> {
+    for (const [id, link] of this.#links) {
+      const tile = this.#tiles.get(id);
       if (!tile) continue;
       // Chromium reports all of these; a missing one compares as false below.
       let rtt = 0;
@@ -366,87 +351,89 @@ ${live
     this.requestUpdate();
   }
 
-  private readonly share = async (): Promise<void> => {
-    if (this.screen) return this.unshare();
-    const run = this.run;
+  // Called with the element as `this` (a button's click, Lit's `host` option).
+  async #share(): Promise<void> {
+    if (this.#screen) return this.#unshare();
+    const run = this.#run;
     const screen = await navigator.mediaDevices.getDisplayMedia({ video: true }).catch(() => null);
     const track = screen?.getVideoTracks()[0];
-    if (run != this.run || !track) return stopStream(screen);
-    this.screen = track;
+    if (run != this.#run || !track) return stopStream(screen);
+    this.#screen = track;
     // The browser's own "Stop sharing" ends the track: back to the camera.
-    track.addEventListener('ended', this.unshare);
-    this.replace(track);
+    track.addEventListener('ended', this.#unshare);
+    this.#resend();
     this.requestUpdate();
-  };
-
-  private readonly unshare = (): void => {
-    this.screen?.stop();
-    this.screen = null;
-    const video = this.stream?.getVideoTracks()[0];
-    if (video) this.replace(video);
-    this.requestUpdate();
-  };
-
-  /** The camera switched devices: send the new track (the screen share keeps the video sender). */
-  private readonly onCameraTrack = ({ detail: { track } }: CustomEvent<{ track: MediaStreamTrack }>): void => {
-    if (this.stream && !(this.screen && track.kind == 'video')) this.replace(track);
-  };
-
-  /** replaceTrack on every link: no renegotiation. */
-  private replace(track: MediaStreamTrack): void {
-    for (const link of this.links) {
-      for (const sender of link.pc.getSenders()) if (sender.track?.kind == track.kind) void sender.replaceTrack(track);
-    }
   }
 
-  private play(video: HTMLVideoElement): void {
+  #unshare = (): void => {
+    this.#screen?.stop();
+    this.#screen = null;
+    this.#resend();
+    this.requestUpdate();
+  };
+
+  /** Sends what we send now on every link with replaceTrack: no renegotiation. */
+  #resend = (): void => {
+    for (const link of this.#links.values()) {
+      for (const sender of link.pc.getSenders()) void sender.replaceTrack(this.#outgoing(sender.track!.kind));
+    }
+  };
+
+  #play(video: HTMLVideoElement): void {
     // NotAllowedError: no user gesture yet (an AbortError only means a newer load came first).
     video.play().catch((error: Error) => {
-      this.blocked ||= error.name == 'NotAllowedError';
+      this.#blocked ||= error.name == 'NotAllowedError';
       this.requestUpdate();
     });
   }
 
-  private readonly unblock = (): void => {
-    this.blocked = false;
+  #unblock(): void {
+    this.#blocked = false;
     this.requestUpdate();
-    this.renderRoot.querySelectorAll('video').forEach((video) => this.play(video));
-  };
+    this.renderRoot.querySelectorAll('video').forEach((video) => this.#play(video));
+  }
 
-  private readonly onSubmit = (event: Event): void => {
-    event.preventDefault();
-    this.join();
-  };
-
-  /** What the RoomController dispatches on this element (not what bubbles up from children). */
-  private readonly onRoomEvent = (event: Event): void => {
-    if (event.target != this) return;
-    const { type, detail: d } = event as CustomEvent;
+  /**
+   * What the RoomController dispatches on this element (not what bubbles up from children), and
+   * the Room's `link` and `track`.
+   */
+  #onEvent = (event: Event): void => {
+    const { type, target, detail: d } = event as CustomEvent;
+    if (target != this && target != this.#room) return;
     const t = this.t;
-    const tile = this.tiles.get(d.id ?? d.from);
-    if (type == 'rtc-peer-join') {
-      this.tiles.set(d.id, { name: d.name });
-      this.announce(t.joined, d.name || t.guest);
-    } else if (type == 'rtc-peer-leave' && tile) {
-      this.tiles.delete(d.id);
+    const tile = this.#tiles.get(d.id ?? d.from ?? d.peer);
+    if (type == 'link') {
+      const link: PeerLink = d.link;
+      this.#links.set(link.remoteId, link);
+      link.addEventListener('state', () => this.emit('rtc-connection-state', { peer: link.remoteId, state: link.state }));
+      this.#send(link);
+    } else if (type == 'track') {
+      // Our peers send every track with their stream (#send()).
+      if (tile) tile.stream = d.streams[0];
+      this.emit('rtc-track', d);
+    } else if (type == 'rtc-peer-join') {
+      this.#tiles.set(d.id, { name: d.name });
+      this.#announcement = t.joined.replace('{name}', d.name || t.guest);
+    } else if (type == 'rtc-peer-leave') {
       // Its link is closed: no more stats or replaceTrack on it.
-      this.links.forEach((link) => link.remoteId == d.id && this.links.delete(link));
-      this.announce(t.left, tile.name || t.guest);
-    } else if (type == 'rtc-open') this.ctl.channel?.sendJSON(this.status(), { to: d.peer });
-    else if (type == 'rtc-message' && tile) {
-      tile.muted = d.data?.muted === true;
-      tile.cameraOff = d.data?.cameraOff === true;
-    } else if (type == 'rtc-peer-error' || type == 'rtc-signaling-error') {
-      // Signaling errors after which the client gave up (`fatal`) end the call.
-      if (d.fatal) this.fail(d.code == 'room-full' ? 'full' : 'idle', d);
+      this.#links.delete(d.id);
+      if (tile) {
+        this.#tiles.delete(d.id);
+        this.#announcement = t.left.replace('{name}', tile.name || t.guest);
+      }
+    } else if (type == 'rtc-open') this.#ctl.channel?.sendJSON(this.#status(), { to: d.peer });
+    else if (type == 'rtc-message') {
+      if (tile) {
+        tile.muted = d.data?.muted === true;
+        tile.cameraOff = d.data?.cameraOff === true;
+      }
+    } else {
+      // rtc-peer-error, rtc-signaling-error: those after which the client gave up (`fatal`) end the call.
+      if (d.fatal) this.#end(d.code == 'room-full' ? 'full' : 'idle', d);
       else this.emit('rtc-call-error', d);
     }
     this.requestUpdate();
   };
-
-  private announce(text: string, name: string): void {
-    this.announcement = text.replace('{name}', name);
-  }
 }
 
 declare global {

@@ -5,11 +5,11 @@ import { shared } from './internal/styles.js';
 export const styles = [
   shared,
   css`
-:host{--accent:var(--rtc-chat-accent,#2563eb);--danger:#dc2626;display:grid;grid:1fr auto/1fr auto auto;gap:.5rem}
+:host{--accent:var(--rtc-chat-accent,#2563eb);display:grid;grid:1fr auto/1fr auto auto;gap:.5rem}
 ol,p{grid-column:1/-1;margin:0}
 ol{height:var(--rtc-chat-height,20rem);overflow:auto;padding:.5rem;list-style:none;border:1px solid #8888}
 li{margin-bottom:.5rem;white-space:pre-wrap;overflow-wrap:anywhere}
 time{opacity:.7}
-p{color:var(--danger)}
+p{color:#dc2626}
 `,
 ];

@@ -114,44 +114,44 @@ export class RtcChat extends RtcElement<RtcChatStrings> {
 
   protected override readonly defaults = rtcChatStrings;
   private draft = '';
-  private items: Entry[] = [];
+  #items: Entry[] = [];
 
-  private readonly ctl = new RoomController(this, () => ({ room: this.room, signaling: this.signaling, name: this.name, label: 'rtc-chat' }));
+  #ctl = new RoomController(this, () => ({ room: this.room, signaling: this.signaling, name: this.name, label: 'rtc-chat' }));
 
   constructor() {
     super();
-    for (const type of ['message', 'file', 'transfer-progress', 'transfer-error']) this.addEventListener(`rtc-${type}`, this.handle);
+    for (const type of ['message', 'file', 'transfer-progress', 'transfer-error']) this.addEventListener(`rtc-${type}`, this.#onEvent);
   }
 
   /** Sends a message to everyone in the room (trimmed, cut at `max-length`); false when empty or not in a room. */
   send(text: string): boolean {
     text = text.trim().slice(0, this.maxLength);
-    if (!text || !this.ctl.channel) return false;
-    this.post({ t: 'msg', text, name: this.name, ts: Date.now() });
+    if (!text || !this.#ctl.channel) return false;
+    this.#post(text);
     return true;
   }
 
   /** Sends a file to everyone in the room and lists it with a progress bar; returns the transfer id (undefined when not in a room). */
   sendFile(file: File): string | undefined {
-    const id = this.ctl.channel?.sendFile(file);
+    const id = this.#ctl.channel?.sendFile(file);
     // Announced by a message right behind it, which arrives before the file's data does.
-    if (id) this.post({ t: 'msg', text: file.name, name: this.name, ts: Date.now(), id }).url = URL.createObjectURL(file);
+    if (id) this.#post(file.name, id).url = URL.createObjectURL(file);
     return id;
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     // The download links end with the element: the files are freed with it.
-    for (const e of this.items) URL.revokeObjectURL(e.url!), (e.url = '');
+    for (const e of this.#items) URL.revokeObjectURL(e.url!), (e.url = '');
     this.requestUpdate();
   }
 
   protected override render() {
     const t = this.t;
-    const transfers = this.ctl.channel?.transfers ?? [];
+    const transfers = this.#ctl.channel?.transfers ?? [];
     const max = this.maxLength;
     // A file's bar shows the slowest of its transfers under way (to each peer); none left: done.
-    return html`<ol part="messages" role="log" tabindex="0" aria-label=${t.messages}>${this.items.map(
+    return html`<ol part="messages" role="log" tabindex="0" aria-label=${t.messages}>${this.#items.map(
         (e) =>
           html`<li part="message${e.from ? '' : ' mine'}"><b part="name">${e.from ? e.name || t.guest : t.you}</b> <time part="time">${clock.format(e.ts)}</time>
 ${e.id
@@ -165,42 +165,45 @@ ${e.id
             : e.text}</li>`,
       )}</ol><textarea part="input" maxlength=${max} aria-label=${t.input} placeholder=${t.input} .value=${this.draft} @input=${(ev: Event) => (this.draft = (ev.target as HTMLTextAreaElement).value)} @keydown=${(ev: KeyboardEvent) => {
       // Enter sends, Shift+Enter is a new line; an IME's Enter confirms its composition instead.
-      if (ev.key == 'Enter' && !ev.shiftKey && !ev.isComposing) ev.preventDefault(), this.submit();
+      if (ev.key == 'Enter' && !ev.shiftKey && !ev.isComposing) ev.preventDefault(), this.#submit();
     }}></textarea>${button('attach', t.attach, () => this.renderRoot.querySelector('input')!.click())}<input type="file" multiple hidden @change=${(ev: Event) => {
       const input = ev.target as HTMLInputElement;
       for (const file of input.files!) this.sendFile(file);
       input.value = '';
-    }}>${button('send', t.send, this.submit, { kind: 'primary' })}<p part="hint" aria-live="polite">${this.draft.length < max ? '' : t.limit.replace('{max}', max as unknown as string)}</p>`;
+    }}>${button('send', t.send, this.#submit, { kind: 'primary' })}<p part="hint" aria-live="polite">${this.draft.length < max ? '' : t.limit.replace('{max}', max as unknown as string)}</p>`;
   }
 
-  private post(m: RtcChatMessage): Entry {
-    this.ctl.channel!.sendJSON(m);
-    return this.add({ ...m, from: '' });
+  /** Sends a message (a file's announcement with its transfer `id`) and lists it as ours. */
+  #post(text: string, id?: string): Entry {
+    const message: RtcChatMessage = { t: 'msg', text, name: this.name, ts: Date.now(), id };
+    this.#ctl.channel!.sendJSON(message);
+    return this.#add({ ...message, from: '' });
   }
 
-  private readonly submit = (): void => {
+  // Called with the element as `this` (the send button's click, Lit's `host` option), or from Enter.
+  #submit(): void {
     if (this.send(this.draft)) this.draft = '';
-  };
+  }
 
   /** Appends an item; keeps the list scrolled to the end if it was there (or the item is ours). */
-  private add(e: Entry): Entry {
+  #add(e: Entry): Entry {
     const l = this.renderRoot.firstElementChild;
     if (l && (!e.from || l.scrollHeight - l.scrollTop - l.clientHeight < 40)) this.updateComplete.then(() => (l.scrollTop = 1e9));
-    this.items.push(e);
+    this.#items.push(e);
     this.requestUpdate();
     return e;
   }
 
   /** What the controller dispatches on this element. */
-  private readonly handle = (event: Event): void => {
+  #onEvent = (event: Event): void => {
     const { type, detail: d } = event as CustomEvent<Partial<MessageDetail & FileDetail & TransferErrorDetail>>;
     const m = d.data as Partial<RtcChatMessage> | null;
     // A transfer's item: ours, or the one its sender announced.
-    const e = this.items.find((e) => e.id == d.id && (!e.from || e.from == (d.from ?? d.peer)));
+    const e = this.#items.find((e) => e.id == d.id && (!e.from || e.from == (d.from ?? d.peer)));
     if (type == 'rtc-message') {
       // The time is the sender's clock, but never ahead of ours (nor missing).
       if (m?.t == 'msg' && typeof m.text == 'string') {
-        this.add({ from: d.from!, name: String(m.name ?? ''), ts: Math.min(m.ts! > 0 ? m.ts! : Infinity, Date.now()), text: m.text.slice(0, this.maxLength), id: m.id });
+        this.#add({ from: d.from!, name: String(m.name ?? ''), ts: Math.min(m.ts! > 0 ? m.ts! : Infinity, Date.now()), text: m.text.slice(0, this.maxLength), id: m.id });
       }
     } else if (type == 'rtc-file' && e) e.url = URL.createObjectURL(d.file!);
     else if (type == 'rtc-transfer-error' && e) e.failed = true;

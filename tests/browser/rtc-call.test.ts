@@ -169,6 +169,18 @@ describe('<rtc-call>', () => {
     }
   });
 
+  it('Enter in the name field joins under that name, and the page stays', async () => {
+    const url = await startRelay(uniqueName('relay'));
+    const el = await fixture<RtcCall>(html`<rtc-call room=${uniqueName('room')} signaling=${url}></rtc-call>`);
+    const page = location.href;
+    el.shadowRoot!.querySelector<HTMLInputElement>('[part=input]')!.focus();
+    await sendKeys({ type: 'Ada' });
+    await sendKeys({ press: 'Enter' });
+    await until(() => el.state == 'live', 'live');
+    expect([el.name, location.href]).to.deep.equal(['Ada', page]);
+    el.hangUp();
+  });
+
   it('mute and camera-off disable the tracks sent and show on the other tiles', async () => {
     const { els: [a, b] } = await call(['a', 'b']);
     button(a!, 'mute').click();
