@@ -1,5 +1,5 @@
 import { html, nothing, type PropertyValues } from 'lit';
-import { customElement } from './internal/define.js';
+import { define } from './internal/define.js';
 import { RtcElement, button, errorBox } from './internal/element.js';
 import { stopStream } from './internal/media.js';
 import type { PeerLink } from './internal/peer-link.js';
@@ -122,8 +122,9 @@ interface Tile extends Partial<RtcCallStatus> {
  * @fires rtc-track - {peer, track, streams} A remote track arrived.
  * @fires rtc-connection-state - {peer, state} A peer connection's state changed.
  * @fires rtc-call-error - {code, message, hint} `room-full`, a camera error, `ice-failed`, a signaling error.
+ *
+ * @tagname rtc-call
  */
-@customElement('rtc-call')
 export class RtcCall extends RtcElement<RtcCallStrings> {
   static override styles = styles;
 
@@ -435,6 +436,8 @@ ${live
     this.requestUpdate();
   };
 }
+
+define('rtc-call', RtcCall);
 
 declare global {
   interface HTMLElementTagNameMap {

@@ -1,5 +1,5 @@
 import { html, nothing, type PropertyValues } from 'lit';
-import { customElement } from './internal/define.js';
+import { define } from './internal/define.js';
 import { RtcElement, button, errorBox } from './internal/element.js';
 import {
   fileExtension,
@@ -121,8 +121,9 @@ export type RtcRecordingDetail = RecordingResult;
  * @fires rtc-media-error - A start or a device switch failed. detail: `{ code, message, hint, cause }`.
  * @fires rtc-snapshot - A photo was taken. detail: `{ blob, width, height }`.
  * @fires rtc-recording - A recording finished. detail: `{ blob, mimeType, duration }` (duration in ms).
+ *
+ * @tagname rtc-camera
  */
-@customElement('rtc-camera')
 export class RtcCamera extends RtcElement<RtcCameraStrings> {
   static override styles = styles;
   static formAssociated = true;
@@ -427,6 +428,8 @@ function clock(ms: number): string {
   const seconds = Math.floor(ms / 1000);
   return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
 }
+
+define('rtc-camera', RtcCamera);
 
 declare global {
   interface HTMLElementTagNameMap {

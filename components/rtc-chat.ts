@@ -1,5 +1,5 @@
 import { html, nothing } from 'lit';
-import { customElement } from './internal/define.js';
+import { define } from './internal/define.js';
 import { RtcElement, button } from './internal/element.js';
 import { RoomController, roomProperties } from './internal/room-controller.js';
 import type { FileDetail, MessageDetail, TransferErrorDetail } from './internal/room-events.js';
@@ -95,8 +95,9 @@ const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
  * @fires rtc-peer-join - {id, name} A peer is in the room.
  * @fires rtc-peer-leave - {id} A peer left the room.
  * @fires rtc-signaling-error - {code, message, hint, fatal} The relay refused us or cannot be reached.
+ *
+ * @tagname rtc-chat
  */
-@customElement('rtc-chat')
 export class RtcChat extends RtcElement<RtcChatStrings> {
   static override styles = styles;
 
@@ -211,6 +212,8 @@ ${e.id
     this.requestUpdate();
   };
 }
+
+define('rtc-chat', RtcChat);
 
 declare global {
   interface HTMLElementTagNameMap {

@@ -1,5 +1,5 @@
 import { LitElement, css, html } from 'lit';
-import { customElement } from './internal/define.js';
+import { define } from './internal/define.js';
 import { RoomController, roomProperties } from './internal/room-controller.js';
 import type { ChannelData, SendFileOptions, SendOptions } from './internal/room-channel.js';
 import { RtcError } from './internal/room-errors.js';
@@ -45,8 +45,9 @@ export { RtcError } from './internal/room-errors.js';
  * @fires rtc-message-error - {peer, direction, code, message, hint?} A message was refused as `too-large` (by the receiver, or by us), or a Blob could not be read (`read-failed`).
  * @fires rtc-peer-error - {peer, code, message, hint} A peer cannot be reached (`ice-failed`), or negotiation failed.
  * @fires rtc-signaling-error - {code, message, hint, fatal} The relay refused us or cannot be reached.
+ *
+ * @tagname rtc-datachannel
  */
-@customElement('rtc-datachannel')
 export class RtcDatachannel extends LitElement {
   static override styles = css`:host{display:none}`;
 
@@ -153,6 +154,8 @@ export class RtcDatachannel extends LitElement {
 function numberOrUnset(value: number | undefined): number | undefined {
   return Number.isNaN(value) ? undefined : (value ?? undefined);
 }
+
+define('rtc-datachannel', RtcDatachannel);
 
 declare global {
   interface HTMLElementTagNameMap {

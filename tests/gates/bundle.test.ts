@@ -50,7 +50,10 @@ test('the bundle registers every element of components/index.ts, each guarded ag
 
 test('custom-elements.json describes every element with its attributes, events and parts', () => {
   const manifest = JSON.parse(read('custom-elements.json')) as {
-    modules: { declarations?: { tagName?: string; attributes?: unknown[]; events?: unknown[]; cssParts?: unknown[]; summary?: string }[] }[];
+    modules: {
+      declarations?: { tagName?: string; attributes?: unknown[]; events?: unknown[]; cssParts?: unknown[]; summary?: string }[];
+      exports?: { kind: string; name: string }[];
+    }[];
   };
   const declarations = manifest.modules.flatMap((module) => module.declarations ?? []).filter((declaration) => declaration.tagName);
   assert.deepEqual(declarations.map((declaration) => declaration.tagName).sort(), [...tagsInSource].sort());
@@ -59,6 +62,9 @@ test('custom-elements.json describes every element with its attributes, events a
     assert.ok(declaration.attributes?.length, `${declaration.tagName} documents no attributes`);
     assert.ok(declaration.events?.length, `${declaration.tagName} documents no events`);
   }
+  // Tools map a tag to its class through these (custom-elements-manifest.config.mjs records them).
+  const definitions = manifest.modules.flatMap((module) => module.exports ?? []).filter((entry) => entry.kind === 'custom-element-definition');
+  assert.deepEqual(definitions.map((definition) => definition.name).sort(), [...tagsInSource].sort());
   const pkg = JSON.parse(read('package.json')) as { customElements?: string };
   assert.equal(pkg.customElements, 'custom-elements.json');
 });
