@@ -3,11 +3,13 @@
 // rtc-datachannel.test.ts). Fake camera and microphone; small video to spare the two cores.
 import { expect, fixture, html } from '@open-wc/testing';
 import '../../components/rtc-call.js';
+import '../../components/rtc-chat.js';
 import type { RtcCall } from '../../components/rtc-call.js';
+import type { RtcChat } from '../../components/rtc-chat.js';
 import type { RtcCamera } from '../../components/rtc-camera.js';
 import { Room } from '../../components/internal/room.js';
 import { sendKeys } from '@web/test-runner-commands';
-import { startRelay, stopRelay, uniqueName, until, freshRoom } from './helpers.js';
+import { nextEvent, startRelay, stopRelay, uniqueName, until, freshRoom } from './helpers.js';
 
 // Every track captured and every peer connection made by the page, to check hang up leaves none.
 const captured: MediaStreamTrack[] = [];
@@ -83,12 +85,12 @@ function button(el: RtcCall, name: string): HTMLButtonElement {
   return el.shadowRoot!.querySelector<HTMLButtonElement>(`[part~=${name}-button]`)!;
 }
 
-/** The Room of the call `el` (its links are its peer connections). */
-function roomOf(el: RtcCall): Room {
+/** The Room of the call (or chat) `el` (its links are its peer connections). */
+function roomOf(el: RtcCall | RtcChat): Room {
   return [...Room.open.values()].find((room) => room.key == `${new URL(el.signaling).href} ${el.room}`)!;
 }
 
-function pcs(el: RtcCall): RTCPeerConnection[] {
+function pcs(el: RtcCall | RtcChat): RTCPeerConnection[] {
   return [...roomOf(el).links.values()].map((link) => link.pc);
 }
 
@@ -328,5 +330,81 @@ describe('<rtc-call>', () => {
     await framesRising(els, 'frames after the restart');
     expect(pcs(els[0]!)[0] === pc, 'the same connection').to.equal(true);
     expect(els.map((el) => el.state)).to.deep.equal(['live', 'live']);
+  });
+});
+
+// A call and a chat in one page with the same room and endpoint share one Room: one socket and one
+// RTCPeerConnection per remote peer. Each side here is one page's pair (`?peer=a`, `?peer=b`).
+describe('<rtc-call> sharing a Room with an <rtc-chat>', () => {
+  /** A chat for each of `names` in one room of a fresh relay (not yet connected to each other). */
+  async function chats(names: string[]) {
+    const { url, room } = await freshRoom();
+    const host = await fixture<HTMLDivElement>(html`<div>${names.map(
+      (name) => html`<rtc-chat room=${room} name=${name} signaling=${`${url}?peer=${name}`}></rtc-chat>`,
+    )}</div>`);
+    return { url, room, host, els: [...host.querySelectorAll('rtc-chat')] };
+  }
+
+  /** Adds an autojoin call for `name` to `host`, in the Room of `name`'s chat. */
+  function addCall(host: HTMLElement, url: string, room: string, name: string): RtcCall {
+    const el = Object.assign(document.createElement('rtc-call'), { autojoin: true, video: '320x240', room, name, signaling: `${url}?peer=${name}` });
+    host.append(el);
+    return el;
+  }
+
+  /** `from` sends `text`; waits until `to` lists it. */
+  async function chatFlows(from: RtcChat, to: RtcChat, text: string): Promise<void> {
+    expect(from.send(text)).to.equal(true);
+    await until(() => [...to.shadowRoot!.querySelectorAll('li')].some((li) => li.textContent!.includes(text)), `"${text}" at the other chat`);
+  }
+
+  /** Every call sees one remote video playing, on one shared connection, with one audio and one video track event. */
+  async function mediaBothWays(calls: RtcCall[]): Promise<void> {
+    await until(() => calls.every((el) => remoteVideos(el)[0]?.videoWidth == 320), 'the remote video on every call', 20_000);
+    for (const el of calls) {
+      expect(pcs(el)).to.have.length(1);
+      const stream = remoteVideos(el)[0]!.srcObject as MediaStream;
+      expect([stream.getAudioTracks().length, stream.getVideoTracks().length]).to.deep.equal([1, 1]);
+      expect(fired.get(el)!.filter((e) => e.startsWith('track')).sort()).to.deep.equal(['track audio', 'track video']);
+    }
+    await framesRising(calls, 'frames decoded on the shared connections');
+  }
+
+  it('a call added beside connected chats sends and receives video on the chats’ connection; the chats still talk', async () => {
+    const { url, room, host, els: [a, b] } = await chats(['a', 'b']);
+    await Promise.all([a!, b!].map((el) => nextEvent(el, 'rtc-open', 'the chat channel')));
+    const [pcA] = pcs(a!);
+    const calls = [addCall(host, url, room, 'a'), addCall(host, url, room, 'b')];
+    await mediaBothWays(calls);
+    // The chats' connection carries the media: the same RTCPeerConnection, renegotiated.
+    expect(pcs(calls[0]!)[0] === pcA, 'the chat’s connection').to.equal(true);
+    expect([...Room.open.keys()].filter((key) => key.endsWith(` ${room}`))).to.have.length(2);
+    await chatFlows(a!, b!, 'after the call joined');
+    await chatFlows(b!, a!, 'and back');
+  });
+
+  it('a call that joins after the other side’s tracks arrived shows them, and sends its own', async () => {
+    const { url, room, host, els: [a, b] } = await chats(['a', 'b']);
+    // a's call is live from the start; b has only its chat when a's tracks arrive.
+    const callA = addCall(host, url, room, 'a');
+    await until(() => pcs(b!)[0]?.getReceivers().filter((r) => r.track.readyState == 'live' && !r.track.muted).length == 2, 'a’s tracks at b', 20_000);
+    const callB = addCall(host, url, room, 'b');
+    await mediaBothWays([callA, callB]);
+    await chatFlows(b!, a!, 'still chatting');
+  });
+
+  it('a chat added beside a live call shares its connection and talks; the media keeps flowing', async () => {
+    const { url, room } = await freshRoom();
+    const host = await fixture<HTMLDivElement>(html`<div></div>`);
+    const calls = [addCall(host, url, room, 'a'), addCall(host, url, room, 'b')];
+    await until(() => calls.every((el) => remoteVideos(el)[0]?.videoWidth == 320), 'the remote video on every call', 20_000);
+    const [pcA] = pcs(calls[0]!);
+    const [a, b] = ['a', 'b'].map((name) => Object.assign(document.createElement('rtc-chat'), { room, name, signaling: `${url}?peer=${name}` }));
+    host.append(a!, b!);
+    await Promise.all([a!, b!].map((el) => nextEvent(el, 'rtc-open', 'the chat channel')));
+    await chatFlows(a!, b!, 'hello from the chat');
+    await chatFlows(b!, a!, 'hello back');
+    expect(pcs(calls[0]!)[0] === pcA, 'the call’s connection').to.equal(true);
+    await mediaBothWays(calls);
   });
 });
