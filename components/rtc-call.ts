@@ -61,7 +61,8 @@ export interface RtcConnectionStateDetail {
 
 /** A remote participant. */
 interface Tile extends Partial<RtcCallStatus> {
-  name: string;
+  /** Unset until the peer's `rtc-peer-join` (a replayed track may come first). */
+  name?: string;
   stream?: MediaStream;
   speaking?: boolean;
   /** 3 good, 2 fair, 1 poor (from getStats). */
@@ -222,6 +223,8 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
         room?.addEventListener(type, this.#onEvent);
       }
       this.#room = room;
+      // A Room another element holds (a chat's) may have links up and tracks in already.
+      room?.replay(this.#onEvent);
     }
     if (this.state == 'joining' && this.#ctl.state == 'joined') void this.#admit(room!);
     if (changed.has('muted') || changed.has('cameraOff')) {
@@ -409,11 +412,12 @@ ${live
       link.addEventListener('state', () => this.emit('rtc-connection-state', { peer: link.remoteId, state: link.state }));
       this.#send(link);
     } else if (type == 'track') {
-      // Our peers send every track with their stream (#send()).
-      if (tile) tile.stream = d.streams[0];
+      // Our peers send every track with their stream (#send()). A replayed track may come before
+      // the controller's replayed peer-join: the tile is made here, named there.
+      this.#tiles.set(d.peer, { ...tile, stream: d.streams[0] });
       this.emit('rtc-track', d);
     } else if (type == 'rtc-peer-join') {
-      this.#tiles.set(d.id, { name: d.name });
+      this.#tiles.set(d.id, { ...tile, name: d.name });
       this.#announcement = t.joined.replace('{name}', d.name || t.guest);
     } else if (type == 'rtc-peer-leave') {
       // Its link is closed: no more stats or replaceTrack on it.

@@ -7,9 +7,11 @@
  * the socket and every connection. A release is carried out a microtask later, so moving an element
  * in the DOM (disconnect, then connect again at once) keeps the Room.
  *
- * Events (CustomEvents): `peer-join` {id, name}, `peer-leave` {id}, `link` {link} (a new
+ * Events (CustomEvents): `peer-join` {id, name}, `peer-leave` {id}, `link` {peer, link} (a new
  * PeerLink may start negotiating: a call adds its tracks here), `track` {peer, track, streams}, `peer-error`
- * (PeerErrorDetail), `signaling-error` (SignalingErrorDetail), `state` {state}.
+ * (PeerErrorDetail), `signaling-error` (SignalingErrorDetail), `state` {state}. An element that
+ * starts listening to a Room others already hold gets the `link` and `track` events it missed
+ * from replay().
  */
 import { PeerLink, type PeerErrorDetail } from './peer-link.js';
 import { RoomChannel, type ChannelOptions } from './room-channel.js';
@@ -53,6 +55,8 @@ export class Room extends EventTarget {
   #channels = new Map<string, { channel: RoomChannel; refs: number }>();
   /** Links whose channels wait for the other side's first offer (see #link()). */
   #waiting = new Set<PeerLink>();
+  /** The `link` and `track` events fired so far on the links still up, for replay(). */
+  #past: CustomEvent[] = [];
   #iceServers: RTCIceServer[] | undefined;
   #refs = 0;
 
@@ -117,6 +121,16 @@ export class Room extends EventTarget {
     });
   }
 
+  /**
+   * Calls `listener` with each `link` and `track` event fired so far on the links still up, in
+   * order: what an element that starts listening now has missed (a call added beside a chat whose
+   * connections are up). Call it in the same task as addEventListener, so nothing is missed twice
+   * or seen twice.
+   */
+  replay(listener: (event: CustomEvent) => void): void {
+    this.#past.forEach(listener);
+  }
+
   /** Gives the Room back; the last release closes it. */
   release(): void {
     if (--this.#refs) return;
@@ -157,7 +171,7 @@ export class Room extends EventTarget {
     const pc = link.pc;
     this.links.set(id, link);
     link.addEventListener('error', (event) => this.#emit('peer-error', (event as CustomEvent<PeerErrorDetail>).detail));
-    link.addEventListener('track', (event) => this.#emit('track', (event as CustomEvent).detail));
+    link.addEventListener('track', (event) => this.#emit('track', (event as CustomEvent).detail, true));
     // The newcomer offers first; the peer already there adds its channels (and so its own offer)
     // only once that offer is in. Perfect negotiation would resolve the collision, but Chromium may
     // stall ICE gathering on the polite side when an offer is rolled back while it is gathering.
@@ -166,7 +180,7 @@ export class Room extends EventTarget {
     const attach = () => {
       if (!this.#waiting.delete(link)) return;
       for (const { channel } of this.#channels.values()) channel.attach(link);
-      this.#emit('link', { link });
+      this.#emit('link', { peer: id, link }, true);
     };
     this.#waiting.add(link);
     if (initiator) attach();
@@ -184,6 +198,7 @@ export class Room extends EventTarget {
     if (!link) return;
     this.links.delete(id);
     this.#waiting.delete(link);
+    this.#past = this.#past.filter((event) => event.detail.peer != id);
     for (const { channel } of this.#channels.values()) channel.detach(id);
     link.close();
     if (announce) this.#emit('peer-leave', { id });
@@ -193,7 +208,10 @@ export class Room extends EventTarget {
     for (const id of [...this.links.keys()]) this.#unlink(id, announce);
   }
 
-  #emit(type: string, detail: object): void {
-    this.dispatchEvent(new CustomEvent(type, { detail }));
+  /** Dispatches a CustomEvent; `keep`: one for replay(). */
+  #emit(type: string, detail: object, keep?: boolean): void {
+    const event = new CustomEvent(type, { detail });
+    if (keep) this.#past.push(event);
+    this.dispatchEvent(event);
   }
 }
