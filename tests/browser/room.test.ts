@@ -1,11 +1,13 @@
-// The Room core without a relay: two real RTCPeerConnections in one page, wired by an in-page
-// signaling fake that can hold signals back (to force an offer collision).
+// The Room core: mostly without a relay (two real RTCPeerConnections in one page, wired by an
+// in-page signaling fake that can hold signals back, to force an offer collision); the Room itself
+// with a real relay and two Rooms in one page (`?peer=a`, `?peer=b`).
 import { expect } from '@open-wc/testing';
 import { channelIdOf, decodeFrame, encodeFrame, Kind } from '../../components/internal/framing.js';
 import { PeerLink } from '../../components/internal/peer-link.js';
+import { Room } from '../../components/internal/room.js';
 import { RoomChannel } from '../../components/internal/room-channel.js';
 import type { JsonValue } from '../../components/internal/signaling-client.js';
-import { nextEvent, until } from './helpers.js';
+import { freshRoom, nextEvent, until } from './helpers.js';
 
 /** Two PeerLinks whose signals are delivered only while `flowing` (queued otherwise), in order. */
 function linkedPair() {
@@ -181,6 +183,43 @@ describe('Room core: RoomChannel over two links', () => {
       a.close();
       b.close();
       close();
+    }
+  });
+});
+
+describe('Room core: a late listener', () => {
+  /** What replay() hands a listener now. */
+  const replayed = (room: Room) => {
+    const events: CustomEvent[] = [];
+    room.replay((event) => events.push(event));
+    return events;
+  };
+
+  it('replay() hands a late listener the link and track events it missed, and none of a peer that left', async () => {
+    const { url, room } = await freshRoom();
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+    const a = Room.acquire({ url: `${url}?peer=a`, room });
+    const b = Room.acquire({ url: `${url}?peer=b`, room });
+    let aHeld = true;
+    try {
+      // a sends a track on its link, as a call does; nobody at b listens for link or track events.
+      a.addEventListener('link', (event) => (event as CustomEvent).detail.link.pc.addTrack(stream.getTracks()[0]!, stream));
+      await until(() => replayed(b).length == 2, 'the link and a’s track at b');
+      const events = replayed(b);
+      expect(events.map((event) => `${event.type} ${event.detail.peer}`).sort()).to.deep.equal([`link ${a.id}`, `track ${a.id}`]);
+      expect(events.every((event) => event.target === b), 'events of the Room').to.equal(true);
+      const track = events.find((event) => event.type == 'track')!.detail;
+      expect([track.track.kind, track.streams[0].id]).to.deep.equal(['audio', stream.id]);
+      expect(events.find((event) => event.type == 'link')!.detail.link === b.links.get(a.id!), 'the link').to.equal(true);
+
+      a.release();
+      aHeld = false;
+      await nextEvent(b, 'peer-leave', 'a leaving');
+      expect(replayed(b)).to.deep.equal([]);
+    } finally {
+      if (aHeld) a.release();
+      b.release();
+      stream.getTracks().forEach((track) => track.stop());
     }
   });
 });
