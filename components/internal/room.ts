@@ -171,7 +171,7 @@ export class Room extends EventTarget {
     const pc = link.pc;
     this.links.set(id, link);
     link.addEventListener('error', (event) => this.#emit('peer-error', (event as CustomEvent<PeerErrorDetail>).detail));
-    link.addEventListener('track', (event) => this.#emit('track', (event as CustomEvent).detail, true));
+    link.addEventListener('track', (event) => this.#past.push(this.#emit('track', (event as CustomEvent).detail)));
     // The newcomer offers first; the peer already there adds its channels (and so its own offer)
     // only once that offer is in. Perfect negotiation would resolve the collision, but Chromium may
     // stall ICE gathering on the polite side when an offer is rolled back while it is gathering.
@@ -180,7 +180,7 @@ export class Room extends EventTarget {
     const attach = () => {
       if (!this.#waiting.delete(link)) return;
       for (const { channel } of this.#channels.values()) channel.attach(link);
-      this.#emit('link', { peer: id, link }, true);
+      this.#past.push(this.#emit('link', { peer: id, link }));
     };
     this.#waiting.add(link);
     if (initiator) attach();
@@ -208,10 +208,9 @@ export class Room extends EventTarget {
     for (const id of [...this.links.keys()]) this.#unlink(id, announce);
   }
 
-  /** Dispatches a CustomEvent; `keep`: one for replay(). */
-  #emit(type: string, detail: object, keep?: boolean): void {
+  #emit(type: string, detail: object): CustomEvent {
     const event = new CustomEvent(type, { detail });
-    if (keep) this.#past.push(event);
     this.dispatchEvent(event);
+    return event;
   }
 }
