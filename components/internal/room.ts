@@ -124,8 +124,8 @@ export class Room extends EventTarget {
   /**
    * Calls `listener` with each `link` and `track` event fired so far on the links still up, in
    * order: what an element that starts listening now has missed (a call added beside a chat whose
-   * connections are up). Call it in the same task as addEventListener, so nothing is missed twice
-   * or seen twice.
+   * connections are up). Call it in the same task as addEventListener, so nothing is missed
+   * and nothing is seen twice.
    */
   replay(listener: (event: CustomEvent) => void): void {
     this.#past.forEach(listener);
