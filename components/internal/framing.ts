@@ -52,10 +52,7 @@ export interface Frame {
 export function encodeFrame(kind: Kind, type: number, id: number, seq: number, total: number, payload: Uint8Array): ArrayBuffer {
   const bytes = new Uint8Array(HEADER_SIZE + payload.byteLength);
   const view = new DataView(bytes.buffer);
-  view.setUint32(0, (kind << 24) | (type << 16) | (VERSION << 8));
-  view.setUint32(4, id);
-  view.setUint32(8, seq);
-  view.setUint32(12, total);
+  [(kind << 24) | (type << 16) | (VERSION << 8), id, seq, total].forEach((word, i) => view.setUint32(i * 4, word));
   bytes.set(payload, HEADER_SIZE);
   return bytes.buffer;
 }
@@ -64,15 +61,10 @@ export function encodeFrame(kind: Kind, type: number, id: number, seq: number, t
 export function decodeFrame(data: unknown): Frame | null {
   if (!(data instanceof ArrayBuffer) || data.byteLength < HEADER_SIZE) return null;
   const view = new DataView(data);
-  if (view.getUint8(2) !== VERSION) return null;
-  return {
-    kind: view.getUint8(0) as Kind,
-    type: view.getUint8(1),
-    id: view.getUint32(4),
-    seq: view.getUint32(8),
-    total: view.getUint32(12),
-    payload: new Uint8Array(data, HEADER_SIZE),
-  };
+  // The header is four big-endian words; the first is `kind type ver 0`.
+  const [head, id, seq, total] = [0, 4, 8, 12].map((offset) => view.getUint32(offset)) as [number, number, number, number];
+  if (((head >> 8) & 255) !== VERSION) return null;
+  return { kind: (head >>> 24) as Kind, type: (head >> 16) & 255, id, seq, total, payload: new Uint8Array(data, HEADER_SIZE) };
 }
 
 /**
