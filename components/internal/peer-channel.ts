@@ -82,16 +82,23 @@ export interface OutgoingFile {
   digest?: Promise<ArrayBuffer>;
 }
 
-/** A message or a file queued to this peer. */
-interface Outgoing {
+/** A file on its way to or from this peer (a queued message has the same fields). */
+interface Transfer {
   id: number;
+  direction: TransferDirection;
+  name: string;
+  /** Bytes sent (handed to the channel) or received so far. */
+  loaded: number;
+  total: number;
+}
+
+/** A message or a file queued to this peer. */
+interface Outgoing extends Transfer {
   type: DataType;
   /** Messages too are Blobs (RoomChannel makes them): one way to read, and a copy of the caller's data. */
   data: Blob;
   /** Set for a file. */
   file?: OutgoingFile | undefined;
-  /** Bytes handed to the channel so far. */
-  loaded: number;
   /** Its frames, made one at a time; unset until it starts (and again after a lost channel). */
   frames?: AsyncGenerator<ArrayBuffer, ArrayBuffer> | undefined;
 }
@@ -103,15 +110,19 @@ interface Incoming {
   loaded: number;
 }
 
-/** An incoming file: written in place as its chunks come, in order (files need an ordered channel). */
-interface IncomingFile {
+/** What `FileStart` announces. */
+interface FileMeta {
   name: string;
   type: string;
   size: number;
   lastModified: number;
-  /** `size` bytes, allocated when the file starts. */
+}
+
+/** An incoming file: written in place as its chunks come, in order (files need an ordered channel). */
+interface IncomingFile extends Transfer {
+  meta: FileMeta;
+  /** `total` bytes, allocated when the file starts. */
   bytes: Uint8Array<ArrayBuffer>;
-  loaded: number;
   digest?: Uint8Array;
 }
 
@@ -120,13 +131,16 @@ export const transferId = (id: number): string => id.toString(16).padStart(8, '0
 export class PeerChannel {
   /** True once both ends have their channel (Hello exchanged): data flows. */
   ready = false;
+  /** The remote peer's id. */
+  readonly peer: string;
   readonly #link: PeerLink;
   /** The channel by label this is part of: its label and options, and where events go. */
   readonly #channel: RoomChannel;
   /** Unset when disposed, or when the connection was closed before the channel could be created. */
   #dc: RTCDataChannel | undefined;
-  readonly #messages: Outgoing[] = [];
-  readonly #files: Outgoing[] = [];
+  /** The two lanes, by job id; a Map keeps the order in which jobs were queued. */
+  readonly #messages = new Map<number, Outgoing>();
+  readonly #files = new Map<number, Outgoing>();
   readonly #partial = new Map<number, Incoming>();
   readonly #incoming = new Map<number, IncomingFile>();
   /** The message we refused last: its remaining frames are dropped. */
@@ -140,39 +154,32 @@ export class PeerChannel {
   constructor(link: PeerLink, channel: RoomChannel) {
     this.#link = link;
     this.#channel = channel;
+    this.peer = link.remoteId;
     this.#open();
-  }
-
-  get peer(): string {
-    return this.#link.remoteId;
   }
 
   /** Queues a message of `type`, or with `file`, that file (`data` is its Blob). */
   queue(type: DataType, data: Blob, file?: OutgoingFile): void {
     const id = file ? file.id : (this.#nextId = (this.#nextId + 1) >>> 0);
-    (file ? this.#files : this.#messages).push({ id, type, data, file, loaded: 0 });
+    (file ? this.#files : this.#messages).set(id, { id, direction: 'send', name: file?.name ?? '', loaded: 0, total: data.size, type, data, file });
     void this.#pump();
   }
 
   /** Stops transfer `id` in either direction and tells the peer. False when there is none. */
   cancel(id: number): boolean {
     if (!this.#endTransfer(id, 'cancelled', 'Cancelled here.')) return false;
-    this.#tell(id, 0, 'cancelled');
+    this.#control(Kind.Cancel, 0, id, 'cancelled');
     return true;
   }
 
   get transfers(): TransferInfo[] {
-    const peer = this.peer;
-    return [
-      ...this.#files.map(({ id, file, loaded, data }): TransferInfo => ({ id: transferId(id), peer, direction: 'send', name: file!.name, loaded, total: data.size })),
-      ...[...this.#incoming].map(([id, { name, loaded, size }]): TransferInfo => ({ id: transferId(id), peer, direction: 'receive', name, loaded, total: size })),
-    ];
+    return [...this.#files.values(), ...this.#incoming.values()].map(({ id, direction, name, loaded, total }) => ({ id: transferId(id), peer: this.peer, direction, name, loaded, total }));
   }
 
   /** Closes the channel for good: unfinished transfers fail (`peer-left`), queued messages are dropped. */
   dispose(): void {
     this.#lost(`${this.peer} left.`);
-    this.#messages.length = 0;
+    this.#messages.clear();
     this.#dc?.close();
     this.#dc = undefined;
   }
@@ -216,10 +223,10 @@ export class PeerChannel {
 
   /** The channel went away: fail the transfers, keep queued messages for the next channel. */
   #lost(message: string): void {
-    for (const id of [...this.#files.map((job) => job.id), ...this.#incoming.keys()]) this.#endTransfer(id, 'peer-left', message);
+    for (const id of [...this.#files.keys(), ...this.#incoming.keys()]) this.#endTransfer(id, 'peer-left', message);
     this.#partial.clear();
     // A message cut off mid-way is sent again whole on the next channel.
-    for (const job of this.#messages) job.frames = undefined;
+    for (const job of this.#messages.values()) job.frames = undefined;
     if (this.ready) {
       this.ready = false;
       this.#emit('close', { peer: this.peer });
@@ -228,15 +235,17 @@ export class PeerChannel {
 
   #hello(answer: 0 | 1): void {
     const dc = this.#dc;
-    if (dc?.readyState !== 'open') return;
-    dc.send(encodeFrame(Kind.Hello, answer, 0, 0, 0, encoder.encode(dc.label)));
+    this.#control(Kind.Hello, answer, 0, this.#channel.label);
     // On an unreliable channel a Hello (or its answer) can be lost: ask again until answered.
-    if (!answer && (dc.maxRetransmits ?? dc.maxPacketLifeTime) != null) setTimeout(() => this.ready || this.#hello(0), 1000);
+    if (!answer && (dc?.maxRetransmits ?? dc?.maxPacketLifeTime) != null) setTimeout(() => this.ready || this.#hello(0), 1000);
   }
 
-  /** Sends a control frame ahead of the queue (it must overtake the data frames it stops). */
-  #tell(id: number, message: 0 | 1, code: string): void {
-    if (this.ready && this.#dc?.readyState === 'open') this.#dc.send(encodeFrame(Kind.Cancel, message, id, 0, 0, encoder.encode(code)));
+  /**
+   * Sends a Hello or a Cancel with its text, ahead of the queue (a Cancel must overtake the data
+   * frames it stops); nothing when the channel is not open.
+   */
+  #control(kind: Kind, type: number, id: number, text: string): void {
+    if (this.#dc?.readyState === 'open') this.#dc.send(encodeFrame(kind, type, id, 0, 0, encoder.encode(text)));
   }
 
   #receive({ kind, type, id, seq, total, payload }: Frame, dc: RTCDataChannel): void {
@@ -277,30 +286,31 @@ export class PeerChannel {
         this.#deliver(type, message.parts);
       }
     } else if (kind === Kind.FileStart) {
-      const meta = JSON.parse(decoder.decode(payload)) as Omit<IncomingFile, 'bytes' | 'loaded'>;
+      const meta = JSON.parse(decoder.decode(payload)) as FileMeta;
       let bytes;
       try {
         // Over the limit, or more than this page can hold at all (a RangeError): refused.
         if (meta.size <= maxFileSize) bytes = new Uint8Array(meta.size);
       } catch {}
-      this.#incoming.set(id, { ...meta, bytes: bytes!, loaded: 0 });
-      if (bytes) this.#progress(id, 'receive', -1, 0, meta.size);
+      const file: IncomingFile = { id, direction: 'receive', name: meta.name, loaded: 0, total: meta.size, meta, bytes: bytes! };
+      this.#incoming.set(id, file);
+      if (bytes) this.#progress(file, -1);
       else this.#refuse(id, 0);
     } else if (kind === Kind.FileData) {
       const file = this.#incoming.get(id);
       if (!file) return; // cancelled
       // More than the announced size: the same as a file past the limit.
-      if (file.loaded + size > file.size) return this.#refuse(id, 0);
+      if (file.loaded + size > file.total) return this.#refuse(id, 0);
       // In place: files need an ordered, reliable channel (a chunk out of place fails the hash).
       file.bytes.set(payload, file.loaded);
       file.loaded += size;
-      this.#progress(id, 'receive', file.loaded - size, file.loaded, file.size);
-      void this.#complete(id, file);
+      this.#progress(file, file.loaded - size);
+      void this.#complete(file);
     } else if (kind === Kind.FileEnd) {
       const file = this.#incoming.get(id);
       if (file) {
         file.digest = payload;
-        void this.#complete(id, file);
+        void this.#complete(file);
       }
     } else if (kind === Kind.Cancel) {
       // The peer stopped a transfer, or refused a message or a file as too large.
@@ -310,14 +320,14 @@ export class PeerChannel {
       const hint = tooLarge ? 'Ask the receiver to raise its limit.' : undefined;
       // A file refused after we sent it all is no longer ours to end, but we still hear of it.
       if (!type) return void this.#endTransfer(id, code, message, hint, tooLarge ? 'send' : undefined);
-      remove(this.#messages, id);
+      this.#messages.delete(id);
       this.#messageError('send', code, message, hint);
     }
   }
 
   /** Drops incoming message (`message` 1) or file `id` as too large, and tells the peer. */
   #refuse(id: number, message: 0 | 1): void {
-    this.#tell(id, message, 'too-large');
+    this.#control(Kind.Cancel, message, id, 'too-large');
     const limit = message ? 'max-message-size' : 'max-file-size';
     const text = `Over ${limit}: dropped.`;
     const hint = `Raise ${limit}.`;
@@ -344,12 +354,11 @@ export class PeerChannel {
   }
 
   /** Delivers a file once every byte and the digest are in, and the digest matches. */
-  async #complete(id: number, file: IncomingFile): Promise<void> {
-    const expected = file.digest;
-    if (!expected || file.loaded < file.size) return;
+  async #complete(file: IncomingFile): Promise<void> {
+    const { id, digest: expected, bytes, meta: { name, type, lastModified } } = file;
+    if (!expected || file.loaded < file.total) return;
     this.#incoming.delete(id);
     // Hashed from memory: a File's bytes would have to be read back from the blob store first.
-    const { bytes, name, type, lastModified } = file;
     const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
     if (digest.every((byte, i) => byte === expected[i])) this.#emit('file', { id: transferId(id), from: this.peer, file: new File([bytes], name, { type, lastModified }) });
     else this.#endTransfer(id, 'integrity', `"${name}" arrived damaged (SHA-256); discarded.`, undefined, 'receive');
@@ -360,8 +369,10 @@ export class PeerChannel {
    * runs in none). False when there is none.
    */
   #endTransfer(id: number, code: TransferErrorCode, message: string, hint?: string, direction?: TransferDirection): boolean {
-    if (remove(this.#files, id)) direction = 'send';
-    else if (this.#incoming.delete(id)) direction = 'receive';
+    const transfer = this.#files.get(id) ?? this.#incoming.get(id);
+    this.#files.delete(id);
+    this.#incoming.delete(id);
+    direction = transfer?.direction ?? direction;
     if (direction) this.#emit('transfer-error', { id: transferId(id), peer: this.peer, direction, code, message, hint });
     return !!direction;
   }
@@ -379,8 +390,8 @@ export class PeerChannel {
           continue;
         }
         this.#filesTurn = !this.#filesTurn;
-        const lane = (this.#filesTurn && this.#files.length) || !this.#messages.length ? this.#files : this.#messages;
-        const job = lane[0];
+        const lane = (this.#filesTurn && this.#files.size) || !this.#messages.size ? this.#files : this.#messages;
+        const [job] = lane.values();
         if (!job) return;
         let next;
         try {
@@ -388,18 +399,18 @@ export class PeerChannel {
         } catch (error) {
           const message = `Unreadable: ${(error as Error).message}`;
           if (job.file) this.#endTransfer(job.id, 'read-failed', message);
-          else if (remove(lane, job.id)) this.#messageError('send', 'read-failed', message);
+          else if (lane.delete(job.id)) this.#messageError('send', 'read-failed', message);
           continue;
         }
         // The job may have been cancelled, or the channel lost, while the frame was being made.
-        if (lane[0] !== job || dc !== this.#dc || dc.readyState !== 'open') continue;
+        if (lane.get(job.id) !== job || dc !== this.#dc || dc.readyState !== 'open') continue;
         try {
           dc.send(next.value);
         } catch {
           return; // closing under our feet: the close handler takes over
         }
         // The last frame is the generator's return value: the job is done.
-        if (next.done) lane.shift();
+        if (next.done) lane.delete(job.id);
       }
     } finally {
       this.#pumping = false;
@@ -413,14 +424,13 @@ export class PeerChannel {
    * last as soon as it sends it.
    */
   async *#frames(job: Outgoing): AsyncGenerator<ArrayBuffer, ArrayBuffer> {
-    const { id, type, data, file } = job;
-    const size = data.size;
+    const { id, type, data, file, total: size } = job;
     // The peer's limit (RFC 8841); 0 would mean "unknown": keep our own.
     const chunk = Math.min(MAX_FRAME, this.#link.pc.sctp?.maxMessageSize || MAX_FRAME) - HEADER_SIZE;
     // Every frame carries the count; a message has at least one frame, even when empty.
     const total = Math.max(file ? 0 : 1, Math.ceil(size / chunk));
     if (file) {
-      this.#progress(id, 'send', -1, 0, size);
+      this.#progress(job, -1);
       const meta = { name: file.name, type: data.type, size, lastModified: (data as File).lastModified ?? Date.now() };
       yield encodeFrame(Kind.FileStart, 0, id, 0, total, encoder.encode(JSON.stringify(meta)));
     }
@@ -440,7 +450,7 @@ export class PeerChannel {
       if (file) {
         const before = job.loaded;
         job.loaded = Math.min(start + chunk, size);
-        this.#progress(id, 'send', before, job.loaded, size);
+        this.#progress(job, before);
       } else if (seq === total - 1) return frame; // a message's last frame
       yield frame;
     }
@@ -448,19 +458,12 @@ export class PeerChannel {
   }
 
   /**
-   * A progress event for a move from `before` to `loaded` bytes: the first (`before` -1), the last,
-   * and one each time a PROGRESS_STEP boundary is crossed.
+   * A progress event for a transfer that moved on from `before` bytes: the first (`before` -1), the
+   * last, and one each time a PROGRESS_STEP boundary is crossed.
    */
-  #progress(id: number, direction: TransferDirection, before: number, loaded: number, total: number): void {
+  #progress({ id, direction, loaded, total }: Transfer, before: number): void {
     if (loaded === total || Math.floor(loaded / PROGRESS_STEP) > Math.floor(before / PROGRESS_STEP)) this.#emit('transfer-progress', { id: transferId(id), peer: this.peer, loaded, total, direction });
   }
-}
-
-/** Removes the job `id` from a lane; false when it is not there. */
-function remove(lane: Outgoing[], id: number): boolean {
-  const index = lane.findIndex((job) => job.id === id);
-  if (index >= 0) lane.splice(index, 1);
-  return index >= 0;
 }
 
 /** The SHA-256 of a file whose bytes were all read (computed once, for every recipient). */
