@@ -8,7 +8,9 @@
  *     +------+------+------+------+------------+------------+------------+----------
  *
  * Integers are unsigned, big-endian. `id` names one message or one file transfer of one sender on
- * one channel; `seq` is the chunk's index, `total` the number of chunks (of data, for a file).
+ * one channel. In a data frame (Message, FileData) `seq` is the payload's byte offset and `total`
+ * the byte size of the whole message or file; `FileStart` and `FileEnd` carry the size in `total`.
+ * So a message or a file is at most 4 GiB - 1.
  */
 
 /** What a frame carries. */
@@ -17,7 +19,7 @@ export const Kind = {
   Hello: 1,
   /** One chunk of a message; `type` is its DataType. */
   Message: 2,
-  /** A file transfer begins; payload: JSON `{name, type, size, lastModified}`. */
+  /** A file transfer begins; payload: JSON `{name, type, lastModified}` (the size is in `total`). */
   FileStart: 3,
   /** One chunk of a file's bytes. */
   FileData: 4,
@@ -32,7 +34,8 @@ export type Kind = (typeof Kind)[keyof typeof Kind];
 export const DataType = { String: 0, Binary: 1, Blob: 2, Json: 3 } as const;
 export type DataType = (typeof DataType)[keyof typeof DataType];
 
-export const VERSION = 1;
+/** 2: `seq` is a byte offset and `total` a byte size (1 counted chunks). */
+export const VERSION = 2;
 export const HEADER_SIZE = 16;
 /**
  * The largest frame we send, even when the peer announces more (`a=max-message-size`, RFC 8841):
@@ -44,7 +47,9 @@ export interface Frame {
   kind: Kind;
   type: number;
   id: number;
+  /** Where the payload goes: its byte offset in the message or file. */
   seq: number;
+  /** The byte size of the whole message or file. */
   total: number;
   payload: Uint8Array;
 }

@@ -13,8 +13,11 @@
  * - Two lanes, messages and files, take turns, so a chat line is not stuck behind a large file.
  *   Each lane is first-in first-out; each job in it (a message or a file) makes its frames one at a
  *   time, as the pump asks for them (an async generator).
- * - Limits: an incoming message past `maxMessageSize`, or a file past `maxFileSize`, is dropped and
- *   refused (a `Cancel` frame with `too-large`), so a peer cannot make us buffer without end.
+ * - Reassembly in place: each data frame carries its byte offset and the whole size, so a message
+ *   or a file is allocated once, at its first frame, and each payload written where it belongs.
+ * - Limits: an incoming message whose size is over `maxMessageSize`, or a file over `maxFileSize`
+ *   (or one that brings more bytes than it announced), is dropped and refused (a `Cancel` frame
+ *   with `too-large`), so a peer cannot make us buffer without end.
  */
 import { DataType, decodeFrame, decoder, encodeFrame, encoder, HEADER_SIZE, Kind, MAX_FRAME, type Frame } from './framing.js';
 import type { PeerLink } from './peer-link.js';
@@ -103,26 +106,25 @@ interface Outgoing extends Transfer {
   frames?: AsyncGenerator<ArrayBuffer, ArrayBuffer> | undefined;
 }
 
-/** An incoming message: its chunks so far (by `seq`: an unordered channel may reorder them). */
+/**
+ * An incoming message: allocated at its first frame (its announced size), each frame's payload
+ * written at its offset (an unordered channel may reorder them).
+ */
 interface Incoming {
-  parts: Uint8Array[];
-  count: number;
+  bytes: Uint8Array<ArrayBuffer>;
   loaded: number;
 }
 
-/** What `FileStart` announces. */
+/** What `FileStart` carries besides the size (in `total`). */
 interface FileMeta {
   name: string;
   type: string;
-  size: number;
   lastModified: number;
 }
 
-/** An incoming file: written in place as its chunks come, in order (files need an ordered channel). */
-interface IncomingFile extends Transfer {
+/** An incoming file: allocated at `FileStart`, each chunk written in place as it comes. */
+interface IncomingFile extends Incoming, Transfer {
   meta: FileMeta;
-  /** `total` bytes, allocated when the file starts. */
-  bytes: Uint8Array<ArrayBuffer>;
   digest?: Uint8Array;
 }
 
@@ -268,31 +270,25 @@ export class PeerChannel {
       let message = partial.get(id);
       if (!message) {
         if (id === this.#refused) return;
-        partial.set(id, (message = { parts: [], count: 0, loaded: 0 }));
+        const bytes = allocate(total, maxMessageSize);
+        if (!bytes) {
+          this.#refused = id;
+          return this.#refuse(id, 1);
+        }
+        partial.set(id, (message = { bytes, loaded: 0 }));
         // An ordered sender finishes one message before the next: anything older is lost.
         const keep = dc.ordered ? 1 : MAX_PARTIAL;
         for (const old of partial.keys()) if (partial.size > keep) partial.delete(old);
       }
-      if (message.parts[seq]) return; // a duplicate
-      message.parts[seq] = payload;
-      message.count += 1;
-      message.loaded += size;
-      if (message.loaded > maxMessageSize) {
+      message.bytes.set(payload, seq);
+      if ((message.loaded += size) >= total) {
         partial.delete(id);
-        this.#refused = id;
-        this.#refuse(id, 1);
-      } else if (message.count === total) {
-        partial.delete(id);
-        this.#deliver(type, message.parts);
+        this.#deliver(type, message.bytes);
       }
     } else if (kind === Kind.FileStart) {
       const meta = JSON.parse(decoder.decode(payload)) as FileMeta;
-      let bytes;
-      try {
-        // Over the limit, or more than this page can hold at all (a RangeError): refused.
-        if (meta.size <= maxFileSize) bytes = new Uint8Array(meta.size);
-      } catch {}
-      const file: IncomingFile = { id, direction: 'receive', name: meta.name, loaded: 0, total: meta.size, meta, bytes: bytes! };
+      const bytes = allocate(total, maxFileSize);
+      const file: IncomingFile = { id, direction: 'receive', name: meta.name, loaded: 0, total, meta, bytes: bytes! };
       this.#incoming.set(id, file);
       if (bytes) this.#progress(file, -1);
       else this.#refuse(id, 0);
@@ -301,8 +297,7 @@ export class PeerChannel {
       if (!file) return; // cancelled
       // More than the announced size: the same as a file past the limit.
       if (file.loaded + size > file.total) return this.#refuse(id, 0);
-      // In place: files need an ordered, reliable channel (a chunk out of place fails the hash).
-      file.bytes.set(payload, file.loaded);
+      file.bytes.set(payload, seq);
       file.loaded += size;
       this.#progress(file, file.loaded - size);
       void this.#complete(file);
@@ -339,16 +334,12 @@ export class PeerChannel {
     this.#emit('message-error', { peer: this.peer, direction, code, message, hint });
   }
 
-  #deliver(type: number, parts: Uint8Array[]): void {
-    let data: unknown;
-    if (type === DataType.Blob) data = new Blob(parts as BlobPart[]);
-    else {
-      const bytes = concat(parts);
-      if (type === DataType.Binary) data = bytes.buffer;
-      else {
-        data = decoder.decode(bytes);
-        if (type === DataType.Json) data = JSON.parse(data as string);
-      }
+  #deliver(type: number, bytes: Uint8Array<ArrayBuffer>): void {
+    let data: unknown = bytes.buffer;
+    if (type === DataType.Blob) data = new Blob([bytes]);
+    else if (type !== DataType.Binary) {
+      data = decoder.decode(bytes);
+      if (type === DataType.Json) data = JSON.parse(data as string);
     }
     this.#emit('message', { from: this.peer, data, type: messageTypes[type] ?? 'binary' });
   }
@@ -419,42 +410,41 @@ export class PeerChannel {
 
   /**
    * A job's frames, cut to the peer's limit: a file's `FileStart`, its data and `FileEnd`, or a
-   * message's chunks. The Blob is read one slice (SLICE_FRAMES frames) at a time, when its first
-   * frame is asked for. The last frame is returned rather than yielded, so the pump knows it is the
-   * last as soon as it sends it.
+   * message's chunks; each data frame carries its byte offset and the whole size. The Blob is read
+   * one slice (SLICE_FRAMES frames) at a time, when its first frame is asked for. The last frame is
+   * returned rather than yielded, so the pump knows it is the last as soon as it sends it.
    */
   async *#frames(job: Outgoing): AsyncGenerator<ArrayBuffer, ArrayBuffer> {
-    const { id, type, data, file, total: size } = job;
+    const { id, type, data, file, total } = job;
     // The peer's limit (RFC 8841); 0 would mean "unknown": keep our own.
     const chunk = Math.min(MAX_FRAME, this.#link.pc.sctp?.maxMessageSize || MAX_FRAME) - HEADER_SIZE;
-    // Every frame carries the count; a message has at least one frame, even when empty.
-    const total = Math.max(file ? 0 : 1, Math.ceil(size / chunk));
+    const sliceSize = SLICE_FRAMES * chunk;
     if (file) {
       this.#progress(job, -1);
-      const meta = { name: file.name, type: data.type, size, lastModified: (data as File).lastModified ?? Date.now() };
+      const meta: FileMeta = { name: file.name, type: data.type, lastModified: (data as File).lastModified ?? Date.now() };
       yield encodeFrame(Kind.FileStart, 0, id, 0, total, encoder.encode(JSON.stringify(meta)));
     }
     let slice = new Uint8Array();
-    for (let seq = 0; seq < total; seq++) {
-      const start = seq * chunk;
-      const offset = start % (SLICE_FRAMES * chunk);
+    // At least one frame, even for no bytes at all.
+    for (let start = 0; !start || start < total; start += chunk) {
+      const offset = start % sliceSize;
       if (!offset) {
-        slice = new Uint8Array(await data.slice(start, start + SLICE_FRAMES * chunk).arrayBuffer());
+        slice = new Uint8Array(await data.slice(start, start + sliceSize).arrayBuffer());
         if (file) {
-          (file.bytes ??= new Uint8Array(size)).set(slice, start);
+          (file.bytes ??= new Uint8Array(total)).set(slice, start);
           // The last slice: hash now, while the send buffer drains, so FileEnd does not wait.
-          if (start + slice.byteLength === size) void digestOf(file);
+          if (start + slice.byteLength === total) void digestOf(file);
         }
       }
-      const frame = encodeFrame(file ? Kind.FileData : Kind.Message, type, id, seq, total, slice.subarray(offset, offset + chunk));
+      const frame = encodeFrame(file ? Kind.FileData : Kind.Message, type, id, start, total, slice.subarray(offset, offset + chunk));
       if (file) {
         const before = job.loaded;
-        job.loaded = Math.min(start + chunk, size);
+        job.loaded = Math.min(start + chunk, total);
         this.#progress(job, before);
-      } else if (seq === total - 1) return frame; // a message's last frame
+      } else if (start + chunk >= total) return frame; // a message's last frame
       yield frame;
     }
-    return encodeFrame(Kind.FileEnd, 0, id, total, total, new Uint8Array(await digestOf(file!)));
+    return encodeFrame(Kind.FileEnd, 0, id, 0, total, new Uint8Array(await digestOf(file!)));
   }
 
   /**
@@ -471,13 +461,13 @@ function digestOf(file: OutgoingFile): Promise<ArrayBuffer> {
   return (file.digest ??= crypto.subtle.digest('SHA-256', file.bytes ?? new Uint8Array()));
 }
 
-/** The parts as one new buffer (a copy even for one part: a part is a view into its frame). */
-function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
+/**
+ * `size` bytes for something a peer announced, or nothing when it is over `limit` or more than this
+ * page can hold at all (a RangeError): either way it is refused.
+ */
+function allocate(size: number, limit: number): Uint8Array<ArrayBuffer> | undefined {
+  try {
+    if (size <= limit) return new Uint8Array(size);
+  } catch {}
+  return undefined;
 }
