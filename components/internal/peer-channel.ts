@@ -98,8 +98,8 @@ interface Transfer {
 /** A message or a file queued to this peer. */
 interface Outgoing extends Transfer {
   type: DataType;
-  /** Messages too are Blobs (RoomChannel makes them): one way to read, and a copy of the caller's data. */
-  data: Blob;
+  /** A Blob (read a slice at a time) or bytes (a message: already a copy of the caller's data). */
+  data: Blob | Uint8Array;
   /** Set for a file. */
   file?: OutgoingFile | undefined;
   /** Its frames, made one at a time; unset until it starts (and again after a lost channel). */
@@ -161,9 +161,10 @@ export class PeerChannel {
   }
 
   /** Queues a message of `type`, or with `file`, that file (`data` is its Blob). */
-  queue(type: DataType, data: Blob, file?: OutgoingFile): void {
+  queue(type: DataType, data: Blob | Uint8Array, file?: OutgoingFile): void {
     const id = file ? file.id : (this.#nextId = (this.#nextId + 1) >>> 0);
-    (file ? this.#files : this.#messages).set(id, { id, direction: 'send', name: file?.name ?? '', loaded: 0, total: data.size, type, data, file });
+    const total = data instanceof Blob ? data.size : data.byteLength;
+    (file ? this.#files : this.#messages).set(id, { id, direction: 'send', name: file?.name ?? '', loaded: 0, total, type, data, file });
     void this.#pump();
   }
 
@@ -410,7 +411,7 @@ export class PeerChannel {
 
   /**
    * A job's frames, cut to the peer's limit: a file's `FileStart`, its data and `FileEnd`, or a
-   * message's chunks; each data frame carries its byte offset and the whole size. The Blob is read
+   * message's chunks; each data frame carries its byte offset and the whole size. A Blob is read
    * one slice (SLICE_FRAMES frames) at a time, when its first frame is asked for. The last frame is
    * returned rather than yielded, so the pump knows it is the last as soon as it sends it.
    */
@@ -421,15 +422,17 @@ export class PeerChannel {
     const sliceSize = SLICE_FRAMES * chunk;
     if (file) {
       this.#progress(job, -1);
-      const meta: FileMeta = { name: file.name, type: data.type, lastModified: (data as File).lastModified ?? Date.now() };
+      const { type, lastModified = Date.now() } = file.blob as File;
+      const meta: FileMeta = { name: file.name, type, lastModified };
       yield encodeFrame(Kind.FileStart, 0, id, 0, total, encoder.encode(JSON.stringify(meta)));
     }
-    let slice = new Uint8Array();
+    let slice: Uint8Array = new Uint8Array();
     // At least one frame, even for no bytes at all.
     for (let start = 0; !start || start < total; start += chunk) {
       const offset = start % sliceSize;
       if (!offset) {
-        slice = new Uint8Array(await data.slice(start, start + sliceSize).arrayBuffer());
+        // Bytes need no read (an asynchronous Blob read per chat line would slow messages down a lot).
+        slice = data instanceof Blob ? new Uint8Array(await data.slice(start, start + sliceSize).arrayBuffer()) : data.subarray(start, start + sliceSize);
         if (file) {
           (file.bytes ??= new Uint8Array(total)).set(slice, start);
           // The last slice: hash now, while the send buffer drains, so FileEnd does not wait.

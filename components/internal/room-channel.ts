@@ -7,7 +7,7 @@
  *   transfer-progress {id, peer, loaded, total, direction}  transfer-error {id, peer, direction, code, message}
  *   message-error {peer, direction, code, message, hint}  peer-error {peer, code: 'label-collision', message, hint}
  */
-import { channelIdOf, DataType } from './framing.js';
+import { channelIdOf, DataType, encoder } from './framing.js';
 import { PeerChannel, transferId, type ChannelOptions, type OutgoingFile, type TransferInfo } from './peer-channel.js';
 import type { PeerLink } from './peer-link.js';
 import { RtcError } from './room-errors.js';
@@ -56,18 +56,17 @@ export class RoomChannel extends EventTarget {
    * arrays as ArrayBuffers, Blobs as Blobs. Any size; queued until the peer's channel is open.
    */
   send(data: ChannelData, options: SendOptions = {}): void {
-    let type: DataType = DataType.Binary;
-    if (typeof data === 'string') type = DataType.String;
-    else if (data instanceof Blob) type = DataType.Blob;
-    else if (!ArrayBuffer.isView(data) && !(data instanceof ArrayBuffer)) throw new TypeError('send() takes a string, Blob or buffer');
-    // As a Blob: a copy (a caller may reuse its buffer while the message waits in a queue), and a
-    // string's UTF-8.
-    this.#send(type, new Blob([data as BlobPart]), options);
+    if (typeof data === 'string') return this.#send(DataType.String, encoder.encode(data), options);
+    if (data instanceof Blob) return this.#send(DataType.Blob, data, options);
+    if (!ArrayBuffer.isView(data) && !(data instanceof ArrayBuffer)) throw new TypeError('send() takes a string, Blob or buffer');
+    // A copy: a caller may reuse its buffer while the message still waits in a queue.
+    const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+    this.#send(DataType.Binary, bytes.slice(), options);
   }
 
   /** Sends any JSON value; it arrives parsed, with `type: 'json'`. */
   sendJSON(value: unknown, options: SendOptions = {}): void {
-    this.#send(DataType.Json, new Blob([JSON.stringify(value)]), options);
+    this.#send(DataType.Json, encoder.encode(JSON.stringify(value)), options);
   }
 
   /**
@@ -109,7 +108,7 @@ export class RoomChannel extends EventTarget {
   }
 
   /** Queues a message (or with `file`, a file) to every peer, or `to` one. */
-  #send(type: DataType, data: Blob, { to }: SendOptions, file?: OutgoingFile): void {
+  #send(type: DataType, data: Blob | Uint8Array, { to }: SendOptions, file?: OutgoingFile): void {
     const pipe = to === undefined ? undefined : this.#pipes.get(to);
     if (to !== undefined && !pipe) throw new RtcError('no-such-peer', `No peer "${to}" here.`, 'Use an id from `peers`.');
     for (const target of pipe ? [pipe] : this.#pipes.values()) target.queue(type, data, file);
