@@ -75,7 +75,7 @@ export class RtcDatachannel extends LitElement {
   /** ICE servers instead of the relay's (attribute `ice-servers`, as JSON). */
   iceServers: RTCIceServer[] | undefined;
 
-  private readonly controller = new RoomController(this, () => ({
+  readonly #controller = new RoomController(this, () => ({
     room: this.room,
     signaling: this.signaling,
     name: this.name,
@@ -91,47 +91,47 @@ export class RtcDatachannel extends LitElement {
 
   /** The signaling state (also reflected as the `state` attribute). */
   get state(): SignalingState {
-    return this.controller.state;
+    return this.#controller.state;
   }
 
   /** Our own peer id in the room, once joined. */
   get peerId(): string | null {
-    return this.controller.room?.id ?? null;
+    return this.#controller.room?.id ?? null;
   }
 
   /** The other peers in the room. */
   get peers(): PeerInfo[] {
-    return this.controller.room?.peers ?? [];
+    return this.#controller.room?.peers ?? [];
   }
 
   /** The peers whose channel with this label is open. */
   get openPeers(): string[] {
-    return this.controller.channel?.openPeers ?? [];
+    return this.#controller.channel?.openPeers ?? [];
   }
 
   /** File transfers under way, sent and received. */
   get transfers(): TransferInfo[] {
-    return this.controller.channel?.transfers ?? [];
+    return this.#controller.channel?.transfers ?? [];
   }
 
   /** Sends a string, ArrayBuffer, typed array or Blob of any size to every peer, or `{to}` one. */
   send(data: ChannelData, options?: SendOptions): void {
-    this.channel().send(data, options);
+    this.#channel().send(data, options);
   }
 
   /** Sends any JSON value; it arrives parsed, with `type: 'json'`. */
   sendJSON(value: unknown, options?: SendOptions): void {
-    this.channel().sendJSON(value, options);
+    this.#channel().sendJSON(value, options);
   }
 
   /** Streams a file (or Blob) to every peer or `{to}` one; returns the transfer id. */
   sendFile(file: Blob, options?: SendFileOptions): string {
-    return this.channel().sendFile(file, options);
+    return this.#channel().sendFile(file, options);
   }
 
   /** Stops a transfer in either direction; the peer gets `rtc-transfer-error` with `cancelled`. */
   cancelTransfer(id: string): boolean {
-    return this.controller.channel?.cancelTransfer(id) ?? false;
+    return this.#controller.channel?.cancelTransfer(id) ?? false;
   }
 
   protected override updated(): void {
@@ -143,8 +143,8 @@ export class RtcDatachannel extends LitElement {
     return html`<slot></slot>`;
   }
 
-  private channel() {
-    const channel = this.controller.channel;
+  #channel() {
+    const channel = this.#controller.channel;
     if (!channel) throw new RtcError('not-connected', 'This element is not in a room.', 'Set `room` and add it to the page.');
     return channel;
   }

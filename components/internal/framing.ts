@@ -8,7 +8,9 @@
  *     +------+------+------+------+------------+------------+------------+----------
  *
  * Integers are unsigned, big-endian. `id` names one message or one file transfer of one sender on
- * one channel; `seq` is the chunk's index, `total` the number of chunks (of data, for a file).
+ * one channel. In a data frame (Message, FileData) `seq` is the payload's byte offset and `total`
+ * the byte size of the whole message or file; `FileStart` and `FileEnd` carry the size in `total`.
+ * So a message or a file is at most 4 GiB - 1.
  */
 
 /** What a frame carries. */
@@ -17,7 +19,7 @@ export const Kind = {
   Hello: 1,
   /** One chunk of a message; `type` is its DataType. */
   Message: 2,
-  /** A file transfer begins; payload: JSON `{name, type, size, lastModified}`. */
+  /** A file transfer begins; payload: JSON `{name, type, lastModified}` (the size is in `total`). */
   FileStart: 3,
   /** One chunk of a file's bytes. */
   FileData: 4,
@@ -32,7 +34,8 @@ export type Kind = (typeof Kind)[keyof typeof Kind];
 export const DataType = { String: 0, Binary: 1, Blob: 2, Json: 3 } as const;
 export type DataType = (typeof DataType)[keyof typeof DataType];
 
-export const VERSION = 1;
+/** 2: `seq` is a byte offset and `total` a byte size (1 counted chunks). */
+export const VERSION = 2;
 export const HEADER_SIZE = 16;
 /**
  * The largest frame we send, even when the peer announces more (`a=max-message-size`, RFC 8841):
@@ -44,7 +47,9 @@ export interface Frame {
   kind: Kind;
   type: number;
   id: number;
+  /** Where the payload goes: its byte offset in the message or file. */
   seq: number;
+  /** The byte size of the whole message or file. */
   total: number;
   payload: Uint8Array;
 }
@@ -52,10 +57,7 @@ export interface Frame {
 export function encodeFrame(kind: Kind, type: number, id: number, seq: number, total: number, payload: Uint8Array): ArrayBuffer {
   const bytes = new Uint8Array(HEADER_SIZE + payload.byteLength);
   const view = new DataView(bytes.buffer);
-  view.setUint32(0, (kind << 24) | (type << 16) | (VERSION << 8));
-  view.setUint32(4, id);
-  view.setUint32(8, seq);
-  view.setUint32(12, total);
+  [(kind << 24) | (type << 16) | (VERSION << 8), id, seq, total].forEach((word, i) => view.setUint32(i * 4, word));
   bytes.set(payload, HEADER_SIZE);
   return bytes.buffer;
 }
@@ -64,15 +66,10 @@ export function encodeFrame(kind: Kind, type: number, id: number, seq: number, t
 export function decodeFrame(data: unknown): Frame | null {
   if (!(data instanceof ArrayBuffer) || data.byteLength < HEADER_SIZE) return null;
   const view = new DataView(data);
-  if (view.getUint8(2) !== VERSION) return null;
-  return {
-    kind: view.getUint8(0) as Kind,
-    type: view.getUint8(1),
-    id: view.getUint32(4),
-    seq: view.getUint32(8),
-    total: view.getUint32(12),
-    payload: new Uint8Array(data, HEADER_SIZE),
-  };
+  // The header is four big-endian words; the first is `kind type ver 0`.
+  const [head, id, seq, total] = [0, 4, 8, 12].map((offset) => view.getUint32(offset)) as [number, number, number, number];
+  if (((head >> 8) & 255) !== VERSION) return null;
+  return { kind: (head >>> 24) as Kind, type: (head >> 16) & 255, id, seq, total, payload: new Uint8Array(data, HEADER_SIZE) };
 }
 
 /**

@@ -11,24 +11,29 @@
  *   `bufferedamountlow`: the browser's send buffer never overflows (Chromium closes a channel whose
  *   buffer passes 16 MiB).
  * - Two lanes, messages and files, take turns, so a chat line is not stuck behind a large file.
- *   Each lane is first-in first-out.
- * - Limits: an incoming message past `maxMessageSize`, or a file past `maxFileSize`, is dropped and
- *   refused (a `Cancel` frame with `too-large`), so a peer cannot make us buffer without end.
+ *   Each lane is first-in first-out; each job in it (a message or a file) makes its frames one at a
+ *   time, as the pump asks for them (an async generator).
+ * - Reassembly in place: each data frame carries its byte offset and the whole size, so a message
+ *   or a file is allocated once, at its first frame, and each payload written where it belongs.
+ * - Limits: an incoming message whose size is over `maxMessageSize`, or a file over `maxFileSize`
+ *   (or one that brings more bytes than it announced), is dropped and refused (a `Cancel` frame
+ *   with `too-large`), so a peer cannot make us buffer without end.
  */
-import { channelIdOf, DataType, decodeFrame, decoder, encodeFrame, encoder, HEADER_SIZE, Kind, MAX_FRAME, type Frame } from './framing.js';
+import { DataType, decodeFrame, decoder, encodeFrame, encoder, HEADER_SIZE, Kind, MAX_FRAME, type Frame } from './framing.js';
 import type { PeerLink } from './peer-link.js';
+import type { RoomChannel } from './room-channel.js';
 import { labelCollision } from './room-errors.js';
 
 const MiB = 1024 * 1024;
 const HIGH_WATER = 4 * MiB;
 const LOW_WATER = 2 * MiB;
-/** Frames cut from one Blob read. */
+/** Frames cut from one Blob read (about 1 MiB). */
 const SLICE_FRAMES = 16;
 /** Progress events come at most once per this many bytes (and always for the last byte). */
 const PROGRESS_STEP = 256 * 1024;
 /** Unfinished incoming messages kept per peer on an unordered channel (lost chunks never come). */
 const MAX_PARTIAL = 64;
-export const DEFAULT_MAX_MESSAGE_SIZE = 64 * MiB;
+const DEFAULT_MAX_MESSAGE_SIZE = 64 * MiB;
 
 /** How a message was sent, and so how it arrives. */
 export type MessageType = 'string' | 'binary' | 'blob' | 'json';
@@ -80,237 +85,228 @@ export interface OutgoingFile {
   digest?: Promise<ArrayBuffer>;
 }
 
-/** Where a PeerChannel reports: the RoomChannel dispatches these as CustomEvents. */
-export type ChannelEmit = (type: string, detail: object) => void;
-
-interface Outgoing {
+/** A file on its way to or from this peer (a queued message has the same fields). */
+interface Transfer {
   id: number;
-  type: DataType;
-  data: Uint8Array | Blob;
-  file?: OutgoingFile;
-  /** Bytes per chunk, fixed by the first frame (every frame carries `total`). */
-  chunk: number;
-  total: number;
-  /** The next frame: -1 FileStart, 0..total-1 data, total FileEnd. */
-  step: number;
-  /** The Blob slice read last, and its offset. */
-  slice?: Uint8Array;
-  sliceStart: number;
-}
-
-/** An incoming message: its chunks so far (by `seq`: an unordered channel may reorder them). */
-interface Incoming {
-  parts: Uint8Array[];
-  count: number;
-  loaded: number;
-}
-
-/** An incoming file: written in place as its chunks come, in order (files need an ordered channel). */
-interface IncomingFile {
+  direction: TransferDirection;
   name: string;
-  type: string;
-  size: number;
-  lastModified: number;
-  /** `size` bytes, allocated when the file starts. */
+  /** Bytes sent (handed to the channel) or received so far. */
+  loaded: number;
+  total: number;
+}
+
+/** A message or a file queued to this peer. */
+interface Outgoing extends Transfer {
+  type: DataType;
+  /** A Blob (read a slice at a time) or bytes (a message: already a copy of the caller's data). */
+  data: Blob | Uint8Array;
+  /** Set for a file. */
+  file?: OutgoingFile | undefined;
+  /** Its frames, made one at a time; unset until it starts (and again after a lost channel). */
+  frames?: AsyncGenerator<ArrayBuffer, ArrayBuffer> | undefined;
+}
+
+/**
+ * An incoming message: allocated at its first frame (its announced size), each frame's payload
+ * written at its offset (an unordered channel may reorder them).
+ */
+interface Incoming {
   bytes: Uint8Array<ArrayBuffer>;
   loaded: number;
-  count: number;
-  total: number;
+}
+
+/** What `FileStart` carries besides the size (in `total`). */
+interface FileMeta {
+  name: string;
+  type: string;
+  lastModified: number;
+}
+
+/** An incoming file: allocated at `FileStart`, each chunk written in place as it comes. */
+interface IncomingFile extends Incoming, Transfer {
+  meta: FileMeta;
   digest?: Uint8Array;
 }
 
 export const transferId = (id: number): string => id.toString(16).padStart(8, '0');
 
-const sizeOf = (data: Uint8Array | Blob): number => (data instanceof Blob ? data.size : data.byteLength);
-
 export class PeerChannel {
   /** True once both ends have their channel (Hello exchanged): data flows. */
   ready = false;
-  /** Unset only when the connection was closed before this channel could be created. */
-  private dc: RTCDataChannel | undefined;
-  private readonly messages: Outgoing[] = [];
-  private readonly files: Outgoing[] = [];
-  private readonly partial = new Map<number, Incoming>();
-  private readonly incoming = new Map<number, IncomingFile>();
+  /** The remote peer's id. */
+  readonly peer: string;
+  readonly #link: PeerLink;
+  /** The channel by label this is part of: its label and options, and where events go. */
+  readonly #channel: RoomChannel;
+  /** Unset when disposed, or when the connection was closed before the channel could be created. */
+  #dc: RTCDataChannel | undefined;
+  /** The two lanes, by job id; a Map keeps the order in which jobs were queued. */
+  readonly #messages = new Map<number, Outgoing>();
+  readonly #files = new Map<number, Outgoing>();
+  readonly #partial = new Map<number, Incoming>();
+  readonly #incoming = new Map<number, IncomingFile>();
   /** The message we refused last: its remaining frames are dropped. */
-  private refused = -1;
-  private nextId = 0;
-  private pumping = false;
-  private filesTurn = false;
-  private disposed = false;
+  #refused = -1;
+  #nextId = 0;
+  #pumping = false;
+  #filesTurn = false;
   /** Resumes a pump that waits for the send buffer to drain. */
-  private wake = (): void => {};
+  #wake = (): void => {};
 
-  constructor(
-    private readonly link: PeerLink,
-    readonly label: string,
-    private readonly options: ChannelOptions,
-    private readonly emit: ChannelEmit,
-  ) {
-    this.open();
+  constructor(link: PeerLink, channel: RoomChannel) {
+    this.#link = link;
+    this.#channel = channel;
+    this.peer = link.remoteId;
+    this.#open();
   }
 
-  get peer(): string {
-    return this.link.remoteId;
-  }
-
-  sendMessage(type: DataType, data: Uint8Array | Blob): void {
-    this.nextId = (this.nextId + 1) >>> 0;
-    this.messages.push({ id: this.nextId, type, data, chunk: 0, total: 0, step: 0, sliceStart: 0 });
-    void this.pump();
-  }
-
-  sendFile(file: OutgoingFile): void {
-    this.files.push({ id: file.id, type: DataType.Binary, data: file.blob, file, chunk: 0, total: 0, step: -1, sliceStart: 0 });
-    void this.pump();
+  /** Queues a message of `type`, or with `file`, that file (`data` is its Blob). */
+  queue(type: DataType, data: Blob | Uint8Array, file?: OutgoingFile): void {
+    const id = file ? file.id : (this.#nextId = (this.#nextId + 1) >>> 0);
+    const total = data instanceof Blob ? data.size : data.byteLength;
+    (file ? this.#files : this.#messages).set(id, { id, direction: 'send', name: file?.name ?? '', loaded: 0, total, type, data, file });
+    void this.#pump();
   }
 
   /** Stops transfer `id` in either direction and tells the peer. False when there is none. */
   cancel(id: number): boolean {
-    if (!this.endTransfer(id, 'cancelled', 'Cancelled here.')) return false;
-    this.tell(id, 0, 'cancelled');
+    if (!this.#endTransfer(id, 'cancelled', 'Cancelled here.')) return false;
+    this.#control(Kind.Cancel, 0, id, 'cancelled');
     return true;
   }
 
   get transfers(): TransferInfo[] {
-    const peer = this.peer;
-    const out = this.files.map((job): TransferInfo => {
-      const total = sizeOf(job.data);
-      return { id: transferId(job.id), peer, direction: 'send', name: job.file!.name, loaded: Math.max(0, Math.min(job.step * job.chunk, total)), total };
-    });
-    for (const [id, file] of this.incoming) {
-      out.push({ id: transferId(id), peer, direction: 'receive', name: file.name, loaded: file.loaded, total: file.size });
-    }
-    return out;
+    return [...this.#files.values(), ...this.#incoming.values()].map(({ id, direction, name, loaded, total }) => ({ id: transferId(id), peer: this.peer, direction, name, loaded, total }));
   }
 
   /** Closes the channel for good: unfinished transfers fail (`peer-left`), queued messages are dropped. */
   dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.lost(`${this.peer} left.`);
-    this.messages.length = 0;
-    this.dc?.close();
+    this.#lost(`${this.peer} left.`);
+    this.#messages.clear();
+    this.#dc?.close();
+    this.#dc = undefined;
   }
 
-  private open(): void {
+  #open(): void {
+    const { label, streamId, init } = this.#channel;
     let dc: RTCDataChannel;
     try {
-      dc = this.dc = this.link.dataChannel(this.label, channelIdOf(this.label), this.options);
+      dc = this.#dc = this.#link.dataChannel(label, streamId, init);
     } catch {
       return; // the connection is closed; the Room disposes of us shortly
     }
     dc.bufferedAmountLowThreshold = LOW_WATER;
-    dc.onbufferedamountlow = () => this.wake();
+    dc.onbufferedamountlow = () => this.#wake();
     let opened = false;
     dc.onopen = () => {
       opened = true;
-      this.hello(0);
+      this.#hello(0);
     };
     dc.onmessage = ({ data }) => {
       const frame = decodeFrame(data);
       try {
-        if (frame && dc === this.dc) this.receive(frame);
+        if (frame && dc === this.#dc) this.#receive(frame, dc);
       } catch {
         // A malformed frame (not from rtc-elements): dropped.
       }
     };
     dc.onclose = () => {
-      this.wake();
-      if (this.disposed || dc !== this.dc) return;
-      this.lost(`The channel to ${this.peer} closed.`);
+      this.#wake();
+      if (dc !== this.#dc) return; // disposed, or replaced
+      this.#lost(`The channel to ${this.peer} closed.`);
       // The other page may add an element with this label again later: be ready for it, as long
       // as the association lives (a channel that never opened is not retried: no loop).
-      if (opened && this.link.pc.sctp?.state === 'connected') this.open();
+      if (opened && this.#link.pc.sctp?.state === 'connected') this.#open();
     };
   }
 
+  #emit(type: string, detail: object): void {
+    this.#channel.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
   /** The channel went away: fail the transfers, keep queued messages for the next channel. */
-  private lost(message: string): void {
-    for (const id of [...this.files.map((job) => job.id), ...this.incoming.keys()]) this.endTransfer(id, 'peer-left', message);
-    this.partial.clear();
+  #lost(message: string): void {
+    for (const id of [...this.#files.keys(), ...this.#incoming.keys()]) this.#endTransfer(id, 'peer-left', message);
+    this.#partial.clear();
     // A message cut off mid-way is sent again whole on the next channel.
-    for (const job of this.messages) job.step = 0;
+    for (const job of this.#messages.values()) job.frames = undefined;
     if (this.ready) {
       this.ready = false;
-      this.emit('close', { peer: this.peer });
+      this.#emit('close', { peer: this.peer });
     }
   }
 
-  private hello(answer: 0 | 1): void {
-    if (this.dc?.readyState !== 'open') return;
-    this.dc.send(encodeFrame(Kind.Hello, answer, 0, 0, 0, encoder.encode(this.label)));
+  #hello(answer: 0 | 1): void {
+    const dc = this.#dc;
+    this.#control(Kind.Hello, answer, 0, this.#channel.label);
     // On an unreliable channel a Hello (or its answer) can be lost: ask again until answered.
-    const unreliable = this.options.maxRetransmits != null || this.options.maxPacketLifeTime != null;
-    if (!answer && unreliable) setTimeout(() => this.ready || this.disposed || this.hello(0), 1000);
+    if (!answer && (dc?.maxRetransmits ?? dc?.maxPacketLifeTime) != null) setTimeout(() => this.ready || this.#hello(0), 1000);
   }
 
-  /** Sends a control frame ahead of the queue (it must overtake the data frames it stops). */
-  private tell(id: number, message: 0 | 1, code: string): void {
-    if (this.ready && this.dc?.readyState === 'open') this.dc.send(encodeFrame(Kind.Cancel, message, id, 0, 0, encoder.encode(code)));
+  /**
+   * Sends a Hello or a Cancel with its text, ahead of the queue (a Cancel must overtake the data
+   * frames it stops); nothing when the channel is not open.
+   */
+  #control(kind: Kind, type: number, id: number, text: string): void {
+    if (this.#dc?.readyState === 'open') this.#dc.send(encodeFrame(kind, type, id, 0, 0, encoder.encode(text)));
   }
 
-  private receive(frame: Frame): void {
-    const { kind, type, id, seq, total, payload } = frame;
+  #receive({ kind, type, id, seq, total, payload }: Frame, dc: RTCDataChannel): void {
     const size = payload.byteLength;
+    const { maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE, maxFileSize = Infinity } = this.#channel.init;
     if (kind === Kind.Hello) {
       const label = decoder.decode(payload);
-      if (label !== this.label) {
-        const { code, message, hint } = labelCollision(this.label, label);
-        return this.emit('peer-error', { peer: this.peer, code, message, hint });
+      if (label !== dc.label) {
+        const { code, message, hint } = labelCollision(dc.label, label);
+        return this.#emit('peer-error', { peer: this.peer, code, message, hint });
       }
-      if (!type) this.hello(1);
+      if (!type) this.#hello(1);
       if (!this.ready) {
         this.ready = true;
-        this.emit('open', { peer: this.peer });
-        void this.pump();
+        this.#emit('open', { peer: this.peer });
+        void this.#pump();
       }
     } else if (kind === Kind.Message) {
-      let message = this.partial.get(id);
+      const partial = this.#partial;
+      let message = partial.get(id);
       if (!message) {
-        if (id === this.refused) return;
-        this.partial.set(id, (message = { parts: [], count: 0, loaded: 0 }));
+        if (id === this.#refused) return;
+        const bytes = allocate(total, maxMessageSize);
+        if (!bytes) {
+          this.#refused = id;
+          return this.#refuse(id, 1);
+        }
+        partial.set(id, (message = { bytes, loaded: 0 }));
         // An ordered sender finishes one message before the next: anything older is lost.
-        const keep = this.options.ordered === false ? MAX_PARTIAL : 1;
-        for (const old of this.partial.keys()) if (this.partial.size > keep) this.partial.delete(old);
+        const keep = dc.ordered ? 1 : MAX_PARTIAL;
+        for (const old of partial.keys()) if (partial.size > keep) partial.delete(old);
       }
-      if (message.parts[seq]) return; // a duplicate
-      message.parts[seq] = payload;
-      message.count += 1;
-      message.loaded += size;
-      if (message.loaded > (this.options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE)) {
-        this.partial.delete(id);
-        this.refused = id;
-        this.refuse(id, 1);
-      } else if (message.count === total) {
-        this.partial.delete(id);
-        this.deliver(type, message.parts);
+      message.bytes.set(payload, seq);
+      if ((message.loaded += size) >= total) {
+        partial.delete(id);
+        this.#deliver(type, message.bytes);
       }
     } else if (kind === Kind.FileStart) {
-      const meta = JSON.parse(decoder.decode(payload)) as Pick<IncomingFile, 'name' | 'type' | 'size' | 'lastModified'>;
-      let bytes;
-      try {
-        // Over the limit, or more than this page can hold at all (a RangeError): refused.
-        if (meta.size <= (this.options.maxFileSize ?? Infinity)) bytes = new Uint8Array(meta.size);
-      } catch {}
-      this.incoming.set(id, { ...meta, bytes: bytes!, loaded: 0, count: 0, total });
-      if (bytes) this.progress(id, 'receive', -1, 0, meta.size);
-      else this.refuse(id, 0);
+      const meta = JSON.parse(decoder.decode(payload)) as FileMeta;
+      const bytes = allocate(total, maxFileSize);
+      const file: IncomingFile = { id, direction: 'receive', name: meta.name, loaded: 0, total, meta, bytes: bytes! };
+      this.#incoming.set(id, file);
+      if (bytes) this.#progress(file, -1);
+      else this.#refuse(id, 0);
     } else if (kind === Kind.FileData) {
-      const file = this.incoming.get(id);
-      if (!file || seq !== file.count) return; // cancelled (or a frame out of place: the hash fails)
+      const file = this.#incoming.get(id);
+      if (!file) return; // cancelled
       // More than the announced size: the same as a file past the limit.
-      if (file.loaded + size > file.size) return this.refuse(id, 0);
-      file.bytes.set(payload, file.loaded);
-      file.count += 1;
+      if (file.loaded + size > file.total) return this.#refuse(id, 0);
+      file.bytes.set(payload, seq);
       file.loaded += size;
-      this.progress(id, 'receive', file.loaded - size, file.loaded, file.size);
-      void this.complete(id, file);
+      this.#progress(file, file.loaded - size);
+      void this.#complete(file);
     } else if (kind === Kind.FileEnd) {
-      const file = this.incoming.get(id);
+      const file = this.#incoming.get(id);
       if (file) {
         file.digest = payload;
-        void this.complete(id, file);
+        void this.#complete(file);
       }
     } else if (kind === Kind.Cancel) {
       // The peer stopped a transfer, or refused a message or a file as too large.
@@ -319,158 +315,147 @@ export class PeerChannel {
       const message = `${this.peer} ${tooLarge ? 'refused it: too large' : 'cancelled it'}.`;
       const hint = tooLarge ? 'Ask the receiver to raise its limit.' : undefined;
       // A file refused after we sent it all is no longer ours to end, but we still hear of it.
-      if (!type) return void this.endTransfer(id, code, message, hint, tooLarge ? 'send' : undefined);
-      const index = this.messages.findIndex((job) => job.id === id);
-      if (index >= 0) this.messages.splice(index, 1);
-      this.messageError('send', code, message, hint);
+      if (!type) return void this.#endTransfer(id, code, message, hint, tooLarge ? 'send' : undefined);
+      this.#messages.delete(id);
+      this.#messageError('send', code, message, hint);
     }
   }
 
   /** Drops incoming message (`message` 1) or file `id` as too large, and tells the peer. */
-  private refuse(id: number, message: 0 | 1): void {
-    this.tell(id, message, 'too-large');
+  #refuse(id: number, message: 0 | 1): void {
+    this.#control(Kind.Cancel, message, id, 'too-large');
     const limit = message ? 'max-message-size' : 'max-file-size';
     const text = `Over ${limit}: dropped.`;
     const hint = `Raise ${limit}.`;
-    if (message) this.messageError('receive', 'too-large', text, hint);
-    else this.endTransfer(id, 'too-large', text, hint);
+    if (message) this.#messageError('receive', 'too-large', text, hint);
+    else this.#endTransfer(id, 'too-large', text, hint);
   }
 
-  private messageError(direction: TransferDirection, code: TransferErrorCode, message: string, hint?: string): void {
-    this.emit('message-error', { peer: this.peer, direction, code, message, hint });
+  #messageError(direction: TransferDirection, code: TransferErrorCode, message: string, hint?: string): void {
+    this.#emit('message-error', { peer: this.peer, direction, code, message, hint });
   }
 
-  private deliver(type: number, parts: Uint8Array[]): void {
-    let data: unknown;
-    if (type === DataType.Blob) data = new Blob(parts as BlobPart[]);
-    else {
-      const bytes = concat(parts);
-      if (type === DataType.Binary) data = bytes.buffer;
-      else {
-        data = decoder.decode(bytes);
-        if (type === DataType.Json) data = JSON.parse(data as string);
-      }
+  #deliver(type: number, bytes: Uint8Array<ArrayBuffer>): void {
+    let data: unknown = bytes.buffer;
+    if (type === DataType.Blob) data = new Blob([bytes]);
+    else if (type !== DataType.Binary) {
+      data = decoder.decode(bytes);
+      if (type === DataType.Json) data = JSON.parse(data as string);
     }
-    this.emit('message', { from: this.peer, data, type: messageTypes[type] ?? 'binary' });
+    this.#emit('message', { from: this.peer, data, type: messageTypes[type] ?? 'binary' });
   }
 
-  /** Delivers a file once every chunk and the digest are in, and the digest matches. */
-  private async complete(id: number, file: IncomingFile): Promise<void> {
-    const expected = file.digest;
-    if (!expected || file.count < file.total) return;
-    this.incoming.delete(id);
+  /** Delivers a file once every byte and the digest are in, and the digest matches. */
+  async #complete(file: IncomingFile): Promise<void> {
+    const { id, digest: expected, bytes, meta: { name, type, lastModified } } = file;
+    if (!expected || file.loaded < file.total) return;
+    this.#incoming.delete(id);
     // Hashed from memory: a File's bytes would have to be read back from the blob store first.
-    const { bytes } = file;
     const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-    if (file.loaded === file.size && digest.every((byte, i) => byte === expected[i])) {
-      const result = new File([bytes], file.name, { type: file.type, lastModified: file.lastModified });
-      this.emit('file', { id: transferId(id), from: this.peer, file: result });
-    } else {
-      this.emit('transfer-error', { id: transferId(id), peer: this.peer, direction: 'receive', code: 'integrity', message: `"${file.name}" arrived damaged (SHA-256); discarded.` });
-    }
+    if (digest.every((byte, i) => byte === expected[i])) this.#emit('file', { id: transferId(id), from: this.peer, file: new File([bytes], name, { type, lastModified }) });
+    else this.#endTransfer(id, 'integrity', `"${name}" arrived damaged (SHA-256); discarded.`, undefined, 'receive');
   }
 
   /**
    * Ends transfer `id` in whichever direction it runs, with an error event (in `direction` when it
    * runs in none). False when there is none.
    */
-  private endTransfer(id: number, code: TransferErrorCode, message: string, hint?: string, direction?: TransferDirection): boolean {
-    const index = this.files.findIndex((job) => job.id === id);
-    if (index >= 0) this.files.splice(index, 1);
-    if (index >= 0 || this.incoming.delete(id)) direction = index >= 0 ? 'send' : 'receive';
-    if (direction) this.emit('transfer-error', { id: transferId(id), peer: this.peer, direction, code, message, hint });
+  #endTransfer(id: number, code: TransferErrorCode, message: string, hint?: string, direction?: TransferDirection): boolean {
+    const transfer = this.#files.get(id) ?? this.#incoming.get(id);
+    this.#files.delete(id);
+    this.#incoming.delete(id);
+    direction = transfer?.direction ?? direction;
+    if (direction) this.#emit('transfer-error', { id: transferId(id), peer: this.peer, direction, code, message, hint });
     return !!direction;
   }
 
-  private async pump(): Promise<void> {
-    if (this.pumping) return;
-    this.pumping = true;
+  /** Sends the lanes' frames, taking turns, while the send buffer has room. */
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
     try {
       for (;;) {
-        const dc = this.dc;
-        if (this.disposed || !this.ready || dc?.readyState !== 'open') return;
+        const dc = this.#dc;
+        if (!this.ready || dc?.readyState !== 'open') return;
         if (dc.bufferedAmount > HIGH_WATER) {
-          await new Promise<void>((resolve) => (this.wake = resolve));
+          await new Promise<void>((resolve) => (this.#wake = resolve));
           continue;
         }
-        this.filesTurn = !this.filesTurn;
-        const lane = (this.filesTurn && this.files.length) || !this.messages.length ? this.files : this.messages;
-        const job = lane[0];
+        this.#filesTurn = !this.#filesTurn;
+        const lane = (this.#filesTurn && this.#files.size) || !this.#messages.size ? this.#files : this.#messages;
+        const [job] = lane.values();
         if (!job) return;
-        let frame: ArrayBuffer;
+        let next;
         try {
-          frame = await this.frame(job);
+          next = await (job.frames ??= this.#frames(job)).next();
         } catch (error) {
           const message = `Unreadable: ${(error as Error).message}`;
-          if (job.file) this.endTransfer(job.id, 'read-failed', message);
-          else {
-            lane.shift();
-            this.messageError('send', 'read-failed', message);
-          }
+          if (job.file) this.#endTransfer(job.id, 'read-failed', message);
+          else if (lane.delete(job.id)) this.#messageError('send', 'read-failed', message);
           continue;
         }
-        // The job may have been cancelled, or the channel lost, while the frame was being read.
-        if (lane[0] !== job || dc !== this.dc || dc.readyState !== 'open') continue;
+        // The job may have been cancelled, or the channel lost, while the frame was being made.
+        if (lane.get(job.id) !== job || dc !== this.#dc || dc.readyState !== 'open') continue;
         try {
-          dc.send(frame);
+          dc.send(next.value);
         } catch {
           return; // closing under our feet: the close handler takes over
         }
-        const size = sizeOf(job.data);
-        if (job.file && job.step >= 0 && job.step < job.total) {
-          this.progress(job.id, 'send', job.step * job.chunk, Math.min((job.step + 1) * job.chunk, size), size);
-        }
-        job.step += 1;
-        if (job.step >= job.total + (job.file ? 1 : 0)) lane.shift();
+        // The last frame is the generator's return value: the job is done.
+        if (next.done) lane.delete(job.id);
       }
     } finally {
-      this.pumping = false;
+      this.#pumping = false;
     }
-  }
-
-  private async frame(job: Outgoing): Promise<ArrayBuffer> {
-    const { id, step, file } = job;
-    const size = sizeOf(job.data);
-    if (!job.chunk) {
-      // The peer's limit (RFC 8841); 0 would mean "unknown": keep our own.
-      job.chunk = Math.min(MAX_FRAME, this.link.pc.sctp?.maxMessageSize || MAX_FRAME) - HEADER_SIZE;
-      job.total = Math.max(file ? 0 : 1, Math.ceil(size / job.chunk));
-    }
-    if (step < 0) {
-      const blob = file!.blob;
-      const meta = { name: file!.name, type: blob.type, size, lastModified: (blob as File).lastModified ?? Date.now() };
-      this.progress(id, 'send', -1, 0, size);
-      return encodeFrame(Kind.FileStart, 0, id, 0, job.total, encoder.encode(JSON.stringify(meta)));
-    }
-    if (file && step === job.total) return encodeFrame(Kind.FileEnd, 0, id, step, job.total, new Uint8Array(await digestOf(file)));
-    const start = step * job.chunk;
-    const end = Math.min(size, start + job.chunk);
-    return encodeFrame(file ? Kind.FileData : Kind.Message, job.type, id, step, job.total, await this.bytes(job, start, end));
-  }
-
-  /** Bytes `start` to `end` of a job's data; a Blob is read a slice of several frames at a time. */
-  private async bytes(job: Outgoing, start: number, end: number): Promise<Uint8Array> {
-    const data = job.data;
-    if (!(data instanceof Blob)) return data.subarray(start, end);
-    if (!job.slice || start < job.sliceStart || end > job.sliceStart + job.slice.byteLength) {
-      const slice = (job.slice = new Uint8Array(await data.slice(start, start + SLICE_FRAMES * job.chunk).arrayBuffer()));
-      job.sliceStart = start;
-      const file = job.file;
-      if (file) {
-        (file.bytes ??= new Uint8Array(data.size)).set(slice, start);
-        // The last slice: hash now, while the send buffer drains, so FileEnd does not wait.
-        if (start + slice.byteLength === data.size) void digestOf(file);
-      }
-    }
-    return job.slice.subarray(start - job.sliceStart, end - job.sliceStart);
   }
 
   /**
-   * A progress event for a move from `before` to `loaded` bytes: the first (`before` -1), the last,
-   * and one each time a PROGRESS_STEP boundary is crossed.
+   * A job's frames, cut to the peer's limit: a file's `FileStart`, its data and `FileEnd`, or a
+   * message's chunks; each data frame carries its byte offset and the whole size. A Blob is read
+   * one slice (SLICE_FRAMES frames) at a time, when its first frame is asked for. The last frame is
+   * returned rather than yielded, so the pump knows it is the last as soon as it sends it.
    */
-  private progress(id: number, direction: TransferDirection, before: number, loaded: number, total: number): void {
-    if (before < 0 || loaded === total || Math.floor(loaded / PROGRESS_STEP) > Math.floor(before / PROGRESS_STEP)) this.emit('transfer-progress', { id: transferId(id), peer: this.peer, loaded, total, direction });
+  async *#frames(job: Outgoing): AsyncGenerator<ArrayBuffer, ArrayBuffer> {
+    const { id, type, data, file, total } = job;
+    // The peer's limit (RFC 8841); 0 would mean "unknown": keep our own.
+    const chunk = Math.min(MAX_FRAME, this.#link.pc.sctp?.maxMessageSize || MAX_FRAME) - HEADER_SIZE;
+    const sliceSize = SLICE_FRAMES * chunk;
+    if (file) {
+      this.#progress(job, -1);
+      const { type, lastModified = Date.now() } = file.blob as File;
+      const meta: FileMeta = { name: file.name, type, lastModified };
+      yield encodeFrame(Kind.FileStart, 0, id, 0, total, encoder.encode(JSON.stringify(meta)));
+    }
+    let slice: Uint8Array = new Uint8Array();
+    // At least one frame, even for no bytes at all.
+    for (let start = 0; !start || start < total; start += chunk) {
+      const offset = start % sliceSize;
+      if (!offset) {
+        // Bytes need no read (an asynchronous Blob read per chat line would slow messages down a lot).
+        slice = data instanceof Blob ? new Uint8Array(await data.slice(start, start + sliceSize).arrayBuffer()) : data.subarray(start, start + sliceSize);
+        if (file) {
+          (file.bytes ??= new Uint8Array(total)).set(slice, start);
+          // The last slice: hash now, while the send buffer drains, so FileEnd does not wait.
+          if (start + slice.byteLength === total) void digestOf(file);
+        }
+      }
+      const frame = encodeFrame(file ? Kind.FileData : Kind.Message, type, id, start, total, slice.subarray(offset, offset + chunk));
+      if (file) {
+        const before = job.loaded;
+        job.loaded = Math.min(start + chunk, total);
+        this.#progress(job, before);
+      } else if (start + chunk >= total) return frame; // a message's last frame
+      yield frame;
+    }
+    return encodeFrame(Kind.FileEnd, 0, id, 0, total, new Uint8Array(await digestOf(file!)));
+  }
+
+  /**
+   * A progress event for a transfer that moved on from `before` bytes: the first (`before` -1), the
+   * last, and one each time a PROGRESS_STEP boundary is crossed.
+   */
+  #progress({ id, direction, loaded, total }: Transfer, before: number): void {
+    if (loaded === total || Math.floor(loaded / PROGRESS_STEP) > Math.floor(before / PROGRESS_STEP)) this.#emit('transfer-progress', { id: transferId(id), peer: this.peer, loaded, total, direction });
   }
 }
 
@@ -479,13 +464,13 @@ function digestOf(file: OutgoingFile): Promise<ArrayBuffer> {
   return (file.digest ??= crypto.subtle.digest('SHA-256', file.bytes ?? new Uint8Array()));
 }
 
-/** The parts as one new buffer (a copy even for one part: a part is a view into its frame). */
-function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
+/**
+ * `size` bytes for something a peer announced, or nothing when it is over `limit` or more than this
+ * page can hold at all (a RangeError): either way it is refused.
+ */
+function allocate(size: number, limit: number): Uint8Array<ArrayBuffer> | undefined {
+  try {
+    if (size <= limit) return new Uint8Array(size);
+  } catch {}
+  return undefined;
 }

@@ -1,7 +1,7 @@
 /**
  * A labelled channel across a whole Room: one PeerChannel (one negotiated RTCDataChannel) per remote
  * peer, all with the same label. Elements that name the same label share it. `send()` goes to every
- * peer or to one; what arrives from any peer is dispatched here as CustomEvents:
+ * peer or to one; what arrives from any peer is dispatched here (by the PeerChannels) as CustomEvents:
  *
  *   open {peer}  close {peer}  message {from, data, type}  file {id, from, file}
  *   transfer-progress {id, peer, loaded, total, direction}  transfer-error {id, peer, direction, code, message}
@@ -30,7 +30,8 @@ export interface SendFileOptions extends SendOptions {
 export class RoomChannel extends EventTarget {
   /** The SCTP stream id both peers use for this label. */
   readonly streamId: number;
-  private readonly pipes = new Map<string, PeerChannel>();
+  /** One PeerChannel per remote peer, by peer id. */
+  readonly #pipes = new Map<string, PeerChannel>();
 
   constructor(
     readonly label: string,
@@ -40,19 +41,14 @@ export class RoomChannel extends EventTarget {
     this.streamId = channelIdOf(label);
   }
 
-  /** Reliable and ordered: what chunked files need. */
-  get reliable(): boolean {
-    return this.init.ordered !== false && this.init.maxRetransmits == null && this.init.maxPacketLifeTime == null;
-  }
-
   /** The peers whose end of this channel is open. */
   get openPeers(): string[] {
-    return [...this.pipes.values()].filter((pipe) => pipe.ready).map((pipe) => pipe.peer);
+    return [...this.#pipes.values()].filter((pipe) => pipe.ready).map((pipe) => pipe.peer);
   }
 
   /** Transfers under way, in both directions. */
   get transfers(): TransferInfo[] {
-    return [...this.pipes.values()].flatMap((pipe) => pipe.transfers);
+    return [...this.#pipes.values()].flatMap((pipe) => pipe.transfers);
   }
 
   /**
@@ -60,20 +56,17 @@ export class RoomChannel extends EventTarget {
    * arrays as ArrayBuffers, Blobs as Blobs. Any size; queued until the peer's channel is open.
    */
   send(data: ChannelData, options: SendOptions = {}): void {
-    let type: DataType = DataType.Binary;
-    let bytes: Uint8Array | Blob;
-    if (typeof data === 'string') [type, bytes] = [DataType.String, encoder.encode(data)];
-    else if (data instanceof Blob) [type, bytes] = [DataType.Blob, data];
-    else if (ArrayBuffer.isView(data)) bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
-    else if (data instanceof ArrayBuffer) bytes = new Uint8Array(data.slice(0));
-    else throw new TypeError('send() takes a string, Blob or buffer');
-    // Copied above: a caller may reuse its buffer while the message still waits in a queue.
-    this.sendBytes(type, bytes, options);
+    if (typeof data === 'string') return this.#send(DataType.String, encoder.encode(data), options);
+    if (data instanceof Blob) return this.#send(DataType.Blob, data, options);
+    if (!ArrayBuffer.isView(data) && !(data instanceof ArrayBuffer)) throw new TypeError('send() takes a string, Blob or buffer');
+    // A copy: a caller may reuse its buffer while the message still waits in a queue.
+    const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+    this.#send(DataType.Binary, bytes.slice(), options);
   }
 
   /** Sends any JSON value; it arrives parsed, with `type: 'json'`. */
   sendJSON(value: unknown, options: SendOptions = {}): void {
-    this.sendBytes(DataType.Json, encoder.encode(JSON.stringify(value)), options);
+    this.#send(DataType.Json, encoder.encode(JSON.stringify(value)), options);
   }
 
   /**
@@ -81,14 +74,12 @@ export class RoomChannel extends EventTarget {
    * Returns the transfer id used by progress and error events and by cancelTransfer().
    */
   sendFile(blob: Blob, options: SendFileOptions = {}): string {
-    if (!this.reliable) throw new RtcError('unsuitable-channel', 'Files need an ordered, reliable channel.', 'Drop ordered="false" and max-retransmits.');
-    const targets = this.targets(options.to);
-    const file: OutgoingFile = {
-      id: crypto.getRandomValues(new Uint32Array(1))[0]!,
-      blob,
-      name: options.name ?? (blob as File).name ?? 'file',
-    };
-    for (const pipe of targets) pipe.sendFile(file);
+    const { ordered, maxRetransmits, maxPacketLifeTime } = this.init;
+    if (ordered === false || (maxRetransmits ?? maxPacketLifeTime) != null) {
+      throw new RtcError('unsuitable-channel', 'Files need an ordered, reliable channel.', 'Drop ordered="false" and max-retransmits.');
+    }
+    const file = { id: crypto.getRandomValues(new Uint32Array(1))[0]!, blob, name: options.name ?? (blob as File).name ?? 'file' };
+    this.#send(DataType.Binary, blob, options, file);
     return transferId(file.id);
   }
 
@@ -96,36 +87,30 @@ export class RoomChannel extends EventTarget {
   cancelTransfer(id: string): boolean {
     const wire = Number.parseInt(id, 16);
     let found = false;
-    for (const pipe of this.pipes.values()) found = pipe.cancel(wire) || found;
+    for (const pipe of this.#pipes.values()) found = pipe.cancel(wire) || found;
     return found;
   }
 
   /** Opens this label on a (new) link. Called by the Room. */
   attach(link: PeerLink): void {
-    if (this.pipes.has(link.remoteId)) return;
-    const emit = (type: string, detail: object) => this.dispatchEvent(new CustomEvent(type, { detail }));
-    this.pipes.set(link.remoteId, new PeerChannel(link, this.label, this.init, emit));
+    if (!this.#pipes.has(link.remoteId)) this.#pipes.set(link.remoteId, new PeerChannel(link, this));
   }
 
   /** The peer left: its transfers fail with `peer-left`. Called by the Room. */
   detach(peer: string): void {
-    this.pipes.get(peer)?.dispose();
-    this.pipes.delete(peer);
+    this.#pipes.get(peer)?.dispose();
+    this.#pipes.delete(peer);
   }
 
   /** Closes the label on every link. */
   close(): void {
-    for (const peer of [...this.pipes.keys()]) this.detach(peer);
+    for (const peer of [...this.#pipes.keys()]) this.detach(peer);
   }
 
-  private sendBytes(type: DataType, bytes: Uint8Array | Blob, options: SendOptions): void {
-    for (const pipe of this.targets(options.to)) pipe.sendMessage(type, bytes);
-  }
-
-  private targets(to: string | undefined): PeerChannel[] {
-    if (to === undefined) return [...this.pipes.values()];
-    const pipe = this.pipes.get(to);
-    if (!pipe) throw new RtcError('no-such-peer', `No peer "${to}" here.`, 'Use an id from `peers`.');
-    return [pipe];
+  /** Queues a message (or with `file`, a file) to every peer, or `to` one. */
+  #send(type: DataType, data: Blob | Uint8Array, { to }: SendOptions, file?: OutgoingFile): void {
+    const pipe = to === undefined ? undefined : this.#pipes.get(to);
+    if (to !== undefined && !pipe) throw new RtcError('no-such-peer', `No peer "${to}" here.`, 'Use an id from `peers`.');
+    for (const target of pipe ? [pipe] : this.#pipes.values()) target.queue(type, data, file);
   }
 }
