@@ -67,18 +67,19 @@ interface Room {
   readonly peers: Map<string, Session>;
 }
 
+// Thousands of these stay idle for hours, so they hold only what the relay needs later: no resume
+// token (a resuming client presents it, and the id is derived from it), no prebuilt strings, no
+// cleared timers, no empty arrays.
 interface Session {
+  /** From peerIdFor: base64url characters only, so it needs no escaping inside JSON. */
   readonly id: string;
-  readonly resumeToken: string;
   readonly name: string;
   readonly room: Room;
-  /** `{"type":"signal","from":"<id>","data":` : every signal this peer sends starts so. */
-  readonly signalPrefix: string;
   /** Undefined while the connection is lost and the resume grace runs. */
   connection: Connection | undefined;
   graceTimer: NodeJS.Timeout | undefined;
-  /** Signals that arrived for it while its connection was lost. */
-  held: string[];
+  /** Signals that arrived for it while its connection was lost (created when the first one does). */
+  held: string[] | undefined;
 }
 
 interface Connection {
@@ -88,6 +89,7 @@ interface Connection {
   /** Token bucket: messages this connection may still send right now. */
   tokens: number;
   refilledAt: number;
+  /** Until the connection joins (then undefined again, so an idle connection holds no timer). */
   joinTimer: NodeJS.Timeout | undefined;
   session: Session | undefined;
   /** The relay is closing this connection: later frames are ignored and its peer leaves at once. */
@@ -300,9 +302,10 @@ class SignalingRelay implements Relay {
     const target = sender.room.peers.get(to);
     if (!target) return this.sendError(connection, ErrorCodes.NoSuchPeer, 'no such peer in this room', to);
 
-    // The prefix sets `from` (the client's own `from`, if any, was parsed and dropped).
-    const text = `${sender.signalPrefix}${JSON.stringify(data)}}`;
+    // The relay sets `from` (the client's own `from`, if any, was parsed and dropped).
+    const text = `{"type":"signal","from":"${sender.id}","data":${JSON.stringify(data)}}`;
     if (target.connection) this.send(target.connection, text);
+    else if (!target.held) target.held = [text];
     else if (target.held.length < MAX_HELD_SIGNALS) target.held.push(text);
   }
 
@@ -318,7 +321,7 @@ class SignalingRelay implements Relay {
     const resumeToken = resume ?? newResumeToken();
     const id = peerIdFor(resumeToken);
     const held = this.sessions.get(id);
-    if (held?.room.name === roomName) return this.takeOver(held, connection);
+    if (held?.room.name === roomName) return this.takeOver(held, connection, resumeToken);
 
     const room = this.rooms.get(roomName);
     if (room && room.peers.size >= this.options.maxPeersPerRoom) {
@@ -353,25 +356,16 @@ class SignalingRelay implements Relay {
   }
 
   private enter(connection: Connection, room: Room, id: string, resumeToken: string, name: string): void {
-    const session: Session = {
-      id,
-      resumeToken,
-      name,
-      room,
-      signalPrefix: `{"type":"signal","from":${JSON.stringify(id)},"data":`,
-      connection,
-      graceTimer: undefined,
-      held: [],
-    };
+    const session: Session = { id, name, room, connection, graceTimer: undefined, held: undefined };
     const joined: PeerJoinedMessage = { type: 'peer-joined', id, name };
     this.broadcast(room, JSON.stringify(joined));
     room.peers.set(id, session);
     this.sessions.set(id, session);
-    this.attach(connection, session, false);
+    this.attach(connection, session, resumeToken, false);
   }
 
   /** A new connection carries on an existing session: the others see nothing. */
-  private takeOver(session: Session, connection: Connection): void {
+  private takeOver(session: Session, connection: Connection, resumeToken: string): void {
     const previous = session.connection;
     if (previous) {
       // Half-open: the old socket looks alive to us but its client has already reconnected.
@@ -380,12 +374,15 @@ class SignalingRelay implements Relay {
     }
     clearTimeout(session.graceTimer);
     session.graceTimer = undefined;
-    this.attach(connection, session, true);
-    for (const text of session.held.splice(0)) this.send(connection, text);
+    this.attach(connection, session, resumeToken, true);
+    const { held } = session;
+    session.held = undefined;
+    for (const text of held ?? []) this.send(connection, text);
   }
 
-  private attach(connection: Connection, session: Session, resumed: boolean): void {
+  private attach(connection: Connection, session: Session, resumeToken: string, resumed: boolean): void {
     clearTimeout(connection.joinTimer);
+    connection.joinTimer = undefined;
     connection.session = session;
     session.connection = connection;
     const welcome: WelcomeMessage = {
@@ -395,7 +392,7 @@ class SignalingRelay implements Relay {
       room: session.room.name,
       peers: [...session.room.peers.values()].filter((peer) => peer !== session).map(({ id, name }) => ({ id, name })),
       iceServers: this.options.iceServers,
-      resume: session.resumeToken,
+      resume: resumeToken,
       resumed,
     };
     this.send(connection, JSON.stringify(welcome));
