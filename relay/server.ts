@@ -82,6 +82,12 @@ interface Session {
   held: string[] | undefined;
 }
 
+interface SocketListeners {
+  pong(this: WebSocket): void;
+  message(this: WebSocket, data: RawData, isBinary: boolean): void;
+  close(this: WebSocket, code: number): void;
+}
+
 interface Connection {
   readonly socket: WebSocket;
   /** Cleared at each heartbeat, set by the pong; still clear at the next heartbeat means dead. */
@@ -107,7 +113,9 @@ class SignalingRelay implements Relay {
   private readonly wss: WebSocketServer;
   private readonly server: Server | undefined;
   private readonly ownsServer: boolean;
-  private readonly connections = new Set<Connection>();
+  /** Open connections by socket: the shared socket listeners find their connection here. */
+  private readonly connections = new Map<WebSocket, Connection>();
+  private readonly socketListeners: SocketListeners;
   private readonly rooms = new Map<string, Room>();
   private readonly sessions = new Map<string, Session>();
   private readonly heartbeat: NodeJS.Timeout;
@@ -126,6 +134,7 @@ class SignalingRelay implements Relay {
       perMessageDeflate: false,
     });
     this.heartbeat = setInterval(this.beat, options.heartbeatInterval).unref();
+    this.socketListeners = this.createSocketListeners();
 
     this.ownsServer = options.port !== undefined;
     this.server = this.ownsServer
@@ -198,13 +207,38 @@ class SignalingRelay implements Relay {
     const refusal = this.refusalFor(req);
     if (refusal) return this.kick(connection, refusal.code, refusal.message, refusal.closeCode);
 
-    this.connections.add(connection);
-    socket.on('pong', () => (connection.isAlive = true));
-    socket.on('message', (data, isBinary) => this.onMessage(connection, data, isBinary));
-    socket.on('close', (code) => this.onClose(connection, code));
+    this.connections.set(socket, connection);
+    const { pong, message, close } = this.socketListeners;
+    socket.on('pong', pong);
+    socket.on('message', message);
+    socket.on('close', close);
     connection.joinTimer = setTimeout(() => {
       this.kick(connection, ErrorCodes.JoinTimeout, `no join within ${this.options.joinTimeout} ms`, CloseCodes.Policy);
     }, this.options.joinTimeout).unref();
+  }
+
+  /**
+   * One set of listeners for every socket; ws calls them with the socket as `this`. Three closures
+   * per connection cost more memory than a Map lookup per event, and idle connections are most of
+   * what the relay holds.
+   */
+  private createSocketListeners(): SocketListeners {
+    const { connections } = this;
+    const relay = this;
+    return {
+      pong(this: WebSocket) {
+        const connection = connections.get(this);
+        if (connection) connection.isAlive = true;
+      },
+      message(this: WebSocket, data: RawData, isBinary: boolean) {
+        const connection = connections.get(this);
+        if (connection) relay.onMessage(connection, data, isBinary);
+      },
+      close(this: WebSocket, code: number) {
+        const connection = connections.get(this);
+        if (connection) relay.onClose(connection, code);
+      },
+    };
   }
 
   private refusalFor(req: IncomingMessage): { code: ErrorCode; message: string; closeCode: number } | undefined {
@@ -220,7 +254,7 @@ class SignalingRelay implements Relay {
   }
 
   private onClose(connection: Connection, code: number): void {
-    this.connections.delete(connection);
+    this.connections.delete(connection.socket);
     clearTimeout(connection.joinTimer);
     const session = connection.session;
     if (!session || this.shutdown) return;
@@ -231,7 +265,7 @@ class SignalingRelay implements Relay {
 
   /** Pings every connection; one that did not answer the previous ping is cut (and counts as lost). */
   private readonly beat = (): void => {
-    for (const connection of this.connections) {
+    for (const connection of this.connections.values()) {
       if (!connection.isAlive) {
         connection.socket.terminate();
         continue;
@@ -486,7 +520,7 @@ class SignalingRelay implements Relay {
     for (const session of this.sessions.values()) clearTimeout(session.graceTimer);
     this.sessions.clear();
     this.rooms.clear();
-    await Promise.all([...this.connections].map((connection) => closeConnection(connection, code)));
+    await Promise.all([...this.connections.values()].map((connection) => closeConnection(connection, code)));
     this.server?.off('upgrade', this.onServerUpgrade);
     if (this.ownsServer) await this.stopListening();
   }
