@@ -17,5 +17,7 @@ export function newResumeToken(): string {
 
 /** `base64url(sha256('rtc-elements/id:' + token))`, first 16 characters (96 bits). */
 export function peerIdFor(resumeToken: string): string {
-  return createHash('sha256').update(`rtc-elements/id:${resumeToken}`).digest('base64url').slice(0, PEER_ID_LENGTH);
+  // The first 12 bytes encode to exactly the first 16 characters. Encoding only them gives a flat
+  // string; slicing the 43-character encoding would keep all of it alive for as long as the id.
+  return createHash('sha256').update(`rtc-elements/id:${resumeToken}`).digest().toString('base64url', 0, (PEER_ID_LENGTH / 4) * 3);
 }

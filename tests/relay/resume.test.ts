@@ -42,6 +42,31 @@ test('signals for a peer within its grace period are delivered when it resumes',
   assert.deepEqual(await back.next(), { type: 'signal', from: bob.id, data: 'while you were away' });
 });
 
+test('a lost peer gets at most 256 held signals, in order, and only once', async (t) => {
+  const { url, relay } = await startRelay(t, { resumeGrace: 60_000, messageBurst: 10_000 });
+  const alice = await joined(t, url, 'room');
+  const bob = await joined(t, url, 'room');
+  await alice.client.next(); // peer-joined bob
+
+  alice.client.socket.terminate();
+  await waitUntil(() => relay.stats().connections === 1);
+  for (let i = 0; i < 300; i++) bob.client.send({ type: 'signal', to: alice.id, data: i });
+  bob.client.send({ type: 'signal', to: bob.id, data: 'sync' });
+  await bob.client.next(); // bob's own signal: the 300 before it have been handled
+  const back = await TestClient.connect(t, url);
+  await back.join('room', { resume: alice.welcome.resume });
+  for (let i = 0; i < 256; i++) assert.deepEqual(await back.next(), { type: 'signal', from: bob.id, data: i });
+  bob.client.send({ type: 'signal', to: alice.id, data: 'live' });
+  assert.deepEqual(await back.next(), { type: 'signal', from: bob.id, data: 'live' }, 'signals past 256 were dropped');
+
+  back.socket.terminate();
+  await waitUntil(() => relay.stats().connections === 1);
+  const again = await TestClient.connect(t, url);
+  await again.join('room', { resume: alice.welcome.resume });
+  bob.client.send({ type: 'signal', to: alice.id, data: 'after the second resume' });
+  assert.deepEqual(await again.next(), { type: 'signal', from: bob.id, data: 'after the second resume' }, 'nothing delivered twice');
+});
+
 test('a lost peer that does not come back within the grace period is announced with peer-left', async (t) => {
   const { url } = await startRelay(t, FAST);
   const alice = await joined(t, url, 'room');
