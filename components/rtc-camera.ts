@@ -76,8 +76,8 @@ export type RtcRecordingDetail = RecordingResult;
  * @attr {boolean} mirrored - Mirror the preview. Absent: mirrored for a user-facing camera only; `mirrored="false"` never.
  * @attr {boolean} autostart - Start capturing as soon as the element is on the page (no start press).
  * @attr {string} controls - Absent or empty: every control. `none`: no controls. Or a list of `start mute camera devices snapshot record`.
- * @attr {string} camera-id - The camera's `deviceId` (set by the picker; set it to choose one).
- * @attr {string} microphone-id - The microphone's `deviceId` (set by the picker; set it to choose one).
+ * @attr {string} camera-id - The camera's `deviceId` (set by the picker; set it to choose one). Ignored with `source="screen"`.
+ * @attr {string} microphone-id - The microphone's `deviceId` (set by the picker; set it to choose one). Ignored with `source="screen"`.
  * @attr {string} snapshot-type - Photo format: `image/png` (default), `image/jpeg` or `image/webp`.
  * @attr {number} snapshot-quality - JPEG / WebP quality from 0 to 1 (the browser's default when absent).
  * @attr {string} recording-type - Preferred MediaRecorder MIME type; the browser's default when absent or unsupported.
@@ -398,10 +398,10 @@ ${this.file ? html`<div part="attachment">${t.attached} ${this.file.name} (${Mat
       : nothing;
   }
 
-  /** Switches the live track of `kind` to the device in `this[key]`. */
+  /** Switches the live track of `kind` to the device in `this[key]` (a screen capture has no device to switch). */
   async #switchDevice(kind: 'audio' | 'video', key: 'cameraId' | 'microphoneId'): Promise<void> {
     // On failure, keep the property true to what is in use, so a retry does not ask for the failing device.
-    if (this.stream && this[key] && !(await this.#media.switchDevice(kind, this[key]))) {
+    if (this.source === 'camera' && this.stream && this[key] && !(await this.#media.switchDevice(kind, this[key]))) {
       this[key] = this.#media.deviceId(kind) ?? '';
     }
   }
