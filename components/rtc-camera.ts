@@ -354,8 +354,8 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
 <div class="stage">
 <video part="video" class=${mirrored ? 'mirrored' : ''} .srcObject=${stream} ?hidden=${!video} muted playsinline autoplay></video>
 ${!live && !error
-  ? html`<div part="placeholder" class="overlay">${state === 'idle' ? html`<slot name="placeholder">${t.idle}</slot>` : t.starting}</div>`
-  : errorBox(error, 'overlay')}
+  ? html`<div part="placeholder">${state === 'idle' ? html`<slot name="placeholder">${t.idle}</slot>` : t.starting}</div>`
+  : errorBox(error)}
 ${recording ? html`<div part="recording-indicator" role="timer">${t.recording} ${clock(this.#recorder.elapsed)}</div>` : nothing}
 </div>
 ${this.controls !== 'none'
