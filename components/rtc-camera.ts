@@ -1,6 +1,6 @@
 import { html, nothing, type PropertyValues } from 'lit';
 import { define } from './internal/define.js';
-import { RtcElement, button, errorBox } from './internal/element.js';
+import { RtcElement, button, errorBox, type ButtonOptions } from './internal/element.js';
 import {
   fileExtension,
   mediaErrorText,
@@ -349,6 +349,9 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
       this.mirrored ?? (this.source === 'camera' && (video?.getSettings().facingMode ?? this.facing) !== 'environment');
     const error = this.error;
     const disabled = this.matches(':disabled');
+    // A toolbar button unless `controls` leaves it out, disabled with the element.
+    const tool = (name: string, label: string, onClick: () => void, options?: ButtonOptions, control = name) =>
+      show(control) ? button(name, label, onClick, { disabled, ...options }) : nothing;
     const t = this.t;
     return html`<div part="base">
 <div class="stage">
@@ -359,26 +362,21 @@ ${!live && !error
 ${recording ? html`<div part="recording-indicator" role="timer">${t.recording} ${clock(this.#recorder.elapsed)}</div>` : nothing}
 </div>
 ${this.controls !== 'none'
-  ? html`<div part="controls">${[
-      // One button that changes role, so keyboard focus stays on it across start and stop.
-      // Not disabled while starting (a disabled button drops focus): start() is idempotent.
-      !show('start')
-        ? nothing
-        : live
-          ? button('stop', t.stop, this.stop, { disabled })
-          : button('start', error ? t.retry : this.source === 'screen' ? t.startScreen : t.start, this.start, { disabled, kind: 'primary' }),
-      !live
-        ? nothing
-        : [
-            audio && show('mute') ? button('mute', t.mute, () => (this.muted = !this.muted), { disabled, pressed: this.muted }) : nothing,
-            video && show('camera')
-              ? button('camera', t.cameraOff, () => (this.cameraOff = !this.cameraOff), { disabled, pressed: this.cameraOff })
-              : nothing,
+  ? html`<div part="controls">${
+      // The start button becomes the stop button in place (both first in a list, of one template), so
+      // keyboard focus stays on it. Not disabled while starting (a disabled button drops focus): start()
+      // is idempotent. Both are the `start` control.
+      live
+        ? [
+            tool('stop', t.stop, this.stop, {}, 'start'),
+            audio && tool('mute', t.mute, () => (this.muted = !this.muted), { pressed: this.muted }),
+            video && tool('camera', t.cameraOff, () => (this.cameraOff = !this.cameraOff), { pressed: this.cameraOff }),
             show('devices') && this.source === 'camera' ? [this.#picker('camera', disabled), this.#picker('microphone', disabled)] : nothing,
-            video && show('snapshot') ? button('snapshot', t.snapshot, this.#onSnapshot, { disabled: disabled || this.cameraOff, kind: 'primary' }) : nothing,
-            show('record') ? button('record', recording ? t.stopRecording : t.record, this.#onRecord, { disabled, kind: recording ? 'danger' : '' }) : nothing,
-          ],
-    ]}</div>`
+            video && tool('snapshot', t.snapshot, this.#onSnapshot, { disabled: disabled || this.cameraOff, kind: 'primary' }),
+            tool('record', recording ? t.stopRecording : t.record, this.#onRecord, { kind: recording ? 'danger' : '' }),
+          ]
+        : [tool('start', error ? t.retry : this.source === 'screen' ? t.startScreen : t.start, this.start, { kind: 'primary' })]
+    }</div>`
   : nothing}
 ${this.file ? html`<div part="attachment">${t.attached} ${this.file.name} (${Math.ceil(this.file.size / 1024)} KB)</div>` : nothing}
 <div class="sr" role="status">${live && this.muted ? t.muted : ''} ${live && this.cameraOff ? t.videoOff : ''} ${recording ? t.recording : ''}</div>
