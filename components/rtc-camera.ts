@@ -197,6 +197,7 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
       },
     onStart: (stream) => this.emit('rtc-camera-start', { stream }),
     onStop: (reason) => {
+      // However the stream ended (stop(), the element left the page, the browser), a running recording is delivered.
       void this.#recorder.stop();
       this.emit('rtc-camera-stop', { reason });
     },
