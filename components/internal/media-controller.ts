@@ -112,7 +112,6 @@ export class MediaController implements ReactiveController {
   stop(reason: MediaStopReason = 'stopped'): void {
     this.#run++;
     const stream = this.stream;
-    if (this.state === 'idle') return;
     stopStream(stream);
     this.stream = null;
     this.#set('idle');
@@ -178,9 +177,9 @@ export class MediaController implements ReactiveController {
     if (!isSecureContext) return this.#fail('insecure-context');
     const { timeout } = this.#host;
     // The timeout reports the hang but keeps the run: a stream that still arrives (the user answered
-    // a slow permission prompt) is taken, unless stop(), a new start or a removal came first.
-    const timer =
-      timeout > 0 ? setTimeout(() => run === this.#run && this.state === 'starting' && this.#fail('timeout'), timeout) : undefined;
+    // a slow permission prompt) is taken, unless stop(), a new start or a removal came first. A timer
+    // that fires once the start has settled (live, or failed) finds it no longer starting.
+    if (timeout > 0) setTimeout(() => run === this.#run && this.state === 'starting' && this.#fail('timeout'), timeout);
     try {
       // A missing API (no getDisplayMedia) throws a TypeError here: reported as unsupported.
       const stream = await requestStream(this.#options.constraints(), this.#host.source);
@@ -198,8 +197,6 @@ export class MediaController implements ReactiveController {
       return stream;
     } catch (error) {
       return run === this.#run ? this.#fail(mediaErrorCode(error), error) : null;
-    } finally {
-      clearTimeout(timer);
     }
   }
 
