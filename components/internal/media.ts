@@ -74,8 +74,9 @@ export function mediaErrorCode(error: unknown): MediaErrorCode {
  * `deviceId` (exact) and `facingMode` are added when given (undefined members are ignored).
  */
 export function trackConstraint(value: boolean | string, deviceId: string, facingMode?: string): false | MediaTrackConstraints {
-  if (value === false || value === 'false') return false;
-  const size = /^(\d+)x(\d+)$/.exec(String(value));
+  const text = String(value);
+  if (text === 'false') return false;
+  const size = /^(\d+)x(\d+)$/.exec(text);
   return {
     ...(size && { width: { ideal: Number(size[1]) }, height: { ideal: Number(size[2]) } }),
     deviceId: deviceId ? { exact: deviceId } : undefined,
