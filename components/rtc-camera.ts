@@ -397,10 +397,10 @@ ${this.file ? html`<div part="attachment">${t.attached} ${this.file.name} (${Mat
       : nothing;
   }
 
-  /** Switches the live track of `kind` to the device in `this[key]` (a screen capture has no device to switch). */
+  /** Switches the live camera track of `kind` to the device in `this[key]`. */
   async #switchDevice(kind: 'audio' | 'video', key: 'cameraId' | 'microphoneId'): Promise<void> {
     // On failure, keep the property true to what is in use, so a retry does not ask for the failing device.
-    if (this.source === 'camera' && this.stream && this[key] && !(await this.#media.switchDevice(kind, this[key]))) {
+    if (this[key] && !(await this.#media.switchDevice(kind, this[key]))) {
       this[key] = this.#media.deviceId(kind) ?? '';
     }
   }

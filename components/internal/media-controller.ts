@@ -10,7 +10,6 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import {
   mediaErrorCode,
-  requestStream,
   stopStream,
   type MediaErrorCode,
   type MediaSourceKind,
@@ -125,12 +124,13 @@ export class MediaController implements ReactiveController {
 
   /**
    * Replaces the `kind` track of the live stream with one from `deviceId`, in the same MediaStream
-   * object (then calls `onTrack`). Resolves true when the stream now uses that device.
+   * object (then calls `onTrack`). Resolves false when that device could not be opened (or capture
+   * stopped meanwhile). Without a live camera stream there is nothing to switch (a screen capture
+   * has no device to choose): it resolves true, and a later start reads the device from `constraints`.
    */
   async switchDevice(kind: 'audio' | 'video', deviceId: string): Promise<boolean> {
     const stream = this.stream;
-    if (!stream) return false;
-    if (this.deviceId(kind) === deviceId) return true;
+    if (!stream || this.#host.source === 'screen' || this.deviceId(kind) === deviceId) return true;
     const run = this.#run;
     const old = stream.getTracks().filter((track) => track.kind === kind);
     const base = this.#options.constraints()[kind];
@@ -181,8 +181,16 @@ export class MediaController implements ReactiveController {
     // that fires once the start has settled (live, or failed) finds it no longer starting.
     if (timeout > 0) setTimeout(() => run === this.#run && this.state === 'starting' && this.#fail('timeout'), timeout);
     try {
+      const constraints = this.#options.constraints();
+      const { video, audio } = constraints;
       // A missing API (no getDisplayMedia) throws a TypeError here: reported as unsupported.
-      const stream = await requestStream(this.#options.constraints(), this.#host.source);
+      const stream = await (this.#host.source === 'camera'
+        ? navigator.mediaDevices.getUserMedia(constraints)
+        : // getDisplayMedia rejects exact constraints (device ids) with a TypeError: keep the size only.
+          navigator.mediaDevices.getDisplayMedia({
+            video: typeof video === 'object' ? { width: video.width, height: video.height } : true,
+            audio: Boolean(audio),
+          }));
       if (run !== this.#run || !this.#host.isConnected) {
         stopStream(stream);
         if (run === this.#run) this.stop();
