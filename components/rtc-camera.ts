@@ -184,7 +184,8 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
   recording = false;
 
   private file: File | null = null;
-  #startError: MediaErrorDetail | null = null;
+  /** The last error reported (`error` shows it while `state` is `error`: a failed start sets it). */
+  #startError?: MediaErrorDetail;
 
   protected override readonly defaults = rtcCameraStrings;
   readonly #internals = this.attachInternals();
@@ -227,7 +228,7 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
 
   /** The last start error while `state` is `error`, else `null`. */
   get error(): MediaErrorDetail | null {
-    return this.state === 'error' ? this.#startError : null;
+    return this.state === 'error' ? this.#startError! : null;
   }
 
   /** The latest photo or recording as a File (what a form submits), or `null`. */

@@ -69,7 +69,8 @@ export class MediaController implements ReactiveController {
   readonly #host: MediaHost;
   readonly #options: MediaControllerOptions;
   #run = 0;
-  #pending: Promise<MediaStream | null> = Promise.resolve(null);
+  /** The last start, set by start() before it is returned. */
+  #pending!: Promise<MediaStream | null>;
 
   constructor(host: MediaHost, options: MediaControllerOptions) {
     this.#host = host;
