@@ -373,7 +373,7 @@ ${this.controls !== 'none'
             tool('stop', t.stop, this.stop, {}, 'start'),
             audio && tool('mute', t.mute, () => (this.muted = !this.muted), { pressed: this.muted }),
             video && tool('camera', t.cameraOff, () => (this.cameraOff = !this.cameraOff), { pressed: this.cameraOff }),
-            show('devices') && this.source === 'camera' ? [this.#picker('camera', disabled), this.#picker('microphone', disabled)] : nothing,
+            show('devices') && this.source === 'camera' ? [this.#picker('camera', 'video', disabled), this.#picker('microphone', 'audio', disabled)] : nothing,
             video && tool('snapshot', t.snapshot, this.#onSnapshot, { disabled: disabled || this.cameraOff, kind: 'primary' }),
             tool('record', recording ? t.stopRecording : t.record, this.#onRecord, { kind: recording ? 'danger' : '' }),
           ]
@@ -386,8 +386,7 @@ ${this.file ? html`<div part="attachment">${t.attached} ${this.file.name} (${Mat
   }
 
   /** A device picker, shown when the stream has a track of that kind and there is a choice. */
-  #picker(name: 'camera' | 'microphone', disabled: boolean) {
-    const kind = name === 'camera' ? 'video' : 'audio';
+  #picker(name: 'camera' | 'microphone', kind: 'video' | 'audio', disabled: boolean) {
     const devices = this.devices.filter((device) => device.kind === `${kind}input`);
     const current = this.#media.deviceId(kind);
     return current && devices.length > 1
