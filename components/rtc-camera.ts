@@ -375,7 +375,9 @@ ${this.controls !== 'none'
             video && tool('camera', t.cameraOff, () => (this.cameraOff = !this.cameraOff), { pressed: this.cameraOff }),
             show('devices') && this.source === 'camera' ? [this.#picker('camera', 'video', disabled), this.#picker('microphone', 'audio', disabled)] : nothing,
             video && tool('snapshot', t.snapshot, this.#onSnapshot, { disabled: disabled || this.cameraOff, kind: 'primary' }),
-            tool('record', recording ? t.stopRecording : t.record, this.#onRecord, { kind: recording ? 'danger' : '' }),
+            recording
+              ? tool('record', t.stopRecording, this.stopRecording, { kind: 'danger' })
+              : tool('record', t.record, this.startRecording),
           ]
         : [tool('start', error ? t.retry : this.source === 'screen' ? t.startScreen : t.start, this.start, { kind: 'primary' })]
     }</div>`
@@ -408,11 +410,6 @@ ${this.file ? html`<div part="attachment">${t.attached} ${this.file.name} (${Mat
   // Event listeners: Lit calls them with `this` as the element.
   #onSnapshot(): void {
     this.snapshot().catch(() => {});
-  }
-
-  #onRecord(): void {
-    if (this.recording) void this.stopRecording();
-    else this.startRecording();
   }
 
   #setValue(blob: Blob | null): void {
