@@ -164,7 +164,8 @@ describe('<rtc-camera>', () => {
     const other = document.createElement('div');
     document.body.append(other);
     other.append(element);
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    // Past the recorder's 1 s timeslice, so a chunk is in even on a busy machine.
+    await new Promise((resolve) => setTimeout(resolve, 1200));
     await element.updateComplete;
     expect(element.recording).to.equal(true);
     const event = nextEvent<CustomEvent<{ blob: Blob }>>(element, 'rtc-recording');
