@@ -134,8 +134,9 @@ export class MediaController implements ReactiveController {
     if (!stream || this.#host.source === 'screen' || this.deviceId(kind) === deviceId) return true;
     const run = this.#run;
     const old = stream.getTracks().filter((track) => track.kind === kind);
-    const base = this.#options.constraints()[kind];
-    const request = () => navigator.mediaDevices.getUserMedia({ [kind]: { ...(typeof base === 'object' && base), deviceId: { exact: deviceId } } });
+    // The other constraints of that kind (size, facing) still apply; spreading `true` or `false` adds none.
+    const base = this.#options.constraints()[kind] as MediaTrackConstraints;
+    const request = () => navigator.mediaDevices.getUserMedia({ [kind]: { ...base, deviceId: { exact: deviceId } } });
     const fresh = await request()
       .catch((error) => {
         if (mediaErrorCode(error) !== 'device-busy') throw error;
