@@ -184,15 +184,13 @@ export class MediaController implements ReactiveController {
     if (timeout > 0) setTimeout(() => run === this.#run && this.state === 'starting' && this.#fail('timeout'), timeout);
     try {
       const constraints = this.#options.constraints();
-      const { video, audio } = constraints;
+      // `true` and `false` have no size (and a screen capture always has video).
+      const video = constraints.video as MediaTrackConstraints | undefined;
       // A missing API (no getDisplayMedia) throws a TypeError here: reported as unsupported.
       const stream = await (this.#host.source === 'camera'
         ? navigator.mediaDevices.getUserMedia(constraints)
         : // getDisplayMedia rejects exact constraints (device ids) with a TypeError: keep the size only.
-          navigator.mediaDevices.getDisplayMedia({
-            video: typeof video === 'object' ? { width: video.width, height: video.height } : true,
-            audio: Boolean(audio),
-          }));
+          navigator.mediaDevices.getDisplayMedia({ video: { width: video?.width, height: video?.height }, audio: Boolean(constraints.audio) }));
       if (run !== this.#run || !this.#host.isConnected) {
         stopStream(stream);
         if (run === this.#run) this.stop();
