@@ -10,8 +10,8 @@ export const styles = [
 .stage{display:grid;position:relative;aspect-ratio:var(--rtc-camera-aspect-ratio,4/3);background:var(--rtc-camera-background,#111);color:var(--rtc-camera-color,#f5f5f5)}
 video{width:100%;height:100%;object-fit:var(--rtc-camera-object-fit,cover)}
 .mirrored{transform:scaleX(-1)}
-.overlay{position:absolute;inset:0;display:grid;place-content:center;gap:.5rem;padding:1.5rem;text-align:center}
-[part=recording-indicator]{position:absolute;top:.75rem;left:.75rem;padding:.2rem .6rem;border-radius:1rem;background:var(--danger);color:#fff}
+[part=placeholder],[part=error]{display:grid;place-content:center;gap:.5rem;padding:1.5rem;text-align:center}
+[part=recording-indicator]{position:absolute;margin:.75rem;padding:.2rem .6rem;border-radius:1rem;background:var(--danger);color:#fff}
 [part=attachment]{padding:0 .6rem .6rem}
 button,select{max-width:14rem}
 `,

@@ -1,6 +1,6 @@
 import { html, nothing, type PropertyValues } from 'lit';
 import { define } from './internal/define.js';
-import { RtcElement, button, errorBox } from './internal/element.js';
+import { RtcElement, button, errorBox, type ButtonOptions } from './internal/element.js';
 import {
   fileExtension,
   mediaErrorText,
@@ -76,8 +76,8 @@ export type RtcRecordingDetail = RecordingResult;
  * @attr {boolean} mirrored - Mirror the preview. Absent: mirrored for a user-facing camera only; `mirrored="false"` never.
  * @attr {boolean} autostart - Start capturing as soon as the element is on the page (no start press).
  * @attr {string} controls - Absent or empty: every control. `none`: no controls. Or a list of `start mute camera devices snapshot record`.
- * @attr {string} camera-id - The camera's `deviceId` (set by the picker; set it to choose one).
- * @attr {string} microphone-id - The microphone's `deviceId` (set by the picker; set it to choose one).
+ * @attr {string} camera-id - The camera's `deviceId` (set by the picker; set it to choose one). Ignored with `source="screen"`.
+ * @attr {string} microphone-id - The microphone's `deviceId` (set by the picker; set it to choose one). Ignored with `source="screen"`.
  * @attr {string} snapshot-type - Photo format: `image/png` (default), `image/jpeg` or `image/webp`.
  * @attr {number} snapshot-quality - JPEG / WebP quality from 0 to 1 (the browser's default when absent).
  * @attr {string} recording-type - Preferred MediaRecorder MIME type; the browser's default when absent or unsupported.
@@ -184,7 +184,8 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
   recording = false;
 
   private file: File | null = null;
-  #startError: MediaErrorDetail | null = null;
+  /** The last error reported (`error` shows it while `state` is `error`: a failed start sets it). */
+  #startError?: MediaErrorDetail;
 
   protected override readonly defaults = rtcCameraStrings;
   readonly #internals = this.attachInternals();
@@ -197,6 +198,7 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
       },
     onStart: (stream) => this.emit('rtc-camera-start', { stream }),
     onStop: (reason) => {
+      // However the stream ended (stop(), the element left the page, the browser), a running recording is delivered.
       void this.#recorder.stop();
       this.emit('rtc-camera-stop', { reason });
     },
@@ -226,7 +228,7 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
 
   /** The last start error while `state` is `error`, else `null`. */
   get error(): MediaErrorDetail | null {
-    return this.state === 'error' ? this.#startError : null;
+    return this.state === 'error' ? this.#startError! : null;
   }
 
   /** The latest photo or recording as a File (what a form submits), or `null`. */
@@ -349,36 +351,36 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
       this.mirrored ?? (this.source === 'camera' && (video?.getSettings().facingMode ?? this.facing) !== 'environment');
     const error = this.error;
     const disabled = this.matches(':disabled');
+    // A toolbar button unless `controls` leaves it out, disabled with the element.
+    const tool = (name: string, label: string, onClick: () => void, options?: ButtonOptions, control = name) =>
+      show(control) ? button(name, label, onClick, { disabled, ...options }) : nothing;
     const t = this.t;
     return html`<div part="base">
 <div class="stage">
 <video part="video" class=${mirrored ? 'mirrored' : ''} .srcObject=${stream} ?hidden=${!video} muted playsinline autoplay></video>
 ${!live && !error
-  ? html`<div part="placeholder" class="overlay">${state === 'idle' ? html`<slot name="placeholder">${t.idle}</slot>` : t.starting}</div>`
-  : errorBox(error, 'overlay')}
+  ? html`<div part="placeholder">${state === 'idle' ? html`<slot name="placeholder">${t.idle}</slot>` : t.starting}</div>`
+  : errorBox(error)}
 ${recording ? html`<div part="recording-indicator" role="timer">${t.recording} ${clock(this.#recorder.elapsed)}</div>` : nothing}
 </div>
 ${this.controls !== 'none'
-  ? html`<div part="controls">${[
-      // One button that changes role, so keyboard focus stays on it across start and stop.
-      // Not disabled while starting (a disabled button drops focus): start() is idempotent.
-      !show('start')
-        ? nothing
-        : live
-          ? button('stop', t.stop, this.stop, { disabled })
-          : button('start', error ? t.retry : this.source === 'screen' ? t.startScreen : t.start, this.start, { disabled, kind: 'primary' }),
-      !live
-        ? nothing
-        : [
-            audio && show('mute') ? button('mute', t.mute, () => (this.muted = !this.muted), { disabled, pressed: this.muted }) : nothing,
-            video && show('camera')
-              ? button('camera', t.cameraOff, () => (this.cameraOff = !this.cameraOff), { disabled, pressed: this.cameraOff })
-              : nothing,
-            show('devices') && this.source === 'camera' ? [this.#picker('camera', disabled), this.#picker('microphone', disabled)] : nothing,
-            video && show('snapshot') ? button('snapshot', t.snapshot, this.#onSnapshot, { disabled: disabled || this.cameraOff, kind: 'primary' }) : nothing,
-            show('record') ? button('record', recording ? t.stopRecording : t.record, this.#onRecord, { disabled, kind: recording ? 'danger' : '' }) : nothing,
-          ],
-    ]}</div>`
+  ? html`<div part="controls">${
+      // The start button becomes the stop button in place (both first in a list, of one template), so
+      // keyboard focus stays on it. Not disabled while starting (a disabled button drops focus): start()
+      // is idempotent. Both are the `start` control.
+      live
+        ? [
+            tool('stop', t.stop, this.stop, {}, 'start'),
+            audio && tool('mute', t.mute, () => (this.muted = !this.muted), { pressed: this.muted }),
+            video && tool('camera', t.cameraOff, () => (this.cameraOff = !this.cameraOff), { pressed: this.cameraOff }),
+            show('devices') && this.source === 'camera' ? [this.#picker('camera', 'video', disabled), this.#picker('microphone', 'audio', disabled)] : nothing,
+            video && tool('snapshot', t.snapshot, this.#onSnapshot, { disabled: disabled || this.cameraOff, kind: 'primary' }),
+            recording
+              ? tool('record', t.stopRecording, this.stopRecording, { kind: 'danger' })
+              : tool('record', t.record, this.startRecording),
+          ]
+        : [tool('start', error ? t.retry : this.source === 'screen' ? t.startScreen : t.start, this.start, { kind: 'primary' })]
+    }</div>`
   : nothing}
 ${this.file ? html`<div part="attachment">${t.attached} ${this.file.name} (${Math.ceil(this.file.size / 1024)} KB)</div>` : nothing}
 <div class="sr" role="status">${live && this.muted ? t.muted : ''} ${live && this.cameraOff ? t.videoOff : ''} ${recording ? t.recording : ''}</div>
@@ -386,8 +388,7 @@ ${this.file ? html`<div part="attachment">${t.attached} ${this.file.name} (${Mat
   }
 
   /** A device picker, shown when the stream has a track of that kind and there is a choice. */
-  #picker(name: 'camera' | 'microphone', disabled: boolean) {
-    const kind = name === 'camera' ? 'video' : 'audio';
+  #picker(name: 'camera' | 'microphone', kind: 'video' | 'audio', disabled: boolean) {
     const devices = this.devices.filter((device) => device.kind === `${kind}input`);
     const current = this.#media.deviceId(kind);
     return current && devices.length > 1
@@ -398,10 +399,10 @@ ${this.file ? html`<div part="attachment">${t.attached} ${this.file.name} (${Mat
       : nothing;
   }
 
-  /** Switches the live track of `kind` to the device in `this[key]`. */
+  /** Switches the live camera track of `kind` to the device in `this[key]`. */
   async #switchDevice(kind: 'audio' | 'video', key: 'cameraId' | 'microphoneId'): Promise<void> {
     // On failure, keep the property true to what is in use, so a retry does not ask for the failing device.
-    if (this.stream && this[key] && !(await this.#media.switchDevice(kind, this[key]))) {
+    if (this[key] && !(await this.#media.switchDevice(kind, this[key]))) {
       this[key] = this.#media.deviceId(kind) ?? '';
     }
   }
@@ -409,11 +410,6 @@ ${this.file ? html`<div part="attachment">${t.attached} ${this.file.name} (${Mat
   // Event listeners: Lit calls them with `this` as the element.
   #onSnapshot(): void {
     this.snapshot().catch(() => {});
-  }
-
-  #onRecord(): void {
-    if (this.recording) void this.stopRecording();
-    else this.startRecording();
   }
 
   #setValue(blob: Blob | null): void {

@@ -37,7 +37,7 @@ export const button = (name: string, label: string, onClick: () => void, { press
   html`<button part="button ${name}-button" class=${kind || nothing} type="button" aria-pressed=${pressed ?? nothing} ?disabled=${disabled} @click=${onClick}>${label}</button>`;
 
 /** The error box (`role="alert"`): what went wrong, then what to do about it. */
-export const errorBox = (error: { message: string; hint: string } | null, cls = '') =>
+export const errorBox = (error: { message: string; hint: string } | null) =>
   error
-    ? html`<div part="error" class=${cls} role="alert"><strong part="error-message">${error.message}</strong> <span part="error-hint">${error.hint}</span></div>`
+    ? html`<div part="error" role="alert"><strong part="error-message">${error.message}</strong> <span part="error-hint">${error.hint}</span></div>`
     : nothing;

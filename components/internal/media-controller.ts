@@ -10,7 +10,6 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import {
   mediaErrorCode,
-  requestStream,
   stopStream,
   type MediaErrorCode,
   type MediaSourceKind,
@@ -70,7 +69,8 @@ export class MediaController implements ReactiveController {
   readonly #host: MediaHost;
   readonly #options: MediaControllerOptions;
   #run = 0;
-  #pending: Promise<MediaStream | null> = Promise.resolve(null);
+  /** The last start, set by start() before it is returned. */
+  #pending!: Promise<MediaStream | null>;
 
   constructor(host: MediaHost, options: MediaControllerOptions) {
     this.#host = host;
@@ -112,7 +112,6 @@ export class MediaController implements ReactiveController {
   stop(reason: MediaStopReason = 'stopped'): void {
     this.#run++;
     const stream = this.stream;
-    if (this.state === 'idle') return;
     stopStream(stream);
     this.stream = null;
     this.#set('idle');
@@ -126,16 +125,18 @@ export class MediaController implements ReactiveController {
 
   /**
    * Replaces the `kind` track of the live stream with one from `deviceId`, in the same MediaStream
-   * object (then calls `onTrack`). Resolves true when the stream now uses that device.
+   * object (then calls `onTrack`). Resolves false when that device could not be opened (or capture
+   * stopped meanwhile). Without a live camera stream there is nothing to switch (a screen capture
+   * has no device to choose): it resolves true, and a later start reads the device from `constraints`.
    */
   async switchDevice(kind: 'audio' | 'video', deviceId: string): Promise<boolean> {
     const stream = this.stream;
-    if (!stream) return false;
-    if (this.deviceId(kind) === deviceId) return true;
+    if (!stream || this.#host.source === 'screen' || this.deviceId(kind) === deviceId) return true;
     const run = this.#run;
     const old = stream.getTracks().filter((track) => track.kind === kind);
-    const base = this.#options.constraints()[kind];
-    const request = () => navigator.mediaDevices.getUserMedia({ [kind]: { ...(typeof base === 'object' && base), deviceId: { exact: deviceId } } });
+    // The other constraints of that kind (size, facing) still apply; spreading `true` or `false` adds none.
+    const base = this.#options.constraints()[kind] as MediaTrackConstraints;
+    const request = () => navigator.mediaDevices.getUserMedia({ [kind]: { ...base, deviceId: { exact: deviceId } } });
     const fresh = await request()
       .catch((error) => {
         if (mediaErrorCode(error) !== 'device-busy') throw error;
@@ -178,12 +179,18 @@ export class MediaController implements ReactiveController {
     if (!isSecureContext) return this.#fail('insecure-context');
     const { timeout } = this.#host;
     // The timeout reports the hang but keeps the run: a stream that still arrives (the user answered
-    // a slow permission prompt) is taken, unless stop(), a new start or a removal came first.
-    const timer =
-      timeout > 0 ? setTimeout(() => run === this.#run && this.state === 'starting' && this.#fail('timeout'), timeout) : undefined;
+    // a slow permission prompt) is taken, unless stop(), a new start or a removal came first. A timer
+    // that fires once the start has settled (live, or failed) finds it no longer starting.
+    if (timeout > 0) setTimeout(() => run === this.#run && this.state === 'starting' && this.#fail('timeout'), timeout);
     try {
+      const constraints = this.#options.constraints();
+      // `true` and `false` have no size (and a screen capture always has video).
+      const video = constraints.video as MediaTrackConstraints | undefined;
       // A missing API (no getDisplayMedia) throws a TypeError here: reported as unsupported.
-      const stream = await requestStream(this.#options.constraints(), this.#host.source);
+      const stream = await (this.#host.source === 'camera'
+        ? navigator.mediaDevices.getUserMedia(constraints)
+        : // getDisplayMedia rejects exact constraints (device ids) with a TypeError: keep the size only.
+          navigator.mediaDevices.getDisplayMedia({ video: { width: video?.width, height: video?.height }, audio: Boolean(constraints.audio) }));
       if (run !== this.#run || !this.#host.isConnected) {
         stopStream(stream);
         if (run === this.#run) this.stop();
@@ -198,8 +205,6 @@ export class MediaController implements ReactiveController {
       return stream;
     } catch (error) {
       return run === this.#run ? this.#fail(mediaErrorCode(error), error) : null;
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -1,9 +1,11 @@
 /**
  * RecorderController: records a MediaStream with MediaRecorder, keeps the elapsed time ticking on
  * its host, stops itself after a maximum duration, and hands over one Blob per recording.
- * A recording still running when the host leaves the page is discarded.
+ * It needs no lifecycle hooks (so it is not added to the host as a ReactiveController): a recording
+ * lasts as long as its stream, and the host stops it when it stops the stream, which the host's
+ * MediaController does when the host leaves the page (not when it only moves within the page).
  */
-import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { ReactiveControllerHost } from 'lit';
 
 export interface RecordingResult {
   blob: Blob;
@@ -21,7 +23,7 @@ export interface RecorderHost extends ReactiveControllerHost {
   readonly recordingType: string | undefined;
 }
 
-export class RecorderController implements ReactiveController {
+export class RecorderController {
   readonly #host: RecorderHost;
   /** Called with every finished recording (by `stop()`, the limit, or the stream ending). */
   readonly #onRecording: (result: RecordingResult) => void;
@@ -33,7 +35,6 @@ export class RecorderController implements ReactiveController {
   constructor(host: RecorderHost, onRecording: (result: RecordingResult) => void) {
     this.#host = host;
     this.#onRecording = onRecording;
-    host.addController(this);
   }
 
   /** True while recording. */
@@ -60,9 +61,9 @@ export class RecorderController implements ReactiveController {
     this.#finished = new Promise((resolve) => {
       recorder.onstop = () => {
         const duration = this.elapsed;
-        // A recording discarded by hostDisconnected is no longer current: it is reported to no one.
-        if (this.#recorder !== recorder) return resolve(null);
-        this.#reset();
+        clearInterval(this.#ticker);
+        this.#recorder = null;
+        this.#host.requestUpdate();
         const { mimeType } = recorder;
         const blob = new Blob(chunks, { type: mimeType });
         const result = blob.size ? { blob, mimeType, duration } : null;
@@ -86,17 +87,5 @@ export class RecorderController implements ReactiveController {
   stop(): Promise<RecordingResult | null> {
     if (this.#recorder?.state === 'recording') this.#recorder.stop();
     return this.#finished;
-  }
-
-  hostDisconnected(): void {
-    const recorder = this.#recorder;
-    this.#reset();
-    if (recorder?.state === 'recording') recorder.stop();
-  }
-
-  #reset(): void {
-    clearInterval(this.#ticker);
-    this.#recorder = null;
-    this.#host.requestUpdate();
   }
 }

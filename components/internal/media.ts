@@ -1,6 +1,6 @@
 /**
  * Media capture helpers shared by the elements that use the camera, microphone or screen:
- * constraints from attributes, the getUserMedia / getDisplayMedia call, error codes with texts.
+ * constraints from attributes, error codes with texts, stopping a stream, file extensions.
  */
 
 /** What went wrong, as a stable code a page can switch on. */
@@ -74,24 +74,14 @@ export function mediaErrorCode(error: unknown): MediaErrorCode {
  * `deviceId` (exact) and `facingMode` are added when given (undefined members are ignored).
  */
 export function trackConstraint(value: boolean | string, deviceId: string, facingMode?: string): false | MediaTrackConstraints {
-  if (value === false || value === 'false') return false;
-  const size = /^(\d+)x(\d+)$/.exec(String(value));
+  const text = String(value);
+  if (text === 'false') return false;
+  const size = /^(\d+)x(\d+)$/.exec(text);
   return {
     ...(size && { width: { ideal: Number(size[1]) }, height: { ideal: Number(size[2]) } }),
     deviceId: deviceId ? { exact: deviceId } : undefined,
     facingMode,
   };
-}
-
-/** Asks the browser for a stream: the camera/microphone, or a screen or window. */
-export function requestStream(constraints: MediaStreamConstraints, source: MediaSourceKind): Promise<MediaStream> {
-  if (source === 'camera') return navigator.mediaDevices.getUserMedia(constraints);
-  // getDisplayMedia rejects exact constraints (device ids) with a TypeError: keep the size only.
-  const video = constraints.video;
-  return navigator.mediaDevices.getDisplayMedia({
-    video: typeof video === 'object' ? { width: video.width, height: video.height } : true,
-    audio: Boolean(constraints.audio),
-  });
 }
 
 /** Stops every track: the camera light goes off. */

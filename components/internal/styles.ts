@@ -11,7 +11,7 @@ export const shared = css`
 button,select,input{font:inherit;min-height:2.5rem;padding:0 .9rem;border:1px solid #aaa;border-radius:.4rem;background:#fff}
 :focus-visible{outline:3px solid var(--accent)}
 :disabled{opacity:.5}
-.primary,.danger,[aria-pressed=true]{background:var(--fill,var(--accent));color:#fff;border-color:transparent}
-.danger,[aria-pressed=true]{--fill:var(--danger)}
+.primary,.danger,[aria-pressed=true]{background:var(--accent);color:#fff;border-color:transparent}
+.danger,[aria-pressed=true]{background:var(--danger)}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}
 `;

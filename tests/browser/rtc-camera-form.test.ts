@@ -38,7 +38,8 @@ describe('<rtc-camera> in a form', () => {
     const { form: f, camera } = await form(html`<form><rtc-camera name="message"></rtc-camera></form>`);
     await camera.start();
     camera.startRecording();
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    // Past the recorder's 1 s timeslice, so a chunk is in even on a busy machine (600 ms once gave an empty recording).
+    await new Promise((resolve) => setTimeout(resolve, 1200));
     const blob = await camera.stopRecording();
     const file = new FormData(f).get('message') as File;
     expect(file).to.be.instanceOf(File);

@@ -194,6 +194,31 @@ describe('<rtc-camera> devices', () => {
     await until(() => !part(element, 'camera-select') || real.filter((d) => d.kind === 'videoinput').length > 1, 'the picker to shrink');
     element.stop();
   });
+
+  it('with source="screen", camera-id and microphone-id set while live leave the screen track alone', async () => {
+    const canvas = document.createElement('canvas');
+    canvas.getContext('2d')!.fillRect(0, 0, 10, 10);
+    const screen = canvas.captureStream();
+    override(mediaDevices, 'getDisplayMedia', () => Promise.resolve(screen));
+    let asked = false;
+    mediaDevices.getUserMedia = (constraints) => ((asked = true), realGetUserMedia.call(mediaDevices, constraints));
+    const element = await fixture<RtcCamera>(html`<rtc-camera source="screen"></rtc-camera>`);
+    const [track] = screen.getVideoTracks();
+    expect(await element.start()).to.equal(screen);
+    let replaced = false;
+    element.addEventListener('rtc-camera-track', () => (replaced = true));
+    const devices = await realEnumerateDevices.call(mediaDevices);
+    element.cameraId = devices.find((device) => device.kind === 'videoinput')!.deviceId;
+    element.microphoneId = devices.find((device) => device.kind === 'audioinput')!.deviceId;
+    await element.updateComplete;
+    await aTimeout(200);
+    expect(asked).to.equal(false);
+    expect(replaced).to.equal(false);
+    expect(screen.getTracks()).to.deep.equal([track]);
+    expect(track.readyState).to.equal('live');
+    element.stop();
+    expect(track.readyState).to.equal('ended');
+  });
 });
 
 describe('<rtc-camera> track hygiene', () => {

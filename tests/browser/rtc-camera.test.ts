@@ -157,6 +157,25 @@ describe('<rtc-camera>', () => {
     }
   });
 
+  it('a recording goes on when the element moves within the page, and is delivered when it leaves', async () => {
+    const element = await fixture<RtcCamera>(html`<rtc-camera audio="false"></rtc-camera>`);
+    const stream = await started(element);
+    element.startRecording();
+    const other = document.createElement('div');
+    document.body.append(other);
+    other.append(element);
+    // Past the recorder's 1 s timeslice, so a chunk is in even on a busy machine.
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    await element.updateComplete;
+    expect(element.recording).to.equal(true);
+    const event = nextEvent<CustomEvent<{ blob: Blob }>>(element, 'rtc-recording');
+    other.remove();
+    const { blob } = (await event).detail;
+    expect(blob.size).to.be.greaterThan(0);
+    expect(element.recording).to.equal(false);
+    expect(stream.getTracks().every((track) => track.readyState === 'ended')).to.equal(true);
+  });
+
   it('max-duration stops a recording by itself', async () => {
     const element = await fixture<RtcCamera>(html`<rtc-camera max-duration="1" audio="false"></rtc-camera>`);
     await started(element);
