@@ -170,6 +170,11 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
   #links = new Map<string, PeerLink>();
   /** The Room whose `link` and `track` events we follow. */
   #room?: Room | null;
+  /**
+   * The options of our listeners on #room and its links (addEventListener reads its `signal`):
+   * aborted when we stop following #room (a hang up), which removes them all.
+   */
+  #follow?: AbortController;
   #announcement?: string;
   #timer: ReturnType<typeof setInterval> | undefined;
   /** Counts joins and leaves: a capture that resolves after a leave is dropped. */
@@ -218,10 +223,9 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
     // Follow the Room the controller holds: its links carry our tracks, its tracks make tiles.
     const room = this.#ctl.room;
     if (room != this.#room) {
-      for (const type of ['link', 'track']) {
-        this.#room?.removeEventListener(type, this.#onEvent);
-        room?.addEventListener(type, this.#onEvent);
-      }
+      this.#follow?.abort();
+      this.#follow = new AbortController();
+      for (const type of ['link', 'track']) room?.addEventListener(type, this.#onEvent, this.#follow);
       this.#room = room;
       // A Room another element holds (a chat's) may have links up and tracks in already.
       room?.replay(this.#onEvent);
@@ -323,6 +327,8 @@ ${live
     this.#screen?.stop();
     this.#screen = this.#stream = null;
     this.#cam?.stop();
+    // The others stop receiving us, also on connections a chat keeps up (a closed Room has no links).
+    this.#room?.links.forEach(({ pc }) => pc.getSenders().forEach((sender) => pc.removeTrack(sender)));
     this.#tiles.clear();
     this.#links.clear();
     this.state = state;
@@ -379,7 +385,8 @@ ${live
   /** Sends what we send now on every link with replaceTrack: no renegotiation. */
   #resend = (): void => {
     for (const link of this.#links.values()) {
-      for (const sender of link.pc.getSenders()) void sender.replaceTrack(this.#outgoing(sender.track!.kind));
+      // Senders of an earlier join (before a hang up) send nothing and stay so.
+      for (const sender of link.pc.getSenders()) if (sender.track) void sender.replaceTrack(this.#outgoing(sender.track.kind));
     }
   };
 
@@ -409,7 +416,8 @@ ${live
     if (type == 'link') {
       const link: PeerLink = d.link;
       this.#links.set(link.remoteId, link);
-      link.addEventListener('state', () => this.emit('rtc-connection-state', { peer: link.remoteId, state: link.state }));
+      // Until we stop following the Room: the replay of a rejoin adds it again, once.
+      link.addEventListener('state', () => this.emit('rtc-connection-state', { peer: link.remoteId, state: link.state }), this.#follow);
       this.#send(link);
     } else if (type == 'track') {
       // Our peers send every track with their stream (#send()). A replayed track may come before
