@@ -170,6 +170,11 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
   #links = new Map<string, PeerLink>();
   /** The Room whose `link` and `track` events we follow. */
   #room?: Room | null;
+  /**
+   * The options of our listeners on #room and its links (addEventListener reads its `signal`):
+   * aborted when we stop following #room (a hang up), which removes them all.
+   */
+  #follow?: AbortController;
   #announcement?: string;
   #timer: ReturnType<typeof setInterval> | undefined;
   /** Counts joins and leaves: a capture that resolves after a leave is dropped. */
@@ -199,7 +204,7 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
   /** Leaves: every track stopped (the camera's and a screen share), every connection closed. */
   hangUp(): void {
     if (!this.#active) return;
-    this.#end('idle');
+    this.#end();
     this.emit('rtc-call-leave', {});
   }
 
@@ -218,10 +223,9 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
     // Follow the Room the controller holds: its links carry our tracks, its tracks make tiles.
     const room = this.#ctl.room;
     if (room != this.#room) {
-      for (const type of ['link', 'track']) {
-        this.#room?.removeEventListener(type, this.#onEvent);
-        room?.addEventListener(type, this.#onEvent);
-      }
+      this.#follow?.abort();
+      this.#follow = new AbortController();
+      for (const type of ['link', 'track']) room?.addEventListener(type, this.#onEvent, this.#follow);
       this.#room = room;
       // A Room another element holds (a chat's) may have links up and tracks in already.
       room?.replay(this.#onEvent);
@@ -247,7 +251,7 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
           html`<slot>${this.camera || this.querySelector('rtc-camera')
             ? nothing
             : html`<rtc-camera controls=${live ? 'devices' : 'start devices'} .video=${!this.audioOnly && this.video} .strings=${this.strings as Partial<RtcCameraStrings>}></rtc-camera>`}</slot>`
-        : html`<video .srcObject=${tile.stream ?? null} playsinline @loadedmetadata=${(e: Event) => this.#play(e.target as HTMLVideoElement)}></video>`}<div class="badges"><span part="name">${name}</span>${tile.muted ? html`<span part="muted">${t.muted}</span>` : nothing}${tile.quality
+        : html`<video .srcObject=${tile.stream} playsinline @loadedmetadata=${(e: Event) => this.#play(e.target as HTMLVideoElement)}></video>`}<div class="badges"><span part="name">${name}</span>${tile.muted ? html`<span part="muted">${t.muted}</span>` : nothing}${tile.quality
         ? html`<meter part="quality" max="3" low="2" optimum="3" value=${tile.quality} aria-label=${t.quality}></meter>`
         : nothing}</div></div>`;
     })}</div>
@@ -295,7 +299,7 @@ ${live
     // Everyone in `welcome` is in the room already; we would be one more.
     if (room.signaling.peers.length >= this.maxPeers) {
       const t = this.t;
-      return this.#end('full', { code: 'room-full', message: t['room-full'], hint: t['room-full-hint'] });
+      return this.#end({ code: 'room-full', message: t['room-full'], hint: t['room-full-hint'] });
     }
     this.state = 'live';
     const run = this.#run;
@@ -303,35 +307,37 @@ ${live
     const stream = await cam?.start();
     if (run != this.#run) return;
     // The camera's error (its code, text and hint); none when `camera` names no element.
-    if (!stream) return this.#end('idle', cam?.error ?? { code: 'no-device', message: '', hint: '' });
+    if (!stream) return this.#end(cam?.error ?? { code: 'no-device', message: '', hint: '' });
     this.#stream = stream;
     // On the camera itself: one given by id elsewhere in the page does not bubble through us.
     // The camera switched devices: its stream holds the new track.
     cam!.addEventListener('rtc-camera-track', this.#resend);
     this.#links.forEach((link) => this.#send(link));
-    this.#timer = setInterval(() => void this.#poll(), 1000);
+    this.#timer = setInterval(this.#poll, 1000);
     this.emit('rtc-call-join', { id: room.id });
   }
 
   /**
    * Stops every track and lets the Room go (the controller releases it on the next update); with
-   * an `error`, shows it and fires `rtc-call-error`.
+   * an `error`, shows it and fires `rtc-call-error`. A `room-full` (ours or the relay's) is `full`.
    */
-  #end(state: 'idle' | 'full', error: RtcCallErrorDetail | null = null): void {
+  #end(error: RtcCallErrorDetail | null = null): void {
     this.#run++;
     clearInterval(this.#timer);
     this.#screen?.stop();
     this.#screen = this.#stream = null;
     this.#cam?.stop();
+    // The others stop receiving us, also on connections a chat keeps up (a closed Room has no links).
+    this.#room?.links.forEach(({ pc }) => pc.getSenders().forEach((sender) => pc.removeTrack(sender)));
     this.#tiles.clear();
     this.#links.clear();
-    this.state = state;
+    this.state = error?.code == 'room-full' ? 'full' : 'idle';
     this.error = error;
     if (error) this.emit('rtc-call-error', error);
   }
 
   /** Speaking, round-trip time and packet loss of every link, from getStats(). */
-  async #poll(): Promise<void> {
+  #poll = async (): Promise<void> => {
     for (const [id, link] of this.#links) {
       const tile = this.#tiles.get(id);
       if (!tile) continue;
@@ -353,33 +359,34 @@ ${live
       tile.quality = rtt > 0.4 || loss > 0.05 ? 1 : rtt > 0.15 || loss > 0.02 ? 2 : 3;
     }
     this.requestUpdate();
-  }
+  };
 
   // Called with the element as `this` (a button's click, Lit's `host` option).
   async #share(): Promise<void> {
-    if (this.#screen) return this.#unshare();
+    if (this.#screen) return this.#sendScreen();
     const run = this.#run;
-    const screen = await navigator.mediaDevices.getDisplayMedia({ video: true }).catch(() => null);
+    // A screen's video (what getDisplayMedia() asks for by default).
+    const screen = await navigator.mediaDevices.getDisplayMedia().catch(() => null);
     const track = screen?.getVideoTracks()[0];
     if (run != this.#run || !track) return stopStream(screen);
-    this.#screen = track;
     // The browser's own "Stop sharing" ends the track: back to the camera.
-    track.addEventListener('ended', this.#unshare);
+    track.addEventListener('ended', () => this.#sendScreen());
+    this.#sendScreen(track);
+  }
+
+  /** Sends `screen` instead of the camera's video, or the camera's again; the screen sent before is stopped. */
+  #sendScreen(screen: MediaStreamTrack | null = null): void {
+    this.#screen?.stop();
+    this.#screen = screen;
     this.#resend();
     this.requestUpdate();
   }
-
-  #unshare = (): void => {
-    this.#screen?.stop();
-    this.#screen = null;
-    this.#resend();
-    this.requestUpdate();
-  };
 
   /** Sends what we send now on every link with replaceTrack: no renegotiation. */
   #resend = (): void => {
     for (const link of this.#links.values()) {
-      for (const sender of link.pc.getSenders()) void sender.replaceTrack(this.#outgoing(sender.track!.kind));
+      // Senders of an earlier join (before a hang up) send nothing and stay so.
+      for (const sender of link.pc.getSenders()) if (sender.track) void sender.replaceTrack(this.#outgoing(sender.track.kind));
     }
   };
 
@@ -409,7 +416,8 @@ ${live
     if (type == 'link') {
       const link: PeerLink = d.link;
       this.#links.set(link.remoteId, link);
-      link.addEventListener('state', () => this.emit('rtc-connection-state', { peer: link.remoteId, state: link.state }));
+      // Until we stop following the Room: the replay of a rejoin adds it again, once.
+      link.addEventListener('state', () => this.emit('rtc-connection-state', { peer: link.remoteId, state: link.state }), this.#follow);
       this.#send(link);
     } else if (type == 'track') {
       // Our peers send every track with their stream (#send()). A replayed track may come before
@@ -434,7 +442,7 @@ ${live
       }
     } else {
       // rtc-peer-error, rtc-signaling-error: those after which the client gave up (`fatal`) end the call.
-      if (d.fatal) this.#end(d.code == 'room-full' ? 'full' : 'idle', d);
+      if (d.fatal) this.#end(d);
       else this.emit('rtc-call-error', d);
     }
     this.requestUpdate();

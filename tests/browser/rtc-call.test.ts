@@ -393,6 +393,50 @@ describe('<rtc-call> sharing a Room with an <rtc-chat>', () => {
     await chatFlows(b!, a!, 'still chatting');
   });
 
+  it('hang up and rejoin beside a chat: the other sees our video again, on one set of senders, one connection-state event per change', async () => {
+    const { url, room, host, els: [a, b] } = await chats(['a', 'b']);
+    const [callA, callB] = [addCall(host, url, room, 'a'), addCall(host, url, room, 'b')];
+    await mediaBothWays([callA!, callB!]);
+    const [pcA] = pcs(callA!);
+    const sending = () => pcA!.getSenders().flatMap((s) => (s.track ? [s.track] : []));
+    const tileStream = () => remoteVideos(callB!)[0]!.srcObject as MediaStream;
+    const events = fired.get(callA!)!;
+
+    callA!.hangUp();
+    // The chat keeps the connection up, but it carries none of a's media: b's tile of a empties.
+    await until(() => tileStream().getTracks().length == 0, 'a’s tracks gone from b’s tile');
+    expect(sending()).to.deep.equal([]);
+    // A call that hung up reports no connection state.
+    let count = events.length;
+    pcA!.dispatchEvent(new Event('connectionstatechange'));
+    expect(events.slice(count)).to.deep.equal([]);
+
+    callA!.join();
+    await until(() => tileStream().getTracks().filter((t) => t.readyState == 'live' && !t.muted).length == 2, 'a’s new tracks in b’s tile', 20_000);
+    await until(() => remoteVideos(callB!)[0]!.videoWidth == 320 && remoteVideos(callA!)[0]?.videoWidth == 320, 'video both ways again', 20_000);
+    await framesRising([callA!, callB!], 'frames decoded after the rejoin');
+    expect(pcs(callA!)[0] === pcA, 'the chat’s connection').to.equal(true);
+    expect(sending().map((t) => t.kind).sort()).to.deep.equal(['audio', 'video']);
+    expect(sending().every((t) => t.readyState == 'live')).to.equal(true);
+    count = events.length;
+    pcA!.dispatchEvent(new Event('connectionstatechange'));
+    expect(events.slice(count)).to.deep.equal(['state connected']);
+
+    // A screen share replaces the video on the one video sender sending.
+    const realGetDisplayMedia = media.getDisplayMedia;
+    let screen: MediaStream | undefined;
+    media.getDisplayMedia = async () => (screen = canvasScreen());
+    try {
+      button(callA!, 'share').click();
+      await until(() => screen && sending().includes(screen.getVideoTracks()[0]!), 'the screen sent');
+      expect(sending().map((t) => t.kind).sort()).to.deep.equal(['audio', 'video']);
+      await until(() => remoteVideos(callB!)[0]!.videoHeight == 180, 'the screen at b');
+    } finally {
+      media.getDisplayMedia = realGetDisplayMedia;
+    }
+    await chatFlows(a!, b!, 'still chatting');
+  });
+
   it('a chat added beside a live call shares its connection and talks; the media keeps flowing', async () => {
     const { url, room } = await freshRoom();
     const host = await fixture<HTMLDivElement>(html`<div></div>`);
