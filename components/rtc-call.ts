@@ -177,6 +177,8 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
   #follow?: AbortController;
   #announcement?: string;
   #timer: ReturnType<typeof setInterval> | undefined;
+  /** The camera this join started (#cam at the time). */
+  #started?: RtcCamera | null;
   /** Counts joins and leaves: a capture that resolves after a leave is dropped. */
   #run = 0;
 
@@ -303,7 +305,8 @@ ${live
     }
     this.state = 'live';
     const run = this.#run;
-    const cam = this.#cam;
+    // Kept for #end: once we leave the page, a camera="id" can no longer be looked up from here.
+    const cam = (this.#started = this.#cam);
     const stream = await cam?.start();
     if (run != this.#run) return;
     // The camera's error (its code, text and hint); none when `camera` names no element.
@@ -326,7 +329,8 @@ ${live
     clearInterval(this.#timer);
     this.#screen?.stop();
     this.#screen = this.#stream = null;
-    this.#cam?.stop();
+    (this.#started ?? this.#cam)?.stop();
+    this.#started = null;
     // The others stop receiving us, also on connections a chat keeps up (a closed Room has no links).
     this.#room?.links.forEach(({ pc }) => pc.getSenders().forEach((sender) => pc.removeTrack(sender)));
     this.#tiles.clear();

@@ -253,7 +253,7 @@ describe('<rtc-call>', () => {
     await framesRising([b!], 'frames decoded after the share');
   });
 
-  it('camera="id" sends that camera; a microphone switch on it replaces the track sent on the same connection', async () => {
+  it('camera="id" sends that camera; a microphone switch on it replaces the track sent on the same connection; removing the call stops it', async () => {
     const relay = uniqueName('relay');
     const url = await startRelay(relay);
     const room = uniqueName('room');
@@ -276,6 +276,12 @@ describe('<rtc-call>', () => {
     expect(sender.track!.getSettings().deviceId).to.equal(other!.deviceId);
     expect(cam.stream!.getAudioTracks()[0]!.id).to.equal(sender.track!.id);
     expect(pcs(a!)[0] === pc, 'the same connection').to.equal(true);
+
+    // Removed from the page, the call stops the camera it started, though it can no longer find it by id.
+    const tracks = cam.stream!.getTracks();
+    a!.remove();
+    await until(() => tracks.every((t) => t.readyState == 'ended'), 'the camera’s tracks stopped');
+    expect(cam.state).to.equal('idle');
   });
 
   it('a leaver’s tile goes at the others; hang up stops every track and closes every connection', async () => {
