@@ -9,7 +9,6 @@
  * It never touches the DOM; the Room core and the elements listen to its typed events.
  */
 import type {
-  ClientMessage,
   ErrorCode,
   IceServer,
   JoinMessage,
@@ -161,15 +160,15 @@ export class SignalingClient extends EventTarget {
   #resume: string | undefined;
   #attempt = 0;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
-  #queue: ClientMessage[] = [];
+  /** Signals waiting for the relay, or for an unconfirmed peer to return; oldest first. */
+  #queue: SignalOutMessage[] = [];
   #peers = new Map<string, PeerInfo>();
   /**
-   * Peers we knew before the relay lost our session (a relay restart), with the signals sent to
-   * them meanwhile. They are kept for a while and reported as left only if they do not come back,
-   * so a restart is not a leave; the relay would refuse a signal to a peer not back yet, so those
-   * signals wait here and go out when the peer returns.
+   * Peers we knew before the relay lost our session (a relay restart). They are kept for a while
+   * and reported as left only if they do not come back, so a restart is not a leave; the relay
+   * would refuse a signal to a peer not back yet, so those signals wait in the queue until it returns.
    */
-  #unconfirmed = new Map<string, SignalOutMessage[]>();
+  #unconfirmed = new Set<string>();
   #unconfirmedTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor({ url, name = '', ...options }: SignalingClientOptions) {
@@ -274,7 +273,7 @@ export class SignalingClient extends EventTarget {
         for (const id of missing) this.#removePeer(id);
       } else {
         // The relay lost our session (it restarted): the others may simply not be back yet.
-        for (const id of missing) if (!this.#unconfirmed.has(id)) this.#unconfirmed.set(id, []);
+        for (const id of missing) this.#unconfirmed.add(id);
         clearTimeout(this.#unconfirmedTimer);
         // Long enough for the others' own backoff and reconnect, even with a short delay ceiling.
         this.#unconfirmedTimer = setTimeout(() => {
@@ -285,8 +284,7 @@ export class SignalingClient extends EventTarget {
 
     this.#setState('joined');
     this.#emit('welcome', { id: welcome.id, room: welcome.room, peers: this.peers, iceServers: this.iceServers, rejoined });
-    // Flush what was queued during the outage, oldest first.
-    for (const message of this.#queue.splice(0)) this.#send(message);
+    this.#flush();
   }
 
   /** The current socket closed (close() lets go of its socket first, so this is no goodbye). */
@@ -305,32 +303,33 @@ export class SignalingClient extends EventTarget {
     if (this.#state === 'reconnecting') this.connect();
   };
 
-  #send(message: ClientMessage): void {
+  #send(message: SignalOutMessage): void {
     if (this.#state === 'closed') return;
-    const waiting = message.type === 'signal' && this.#unconfirmed.get(message.to);
-    if (waiting) waiting.push(message);
-    else if (this.#state === 'joined' && this.#socket?.readyState === WebSocket.OPEN) this.#socket.send(JSON.stringify(message));
+    if (this.#state === 'joined' && !this.#unconfirmed.has(message.to) && this.#socket?.readyState === WebSocket.OPEN) this.#socket.send(JSON.stringify(message));
     else if (this.#queue.push(message) > this.#options.maxQueuedSignals) {
       this.#queue.shift();
       this.#report('queue-overflow', `More than ${this.#options.maxQueuedSignals} signals waited for the relay.`);
     }
   }
 
+  /** Sends what can go now, oldest first; the signals for unconfirmed peers wait on. */
+  #flush(): void {
+    for (const message of this.#queue.splice(0)) this.#send(message);
+  }
+
   #addPeer(peer: PeerInfo): void {
     // A peer we already know is back after a relay restart: its link never went away, so no news,
     // but the signals that waited for it can go now.
-    const waiting = this.#unconfirmed.get(peer.id);
-    if (waiting) {
-      this.#unconfirmed.delete(peer.id);
-      for (const message of waiting) this.#send(message);
-    } else if (!this.#peers.has(peer.id)) {
+    if (this.#unconfirmed.delete(peer.id)) this.#flush();
+    else if (!this.#peers.has(peer.id)) {
       this.#peers.set(peer.id, peer);
       this.#emit('peer-joined', peer);
     }
   }
 
   #removePeer(id: string): void {
-    this.#unconfirmed.delete(id);
+    // The signals that waited for an unconfirmed peer go with it (the relay would refuse them).
+    if (this.#unconfirmed.delete(id)) this.#queue = this.#queue.filter((message) => message.to !== id);
     if (this.#peers.delete(id)) this.#emit('peer-left', { id });
   }
 
