@@ -94,8 +94,9 @@ export class RoomController implements ReactiveController {
       room = Room.acquire({ url: config.signaling, room: config.room, name: config.name, iceServers: config.iceServers });
       if (config.label !== undefined) channel = room.channel(config.label, config.channel);
     } catch (error) {
-      // A `signaling` URL that is not ws:, wss:, http: or https:, or a label whose channel id is
-      // another label's in this Room: report it, stay out of the Room.
+      // A `signaling` URL that is not ws:, wss:, http: or https: (or that the browser refuses, one
+      // with a fragment, say), or a label whose channel id is another label's in this Room: report
+      // it, stay out of the Room.
       room?.release();
       const { code, message, hint } = error as RtcError;
       queueMicrotask(() =>

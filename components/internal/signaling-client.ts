@@ -188,18 +188,17 @@ export class SignalingClient extends EventTarget {
     return [...this.#peers.values()];
   }
 
-  /** Opens the connection and joins the room. Safe to call more than once. */
+  /**
+   * Opens the connection and joins the room. Safe to call more than once. Throws (and changes
+   * nothing) when the browser refuses the URL at once, as `new WebSocket()` does.
+   */
   connect(): void {
     if (this.#state === 'connecting' || this.#state === 'joined') return;
     clearTimeout(this.#retryTimer);
+    // A URL the browser will not open (a blocked port, say) throws here, as a bad scheme throws
+    // from the constructor: nothing to retry.
+    const socket = (this.#socket = new WebSocket(this.url));
     this.#setState('connecting');
-    let socket: WebSocket;
-    try {
-      socket = this.#socket = new WebSocket(this.url);
-    } catch (error) {
-      // A malformed URL or a blocked port throws synchronously; nothing to retry.
-      return this.#report('connection-failed', `Cannot open ${this.url}: ${(error as Error).message}`, true);
-    }
     // JSON leaves out the fields that are undefined.
     socket.onopen = () =>
       socket.send(JSON.stringify({ type: 'join', room: this.room, name: this.name || undefined, token: this.#options.token, resume: this.#resume } satisfies JoinMessage));
