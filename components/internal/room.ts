@@ -68,11 +68,11 @@ export class Room extends EventTarget {
       // A relay that could not resume our session gave us a new id: to the others we are a new
       // peer, so the old links (built on the old id's polite role) go. (On the first welcome there
       // are none yet: nothing comes before it.)
-      if (!detail.rejoined) this.#unlinkAll(true);
+      if (!detail.rejoined) this.#unlinkAll();
       for (const peer of detail.peers) this.#link(peer.id, true);
     });
     signaling.addEventListener('peer-joined', ({ detail }) => this.#link(detail.id));
-    signaling.addEventListener('peer-left', ({ detail }) => this.#unlink(detail.id, true));
+    signaling.addEventListener('peer-left', ({ detail }) => this.#unlink(detail.id));
     signaling.addEventListener('signal', ({ detail }) => void this.#link(detail.from).handleSignal(detail.data));
     signaling.addEventListener('error', ({ detail }) => this.#emit('signaling-error', detail));
     signaling.addEventListener('state', ({ detail }) => this.#emit('state', detail));
@@ -111,9 +111,10 @@ export class Room extends EventTarget {
     return entry.channel;
   }
 
+  /** Gives back a channel from channel(), once for every time it was asked for. */
   releaseChannel(channel: RoomChannel): void {
-    const entry = this.#channels.get(channel.label);
-    if (entry?.channel !== channel || --entry.refs) return;
+    const entry = this.#channels.get(channel.label)!;
+    if (--entry.refs) return;
     queueMicrotask(() => {
       if (entry.refs || this.#channels.get(channel.label) !== entry) return;
       this.#channels.delete(channel.label);
@@ -139,7 +140,7 @@ export class Room extends EventTarget {
       rooms.delete(this.key);
       for (const { channel } of this.#channels.values()) channel.close();
       this.#channels.clear();
-      this.#unlinkAll(false);
+      this.#unlinkAll();
       this.signaling.close();
     });
   }
@@ -193,7 +194,7 @@ export class Room extends EventTarget {
     return link;
   }
 
-  #unlink(id: string, announce: boolean): void {
+  #unlink(id: string): void {
     const link = this.links.get(id);
     if (!link) return;
     this.links.delete(id);
@@ -201,11 +202,12 @@ export class Room extends EventTarget {
     this.#past = this.#past.filter((event) => event.detail.peer != id);
     for (const { channel } of this.#channels.values()) channel.detach(id);
     link.close();
-    if (announce) this.#emit('peer-leave', { id });
+    this.#emit('peer-leave', { id });
   }
 
-  #unlinkAll(announce: boolean): void {
-    for (const id of [...this.links.keys()]) this.#unlink(id, announce);
+  #unlinkAll(): void {
+    // Deleting from a Map while iterating it is safe.
+    for (const id of this.links.keys()) this.#unlink(id);
   }
 
   #emit(type: string, detail: object): CustomEvent {
