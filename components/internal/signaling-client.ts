@@ -255,7 +255,7 @@ export class SignalingClient extends EventTarget {
     const rejoined = welcome.id === this.id;
     this.id = welcome.id;
     this.#resume = welcome.resume;
-    this.iceServers = welcome.iceServers ?? [];
+    this.iceServers = welcome.iceServers;
     this.#attempt = 0;
     globalThis.addEventListener?.('online', this.#onOnline);
 
