@@ -34,7 +34,7 @@ export interface RoomControllerConfig {
   channel?: ChannelOptions;
 }
 
-const roomEvents = ['peer-join', 'peer-leave', 'peer-error', 'signaling-error'];
+const roomEvents = ['peer-join', 'peer-leave', 'peer-error'];
 const channelEvents = ['open', 'close', 'message', 'file', 'transfer-progress', 'transfer-error', 'message-error', 'peer-error'];
 
 export class RoomController implements ReactiveController {
@@ -114,7 +114,8 @@ export class RoomController implements ReactiveController {
     };
     forward(room, roomEvents);
     if (channel) forward(channel, channelEvents);
-    room.addEventListener('state', () => this.#host.requestUpdate(), { signal });
+    room.signaling.addEventListener('error', ({ detail }) => this.#dispatch('signaling-error', detail), { signal });
+    room.signaling.addEventListener('state', () => this.#host.requestUpdate(), { signal });
     // A Room or channel shared with other elements may be up already: tell this one what it missed.
     queueMicrotask(() => {
       if (this.room !== room) return;

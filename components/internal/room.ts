@@ -8,10 +8,10 @@
  * in the DOM (disconnect, then connect again at once) keeps the Room.
  *
  * Events (CustomEvents): `peer-join` {id, name}, `peer-leave` {id}, `link` {peer, link} (a new
- * PeerLink may start negotiating: a call adds its tracks here), `track` {peer, track, streams}, `peer-error`
- * (PeerErrorDetail), `signaling-error` (SignalingErrorDetail), `state` {state}. An element that
- * starts listening to a Room others already hold gets the `link` and `track` events it missed
- * from replay().
+ * PeerLink may start negotiating: a call adds its tracks here), `track` {peer, track, streams},
+ * `peer-error` (PeerErrorDetail). The signaling's own events (`error`, `state`) are on
+ * `room.signaling`. An element that starts listening to a Room others already hold gets the `link`
+ * and `track` events it missed from replay().
  */
 import { PeerLink, type PeerErrorDetail } from './peer-link.js';
 import { RoomChannel, type ChannelOptions } from './room-channel.js';
@@ -74,8 +74,6 @@ export class Room extends EventTarget {
     signaling.addEventListener('peer-joined', ({ detail }) => this.#link(detail.id));
     signaling.addEventListener('peer-left', ({ detail }) => this.#unlink(detail.id));
     signaling.addEventListener('signal', ({ detail }) => void this.#link(detail.from).handleSignal(detail.data));
-    signaling.addEventListener('error', ({ detail }) => this.#emit('signaling-error', detail));
-    signaling.addEventListener('state', ({ detail }) => this.#emit('state', detail));
     signaling.connect();
   }
 
