@@ -69,11 +69,12 @@ export class Room extends EventTarget {
       // peer, so the old links (built on the old id's polite role) go. (On the first welcome there
       // are none yet: nothing comes before it.)
       if (!detail.rejoined) this.#unlinkAll();
-      for (const peer of detail.peers) this.#link(peer.id, true);
+      for (const peer of detail.peers) this.#link(peer, true);
     });
-    signaling.addEventListener('peer-joined', ({ detail }) => this.#link(detail.id));
+    signaling.addEventListener('peer-joined', ({ detail }) => this.#link(detail));
     signaling.addEventListener('peer-left', ({ detail }) => this.#unlink(detail.id));
-    signaling.addEventListener('signal', ({ detail }) => void this.#link(detail.from).handleSignal(detail.data));
+    // A signal from a peer not in our list: it has no name here.
+    signaling.addEventListener('signal', ({ detail }) => void this.#link({ id: detail.from, name: '' }).handleSignal(detail.data));
     signaling.connect();
   }
 
@@ -154,10 +155,11 @@ export class Room extends EventTarget {
   }
 
   /**
-   * The link to `id`, created (with every channel on it) the first time. `initiator`: we are the
+   * The link to `peer`, created (with every channel on it) the first time. `initiator`: we are the
    * newcomer (the peer was in our `welcome`), so we make the first offer.
    */
-  #link(id: string, initiator = false): PeerLink {
+  #link(peer: PeerInfo, initiator = false): PeerLink {
+    const id = peer.id;
     const existing = this.links.get(id);
     if (existing) return existing;
     const signaling = this.signaling;
@@ -187,8 +189,7 @@ export class Room extends EventTarget {
       pc.addEventListener('signalingstatechange', () => pc.signalingState === 'stable' && pc.remoteDescription && attach());
       setTimeout(attach, 2000);
     }
-    const name = signaling.peers.find((peer) => peer.id === id)?.name ?? '';
-    this.#emit('peer-join', { id, name });
+    this.#emit('peer-join', peer);
     return link;
   }
 
