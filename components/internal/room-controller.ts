@@ -9,7 +9,7 @@
  * Used by <rtc-datachannel> and <rtc-chat>: `new RoomController(this, () => ({...}))`.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { Room } from './room.js';
+import { Room, type RoomOptions } from './room.js';
 import type { ChannelOptions, RoomChannel } from './room-channel.js';
 import type { RtcError } from './room-errors.js';
 import type { SignalingState } from './signaling-client.js';
@@ -17,14 +17,9 @@ import type { SignalingState } from './signaling-client.js';
 /** The attributes every room element has (`room`, `signaling`, `name`): spread into its `properties`. */
 export const roomProperties = { room: {}, signaling: {}, name: {} } as const;
 
-export interface RoomControllerConfig {
+export interface RoomControllerConfig extends RoomOptions {
   /** Room name; empty: not connected. */
   room: string;
-  /** Signaling endpoint; empty: the default (`/signal` on the bundle's origin). */
-  signaling?: string | undefined;
-  name?: string | undefined;
-  /** Overrides the relay's ICE servers. */
-  iceServers?: RTCIceServer[] | undefined;
   /**
    * The channel's label: elements with the same label in the same room share it. Without one the
    * controller holds the Room only (a call uses `room.links` and the `link`/`track` events).
@@ -91,7 +86,7 @@ export class RoomController implements ReactiveController {
     let room: Room | undefined;
     let channel: RoomChannel | null = null;
     try {
-      room = Room.acquire({ url: config.signaling, room: config.room, name: config.name, iceServers: config.iceServers });
+      room = Room.acquire(config);
       if (config.label !== undefined) channel = room.channel(config.label, config.channel);
     } catch (error) {
       // A `signaling` URL that is not ws:, wss:, http: or https: (or that the browser refuses, one

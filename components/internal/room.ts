@@ -16,13 +16,14 @@
 import { PeerLink, type PeerErrorDetail } from './peer-link.js';
 import { RoomChannel, type ChannelOptions } from './room-channel.js';
 import { labelCollision } from './room-errors.js';
-import { SignalingClient, toWebSocketUrl, defaultSignalingUrl, type PeerInfo, type SignalingState } from './signaling-client.js';
+import { SignalingClient, toWebSocketUrl, defaultSignalingUrl, type PeerInfo, type SignalingClientOptions, type SignalingState } from './signaling-client.js';
 
 export { RtcError } from './room-errors.js';
 
+/** What a Room is acquired with: a room element's own settings, named as its attributes. */
 export interface RoomOptions {
   /** The signaling endpoint; default `/signal` on the bundle's origin. */
-  url?: string;
+  signaling?: string;
   room: string;
   /** Our display name (the first element to acquire the Room sets it). */
   name?: string;
@@ -36,12 +37,12 @@ export class Room extends EventTarget {
   /** Every Room open in this page, by key (for tests and debugging). */
   static readonly open: ReadonlyMap<string, Room> = rooms;
 
-  /** The Room for (url, room), created on first use; every acquire needs one `release()`. */
+  /** The Room for (signaling, room), created on first use; every acquire needs one `release()`. */
   static acquire(options: RoomOptions): Room {
-    const url = options.url ? toWebSocketUrl(options.url) : defaultSignalingUrl();
+    const url = options.signaling ? toWebSocketUrl(options.signaling) : defaultSignalingUrl();
     const key = `${url} ${options.room}`;
     let room = rooms.get(key);
-    if (!room) rooms.set(key, (room = new Room(key, options)));
+    if (!room) rooms.set(key, (room = new Room(key, { ...options, url })));
     room.#refs++;
     // A new Room gets its ICE servers here too.
     if (options.iceServers) room.setIceServers(options.iceServers);
@@ -60,7 +61,7 @@ export class Room extends EventTarget {
   #iceServers: RTCIceServer[] | undefined;
   #refs = 0;
 
-  private constructor(key: string, options: RoomOptions) {
+  private constructor(key: string, options: SignalingClientOptions) {
     super();
     this.key = key;
     const signaling = (this.signaling = new SignalingClient(options));
