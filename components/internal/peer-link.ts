@@ -17,7 +17,7 @@ export interface PeerLinkOptions {
   /** Our id in the room (decides the polite role together with `remoteId`). */
   localId: string;
   remoteId: string;
-  configuration?: RTCConfiguration;
+  iceServers?: RTCIceServer[];
   /** Sends a signal to the remote peer (through the relay). */
   signal: (data: JsonValue) => void;
   /**
@@ -50,10 +50,7 @@ const hints: Record<PeerErrorCode, string> = {
   'negotiation-failed': 'Update both browsers.',
 };
 
-/**
- * Events: `state` {state: RTCPeerConnectionState}, `error` (PeerErrorDetail), `track`
- * {peer, track, streams}: all CustomEvents.
- */
+/** Events: `state` {state: RTCPeerConnectionState}, `error` (PeerErrorDetail): both CustomEvents. */
 export class PeerLink extends EventTarget {
   readonly pc: RTCPeerConnection;
   readonly remoteId: string;
@@ -72,14 +69,14 @@ export class PeerLink extends EventTarget {
   #stallTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
-  constructor({ localId, remoteId, configuration, signal, stallTimeout = 3000, maxIceRestarts = 3 }: PeerLinkOptions) {
+  constructor({ localId, remoteId, iceServers, signal, stallTimeout = 3000, maxIceRestarts = 3 }: PeerLinkOptions) {
     super();
     this.#signal = signal;
     this.#stallTimeout = stallTimeout;
     this.#maxIceRestarts = maxIceRestarts;
     this.remoteId = remoteId;
     this.polite = localId > remoteId;
-    const pc = (this.pc = new RTCPeerConnection(configuration));
+    const pc = (this.pc = new RTCPeerConnection({ iceServers }));
     pc.onnegotiationneeded = async () => {
       try {
         this.#makingOffer = true;
@@ -109,7 +106,6 @@ export class PeerLink extends EventTarget {
         this.#stallTimer = setTimeout(() => pc.iceConnectionState === 'new' && this.#restartIce(), this.#stallTimeout);
       }
     };
-    pc.ontrack = ({ track, streams }) => this.#emit('track', { peer: remoteId, track, streams });
   }
 
   get state(): RTCPeerConnectionState {
@@ -123,9 +119,12 @@ export class PeerLink extends EventTarget {
     return channel;
   }
 
-  /** New ICE servers apply to later gathering (a restart), not to candidates already found. */
+  /**
+   * New ICE servers apply to later gathering (a restart), not to candidates already found. The
+   * rest of the configuration is the default, as in the constructor.
+   */
   setIceServers(iceServers: RTCIceServer[]): void {
-    this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers });
+    this.pc.setConfiguration({ iceServers });
   }
 
   /** A signal from the remote peer's PeerLink. */

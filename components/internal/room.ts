@@ -167,13 +167,13 @@ export class Room extends EventTarget {
     const link = new PeerLink({
       localId: signaling.id!,
       remoteId: id,
-      configuration: { iceServers: this.#configuredIceServers },
+      iceServers: this.#configuredIceServers,
       signal: (data) => signaling.signal(id, data),
     });
     const pc = link.pc;
     this.links.set(id, link);
     link.addEventListener('error', (event) => this.#emit('peer-error', (event as CustomEvent<PeerErrorDetail>).detail));
-    link.addEventListener('track', (event) => this.#past.push(this.#emit('track', (event as CustomEvent).detail)));
+    pc.addEventListener('track', ({ track, streams }) => this.#past.push(this.#emit('track', { peer: id, track, streams })));
     // The newcomer offers first; the peer already there adds its channels (and so its own offer)
     // only once that offer is in. Perfect negotiation would resolve the collision, but Chromium may
     // stall ICE gathering on the polite side when an offer is rolled back while it is gathering.
