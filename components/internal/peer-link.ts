@@ -143,16 +143,10 @@ export class PeerLink extends EventTarget {
         await pc.setRemoteDescription(description);
         this.#isSettingRemoteAnswerPending = false;
         if (description.type === 'offer') await this.#sendDescription();
-      } else if (candidate) {
-        try {
-          await pc.addIceCandidate(candidate);
-        } catch (error) {
-          // Candidates of an offer we ignored have nowhere to go; that is expected.
-          if (!this.#ignoreOffer) throw error;
-        }
-      }
+      } else if (candidate) await pc.addIceCandidate(candidate);
     } catch (error) {
-      this.#negotiationFailed(error);
+      // Candidates of an offer we ignored have nowhere to go; that is expected.
+      if (!candidate || !this.#ignoreOffer) this.#negotiationFailed(error);
     }
   }
 
