@@ -78,15 +78,9 @@ export class PeerLink extends EventTarget {
     this.polite = localId > remoteId;
     const pc = (this.pc = new RTCPeerConnection({ iceServers }));
     pc.onnegotiationneeded = async () => {
-      try {
-        this.#makingOffer = true;
-        // Without arguments it creates the right description for the current state (offer or answer).
-        await this.#sendDescription();
-      } catch (error) {
-        this.#negotiationFailed(error);
-      } finally {
-        this.#makingOffer = false;
-      }
+      this.#makingOffer = true;
+      await this.#sendDescription();
+      this.#makingOffer = false;
     };
     pc.onicecandidate = ({ candidate }) => candidate && this.#send({ candidate });
     pc.onconnectionstatechange = () => {
@@ -146,7 +140,7 @@ export class PeerLink extends EventTarget {
       } else if (candidate) await pc.addIceCandidate(candidate);
     } catch (error) {
       // Candidates of an offer we ignored have nowhere to go; that is expected.
-      if (!candidate || !this.#ignoreOffer) this.#negotiationFailed(error);
+      if (!candidate || !this.#ignoreOffer) this.#fail('negotiation-failed', `${this.remoteId}: ${(error as Error).message}`);
     }
   }
 
@@ -160,8 +154,12 @@ export class PeerLink extends EventTarget {
 
   /** setLocalDescription() without arguments: the offer or answer the current state calls for. */
   async #sendDescription(): Promise<void> {
-    await this.pc.setLocalDescription();
-    this.#send({ description: this.pc.localDescription! });
+    try {
+      await this.pc.setLocalDescription();
+      this.#send({ description: this.pc.localDescription! });
+    } catch (error) {
+      this.#fail('negotiation-failed', `${this.remoteId}: ${(error as Error).message}`);
+    }
   }
 
   #restartIce(): void {
@@ -173,10 +171,6 @@ export class PeerLink extends EventTarget {
 
   #send(data: LinkSignal): void {
     if (!this.#closed) this.#signal(data as JsonValue);
-  }
-
-  #negotiationFailed(error: unknown): void {
-    this.#fail('negotiation-failed', `${this.remoteId}: ${(error as Error).message}`);
   }
 
   /** Reports an error, unless the link is closed (what fails then fails because it is). */
