@@ -37,7 +37,7 @@ export type SignalingState =
 /** Codes a client reports: the relay's codes plus its own. */
 export type SignalingErrorCode =
   | ErrorCode
-  /** The socket closed before the room was joined, or could not be opened. */
+  /** The socket closed before the room was joined: the relay could not be reached, or closed it. */
   | 'connection-failed'
   /** More signals were queued during an outage than the queue holds; the oldest were dropped. */
   | 'queue-overflow'
