@@ -17,7 +17,7 @@ export interface PeerLinkOptions {
   /** Our id in the room (decides the polite role together with `remoteId`). */
   localId: string;
   remoteId: string;
-  configuration?: RTCConfiguration;
+  iceServers?: RTCIceServer[];
   /** Sends a signal to the remote peer (through the relay). */
   signal: (data: JsonValue) => void;
   /**
@@ -50,10 +50,7 @@ const hints: Record<PeerErrorCode, string> = {
   'negotiation-failed': 'Update both browsers.',
 };
 
-/**
- * Events: `state` {state: RTCPeerConnectionState}, `error` (PeerErrorDetail), `track`
- * {peer, track, streams}: all CustomEvents.
- */
+/** Events: `state` {state: RTCPeerConnectionState}, `error` (PeerErrorDetail): both CustomEvents. */
 export class PeerLink extends EventTarget {
   readonly pc: RTCPeerConnection;
   readonly remoteId: string;
@@ -72,24 +69,18 @@ export class PeerLink extends EventTarget {
   #stallTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
-  constructor({ localId, remoteId, configuration, signal, stallTimeout = 3000, maxIceRestarts = 3 }: PeerLinkOptions) {
+  constructor({ localId, remoteId, iceServers, signal, stallTimeout = 3000, maxIceRestarts = 3 }: PeerLinkOptions) {
     super();
     this.#signal = signal;
     this.#stallTimeout = stallTimeout;
     this.#maxIceRestarts = maxIceRestarts;
     this.remoteId = remoteId;
     this.polite = localId > remoteId;
-    const pc = (this.pc = new RTCPeerConnection(configuration));
+    const pc = (this.pc = new RTCPeerConnection({ iceServers }));
     pc.onnegotiationneeded = async () => {
-      try {
-        this.#makingOffer = true;
-        // Without arguments it creates the right description for the current state (offer or answer).
-        await this.#sendDescription();
-      } catch (error) {
-        this.#negotiationFailed(error);
-      } finally {
-        this.#makingOffer = false;
-      }
+      this.#makingOffer = true;
+      await this.#sendDescription();
+      this.#makingOffer = false;
     };
     pc.onicecandidate = ({ candidate }) => candidate && this.#send({ candidate });
     pc.onconnectionstatechange = () => {
@@ -109,7 +100,6 @@ export class PeerLink extends EventTarget {
         this.#stallTimer = setTimeout(() => pc.iceConnectionState === 'new' && this.#restartIce(), this.#stallTimeout);
       }
     };
-    pc.ontrack = ({ track, streams }) => this.#emit('track', { peer: remoteId, track, streams });
   }
 
   get state(): RTCPeerConnectionState {
@@ -123,9 +113,12 @@ export class PeerLink extends EventTarget {
     return channel;
   }
 
-  /** New ICE servers apply to later gathering (a restart), not to candidates already found. */
+  /**
+   * New ICE servers apply to later gathering (a restart), not to candidates already found. The
+   * rest of the configuration is the default, as in the constructor.
+   */
   setIceServers(iceServers: RTCIceServer[]): void {
-    this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers });
+    this.pc.setConfiguration({ iceServers });
   }
 
   /** A signal from the remote peer's PeerLink. */
@@ -144,16 +137,10 @@ export class PeerLink extends EventTarget {
         await pc.setRemoteDescription(description);
         this.#isSettingRemoteAnswerPending = false;
         if (description.type === 'offer') await this.#sendDescription();
-      } else if (candidate) {
-        try {
-          await pc.addIceCandidate(candidate);
-        } catch (error) {
-          // Candidates of an offer we ignored have nowhere to go; that is expected.
-          if (!this.#ignoreOffer) throw error;
-        }
-      }
+      } else if (candidate) await pc.addIceCandidate(candidate);
     } catch (error) {
-      this.#negotiationFailed(error);
+      // Candidates of an offer we ignored have nowhere to go; that is expected.
+      if (!candidate || !this.#ignoreOffer) this.#fail('negotiation-failed', `${this.remoteId}: ${(error as Error).message}`);
     }
   }
 
@@ -167,8 +154,12 @@ export class PeerLink extends EventTarget {
 
   /** setLocalDescription() without arguments: the offer or answer the current state calls for. */
   async #sendDescription(): Promise<void> {
-    await this.pc.setLocalDescription();
-    this.#send({ description: this.pc.localDescription! });
+    try {
+      await this.pc.setLocalDescription();
+      this.#send({ description: this.pc.localDescription! });
+    } catch (error) {
+      this.#fail('negotiation-failed', `${this.remoteId}: ${(error as Error).message}`);
+    }
   }
 
   #restartIce(): void {
@@ -180,10 +171,6 @@ export class PeerLink extends EventTarget {
 
   #send(data: LinkSignal): void {
     if (!this.#closed) this.#signal(data as JsonValue);
-  }
-
-  #negotiationFailed(error: unknown): void {
-    this.#fail('negotiation-failed', `${this.remoteId}: ${(error as Error).message}`);
   }
 
   /** Reports an error, unless the link is closed (what fails then fails because it is). */

@@ -9,7 +9,7 @@
  * Used by <rtc-datachannel> and <rtc-chat>: `new RoomController(this, () => ({...}))`.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { Room } from './room.js';
+import { Room, type RoomOptions } from './room.js';
 import type { ChannelOptions, RoomChannel } from './room-channel.js';
 import type { RtcError } from './room-errors.js';
 import type { SignalingState } from './signaling-client.js';
@@ -17,14 +17,9 @@ import type { SignalingState } from './signaling-client.js';
 /** The attributes every room element has (`room`, `signaling`, `name`): spread into its `properties`. */
 export const roomProperties = { room: {}, signaling: {}, name: {} } as const;
 
-export interface RoomControllerConfig {
+export interface RoomControllerConfig extends RoomOptions {
   /** Room name; empty: not connected. */
   room: string;
-  /** Signaling endpoint; empty: the default (`/signal` on the bundle's origin). */
-  signaling?: string | undefined;
-  name?: string | undefined;
-  /** Overrides the relay's ICE servers. */
-  iceServers?: RTCIceServer[] | undefined;
   /**
    * The channel's label: elements with the same label in the same room share it. Without one the
    * controller holds the Room only (a call uses `room.links` and the `link`/`track` events).
@@ -34,7 +29,7 @@ export interface RoomControllerConfig {
   channel?: ChannelOptions;
 }
 
-const roomEvents = ['peer-join', 'peer-leave', 'peer-error', 'signaling-error'];
+const roomEvents = ['peer-join', 'peer-leave', 'peer-error'];
 const channelEvents = ['open', 'close', 'message', 'file', 'transfer-progress', 'transfer-error', 'message-error', 'peer-error'];
 
 export class RoomController implements ReactiveController {
@@ -91,11 +86,12 @@ export class RoomController implements ReactiveController {
     let room: Room | undefined;
     let channel: RoomChannel | null = null;
     try {
-      room = Room.acquire({ url: config.signaling, room: config.room, name: config.name, iceServers: config.iceServers });
+      room = Room.acquire(config);
       if (config.label !== undefined) channel = room.channel(config.label, config.channel);
     } catch (error) {
-      // A `signaling` URL that is not ws:, wss:, http: or https:, or a label whose channel id is
-      // another label's in this Room: report it, stay out of the Room.
+      // A `signaling` URL that is not ws:, wss:, http: or https: (or that the browser refuses, one
+      // with a fragment, say), or a label whose channel id is another label's in this Room: report
+      // it, stay out of the Room.
       room?.release();
       const { code, message, hint } = error as RtcError;
       queueMicrotask(() =>
@@ -113,7 +109,8 @@ export class RoomController implements ReactiveController {
     };
     forward(room, roomEvents);
     if (channel) forward(channel, channelEvents);
-    room.addEventListener('state', () => this.#host.requestUpdate(), { signal });
+    room.signaling.addEventListener('error', ({ detail }) => this.#dispatch('signaling-error', detail), { signal });
+    room.signaling.addEventListener('state', () => this.#host.requestUpdate(), { signal });
     // A Room or channel shared with other elements may be up already: tell this one what it missed.
     queueMicrotask(() => {
       if (this.room !== room) return;

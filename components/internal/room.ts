@@ -8,21 +8,22 @@
  * in the DOM (disconnect, then connect again at once) keeps the Room.
  *
  * Events (CustomEvents): `peer-join` {id, name}, `peer-leave` {id}, `link` {peer, link} (a new
- * PeerLink may start negotiating: a call adds its tracks here), `track` {peer, track, streams}, `peer-error`
- * (PeerErrorDetail), `signaling-error` (SignalingErrorDetail), `state` {state}. An element that
- * starts listening to a Room others already hold gets the `link` and `track` events it missed
- * from replay().
+ * PeerLink may start negotiating: a call adds its tracks here), `track` {peer, track, streams},
+ * `peer-error` (PeerErrorDetail). The signaling's own events (`error`, `state`) are on
+ * `room.signaling`. An element that starts listening to a Room others already hold gets the `link`
+ * and `track` events it missed from replay().
  */
 import { PeerLink, type PeerErrorDetail } from './peer-link.js';
 import { RoomChannel, type ChannelOptions } from './room-channel.js';
 import { labelCollision } from './room-errors.js';
-import { SignalingClient, toWebSocketUrl, defaultSignalingUrl, type PeerInfo, type SignalingState } from './signaling-client.js';
+import { SignalingClient, toWebSocketUrl, defaultSignalingUrl, type PeerInfo, type SignalingClientOptions, type SignalingState } from './signaling-client.js';
 
 export { RtcError } from './room-errors.js';
 
+/** What a Room is acquired with: a room element's own settings, named as its attributes. */
 export interface RoomOptions {
   /** The signaling endpoint; default `/signal` on the bundle's origin. */
-  url?: string;
+  signaling?: string;
   room: string;
   /** Our display name (the first element to acquire the Room sets it). */
   name?: string;
@@ -36,12 +37,12 @@ export class Room extends EventTarget {
   /** Every Room open in this page, by key (for tests and debugging). */
   static readonly open: ReadonlyMap<string, Room> = rooms;
 
-  /** The Room for (url, room), created on first use; every acquire needs one `release()`. */
+  /** The Room for (signaling, room), created on first use; every acquire needs one `release()`. */
   static acquire(options: RoomOptions): Room {
-    const url = options.url ? toWebSocketUrl(options.url) : defaultSignalingUrl();
+    const url = options.signaling ? toWebSocketUrl(options.signaling) : defaultSignalingUrl();
     const key = `${url} ${options.room}`;
     let room = rooms.get(key);
-    if (!room) rooms.set(key, (room = new Room(key, options)));
+    if (!room) rooms.set(key, (room = new Room(key, { ...options, url })));
     room.#refs++;
     // A new Room gets its ICE servers here too.
     if (options.iceServers) room.setIceServers(options.iceServers);
@@ -60,7 +61,7 @@ export class Room extends EventTarget {
   #iceServers: RTCIceServer[] | undefined;
   #refs = 0;
 
-  private constructor(key: string, options: RoomOptions) {
+  private constructor(key: string, options: SignalingClientOptions) {
     super();
     this.key = key;
     const signaling = (this.signaling = new SignalingClient(options));
@@ -68,14 +69,13 @@ export class Room extends EventTarget {
       // A relay that could not resume our session gave us a new id: to the others we are a new
       // peer, so the old links (built on the old id's polite role) go. (On the first welcome there
       // are none yet: nothing comes before it.)
-      if (!detail.rejoined) this.#unlinkAll(true);
-      for (const peer of detail.peers) this.#link(peer.id, true);
+      if (!detail.rejoined) this.#unlinkAll();
+      for (const peer of detail.peers) this.#link(peer, true);
     });
-    signaling.addEventListener('peer-joined', ({ detail }) => this.#link(detail.id));
-    signaling.addEventListener('peer-left', ({ detail }) => this.#unlink(detail.id, true));
-    signaling.addEventListener('signal', ({ detail }) => void this.#link(detail.from).handleSignal(detail.data));
-    signaling.addEventListener('error', ({ detail }) => this.#emit('signaling-error', detail));
-    signaling.addEventListener('state', ({ detail }) => this.#emit('state', detail));
+    signaling.addEventListener('peer-joined', ({ detail }) => this.#link(detail));
+    signaling.addEventListener('peer-left', ({ detail }) => this.#unlink(detail.id));
+    // A signal from a peer not in our list: it has no name here.
+    signaling.addEventListener('signal', ({ detail }) => void this.#link({ id: detail.from, name: '' }).handleSignal(detail.data));
     signaling.connect();
   }
 
@@ -111,9 +111,10 @@ export class Room extends EventTarget {
     return entry.channel;
   }
 
+  /** Gives back a channel from channel(), once for every time it was asked for. */
   releaseChannel(channel: RoomChannel): void {
-    const entry = this.#channels.get(channel.label);
-    if (entry?.channel !== channel || --entry.refs) return;
+    const entry = this.#channels.get(channel.label)!;
+    if (--entry.refs) return;
     queueMicrotask(() => {
       if (entry.refs || this.#channels.get(channel.label) !== entry) return;
       this.#channels.delete(channel.label);
@@ -139,7 +140,7 @@ export class Room extends EventTarget {
       rooms.delete(this.key);
       for (const { channel } of this.#channels.values()) channel.close();
       this.#channels.clear();
-      this.#unlinkAll(false);
+      this.#unlinkAll();
       this.signaling.close();
     });
   }
@@ -155,23 +156,24 @@ export class Room extends EventTarget {
   }
 
   /**
-   * The link to `id`, created (with every channel on it) the first time. `initiator`: we are the
+   * The link to `peer`, created (with every channel on it) the first time. `initiator`: we are the
    * newcomer (the peer was in our `welcome`), so we make the first offer.
    */
-  #link(id: string, initiator = false): PeerLink {
+  #link(peer: PeerInfo, initiator = false): PeerLink {
+    const id = peer.id;
     const existing = this.links.get(id);
     if (existing) return existing;
     const signaling = this.signaling;
     const link = new PeerLink({
       localId: signaling.id!,
       remoteId: id,
-      configuration: { iceServers: this.#configuredIceServers },
+      iceServers: this.#configuredIceServers,
       signal: (data) => signaling.signal(id, data),
     });
     const pc = link.pc;
     this.links.set(id, link);
     link.addEventListener('error', (event) => this.#emit('peer-error', (event as CustomEvent<PeerErrorDetail>).detail));
-    link.addEventListener('track', (event) => this.#past.push(this.#emit('track', (event as CustomEvent).detail)));
+    pc.addEventListener('track', ({ track, streams }) => this.#past.push(this.#emit('track', { peer: id, track, streams })));
     // The newcomer offers first; the peer already there adds its channels (and so its own offer)
     // only once that offer is in. Perfect negotiation would resolve the collision, but Chromium may
     // stall ICE gathering on the polite side when an offer is rolled back while it is gathering.
@@ -188,12 +190,11 @@ export class Room extends EventTarget {
       pc.addEventListener('signalingstatechange', () => pc.signalingState === 'stable' && pc.remoteDescription && attach());
       setTimeout(attach, 2000);
     }
-    const name = signaling.peers.find((peer) => peer.id === id)?.name ?? '';
-    this.#emit('peer-join', { id, name });
+    this.#emit('peer-join', peer);
     return link;
   }
 
-  #unlink(id: string, announce: boolean): void {
+  #unlink(id: string): void {
     const link = this.links.get(id);
     if (!link) return;
     this.links.delete(id);
@@ -201,11 +202,12 @@ export class Room extends EventTarget {
     this.#past = this.#past.filter((event) => event.detail.peer != id);
     for (const { channel } of this.#channels.values()) channel.detach(id);
     link.close();
-    if (announce) this.#emit('peer-leave', { id });
+    this.#emit('peer-leave', { id });
   }
 
-  #unlinkAll(announce: boolean): void {
-    for (const id of [...this.links.keys()]) this.#unlink(id, announce);
+  #unlinkAll(): void {
+    // Deleting from a Map while iterating it is safe.
+    for (const id of this.links.keys()) this.#unlink(id);
   }
 
   #emit(type: string, detail: object): CustomEvent {

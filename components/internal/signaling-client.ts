@@ -9,7 +9,6 @@
  * It never touches the DOM; the Room core and the elements listen to its typed events.
  */
 import type {
-  ClientMessage,
   ErrorCode,
   IceServer,
   JoinMessage,
@@ -38,7 +37,7 @@ export type SignalingState =
 /** Codes a client reports: the relay's codes plus its own. */
 export type SignalingErrorCode =
   | ErrorCode
-  /** The socket closed before the room was joined, or could not be opened. */
+  /** The socket closed before the room was joined: the relay could not be reached, or closed it. */
   | 'connection-failed'
   /** More signals were queued during an outage than the queue holds; the oldest were dropped. */
   | 'queue-overflow'
@@ -161,15 +160,15 @@ export class SignalingClient extends EventTarget {
   #resume: string | undefined;
   #attempt = 0;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
-  #queue: ClientMessage[] = [];
+  /** Signals waiting for the relay, or for an unconfirmed peer to return; oldest first. */
+  #queue: SignalOutMessage[] = [];
   #peers = new Map<string, PeerInfo>();
   /**
-   * Peers we knew before the relay lost our session (a relay restart), with the signals sent to
-   * them meanwhile. They are kept for a while and reported as left only if they do not come back,
-   * so a restart is not a leave; the relay would refuse a signal to a peer not back yet, so those
-   * signals wait here and go out when the peer returns.
+   * Peers we knew before the relay lost our session (a relay restart). They are kept for a while
+   * and reported as left only if they do not come back, so a restart is not a leave; the relay
+   * would refuse a signal to a peer not back yet, so those signals wait in the queue until it returns.
    */
-  #unconfirmed = new Map<string, SignalOutMessage[]>();
+  #unconfirmed = new Set<string>();
   #unconfirmedTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor({ url, name = '', ...options }: SignalingClientOptions) {
@@ -189,18 +188,17 @@ export class SignalingClient extends EventTarget {
     return [...this.#peers.values()];
   }
 
-  /** Opens the connection and joins the room. Safe to call more than once. */
+  /**
+   * Opens the connection and joins the room. Safe to call more than once. Throws (and changes
+   * nothing) when the browser refuses the URL at once, as `new WebSocket()` does.
+   */
   connect(): void {
     if (this.#state === 'connecting' || this.#state === 'joined') return;
     clearTimeout(this.#retryTimer);
+    // A URL the browser will not open (a blocked port, say) throws here, as a bad scheme throws
+    // from the constructor: nothing to retry.
+    const socket = (this.#socket = new WebSocket(this.url));
     this.#setState('connecting');
-    let socket: WebSocket;
-    try {
-      socket = this.#socket = new WebSocket(this.url);
-    } catch (error) {
-      // A malformed URL or a blocked port throws synchronously; nothing to retry.
-      return this.#report('connection-failed', `Cannot open ${this.url}: ${(error as Error).message}`, true);
-    }
     // JSON leaves out the fields that are undefined.
     socket.onopen = () =>
       socket.send(JSON.stringify({ type: 'join', room: this.room, name: this.name || undefined, token: this.#options.token, resume: this.#resume } satisfies JoinMessage));
@@ -221,7 +219,6 @@ export class SignalingClient extends EventTarget {
     if (this.#state === 'closed') return;
     clearTimeout(this.#retryTimer);
     clearTimeout(this.#unconfirmedTimer);
-    globalThis.removeEventListener?.('online', this.#onOnline);
     this.#socket?.close(1000); // 1000: we leave; the others get peer-left at once
     this.#socket = undefined;
     this.#queue.length = 0;
@@ -257,9 +254,8 @@ export class SignalingClient extends EventTarget {
     const rejoined = welcome.id === this.id;
     this.id = welcome.id;
     this.#resume = welcome.resume;
-    this.iceServers = welcome.iceServers ?? [];
+    this.iceServers = welcome.iceServers;
     this.#attempt = 0;
-    globalThis.addEventListener?.('online', this.#onOnline);
 
     const missing = new Set(this.#peers.keys());
     for (const peer of welcome.peers) {
@@ -274,7 +270,7 @@ export class SignalingClient extends EventTarget {
         for (const id of missing) this.#removePeer(id);
       } else {
         // The relay lost our session (it restarted): the others may simply not be back yet.
-        for (const id of missing) if (!this.#unconfirmed.has(id)) this.#unconfirmed.set(id, []);
+        for (const id of missing) this.#unconfirmed.add(id);
         clearTimeout(this.#unconfirmedTimer);
         // Long enough for the others' own backoff and reconnect, even with a short delay ceiling.
         this.#unconfirmedTimer = setTimeout(() => {
@@ -285,8 +281,7 @@ export class SignalingClient extends EventTarget {
 
     this.#setState('joined');
     this.#emit('welcome', { id: welcome.id, room: welcome.room, peers: this.peers, iceServers: this.iceServers, rejoined });
-    // Flush what was queued during the outage, oldest first.
-    for (const message of this.#queue.splice(0)) this.#send(message);
+    this.#flush();
   }
 
   /** The current socket closed (close() lets go of its socket first, so this is no goodbye). */
@@ -300,37 +295,33 @@ export class SignalingClient extends EventTarget {
     this.#retryTimer = setTimeout(() => this.connect(), Math.random() * ceiling);
   }
 
-  /** The network came back: skip the rest of the backoff wait. */
-  #onOnline = (): void => {
-    if (this.#state === 'reconnecting') this.connect();
-  };
-
-  #send(message: ClientMessage): void {
+  #send(message: SignalOutMessage): void {
     if (this.#state === 'closed') return;
-    const waiting = message.type === 'signal' && this.#unconfirmed.get(message.to);
-    if (waiting) waiting.push(message);
-    else if (this.#state === 'joined' && this.#socket?.readyState === WebSocket.OPEN) this.#socket.send(JSON.stringify(message));
+    if (this.#state === 'joined' && !this.#unconfirmed.has(message.to) && this.#socket?.readyState === WebSocket.OPEN) this.#socket.send(JSON.stringify(message));
     else if (this.#queue.push(message) > this.#options.maxQueuedSignals) {
       this.#queue.shift();
       this.#report('queue-overflow', `More than ${this.#options.maxQueuedSignals} signals waited for the relay.`);
     }
   }
 
+  /** Sends what can go now, oldest first; the signals for unconfirmed peers wait on. */
+  #flush(): void {
+    for (const message of this.#queue.splice(0)) this.#send(message);
+  }
+
   #addPeer(peer: PeerInfo): void {
     // A peer we already know is back after a relay restart: its link never went away, so no news,
     // but the signals that waited for it can go now.
-    const waiting = this.#unconfirmed.get(peer.id);
-    if (waiting) {
-      this.#unconfirmed.delete(peer.id);
-      for (const message of waiting) this.#send(message);
-    } else if (!this.#peers.has(peer.id)) {
+    if (this.#unconfirmed.delete(peer.id)) this.#flush();
+    else if (!this.#peers.has(peer.id)) {
       this.#peers.set(peer.id, peer);
       this.#emit('peer-joined', peer);
     }
   }
 
   #removePeer(id: string): void {
-    this.#unconfirmed.delete(id);
+    // The signals that waited for an unconfirmed peer go with it (the relay would refuse them).
+    if (this.#unconfirmed.delete(id)) this.#queue = this.#queue.filter((message) => message.to !== id);
     if (this.#peers.delete(id)) this.#emit('peer-left', { id });
   }
 

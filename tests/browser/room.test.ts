@@ -198,8 +198,8 @@ describe('Room core: a late listener', () => {
   it('replay() hands a late listener the link and track events it missed, and none of a peer that left', async () => {
     const { url, room } = await freshRoom();
     const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
-    const a = Room.acquire({ url: `${url}?peer=a`, room });
-    const b = Room.acquire({ url: `${url}?peer=b`, room });
+    const a = Room.acquire({ signaling: `${url}?peer=a`, room });
+    const b = Room.acquire({ signaling: `${url}?peer=b`, room });
     let aHeld = true;
     try {
       // a sends a track on its link, as a call does; nobody at b listens for link or track events.

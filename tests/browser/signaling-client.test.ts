@@ -39,6 +39,12 @@ describe('SignalingClient', () => {
     expect(() => new SignalingClient({ room: 'x', url: 'ftp://example.org/' })).to.throw(TypeError, /ws:, wss:, http: or https:/);
   });
 
+  it('a URL the browser refuses at once (a fragment) throws from connect() and leaves the client idle', () => {
+    const refused = client({ room: 'x', url: `ws://${location.host}/signal#here` });
+    expect(() => refused.connect()).to.throw(/fragment/);
+    expect(refused.state).to.equal('idle');
+  });
+
   it('two clients in a room see each other and exchange signals', async () => {
     const room = uniqueName('pair');
     const alice = client({ room, name: 'Alice' });
