@@ -219,6 +219,7 @@ export class SignalingClient extends EventTarget {
     if (this.#state === 'closed') return;
     clearTimeout(this.#retryTimer);
     clearTimeout(this.#unconfirmedTimer);
+    globalThis.removeEventListener?.('online', this.#onOnline);
     this.#socket?.close(1000); // 1000: we leave; the others get peer-left at once
     this.#socket = undefined;
     this.#queue.length = 0;
@@ -256,6 +257,7 @@ export class SignalingClient extends EventTarget {
     this.#resume = welcome.resume;
     this.iceServers = welcome.iceServers;
     this.#attempt = 0;
+    globalThis.addEventListener?.('online', this.#onOnline);
 
     const missing = new Set(this.#peers.keys());
     for (const peer of welcome.peers) {
@@ -294,6 +296,11 @@ export class SignalingClient extends EventTarget {
     const ceiling = Math.min(reconnectMaxDelay, reconnectBaseDelay * 2 ** this.#attempt++);
     this.#retryTimer = setTimeout(() => this.connect(), Math.random() * ceiling);
   }
+
+  /** The network came back: skip the rest of the backoff wait. */
+  #onOnline = (): void => {
+    if (this.#state === 'reconnecting') this.connect();
+  };
 
   #send(message: SignalOutMessage): void {
     if (this.#state === 'closed') return;
