@@ -91,6 +91,21 @@ describe('SignalingClient', () => {
     expect((await toBob).detail).to.deep.equal({ from: aliceId, data: 'after restart' });
   });
 
+  it('when the browser comes back online it reconnects at once instead of waiting out its backoff', async () => {
+    const relay = uniqueName('online');
+    const url = await startRelay(relay);
+    // A 10-minute backoff: without the online shortcut the next attempt would come far too late.
+    const alice = client({ url, room: uniqueName('room'), reconnectBaseDelay: 600_000, reconnectMaxDelay: 600_000 });
+    const id = (await joined(alice)).id;
+    await stopRelay(relay);
+    await until(() => alice.state === 'reconnecting', 'alice to notice the outage');
+    await startRelay(relay);
+    const back = nextEvent<CustomEvent<WelcomeDetail>>(alice, 'welcome', 'the rejoin after online');
+    window.dispatchEvent(new Event('online'));
+    expect((await back).detail.id).to.equal(id);
+    await stopRelay(relay);
+  });
+
   it('queues signals sent while the relay is down and delivers them after the rejoin, whoever is back first', async () => {
     const relay = uniqueName('queue');
     const url = await startRelay(relay);
