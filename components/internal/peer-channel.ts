@@ -5,8 +5,8 @@
  * - Handshake: each side sends `Hello` when its channel opens and answers the other's. A negotiated
  *   channel opens as soon as the SCTP association is up, even when the other page has no element
  *   with that label yet (its data would be dropped), so nothing is sent before the other's Hello.
- * - Chunking: messages and files are cut into frames no larger than the peer accepts. Blobs are read
- *   one slice (16 frames, about 1 MiB) at a time.
+ * - Chunking: messages and files are cut into frames no larger than the peer accepts, from a Source:
+ *   bytes, or a Blob read as a stream as the channels need its bytes (once for every recipient).
  * - Backpressure: frames are sent while `bufferedAmount` is under HIGH_WATER, then the pump waits for
  *   `bufferedamountlow`: the browser's send buffer never overflows (Chromium closes a channel whose
  *   buffer passes 16 MiB).
@@ -27,8 +27,6 @@ import { labelCollision } from './room-errors.js';
 const MiB = 1024 * 1024;
 const HIGH_WATER = 4 * MiB;
 const LOW_WATER = 2 * MiB;
-/** Frames cut from one Blob read (about 1 MiB). */
-const SLICE_FRAMES = 16;
 /** Progress events come at most once per this many bytes (and always for the last byte). */
 const PROGRESS_STEP = 256 * 1024;
 /** Unfinished incoming messages kept per peer on an unordered channel (lost chunks never come). */
@@ -71,18 +69,59 @@ export interface TransferInfo {
   total: number;
 }
 
+/**
+ * What a message or a file is made of, shared by the channels to every recipient: bytes, or a Blob
+ * read into memory once, as the channel furthest ahead needs them. The Blob is read as one stream
+ * and each chunk copied into place: a `slice().arrayBuffer()` per MiB asks the blob store for a new
+ * blob and a new pipe each time, and reading so was about 3 times slower. Frames are cut from
+ * `bytes`, and a file's SHA-256 is computed from it, so the file is read only once.
+ */
+export class Source {
+  /** The first `loaded` bytes are read. */
+  bytes = new Uint8Array();
+  loaded = 0;
+  #reader?: ReadableStreamDefaultReader<Uint8Array>;
+  #reading?: Promise<void> | undefined;
+  #digest?: Promise<ArrayBuffer>;
+
+  constructor(readonly data: Blob | Uint8Array<ArrayBuffer>) {
+    if (!(data instanceof Blob)) this.loaded = (this.bytes = data).byteLength;
+  }
+
+  get size(): number {
+    return this.data instanceof Blob ? this.data.size : this.loaded;
+  }
+
+  /** Resolves once the first `end` bytes are in; rejects when the Blob cannot be read. */
+  async load(end: number): Promise<void> {
+    while (this.loaded < end) await (this.#reading ??= this.#read());
+  }
+
+  /** The SHA-256 of all the bytes (once they are all in); computed once, for every recipient. */
+  digest(): Promise<ArrayBuffer> {
+    return (this.#digest ??= crypto.subtle.digest('SHA-256', this.bytes));
+  }
+
+  async #read(): Promise<void> {
+    try {
+      if (!this.#reader) {
+        this.bytes = new Uint8Array(this.size);
+        this.#reader = (this.data as Blob).stream().getReader();
+      }
+      const { value } = await this.#reader.read();
+      if (!value) throw new Error('the file changed');
+      this.bytes.set(value, this.loaded); // a RangeError when it grew
+      this.loaded += value.byteLength;
+    } finally {
+      this.#reading = undefined;
+    }
+  }
+}
+
 /** A file being sent, shared by the channels to every recipient. */
 export interface OutgoingFile {
   id: number;
-  blob: Blob;
   name: string;
-  /**
-   * The file's bytes, copied from the slices the channels read (each channel reads all of it):
-   * what the hash is computed from, so the file is not read a second time.
-   */
-  bytes?: Uint8Array<ArrayBuffer>;
-  /** Its SHA-256, started once a channel has read the last slice; shared by all recipients. */
-  digest?: Promise<ArrayBuffer>;
 }
 
 /** A file on its way to or from this peer (a queued message has the same fields). */
@@ -98,8 +137,7 @@ interface Transfer {
 /** A message or a file queued to this peer. */
 interface Outgoing extends Transfer {
   type: DataType;
-  /** A Blob (read a slice at a time) or bytes (a message: already a copy of the caller's data). */
-  data: Blob | Uint8Array;
+  source: Source;
   /** Set for a file. */
   file?: OutgoingFile | undefined;
   /** Its frames, made one at a time; unset until it starts (and again after a lost channel). */
@@ -160,11 +198,10 @@ export class PeerChannel {
     this.#open();
   }
 
-  /** Queues a message of `type`, or with `file`, that file (`data` is its Blob). */
-  queue(type: DataType, data: Blob | Uint8Array, file?: OutgoingFile): void {
+  /** Queues a message of `type`, or with `file`, that file (`source` holds its Blob). */
+  queue(type: DataType, source: Source, file?: OutgoingFile): void {
     const id = file ? file.id : (this.#nextId = (this.#nextId + 1) >>> 0);
-    const total = data instanceof Blob ? data.size : data.byteLength;
-    (file ? this.#files : this.#messages).set(id, { id, direction: 'send', name: file?.name ?? '', loaded: 0, total, type, data, file });
+    (file ? this.#files : this.#messages).set(id, { id, direction: 'send', name: file?.name ?? '', loaded: 0, total: source.size, type, source, file });
     void this.#pump();
   }
 
@@ -350,9 +387,12 @@ export class PeerChannel {
     const { id, digest: expected, bytes, meta: { name, type, lastModified } } = file;
     if (!expected || file.loaded < file.total) return;
     this.#incoming.delete(id);
-    // Hashed from memory: a File's bytes would have to be read back from the blob store first.
-    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-    if (digest.every((byte, i) => byte === expected[i])) this.#emit('file', { id: transferId(id), from: this.peer, file: new File([bytes], name, { type, lastModified }) });
+    // Hashed from memory (a File's bytes would have to be read back from the blob store): digest()
+    // copies the bytes at once and hashes them on another thread while the File is built here.
+    const hashing = crypto.subtle.digest('SHA-256', bytes);
+    const received = new File([bytes], name, { type, lastModified });
+    const digest = new Uint8Array(await hashing);
+    if (digest.every((byte, i) => byte === expected[i])) this.#emit('file', { id: transferId(id), from: this.peer, file: received });
     else this.#endTransfer(id, 'integrity', `"${name}" arrived damaged (SHA-256); discarded.`, undefined, 'receive');
   }
 
@@ -411,43 +451,40 @@ export class PeerChannel {
 
   /**
    * A job's frames, cut to the peer's limit: a file's `FileStart`, its data and `FileEnd`, or a
-   * message's chunks; each data frame carries its byte offset and the whole size. A Blob is read
-   * one slice (SLICE_FRAMES frames) at a time, when its first frame is asked for. The last frame is
-   * returned rather than yielded, so the pump knows it is the last as soon as it sends it.
+   * message's chunks; each data frame carries its byte offset and the whole size. The last frame is
+   * returned rather than yielded, so the pump knows it is the last as soon as it sends it. The pump
+   * sends (or drops) each frame before it asks for the next, so all full frames share one buffer.
    */
   async *#frames(job: Outgoing): AsyncGenerator<ArrayBuffer, ArrayBuffer> {
-    const { id, type, data, file, total } = job;
+    const { id, type, source, file, total } = job;
     // The peer's limit (RFC 8841); 0 would mean "unknown": keep our own.
     const chunk = Math.min(MAX_FRAME, this.#link.pc.sctp?.maxMessageSize || MAX_FRAME) - HEADER_SIZE;
-    const sliceSize = SLICE_FRAMES * chunk;
+    const buffer = total > chunk ? new Uint8Array(HEADER_SIZE + chunk) : undefined;
     if (file) {
       this.#progress(job, -1);
-      const { type, lastModified = Date.now() } = file.blob as File;
+      const { type, lastModified = Date.now() } = source.data as File;
       const meta: FileMeta = { name: file.name, type, lastModified };
       yield encodeFrame(Kind.FileStart, 0, id, 0, total, encoder.encode(JSON.stringify(meta)));
     }
-    let slice: Uint8Array = new Uint8Array();
     // At least one frame, even for no bytes at all.
     for (let start = 0; !start || start < total; start += chunk) {
-      const offset = start % sliceSize;
-      if (!offset) {
-        // Bytes need no read (an asynchronous Blob read per chat line would slow messages down a lot).
-        slice = data instanceof Blob ? new Uint8Array(await data.slice(start, start + sliceSize).arrayBuffer()) : data.subarray(start, start + sliceSize);
-        if (file) {
-          (file.bytes ??= new Uint8Array(total)).set(slice, start);
-          // The last slice: hash now, while the send buffer drains, so FileEnd does not wait.
-          if (start + slice.byteLength === total) void digestOf(file);
-        }
+      const end = Math.min(start + chunk, total);
+      // Bytes are all in at once: only a Blob waits here (for a chat line, an await per message
+      // made small messages about 5 times slower).
+      if (source.loaded < end) {
+        await source.load(end);
+        // All read: hash now, while the send buffer drains, so FileEnd does not wait.
+        if (file && source.loaded === total) void source.digest();
       }
-      const frame = encodeFrame(file ? Kind.FileData : Kind.Message, type, id, start, total, slice.subarray(offset, offset + chunk));
+      const frame = encodeFrame(file ? Kind.FileData : Kind.Message, type, id, start, total, source.bytes.subarray(start, end), buffer);
       if (file) {
         const before = job.loaded;
-        job.loaded = Math.min(start + chunk, total);
+        job.loaded = end;
         this.#progress(job, before);
-      } else if (start + chunk >= total) return frame; // a message's last frame
+      } else if (end === total) return frame; // a message's last frame
       yield frame;
     }
-    return encodeFrame(Kind.FileEnd, 0, id, 0, total, new Uint8Array(await digestOf(file!)));
+    return encodeFrame(Kind.FileEnd, 0, id, 0, total, new Uint8Array(await source.digest()));
   }
 
   /**
@@ -457,11 +494,6 @@ export class PeerChannel {
   #progress({ id, direction, loaded, total }: Transfer, before: number): void {
     if (loaded === total || Math.floor(loaded / PROGRESS_STEP) > Math.floor(before / PROGRESS_STEP)) this.#emit('transfer-progress', { id: transferId(id), peer: this.peer, loaded, total, direction });
   }
-}
-
-/** The SHA-256 of a file whose bytes were all read (computed once, for every recipient). */
-function digestOf(file: OutgoingFile): Promise<ArrayBuffer> {
-  return (file.digest ??= crypto.subtle.digest('SHA-256', file.bytes ?? new Uint8Array()));
 }
 
 /**

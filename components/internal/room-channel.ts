@@ -8,7 +8,7 @@
  *   message-error {peer, direction, code, message, hint}  peer-error {peer, code: 'label-collision', message, hint}
  */
 import { channelIdOf, DataType, encoder } from './framing.js';
-import { PeerChannel, transferId, type ChannelOptions, type OutgoingFile, type TransferInfo } from './peer-channel.js';
+import { PeerChannel, Source, transferId, type ChannelOptions, type OutgoingFile, type TransferInfo } from './peer-channel.js';
 import type { PeerLink } from './peer-link.js';
 import { RtcError } from './room-errors.js';
 
@@ -78,7 +78,7 @@ export class RoomChannel extends EventTarget {
     if (ordered === false || (maxRetransmits ?? maxPacketLifeTime) != null) {
       throw new RtcError('unsuitable-channel', 'Files need an ordered, reliable channel.', 'Drop ordered="false" and max-retransmits.');
     }
-    const file = { id: crypto.getRandomValues(new Uint32Array(1))[0]!, blob, name: options.name ?? (blob as File).name ?? 'file' };
+    const file = { id: crypto.getRandomValues(new Uint32Array(1))[0]!, name: options.name ?? (blob as File).name ?? 'file' };
     this.#send(DataType.Binary, blob, options, file);
     return transferId(file.id);
   }
@@ -108,9 +108,10 @@ export class RoomChannel extends EventTarget {
   }
 
   /** Queues a message (or with `file`, a file) to every peer, or `to` one. */
-  #send(type: DataType, data: Blob | Uint8Array, { to }: SendOptions, file?: OutgoingFile): void {
+  #send(type: DataType, data: Blob | Uint8Array<ArrayBuffer>, { to }: SendOptions, file?: OutgoingFile): void {
     const pipe = to === undefined ? undefined : this.#pipes.get(to);
     if (to !== undefined && !pipe) throw new RtcError('no-such-peer', `No peer "${to}" here.`, 'Use an id from `peers`.');
-    for (const target of pipe ? [pipe] : this.#pipes.values()) target.queue(type, data, file);
+    const source = new Source(data);
+    for (const target of pipe ? [pipe] : this.#pipes.values()) target.queue(type, source, file);
   }
 }
