@@ -77,19 +77,17 @@ export interface TransferInfo {
  * `bytes`, and a file's SHA-256 is computed from it, so the file is read only once.
  */
 export class Source {
-  /** The first `loaded` bytes are read. */
-  bytes = new Uint8Array();
-  loaded = 0;
+  /** The first `loaded` bytes are in. A Blob's buffer is untouched memory until they come. */
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  loaded: number;
   #reader?: ReadableStreamDefaultReader<Uint8Array>;
   #reading?: Promise<void> | undefined;
   #digest?: Promise<ArrayBuffer>;
 
   constructor(readonly data: Blob | Uint8Array<ArrayBuffer>) {
-    if (!(data instanceof Blob)) this.loaded = (this.bytes = data).byteLength;
-  }
-
-  get size(): number {
-    return this.data instanceof Blob ? this.data.size : this.loaded;
+    const blob = data instanceof Blob;
+    this.bytes = blob ? new Uint8Array(data.size) : data;
+    this.loaded = blob ? 0 : data.byteLength;
   }
 
   /** Resolves once the first `end` bytes are in; rejects when the Blob cannot be read. */
@@ -104,11 +102,7 @@ export class Source {
 
   async #read(): Promise<void> {
     try {
-      if (!this.#reader) {
-        this.bytes = new Uint8Array(this.size);
-        this.#reader = (this.data as Blob).stream().getReader();
-      }
-      const { value } = await this.#reader.read();
+      const { value } = await (this.#reader ??= (this.data as Blob).stream().getReader()).read();
       if (!value) throw new Error('the file changed');
       this.bytes.set(value, this.loaded); // a RangeError when it grew
       this.loaded += value.byteLength;
@@ -163,7 +157,6 @@ interface FileMeta {
 /** An incoming file: allocated at `FileStart`, each chunk written in place as it comes. */
 interface IncomingFile extends Incoming, Transfer {
   meta: FileMeta;
-  digest?: Uint8Array;
 }
 
 export const transferId = (id: number): string => id.toString(16).padStart(8, '0');
@@ -201,7 +194,7 @@ export class PeerChannel {
   /** Queues a message of `type`, or with `file`, that file (`source` holds its Blob). */
   queue(type: DataType, source: Source, file?: OutgoingFile): void {
     const id = file ? file.id : (this.#nextId = (this.#nextId + 1) >>> 0);
-    (file ? this.#files : this.#messages).set(id, { id, direction: 'send', name: file?.name ?? '', loaded: 0, total: source.size, type, source, file });
+    (file ? this.#files : this.#messages).set(id, { id, direction: 'send', name: file?.name ?? '', loaded: 0, total: source.bytes.byteLength, type, source, file });
     void this.#pump();
   }
 
@@ -338,13 +331,9 @@ export class PeerChannel {
       file.bytes.set(payload, seq);
       file.loaded += size;
       this.#progress(file, file.loaded - size);
-      void this.#complete(file);
     } else if (kind === Kind.FileEnd) {
       const file = this.#incoming.get(id);
-      if (file) {
-        file.digest = payload;
-        void this.#complete(file);
-      }
+      if (file) void this.#complete(file, payload);
     } else if (kind === Kind.Cancel) {
       // The peer stopped a transfer, or refused a message or a file as too large.
       const tooLarge = decoder.decode(payload) === 'too-large';
@@ -382,10 +371,11 @@ export class PeerChannel {
     this.#emit('message', { from: this.peer, data, type: messageTypes[type] ?? 'binary' });
   }
 
-  /** Delivers a file once every byte and the digest are in, and the digest matches. */
-  async #complete(file: IncomingFile): Promise<void> {
-    const { id, digest: expected, bytes, meta: { name, type, lastModified } } = file;
-    if (!expected || file.loaded < file.total) return;
+  /**
+   * Delivers a file at its `FileEnd` if its bytes have the `expected` SHA-256. Files travel on an
+   * ordered, reliable channel, so every data frame came before: a missing byte is damage too.
+   */
+  async #complete({ id, bytes, meta: { name, type, lastModified } }: IncomingFile, expected: Uint8Array): Promise<void> {
     this.#incoming.delete(id);
     // Hashed from memory (a File's bytes would have to be read back from the blob store): digest()
     // copies the bytes at once and hashes them on another thread while the File is built here.

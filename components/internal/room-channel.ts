@@ -58,9 +58,10 @@ export class RoomChannel extends EventTarget {
   send(data: ChannelData, options: SendOptions = {}): void {
     if (typeof data === 'string') return this.#send(DataType.String, encoder.encode(data), options);
     if (data instanceof Blob) return this.#send(DataType.Blob, data, options);
-    if (!ArrayBuffer.isView(data) && !(data instanceof ArrayBuffer)) throw new TypeError('send() takes a string, Blob or buffer');
-    // A copy: a caller may reuse its buffer while the message still waits in a queue.
-    const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
+    const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : data instanceof ArrayBuffer ? new Uint8Array(data) : null;
+    if (!bytes) throw new TypeError('send() takes a string, Blob or buffer');
+    // A copy: a caller may reuse its buffer while the message still waits in a queue. (slice() makes
+    // an ArrayBuffer even from a view on a SharedArrayBuffer, which a Blob or TextDecoder refuses.)
     this.#send(DataType.Binary, bytes.slice(), options);
   }
 
