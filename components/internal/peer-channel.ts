@@ -95,9 +95,16 @@ export class Source {
     while (this.loaded < end) await (this.#reading ??= this.#read());
   }
 
-  /** The SHA-256 of all the bytes (once they are all in); computed once, for every recipient. */
+  /**
+   * The SHA-256 of all the bytes, computed once for every recipient. The first call reads the rest
+   * of a Blob at once, ahead of the channels, so that the hash is ready before the last frame goes.
+   */
   digest(): Promise<ArrayBuffer> {
-    return (this.#digest ??= crypto.subtle.digest('SHA-256', this.bytes));
+    if (!this.#digest) {
+      this.#digest = this.load(this.bytes.byteLength).then(() => crypto.subtle.digest('SHA-256', this.bytes));
+      this.#digest.catch(() => {}); // a read that fails fails each job at its own load()
+    }
+    return this.#digest;
   }
 
   async #read(): Promise<void> {
@@ -451,6 +458,7 @@ export class PeerChannel {
     const chunk = Math.min(MAX_FRAME, this.#link.pc.sctp?.maxMessageSize || MAX_FRAME) - HEADER_SIZE;
     const buffer = total > chunk ? new Uint8Array(HEADER_SIZE + chunk) : undefined;
     if (file) {
+      void source.digest();
       this.#progress(job, -1);
       const { type, lastModified = Date.now() } = source.data as File;
       const meta: FileMeta = { name: file.name, type, lastModified };
@@ -461,11 +469,7 @@ export class PeerChannel {
       const end = Math.min(start + chunk, total);
       // Bytes are all in at once: only a Blob waits here (for a chat line, an await per message
       // made small messages about 5 times slower).
-      if (source.loaded < end) {
-        await source.load(end);
-        // All read: hash now, while the send buffer drains, so FileEnd does not wait.
-        if (file && source.loaded === total) void source.digest();
-      }
+      if (source.loaded < end) await source.load(end);
       const frame = encodeFrame(file ? Kind.FileData : Kind.Message, type, id, start, total, source.bytes.subarray(start, end), buffer);
       if (file) {
         const before = job.loaded;
