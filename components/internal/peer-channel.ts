@@ -19,7 +19,7 @@
  *   (or one that brings more bytes than it announced), is dropped and refused (a `Cancel` frame
  *   with `too-large`), so a peer cannot make us buffer without end.
  */
-import { DataType, decodeFrame, decoder, encodeFrame, encoder, HEADER_SIZE, Kind, MAX_FRAME, type Frame } from './framing.js';
+import { CANCEL, decodeFrame, decoder, encodeFrame, encoder, FILE_DATA, FILE_END, FILE_START, HEADER_SIZE, HELLO, MAX_FRAME, MESSAGE, messageTypes, type Frame, type Kind, type MessageType } from './framing.js';
 import type { PeerLink } from './peer-link.js';
 import type { RoomChannel } from './room-channel.js';
 import { labelCollision } from './room-errors.js';
@@ -33,9 +33,7 @@ const PROGRESS_STEP = 256 * 1024;
 const MAX_PARTIAL = 64;
 const DEFAULT_MAX_MESSAGE_SIZE = 64 * MiB;
 
-/** How a message was sent, and so how it arrives. */
-export type MessageType = 'string' | 'binary' | 'blob' | 'json';
-const messageTypes: readonly MessageType[] = ['string', 'binary', 'blob', 'json'];
+export type { MessageType } from './framing.js';
 
 export type TransferDirection = 'send' | 'receive';
 
@@ -137,7 +135,8 @@ interface Transfer {
 
 /** A message or a file queued to this peer. */
 interface Outgoing extends Transfer {
-  type: DataType;
+  /** The frames' `type`: how the message was sent (an index in messageTypes). */
+  type: number;
   source: Source;
   /** Set for a file. */
   file?: OutgoingFile | undefined;
@@ -199,16 +198,17 @@ export class PeerChannel {
   }
 
   /** Queues a message of `type`, or with `file`, that file (`source` holds its Blob). */
-  queue(type: DataType, source: Source, file?: OutgoingFile): void {
+  queue(type: MessageType, source: Source, file?: OutgoingFile): void {
     const id = file ? file.id : (this.#nextId = (this.#nextId + 1) >>> 0);
-    (file ? this.#files : this.#messages).set(id, { id, direction: 'send', name: file?.name ?? '', loaded: 0, total: source.bytes.byteLength, type, source, file });
+    const job: Outgoing = { id, direction: 'send', name: file?.name ?? '', loaded: 0, total: source.bytes.byteLength, type: messageTypes.indexOf(type), source, file };
+    (file ? this.#files : this.#messages).set(id, job);
     void this.#pump();
   }
 
   /** Stops transfer `id` in either direction and tells the peer. False when there is none. */
   cancel(id: number): boolean {
     if (!this.#endTransfer(id, 'cancelled', 'Cancelled here.')) return false;
-    this.#control(Kind.Cancel, 0, id, 'cancelled');
+    this.#control(CANCEL, 0, id, 'cancelled');
     return true;
   }
 
@@ -275,7 +275,7 @@ export class PeerChannel {
 
   #hello(answer: 0 | 1): void {
     const dc = this.#dc;
-    this.#control(Kind.Hello, answer, 0, this.#channel.label);
+    this.#control(HELLO, answer, 0, this.#channel.label);
     // On an unreliable channel a Hello (or its answer) can be lost: ask again until answered.
     if (!answer && (dc?.maxRetransmits ?? dc?.maxPacketLifeTime) != null) setTimeout(() => this.ready || this.#hello(0), 1000);
   }
@@ -291,7 +291,7 @@ export class PeerChannel {
   #receive({ kind, type, id, seq, total, payload }: Frame, dc: RTCDataChannel): void {
     const size = payload.byteLength;
     const { maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE, maxFileSize = Infinity } = this.#channel.init;
-    if (kind === Kind.Hello) {
+    if (kind === HELLO) {
       const label = decoder.decode(payload);
       if (label !== dc.label) {
         const { code, message, hint } = labelCollision(dc.label, label);
@@ -303,7 +303,7 @@ export class PeerChannel {
         this.#emit('open', { peer: this.peer });
         void this.#pump();
       }
-    } else if (kind === Kind.Message) {
+    } else if (kind === MESSAGE) {
       const partial = this.#partial;
       let message = partial.get(id);
       if (!message) {
@@ -323,14 +323,14 @@ export class PeerChannel {
         partial.delete(id);
         this.#deliver(type, message.bytes);
       }
-    } else if (kind === Kind.FileStart) {
+    } else if (kind === FILE_START) {
       const meta = JSON.parse(decoder.decode(payload)) as FileMeta;
       const bytes = allocate(total, maxFileSize);
       const file: IncomingFile = { id, direction: 'receive', name: meta.name, loaded: 0, total, meta, bytes: bytes! };
       this.#incoming.set(id, file);
       if (bytes) this.#progress(file, -1);
       else this.#refuse(id, 0);
-    } else if (kind === Kind.FileData) {
+    } else if (kind === FILE_DATA) {
       const file = this.#incoming.get(id);
       if (!file) return; // cancelled
       // More than the announced size: the same as a file past the limit.
@@ -338,10 +338,10 @@ export class PeerChannel {
       file.bytes.set(payload, seq);
       file.loaded += size;
       this.#progress(file, file.loaded - size);
-    } else if (kind === Kind.FileEnd) {
+    } else if (kind === FILE_END) {
       const file = this.#incoming.get(id);
       if (file) void this.#complete(file, payload);
-    } else if (kind === Kind.Cancel) {
+    } else if (kind === CANCEL) {
       // The peer stopped a transfer, or refused a message or a file as too large.
       const tooLarge = decoder.decode(payload) === 'too-large';
       const code = tooLarge ? 'too-large' : 'cancelled';
@@ -356,7 +356,7 @@ export class PeerChannel {
 
   /** Drops incoming message (`message` 1) or file `id` as too large, and tells the peer. */
   #refuse(id: number, message: 0 | 1): void {
-    this.#control(Kind.Cancel, message, id, 'too-large');
+    this.#control(CANCEL, message, id, 'too-large');
     const limit = message ? 'max-message-size' : 'max-file-size';
     const text = `Over ${limit}: dropped.`;
     const hint = `Raise ${limit}.`;
@@ -368,14 +368,16 @@ export class PeerChannel {
     this.#emit('message-error', { peer: this.peer, direction, code, message, hint });
   }
 
-  #deliver(type: number, bytes: Uint8Array<ArrayBuffer>): void {
+  #deliver(wireType: number, bytes: Uint8Array<ArrayBuffer>): void {
+    // A type this version does not know (a newer peer's) arrives as binary.
+    const type = messageTypes[wireType] ?? 'binary';
     let data: unknown = bytes.buffer;
-    if (type === DataType.Blob) data = new Blob([bytes]);
-    else if (type !== DataType.Binary) {
+    if (type === 'blob') data = new Blob([bytes]);
+    else if (type !== 'binary') {
       data = decoder.decode(bytes);
-      if (type === DataType.Json) data = JSON.parse(data as string);
+      if (type === 'json') data = JSON.parse(data as string);
     }
-    this.#emit('message', { from: this.peer, data, type: messageTypes[type] ?? 'binary' });
+    this.#emit('message', { from: this.peer, data, type });
   }
 
   /**
@@ -390,7 +392,7 @@ export class PeerChannel {
     const received = new File([bytes], name, { type, lastModified });
     const digest = new Uint8Array(await hashing);
     if (digest.every((byte, i) => byte === expected[i])) this.#emit('file', { id: transferId(id), from: this.peer, file: received });
-    else this.#endTransfer(id, 'integrity', `"${name}" arrived damaged (SHA-256); discarded.`, undefined, 'receive');
+    else this.#endTransfer(id, 'integrity', `"${name}" failed its SHA-256 check.`, undefined, 'receive');
   }
 
   /**
@@ -462,7 +464,7 @@ export class PeerChannel {
       this.#progress(job, -1);
       const { type, lastModified = Date.now() } = source.data as File;
       const meta: FileMeta = { name: file.name, type, lastModified };
-      yield encodeFrame(Kind.FileStart, 0, id, 0, total, encoder.encode(JSON.stringify(meta)));
+      yield encodeFrame(FILE_START, 0, id, 0, total, encoder.encode(JSON.stringify(meta)));
     }
     // At least one frame, even for no bytes at all.
     for (let start = 0; !start || start < total; start += chunk) {
@@ -470,7 +472,7 @@ export class PeerChannel {
       // Bytes are all in at once: only a Blob waits here (for a chat line, an await per message
       // made small messages about 5 times slower).
       if (source.loaded < end) await source.load(end);
-      const frame = encodeFrame(file ? Kind.FileData : Kind.Message, type, id, start, total, source.bytes.subarray(start, end), buffer);
+      const frame = encodeFrame(file ? FILE_DATA : MESSAGE, type, id, start, total, source.bytes.subarray(start, end), buffer);
       if (file) {
         const before = job.loaded;
         job.loaded = end;
@@ -478,7 +480,7 @@ export class PeerChannel {
       } else if (end === total) return frame; // a message's last frame
       yield frame;
     }
-    return encodeFrame(Kind.FileEnd, 0, id, 0, total, new Uint8Array(await source.digest()));
+    return encodeFrame(FILE_END, 0, id, 0, total, new Uint8Array(await source.digest()));
   }
 
   /**

@@ -7,7 +7,7 @@
  *   transfer-progress {id, peer, loaded, total, direction}  transfer-error {id, peer, direction, code, message}
  *   message-error {peer, direction, code, message, hint}  peer-error {peer, code: 'label-collision', message, hint}
  */
-import { channelIdOf, DataType, encoder } from './framing.js';
+import { channelIdOf, encoder, type MessageType } from './framing.js';
 import { PeerChannel, Source, transferId, type ChannelOptions, type OutgoingFile, type TransferInfo } from './peer-channel.js';
 import type { PeerLink } from './peer-link.js';
 import { RtcError } from './room-errors.js';
@@ -56,18 +56,18 @@ export class RoomChannel extends EventTarget {
    * arrays as ArrayBuffers, Blobs as Blobs. Any size; queued until the peer's channel is open.
    */
   send(data: ChannelData, options: SendOptions = {}): void {
-    if (typeof data === 'string') return this.#send(DataType.String, encoder.encode(data), options);
-    if (data instanceof Blob) return this.#send(DataType.Blob, data, options);
+    if (typeof data === 'string') return this.#send('string', encoder.encode(data), options);
+    if (data instanceof Blob) return this.#send('blob', data, options);
     const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : data instanceof ArrayBuffer ? new Uint8Array(data) : null;
     if (!bytes) throw new TypeError('send() takes a string, Blob or buffer');
     // A copy: a caller may reuse its buffer while the message still waits in a queue. (slice() makes
     // an ArrayBuffer even from a view on a SharedArrayBuffer, which a Blob or TextDecoder refuses.)
-    this.#send(DataType.Binary, bytes.slice(), options);
+    this.#send('binary', bytes.slice(), options);
   }
 
   /** Sends any JSON value; it arrives parsed, with `type: 'json'`. */
   sendJSON(value: unknown, options: SendOptions = {}): void {
-    this.#send(DataType.Json, encoder.encode(JSON.stringify(value)), options);
+    this.#send('json', encoder.encode(JSON.stringify(value)), options);
   }
 
   /**
@@ -80,7 +80,7 @@ export class RoomChannel extends EventTarget {
       throw new RtcError('unsuitable-channel', 'Files need an ordered, reliable channel.', 'Drop ordered="false" and max-retransmits.');
     }
     const file = { id: crypto.getRandomValues(new Uint32Array(1))[0]!, name: options.name ?? (blob as File).name ?? 'file' };
-    this.#send(DataType.Binary, blob, options, file);
+    this.#send('binary', blob, options, file);
     return transferId(file.id);
   }
 
@@ -109,7 +109,7 @@ export class RoomChannel extends EventTarget {
   }
 
   /** Queues a message (or with `file`, a file) to every peer, or `to` one. */
-  #send(type: DataType, data: Blob | Uint8Array<ArrayBuffer>, { to }: SendOptions, file?: OutgoingFile): void {
+  #send(type: MessageType, data: Blob | Uint8Array<ArrayBuffer>, { to }: SendOptions, file?: OutgoingFile): void {
     const pipe = to === undefined ? undefined : this.#pipes.get(to);
     if (to !== undefined && !pipe) throw new RtcError('no-such-peer', `No peer "${to}" here.`, 'Use an id from `peers`.');
     const source = new Source(data);
