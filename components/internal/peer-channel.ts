@@ -5,8 +5,8 @@
  * - Handshake: each side sends `Hello` when its channel opens and answers the other's. A negotiated
  *   channel opens as soon as the SCTP association is up, even when the other page has no element
  *   with that label yet (its data would be dropped), so nothing is sent before the other's Hello.
- * - Chunking: messages and files are cut into frames no larger than the peer accepts. Blobs are read
- *   one slice (16 frames, about 1 MiB) at a time.
+ * - Chunking: messages and files are cut into frames no larger than the peer accepts, from a Source:
+ *   bytes, or a Blob read as a stream as the channels need its bytes (once for every recipient).
  * - Backpressure: frames are sent while `bufferedAmount` is under HIGH_WATER, then the pump waits for
  *   `bufferedamountlow`: the browser's send buffer never overflows (Chromium closes a channel whose
  *   buffer passes 16 MiB).
@@ -19,7 +19,7 @@
  *   (or one that brings more bytes than it announced), is dropped and refused (a `Cancel` frame
  *   with `too-large`), so a peer cannot make us buffer without end.
  */
-import { DataType, decodeFrame, decoder, encodeFrame, encoder, HEADER_SIZE, Kind, MAX_FRAME, type Frame } from './framing.js';
+import { CANCEL, decodeFrame, decoder, encodeFrame, encoder, FILE_DATA, FILE_END, FILE_START, HEADER_SIZE, HELLO, MAX_FRAME, MESSAGE, messageTypes, type Frame, type Kind, type MessageType } from './framing.js';
 import type { PeerLink } from './peer-link.js';
 import type { RoomChannel } from './room-channel.js';
 import { labelCollision } from './room-errors.js';
@@ -27,17 +27,13 @@ import { labelCollision } from './room-errors.js';
 const MiB = 1024 * 1024;
 const HIGH_WATER = 4 * MiB;
 const LOW_WATER = 2 * MiB;
-/** Frames cut from one Blob read (about 1 MiB). */
-const SLICE_FRAMES = 16;
 /** Progress events come at most once per this many bytes (and always for the last byte). */
 const PROGRESS_STEP = 256 * 1024;
 /** Unfinished incoming messages kept per peer on an unordered channel (lost chunks never come). */
 const MAX_PARTIAL = 64;
 const DEFAULT_MAX_MESSAGE_SIZE = 64 * MiB;
 
-/** How a message was sent, and so how it arrives. */
-export type MessageType = 'string' | 'binary' | 'blob' | 'json';
-const messageTypes: readonly MessageType[] = ['string', 'binary', 'blob', 'json'];
+export type { MessageType } from './framing.js';
 
 export type TransferDirection = 'send' | 'receive';
 
@@ -71,18 +67,60 @@ export interface TransferInfo {
   total: number;
 }
 
+/**
+ * What a message or a file is made of, shared by the channels to every recipient: bytes, or a Blob
+ * read into memory once, as the channel furthest ahead needs them. The Blob is read as one stream
+ * and each chunk copied into place: a `slice().arrayBuffer()` per MiB asks the blob store for a new
+ * blob and a new pipe each time, and reading so was about 3 times slower. Frames are cut from
+ * `bytes`, and a file's SHA-256 is computed from it, so the file is read only once.
+ */
+export class Source {
+  /** The first `loaded` bytes are in. A Blob's buffer is untouched memory until they come. */
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  loaded: number;
+  #reader?: ReadableStreamDefaultReader<Uint8Array>;
+  #reading?: Promise<void> | undefined;
+  #digest?: Promise<ArrayBuffer>;
+
+  constructor(readonly data: Blob | Uint8Array<ArrayBuffer>) {
+    const blob = data instanceof Blob;
+    this.bytes = blob ? new Uint8Array(data.size) : data;
+    this.loaded = blob ? 0 : data.byteLength;
+  }
+
+  /** Resolves once the first `end` bytes are in; rejects when the Blob cannot be read. */
+  async load(end: number): Promise<void> {
+    while (this.loaded < end) await (this.#reading ??= this.#read());
+  }
+
+  /**
+   * The SHA-256 of all the bytes, computed once for every recipient. The first call reads the rest
+   * of a Blob at once, ahead of the channels, so that the hash is ready before the last frame goes.
+   */
+  digest(): Promise<ArrayBuffer> {
+    if (!this.#digest) {
+      this.#digest = this.load(this.bytes.byteLength).then(() => crypto.subtle.digest('SHA-256', this.bytes));
+      this.#digest.catch(() => {}); // a read that fails fails each job at its own load()
+    }
+    return this.#digest;
+  }
+
+  async #read(): Promise<void> {
+    try {
+      const { value } = await (this.#reader ??= (this.data as Blob).stream().getReader()).read();
+      if (!value) throw new Error('the file changed');
+      this.bytes.set(value, this.loaded); // a RangeError when it grew
+      this.loaded += value.byteLength;
+    } finally {
+      this.#reading = undefined;
+    }
+  }
+}
+
 /** A file being sent, shared by the channels to every recipient. */
 export interface OutgoingFile {
   id: number;
-  blob: Blob;
   name: string;
-  /**
-   * The file's bytes, copied from the slices the channels read (each channel reads all of it):
-   * what the hash is computed from, so the file is not read a second time.
-   */
-  bytes?: Uint8Array<ArrayBuffer>;
-  /** Its SHA-256, started once a channel has read the last slice; shared by all recipients. */
-  digest?: Promise<ArrayBuffer>;
 }
 
 /** A file on its way to or from this peer (a queued message has the same fields). */
@@ -97,9 +135,9 @@ interface Transfer {
 
 /** A message or a file queued to this peer. */
 interface Outgoing extends Transfer {
-  type: DataType;
-  /** A Blob (read a slice at a time) or bytes (a message: already a copy of the caller's data). */
-  data: Blob | Uint8Array;
+  /** The frames' `type`: how the message was sent (an index in messageTypes). */
+  type: number;
+  source: Source;
   /** Set for a file. */
   file?: OutgoingFile | undefined;
   /** Its frames, made one at a time; unset until it starts (and again after a lost channel). */
@@ -125,7 +163,6 @@ interface FileMeta {
 /** An incoming file: allocated at `FileStart`, each chunk written in place as it comes. */
 interface IncomingFile extends Incoming, Transfer {
   meta: FileMeta;
-  digest?: Uint8Array;
 }
 
 export const transferId = (id: number): string => id.toString(16).padStart(8, '0');
@@ -160,18 +197,18 @@ export class PeerChannel {
     this.#open();
   }
 
-  /** Queues a message of `type`, or with `file`, that file (`data` is its Blob). */
-  queue(type: DataType, data: Blob | Uint8Array, file?: OutgoingFile): void {
+  /** Queues a message of `type`, or with `file`, that file (`source` holds its Blob). */
+  queue(type: MessageType, source: Source, file?: OutgoingFile): void {
     const id = file ? file.id : (this.#nextId = (this.#nextId + 1) >>> 0);
-    const total = data instanceof Blob ? data.size : data.byteLength;
-    (file ? this.#files : this.#messages).set(id, { id, direction: 'send', name: file?.name ?? '', loaded: 0, total, type, data, file });
+    const job: Outgoing = { id, direction: 'send', name: file?.name ?? '', loaded: 0, total: source.bytes.byteLength, type: messageTypes.indexOf(type), source, file };
+    (file ? this.#files : this.#messages).set(id, job);
     void this.#pump();
   }
 
   /** Stops transfer `id` in either direction and tells the peer. False when there is none. */
   cancel(id: number): boolean {
     if (!this.#endTransfer(id, 'cancelled', 'Cancelled here.')) return false;
-    this.#control(Kind.Cancel, 0, id, 'cancelled');
+    this.#control(CANCEL, 0, id, 'cancelled');
     return true;
   }
 
@@ -238,7 +275,7 @@ export class PeerChannel {
 
   #hello(answer: 0 | 1): void {
     const dc = this.#dc;
-    this.#control(Kind.Hello, answer, 0, this.#channel.label);
+    this.#control(HELLO, answer, 0, this.#channel.label);
     // On an unreliable channel a Hello (or its answer) can be lost: ask again until answered.
     if (!answer && (dc?.maxRetransmits ?? dc?.maxPacketLifeTime) != null) setTimeout(() => this.ready || this.#hello(0), 1000);
   }
@@ -254,7 +291,7 @@ export class PeerChannel {
   #receive({ kind, type, id, seq, total, payload }: Frame, dc: RTCDataChannel): void {
     const size = payload.byteLength;
     const { maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE, maxFileSize = Infinity } = this.#channel.init;
-    if (kind === Kind.Hello) {
+    if (kind === HELLO) {
       const label = decoder.decode(payload);
       if (label !== dc.label) {
         const { code, message, hint } = labelCollision(dc.label, label);
@@ -266,7 +303,7 @@ export class PeerChannel {
         this.#emit('open', { peer: this.peer });
         void this.#pump();
       }
-    } else if (kind === Kind.Message) {
+    } else if (kind === MESSAGE) {
       const partial = this.#partial;
       let message = partial.get(id);
       if (!message) {
@@ -286,14 +323,14 @@ export class PeerChannel {
         partial.delete(id);
         this.#deliver(type, message.bytes);
       }
-    } else if (kind === Kind.FileStart) {
+    } else if (kind === FILE_START) {
       const meta = JSON.parse(decoder.decode(payload)) as FileMeta;
       const bytes = allocate(total, maxFileSize);
       const file: IncomingFile = { id, direction: 'receive', name: meta.name, loaded: 0, total, meta, bytes: bytes! };
       this.#incoming.set(id, file);
       if (bytes) this.#progress(file, -1);
       else this.#refuse(id, 0);
-    } else if (kind === Kind.FileData) {
+    } else if (kind === FILE_DATA) {
       const file = this.#incoming.get(id);
       if (!file) return; // cancelled
       // More than the announced size: the same as a file past the limit.
@@ -301,14 +338,10 @@ export class PeerChannel {
       file.bytes.set(payload, seq);
       file.loaded += size;
       this.#progress(file, file.loaded - size);
-      void this.#complete(file);
-    } else if (kind === Kind.FileEnd) {
+    } else if (kind === FILE_END) {
       const file = this.#incoming.get(id);
-      if (file) {
-        file.digest = payload;
-        void this.#complete(file);
-      }
-    } else if (kind === Kind.Cancel) {
+      if (file) void this.#complete(file, payload);
+    } else if (kind === CANCEL) {
       // The peer stopped a transfer, or refused a message or a file as too large.
       const tooLarge = decoder.decode(payload) === 'too-large';
       const code = tooLarge ? 'too-large' : 'cancelled';
@@ -323,7 +356,7 @@ export class PeerChannel {
 
   /** Drops incoming message (`message` 1) or file `id` as too large, and tells the peer. */
   #refuse(id: number, message: 0 | 1): void {
-    this.#control(Kind.Cancel, message, id, 'too-large');
+    this.#control(CANCEL, message, id, 'too-large');
     const limit = message ? 'max-message-size' : 'max-file-size';
     const text = `Over ${limit}: dropped.`;
     const hint = `Raise ${limit}.`;
@@ -335,25 +368,31 @@ export class PeerChannel {
     this.#emit('message-error', { peer: this.peer, direction, code, message, hint });
   }
 
-  #deliver(type: number, bytes: Uint8Array<ArrayBuffer>): void {
+  #deliver(wireType: number, bytes: Uint8Array<ArrayBuffer>): void {
+    // A type this version does not know (a newer peer's) arrives as binary.
+    const type = messageTypes[wireType] ?? 'binary';
     let data: unknown = bytes.buffer;
-    if (type === DataType.Blob) data = new Blob([bytes]);
-    else if (type !== DataType.Binary) {
+    if (type === 'blob') data = new Blob([bytes]);
+    else if (type !== 'binary') {
       data = decoder.decode(bytes);
-      if (type === DataType.Json) data = JSON.parse(data as string);
+      if (type === 'json') data = JSON.parse(data as string);
     }
-    this.#emit('message', { from: this.peer, data, type: messageTypes[type] ?? 'binary' });
+    this.#emit('message', { from: this.peer, data, type });
   }
 
-  /** Delivers a file once every byte and the digest are in, and the digest matches. */
-  async #complete(file: IncomingFile): Promise<void> {
-    const { id, digest: expected, bytes, meta: { name, type, lastModified } } = file;
-    if (!expected || file.loaded < file.total) return;
+  /**
+   * Delivers a file at its `FileEnd` if its bytes have the `expected` SHA-256. Files travel on an
+   * ordered, reliable channel, so every data frame came before: a missing byte is damage too.
+   */
+  async #complete({ id, bytes, meta: { name, type, lastModified } }: IncomingFile, expected: Uint8Array): Promise<void> {
     this.#incoming.delete(id);
-    // Hashed from memory: a File's bytes would have to be read back from the blob store first.
-    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-    if (digest.every((byte, i) => byte === expected[i])) this.#emit('file', { id: transferId(id), from: this.peer, file: new File([bytes], name, { type, lastModified }) });
-    else this.#endTransfer(id, 'integrity', `"${name}" arrived damaged (SHA-256); discarded.`, undefined, 'receive');
+    // Hashed from memory (a File's bytes would have to be read back from the blob store): digest()
+    // copies the bytes at once and hashes them on another thread while the File is built here.
+    const hashing = crypto.subtle.digest('SHA-256', bytes);
+    const received = new File([bytes], name, { type, lastModified });
+    const digest = new Uint8Array(await hashing);
+    if (digest.every((byte, i) => byte === expected[i])) this.#emit('file', { id: transferId(id), from: this.peer, file: received });
+    else this.#endTransfer(id, 'integrity', `"${name}" failed its SHA-256 check.`, undefined, 'receive');
   }
 
   /**
@@ -411,43 +450,37 @@ export class PeerChannel {
 
   /**
    * A job's frames, cut to the peer's limit: a file's `FileStart`, its data and `FileEnd`, or a
-   * message's chunks; each data frame carries its byte offset and the whole size. A Blob is read
-   * one slice (SLICE_FRAMES frames) at a time, when its first frame is asked for. The last frame is
-   * returned rather than yielded, so the pump knows it is the last as soon as it sends it.
+   * message's chunks; each data frame carries its byte offset and the whole size. The last frame is
+   * returned rather than yielded, so the pump knows it is the last as soon as it sends it. The pump
+   * sends (or drops) each frame before it asks for the next, so all full frames share one buffer.
    */
   async *#frames(job: Outgoing): AsyncGenerator<ArrayBuffer, ArrayBuffer> {
-    const { id, type, data, file, total } = job;
+    const { id, type, source, file, total } = job;
     // The peer's limit (RFC 8841); 0 would mean "unknown": keep our own.
     const chunk = Math.min(MAX_FRAME, this.#link.pc.sctp?.maxMessageSize || MAX_FRAME) - HEADER_SIZE;
-    const sliceSize = SLICE_FRAMES * chunk;
+    const buffer = total > chunk ? new Uint8Array(HEADER_SIZE + chunk) : undefined;
     if (file) {
+      void source.digest();
       this.#progress(job, -1);
-      const { type, lastModified = Date.now() } = file.blob as File;
+      const { type, lastModified = Date.now() } = source.data as File;
       const meta: FileMeta = { name: file.name, type, lastModified };
-      yield encodeFrame(Kind.FileStart, 0, id, 0, total, encoder.encode(JSON.stringify(meta)));
+      yield encodeFrame(FILE_START, 0, id, 0, total, encoder.encode(JSON.stringify(meta)));
     }
-    let slice: Uint8Array = new Uint8Array();
     // At least one frame, even for no bytes at all.
     for (let start = 0; !start || start < total; start += chunk) {
-      const offset = start % sliceSize;
-      if (!offset) {
-        // Bytes need no read (an asynchronous Blob read per chat line would slow messages down a lot).
-        slice = data instanceof Blob ? new Uint8Array(await data.slice(start, start + sliceSize).arrayBuffer()) : data.subarray(start, start + sliceSize);
-        if (file) {
-          (file.bytes ??= new Uint8Array(total)).set(slice, start);
-          // The last slice: hash now, while the send buffer drains, so FileEnd does not wait.
-          if (start + slice.byteLength === total) void digestOf(file);
-        }
-      }
-      const frame = encodeFrame(file ? Kind.FileData : Kind.Message, type, id, start, total, slice.subarray(offset, offset + chunk));
+      const end = Math.min(start + chunk, total);
+      // Bytes are all in at once: only a Blob waits here (for a chat line, an await per message
+      // made small messages about 5 times slower).
+      if (source.loaded < end) await source.load(end);
+      const frame = encodeFrame(file ? FILE_DATA : MESSAGE, type, id, start, total, source.bytes.subarray(start, end), buffer);
       if (file) {
         const before = job.loaded;
-        job.loaded = Math.min(start + chunk, total);
+        job.loaded = end;
         this.#progress(job, before);
-      } else if (start + chunk >= total) return frame; // a message's last frame
+      } else if (end === total) return frame; // a message's last frame
       yield frame;
     }
-    return encodeFrame(Kind.FileEnd, 0, id, 0, total, new Uint8Array(await digestOf(file!)));
+    return encodeFrame(FILE_END, 0, id, 0, total, new Uint8Array(await source.digest()));
   }
 
   /**
@@ -457,11 +490,6 @@ export class PeerChannel {
   #progress({ id, direction, loaded, total }: Transfer, before: number): void {
     if (loaded === total || Math.floor(loaded / PROGRESS_STEP) > Math.floor(before / PROGRESS_STEP)) this.#emit('transfer-progress', { id: transferId(id), peer: this.peer, loaded, total, direction });
   }
-}
-
-/** The SHA-256 of a file whose bytes were all read (computed once, for every recipient). */
-function digestOf(file: OutgoingFile): Promise<ArrayBuffer> {
-  return (file.digest ??= crypto.subtle.digest('SHA-256', file.bytes ?? new Uint8Array()));
 }
 
 /**

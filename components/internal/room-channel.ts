@@ -7,8 +7,8 @@
  *   transfer-progress {id, peer, loaded, total, direction}  transfer-error {id, peer, direction, code, message}
  *   message-error {peer, direction, code, message, hint}  peer-error {peer, code: 'label-collision', message, hint}
  */
-import { channelIdOf, DataType, encoder } from './framing.js';
-import { PeerChannel, transferId, type ChannelOptions, type OutgoingFile, type TransferInfo } from './peer-channel.js';
+import { channelIdOf, encoder, type MessageType } from './framing.js';
+import { PeerChannel, Source, transferId, type ChannelOptions, type OutgoingFile, type TransferInfo } from './peer-channel.js';
 import type { PeerLink } from './peer-link.js';
 import { RtcError } from './room-errors.js';
 
@@ -56,17 +56,18 @@ export class RoomChannel extends EventTarget {
    * arrays as ArrayBuffers, Blobs as Blobs. Any size; queued until the peer's channel is open.
    */
   send(data: ChannelData, options: SendOptions = {}): void {
-    if (typeof data === 'string') return this.#send(DataType.String, encoder.encode(data), options);
-    if (data instanceof Blob) return this.#send(DataType.Blob, data, options);
-    if (!ArrayBuffer.isView(data) && !(data instanceof ArrayBuffer)) throw new TypeError('send() takes a string, Blob or buffer');
-    // A copy: a caller may reuse its buffer while the message still waits in a queue.
-    const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data);
-    this.#send(DataType.Binary, bytes.slice(), options);
+    if (typeof data === 'string') return this.#send('string', encoder.encode(data), options);
+    if (data instanceof Blob) return this.#send('blob', data, options);
+    const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : data instanceof ArrayBuffer ? new Uint8Array(data) : null;
+    if (!bytes) throw new TypeError('send() takes a string, Blob or buffer');
+    // A copy: a caller may reuse its buffer while the message still waits in a queue. (slice() makes
+    // an ArrayBuffer even from a view on a SharedArrayBuffer, which a Blob or TextDecoder refuses.)
+    this.#send('binary', bytes.slice(), options);
   }
 
   /** Sends any JSON value; it arrives parsed, with `type: 'json'`. */
   sendJSON(value: unknown, options: SendOptions = {}): void {
-    this.#send(DataType.Json, encoder.encode(JSON.stringify(value)), options);
+    this.#send('json', encoder.encode(JSON.stringify(value)), options);
   }
 
   /**
@@ -78,8 +79,8 @@ export class RoomChannel extends EventTarget {
     if (ordered === false || (maxRetransmits ?? maxPacketLifeTime) != null) {
       throw new RtcError('unsuitable-channel', 'Files need an ordered, reliable channel.', 'Drop ordered="false" and max-retransmits.');
     }
-    const file = { id: crypto.getRandomValues(new Uint32Array(1))[0]!, blob, name: options.name ?? (blob as File).name ?? 'file' };
-    this.#send(DataType.Binary, blob, options, file);
+    const file = { id: crypto.getRandomValues(new Uint32Array(1))[0]!, name: options.name ?? (blob as File).name ?? 'file' };
+    this.#send('binary', blob, options, file);
     return transferId(file.id);
   }
 
@@ -108,9 +109,10 @@ export class RoomChannel extends EventTarget {
   }
 
   /** Queues a message (or with `file`, a file) to every peer, or `to` one. */
-  #send(type: DataType, data: Blob | Uint8Array, { to }: SendOptions, file?: OutgoingFile): void {
+  #send(type: MessageType, data: Blob | Uint8Array<ArrayBuffer>, { to }: SendOptions, file?: OutgoingFile): void {
     const pipe = to === undefined ? undefined : this.#pipes.get(to);
     if (to !== undefined && !pipe) throw new RtcError('no-such-peer', `No peer "${to}" here.`, 'Use an id from `peers`.');
-    for (const target of pipe ? [pipe] : this.#pipes.values()) target.queue(type, data, file);
+    const source = new Source(data);
+    for (const target of pipe ? [pipe] : this.#pipes.values()) target.queue(type, source, file);
   }
 }

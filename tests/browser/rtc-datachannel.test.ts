@@ -115,6 +115,37 @@ describe('<rtc-datachannel>', () => {
     expect(() => a!.send('x', { to: 'nobody' })).to.throw(/nobody/);
   });
 
+  it('2,000 small messages in a row all arrive, in the order sent', async () => {
+    const { els: [a, b] } = await peers(['a', 'b']);
+    const got = messages(b!);
+    const count = 2000;
+    for (let i = 0; i < count; i++) {
+      if (i % 3 === 0) a!.send(`line ${i}`);
+      else if (i % 3 === 1) a!.send(new Uint32Array([i]));
+      else a!.sendJSON({ i });
+    }
+    await until(() => got.length === count, `${count} messages`, 20_000);
+    const values = got.map(({ type, data }) =>
+      type === 'string' ? Number((data as string).slice(5)) : type === 'binary' ? new Uint32Array(data as ArrayBuffer)[0] : (data as { i: number }).i,
+    );
+    expect(values).to.deep.equal(Array.from({ length: count }, (_, i) => i));
+  });
+
+  it('a view on a SharedArrayBuffer is sent as a copy of its bytes', async () => {
+    const { els: [a, b] } = await peers(['a', 'b']);
+    const got = messages(b!);
+    // Shared WebAssembly memory gives a SharedArrayBuffer even in a page that is not cross-origin isolated.
+    const shared = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer;
+    expect(Object.prototype.toString.call(shared)).to.equal('[object SharedArrayBuffer]');
+    const view = new Uint8Array(shared, 100, 5);
+    view.set([1, 2, 3, 4, 5]);
+    a!.send(view);
+    view.fill(0); // the caller may reuse its buffer at once
+    await until(() => got.length === 1, 'the message');
+    expect(got[0]!.type).to.equal('binary');
+    expect([...new Uint8Array(got[0]!.data as ArrayBuffer)]).to.deep.equal([1, 2, 3, 4, 5]);
+  });
+
   it('a 4 MiB message (larger than the max message size) arrives whole', async () => {
     const { els: [a, b] } = await peers(['a', 'b']);
     const got = messages(b!);
