@@ -300,8 +300,7 @@ ${live
   async #admit(room: Room): Promise<void> {
     // Everyone in `welcome` is in the room already; we would be one more.
     if (room.signaling.peers.length >= this.maxPeers) {
-      const t = this.t;
-      return this.#end({ code: 'room-full', message: t['room-full'], hint: t['room-full-hint'] });
+      return this.#end({ code: 'room-full', message: '', hint: '' });
     }
     this.state = 'live';
     const run = this.#run;
@@ -336,8 +335,10 @@ ${live
     this.#tiles.clear();
     this.#links.clear();
     this.state = error?.code == 'room-full' ? 'full' : 'idle';
-    this.error = error;
-    if (error) this.emit('rtc-call-error', error);
+    // The texts `strings` has for this code (`room-full` has defaults), else the error's own.
+    const t = this.t as Record<string, string>;
+    this.error = error && { code: error.code, message: t[error.code] ?? error.message, hint: t[`${error.code}-hint`] ?? error.hint };
+    if (error) this.emit('rtc-call-error', this.error);
   }
 
   /** Speaking, round-trip time and packet loss of every link, from getStats(). */

@@ -326,6 +326,30 @@ describe('<rtc-call>', () => {
     }
   });
 
+  it('an error shows the texts `strings` gives for its code (a relay refusal here), in the box and the event', async () => {
+    const strings = { 'bad-room': 'Nom de salle invalide.', 'bad-room-hint': 'Lettres et chiffres seulement.' };
+    const c = document.createElement('rtc-call');
+    Object.assign(c, { room: 'not a valid room!', strings });
+    document.body.append(c);
+    try {
+      await c.updateComplete;
+      const error = nextEvent<CustomEvent<{ code: string; message: string; hint: string }>>(c, 'rtc-call-error');
+      button(c, 'join').click();
+      expect((await error).detail).to.deep.equal({ code: 'bad-room', message: strings['bad-room'], hint: strings['bad-room-hint'] });
+      expect(c.state).to.equal('idle');
+      expect(c.shadowRoot!.querySelector('[part=error-message]')!.textContent).to.equal('Nom de salle invalide.');
+      expect(c.shadowRoot!.querySelector('[part=error-hint]')!.textContent).to.equal('Lettres et chiffres seulement.');
+      // Without a text of its own, the relay's message and the client's hint show.
+      c.strings = {};
+      c.join();
+      const plain = (await nextEvent<CustomEvent<{ code: string; message: string; hint: string }>>(c, 'rtc-call-error')).detail;
+      expect(plain.code).to.equal('bad-room');
+      expect(plain.hint).to.contain('letters, digits');
+    } finally {
+      c.remove();
+    }
+  });
+
   it('a call survives a relay restart: media keeps flowing', async () => {
     const { relay, els } = await call(['a', 'b']);
     const [pc] = pcs(els[0]!);
