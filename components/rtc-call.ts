@@ -336,8 +336,7 @@ ${live
     this.#links.clear();
     this.state = error?.code == 'room-full' ? 'full' : 'idle';
     // The texts `strings` has for this code (`room-full` has defaults), else the error's own.
-    const t = this.t as Record<string, string>;
-    this.error = error && { code: error.code, message: t[error.code] ?? error.message, hint: t[`${error.code}-hint`] ?? error.hint };
+    this.error = error && this.errorText(error.code, error);
     if (error) this.emit('rtc-call-error', this.error);
   }
 

@@ -203,8 +203,7 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
       this.emit('rtc-camera-stop', { reason });
     },
     onError: (code, cause) => {
-      const t = this.t;
-      this.#startError = { code, message: t[code], hint: t[`${code}-hint`], cause };
+      this.#startError = { ...this.errorText(code), cause };
       this.emit('rtc-media-error', this.#startError);
     },
     onTrack: (track) => this.emit('rtc-camera-track', { track }),

@@ -18,6 +18,15 @@ export class RtcElement<S extends object> extends LitElement {
     return { ...this.defaults, ...this.strings };
   }
 
+  /**
+   * What to show for error `code`: the texts keyed `CODE` and `CODE-hint` (the defaults with
+   * `strings` over them), else those the error came with.
+   */
+  protected errorText<C extends string>(code: C, fallback: { message: string; hint: string } = { message: '', hint: '' }): { code: C; message: string; hint: string } {
+    const t = this.t as Record<string, string>;
+    return { code, message: t[code] ?? fallback.message, hint: t[`${code}-hint`] ?? fallback.hint };
+  }
+
   /** Fires a public event: bubbles and crosses shadow roots, so a page can listen on an ancestor. */
   protected emit(type: string, detail: unknown): void {
     this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
