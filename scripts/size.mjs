@@ -2,7 +2,7 @@
 // `npm run size`: where the bytes of dist/rtc-elements.js come from (run `npm run build` first).
 //
 // Prints the bundle's gzip -9 size against the budget, then one line per source module: the
-// minified bytes the source map attributes to it, and those bytes gzipped on their own. A module's
+// minified characters the source map attributes to it, and those gzipped on their own. A module's
 // own gzip overstates its share of the whole (gzip finds repeats across modules), so the column adds
 // up to more than the total; use it to compare modules, and the total to judge a change.
 import { existsSync, readFileSync } from 'node:fs';
@@ -17,7 +17,8 @@ if (!existsSync(`${BUNDLE}.map`)) {
   console.error(`${BUNDLE}.map is missing: run \`npm run build\` first.`);
   process.exit(1);
 }
-const code = readFileSync(BUNDLE, 'utf8');
+const file = readFileSync(BUNDLE);
+const code = file.toString('utf8');
 const map = JSON.parse(readFileSync(`${BUNDLE}.map`, 'utf8'));
 const lines = code.split('\n');
 
@@ -32,9 +33,9 @@ decode(map.mappings).forEach((segments, index) => {
   });
 });
 
-const total = gzip(code);
+const total = gzip(file);
 const verdict = total <= BUDGET ? `${BUDGET - total} under` : `${total - BUDGET} over`;
-console.log(`${BUNDLE}: ${code.length} bytes minified, ${total} bytes gzip -9 (${verdict} the ${BUDGET} budget)\n`);
+console.log(`${BUNDLE}: ${file.length} bytes minified, ${total} bytes gzip -9 (${verdict} the ${BUDGET} budget)\n`);
 console.log(`${'minified'.padStart(9)} ${'own gzip'.padStart(9)}  module`);
 const rows = [...pieces].map(([source, text]) => [source, text.length, gzip(text)]).sort((a, b) => b[1] - a[1]);
 for (const [source, raw, zipped] of rows) console.log(`${String(raw).padStart(9)} ${String(zipped).padStart(9)}  ${source}`);

@@ -195,8 +195,8 @@ export class SignalingClient extends EventTarget {
   connect(): void {
     if (this.#state === 'connecting' || this.#state === 'joined') return;
     clearTimeout(this.#retryTimer);
-    // A URL the browser will not open (a blocked port, say) throws here, as a bad scheme throws
-    // from the constructor: nothing to retry.
+    // A URL the browser will not open (one with a #fragment, say; Chromium 156 does not throw for a
+    // blocked port) throws here, as a bad scheme throws from the constructor: nothing to retry.
     const socket = (this.#socket = new WebSocket(this.url));
     this.#setState('connecting');
     // JSON leaves out the fields that are undefined.

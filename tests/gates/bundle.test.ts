@@ -14,7 +14,7 @@ import { gzipSync } from 'node:zlib';
  * Lower the ceiling whenever the bundle shrinks, until it reaches the budget.
  */
 const BUNDLE_BUDGET = 20_000;
-const BUNDLE_CEILING = 20_750;
+const BUNDLE_CEILING = 20_725;
 
 function read(path: string): string {
   assert.ok(existsSync(path), `${path} is missing: run \`npm run build\` first`);
