@@ -90,11 +90,13 @@ export interface SignalInMessage {
   data: JsonValue;
 }
 
-/** Something went wrong; `code` is stable, `message` is for humans. */
+/** Something went wrong; `code` is stable, `message` and `hint` are for humans. */
 export interface ErrorMessage {
   type: 'error';
   code: ErrorCode;
   message: string;
+  /** What the user or the page's author can do about it, in the relay's words (it knows its limits). */
+  hint?: string;
   /** For errors about a `signal`: the `to` it named. */
   to?: string;
 }

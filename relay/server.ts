@@ -9,6 +9,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex, Writable } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { errorHints } from './hints.js';
 import { createHttpHandler } from './http.js';
 import { newResumeToken, peerIdFor, RESUME_TOKEN_PATTERN } from './ids.js';
 import { resolveOptions, type RelayOptions, type ResolvedOptions } from './options.js';
@@ -120,6 +121,8 @@ class SignalingRelay implements Relay {
   private readonly sessions = new Map<string, Session>();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly refillPerMs: number;
+  /** The `hint` of each error code (hints.ts): built once, from the options. */
+  private readonly hints: Record<ErrorCode, string>;
   /** Sockets corked during this event-loop turn; `uncorkAll` releases them once the turn's work is done. */
   private readonly corked = new Set<Writable>();
   private shutdown: Promise<void> | undefined;
@@ -127,6 +130,7 @@ class SignalingRelay implements Relay {
   constructor(options: ResolvedOptions) {
     this.options = options;
     this.refillPerMs = options.messagesPerSecond / 1000;
+    this.hints = errorHints(options);
     this.wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -500,7 +504,8 @@ class SignalingRelay implements Relay {
   };
 
   private sendError(connection: Connection, code: ErrorCode, message: string, to?: string): void {
-    const error: ErrorMessage = to === undefined ? { type: 'error', code, message } : { type: 'error', code, message, to };
+    const hint = this.hints[code];
+    const error: ErrorMessage = to === undefined ? { type: 'error', code, message, hint } : { type: 'error', code, message, hint, to };
     this.send(connection, JSON.stringify(error));
   }
 

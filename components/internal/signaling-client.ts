@@ -100,15 +100,10 @@ export interface SignalingClientOptions {
 /** Relay errors after which reconnecting cannot help: the client closes for good. */
 const fatalCodes: readonly SignalingErrorCode[] = ['bad-room', 'room-full', 'origin-not-allowed', 'already-joined', 'replaced'];
 
-// Hints for what a person can act on; the rest are bugs between page and relay (see `versionHint`).
+// The relay sends a hint with each of its errors (it knows its own limits); these are the client's
+// own, and the one for a relay that sent none (errors between a page and a relay of other versions).
 const versionHint = 'Check that the page and the relay run the same version.';
 const hints: Partial<Record<SignalingErrorCode, string>> = {
-  'bad-room': 'Use 1-64 letters, digits or - _ . ~ : in the room name.',
-  'room-full': 'The room is full. Try again later or use another room.',
-  'rate-limited': 'Too many messages too quickly. Retrying.',
-  'server-full': 'The relay is busy. Retrying.',
-  'origin-not-allowed': "Ask the relay's operator to allow this site.",
-  replaced: 'This identity connected again elsewhere.',
   'connection-failed': 'Check the signaling URL and that the relay runs. Retrying.',
   'queue-overflow': 'The relay was away too long; the oldest messages were dropped.',
 };
@@ -245,7 +240,7 @@ export class SignalingClient extends EventTarget {
       case 'signal':
         return this.#emit('signal', { from: message.from, data: message.data });
       case 'error':
-        return this.#report(message.code, message.message);
+        return this.#report(message.code, message.message, message.hint);
       default:
         this.#report('protocol-error', 'The relay sent a frame that is not a protocol v1 message.');
     }
@@ -332,8 +327,9 @@ export class SignalingClient extends EventTarget {
     if (this.#peers.delete(id)) this.#emit('peer-left', { id });
   }
 
-  #report(code: SignalingErrorCode, message: string, fatal = fatalCodes.includes(code)): void {
-    this.#emit('error', { code, message, hint: hints[code] ?? versionHint, fatal });
+  #report(code: SignalingErrorCode, message: string, hint = hints[code] ?? versionHint): void {
+    const fatal = fatalCodes.includes(code);
+    this.#emit('error', { code, message, hint, fatal });
     if (fatal) this.close();
   }
 

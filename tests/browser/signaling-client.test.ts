@@ -145,7 +145,8 @@ describe('SignalingClient', () => {
     const { detail } = await error;
     expect(detail.code).to.equal('room-full');
     expect(detail.fatal).to.equal(true);
-    expect(detail.hint).to.match(/room is full/);
+    // The relay's hint names its own limit.
+    expect(detail.hint).to.match(/^The room is full \(this relay allows 1 in a room\)\./);
     expect(second.state).to.equal('closed');
     await stopRelay(relay);
   });

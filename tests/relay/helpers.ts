@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { WebSocket, type ClientOptions } from 'ws';
 import { createRelay, type Relay, type RelayOptions } from '../../relay/index.js';
-import type { ErrorCode, ServerMessage, WelcomeMessage } from '../../relay/protocol.js';
+import type { ErrorCode, ErrorMessage, ServerMessage, WelcomeMessage } from '../../relay/protocol.js';
 
 /** How long a test waits for something that should happen; generous, never asserted on. */
 export const PATIENCE = 3000;
@@ -98,11 +98,13 @@ export class TestClient {
     return this.inbox.shift() as ServerMessage;
   }
 
-  /** The next message, which must be an error with `code`. */
-  async nextError(code: ErrorCode): Promise<void> {
+  /** The next message, which must be an error with `code` and a hint; returns it. */
+  async nextError(code: ErrorCode): Promise<ErrorMessage> {
     const message = await this.next();
     assert.equal(message.type, 'error', `expected error ${code}, got ${JSON.stringify(message)}`);
     assert.equal(message.code, code);
+    assert.ok(message.hint, `error ${code} has no hint`);
+    return message;
   }
 
   /** Joins `room` and returns the welcome. */

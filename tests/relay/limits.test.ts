@@ -61,7 +61,7 @@ test('a room name that breaks the rules gets bad-room and the connection is clos
   for (const room of ['', 'has space', 'x'.repeat(65), 'slash/room']) {
     const client = await TestClient.connect(t, url);
     client.send({ type: 'join', room });
-    await client.nextError('bad-room');
+    assert.equal((await client.nextError('bad-room')).hint, 'Use 1-64 letters, digits or - _ . ~ : in the room name.');
     assert.equal(await client.closeCode(), 1008);
   }
 });
@@ -72,7 +72,8 @@ test('a custom roomPattern decides which room names are allowed', async (t) => {
   await joined(t, url, 'team-blue'); // a g flag must not make every other test() fail
   const client = await TestClient.connect(t, url);
   client.send({ type: 'join', room: 'standup' });
-  await client.nextError('bad-room');
+  // The hint names this relay's rule, not the default one.
+  assert.equal((await client.nextError('bad-room')).hint, 'Use a room name that matches /^team-[a-z]+$/.');
 });
 
 test('a flood of messages gets rate-limited and the connection is closed with 1008', async (t) => {
@@ -80,7 +81,7 @@ test('a flood of messages gets rate-limited and the connection is closed with 10
   const client = await TestClient.connect(t, url);
   for (let i = 0; i < 20; i++) client.send('garbage');
   for (let i = 0; i < 5; i++) await client.nextError('bad-message');
-  await client.nextError('rate-limited');
+  assert.equal((await client.nextError('rate-limited')).hint, 'Send fewer messages: this relay allows 1 a second.');
   assert.equal(await client.closeCode(), 1008);
 });
 
@@ -90,7 +91,7 @@ test('a full room refuses the next peer with room-full and closes it with 1008',
   await joined(t, url, 'small');
   const third = await TestClient.connect(t, url);
   third.send({ type: 'join', room: 'small' });
-  await third.nextError('room-full');
+  assert.match((await third.nextError('room-full')).hint!, /^The room is full \(this relay allows 2 in a room\)\./);
   assert.equal(await third.closeCode(), 1008);
   await joined(t, url, 'another-room'); // the limit is per room
 });

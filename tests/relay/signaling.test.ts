@@ -91,6 +91,7 @@ test('a signal to a peer of another room is refused with no-such-peer and not de
     type: 'error',
     code: 'no-such-peer',
     message: 'no such peer in this room',
+    hint: 'That peer is not in this room (it may have left).',
     to: carol.id,
   });
   dave.client.send({ type: 'signal', to: carol.id, data: 'marker' });

@@ -1,0 +1,31 @@
+/**
+ * What a person can do about each error the relay sends: the `hint` of an `error` message, which the
+ * browser shows as it is (next to the message). The relay knows its own rules and limits, so its
+ * hints name them, and a page never shows a room-name rule or a limit this relay does not have.
+ */
+import { DEFAULT_OPTIONS, type ResolvedOptions } from './options.js';
+import type { ErrorCode } from './protocol.js';
+
+/** For errors only a page and a relay of different versions (or a buggy client) can cause. */
+export const VERSION_HINT = 'Check that the page and the relay run the same version.';
+
+export function errorHints(options: ResolvedOptions): Record<ErrorCode, string> {
+  const { roomPattern, maxPeersPerRoom, messagesPerSecond, joinTimeout } = options;
+  return {
+    'bad-message': VERSION_HINT,
+    'unknown-type': VERSION_HINT,
+    'not-joined': VERSION_HINT,
+    'already-joined': VERSION_HINT,
+    'no-such-peer': 'That peer is not in this room (it may have left).',
+    'bad-room':
+      roomPattern.source === DEFAULT_OPTIONS.roomPattern.source
+        ? 'Use 1-64 letters, digits or - _ . ~ : in the room name.'
+        : `Use a room name that matches ${roomPattern}.`,
+    'room-full': `The room is full (this relay allows ${maxPeersPerRoom} in a room). Try again later or use another room.`,
+    'rate-limited': `Send fewer messages: this relay allows ${messagesPerSecond} a second.`,
+    'join-timeout': `Join within ${joinTimeout / 1000} s of connecting.`,
+    'origin-not-allowed': "Ask the relay's operator to allow this site.",
+    'server-full': 'The relay is busy. Try again later.',
+    replaced: 'This identity connected again elsewhere.',
+  };
+}
