@@ -337,7 +337,7 @@ export class PeerChannel {
       if (file.loaded + size > file.total) return this.#refuse(id, 0);
       file.bytes.set(payload, seq);
       file.loaded += size;
-      this.#progress(file, file.loaded - size);
+      this.#progress(file, seq);
     } else if (kind === FILE_END) {
       const file = this.#incoming.get(id);
       if (file) void this.#complete(file, payload);
@@ -474,9 +474,8 @@ export class PeerChannel {
       if (source.loaded < end) await source.load(end);
       const frame = encodeFrame(file ? FILE_DATA : MESSAGE, type, id, start, total, source.bytes.subarray(start, end), buffer);
       if (file) {
-        const before = job.loaded;
         job.loaded = end;
-        this.#progress(job, before);
+        this.#progress(job, start);
       } else if (end === total) return frame; // a message's last frame
       yield frame;
     }
