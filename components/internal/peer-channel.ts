@@ -161,9 +161,7 @@ interface FileMeta {
 }
 
 /** An incoming file: allocated at `FileStart`, each chunk written in place as it comes. */
-interface IncomingFile extends Incoming, Transfer {
-  meta: FileMeta;
-}
+interface IncomingFile extends Incoming, Transfer, FileMeta {}
 
 export const transferId = (id: number): string => id.toString(16).padStart(8, '0');
 
@@ -324,9 +322,8 @@ export class PeerChannel {
         this.#deliver(type, message.bytes);
       }
     } else if (kind === FILE_START) {
-      const meta = JSON.parse(decoder.decode(payload)) as FileMeta;
       const bytes = allocate(total, maxFileSize);
-      const file: IncomingFile = { id, direction: 'receive', name: meta.name, loaded: 0, total, meta, bytes: bytes! };
+      const file: IncomingFile = { ...(JSON.parse(decoder.decode(payload)) as FileMeta), id, direction: 'receive', loaded: 0, total, bytes: bytes! };
       this.#incoming.set(id, file);
       if (bytes) this.#progress(file, -1);
       else this.#refuse(id, 0);
@@ -384,7 +381,7 @@ export class PeerChannel {
    * Delivers a file at its `FileEnd` if its bytes have the `expected` SHA-256. Files travel on an
    * ordered, reliable channel, so every data frame came before: a missing byte is damage too.
    */
-  async #complete({ id, bytes, meta: { name, type, lastModified } }: IncomingFile, expected: Uint8Array): Promise<void> {
+  async #complete({ id, bytes, name, type, lastModified }: IncomingFile, expected: Uint8Array): Promise<void> {
     this.#incoming.delete(id);
     // Hashed from memory (a File's bytes would have to be read back from the blob store): digest()
     // copies the bytes at once and hashes them on another thread while the File is built here.
