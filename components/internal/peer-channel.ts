@@ -272,10 +272,9 @@ export class PeerChannel {
   }
 
   #hello(answer: 0 | 1): void {
-    const dc = this.#dc;
     this.#control(HELLO, answer, 0, this.#channel.label);
     // On an unreliable channel a Hello (or its answer) can be lost: ask again until answered.
-    if (!answer && (dc?.maxRetransmits ?? dc?.maxPacketLifeTime) != null) setTimeout(() => this.ready || this.#hello(0), 1000);
+    if (!answer && this.#channel.unreliable) setTimeout(() => this.ready || this.#hello(0), 1000);
   }
 
   /**

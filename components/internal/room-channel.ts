@@ -30,6 +30,8 @@ export interface SendFileOptions extends SendOptions {
 export class RoomChannel extends EventTarget {
   /** The SCTP stream id both peers use for this label. */
   readonly streamId: number;
+  /** Set when the channel may lose messages (max-retransmits, or maxPacketLifeTime). */
+  readonly unreliable: boolean;
   /** One PeerChannel per remote peer, by peer id. */
   readonly #pipes = new Map<string, PeerChannel>();
 
@@ -39,6 +41,7 @@ export class RoomChannel extends EventTarget {
   ) {
     super();
     this.streamId = channelIdOf(label);
+    this.unreliable = (init.maxRetransmits ?? init.maxPacketLifeTime) != null;
   }
 
   /** The peers whose end of this channel is open. */
@@ -75,8 +78,7 @@ export class RoomChannel extends EventTarget {
    * Returns the transfer id used by progress and error events and by cancelTransfer().
    */
   sendFile(blob: Blob, options: SendFileOptions = {}): string {
-    const { ordered, maxRetransmits, maxPacketLifeTime } = this.init;
-    if (ordered === false || (maxRetransmits ?? maxPacketLifeTime) != null) {
+    if (this.init.ordered === false || this.unreliable) {
       throw new RtcError('unsuitable-channel', 'Files need an ordered, reliable channel.', 'Drop ordered="false" and max-retransmits.');
     }
     const file = { id: crypto.getRandomValues(new Uint32Array(1))[0]!, name: options.name ?? (blob as File).name ?? 'file' };
