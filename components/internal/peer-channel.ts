@@ -429,8 +429,9 @@ export class PeerChannel {
           else if (lane.delete(job.id)) this.#messageError('send', 'read-failed', message);
           continue;
         }
-        // The job may have been cancelled, or the channel lost, while the frame was being made.
-        if (lane.get(job.id) !== job || dc !== this.#dc || dc.readyState !== 'open') continue;
+        // The job may have been cancelled, or the channel lost, while the frame was being made (a
+        // channel that is replaced or disposed of is closed first).
+        if (lane.get(job.id) !== job || dc.readyState !== 'open') continue;
         try {
           dc.send(next.value);
         } catch {
