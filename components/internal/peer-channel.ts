@@ -98,11 +98,7 @@ export class Source {
    * of a Blob at once, ahead of the channels, so that the hash is ready before the last frame goes.
    */
   digest(): Promise<ArrayBuffer> {
-    if (!this.#digest) {
-      this.#digest = this.load(this.bytes.byteLength).then(() => crypto.subtle.digest('SHA-256', this.bytes));
-      this.#digest.catch(() => {}); // a read that fails fails each job at its own load()
-    }
-    return this.#digest;
+    return (this.#digest ??= this.load(this.bytes.byteLength).then(() => crypto.subtle.digest('SHA-256', this.bytes)));
   }
 
   async #read(): Promise<void> {
@@ -457,7 +453,7 @@ export class PeerChannel {
     const chunk = Math.min(MAX_FRAME, this.#link.pc.sctp?.maxMessageSize || MAX_FRAME) - HEADER_SIZE;
     const buffer = total > chunk ? new Uint8Array(HEADER_SIZE + chunk) : undefined;
     if (file) {
-      void source.digest();
+      source.digest().catch(() => {}); // a read that fails fails the job at its load()
       this.#progress(job, -1);
       const { type, lastModified = Date.now() } = source.data as File;
       const meta: FileMeta = { name: file.name, type, lastModified };
