@@ -337,7 +337,7 @@ export class PeerChannel {
       // The peer stopped a transfer, or refused a message or a file as too large.
       const tooLarge = decoder.decode(payload) === 'too-large';
       const code = tooLarge ? 'too-large' : 'cancelled';
-      const message = `${this.peer} ${tooLarge ? 'refused it: too large' : 'cancelled it'}.`;
+      const message = `${this.peer} stopped it: ${code}.`;
       const hint = tooLarge ? 'Ask the receiver to raise its limit.' : undefined;
       // A file refused after we sent it all is no longer ours to end, but we still hear of it.
       if (!type) return void this.#endTransfer(id, code, message, hint, tooLarge ? 'send' : undefined);
