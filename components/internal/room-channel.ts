@@ -107,7 +107,7 @@ export class RoomChannel extends EventTarget {
 
   /** Closes the label on every link. */
   close(): void {
-    for (const peer of [...this.#pipes.keys()]) this.detach(peer);
+    for (const peer of this.#pipes.keys()) this.detach(peer); // a Map iterates safely while it loses entries
   }
 
   /** Queues a message (or with `file`, a file) to every peer, or `to` one. */
