@@ -112,7 +112,7 @@ export class RoomChannel extends EventTarget {
 
   /** Queues a message (or with `file`, a file) to every peer, or `to` one. */
   #send(type: MessageType, data: Blob | Uint8Array<ArrayBuffer>, { to }: SendOptions, file?: OutgoingFile): void {
-    const pipe = to === undefined ? undefined : this.#pipes.get(to);
+    const pipe = this.#pipes.get(to!); // none when `to` is unset
     if (to !== undefined && !pipe) throw new RtcError('no-such-peer', `No peer "${to}" here.`, 'Use an id from `peers`.');
     const source = new Source(data);
     for (const target of pipe ? [pipe] : this.#pipes.values()) target.queue(type, source, file);
