@@ -480,7 +480,7 @@ export class PeerChannel {
    * last, and one each time a PROGRESS_STEP boundary is crossed.
    */
   #progress({ id, direction, loaded, total }: Transfer, before: number): void {
-    if (loaded === total || Math.floor(loaded / PROGRESS_STEP) > Math.floor(before / PROGRESS_STEP)) this.#emit('transfer-progress', { id: transferId(id), peer: this.peer, loaded, total, direction });
+    if (loaded === total || Math.floor(loaded / PROGRESS_STEP) > Math.floor(before / PROGRESS_STEP)) this.#emit('transfer-progress', { id: transferId(id), peer: this.peer, direction, loaded, total });
   }
 }
 
