@@ -212,7 +212,7 @@ export class PeerChannel {
 
   /** Closes the channel for good: unfinished transfers fail (`peer-left`), queued messages are dropped. */
   dispose(): void {
-    this.#lost(`${this.peer} left.`);
+    this.#lost();
     this.#messages.clear();
     this.#dc?.close();
     this.#dc = undefined;
@@ -244,7 +244,7 @@ export class PeerChannel {
     dc.onclose = () => {
       this.#wake();
       if (dc !== this.#dc) return; // disposed, or replaced
-      this.#lost(`The channel to ${this.peer} closed.`);
+      this.#lost();
       // The other page may add an element with this label again later: be ready for it, as long
       // as the association lives (a channel that never opened is not retried: no loop).
       if (opened && this.#link.pc.sctp?.state === 'connected') this.#open();
@@ -256,8 +256,8 @@ export class PeerChannel {
   }
 
   /** The channel went away: fail the transfers, keep queued messages for the next channel. */
-  #lost(message: string): void {
-    for (const id of [...this.#files.keys(), ...this.#incoming.keys()]) this.#endTransfer(id, 'peer-left', message);
+  #lost(): void {
+    for (const id of [...this.#files.keys(), ...this.#incoming.keys()]) this.#endTransfer(id, 'peer-left', `The channel to ${this.peer} closed.`);
     this.#partial.clear();
     // A message cut off mid-way is sent again whole on the next channel.
     for (const job of this.#messages.values()) job.frames = undefined;
