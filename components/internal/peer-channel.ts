@@ -338,7 +338,7 @@ export class PeerChannel {
       const tooLarge = decoder.decode(payload) === 'too-large';
       const code = tooLarge ? 'too-large' : 'cancelled';
       const message = `${this.peer} stopped it: ${code}.`;
-      const hint = tooLarge ? 'Ask the receiver to raise its limit.' : undefined;
+      const hint = tooLarge ? `Ask ${this.peer} to raise ${type ? 'max-message-size' : 'max-file-size'}.` : undefined;
       // A file refused after we sent it all is no longer ours to end, but we still hear of it.
       if (!type) return void this.#endTransfer(id, code, message, hint, tooLarge ? 'send' : undefined);
       this.#messages.delete(id);
