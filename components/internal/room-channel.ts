@@ -94,9 +94,9 @@ export class RoomChannel extends EventTarget {
     return found;
   }
 
-  /** Opens this label on a (new) link. Called by the Room. */
+  /** Opens this label on a new link. Called by the Room, once per link (see Room#link). */
   attach(link: PeerLink): void {
-    if (!this.#pipes.has(link.remoteId)) this.#pipes.set(link.remoteId, new PeerChannel(link, this));
+    this.#pipes.set(link.remoteId, new PeerChannel(link, this));
   }
 
   /** The peer left: its transfers fail with `peer-left`. Called by the Room. */
