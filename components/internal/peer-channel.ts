@@ -257,7 +257,7 @@ export class PeerChannel {
 
   /** The channel went away: fail the transfers, keep queued messages for the next channel. */
   #lost(): void {
-    for (const id of [...this.#files.keys(), ...this.#incoming.keys()]) this.#endTransfer(id, 'peer-left', `The channel to ${this.peer} closed.`);
+    for (const { id } of [...this.#files.values(), ...this.#incoming.values()]) this.#endTransfer(id, 'peer-left', `The channel to ${this.peer} closed.`);
     this.#partial.clear();
     // A message cut off mid-way is sent again whole on the next channel.
     for (const job of this.#messages.values()) job.frames = undefined;
