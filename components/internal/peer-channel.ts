@@ -179,10 +179,10 @@ export class PeerChannel {
   /** The message we refused last: its remaining frames are dropped. */
   #refused = -1;
   #nextId = 0;
-  #pumping = false;
-  #filesTurn = false;
+  #pumping?: boolean;
+  #filesTurn?: boolean;
   /** Resumes a pump that waits for the send buffer to drain. */
-  #wake = (): void => {};
+  #wake?: () => void;
 
   constructor(link: PeerLink, channel: RoomChannel) {
     this.#link = link;
@@ -227,7 +227,7 @@ export class PeerChannel {
       return; // the connection is closed; the Room disposes of us shortly
     }
     dc.bufferedAmountLowThreshold = LOW_WATER;
-    dc.onbufferedamountlow = () => this.#wake();
+    dc.onbufferedamountlow = () => this.#wake?.();
     let opened = false;
     dc.onopen = () => {
       opened = true;
@@ -242,7 +242,7 @@ export class PeerChannel {
       }
     };
     dc.onclose = () => {
-      this.#wake();
+      this.#wake?.();
       if (dc !== this.#dc) return; // disposed, or replaced
       this.#lost();
       // The other page may add an element with this label again later: be ready for it, as long
