@@ -177,7 +177,7 @@ export class PeerChannel {
   readonly #partial = new Map<number, Incoming>();
   readonly #incoming = new Map<number, IncomingFile>();
   /** The message we refused last: its remaining frames are dropped. */
-  #refused = -1;
+  #refused?: number;
   #nextId = 0;
   #pumping?: boolean;
   #filesTurn?: boolean;
