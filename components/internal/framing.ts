@@ -92,7 +92,7 @@ export function decodeFrame(data: unknown): Frame | null {
 export function channelIdOf(label: string): number {
   let hash = 0x811c9dc5;
   for (const byte of encoder.encode(label)) hash = Math.imul(hash ^ byte, 0x01000193);
-  return (hash >>> 0) % 1024;
+  return hash & 1023; // the low 10 bits: the unsigned hash modulo 1024
 }
 
 export const encoder = new TextEncoder();
