@@ -363,12 +363,11 @@ export class PeerChannel {
   #deliver(wireType: number, bytes: Uint8Array<ArrayBuffer>): void {
     // A type this version does not know (a newer peer's) arrives as binary.
     const type = messageTypes[wireType] ?? 'binary';
-    let data: unknown = bytes.buffer;
-    if (type === 'blob') data = new Blob([bytes]);
-    else if (type !== 'binary') {
-      data = decoder.decode(bytes);
-      if (type === 'json') data = JSON.parse(data as string);
-    }
+    const data: unknown =
+      type === 'blob' ? new Blob([bytes])
+      : type === 'string' ? decoder.decode(bytes)
+      : type === 'json' ? JSON.parse(decoder.decode(bytes))
+      : bytes.buffer;
     this.#emit('message', { from: this.peer, data, type });
   }
 
