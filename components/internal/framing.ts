@@ -74,12 +74,14 @@ export function encodeFrame(kind: Kind, type: number, id: number, seq: number, t
 
 /** The frame in `data`, or null when it is not one of ours (too short, another version, text). */
 export function decodeFrame(data: unknown): Frame | null {
-  if (!(data instanceof ArrayBuffer) || data.byteLength < HEADER_SIZE) return null;
-  const view = new DataView(data);
-  // The header is four big-endian words; the first is `kind type ver 0`.
-  const [head, id, seq, total] = [0, 4, 8, 12].map((offset) => view.getUint32(offset)) as [number, number, number, number];
-  if (((head >> 8) & 255) !== VERSION) return null;
-  return { kind: (head >>> 24) as Kind, type: (head >> 16) & 255, id, seq, total, payload: new Uint8Array(data, HEADER_SIZE) };
+  try {
+    // A TypeError when `data` is not a buffer, a RangeError when it is shorter than the header.
+    const view = new DataView(data as ArrayBuffer);
+    // The header is four big-endian words; the first is `kind type ver 0`.
+    const [head, id, seq, total] = [0, 4, 8, 12].map((offset) => view.getUint32(offset)) as [number, number, number, number];
+    if (((head >> 8) & 255) === VERSION) return { kind: (head >>> 24) as Kind, type: (head >> 16) & 255, id, seq, total, payload: new Uint8Array(data as ArrayBuffer, HEADER_SIZE) };
+  } catch {}
+  return null;
 }
 
 /**
@@ -90,7 +92,7 @@ export function decodeFrame(data: unknown): Frame | null {
 export function channelIdOf(label: string): number {
   let hash = 0x811c9dc5;
   for (const byte of encoder.encode(label)) hash = Math.imul(hash ^ byte, 0x01000193);
-  return (hash >>> 0) % 1024;
+  return hash & 1023; // the low 10 bits: the unsigned hash modulo 1024
 }
 
 export const encoder = new TextEncoder();

@@ -98,11 +98,7 @@ export class Source {
    * of a Blob at once, ahead of the channels, so that the hash is ready before the last frame goes.
    */
   digest(): Promise<ArrayBuffer> {
-    if (!this.#digest) {
-      this.#digest = this.load(this.bytes.byteLength).then(() => crypto.subtle.digest('SHA-256', this.bytes));
-      this.#digest.catch(() => {}); // a read that fails fails each job at its own load()
-    }
-    return this.#digest;
+    return (this.#digest ??= this.load(this.bytes.byteLength).then(() => crypto.subtle.digest('SHA-256', this.bytes)));
   }
 
   async #read(): Promise<void> {
@@ -161,9 +157,7 @@ interface FileMeta {
 }
 
 /** An incoming file: allocated at `FileStart`, each chunk written in place as it comes. */
-interface IncomingFile extends Incoming, Transfer {
-  meta: FileMeta;
-}
+interface IncomingFile extends Incoming, Transfer, FileMeta {}
 
 export const transferId = (id: number): string => id.toString(16).padStart(8, '0');
 
@@ -183,12 +177,12 @@ export class PeerChannel {
   readonly #partial = new Map<number, Incoming>();
   readonly #incoming = new Map<number, IncomingFile>();
   /** The message we refused last: its remaining frames are dropped. */
-  #refused = -1;
+  #refused?: number;
   #nextId = 0;
-  #pumping = false;
-  #filesTurn = false;
+  #pumping?: boolean;
+  #filesTurn?: boolean;
   /** Resumes a pump that waits for the send buffer to drain. */
-  #wake = (): void => {};
+  #wake?: () => void;
 
   constructor(link: PeerLink, channel: RoomChannel) {
     this.#link = link;
@@ -218,7 +212,7 @@ export class PeerChannel {
 
   /** Closes the channel for good: unfinished transfers fail (`peer-left`), queued messages are dropped. */
   dispose(): void {
-    this.#lost(`${this.peer} left.`);
+    this.#lost();
     this.#messages.clear();
     this.#dc?.close();
     this.#dc = undefined;
@@ -233,7 +227,7 @@ export class PeerChannel {
       return; // the connection is closed; the Room disposes of us shortly
     }
     dc.bufferedAmountLowThreshold = LOW_WATER;
-    dc.onbufferedamountlow = () => this.#wake();
+    dc.onbufferedamountlow = () => this.#wake?.();
     let opened = false;
     dc.onopen = () => {
       opened = true;
@@ -248,9 +242,9 @@ export class PeerChannel {
       }
     };
     dc.onclose = () => {
-      this.#wake();
+      this.#wake?.();
       if (dc !== this.#dc) return; // disposed, or replaced
-      this.#lost(`The channel to ${this.peer} closed.`);
+      this.#lost();
       // The other page may add an element with this label again later: be ready for it, as long
       // as the association lives (a channel that never opened is not retried: no loop).
       if (opened && this.#link.pc.sctp?.state === 'connected') this.#open();
@@ -262,8 +256,8 @@ export class PeerChannel {
   }
 
   /** The channel went away: fail the transfers, keep queued messages for the next channel. */
-  #lost(message: string): void {
-    for (const id of [...this.#files.keys(), ...this.#incoming.keys()]) this.#endTransfer(id, 'peer-left', message);
+  #lost(): void {
+    for (const { id } of [...this.#files.values(), ...this.#incoming.values()]) this.#endTransfer(id, 'peer-left', `The channel to ${this.peer} closed.`);
     this.#partial.clear();
     // A message cut off mid-way is sent again whole on the next channel.
     for (const job of this.#messages.values()) job.frames = undefined;
@@ -274,10 +268,9 @@ export class PeerChannel {
   }
 
   #hello(answer: 0 | 1): void {
-    const dc = this.#dc;
     this.#control(HELLO, answer, 0, this.#channel.label);
     // On an unreliable channel a Hello (or its answer) can be lost: ask again until answered.
-    if (!answer && (dc?.maxRetransmits ?? dc?.maxPacketLifeTime) != null) setTimeout(() => this.ready || this.#hello(0), 1000);
+    if (!answer && this.#channel.unreliable) setTimeout(() => this.ready || this.#hello(0), 1000);
   }
 
   /**
@@ -324,9 +317,8 @@ export class PeerChannel {
         this.#deliver(type, message.bytes);
       }
     } else if (kind === FILE_START) {
-      const meta = JSON.parse(decoder.decode(payload)) as FileMeta;
       const bytes = allocate(total, maxFileSize);
-      const file: IncomingFile = { id, direction: 'receive', name: meta.name, loaded: 0, total, meta, bytes: bytes! };
+      const file: IncomingFile = { ...(JSON.parse(decoder.decode(payload)) as FileMeta), id, direction: 'receive', loaded: 0, total, bytes: bytes! };
       this.#incoming.set(id, file);
       if (bytes) this.#progress(file, -1);
       else this.#refuse(id, 0);
@@ -337,7 +329,7 @@ export class PeerChannel {
       if (file.loaded + size > file.total) return this.#refuse(id, 0);
       file.bytes.set(payload, seq);
       file.loaded += size;
-      this.#progress(file, file.loaded - size);
+      this.#progress(file, seq);
     } else if (kind === FILE_END) {
       const file = this.#incoming.get(id);
       if (file) void this.#complete(file, payload);
@@ -345,8 +337,8 @@ export class PeerChannel {
       // The peer stopped a transfer, or refused a message or a file as too large.
       const tooLarge = decoder.decode(payload) === 'too-large';
       const code = tooLarge ? 'too-large' : 'cancelled';
-      const message = `${this.peer} ${tooLarge ? 'refused it: too large' : 'cancelled it'}.`;
-      const hint = tooLarge ? 'Ask the receiver to raise its limit.' : undefined;
+      const message = `${this.peer} stopped it: ${code}.`;
+      const hint = tooLarge ? `Ask ${this.peer} to raise ${type ? 'max-message-size' : 'max-file-size'}.` : undefined;
       // A file refused after we sent it all is no longer ours to end, but we still hear of it.
       if (!type) return void this.#endTransfer(id, code, message, hint, tooLarge ? 'send' : undefined);
       this.#messages.delete(id);
@@ -371,12 +363,11 @@ export class PeerChannel {
   #deliver(wireType: number, bytes: Uint8Array<ArrayBuffer>): void {
     // A type this version does not know (a newer peer's) arrives as binary.
     const type = messageTypes[wireType] ?? 'binary';
-    let data: unknown = bytes.buffer;
-    if (type === 'blob') data = new Blob([bytes]);
-    else if (type !== 'binary') {
-      data = decoder.decode(bytes);
-      if (type === 'json') data = JSON.parse(data as string);
-    }
+    const data: unknown =
+      type === 'blob' ? new Blob([bytes])
+      : type === 'string' ? decoder.decode(bytes)
+      : type === 'json' ? JSON.parse(decoder.decode(bytes))
+      : bytes.buffer;
     this.#emit('message', { from: this.peer, data, type });
   }
 
@@ -384,14 +375,14 @@ export class PeerChannel {
    * Delivers a file at its `FileEnd` if its bytes have the `expected` SHA-256. Files travel on an
    * ordered, reliable channel, so every data frame came before: a missing byte is damage too.
    */
-  async #complete({ id, bytes, meta: { name, type, lastModified } }: IncomingFile, expected: Uint8Array): Promise<void> {
+  async #complete({ id, bytes, name, type, lastModified }: IncomingFile, expected: Uint8Array): Promise<void> {
     this.#incoming.delete(id);
     // Hashed from memory (a File's bytes would have to be read back from the blob store): digest()
     // copies the bytes at once and hashes them on another thread while the File is built here.
     const hashing = crypto.subtle.digest('SHA-256', bytes);
     const received = new File([bytes], name, { type, lastModified });
-    const digest = new Uint8Array(await hashing);
-    if (digest.every((byte, i) => byte === expected[i])) this.#emit('file', { id: transferId(id), from: this.peer, file: received });
+    // The same bytes, compared as their text ("12,255,...").
+    if (new Uint8Array(await hashing).join() === expected.join()) this.#emit('file', { id: transferId(id), from: this.peer, file: received });
     else this.#endTransfer(id, 'integrity', `"${name}" failed its SHA-256 check.`, undefined, 'receive');
   }
 
@@ -433,8 +424,9 @@ export class PeerChannel {
           else if (lane.delete(job.id)) this.#messageError('send', 'read-failed', message);
           continue;
         }
-        // The job may have been cancelled, or the channel lost, while the frame was being made.
-        if (lane.get(job.id) !== job || dc !== this.#dc || dc.readyState !== 'open') continue;
+        // The job may have been cancelled, or the channel lost, while the frame was being made (a
+        // channel that is replaced or disposed of is closed first).
+        if (lane.get(job.id) !== job || dc.readyState !== 'open') continue;
         try {
           dc.send(next.value);
         } catch {
@@ -460,7 +452,7 @@ export class PeerChannel {
     const chunk = Math.min(MAX_FRAME, this.#link.pc.sctp?.maxMessageSize || MAX_FRAME) - HEADER_SIZE;
     const buffer = total > chunk ? new Uint8Array(HEADER_SIZE + chunk) : undefined;
     if (file) {
-      void source.digest();
+      source.digest().catch(() => {}); // a read that fails fails the job at its load()
       this.#progress(job, -1);
       const { type, lastModified = Date.now() } = source.data as File;
       const meta: FileMeta = { name: file.name, type, lastModified };
@@ -474,9 +466,8 @@ export class PeerChannel {
       if (source.loaded < end) await source.load(end);
       const frame = encodeFrame(file ? FILE_DATA : MESSAGE, type, id, start, total, source.bytes.subarray(start, end), buffer);
       if (file) {
-        const before = job.loaded;
         job.loaded = end;
-        this.#progress(job, before);
+        this.#progress(job, start);
       } else if (end === total) return frame; // a message's last frame
       yield frame;
     }
@@ -488,7 +479,7 @@ export class PeerChannel {
    * last, and one each time a PROGRESS_STEP boundary is crossed.
    */
   #progress({ id, direction, loaded, total }: Transfer, before: number): void {
-    if (loaded === total || Math.floor(loaded / PROGRESS_STEP) > Math.floor(before / PROGRESS_STEP)) this.#emit('transfer-progress', { id: transferId(id), peer: this.peer, loaded, total, direction });
+    if (loaded === total || Math.floor(loaded / PROGRESS_STEP) > Math.floor(before / PROGRESS_STEP)) this.#emit('transfer-progress', { id: transferId(id), peer: this.peer, direction, loaded, total });
   }
 }
 

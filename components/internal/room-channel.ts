@@ -30,6 +30,8 @@ export interface SendFileOptions extends SendOptions {
 export class RoomChannel extends EventTarget {
   /** The SCTP stream id both peers use for this label. */
   readonly streamId: number;
+  /** Set when the channel may lose messages (max-retransmits, or maxPacketLifeTime). */
+  readonly unreliable: boolean;
   /** One PeerChannel per remote peer, by peer id. */
   readonly #pipes = new Map<string, PeerChannel>();
 
@@ -39,6 +41,7 @@ export class RoomChannel extends EventTarget {
   ) {
     super();
     this.streamId = channelIdOf(label);
+    this.unreliable = (init.maxRetransmits ?? init.maxPacketLifeTime) != null;
   }
 
   /** The peers whose end of this channel is open. */
@@ -75,8 +78,7 @@ export class RoomChannel extends EventTarget {
    * Returns the transfer id used by progress and error events and by cancelTransfer().
    */
   sendFile(blob: Blob, options: SendFileOptions = {}): string {
-    const { ordered, maxRetransmits, maxPacketLifeTime } = this.init;
-    if (ordered === false || (maxRetransmits ?? maxPacketLifeTime) != null) {
+    if (this.init.ordered === false || this.unreliable) {
       throw new RtcError('unsuitable-channel', 'Files need an ordered, reliable channel.', 'Drop ordered="false" and max-retransmits.');
     }
     const file = { id: crypto.getRandomValues(new Uint32Array(1))[0]!, name: options.name ?? (blob as File).name ?? 'file' };
@@ -92,9 +94,9 @@ export class RoomChannel extends EventTarget {
     return found;
   }
 
-  /** Opens this label on a (new) link. Called by the Room. */
+  /** Opens this label on a new link. Called by the Room, once per link (see Room#link). */
   attach(link: PeerLink): void {
-    if (!this.#pipes.has(link.remoteId)) this.#pipes.set(link.remoteId, new PeerChannel(link, this));
+    this.#pipes.set(link.remoteId, new PeerChannel(link, this));
   }
 
   /** The peer left: its transfers fail with `peer-left`. Called by the Room. */
@@ -105,12 +107,12 @@ export class RoomChannel extends EventTarget {
 
   /** Closes the label on every link. */
   close(): void {
-    for (const peer of [...this.#pipes.keys()]) this.detach(peer);
+    for (const peer of this.#pipes.keys()) this.detach(peer); // a Map iterates safely while it loses entries
   }
 
   /** Queues a message (or with `file`, a file) to every peer, or `to` one. */
   #send(type: MessageType, data: Blob | Uint8Array<ArrayBuffer>, { to }: SendOptions, file?: OutgoingFile): void {
-    const pipe = to === undefined ? undefined : this.#pipes.get(to);
+    const pipe = this.#pipes.get(to!); // none when `to` is unset
     if (to !== undefined && !pipe) throw new RtcError('no-such-peer', `No peer "${to}" here.`, 'Use an id from `peers`.');
     const source = new Source(data);
     for (const target of pipe ? [pipe] : this.#pipes.values()) target.queue(type, source, file);
