@@ -78,7 +78,8 @@ export function trackConstraint(value: boolean | string, deviceId: string, facin
   if (text === 'false') return false;
   const size = /^(\d+)x(\d+)$/.exec(text);
   return {
-    ...(size && { width: { ideal: Number(size[1]) }, height: { ideal: Number(size[2]) } }),
+    // A bare number is an ideal value (the spec's rule for top-level constraints), not an exact one.
+    ...(size && { width: Number(size[1]), height: Number(size[2]) }),
     deviceId: deviceId ? { exact: deviceId } : undefined,
     facingMode,
   };
