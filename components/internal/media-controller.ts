@@ -191,9 +191,10 @@ export class MediaController implements ReactiveController {
         ? navigator.mediaDevices.getUserMedia(constraints)
         : // getDisplayMedia rejects exact constraints (device ids) with a TypeError: keep the size only.
           navigator.mediaDevices.getDisplayMedia({ video: { width: video?.width, height: video?.height }, audio: Boolean(constraints.audio) }));
-      if (run !== this.#run || !this.#host.isConnected) {
+      // Started on an element that is not on the page (or left it just now): end this run too.
+      if (!this.#host.isConnected) this.stop();
+      if (run !== this.#run) {
         stopStream(stream);
-        if (run === this.#run) this.stop();
         return null;
       }
       this.stream = stream;
