@@ -332,6 +332,10 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
   protected override updated(changed: PropertyValues<this>): void {
     if (changed.has('cameraId')) void this.#switchDevice('video', 'cameraId');
     if (changed.has('microphoneId')) void this.#switchDevice('audio', 'microphoneId');
+    // Set here rather than bound in the template: Lit commits an object binding at every render, and
+    // each srcObject assignment runs the video's load algorithm again (the same stream too).
+    const video = this.renderRoot.querySelector('video')!;
+    if (video.srcObject !== this.stream) video.srcObject = this.stream;
     this.#internals.setValidity(
       { valueMissing: this.required && !this.file },
       this.t.required,
@@ -356,7 +360,7 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
     const t = this.t;
     return html`<div part="base">
 <div class="stage">
-<video part="video" class=${mirrored ? 'mirrored' : ''} .srcObject=${stream} ?hidden=${!video} muted playsinline autoplay></video>
+<video part="video" class=${mirrored ? 'mirrored' : ''} ?hidden=${!video} muted playsinline autoplay></video>
 ${!live && !error
   ? html`<div part="placeholder">${state === 'idle' ? html`<slot name="placeholder">${t.idle}</slot>` : t.starting}</div>`
   : errorBox(error)}
