@@ -282,9 +282,8 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
     }
     await this.updateComplete;
     const video = this.renderRoot.querySelector('video')!;
-    if (video.readyState < video.HAVE_CURRENT_DATA) {
-      await new Promise((resolve) => video.addEventListener('loadeddata', resolve, { once: true }));
-    }
+    // Resolves once there is a frame (at once when there is one): right after start there may be none yet.
+    await video.play();
     // At the stream's own resolution: not the size shown, and not mirrored.
     const canvas = new OffscreenCanvas(video.videoWidth, video.videoHeight);
     canvas.getContext('2d')!.drawImage(video, 0, 0);
