@@ -345,8 +345,9 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
   protected override render() {
     const { state, stream, recording } = this;
     const live = state === 'live';
-    const listed = this.controls?.split(/[\s,]+/).filter(Boolean);
-    const show = (control: string) => !listed?.length || listed.includes(control);
+    // The words listed in `controls` (null for none: every control).
+    const listed = this.controls?.match(/\w+/g);
+    const show = (control: string) => !listed || listed.includes(control);
     const video = stream?.getVideoTracks()[0];
     const audio = stream?.getAudioTracks()[0];
     const mirrored =
