@@ -2,7 +2,6 @@ import { html, nothing, type PropertyValues } from 'lit';
 import { define } from './internal/define.js';
 import { RtcElement, button, errorBox, type ButtonOptions } from './internal/element.js';
 import {
-  fileExtension,
   mediaErrorText,
   trackConstraint,
   type MediaErrorDetail,
@@ -416,7 +415,9 @@ ${this.file ? html`<div part="attachment">${t.attached} ${this.file.name} (${Mat
   }
 
   #setValue(blob: Blob | null): void {
-    this.file = blob && new File([blob], `${this.name || 'capture'}.${fileExtension(blob.type)}`, { type: blob.type });
+    // Named after the field, the subtype as extension: `image/jpeg` -> `NAME.jpg`, `video/webm;codecs=vp8` -> `NAME.webm`.
+    const extension = blob?.type.split(/[/;]/)[1]!.replace('jpeg', 'jpg');
+    this.file = blob && new File([blob], `${this.name || 'capture'}.${extension}`, { type: blob.type });
     this.#internals.setFormValue(this.file);
   }
 

@@ -1,6 +1,6 @@
 /**
  * Media capture helpers shared by the elements that use the camera, microphone or screen:
- * constraints from attributes, error codes with texts, stopping a stream, file extensions.
+ * constraints from attributes, error codes with texts, stopping a stream.
  */
 
 /** What went wrong, as a stable code a page can switch on. */
@@ -88,10 +88,4 @@ export function trackConstraint(value: boolean | string, deviceId: string, facin
 /** Stops every track: the camera light goes off. */
 export function stopStream(stream: MediaStream | null | undefined): void {
   stream?.getTracks().forEach((track) => track.stop());
-}
-
-/** `"video/webm;codecs=vp8"` -> `"webm"`, `"image/jpeg"` -> `"jpg"`. */
-export function fileExtension(type: string): string {
-  const subtype = type.split(/[/;]/)[1];
-  return subtype === 'jpeg' ? 'jpg' : subtype!;
 }
