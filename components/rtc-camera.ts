@@ -284,11 +284,12 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
     // Resolves once there is a frame (at once when there is one): right after start there may be none yet.
     await video.play();
     // At the stream's own resolution: not the size shown, and not mirrored.
-    const canvas = new OffscreenCanvas(video.videoWidth, video.videoHeight);
+    const { videoWidth: width, videoHeight: height } = video;
+    const canvas = new OffscreenCanvas(width, height);
     canvas.getContext('2d')!.drawImage(video, 0, 0);
     const blob = await canvas.convertToBlob({ type: this.snapshotType, quality: this.snapshotQuality });
     this.#setValue(blob);
-    this.emit('rtc-snapshot', { blob, width: video.videoWidth, height: video.videoHeight });
+    this.emit('rtc-snapshot', { blob, width, height });
     return blob;
   }
 
