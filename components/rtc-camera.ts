@@ -8,7 +8,6 @@ import {
   type MediaSourceKind,
 } from './internal/media.js';
 import { MediaController, type MediaStopReason } from './internal/media-controller.js';
-import { RecorderController, type RecordingResult } from './internal/media-recorder.js';
 import { styles } from './rtc-camera.styles.js';
 
 export { mediaErrorText, type MediaErrorCode, type MediaErrorDetail } from './internal/media.js';
@@ -58,7 +57,13 @@ export interface RtcSnapshotDetail {
   width: number;
   height: number;
 }
-export type RtcRecordingDetail = RecordingResult;
+export interface RtcRecordingDetail {
+  blob: Blob;
+  /** The MIME type recorded, e.g. `video/webm;codecs=vp8,opus`. */
+  mimeType: string;
+  /** Length in milliseconds, as measured by the page clock. */
+  duration: number;
+}
 
 /**
  * Camera, microphone or screen capture as one element: a live preview, start/stop, mute, camera off,
@@ -198,7 +203,7 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
     onStart: (stream) => this.emit('rtc-camera-start', { stream }),
     onStop: (reason) => {
       // However the stream ended (stop(), the element left the page, the browser), a running recording is delivered.
-      void this.#recorder.stop();
+      void this.stopRecording();
       this.emit('rtc-camera-stop', { reason });
     },
     onError: (code, cause) => {
@@ -208,10 +213,14 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
     onTrack: (track) => this.emit('rtc-camera-track', { track }),
   });
 
-  readonly #recorder = new RecorderController(this, (result) => {
-    this.#setValue(result.blob);
-    this.emit('rtc-recording', result);
-  });
+  /** The running recording (a recording lasts as long as its stream: stopping the stream stops it). */
+  #recorder: MediaRecorder | null = null;
+  /** When it started (performance.now()). */
+  #recordingStart = 0;
+  /** Ticks the badge's clock and applies max-duration while recording. */
+  #ticker?: ReturnType<typeof setInterval>;
+  /** The last recording's Blob once it stopped (null when nothing was recorded). */
+  #recorded: Promise<Blob | null> = Promise.resolve(null);
 
   constructor() {
     super();
@@ -299,12 +308,48 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
    */
   startRecording(): void {
     if (!this.stream) throw new DOMException('The camera is not started.', 'InvalidStateError');
-    this.#recorder.start(this.stream);
+    if (this.#recorder) throw new DOMException('Already recording.', 'InvalidStateError');
+    const preferred = this.recordingType ?? '';
+    // An empty type lets the browser pick its default format.
+    const recorder = new MediaRecorder(this.stream, { mimeType: MediaRecorder.isTypeSupported(preferred) ? preferred : '' });
+    const chunks: Blob[] = [];
+    recorder.ondataavailable = (event) => chunks.push(event.data);
+    // However it stops (stopRecording(), max-duration, the stream ending), the recording is delivered.
+    this.#recorded = new Promise((resolve) => {
+      recorder.onstop = () => {
+        const duration = this.#elapsed;
+        clearInterval(this.#ticker);
+        this.#recorder = null;
+        this.requestUpdate();
+        const { mimeType } = recorder;
+        const blob = new Blob(chunks, { type: mimeType });
+        if (blob.size) {
+          this.#setValue(blob);
+          this.emit('rtc-recording', { blob, mimeType, duration });
+        }
+        resolve(blob.size ? blob : null);
+      };
+    });
+    this.#recorder = recorder;
+    this.#recordingStart = performance.now();
+    // Chunks every second, so a long recording does not sit in one buffer until the end.
+    recorder.start(1000);
+    this.#ticker = setInterval(() => {
+      if (this.maxDuration > 0 && this.#elapsed >= this.maxDuration * 1000) void this.stopRecording();
+      this.requestUpdate();
+    }, 250);
+    this.requestUpdate();
   }
 
   /** Stops recording; resolves with the recording (also fired as `rtc-recording`), or `null`. */
-  async stopRecording(): Promise<Blob | null> {
-    return (await this.#recorder.stop())?.blob ?? null;
+  stopRecording(): Promise<Blob | null> {
+    if (this.#recorder?.state === 'recording') this.#recorder.stop();
+    return this.#recorded;
+  }
+
+  /** Milliseconds recorded so far (while recording). */
+  get #elapsed(): number {
+    return performance.now() - this.#recordingStart;
   }
 
   override connectedCallback(): void {
@@ -325,7 +370,7 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
     // Mirror the controllers' state into reflected properties (for CSS) before rendering. The media
     // controller applies `muted` and `cameraOff` to the tracks itself, at each update.
     this.state = this.#media.state;
-    this.recording = this.#recorder.active;
+    this.recording = !!this.#recorder;
   }
 
   protected override updated(changed: PropertyValues<this>): void {
@@ -364,7 +409,7 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
 ${!live && !error
   ? html`<div part="placeholder">${state === 'idle' ? html`<slot name="placeholder">${t.idle}</slot>` : t.starting}</div>`
   : errorBox(error)}
-${recording ? html`<div part="recording-indicator" role="timer">${t.recording} ${clock(this.#recorder.elapsed)}</div>` : nothing}
+${recording ? html`<div part="recording-indicator" role="timer">${t.recording} ${clock(this.#elapsed)}</div>` : nothing}
 </div>
 ${this.controls !== 'none'
   ? html`<div part="controls">${
