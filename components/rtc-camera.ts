@@ -307,8 +307,7 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
    * recording runs.
    */
   startRecording(): void {
-    if (!this.stream) throw new DOMException('The camera is not started.', 'InvalidStateError');
-    if (this.#recorder) throw new DOMException('Already recording.', 'InvalidStateError');
+    if (!this.stream || this.#recorder) throw new DOMException('Not live, or already recording.', 'InvalidStateError');
     const preferred = this.recordingType ?? '';
     // An empty type lets the browser pick its default format.
     const recorder = new MediaRecorder(this.stream, { mimeType: MediaRecorder.isTypeSupported(preferred) ? preferred : '' });
