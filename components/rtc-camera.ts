@@ -421,7 +421,7 @@ ${this.controls !== 'none'
             audio && tool('mute', t.mute, () => (this.muted = !this.muted), { pressed: this.muted }),
             video && tool('camera', t.cameraOff, () => (this.cameraOff = !this.cameraOff), { pressed: this.cameraOff }),
             show('devices') && this.source === 'camera' ? [this.#picker('camera', 'video', disabled), this.#picker('microphone', 'audio', disabled)] : nothing,
-            video && tool('snapshot', t.snapshot, this.#onSnapshot, { disabled: disabled || this.cameraOff, kind: 'primary' }),
+            video && tool('snapshot', t.snapshot, () => this.snapshot().catch(() => {}), { disabled: disabled || this.cameraOff, kind: 'primary' }),
             recording
               ? tool('record', t.stopRecording, this.stopRecording, { kind: 'danger' })
               : tool('record', t.record, this.startRecording),
@@ -452,11 +452,6 @@ ${this.file ? html`<div part="attachment">${t.attached} ${this.file.name} (${Mat
     if (this[key] && !(await this.#media.switchDevice(kind, this[key]))) {
       this[key] = this.#media.deviceId(kind) ?? '';
     }
-  }
-
-  // Event listeners: Lit calls them with `this` as the element.
-  #onSnapshot(): void {
-    this.snapshot().catch(() => {});
   }
 
   #setValue(blob: Blob | null): void {
