@@ -147,11 +147,8 @@ export class MediaController implements ReactiveController {
       .catch((error) => {
         if (run === this.#run) {
           // The old device still works: keep it and say why the new one did not. Else the capture is lost.
-          if (old.some((track) => track.readyState === 'live')) this.#options.onError(mediaErrorCode(error), error);
-          else {
-            this.stop('failed');
-            this.#fail(mediaErrorCode(error), error);
-          }
+          if (!old.some((track) => track.readyState === 'live')) this.stop('failed');
+          this.#fail(mediaErrorCode(error), error);
         }
         return null;
       });
@@ -214,9 +211,12 @@ export class MediaController implements ReactiveController {
     this.#host.requestUpdate();
   }
 
-  /** Enters `error` and reports why. Returns null: no stream. */
+  /**
+   * Reports why something failed; without a stream (a start failed, a switch lost the capture) that
+   * is the `error` state, while a stream kept live stays `live`. Returns null: no new stream.
+   */
   #fail(code: MediaErrorCode, cause?: unknown): null {
-    this.#set('error');
+    if (!this.stream) this.#set('error');
     this.#options.onError(code, cause);
     return null;
   }
