@@ -155,7 +155,6 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
     cameraOff: { attribute: 'camera-off', type: Boolean, reflect: true },
     name: {},
     required: { type: Boolean },
-    constraints: { attribute: false },
     state: { reflect: true },
     recording: { type: Boolean, reflect: true },
     file: { state: true },
@@ -180,7 +179,10 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
   cameraOff = false;
   name = '';
   required = false;
-  /** Exact constraints for the next start, overriding `video`, `audio`, `facing` and the device ids. */
+  /**
+   * Exact constraints for the next start, overriding `video`, `audio`, `facing` and the device ids.
+   * A plain field, not a reactive property: it is read at start, and nothing rendered depends on it.
+   */
   constraints: MediaStreamConstraints | undefined;
   /** Where capture is: `idle`, `starting`, `live` or `error` (reflected as an attribute for CSS). */
   state: 'idle' | 'starting' | 'live' | 'error' = 'idle';
