@@ -2,14 +2,12 @@ import { html, nothing, type PropertyValues } from 'lit';
 import { define } from './internal/define.js';
 import { RtcElement, button, errorBox, type ButtonOptions } from './internal/element.js';
 import {
-  fileExtension,
   mediaErrorText,
   trackConstraint,
   type MediaErrorDetail,
   type MediaSourceKind,
 } from './internal/media.js';
 import { MediaController, type MediaStopReason } from './internal/media-controller.js';
-import { RecorderController, type RecordingResult } from './internal/media-recorder.js';
 import { styles } from './rtc-camera.styles.js';
 
 export { mediaErrorText, type MediaErrorCode, type MediaErrorDetail } from './internal/media.js';
@@ -59,7 +57,13 @@ export interface RtcSnapshotDetail {
   width: number;
   height: number;
 }
-export type RtcRecordingDetail = RecordingResult;
+export interface RtcRecordingDetail {
+  blob: Blob;
+  /** The MIME type recorded, e.g. `video/webm;codecs=vp8,opus`. */
+  mimeType: string;
+  /** Length in milliseconds, as measured by the page clock. */
+  duration: number;
+}
 
 /**
  * Camera, microphone or screen capture as one element: a live preview, start/stop, mute, camera off,
@@ -151,7 +155,6 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
     cameraOff: { attribute: 'camera-off', type: Boolean, reflect: true },
     name: {},
     required: { type: Boolean },
-    constraints: { attribute: false },
     state: { reflect: true },
     recording: { type: Boolean, reflect: true },
     file: { state: true },
@@ -176,7 +179,10 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
   cameraOff = false;
   name = '';
   required = false;
-  /** Exact constraints for the next start, overriding `video`, `audio`, `facing` and the device ids. */
+  /**
+   * Exact constraints for the next start, overriding `video`, `audio`, `facing` and the device ids.
+   * A plain field, not a reactive property: it is read at start, and nothing rendered depends on it.
+   */
   constraints: MediaStreamConstraints | undefined;
   /** Where capture is: `idle`, `starting`, `live` or `error` (reflected as an attribute for CSS). */
   state: 'idle' | 'starting' | 'live' | 'error' = 'idle';
@@ -199,7 +205,7 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
     onStart: (stream) => this.emit('rtc-camera-start', { stream }),
     onStop: (reason) => {
       // However the stream ended (stop(), the element left the page, the browser), a running recording is delivered.
-      void this.#recorder.stop();
+      void this.stopRecording();
       this.emit('rtc-camera-stop', { reason });
     },
     onError: (code, cause) => {
@@ -209,10 +215,14 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
     onTrack: (track) => this.emit('rtc-camera-track', { track }),
   });
 
-  readonly #recorder = new RecorderController(this, (result) => {
-    this.#setValue(result.blob);
-    this.emit('rtc-recording', result);
-  });
+  /** The running recording (a recording lasts as long as its stream: stopping the stream stops it). */
+  #recorder: MediaRecorder | null = null;
+  /** When it started (performance.now()). */
+  #recordingStart = 0;
+  /** Ticks the badge's clock and applies max-duration while recording. */
+  #ticker?: ReturnType<typeof setInterval>;
+  /** The last recording's Blob once it stopped (null when nothing was recorded). */
+  #recorded: Promise<Blob | null> = Promise.resolve(null);
 
   constructor() {
     super();
@@ -282,15 +292,15 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
     }
     await this.updateComplete;
     const video = this.renderRoot.querySelector('video')!;
-    if (video.readyState < video.HAVE_CURRENT_DATA) {
-      await new Promise((resolve) => video.addEventListener('loadeddata', resolve, { once: true }));
-    }
+    // Resolves once there is a frame (at once when there is one): right after start there may be none yet.
+    await video.play();
     // At the stream's own resolution: not the size shown, and not mirrored.
-    const canvas = new OffscreenCanvas(video.videoWidth, video.videoHeight);
+    const { videoWidth: width, videoHeight: height } = video;
+    const canvas = new OffscreenCanvas(width, height);
     canvas.getContext('2d')!.drawImage(video, 0, 0);
     const blob = await canvas.convertToBlob({ type: this.snapshotType, quality: this.snapshotQuality });
     this.#setValue(blob);
-    this.emit('rtc-snapshot', { blob, width: video.videoWidth, height: video.videoHeight });
+    this.emit('rtc-snapshot', { blob, width, height });
     return blob;
   }
 
@@ -299,13 +309,48 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
    * recording runs.
    */
   startRecording(): void {
-    if (!this.stream) throw new DOMException('The camera is not started.', 'InvalidStateError');
-    this.#recorder.start(this.stream);
+    if (!this.stream || this.#recorder) throw new DOMException('Not live, or already recording.', 'InvalidStateError');
+    const preferred = this.recordingType ?? '';
+    // An empty type lets the browser pick its default format.
+    const recorder = new MediaRecorder(this.stream, { mimeType: MediaRecorder.isTypeSupported(preferred) ? preferred : '' });
+    const chunks: Blob[] = [];
+    recorder.ondataavailable = (event) => chunks.push(event.data);
+    // However it stops (stopRecording(), max-duration, the stream ending), the recording is delivered.
+    this.#recorded = new Promise((resolve) => {
+      recorder.onstop = () => {
+        const duration = this.#elapsed;
+        clearInterval(this.#ticker);
+        this.#recorder = null;
+        this.requestUpdate();
+        const { mimeType } = recorder;
+        const blob = new Blob(chunks, { type: mimeType });
+        if (blob.size) {
+          this.#setValue(blob);
+          this.emit('rtc-recording', { blob, mimeType, duration });
+        }
+        resolve(blob.size ? blob : null);
+      };
+    });
+    this.#recorder = recorder;
+    this.#recordingStart = performance.now();
+    // Chunks every second, so a long recording does not sit in one buffer until the end.
+    recorder.start(1000);
+    this.#ticker = setInterval(() => {
+      if (this.maxDuration > 0 && this.#elapsed >= this.maxDuration * 1000) void this.stopRecording();
+      this.requestUpdate();
+    }, 250);
+    this.requestUpdate();
   }
 
   /** Stops recording; resolves with the recording (also fired as `rtc-recording`), or `null`. */
-  async stopRecording(): Promise<Blob | null> {
-    return (await this.#recorder.stop())?.blob ?? null;
+  stopRecording(): Promise<Blob | null> {
+    if (this.#recorder?.state === 'recording') this.#recorder.stop();
+    return this.#recorded;
+  }
+
+  /** Milliseconds recorded so far (while recording). */
+  get #elapsed(): number {
+    return performance.now() - this.#recordingStart;
   }
 
   override connectedCallback(): void {
@@ -326,12 +371,16 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
     // Mirror the controllers' state into reflected properties (for CSS) before rendering. The media
     // controller applies `muted` and `cameraOff` to the tracks itself, at each update.
     this.state = this.#media.state;
-    this.recording = this.#recorder.active;
+    this.recording = !!this.#recorder;
   }
 
   protected override updated(changed: PropertyValues<this>): void {
     if (changed.has('cameraId')) void this.#switchDevice('video', 'cameraId');
     if (changed.has('microphoneId')) void this.#switchDevice('audio', 'microphoneId');
+    // Set here rather than bound in the template: Lit commits an object binding at every render, and
+    // each srcObject assignment runs the video's load algorithm again (the same stream too).
+    const video = this.renderRoot.querySelector('video')!;
+    if (video.srcObject !== this.stream) video.srcObject = this.stream;
     this.#internals.setValidity(
       { valueMissing: this.required && !this.file },
       this.t.required,
@@ -342,8 +391,9 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
   protected override render() {
     const { state, stream, recording } = this;
     const live = state === 'live';
-    const listed = this.controls?.split(/[\s,]+/).filter(Boolean);
-    const show = (control: string) => !listed?.length || listed.includes(control);
+    // The words listed in `controls` (null for none: every control).
+    const listed = this.controls?.match(/\w+/g);
+    const show = (control: string) => !listed || listed.includes(control);
     const video = stream?.getVideoTracks()[0];
     const audio = stream?.getAudioTracks()[0];
     const mirrored =
@@ -356,11 +406,11 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
     const t = this.t;
     return html`<div part="base">
 <div class="stage">
-<video part="video" class=${mirrored ? 'mirrored' : ''} .srcObject=${stream} ?hidden=${!video} muted playsinline autoplay></video>
+<video part="video" class=${mirrored ? 'mirrored' : ''} ?hidden=${!video} muted playsinline autoplay></video>
 ${!live && !error
   ? html`<div part="placeholder">${state === 'idle' ? html`<slot name="placeholder">${t.idle}</slot>` : t.starting}</div>`
   : errorBox(error)}
-${recording ? html`<div part="recording-indicator" role="timer">${t.recording} ${clock(this.#recorder.elapsed)}</div>` : nothing}
+${recording ? html`<div part="recording-indicator" role="timer">${t.recording} ${clock(this.#elapsed)}</div>` : nothing}
 </div>
 ${this.controls !== 'none'
   ? html`<div part="controls">${
@@ -373,7 +423,7 @@ ${this.controls !== 'none'
             audio && tool('mute', t.mute, () => (this.muted = !this.muted), { pressed: this.muted }),
             video && tool('camera', t.cameraOff, () => (this.cameraOff = !this.cameraOff), { pressed: this.cameraOff }),
             show('devices') && this.source === 'camera' ? [this.#picker('camera', 'video', disabled), this.#picker('microphone', 'audio', disabled)] : nothing,
-            video && tool('snapshot', t.snapshot, this.#onSnapshot, { disabled: disabled || this.cameraOff, kind: 'primary' }),
+            video && tool('snapshot', t.snapshot, () => this.snapshot().catch(() => {}), { disabled: disabled || this.cameraOff, kind: 'primary' }),
             recording
               ? tool('record', t.stopRecording, this.stopRecording, { kind: 'danger' })
               : tool('record', t.record, this.startRecording),
@@ -406,13 +456,10 @@ ${this.file ? html`<div part="attachment">${t.attached} ${this.file.name} (${Mat
     }
   }
 
-  // Event listeners: Lit calls them with `this` as the element.
-  #onSnapshot(): void {
-    this.snapshot().catch(() => {});
-  }
-
   #setValue(blob: Blob | null): void {
-    this.file = blob && new File([blob], `${this.name || 'capture'}.${fileExtension(blob.type)}`, { type: blob.type });
+    // Named after the field, the subtype as extension: `image/jpeg` -> `NAME.jpg`, `video/webm;codecs=vp8` -> `NAME.webm`.
+    const extension = blob?.type.split(/[/;]/)[1]!.replace('jpeg', 'jpg');
+    this.file = blob && new File([blob], `${this.name || 'capture'}.${extension}`, { type: blob.type });
     this.#internals.setFormValue(this.file);
   }
 

@@ -147,11 +147,8 @@ export class MediaController implements ReactiveController {
       .catch((error) => {
         if (run === this.#run) {
           // The old device still works: keep it and say why the new one did not. Else the capture is lost.
-          if (old.some((track) => track.readyState === 'live')) this.#options.onError(mediaErrorCode(error), error);
-          else {
-            this.stop('failed');
-            this.#fail(mediaErrorCode(error), error);
-          }
+          if (!old.some((track) => track.readyState === 'live')) this.stop('failed');
+          this.#fail(mediaErrorCode(error), error);
         }
         return null;
       });
@@ -191,9 +188,10 @@ export class MediaController implements ReactiveController {
         ? navigator.mediaDevices.getUserMedia(constraints)
         : // getDisplayMedia rejects exact constraints (device ids) with a TypeError: keep the size only.
           navigator.mediaDevices.getDisplayMedia({ video: { width: video?.width, height: video?.height }, audio: Boolean(constraints.audio) }));
-      if (run !== this.#run || !this.#host.isConnected) {
+      // Started on an element that is not on the page (or left it just now): end this run too.
+      if (!this.#host.isConnected) this.stop();
+      if (run !== this.#run) {
         stopStream(stream);
-        if (run === this.#run) this.stop();
         return null;
       }
       this.stream = stream;
@@ -213,9 +211,12 @@ export class MediaController implements ReactiveController {
     this.#host.requestUpdate();
   }
 
-  /** Enters `error` and reports why. Returns null: no stream. */
+  /**
+   * Reports why something failed; without a stream (a start failed, a switch lost the capture) that
+   * is the `error` state, while a stream kept live stays `live`. Returns null: no new stream.
+   */
   #fail(code: MediaErrorCode, cause?: unknown): null {
-    this.#set('error');
+    if (!this.stream) this.#set('error');
     this.#options.onError(code, cause);
     return null;
   }

@@ -1,6 +1,6 @@
 /**
  * Media capture helpers shared by the elements that use the camera, microphone or screen:
- * constraints from attributes, error codes with texts, stopping a stream, file extensions.
+ * constraints from attributes, error codes with texts, stopping a stream.
  */
 
 /** What went wrong, as a stable code a page can switch on. */
@@ -78,7 +78,8 @@ export function trackConstraint(value: boolean | string, deviceId: string, facin
   if (text === 'false') return false;
   const size = /^(\d+)x(\d+)$/.exec(text);
   return {
-    ...(size && { width: { ideal: Number(size[1]) }, height: { ideal: Number(size[2]) } }),
+    // A bare number is an ideal value (the spec's rule for top-level constraints), not an exact one.
+    ...(size && { width: Number(size[1]), height: Number(size[2]) }),
     deviceId: deviceId ? { exact: deviceId } : undefined,
     facingMode,
   };
@@ -87,10 +88,4 @@ export function trackConstraint(value: boolean | string, deviceId: string, facin
 /** Stops every track: the camera light goes off. */
 export function stopStream(stream: MediaStream | null | undefined): void {
   stream?.getTracks().forEach((track) => track.stop());
-}
-
-/** `"video/webm;codecs=vp8"` -> `"webm"`, `"image/jpeg"` -> `"jpg"`. */
-export function fileExtension(type: string): string {
-  const subtype = type.split(/[/;]/)[1];
-  return subtype === 'jpeg' ? 'jpg' : subtype!;
 }

@@ -195,6 +195,39 @@ describe('<rtc-camera> devices', () => {
     element.stop();
   });
 
+  it('a device switch that fails keeps the old device live and says why', async () => {
+    const element = await fixture<RtcCamera>(html`<rtc-camera></rtc-camera>`);
+    const stream = (await element.start())!;
+    const [before] = stream.getAudioTracks();
+    mediaDevices.getUserMedia = () => Promise.reject(new DOMException('gone', 'NotFoundError'));
+    const failed = nextEvent<CustomEvent<MediaErrorDetail>>(element, 'rtc-media-error');
+    element.microphoneId = 'unplugged';
+    expect((await failed).detail.code).to.equal('no-device');
+    await until(() => element.microphoneId === before.getSettings().deviceId, 'the id back on the device in use');
+    await element.updateComplete;
+    expect(element.state).to.equal('live');
+    expect(element.error).to.equal(null);
+    expect(stream.getAudioTracks()).to.deep.equal([before]);
+    expect(before.readyState).to.equal('live');
+    element.stop();
+  });
+
+  it('a busy device that still fails once the old one is released ends the capture as failed', async () => {
+    const element = await fixture<RtcCamera>(html`<rtc-camera></rtc-camera>`);
+    const stream = (await element.start())!;
+    mediaDevices.getUserMedia = () => Promise.reject(new DOMException('busy', 'NotReadableError'));
+    const stopped = nextEvent<CustomEvent<{ reason: string }>>(element, 'rtc-camera-stop');
+    const failed = nextEvent<CustomEvent<MediaErrorDetail>>(element, 'rtc-media-error');
+    element.microphoneId = 'busy-microphone';
+    expect((await stopped).detail.reason).to.equal('failed');
+    expect((await failed).detail.code).to.equal('device-busy');
+    await element.updateComplete;
+    expect(element.state).to.equal('error');
+    expect(element.error?.code).to.equal('device-busy');
+    expect(stream.getTracks().every((track) => track.readyState === 'ended')).to.equal(true);
+    expect(part(element, 'error-message')!.textContent).to.equal(element.error!.message);
+  });
+
   it('with source="screen", camera-id and microphone-id set while live leave the screen track alone', async () => {
     const canvas = document.createElement('canvas');
     canvas.getContext('2d')!.fillRect(0, 0, 10, 10);

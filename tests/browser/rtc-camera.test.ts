@@ -93,6 +93,22 @@ describe('<rtc-camera>', () => {
     expect(video(back).classList.contains('mirrored')).to.equal(false);
   });
 
+  it('a re-render (a toggle, the recording clock) does not reload the preview', async () => {
+    const element = await fixture<RtcCamera>(html`<rtc-camera></rtc-camera>`);
+    await started(element);
+    let loads = 0;
+    video(element).addEventListener('loadstart', () => loads++);
+    part(element, 'mute-button')!.click();
+    await element.updateComplete;
+    element.startRecording();
+    // A few ticks of the recording clock, each one a render.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    await element.stopRecording();
+    await element.updateComplete;
+    expect(loads).to.equal(0);
+    expect(video(element).readyState).to.be.at.least(HTMLMediaElement.HAVE_CURRENT_DATA);
+  });
+
   it('snapshot() returns a decodable PNG at the stream resolution and fires rtc-snapshot', async () => {
     const element = await fixture<RtcCamera>(html`<rtc-camera audio="false"></rtc-camera>`);
     const stream = await started(element);
