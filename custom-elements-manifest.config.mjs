@@ -5,7 +5,7 @@ export default {
   exclude: ['components/**/*.styles.ts'],
   outdir: '.',
   litelement: true,
-  plugins: [defineCalls()],
+  plugins: [defineCalls(), dashCaseAttributes()],
 };
 
 /**
@@ -26,6 +26,35 @@ function defineCalls() {
         name: tag.text,
         declaration: { name: elementClass.getText(), module: moduleDoc.path },
       });
+    },
+  };
+}
+
+/**
+ * An attribute is its property's name in dash-case (`cameraOff`: `camera-off`), unless the property
+ * names another (define() applies the same rule at run time). The analyzer names such an attribute
+ * after the property as is: rename it, and merge it with what the class's JSDoc says of it
+ * (`@attr camera-off - ...`), as the analyzer merges an `attribute` it was given.
+ */
+function dashCaseAttributes() {
+  const dashCase = (name) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+  return {
+    name: 'rtc-elements-dash-case-attributes',
+    moduleLinkPhase({ moduleDoc }) {
+      for (const declaration of moduleDoc.declarations ?? []) {
+        const attributes = declaration.attributes ?? [];
+        for (const attribute of [...attributes]) {
+          const { fieldName } = attribute;
+          // What the analyzer made of a property with no `attribute`: its name as is.
+          if (!fieldName || attribute.name !== fieldName || dashCase(fieldName) === fieldName) continue;
+          const name = dashCase(fieldName);
+          const documented = attributes.find((other) => other.name === name);
+          if (documented) attributes.splice(attributes.indexOf(attribute), 1);
+          Object.assign(documented ?? attribute, { ...documented, ...attribute, name });
+          const member = declaration.members?.find((member) => member.name === fieldName);
+          if (member) member.attribute = name;
+        }
+      }
     },
   };
 }
