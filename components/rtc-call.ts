@@ -365,23 +365,23 @@ ${live
     this.requestUpdate();
   };
 
-  // Called with the element as `this` (a button's click, Lit's `host` option).
+  /**
+   * Sends a screen's video instead of the camera's, or while sharing, the camera's again (the screen
+   * stopped). Called with the element as `this` (a button's click, Lit's `host` option).
+   */
   async #share(): Promise<void> {
-    if (this.#screen) return this.#sendScreen();
     const run = this.#run;
-    // A screen's video (what getDisplayMedia() asks for by default).
-    const screen = await navigator.mediaDevices.getDisplayMedia().catch(() => null);
+    // Sharing: none, back to the camera. Else a screen's video (what getDisplayMedia() asks for by
+    // default), or none when refused.
+    const screen = this.#screen ? null : await navigator.mediaDevices.getDisplayMedia().catch(() => null);
+    if (run != this.#run) return stopStream(screen);
     const track = screen?.getVideoTracks()[0];
-    if (run != this.#run || !track) return stopStream(screen);
     // The browser's own "Stop sharing" ends the track: back to the camera.
-    track.addEventListener('ended', () => this.#sendScreen());
-    this.#sendScreen(track);
-  }
-
-  /** Sends `screen` instead of the camera's video, or the camera's again; the screen sent before is stopped. */
-  #sendScreen(screen: MediaStreamTrack | null = null): void {
+    track?.addEventListener('ended', () => {
+      if (this.#screen == track) void this.#share();
+    });
     this.#screen?.stop();
-    this.#screen = screen;
+    this.#screen = track;
     this.#resend();
     this.requestUpdate();
   }
