@@ -416,29 +416,30 @@ ${live
     const { type, target, detail: d } = event as CustomEvent;
     if (target != this && target != this.#room) return;
     const t = this.t;
-    const tile = this.#tiles.get(d.id ?? d.from ?? d.peer);
+    const id: string = d.id ?? d.from ?? d.peer;
+    const tile = this.#tiles.get(id);
     if (type == 'link') {
       const link: PeerLink = d.link;
-      this.#links.set(link.remoteId, link);
+      this.#links.set(id, link);
       // Until we stop following the Room: the replay of a rejoin adds it again, once.
-      link.addEventListener('state', () => this.emit('rtc-connection-state', { peer: link.remoteId, state: link.state }), this.#follow);
+      link.addEventListener('state', () => this.emit('rtc-connection-state', { peer: id, state: link.state }), this.#follow);
       this.#send(link);
     } else if (type == 'track') {
       // Our peers send every track with their stream (#send()). A replayed track may come before
       // the controller's replayed peer-join: the tile is made here, named there.
-      this.#tiles.set(d.peer, { ...tile, stream: d.streams[0] });
+      this.#tiles.set(id, { ...tile, stream: d.streams[0] });
       this.emit('rtc-track', d);
     } else if (type == 'rtc-peer-join') {
-      this.#tiles.set(d.id, { ...tile, name: d.name });
+      this.#tiles.set(id, { ...tile, name: d.name });
       this.#announcement = t.joined.replace('{name}', d.name || t.guest);
     } else if (type == 'rtc-peer-leave') {
       // Its link is closed: no more stats or replaceTrack on it.
-      this.#links.delete(d.id);
+      this.#links.delete(id);
       if (tile) {
-        this.#tiles.delete(d.id);
+        this.#tiles.delete(id);
         this.#announcement = t.left.replace('{name}', tile.name || t.guest);
       }
-    } else if (type == 'rtc-open') this.#ctl.channel?.sendJSON(this.#status(), { to: d.peer });
+    } else if (type == 'rtc-open') this.#ctl.channel?.sendJSON(this.#status(), { to: id });
     else if (type == 'rtc-message') {
       if (tile) {
         tile.muted = d.data?.muted === true;
