@@ -234,7 +234,7 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
     }
     if (this.state == 'joining' && this.#ctl.state == 'joined') void this.#admit(room!);
     if (changed.has('muted') || changed.has('cameraOff')) {
-      const status = this.#status();
+      const status: RtcCallStatus = { muted: this.muted, cameraOff: this.cameraOff };
       const cam = this.#cam;
       if (cam) Object.assign(cam, status);
       this.#ctl.channel?.sendJSON(status);
@@ -279,10 +279,6 @@ ${live
   /** Joining or in the call: the Room is held. */
   get #active(): boolean {
     return this.state == 'joining' || this.state == 'live';
-  }
-
-  #status(): RtcCallStatus {
-    return { muted: this.muted, cameraOff: this.cameraOff };
   }
 
   /** The track we send of `kind`: the camera's (its current device), or the screen share instead of its video. */
@@ -439,7 +435,7 @@ ${live
         this.#tiles.delete(id);
         this.#announcement = t.left.replace('{name}', tile.name || t.guest);
       }
-    } else if (type == 'rtc-open') this.#ctl.channel?.sendJSON(this.#status(), { to: id });
+    } else if (type == 'rtc-open') this.#ctl.channel?.sendJSON({ muted: this.muted, cameraOff: this.cameraOff }, { to: id });
     else if (type == 'rtc-message') {
       if (tile) {
         tile.muted = d.data?.muted === true;
