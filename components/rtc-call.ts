@@ -296,7 +296,7 @@ ${live
   async #admit(room: Room): Promise<void> {
     // Everyone in `welcome` is in the room already; we would be one more.
     if (room.signaling.peers.length >= this.maxPeers) {
-      return this.#end({ code: 'room-full', message: '', hint: '' });
+      return this.#end({ code: 'room-full' });
     }
     this.state = 'live';
     const run = this.#run;
@@ -305,7 +305,7 @@ ${live
     const stream = await cam?.start();
     if (run != this.#run) return;
     // The camera's error (its code, text and hint); none when `camera` names no element.
-    if (!stream) return this.#end(cam?.error ?? { code: 'no-device', message: '', hint: '' });
+    if (!stream) return this.#end(cam?.error ?? { code: 'no-device' });
     this.#stream = stream;
     // On the camera itself: one given by id elsewhere in the page does not bubble through us.
     // The camera switched devices: its stream holds the new track.
@@ -319,7 +319,7 @@ ${live
    * Stops every track and lets the Room go (the controller releases it on the next update); with
    * an `error`, shows it and fires `rtc-call-error`. A `room-full` (ours or the relay's) is `full`.
    */
-  #end(error: RtcCallErrorDetail | null = null): void {
+  #end(error: { code: string; message?: string; hint?: string } | null = null): void {
     this.#run++;
     clearInterval(this.#timer);
     this.#screen?.stop();
