@@ -347,7 +347,8 @@ ${live
       let received = 0;
       let level = 0;
       (await link.pc.getStats()).forEach((s) => {
-        if (s.type == 'candidate-pair' && s.nominated) rtt = s.currentRoundTripTime;
+        // Only a candidate pair has `nominated`.
+        if (s.nominated) rtt = s.currentRoundTripTime;
         if (s.type == 'inbound-rtp') {
           lost += s.packetsLost;
           received += s.packetsReceived;
