@@ -281,15 +281,10 @@ ${live
     return this.state == 'joining' || this.state == 'live';
   }
 
-  /** The track we send of `kind`: the camera's (its current device), or the screen share instead of its video. */
-  #outgoing(kind: string): MediaStreamTrack {
-    return (kind == 'video' && this.#screen) || this.#stream!.getTracks().find((track) => track.kind == kind)!;
-  }
-
-  /** Adds our tracks to `link`. */
+  /** Adds our tracks to `link`: the camera's, with the screen share instead of its video. */
   #send(link: PeerLink): void {
     const stream = this.#stream;
-    for (const track of stream?.getTracks() ?? []) link.pc.addTrack(this.#outgoing(track.kind), stream!);
+    for (const track of stream?.getTracks() ?? []) link.pc.addTrack((track.kind == 'video' && this.#screen) || track, stream!);
   }
 
   /** On the relay's welcome: turned away by `max-peers`, or capture and send. */
@@ -383,11 +378,17 @@ ${live
     this.requestUpdate();
   }
 
-  /** Sends what we send now on every link with replaceTrack: no renegotiation. */
+  /**
+   * Sends what we send now on every link with replaceTrack (no renegotiation): the camera's track
+   * of each kind (its current device), or the screen share instead of its video.
+   */
   #resend = (): void => {
     for (const link of this.#links.values()) {
-      // Senders of an earlier join (before a hang up) send nothing and stay so.
-      for (const sender of link.pc.getSenders()) if (sender.track) void sender.replaceTrack(this.#outgoing(sender.track.kind));
+      for (const sender of link.pc.getSenders()) {
+        // Senders of an earlier join (before a hang up) send nothing and stay so.
+        const kind = sender.track?.kind;
+        if (kind) void sender.replaceTrack((kind == 'video' && this.#screen) || this.#stream!.getTracks().find((track) => track.kind == kind)!);
+      }
     }
   };
 
