@@ -234,7 +234,7 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
     }
     if (this.state == 'joining' && this.#ctl.state == 'joined') void this.#admit(room!);
     if (changed.has('muted') || changed.has('cameraOff')) {
-      const status = this.#status();
+      const status: RtcCallStatus = { muted: this.muted, cameraOff: this.cameraOff };
       const cam = this.#cam;
       if (cam) Object.assign(cam, status);
       this.#ctl.channel?.sendJSON(status);
@@ -281,26 +281,17 @@ ${live
     return this.state == 'joining' || this.state == 'live';
   }
 
-  #status(): RtcCallStatus {
-    return { muted: this.muted, cameraOff: this.cameraOff };
-  }
-
-  /** The track we send of `kind`: the camera's (its current device), or the screen share instead of its video. */
-  #outgoing(kind: string): MediaStreamTrack {
-    return (kind == 'video' && this.#screen) || this.#stream!.getTracks().find((track) => track.kind == kind)!;
-  }
-
-  /** Adds our tracks to `link`. */
+  /** Adds our tracks to `link`: the camera's, with the screen share instead of its video. */
   #send(link: PeerLink): void {
     const stream = this.#stream;
-    for (const track of stream?.getTracks() ?? []) link.pc.addTrack(this.#outgoing(track.kind), stream!);
+    for (const track of stream?.getTracks() ?? []) link.pc.addTrack((track.kind == 'video' && this.#screen) || track, stream!);
   }
 
   /** On the relay's welcome: turned away by `max-peers`, or capture and send. */
   async #admit(room: Room): Promise<void> {
     // Everyone in `welcome` is in the room already; we would be one more.
     if (room.signaling.peers.length >= this.maxPeers) {
-      return this.#end({ code: 'room-full', message: '', hint: '' });
+      return this.#end({ code: 'room-full' });
     }
     this.state = 'live';
     const run = this.#run;
@@ -309,7 +300,7 @@ ${live
     const stream = await cam?.start();
     if (run != this.#run) return;
     // The camera's error (its code, text and hint); none when `camera` names no element.
-    if (!stream) return this.#end(cam?.error ?? { code: 'no-device', message: '', hint: '' });
+    if (!stream) return this.#end(cam?.error ?? { code: 'no-device' });
     this.#stream = stream;
     // On the camera itself: one given by id elsewhere in the page does not bubble through us.
     // The camera switched devices: its stream holds the new track.
@@ -323,7 +314,7 @@ ${live
    * Stops every track and lets the Room go (the controller releases it on the next update); with
    * an `error`, shows it and fires `rtc-call-error`. A `room-full` (ours or the relay's) is `full`.
    */
-  #end(error: RtcCallErrorDetail | null = null): void {
+  #end(error: { code: string; message?: string; hint?: string } | null = null): void {
     this.#run++;
     clearInterval(this.#timer);
     this.#screen?.stop();
@@ -351,7 +342,8 @@ ${live
       let received = 0;
       let level = 0;
       (await link.pc.getStats()).forEach((s) => {
-        if (s.type == 'candidate-pair' && s.nominated) rtt = s.currentRoundTripTime;
+        // Only a candidate pair has `nominated`.
+        if (s.nominated) rtt = s.currentRoundTripTime;
         if (s.type == 'inbound-rtp') {
           lost += s.packetsLost;
           received += s.packetsReceived;
@@ -365,32 +357,38 @@ ${live
     this.requestUpdate();
   };
 
-  // Called with the element as `this` (a button's click, Lit's `host` option).
+  /**
+   * Sends a screen's video instead of the camera's, or while sharing, the camera's again (the screen
+   * stopped). Called with the element as `this` (a button's click, Lit's `host` option).
+   */
   async #share(): Promise<void> {
-    if (this.#screen) return this.#sendScreen();
     const run = this.#run;
-    // A screen's video (what getDisplayMedia() asks for by default).
-    const screen = await navigator.mediaDevices.getDisplayMedia().catch(() => null);
+    // Sharing: none, back to the camera. Else a screen's video (what getDisplayMedia() asks for by
+    // default), or none when refused.
+    const screen = this.#screen ? null : await navigator.mediaDevices.getDisplayMedia().catch(() => null);
+    if (run != this.#run) return stopStream(screen);
     const track = screen?.getVideoTracks()[0];
-    if (run != this.#run || !track) return stopStream(screen);
     // The browser's own "Stop sharing" ends the track: back to the camera.
-    track.addEventListener('ended', () => this.#sendScreen());
-    this.#sendScreen(track);
-  }
-
-  /** Sends `screen` instead of the camera's video, or the camera's again; the screen sent before is stopped. */
-  #sendScreen(screen: MediaStreamTrack | null = null): void {
+    track?.addEventListener('ended', () => {
+      if (this.#screen == track) void this.#share();
+    });
     this.#screen?.stop();
-    this.#screen = screen;
+    this.#screen = track;
     this.#resend();
     this.requestUpdate();
   }
 
-  /** Sends what we send now on every link with replaceTrack: no renegotiation. */
+  /**
+   * Sends what we send now on every link with replaceTrack (no renegotiation): the camera's track
+   * of each kind (its current device), or the screen share instead of its video.
+   */
   #resend = (): void => {
     for (const link of this.#links.values()) {
-      // Senders of an earlier join (before a hang up) send nothing and stay so.
-      for (const sender of link.pc.getSenders()) if (sender.track) void sender.replaceTrack(this.#outgoing(sender.track.kind));
+      for (const sender of link.pc.getSenders()) {
+        // Senders of an earlier join (before a hang up) send nothing and stay so.
+        const kind = sender.track?.kind;
+        if (kind) void sender.replaceTrack((kind == 'video' && this.#screen) || this.#stream!.getTracks().find((track) => track.kind == kind)!);
+      }
     }
   };
 
@@ -416,29 +414,30 @@ ${live
     const { type, target, detail: d } = event as CustomEvent;
     if (target != this && target != this.#room) return;
     const t = this.t;
-    const tile = this.#tiles.get(d.id ?? d.from ?? d.peer);
+    const id: string = d.id ?? d.from ?? d.peer;
+    const tile = this.#tiles.get(id);
     if (type == 'link') {
       const link: PeerLink = d.link;
-      this.#links.set(link.remoteId, link);
+      this.#links.set(id, link);
       // Until we stop following the Room: the replay of a rejoin adds it again, once.
-      link.addEventListener('state', () => this.emit('rtc-connection-state', { peer: link.remoteId, state: link.state }), this.#follow);
+      link.addEventListener('state', () => this.emit('rtc-connection-state', { peer: id, state: link.state }), this.#follow);
       this.#send(link);
     } else if (type == 'track') {
       // Our peers send every track with their stream (#send()). A replayed track may come before
       // the controller's replayed peer-join: the tile is made here, named there.
-      this.#tiles.set(d.peer, { ...tile, stream: d.streams[0] });
+      this.#tiles.set(id, { ...tile, stream: d.streams[0] });
       this.emit('rtc-track', d);
     } else if (type == 'rtc-peer-join') {
-      this.#tiles.set(d.id, { ...tile, name: d.name });
+      this.#tiles.set(id, { ...tile, name: d.name });
       this.#announcement = t.joined.replace('{name}', d.name || t.guest);
     } else if (type == 'rtc-peer-leave') {
       // Its link is closed: no more stats or replaceTrack on it.
-      this.#links.delete(d.id);
+      this.#links.delete(id);
       if (tile) {
-        this.#tiles.delete(d.id);
+        this.#tiles.delete(id);
         this.#announcement = t.left.replace('{name}', tile.name || t.guest);
       }
-    } else if (type == 'rtc-open') this.#ctl.channel?.sendJSON(this.#status(), { to: d.peer });
+    } else if (type == 'rtc-open') this.#ctl.channel?.sendJSON({ muted: this.muted, cameraOff: this.cameraOff }, { to: id });
     else if (type == 'rtc-message') {
       if (tile) {
         tile.muted = d.data?.muted === true;

@@ -20,11 +20,11 @@ export class RtcElement<S extends object> extends LitElement {
 
   /**
    * What to show for error `code`: the texts keyed `CODE` and `CODE-hint` (the defaults with
-   * `strings` over them), else those the error came with.
+   * `strings` over them), else those the error came with, else empty.
    */
-  protected errorText<C extends string>(code: C, fallback: { message: string; hint: string } = { message: '', hint: '' }): { code: C; message: string; hint: string } {
+  protected errorText<C extends string>(code: C, fallback: { message?: string; hint?: string } = {}): { code: C; message: string; hint: string } {
     const t = this.t as Record<string, string>;
-    return { code, message: t[code] ?? fallback.message, hint: t[`${code}-hint`] ?? fallback.hint };
+    return { code, message: t[code] ?? fallback.message ?? '', hint: t[`${code}-hint`] ?? fallback.hint ?? '' };
   }
 
   /** Fires a public event: bubbles and crosses shadow roots, so a page can listen on an ancestor. */

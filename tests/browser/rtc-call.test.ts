@@ -253,6 +253,32 @@ describe('<rtc-call>', () => {
     await framesRising([b!], 'frames decoded after the share');
   });
 
+  it('a refused screen picker changes nothing; pressing share again stops the screen and sends the camera', async () => {
+    const { els: [a, b] } = await call(['a', 'b']);
+    const video = remoteVideos(b!)[0]!;
+    const sender = pcs(a!)[0]!.getSenders().find((s) => s.track?.kind == 'video')!;
+    const camera = sender.track;
+    const realGetDisplayMedia = media.getDisplayMedia;
+    let screen: MediaStream | undefined;
+    try {
+      media.getDisplayMedia = () => Promise.reject(new DOMException('Refused', 'NotAllowedError'));
+      button(a!, 'share').click();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(button(a!, 'share').getAttribute('aria-pressed')).to.equal('false');
+      expect(sender.track).to.equal(camera);
+      media.getDisplayMedia = async () => (screen = canvasScreen());
+      button(a!, 'share').click();
+      await until(() => video.videoHeight == 180, 'the canvas size at b');
+      button(a!, 'share').click();
+      await until(() => video.videoHeight == 240, 'the camera again at b');
+      expect(screen!.getVideoTracks()[0]!.readyState).to.equal('ended');
+      expect(sender.track).to.equal(camera);
+      expect(button(a!, 'share').getAttribute('aria-pressed')).to.equal('false');
+    } finally {
+      media.getDisplayMedia = realGetDisplayMedia;
+    }
+  });
+
   it('camera="id" sends that camera; a microphone switch on it replaces the track sent on the same connection; removing the call stops it', async () => {
     const relay = uniqueName('relay');
     const url = await startRelay(relay);
