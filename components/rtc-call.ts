@@ -1,7 +1,7 @@
 import { html, nothing, type PropertyValues } from 'lit';
 import { define } from './internal/define.js';
 import { RtcElement, button, errorBox } from './internal/element.js';
-import { stopStream } from './internal/media.js';
+import { showStream, stopStream } from './internal/media.js';
 import type { PeerLink } from './internal/peer-link.js';
 import type { Room } from './internal/room.js';
 import { RoomController, roomProperties } from './internal/room-controller.js';
@@ -233,6 +233,9 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
       room?.replay(this.#onEvent);
     }
     if (this.state == 'joining' && this.#ctl.state == 'joined') void this.#admit(room!);
+    // The others' videos, in the order of their tiles (your own is in an <rtc-camera>).
+    const others = [...this.#tiles.values()];
+    this.renderRoot.querySelectorAll('video').forEach((video, i) => showStream(video, others[i]!.stream));
     if (changed.has('muted') || changed.has('cameraOff')) {
       const status: RtcCallStatus = { muted: this.muted, cameraOff: this.cameraOff };
       const cam = this.#cam;
@@ -253,7 +256,7 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
           html`<slot>${this.camera || this.querySelector('rtc-camera')
             ? nothing
             : html`<rtc-camera controls=${live ? 'devices' : 'start devices'} .video=${!this.audioOnly && this.video} .strings=${this.strings as Partial<RtcCameraStrings>}></rtc-camera>`}</slot>`
-        : html`<video .srcObject=${tile.stream} playsinline @loadedmetadata=${(e: Event) => this.#play(e.target as HTMLVideoElement)}></video>`}<div class="badges"><span part="name">${name}</span>${tile.muted ? html`<span part="muted">${t.muted}</span>` : nothing}${tile.quality
+        : html`<video playsinline @loadedmetadata=${(e: Event) => this.#play(e.target as HTMLVideoElement)}></video>`}<div class="badges"><span part="name">${name}</span>${tile.muted ? html`<span part="muted">${t.muted}</span>` : nothing}${tile.quality
         ? html`<meter part="quality" max="3" low="2" optimum="3" value=${tile.quality} aria-label=${t.quality}></meter>`
         : nothing}</div></div>`;
     })}</div>

@@ -3,6 +3,7 @@ import { define } from './internal/define.js';
 import { RtcElement, button, errorBox, type ButtonOptions } from './internal/element.js';
 import {
   mediaErrorText,
+  showStream,
   trackConstraint,
   type MediaErrorDetail,
   type MediaSourceKind,
@@ -377,10 +378,7 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
   protected override updated(changed: PropertyValues<this>): void {
     if (changed.has('cameraId')) void this.#switchDevice('video', 'cameraId');
     if (changed.has('microphoneId')) void this.#switchDevice('audio', 'microphoneId');
-    // Set here rather than bound in the template: Lit commits an object binding at every render, and
-    // each srcObject assignment runs the video's load algorithm again (the same stream too).
-    const video = this.renderRoot.querySelector('video')!;
-    if (video.srcObject !== this.stream) video.srcObject = this.stream;
+    showStream(this.renderRoot.querySelector('video')!, this.stream);
     this.#internals.setValidity(
       { valueMissing: this.required && !this.file },
       this.t.required,

@@ -85,6 +85,15 @@ export function trackConstraint(value: boolean | string, deviceId: string, facin
   };
 }
 
+/**
+ * Shows `stream` in `video`. Elements call this from updated() instead of binding `.srcObject` in a
+ * template: Lit commits an object binding at every render, and each srcObject assignment runs the
+ * video's load algorithm again, even for the same stream (a new `loadstart`, a flash of black).
+ */
+export function showStream(video: HTMLVideoElement, stream: MediaStream | null = null): void {
+  if (video.srcObject !== stream) video.srcObject = stream;
+}
+
 /** Stops every track: the camera light goes off. */
 export function stopStream(stream: MediaStream | null | undefined): void {
   stream?.getTracks().forEach((track) => track.stop());

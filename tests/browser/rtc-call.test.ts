@@ -133,6 +133,19 @@ describe('<rtc-call>', () => {
     }
   });
 
+  it('a re-render (the stats poll, every second) does not reload the remote videos', async () => {
+    const { els } = await call(['a', 'b']);
+    const [video] = remoteVideos(els[0]!);
+    let loads = 0;
+    video!.addEventListener('loadstart', () => loads++);
+    // Two polls, each one a render; and a toggle.
+    els[0]!.muted = true;
+    await new Promise((resolve) => setTimeout(resolve, 2200));
+    expect(loads).to.equal(0);
+    expect(video!.videoWidth).to.be.above(0);
+    els.forEach((el) => el.hangUp());
+  });
+
   it('an <rtc-camera> child is the camera sent; audio-only sends the microphone alone', async () => {
     const relay = uniqueName('relay');
     const url = await startRelay(relay);
