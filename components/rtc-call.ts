@@ -133,12 +133,12 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
   static override properties = {
     ...roomProperties,
     autojoin: { type: Boolean },
-    audioOnly: { attribute: 'audio-only', type: Boolean },
+    audioOnly: { type: Boolean },
     video: {},
     camera: {},
-    maxPeers: { attribute: 'max-peers', type: Number },
+    maxPeers: { type: Number },
     muted: { type: Boolean, reflect: true },
-    cameraOff: { attribute: 'camera-off', type: Boolean, reflect: true },
+    cameraOff: { type: Boolean, reflect: true },
     state: { reflect: true },
   };
 

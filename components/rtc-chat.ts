@@ -104,7 +104,7 @@ export class RtcChat extends RtcElement<RtcChatStrings> {
   // One table instead of a decorator per property (as <rtc-camera>): no decorator code shipped.
   static override properties = {
     ...roomProperties,
-    maxLength: { attribute: 'max-length', type: Number },
+    maxLength: { type: Number },
     draft: { state: true },
   };
 

@@ -56,10 +56,10 @@ export class RtcDatachannel extends LitElement {
     label: {},
     // On unless the attribute says "false" (a plain boolean attribute could not say it).
     ordered: { converter: (value: string | null) => value !== 'false' },
-    maxRetransmits: { attribute: 'max-retransmits', type: Number },
-    maxMessageSize: { attribute: 'max-message-size', type: Number },
-    maxFileSize: { attribute: 'max-file-size', type: Number },
-    iceServers: { attribute: 'ice-servers', type: Array },
+    maxRetransmits: { type: Number },
+    maxMessageSize: { type: Number },
+    maxFileSize: { type: Number },
+    iceServers: { type: Array },
   };
 
   room = '';
