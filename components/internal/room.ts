@@ -138,8 +138,7 @@ export class Room extends EventTarget {
     queueMicrotask(() => {
       if (this.#refs || rooms.get(this.key) !== this) return;
       rooms.delete(this.key);
-      for (const { channel } of this.#channels.values()) channel.close();
-      this.#channels.clear();
+      // Unlinking detaches every peer from every channel: nothing of a channel is left open.
       this.#unlinkAll();
       this.signaling.close();
     });
