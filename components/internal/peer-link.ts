@@ -45,11 +45,6 @@ export interface PeerErrorDetail {
  */
 type LinkSignal = { description?: RTCSessionDescriptionInit; candidate?: RTCIceCandidateInit };
 
-const hints: Record<PeerErrorCode, string> = {
-  'ice-failed': 'A TURN server is needed (`ice-servers`).',
-  'negotiation-failed': 'Update both browsers.',
-};
-
 /** Events: `state` {state: RTCPeerConnectionState}, `error` (PeerErrorDetail): both CustomEvents. */
 export class PeerLink extends EventTarget {
   readonly pc: RTCPeerConnection;
@@ -140,7 +135,7 @@ export class PeerLink extends EventTarget {
       } else if (candidate) await pc.addIceCandidate(candidate);
     } catch (error) {
       // Candidates of an offer we ignored have nowhere to go; that is expected.
-      if (!candidate || !this.#ignoreOffer) this.#fail('negotiation-failed', `${this.remoteId}: ${(error as Error).message}`);
+      if (!candidate || !this.#ignoreOffer) this.#negotiationFailed(error);
     }
   }
 
@@ -158,7 +153,7 @@ export class PeerLink extends EventTarget {
       await this.pc.setLocalDescription();
       this.#send({ description: this.pc.localDescription! });
     } catch (error) {
-      this.#fail('negotiation-failed', `${this.remoteId}: ${(error as Error).message}`);
+      this.#negotiationFailed(error);
     }
   }
 
@@ -166,7 +161,7 @@ export class PeerLink extends EventTarget {
     // Bounded: after the last attempt, one error and no more restarts until it connects again.
     const attempt = ++this.#iceRestarts;
     if (attempt <= this.#maxIceRestarts) this.pc.restartIce(); // fires negotiationneeded: an offer with new ICE credentials
-    else if (attempt === this.#maxIceRestarts + 1) this.#fail('ice-failed', `No route to ${this.remoteId}.`);
+    else if (attempt === this.#maxIceRestarts + 1) this.#fail('ice-failed', `No route to ${this.remoteId}.`, 'A TURN server is needed (`ice-servers`).');
   }
 
   #send(data: LinkSignal): void {
@@ -174,8 +169,13 @@ export class PeerLink extends EventTarget {
   }
 
   /** Reports an error, unless the link is closed (what fails then fails because it is). */
-  #fail(code: PeerErrorCode, message: string): void {
-    if (!this.#closed) this.#emit('error', { peer: this.remoteId, code, message, hint: hints[code] } satisfies PeerErrorDetail);
+  #fail(code: PeerErrorCode, message: string, hint: string): void {
+    if (!this.#closed) this.#emit('error', { peer: this.remoteId, code, message, hint } satisfies PeerErrorDetail);
+  }
+
+  /** A step of the offer/answer exchange (or a candidate) failed. */
+  #negotiationFailed(error: unknown): void {
+    this.#fail('negotiation-failed', `${this.remoteId}: ${(error as Error).message}`, 'Update both browsers.');
   }
 
   #emit(type: string, detail: unknown): void {
