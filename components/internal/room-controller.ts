@@ -20,11 +20,8 @@ export const roomProperties = { room: {}, signaling: {}, name: {} } as const;
 export interface RoomControllerConfig extends RoomOptions {
   /** Room name; empty: not connected. */
   room: string;
-  /**
-   * The channel's label: elements with the same label in the same room share it. Without one the
-   * controller holds the Room only (a call uses `room.links` and the `link`/`track` events).
-   */
-  label?: string;
+  /** The channel's label: elements with the same label in the same room share it. */
+  label: string;
   /** The data channel's options and the limits on what it accepts (the first element's apply). */
   channel?: ChannelOptions;
 }
@@ -84,10 +81,10 @@ export class RoomController implements ReactiveController {
 
   #attach(config: RoomControllerConfig): void {
     let room: Room | undefined;
-    let channel: RoomChannel | null = null;
+    let channel: RoomChannel;
     try {
       room = Room.acquire(config);
-      if (config.label !== undefined) channel = room.channel(config.label, config.channel);
+      channel = room.channel(config.label, config.channel);
     } catch (error) {
       // A `signaling` URL that is not ws:, wss:, http: or https: (or that the browser refuses, one
       // with a fragment, say), or a label whose channel id is another label's in this Room: report
@@ -108,14 +105,14 @@ export class RoomController implements ReactiveController {
       for (const type of types) target.addEventListener(type, (event) => this.#dispatch(type, (event as CustomEvent).detail), { signal });
     };
     forward(room, roomEvents);
-    if (channel) forward(channel, channelEvents);
+    forward(channel, channelEvents);
     room.signaling.addEventListener('error', ({ detail }) => this.#dispatch('signaling-error', detail), { signal });
     room.signaling.addEventListener('state', () => this.#host.requestUpdate(), { signal });
     // A Room or channel shared with other elements may be up already: tell this one what it missed.
     queueMicrotask(() => {
       if (this.room !== room) return;
       for (const peer of room.peers) this.#dispatch('peer-join', peer);
-      for (const peer of channel?.openPeers ?? []) this.#dispatch('open', { peer });
+      for (const peer of channel.openPeers) this.#dispatch('open', { peer });
     });
     this.#host.requestUpdate();
   }
