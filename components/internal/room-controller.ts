@@ -73,7 +73,8 @@ export class RoomController implements ReactiveController {
 
   hostDisconnected(): void {
     this.#stop?.abort();
-    if (this.channel) this.room!.releaseChannel(this.channel);
+    // The Room and its channel come and go together.
+    this.room?.releaseChannel(this.channel!);
     this.room?.release();
     this.room = this.channel = null;
     this.#key = '';
