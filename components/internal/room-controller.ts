@@ -35,7 +35,8 @@ export class RoomController implements ReactiveController {
   #host: ReactiveControllerHost & HTMLElement;
   #config: () => RoomControllerConfig;
   #key = '';
-  #ice = '';
+  /** The `iceServers` last applied, as JSON (undefined: none). */
+  #ice?: string;
   #stop: AbortController | undefined;
 
   constructor(host: ReactiveControllerHost & HTMLElement, config: () => RoomControllerConfig) {
@@ -59,7 +60,7 @@ export class RoomController implements ReactiveController {
     const config = this.#config();
     const { iceServers, ...rest } = config;
     const key = config.room ? JSON.stringify(rest) : '';
-    const ice = JSON.stringify(iceServers ?? null);
+    const ice = JSON.stringify(iceServers);
     if (key !== this.#key) {
       this.hostDisconnected();
       this.#key = key;
