@@ -158,7 +158,7 @@ export class Room extends EventTarget {
    * The link to `peer`, created (with every channel on it) the first time. `initiator`: we are the
    * newcomer (the peer was in our `welcome`), so we make the first offer.
    */
-  #link(peer: PeerInfo, initiator = false): PeerLink {
+  #link(peer: PeerInfo, initiator?: boolean): PeerLink {
     const id = peer.id;
     const existing = this.links.get(id);
     if (existing) return existing;
