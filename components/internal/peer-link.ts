@@ -102,7 +102,7 @@ export class PeerLink extends EventTarget {
   }
 
   /** Both peers call this with the same label and id: the channel opens without an offer of its own. */
-  dataChannel(label: string, id: number, init: RTCDataChannelInit = {}): RTCDataChannel {
+  dataChannel(label: string, id: number, init?: RTCDataChannelInit): RTCDataChannel {
     const channel = this.pc.createDataChannel(label, { ...init, negotiated: true, id });
     channel.binaryType = 'arraybuffer';
     return channel;
