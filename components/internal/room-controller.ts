@@ -26,9 +26,6 @@ export interface RoomControllerConfig extends RoomOptions {
   channel?: ChannelOptions;
 }
 
-const roomEvents = ['peer-join', 'peer-leave', 'peer-error'];
-const channelEvents = ['open', 'close', 'message', 'file', 'transfer-progress', 'transfer-error', 'message-error', 'peer-error'];
-
 export class RoomController implements ReactiveController {
   room: Room | null = null;
   channel: RoomChannel | null = null;
@@ -106,8 +103,8 @@ export class RoomController implements ReactiveController {
     const forward = (target: EventTarget, types: string[]) => {
       for (const type of types) target.addEventListener(type, (event) => this.#dispatch(type, (event as CustomEvent).detail), { signal });
     };
-    forward(room, roomEvents);
-    forward(channel, channelEvents);
+    forward(room, ['peer-join', 'peer-leave', 'peer-error']);
+    forward(channel, ['open', 'close', 'message', 'file', 'transfer-progress', 'transfer-error', 'message-error', 'peer-error']);
     room.signaling.addEventListener('error', ({ detail }) => this.#dispatch('signaling-error', detail), { signal });
     room.signaling.addEventListener('state', () => this.#host.requestUpdate(), { signal });
     // A Room or channel shared with other elements may be up already: tell this one what it missed.
