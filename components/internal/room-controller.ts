@@ -93,7 +93,7 @@ export class RoomController implements ReactiveController {
       queueMicrotask(() =>
         code === 'label-collision'
           ? this.#dispatch('peer-error', { peer: '', code, message, hint })
-          : this.#dispatch('signaling-error', { code: 'connection-failed', message, hint: 'Check the `signaling` URL.', fatal: true }),
+          : this.#dispatch('signaling-error', { code: 'connection-failed', message, hint: 'Check the signaling URL.', fatal: true }),
       );
       return;
     }
