@@ -27,8 +27,10 @@ export interface RoomControllerConfig extends RoomOptions {
 }
 
 export class RoomController implements ReactiveController {
-  room: Room | null = null;
-  channel: RoomChannel | null = null;
+  /** The Room held, if any. */
+  room?: Room;
+  /** Its channel with `label`, held with it. */
+  channel?: RoomChannel;
   #host: ReactiveControllerHost & HTMLElement;
   #config: () => RoomControllerConfig;
   #key = '';
@@ -74,7 +76,7 @@ export class RoomController implements ReactiveController {
     // The Room and its channel come and go together.
     this.room?.releaseChannel(this.channel!);
     this.room?.release();
-    this.room = this.channel = null;
+    this.room = this.channel = undefined;
     this.#key = '';
   }
 
