@@ -55,14 +55,14 @@ export class PeerLink extends EventTarget {
   #signal: (data: JsonValue) => void;
   #stallTimeout: number;
   #maxIceRestarts: number;
-  // Perfect negotiation state (the W3C example's names).
-  #makingOffer = false;
-  #ignoreOffer = false;
-  #isSettingRemoteAnswerPending = false;
+  // Perfect negotiation state (the W3C example's names); unset is false.
+  #makingOffer?: boolean;
+  #ignoreOffer?: boolean;
+  #isSettingRemoteAnswerPending?: boolean;
   #iceRestarts = 0;
   #disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
   #stallTimer: ReturnType<typeof setTimeout> | undefined;
-  #closed = false;
+  #closed?: boolean;
 
   constructor({ localId, remoteId, iceServers, signal, stallTimeout = 3000, maxIceRestarts = 3 }: PeerLinkOptions) {
     super();
