@@ -33,7 +33,8 @@ export class RoomController implements ReactiveController {
   channel?: RoomChannel;
   #host: ReactiveControllerHost & HTMLElement;
   #config: () => RoomControllerConfig;
-  #key = '';
+  /** The config of the Room held, as JSON (unset: none). */
+  #key?: string;
   /** The `iceServers` last applied, as JSON (undefined: none). */
   #ice?: string;
   #stop: AbortController | undefined;
@@ -58,7 +59,7 @@ export class RoomController implements ReactiveController {
     if (!this.#host.isConnected) return;
     const config = this.#config();
     const { iceServers, ...rest } = config;
-    const key = config.room ? JSON.stringify(rest) : '';
+    const key = config.room ? JSON.stringify(rest) : undefined;
     const ice = JSON.stringify(iceServers);
     if (key !== this.#key) {
       this.hostDisconnected();
@@ -77,7 +78,7 @@ export class RoomController implements ReactiveController {
     this.room?.releaseChannel(this.channel!);
     this.room?.release();
     this.room = this.channel = undefined;
-    this.#key = '';
+    this.#key = undefined;
   }
 
   #attach(config: RoomControllerConfig): void {
