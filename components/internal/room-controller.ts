@@ -88,13 +88,13 @@ export class RoomController implements ReactiveController {
       room = Room.acquire(config);
       channel = room.channel(config.label, config.channel);
     } catch (error) {
-      // A `signaling` URL that is not ws:, wss:, http: or https: (or that the browser refuses, one
-      // with a fragment, say), or a label whose channel id is another label's in this Room: report
-      // it, stay out of the Room.
+      // Report it and stay out of the Room: from channel(), a label whose channel id is another
+      // label's in this Room; from acquire(), a `signaling` URL that is not ws:, wss:, http: or
+      // https: (or that the browser refuses, one with a fragment, say).
       room?.release();
       const { code, message, hint } = error as RtcError;
       queueMicrotask(() =>
-        code === 'label-collision'
+        room
           ? this.#dispatch('peer-error', { peer: '', code, message, hint })
           : this.#dispatch('signaling-error', { code: 'connection-failed', message, hint: 'Check the signaling URL.', fatal: true }),
       );
