@@ -108,14 +108,6 @@ export class PeerLink extends EventTarget {
     return channel;
   }
 
-  /**
-   * New ICE servers apply to later gathering (a restart), not to candidates already found. The
-   * rest of the configuration is the default, as in the constructor.
-   */
-  setIceServers(iceServers: RTCIceServer[]): void {
-    this.pc.setConfiguration({ iceServers });
-  }
-
   /** A signal from the remote peer's PeerLink. */
   async handleSignal(data: JsonValue): Promise<void> {
     const { description, candidate } = (data ?? {}) as LinkSignal;
