@@ -6,7 +6,7 @@
  * Room and the channel report is dispatched on the host as the public `rtc-*` events of
  * room-events.ts; elements listen to their own events to render (a chat list, a progress bar).
  *
- * Used by <rtc-datachannel> and <rtc-chat>: `new RoomController(this, () => ({...}))`.
+ * Used by <rtc-datachannel>, <rtc-chat> and <rtc-call>: `new RoomController(this, () => ({...}))`.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { Room, type RoomOptions } from './room.js';
