@@ -156,13 +156,10 @@ export class RtcChat extends RtcElement<RtcChatStrings> {
         (e) =>
           html`<li part="message${e.from ? '' : ' mine'}"><b part="name">${e.from ? e.name || t.guest : t.you}</b> <time part="time">${clock.format(e.ts)}</time>
 ${e.id
-            ? [
-                // Without a URL (before it arrived, or once the element left) the name is no link.
-                html`<a part="file" href=${e.url || nothing} download=${e.text}>${e.text}</a> `,
-                e.failed
-                  ? t.failed
-                  : html`<progress part="progress" aria-label=${e.text} value=${Math.min(1, ...transfers.filter((x) => x.id == e.id).map((x) => x.loaded / x.total))}></progress>`,
-              ]
+            ? // Without a URL (before it arrived, or once the element left) the name is no link.
+              html`<a part="file" href=${e.url || nothing} download=${e.text}>${e.text}</a> ${e.failed
+                ? t.failed
+                : html`<progress part="progress" aria-label=${e.text} value=${Math.min(1, ...transfers.filter((x) => x.id == e.id).map((x) => x.loaded / x.total))}></progress>`}`
             : e.text}</li>`,
       )}</ol><textarea part="input" maxlength=${max} aria-label=${t.input} placeholder=${t.input} .value=${this.draft} @input=${(ev: Event) => (this.draft = (ev.target as HTMLTextAreaElement).value)} @keydown=${(ev: KeyboardEvent) => {
       // Enter sends, Shift+Enter is a new line; an IME's Enter confirms its composition instead.

@@ -45,11 +45,6 @@ export interface PeerErrorDetail {
  */
 type LinkSignal = { description?: RTCSessionDescriptionInit; candidate?: RTCIceCandidateInit };
 
-const hints: Record<PeerErrorCode, string> = {
-  'ice-failed': 'A TURN server is needed (`ice-servers`).',
-  'negotiation-failed': 'Update both browsers.',
-};
-
 /** Events: `state` {state: RTCPeerConnectionState}, `error` (PeerErrorDetail): both CustomEvents. */
 export class PeerLink extends EventTarget {
   readonly pc: RTCPeerConnection;
@@ -60,14 +55,14 @@ export class PeerLink extends EventTarget {
   #signal: (data: JsonValue) => void;
   #stallTimeout: number;
   #maxIceRestarts: number;
-  // Perfect negotiation state (the W3C example's names).
-  #makingOffer = false;
-  #ignoreOffer = false;
-  #isSettingRemoteAnswerPending = false;
+  // Perfect negotiation state (the W3C example's names); unset is false.
+  #makingOffer?: boolean;
+  #ignoreOffer?: boolean;
+  #isSettingRemoteAnswerPending?: boolean;
   #iceRestarts = 0;
   #disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
   #stallTimer: ReturnType<typeof setTimeout> | undefined;
-  #closed = false;
+  #closed?: boolean;
 
   constructor({ localId, remoteId, iceServers, signal, stallTimeout = 3000, maxIceRestarts = 3 }: PeerLinkOptions) {
     super();
@@ -107,18 +102,10 @@ export class PeerLink extends EventTarget {
   }
 
   /** Both peers call this with the same label and id: the channel opens without an offer of its own. */
-  dataChannel(label: string, id: number, init: RTCDataChannelInit = {}): RTCDataChannel {
+  dataChannel(label: string, id: number, init?: RTCDataChannelInit): RTCDataChannel {
     const channel = this.pc.createDataChannel(label, { ...init, negotiated: true, id });
     channel.binaryType = 'arraybuffer';
     return channel;
-  }
-
-  /**
-   * New ICE servers apply to later gathering (a restart), not to candidates already found. The
-   * rest of the configuration is the default, as in the constructor.
-   */
-  setIceServers(iceServers: RTCIceServer[]): void {
-    this.pc.setConfiguration({ iceServers });
   }
 
   /** A signal from the remote peer's PeerLink. */
@@ -140,7 +127,7 @@ export class PeerLink extends EventTarget {
       } else if (candidate) await pc.addIceCandidate(candidate);
     } catch (error) {
       // Candidates of an offer we ignored have nowhere to go; that is expected.
-      if (!candidate || !this.#ignoreOffer) this.#fail('negotiation-failed', `${this.remoteId}: ${(error as Error).message}`);
+      if (!candidate || !this.#ignoreOffer) this.#negotiationFailed(error);
     }
   }
 
@@ -158,7 +145,7 @@ export class PeerLink extends EventTarget {
       await this.pc.setLocalDescription();
       this.#send({ description: this.pc.localDescription! });
     } catch (error) {
-      this.#fail('negotiation-failed', `${this.remoteId}: ${(error as Error).message}`);
+      this.#negotiationFailed(error);
     }
   }
 
@@ -166,7 +153,7 @@ export class PeerLink extends EventTarget {
     // Bounded: after the last attempt, one error and no more restarts until it connects again.
     const attempt = ++this.#iceRestarts;
     if (attempt <= this.#maxIceRestarts) this.pc.restartIce(); // fires negotiationneeded: an offer with new ICE credentials
-    else if (attempt === this.#maxIceRestarts + 1) this.#fail('ice-failed', `No route to ${this.remoteId}.`);
+    else if (attempt === this.#maxIceRestarts + 1) this.#fail('ice-failed', `No route to ${this.remoteId}.`, 'A TURN server is needed (`ice-servers`).');
   }
 
   #send(data: LinkSignal): void {
@@ -174,8 +161,13 @@ export class PeerLink extends EventTarget {
   }
 
   /** Reports an error, unless the link is closed (what fails then fails because it is). */
-  #fail(code: PeerErrorCode, message: string): void {
-    if (!this.#closed) this.#emit('error', { peer: this.remoteId, code, message, hint: hints[code] } satisfies PeerErrorDetail);
+  #fail(code: PeerErrorCode, message: string, hint: string): void {
+    if (!this.#closed) this.#emit('error', { peer: this.remoteId, code, message, hint } satisfies PeerErrorDetail);
+  }
+
+  /** A step of the offer/answer exchange (or a candidate) failed. */
+  #negotiationFailed(error: unknown): void {
+    this.#fail('negotiation-failed', `${this.remoteId}: ${(error as Error).message}`, 'Update both browsers.');
   }
 
   #emit(type: string, detail: unknown): void {

@@ -6,7 +6,7 @@
  * Room and the channel report is dispatched on the host as the public `rtc-*` events of
  * room-events.ts; elements listen to their own events to render (a chat list, a progress bar).
  *
- * Used by <rtc-datachannel> and <rtc-chat>: `new RoomController(this, () => ({...}))`.
+ * Used by <rtc-datachannel>, <rtc-chat> and <rtc-call>: `new RoomController(this, () => ({...}))`.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { Room, type RoomOptions } from './room.js';
@@ -20,25 +20,23 @@ export const roomProperties = { room: {}, signaling: {}, name: {} } as const;
 export interface RoomControllerConfig extends RoomOptions {
   /** Room name; empty: not connected. */
   room: string;
-  /**
-   * The channel's label: elements with the same label in the same room share it. Without one the
-   * controller holds the Room only (a call uses `room.links` and the `link`/`track` events).
-   */
-  label?: string;
+  /** The channel's label: elements with the same label in the same room share it. */
+  label: string;
   /** The data channel's options and the limits on what it accepts (the first element's apply). */
   channel?: ChannelOptions;
 }
 
-const roomEvents = ['peer-join', 'peer-leave', 'peer-error'];
-const channelEvents = ['open', 'close', 'message', 'file', 'transfer-progress', 'transfer-error', 'message-error', 'peer-error'];
-
 export class RoomController implements ReactiveController {
-  room: Room | null = null;
-  channel: RoomChannel | null = null;
+  /** The Room held, if any. */
+  room?: Room;
+  /** Its channel with `label`, held with it. */
+  channel?: RoomChannel;
   #host: ReactiveControllerHost & HTMLElement;
   #config: () => RoomControllerConfig;
-  #key = '';
-  #ice = '';
+  /** The config of the Room held, as JSON (unset: none). */
+  #key?: string;
+  /** The `iceServers` last applied, as JSON (undefined: none). */
+  #ice?: string;
   #stop: AbortController | undefined;
 
   constructor(host: ReactiveControllerHost & HTMLElement, config: () => RoomControllerConfig) {
@@ -61,8 +59,8 @@ export class RoomController implements ReactiveController {
     if (!this.#host.isConnected) return;
     const config = this.#config();
     const { iceServers, ...rest } = config;
-    const key = config.room ? JSON.stringify(rest) : '';
-    const ice = JSON.stringify(iceServers ?? null);
+    const key = config.room ? JSON.stringify(rest) : undefined;
+    const ice = JSON.stringify(iceServers);
     if (key !== this.#key) {
       this.hostDisconnected();
       this.#key = key;
@@ -76,28 +74,29 @@ export class RoomController implements ReactiveController {
 
   hostDisconnected(): void {
     this.#stop?.abort();
-    if (this.channel) this.room!.releaseChannel(this.channel);
+    // The Room and its channel come and go together.
+    this.room?.releaseChannel(this.channel!);
     this.room?.release();
-    this.room = this.channel = null;
-    this.#key = '';
+    this.room = this.channel = undefined;
+    this.#key = undefined;
   }
 
   #attach(config: RoomControllerConfig): void {
     let room: Room | undefined;
-    let channel: RoomChannel | null = null;
+    let channel: RoomChannel;
     try {
       room = Room.acquire(config);
-      if (config.label !== undefined) channel = room.channel(config.label, config.channel);
+      channel = room.channel(config.label, config.channel);
     } catch (error) {
-      // A `signaling` URL that is not ws:, wss:, http: or https: (or that the browser refuses, one
-      // with a fragment, say), or a label whose channel id is another label's in this Room: report
-      // it, stay out of the Room.
+      // Report it and stay out of the Room: from channel(), a label whose channel id is another
+      // label's in this Room; from acquire(), a `signaling` URL that is not ws:, wss:, http: or
+      // https: (or that the browser refuses, one with a fragment, say).
       room?.release();
       const { code, message, hint } = error as RtcError;
       queueMicrotask(() =>
-        code === 'label-collision'
+        room
           ? this.#dispatch('peer-error', { peer: '', code, message, hint })
-          : this.#dispatch('signaling-error', { code: 'connection-failed', message, hint: 'Check the `signaling` URL.', fatal: true }),
+          : this.#dispatch('signaling-error', { code: 'connection-failed', message, hint: 'Check the signaling URL.', fatal: true }),
       );
       return;
     }
@@ -107,15 +106,15 @@ export class RoomController implements ReactiveController {
     const forward = (target: EventTarget, types: string[]) => {
       for (const type of types) target.addEventListener(type, (event) => this.#dispatch(type, (event as CustomEvent).detail), { signal });
     };
-    forward(room, roomEvents);
-    if (channel) forward(channel, channelEvents);
+    forward(room, ['peer-join', 'peer-leave', 'peer-error']);
+    forward(channel, ['open', 'close', 'message', 'file', 'transfer-progress', 'transfer-error', 'message-error', 'peer-error']);
     room.signaling.addEventListener('error', ({ detail }) => this.#dispatch('signaling-error', detail), { signal });
     room.signaling.addEventListener('state', () => this.#host.requestUpdate(), { signal });
     // A Room or channel shared with other elements may be up already: tell this one what it missed.
     queueMicrotask(() => {
       if (this.room !== room) return;
       for (const peer of room.peers) this.#dispatch('peer-join', peer);
-      for (const peer of channel?.openPeers ?? []) this.#dispatch('open', { peer });
+      for (const peer of channel.openPeers) this.#dispatch('open', { peer });
     });
     this.#host.requestUpdate();
   }

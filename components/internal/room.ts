@@ -138,17 +138,20 @@ export class Room extends EventTarget {
     queueMicrotask(() => {
       if (this.#refs || rooms.get(this.key) !== this) return;
       rooms.delete(this.key);
-      for (const { channel } of this.#channels.values()) channel.close();
-      this.#channels.clear();
+      // Unlinking detaches every peer from every channel: nothing of a channel is left open.
       this.#unlinkAll();
       this.signaling.close();
     });
   }
 
-  /** ICE servers for every link, instead of the relay's (undefined: the relay's again). */
+  /**
+   * ICE servers for every link, instead of the relay's (undefined: the relay's again). They apply
+   * to later gathering (a restart), not to candidates already found. The rest of a link's
+   * configuration is the default, as PeerLink makes it.
+   */
   setIceServers(iceServers: RTCIceServer[] | undefined): void {
     this.#iceServers = iceServers;
-    for (const link of this.links.values()) link.setIceServers(this.#configuredIceServers);
+    for (const { pc } of this.links.values()) pc.setConfiguration({ iceServers: this.#configuredIceServers });
   }
 
   get #configuredIceServers(): RTCIceServer[] {
@@ -159,7 +162,7 @@ export class Room extends EventTarget {
    * The link to `peer`, created (with every channel on it) the first time. `initiator`: we are the
    * newcomer (the peer was in our `welcome`), so we make the first offer.
    */
-  #link(peer: PeerInfo, initiator = false): PeerLink {
+  #link(peer: PeerInfo, initiator?: boolean): PeerLink {
     const id = peer.id;
     const existing = this.links.get(id);
     if (existing) return existing;
