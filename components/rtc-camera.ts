@@ -223,7 +223,7 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
   /** Ticks the badge's clock and applies max-duration while recording. */
   #ticker?: ReturnType<typeof setInterval>;
   /** The last recording's Blob once it stopped (null when nothing was recorded). */
-  #recorded: Promise<Blob | null> = Promise.resolve(null);
+  #recorded?: Promise<Blob | null>;
 
   constructor() {
     super();
@@ -344,9 +344,9 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
   }
 
   /** Stops recording; resolves with the recording (also fired as `rtc-recording`), or `null`. */
-  stopRecording(): Promise<Blob | null> {
+  async stopRecording(): Promise<Blob | null> {
     if (this.#recorder?.state === 'recording') this.#recorder.stop();
-    return this.#recorded;
+    return this.#recorded ?? null;
   }
 
   /** Milliseconds recorded so far (while recording). */
