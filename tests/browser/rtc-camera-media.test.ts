@@ -252,6 +252,29 @@ describe('<rtc-camera> devices', () => {
     element.stop();
     expect(track.readyState).to.equal('ended');
   });
+
+  it('tracks the browser ends stop the capture with reason ended once none is left', async () => {
+    const element = await fixture<RtcCamera>(html`<rtc-camera></rtc-camera>`);
+    const stream = (await element.start())!;
+    let stops = 0;
+    element.addEventListener('rtc-camera-stop', () => stops++);
+    // What an unplugged device looks like: the track ends, then fires ended (stop() alone fires nothing).
+    const end = (track: MediaStreamTrack) => {
+      track.stop();
+      track.dispatchEvent(new Event('ended'));
+    };
+    end(stream.getAudioTracks()[0]);
+    await element.updateComplete;
+    expect(stops).to.equal(0);
+    expect(element.state).to.equal('live');
+    expect(element.stream).to.equal(stream);
+    const stopped = nextEvent<CustomEvent<{ reason: string }>>(element, 'rtc-camera-stop');
+    end(stream.getVideoTracks()[0]);
+    expect((await stopped).detail.reason).to.equal('ended');
+    await element.updateComplete;
+    expect(element.state).to.equal('idle');
+    expect(element.stream).to.equal(null);
+  });
 });
 
 describe('<rtc-camera> track hygiene', () => {
