@@ -100,13 +100,9 @@ export interface SignalingClientOptions {
 /** Relay errors after which reconnecting cannot help: the client closes for good. */
 const fatalCodes: readonly SignalingErrorCode[] = ['bad-room', 'room-full', 'origin-not-allowed', 'already-joined', 'replaced'];
 
-// The relay sends a hint with each of its errors (it knows its own limits); these are the client's
-// own, and the one for a relay that sent none (errors between a page and a relay of other versions).
+// The relay sends a hint with each of its errors (it knows its own limits). The client's own errors
+// pass theirs; this one is for a relay that sent none (a page and a relay of other versions).
 const versionHint = 'Check that the page and the relay run the same version.';
-const hints: Partial<Record<SignalingErrorCode, string>> = {
-  'connection-failed': 'Check the signaling URL and that the relay runs. Retrying.',
-  'queue-overflow': 'The relay was away too long; the oldest messages were dropped.',
-};
 
 /** `/signal` on the origin this module was loaded from, as a ws:/wss: URL. */
 export function defaultSignalingUrl(): string {
@@ -284,7 +280,9 @@ export class SignalingClient extends EventTarget {
   /** The current socket closed (close() lets go of its socket first, so this is no goodbye). */
   #onClose(code: number): void {
     // Said once, on the first failure to join; later attempts retry quietly.
-    if (!this.#attempt && !this.id) this.#report('connection-failed', `Could not join the room at ${this.url} (close code ${code}).`);
+    if (!this.#attempt && !this.id) {
+      this.#report('connection-failed', `Could not join the room at ${this.url} (close code ${code}).`, 'Check the signaling URL and that the relay runs. Retrying.');
+    }
     this.#setState('reconnecting');
     // Exponential backoff with full jitter: a random delay in [0, min(max, base * 2^attempt)].
     const { reconnectBaseDelay, reconnectMaxDelay } = this.#options;
@@ -302,7 +300,7 @@ export class SignalingClient extends EventTarget {
     if (this.#state === 'joined' && !this.#unconfirmed.has(message.to) && this.#socket?.readyState === WebSocket.OPEN) this.#socket.send(JSON.stringify(message));
     else if (this.#queue.push(message) > this.#options.maxQueuedSignals) {
       this.#queue.shift();
-      this.#report('queue-overflow', `More than ${this.#options.maxQueuedSignals} signals waited for the relay.`);
+      this.#report('queue-overflow', `More than ${this.#options.maxQueuedSignals} signals waited for the relay.`, 'The relay was away too long; the oldest messages were dropped.');
     }
   }
 
@@ -327,7 +325,7 @@ export class SignalingClient extends EventTarget {
     if (this.#peers.delete(id)) this.#emit('peer-left', { id });
   }
 
-  #report(code: SignalingErrorCode, message: string, hint = hints[code] ?? versionHint): void {
+  #report(code: SignalingErrorCode, message: string, hint = versionHint): void {
     const fatal = fatalCodes.includes(code);
     this.#emit('error', { code, message, hint, fatal });
     if (fatal) this.close();
