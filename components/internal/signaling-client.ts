@@ -290,10 +290,11 @@ export class SignalingClient extends EventTarget {
     this.#retryTimer = setTimeout(() => this.connect(), Math.random() * ceiling);
   }
 
-  /** The network came back: skip the rest of the backoff wait. */
-  #onOnline = (): void => {
-    if (this.#state === 'reconnecting') this.connect();
-  };
+  /**
+   * The network came back: skip the rest of the backoff wait. (Listened to from the first welcome
+   * until close(), and connect() does nothing while connecting or joined.)
+   */
+  #onOnline = (): void => this.connect();
 
   #send(message: SignalOutMessage): void {
     if (this.#state === 'closed') return;
