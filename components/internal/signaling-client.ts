@@ -155,9 +155,10 @@ export class SignalingClient extends EventTarget {
   #queue: SignalOutMessage[] = [];
   #peers = new Map<string, PeerInfo>();
   /**
-   * Peers we knew before the relay lost our session (a relay restart). They are kept for a while
-   * and reported as left only if they do not come back, so a restart is not a leave; the relay
-   * would refuse a signal to a peer not back yet, so those signals wait in the queue until it returns.
+   * Peers we knew before a rejoin, until the relay lists them again. When the relay lost our session
+   * (a relay restart) they are kept for a while and reported as left only if they do not come back,
+   * so a restart is not a leave; the relay would refuse a signal to a peer not back yet, so those
+   * signals wait in the queue until it returns.
    */
   #unconfirmed = new Set<string>();
   #unconfirmedTimer: ReturnType<typeof setTimeout> | undefined;
@@ -250,27 +251,22 @@ export class SignalingClient extends EventTarget {
     this.#attempt = 0;
     globalThis.addEventListener?.('online', this.#onOnline);
 
-    const missing = new Set(this.#peers.keys());
+    // Each peer we knew stays only if the relay lists it (on a first join we knew none).
+    for (const id of this.#peers.keys()) this.#unconfirmed.add(id);
     for (const peer of welcome.peers) {
-      missing.delete(peer.id);
       // On a first join the list is news to nobody: the welcome event carries it.
       if (rejoined) this.#addPeer(peer);
       else this.#peers.set(peer.id, peer);
     }
-    if (rejoined) {
-      if (welcome.resumed) {
-        // The relay kept our session: its list is the truth, the missing ones left meanwhile.
-        for (const id of missing) this.#removePeer(id);
-      } else {
-        // The relay lost our session (it restarted): the others may simply not be back yet.
-        for (const id of missing) this.#unconfirmed.add(id);
-        clearTimeout(this.#unconfirmedTimer);
-        // Long enough for the others' own backoff and reconnect, even with a short delay ceiling.
-        this.#unconfirmedTimer = setTimeout(() => {
-          for (const id of this.#unconfirmed.keys()) this.#removePeer(id);
-        }, Math.max(this.#options.reconnectMaxDelay * 3, 5000));
-      }
-    }
+    const dropUnconfirmed = () => {
+      for (const id of this.#unconfirmed) this.#removePeer(id);
+    };
+    clearTimeout(this.#unconfirmedTimer);
+    // When the relay kept our session, its list is the truth: the others missing left meanwhile.
+    if (welcome.resumed) dropUnconfirmed();
+    // When it lost our session (it restarted), they may simply not be back yet: we wait long enough
+    // for their own backoff and reconnect, even with a short delay ceiling.
+    else this.#unconfirmedTimer = setTimeout(dropUnconfirmed, Math.max(this.#options.reconnectMaxDelay * 3, 5000));
 
     this.#setState('joined');
     this.#emit('welcome', { id: welcome.id, room: welcome.room, peers: this.peers, iceServers: this.iceServers, rejoined });
@@ -311,7 +307,7 @@ export class SignalingClient extends EventTarget {
   }
 
   #addPeer(peer: PeerInfo): void {
-    // A peer we already know is back after a relay restart: its link never went away, so no news,
+    // A peer we already know is listed again after a rejoin: its link never went away, so no news,
     // but the signals that waited for it can go now.
     if (this.#unconfirmed.delete(peer.id)) this.#flush();
     else if (!this.#peers.has(peer.id)) {
