@@ -81,7 +81,8 @@ export class RoomChannel extends EventTarget {
     if (this.init.ordered === false || this.unreliable) {
       throw new RtcError('unsuitable-channel', 'Files need an ordered, reliable channel.', 'Drop ordered="false" and max-retransmits.');
     }
-    const file = { id: crypto.getRandomValues(new Uint32Array(1))[0]!, name: options.name ?? (blob as File).name ?? 'file' };
+    // The id only tells this sender's transfers apart (each peer keeps its own): nothing secret.
+    const file = { id: Math.floor(Math.random() * 2 ** 32), name: options.name ?? (blob as File).name ?? 'file' };
     this.#send('binary', blob, options, file);
     return transferId(file.id);
   }

@@ -100,13 +100,9 @@ export interface SignalingClientOptions {
 /** Relay errors after which reconnecting cannot help: the client closes for good. */
 const fatalCodes: readonly SignalingErrorCode[] = ['bad-room', 'room-full', 'origin-not-allowed', 'already-joined', 'replaced'];
 
-// The relay sends a hint with each of its errors (it knows its own limits); these are the client's
-// own, and the one for a relay that sent none (errors between a page and a relay of other versions).
+// The relay sends a hint with each of its errors (it knows its own limits). The client's own errors
+// pass theirs; this one is for a relay that sent none (a page and a relay of other versions).
 const versionHint = 'Check that the page and the relay run the same version.';
-const hints: Partial<Record<SignalingErrorCode, string>> = {
-  'connection-failed': 'Check the signaling URL and that the relay runs. Retrying.',
-  'queue-overflow': 'The relay was away too long; the oldest messages were dropped.',
-};
 
 /** `/signal` on the origin this module was loaded from, as a ws:/wss: URL. */
 export function defaultSignalingUrl(): string {
@@ -159,9 +155,10 @@ export class SignalingClient extends EventTarget {
   #queue: SignalOutMessage[] = [];
   #peers = new Map<string, PeerInfo>();
   /**
-   * Peers we knew before the relay lost our session (a relay restart). They are kept for a while
-   * and reported as left only if they do not come back, so a restart is not a leave; the relay
-   * would refuse a signal to a peer not back yet, so those signals wait in the queue until it returns.
+   * Peers we knew before a rejoin, until the relay lists them again. When the relay lost our session
+   * (a relay restart) they are kept for a while and reported as left only if they do not come back,
+   * so a restart is not a leave; the relay would refuse a signal to a peer not back yet, so those
+   * signals wait in the queue until it returns.
    */
   #unconfirmed = new Set<string>();
   #unconfirmedTimer: ReturnType<typeof setTimeout> | undefined;
@@ -254,27 +251,22 @@ export class SignalingClient extends EventTarget {
     this.#attempt = 0;
     globalThis.addEventListener?.('online', this.#onOnline);
 
-    const missing = new Set(this.#peers.keys());
+    // Each peer we knew stays only if the relay lists it (on a first join we knew none).
+    for (const id of this.#peers.keys()) this.#unconfirmed.add(id);
     for (const peer of welcome.peers) {
-      missing.delete(peer.id);
       // On a first join the list is news to nobody: the welcome event carries it.
       if (rejoined) this.#addPeer(peer);
       else this.#peers.set(peer.id, peer);
     }
-    if (rejoined) {
-      if (welcome.resumed) {
-        // The relay kept our session: its list is the truth, the missing ones left meanwhile.
-        for (const id of missing) this.#removePeer(id);
-      } else {
-        // The relay lost our session (it restarted): the others may simply not be back yet.
-        for (const id of missing) this.#unconfirmed.add(id);
-        clearTimeout(this.#unconfirmedTimer);
-        // Long enough for the others' own backoff and reconnect, even with a short delay ceiling.
-        this.#unconfirmedTimer = setTimeout(() => {
-          for (const id of this.#unconfirmed.keys()) this.#removePeer(id);
-        }, Math.max(this.#options.reconnectMaxDelay * 3, 5000));
-      }
-    }
+    const dropUnconfirmed = () => {
+      for (const id of this.#unconfirmed) this.#removePeer(id);
+    };
+    clearTimeout(this.#unconfirmedTimer);
+    // When the relay kept our session, its list is the truth: the others missing left meanwhile.
+    if (welcome.resumed) dropUnconfirmed();
+    // When it lost our session (it restarted), they may simply not be back yet: we wait long enough
+    // for their own backoff and reconnect, even with a short delay ceiling.
+    else this.#unconfirmedTimer = setTimeout(dropUnconfirmed, Math.max(this.#options.reconnectMaxDelay * 3, 5000));
 
     this.#setState('joined');
     this.#emit('welcome', { id: welcome.id, room: welcome.room, peers: this.peers, iceServers: this.iceServers, rejoined });
@@ -284,7 +276,9 @@ export class SignalingClient extends EventTarget {
   /** The current socket closed (close() lets go of its socket first, so this is no goodbye). */
   #onClose(code: number): void {
     // Said once, on the first failure to join; later attempts retry quietly.
-    if (!this.#attempt && !this.id) this.#report('connection-failed', `Could not join the room at ${this.url} (close code ${code}).`);
+    if (!this.#attempt && !this.id) {
+      this.#report('connection-failed', `Could not join the room at ${this.url} (close code ${code}).`, 'Check the signaling URL and that the relay runs. Retrying.');
+    }
     this.#setState('reconnecting');
     // Exponential backoff with full jitter: a random delay in [0, min(max, base * 2^attempt)].
     const { reconnectBaseDelay, reconnectMaxDelay } = this.#options;
@@ -292,17 +286,18 @@ export class SignalingClient extends EventTarget {
     this.#retryTimer = setTimeout(() => this.connect(), Math.random() * ceiling);
   }
 
-  /** The network came back: skip the rest of the backoff wait. */
-  #onOnline = (): void => {
-    if (this.#state === 'reconnecting') this.connect();
-  };
+  /**
+   * The network came back: skip the rest of the backoff wait. (Listened to from the first welcome
+   * until close(), and connect() does nothing while connecting or joined.)
+   */
+  #onOnline = (): void => this.connect();
 
   #send(message: SignalOutMessage): void {
     if (this.#state === 'closed') return;
     if (this.#state === 'joined' && !this.#unconfirmed.has(message.to) && this.#socket?.readyState === WebSocket.OPEN) this.#socket.send(JSON.stringify(message));
     else if (this.#queue.push(message) > this.#options.maxQueuedSignals) {
       this.#queue.shift();
-      this.#report('queue-overflow', `More than ${this.#options.maxQueuedSignals} signals waited for the relay.`);
+      this.#report('queue-overflow', `More than ${this.#options.maxQueuedSignals} signals waited for the relay.`, 'The relay was away too long; the oldest messages were dropped.');
     }
   }
 
@@ -312,7 +307,7 @@ export class SignalingClient extends EventTarget {
   }
 
   #addPeer(peer: PeerInfo): void {
-    // A peer we already know is back after a relay restart: its link never went away, so no news,
+    // A peer we already know is listed again after a rejoin: its link never went away, so no news,
     // but the signals that waited for it can go now.
     if (this.#unconfirmed.delete(peer.id)) this.#flush();
     else if (!this.#peers.has(peer.id)) {
@@ -327,7 +322,7 @@ export class SignalingClient extends EventTarget {
     if (this.#peers.delete(id)) this.#emit('peer-left', { id });
   }
 
-  #report(code: SignalingErrorCode, message: string, hint = hints[code] ?? versionHint): void {
+  #report(code: SignalingErrorCode, message: string, hint = versionHint): void {
     const fatal = fatalCodes.includes(code);
     this.#emit('error', { code, message, hint, fatal });
     if (fatal) this.close();

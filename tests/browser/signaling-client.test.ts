@@ -1,7 +1,7 @@
 import { expect } from '@open-wc/testing';
 import { SignalingClient, defaultSignalingUrl, toWebSocketUrl } from '../../components/internal/signaling-client.js';
 import type { SignalingErrorDetail, SignalDetail, WelcomeDetail } from '../../components/internal/signaling-client.js';
-import { nextEvent, startRelay, stopRelay, uniqueName, until } from './helpers.js';
+import { nextEvent, relayStats, startRelay, stopRelay, uniqueName, until } from './helpers.js';
 
 const open: SignalingClient[] = [];
 
@@ -129,6 +129,52 @@ describe('SignalingClient', () => {
     await startRelay(relay);
     await until(() => received.length === 2, 'both queued signals');
     expect(received).to.deep.equal([{ n: 1 }, { n: 2 }]);
+    expect(errors).to.deep.equal([]);
+    await stopRelay(relay);
+  });
+
+  it('after a resumed rejoin, signals queued for a peer that left meanwhile are dropped, not refused by the relay', async () => {
+    const relay = uniqueName('left');
+    const url = await startRelay(relay);
+    const room = uniqueName('room');
+    // Alice's sockets, to lose her connection the way a network blip does (a close code that is no
+    // goodbye keeps her session on the relay for its grace period).
+    const sockets: WebSocket[] = [];
+    const RealWebSocket = window.WebSocket;
+    window.WebSocket = class extends RealWebSocket {
+      constructor(address: string | URL) {
+        super(address);
+        sockets.push(this);
+      }
+    };
+    // A 10-minute backoff: she comes back when the test says `online`.
+    const alice = client({ url, room, reconnectBaseDelay: 600_000, reconnectMaxDelay: 600_000 });
+    try {
+      await joined(alice);
+    } finally {
+      window.WebSocket = RealWebSocket;
+    }
+    const bob = client({ url, room });
+    const bobId = (await joined(bob)).id;
+    await until(() => alice.peers.length === 1, 'alice to see bob');
+    const errors: string[] = [];
+    alice.addEventListener('error', (event) => errors.push(event.detail.code));
+
+    sockets[0]!.close(4000);
+    await until(() => alice.state === 'reconnecting', 'alice to lose her connection');
+    alice.signal(bobId, 'for bob');
+    bob.close();
+    await until(async () => (await relayStats(relay))?.connections === 0, 'the relay to let bob go');
+
+    const left = nextEvent<CustomEvent<{ id: string }>>(alice, 'peer-left', 'bob gone');
+    const back = nextEvent<CustomEvent<WelcomeDetail>>(alice, 'welcome', 'alice back');
+    window.dispatchEvent(new Event('online'));
+    expect((await back).detail.peers).to.deep.equal([]);
+    expect((await left).detail.id).to.equal(bobId);
+    // A no-such-peer would come right after the flush; a signal to ourselves is answered after it.
+    const echo = nextEvent<CustomEvent<SignalDetail>>(alice, 'signal', 'the echo');
+    alice.signal(alice.id!, 'echo');
+    await echo;
     expect(errors).to.deep.equal([]);
     await stopRelay(relay);
   });
