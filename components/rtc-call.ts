@@ -233,9 +233,10 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
       room?.replay(this.#onEvent);
     }
     if (this.state == 'joining' && this.#ctl.state == 'joined') void this.#admit(room!);
-    // The others' videos, in the order of their tiles (your own is in an <rtc-camera>).
+    // The others' videos, in the order of their tiles (your own is in an <rtc-camera>). A call that
+    // ended in this update (#admit: room-full) has no tiles left, only videos until the next render.
     const others = [...this.#tiles.values()];
-    this.renderRoot.querySelectorAll('video').forEach((video, i) => showStream(video, others[i]!.stream));
+    this.renderRoot.querySelectorAll('video').forEach((video, i) => showStream(video, others[i]?.stream));
     if (changed.has('muted') || changed.has('cameraOff')) {
       const status: RtcCallStatus = { muted: this.muted, cameraOff: this.cameraOff };
       const cam = this.#cam;
