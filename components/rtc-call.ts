@@ -68,6 +68,8 @@ interface Tile extends Partial<RtcCallStatus> {
   /** 3 good, 2 fair, 1 poor (from getStats). */
   quality?: number;
   self?: boolean;
+  /** Its connection, once it may carry tracks (the Room's `link` event). */
+  link?: PeerLink;
 }
 
 /**
@@ -166,8 +168,6 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
   #screen?: MediaStreamTrack | null;
   /** The others, by peer id. */
   #tiles = new Map<string, Tile>();
-  /** The links that may carry tracks (the Room's `link` event), by peer id. */
-  #links = new Map<string, PeerLink>();
   /** The Room whose `link` and `track` events we follow. */
   #room?: Room | null;
   /**
@@ -309,7 +309,7 @@ ${live
     // On the camera itself: one given by id elsewhere in the page does not bubble through us.
     // The camera switched devices: its stream holds the new track.
     cam!.addEventListener('rtc-camera-track', this.#resend);
-    this.#links.forEach((link) => this.#send(link));
+    for (const { link } of this.#tiles.values()) if (link) this.#send(link);
     this.#timer = setInterval(this.#poll, 1000);
     this.emit('rtc-call-join', { id: room.id });
   }
@@ -328,7 +328,6 @@ ${live
     // The others stop receiving us, also on connections a chat keeps up (a closed Room has no links).
     this.#room?.links.forEach(({ pc }) => pc.getSenders().forEach((sender) => pc.removeTrack(sender)));
     this.#tiles.clear();
-    this.#links.clear();
     this.state = error?.code == 'room-full' ? 'full' : 'idle';
     // The texts `strings` has for this code (`room-full` has defaults), else the error's own.
     this.error = error && this.errorText(error.code, error);
@@ -337,9 +336,9 @@ ${live
 
   /** Speaking, round-trip time and packet loss of every link, from getStats(). */
   #poll = async (): Promise<void> => {
-    for (const [id, link] of this.#links) {
-      const tile = this.#tiles.get(id);
-      if (!tile) continue;
+    for (const tile of this.#tiles.values()) {
+      const link = tile.link;
+      if (!link) continue;
       // Chromium reports all of these; a missing one compares as false below.
       let rtt = 0;
       let lost = 0;
@@ -387,8 +386,8 @@ ${live
    * of each kind (its current device), or the screen share instead of its video.
    */
   #resend = (): void => {
-    for (const link of this.#links.values()) {
-      for (const sender of link.pc.getSenders()) {
+    for (const { link } of this.#tiles.values()) {
+      for (const sender of link?.pc.getSenders() ?? []) {
         // Senders of an earlier join (before a hang up) send nothing and stay so.
         const kind = sender.track?.kind;
         if (kind) void sender.replaceTrack((kind == 'video' && this.#screen) || this.#stream!.getTracks().find((track) => track.kind == kind)!);
@@ -422,7 +421,7 @@ ${live
     const tile = this.#tiles.get(id);
     if (type == 'link') {
       const link: PeerLink = d.link;
-      this.#links.set(id, link);
+      this.#tiles.set(id, { ...tile, link });
       // Until we stop following the Room: the replay of a rejoin adds it again, once.
       link.addEventListener('state', () => this.emit('rtc-connection-state', { peer: id, state: link.state }), this.#follow);
       this.#send(link);
@@ -435,8 +434,7 @@ ${live
       this.#tiles.set(id, { ...tile, name: d.name });
       this.#announcement = t.joined.replace('{name}', d.name || t.guest);
     } else if (type == 'rtc-peer-leave') {
-      // Its link is closed: no more stats or replaceTrack on it.
-      this.#links.delete(id);
+      // Its link is closed (and goes with its tile): no more stats or replaceTrack on it.
       if (tile) {
         this.#tiles.delete(id);
         this.#announcement = t.left.replace('{name}', tile.name || t.guest);
