@@ -386,13 +386,13 @@ ${live
    * of each kind (its current device), or the screen share instead of its video.
    */
   #resend = (): void => {
-    for (const { link } of this.#tiles.values()) {
-      for (const sender of link?.pc.getSenders() ?? []) {
-        // Senders of an earlier join (before a hang up) send nothing and stay so.
+    this.#room?.links.forEach(({ pc }) =>
+      pc.getSenders().forEach((sender) => {
+        // Only ours have a track: senders of an earlier join (before a hang up) send nothing and stay so.
         const kind = sender.track?.kind;
         if (kind) void sender.replaceTrack((kind == 'video' && this.#screen) || this.#stream!.getTracks().find((track) => track.kind == kind)!);
-      }
-    }
+      }),
+    );
   };
 
   #play(video: HTMLVideoElement): void {
