@@ -235,8 +235,20 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
     if (this.state == 'joining' && this.#ctl.state == 'joined') void this.#admit(room!);
     // The others' videos, in the order of their tiles (your own is in an <rtc-camera>). A call that
     // ended in this update (#admit: room-full) has no tiles left, only videos until the next render.
+    // A paused one is played (a new stream pauses it), unless the browser wants a gesture first.
     const others = [...this.#tiles.values()];
-    this.renderRoot.querySelectorAll('video').forEach((video, i) => showStream(video, others[i]?.stream));
+    this.renderRoot.querySelectorAll('video').forEach((video, i) => {
+      showStream(video, others[i]?.stream);
+      if (video.paused && !this.#blocked) {
+        // NotAllowedError: no user gesture yet (an AbortError only means a newer stream came first).
+        video.play().catch((error: Error) => {
+          if (error.name == 'NotAllowedError') {
+            this.#blocked = true;
+            this.requestUpdate();
+          }
+        });
+      }
+    });
     if (changed.has('muted') || changed.has('cameraOff')) {
       const status: RtcCallStatus = { muted: this.muted, cameraOff: this.cameraOff };
       const cam = this.#cam;
@@ -257,7 +269,7 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
           html`<slot>${this.camera || this.querySelector('rtc-camera')
             ? nothing
             : html`<rtc-camera controls=${live ? 'devices' : 'start devices'} .video=${!this.audioOnly && this.video} .strings=${this.strings as Partial<RtcCameraStrings>}></rtc-camera>`}</slot>`
-        : html`<video playsinline @loadedmetadata=${(e: Event) => this.#play(e.target as HTMLVideoElement)}></video>`}<div class="badges"><span part="name">${name}</span>${tile.muted ? html`<span part="muted">${t.muted}</span>` : nothing}${tile.quality
+        : html`<video playsinline></video>`}<div class="badges"><span part="name">${name}</span>${tile.muted ? html`<span part="muted">${t.muted}</span>` : nothing}${tile.quality
         ? html`<meter part="quality" max="3" low="2" optimum="3" value=${tile.quality} aria-label=${t.quality}></meter>`
         : nothing}</div></div>`;
     })}</div>
@@ -395,18 +407,10 @@ ${live
     );
   };
 
-  #play(video: HTMLVideoElement): void {
-    // NotAllowedError: no user gesture yet (an AbortError only means a newer load came first).
-    video.play().catch((error: Error) => {
-      this.#blocked ||= error.name == 'NotAllowedError';
-      this.requestUpdate();
-    });
-  }
-
   #unblock(): void {
+    // Within the gesture: updated() plays the videos.
     this.#blocked = false;
     this.requestUpdate();
-    this.renderRoot.querySelectorAll('video').forEach((video) => this.#play(video));
   }
 
   /**
