@@ -68,6 +68,8 @@ interface Tile extends Partial<RtcCallStatus> {
   /** 3 good, 2 fair, 1 poor (from getStats). */
   quality?: number;
   self?: boolean;
+  /** Its connection, once it may carry tracks (the Room's `link` event). */
+  link?: PeerLink;
 }
 
 /**
@@ -166,8 +168,6 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
   #screen?: MediaStreamTrack | null;
   /** The others, by peer id. */
   #tiles = new Map<string, Tile>();
-  /** The links that may carry tracks (the Room's `link` event), by peer id. */
-  #links = new Map<string, PeerLink>();
   /** The Room whose `link` and `track` events we follow. */
   #room?: Room | null;
   /**
@@ -233,9 +233,22 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
       room?.replay(this.#onEvent);
     }
     if (this.state == 'joining' && this.#ctl.state == 'joined') void this.#admit(room!);
-    // The others' videos, in the order of their tiles (your own is in an <rtc-camera>).
+    // The others' videos, in the order of their tiles (your own is in an <rtc-camera>). A call that
+    // ended in this update (#admit: room-full) has no tiles left, only videos until the next render.
+    // A paused one is played (a new stream pauses it), unless the browser wants a gesture first.
     const others = [...this.#tiles.values()];
-    this.renderRoot.querySelectorAll('video').forEach((video, i) => showStream(video, others[i]!.stream));
+    this.renderRoot.querySelectorAll('video').forEach((video, i) => {
+      showStream(video, others[i]?.stream);
+      if (video.paused && !this.#blocked) {
+        // NotAllowedError: no user gesture yet (an AbortError only means a newer stream came first).
+        video.play().catch((error: Error) => {
+          if (error.name == 'NotAllowedError') {
+            this.#blocked = true;
+            this.requestUpdate();
+          }
+        });
+      }
+    });
     if (changed.has('muted') || changed.has('cameraOff')) {
       const status: RtcCallStatus = { muted: this.muted, cameraOff: this.cameraOff };
       const cam = this.#cam;
@@ -256,7 +269,7 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
           html`<slot>${this.camera || this.querySelector('rtc-camera')
             ? nothing
             : html`<rtc-camera controls=${live ? 'devices' : 'start devices'} .video=${!this.audioOnly && this.video} .strings=${this.strings as Partial<RtcCameraStrings>}></rtc-camera>`}</slot>`
-        : html`<video playsinline @loadedmetadata=${(e: Event) => this.#play(e.target as HTMLVideoElement)}></video>`}<div class="badges"><span part="name">${name}</span>${tile.muted ? html`<span part="muted">${t.muted}</span>` : nothing}${tile.quality
+        : html`<video playsinline></video>`}<div class="badges"><span part="name">${name}</span>${tile.muted ? html`<span part="muted">${t.muted}</span>` : nothing}${tile.quality
         ? html`<meter part="quality" max="3" low="2" optimum="3" value=${tile.quality} aria-label=${t.quality}></meter>`
         : nothing}</div></div>`;
     })}</div>
@@ -308,7 +321,7 @@ ${live
     // On the camera itself: one given by id elsewhere in the page does not bubble through us.
     // The camera switched devices: its stream holds the new track.
     cam!.addEventListener('rtc-camera-track', this.#resend);
-    this.#links.forEach((link) => this.#send(link));
+    for (const { link } of this.#tiles.values()) if (link) this.#send(link);
     this.#timer = setInterval(this.#poll, 1000);
     this.emit('rtc-call-join', { id: room.id });
   }
@@ -327,7 +340,6 @@ ${live
     // The others stop receiving us, also on connections a chat keeps up (a closed Room has no links).
     this.#room?.links.forEach(({ pc }) => pc.getSenders().forEach((sender) => pc.removeTrack(sender)));
     this.#tiles.clear();
-    this.#links.clear();
     this.state = error?.code == 'room-full' ? 'full' : 'idle';
     // The texts `strings` has for this code (`room-full` has defaults), else the error's own.
     this.error = error && this.errorText(error.code, error);
@@ -336,9 +348,9 @@ ${live
 
   /** Speaking, round-trip time and packet loss of every link, from getStats(). */
   #poll = async (): Promise<void> => {
-    for (const [id, link] of this.#links) {
-      const tile = this.#tiles.get(id);
-      if (!tile) continue;
+    for (const tile of this.#tiles.values()) {
+      const link = tile.link;
+      if (!link) continue;
       // Chromium reports all of these; a missing one compares as false below.
       let rtt = 0;
       let lost = 0;
@@ -386,27 +398,19 @@ ${live
    * of each kind (its current device), or the screen share instead of its video.
    */
   #resend = (): void => {
-    for (const link of this.#links.values()) {
-      for (const sender of link.pc.getSenders()) {
-        // Senders of an earlier join (before a hang up) send nothing and stay so.
+    this.#room?.links.forEach(({ pc }) =>
+      pc.getSenders().forEach((sender) => {
+        // Only ours have a track: senders of an earlier join (before a hang up) send nothing and stay so.
         const kind = sender.track?.kind;
         if (kind) void sender.replaceTrack((kind == 'video' && this.#screen) || this.#stream!.getTracks().find((track) => track.kind == kind)!);
-      }
-    }
+      }),
+    );
   };
 
-  #play(video: HTMLVideoElement): void {
-    // NotAllowedError: no user gesture yet (an AbortError only means a newer load came first).
-    video.play().catch((error: Error) => {
-      this.#blocked ||= error.name == 'NotAllowedError';
-      this.requestUpdate();
-    });
-  }
-
   #unblock(): void {
+    // Within the gesture: updated() plays the videos.
     this.#blocked = false;
     this.requestUpdate();
-    this.renderRoot.querySelectorAll('video').forEach((video) => this.#play(video));
   }
 
   /**
@@ -421,7 +425,7 @@ ${live
     const tile = this.#tiles.get(id);
     if (type == 'link') {
       const link: PeerLink = d.link;
-      this.#links.set(id, link);
+      this.#tiles.set(id, { ...tile, link });
       // Until we stop following the Room: the replay of a rejoin adds it again, once.
       link.addEventListener('state', () => this.emit('rtc-connection-state', { peer: id, state: link.state }), this.#follow);
       this.#send(link);
@@ -434,8 +438,7 @@ ${live
       this.#tiles.set(id, { ...tile, name: d.name });
       this.#announcement = t.joined.replace('{name}', d.name || t.guest);
     } else if (type == 'rtc-peer-leave') {
-      // Its link is closed: no more stats or replaceTrack on it.
-      this.#links.delete(id);
+      // Its link is closed (and goes with its tile): no more stats or replaceTrack on it.
       if (tile) {
         this.#tiles.delete(id);
         this.#announcement = t.left.replace('{name}', tile.name || t.guest);

@@ -347,6 +347,11 @@ describe('<rtc-call>', () => {
     const before = userMediaCalls;
     const c = document.createElement('rtc-call');
     Object.assign(c, { room, maxPeers: 2, signaling: `${url}?peer=c` });
+    // The others' tiles are up when the welcome turns us away: ending the call in that update must
+    // not throw (an update that throws rejects updateComplete, unhandled).
+    const thrown: string[] = [];
+    const onRejection = (e: PromiseRejectionEvent) => thrown.push(String(e.reason));
+    window.addEventListener('unhandledrejection', onRejection);
     document.body.append(c);
     try {
       await c.updateComplete;
@@ -360,7 +365,11 @@ describe('<rtc-call>', () => {
       expect(errors).to.deep.equal(['room-full']);
       expect(c.shadowRoot!.querySelector('[role=alert]')!.textContent).to.contain('The call is full.');
       expect(userMediaCalls).to.equal(before);
+      await c.updateComplete;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(thrown).to.deep.equal([]);
     } finally {
+      window.removeEventListener('unhandledrejection', onRejection);
       c.remove();
     }
   });
