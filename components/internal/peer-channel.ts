@@ -7,9 +7,9 @@
  *   with that label yet (its data would be dropped), so nothing is sent before the other's Hello.
  * - Chunking: messages and files are cut into frames no larger than the peer accepts, from a Source:
  *   bytes, or a Blob read as a stream as the channels need its bytes (once for every recipient).
- * - Backpressure: frames are sent while `bufferedAmount` is under 4 MiB, then the pump waits for
- *   `bufferedamountlow` (2 MiB): the browser's send buffer never overflows (Chromium closes a
- *   channel whose buffer passes 16 MiB).
+ * - Backpressure: frames are sent while `bufferedAmount` is under HIGH_WATER, then the pump waits for
+ *   `bufferedamountlow`: the browser's send buffer never overflows (Chromium closes a channel whose
+ *   buffer passes 16 MiB).
  * - Two lanes, messages and files, take turns, so a chat line is not stuck behind a large file.
  *   Each lane is first-in first-out; each job in it (a message or a file) makes its frames one at a
  *   time, as the pump asks for them (an async generator).
@@ -24,11 +24,14 @@ import type { PeerLink } from './peer-link.js';
 import type { RoomChannel } from './room-channel.js';
 import { labelCollision } from './room-errors.js';
 
-// The sizes used once are written where they are used: a named constant of this module is shipped
-// as a variable (the minifier does not put it in place), and costs more than the number.
 const MiB = 1024 * 1024;
+const HIGH_WATER = 4 * MiB;
+const LOW_WATER = 2 * MiB;
 /** Progress events come at most once per this many bytes (and always for the last byte). */
 const PROGRESS_STEP = 256 * 1024;
+/** Unfinished incoming messages kept per peer on an unordered channel (lost chunks never come). */
+const MAX_PARTIAL = 64;
+const DEFAULT_MAX_MESSAGE_SIZE = 64 * MiB;
 
 export type { MessageType } from './framing.js';
 
@@ -223,7 +226,7 @@ export class PeerChannel {
     } catch {
       return; // the connection is closed; the Room disposes of us shortly
     }
-    dc.bufferedAmountLowThreshold = 2 * MiB;
+    dc.bufferedAmountLowThreshold = LOW_WATER;
     dc.onbufferedamountlow = () => this.#wake?.();
     let opened = false;
     dc.onopen = () => {
@@ -280,7 +283,7 @@ export class PeerChannel {
 
   #receive({ kind, type, id, seq, total, payload }: Frame, dc: RTCDataChannel): void {
     const size = payload.byteLength;
-    const { maxMessageSize = 64 * MiB, maxFileSize = Infinity } = this.#channel.init;
+    const { maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE, maxFileSize = Infinity } = this.#channel.init;
     if (kind === HELLO) {
       const label = decoder.decode(payload);
       if (label !== dc.label) {
@@ -304,9 +307,8 @@ export class PeerChannel {
           return this.#refuse(id, 1);
         }
         partial.set(id, (message = { bytes, loaded: 0 }));
-        // An ordered sender finishes one message before the next: anything older is lost. On an
-        // unordered channel lost chunks never come: 64 unfinished messages are kept.
-        const keep = dc.ordered ? 1 : 64;
+        // An ordered sender finishes one message before the next: anything older is lost.
+        const keep = dc.ordered ? 1 : MAX_PARTIAL;
         for (const old of partial.keys()) if (partial.size > keep) partial.delete(old);
       }
       message.bytes.set(payload, seq);
@@ -405,7 +407,7 @@ export class PeerChannel {
       for (;;) {
         const dc = this.#dc;
         if (!this.ready || dc?.readyState !== 'open') return;
-        if (dc.bufferedAmount > 4 * MiB) {
+        if (dc.bufferedAmount > HIGH_WATER) {
           await new Promise<void>((resolve) => (this.#wake = resolve));
           continue;
         }
