@@ -269,8 +269,9 @@ export class PeerChannel {
 
   #hello(answer: 0 | 1): void {
     this.#control(HELLO, answer, 0, this.#channel.label);
-    // On an unreliable channel a Hello (or its answer) can be lost: ask again until answered.
-    if (!answer && this.#channel.unreliable) setTimeout(() => this.ready || this.#hello(0), 1000);
+    // On an unreliable channel a Hello (or its answer) can be lost: ask again until answered, as
+    // long as the channel is open (not forever once it closed or was disposed of unanswered).
+    if (!answer && this.#channel.unreliable && this.#dc?.readyState === 'open') setTimeout(() => this.ready || this.#hello(0), 1000);
   }
 
   /**

@@ -320,6 +320,30 @@ describe('<rtc-datachannel>', () => {
     expect(() => second.send('x')).to.throw(/not in a room/);
   });
 
+  it('an unreliable channel the other page never answers stops asking once its element leaves', async () => {
+    const { url, room, els } = await peers(['a', 'b']);
+    // Only a has the label "fast": its Hello is never answered, so it asks again every second.
+    const fast = document.createElement('rtc-datachannel');
+    Object.assign(fast, { room, label: 'fast', ordered: false, maxRetransmits: 0, signaling: `${url}?peer=a` });
+    els[0]!.after(fast);
+    const realSetTimeout = window.setTimeout;
+    let retries = 0;
+    window.setTimeout = ((handler: TimerHandler, delay?: number, ...rest: unknown[]) => {
+      if (delay === 1000) retries++;
+      return realSetTimeout(handler, delay, ...rest);
+    }) as typeof window.setTimeout;
+    try {
+      await until(() => retries >= 2, 'Hello asked again');
+      fast.remove();
+      await new Promise((resolve) => realSetTimeout(resolve, 100));
+      retries = 0;
+      await new Promise((resolve) => realSetTimeout(resolve, 2500));
+      expect(retries).to.equal(0);
+    } finally {
+      window.setTimeout = realSetTimeout;
+    }
+  });
+
   it('an unordered, unreliable channel carries messages (chunked ones too) and refuses files with unsuitable-channel', async () => {
     const url = await startRelay(uniqueName('relay'));
     const room = uniqueName('room');
