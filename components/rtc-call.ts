@@ -1,7 +1,7 @@
 import { html, nothing, type PropertyValues } from 'lit';
 import { define } from './internal/define.js';
 import { RtcElement, button, errorBox } from './internal/element.js';
-import { showStream, stopStream } from './internal/media.js';
+import { mediaErrorText, showStream, stopStream } from './internal/media.js';
 import type { PeerLink } from './internal/peer-link.js';
 import type { Room } from './internal/room.js';
 import { RoomController, roomProperties } from './internal/room-controller.js';
@@ -315,8 +315,9 @@ ${live
     const cam = (this.#started = this.#cam);
     const stream = await cam?.start();
     if (run != this.#run) return;
-    // The camera's error (its code, text and hint); none when `camera` names no element.
-    if (!stream) return this.#end(cam?.error ?? { code: 'no-device' });
+    // The camera's error (its code, text and hint), or no-device (with a camera's texts for it) when
+    // `camera` names no element.
+    if (!stream) return this.#end(cam?.error ?? { code: 'no-device', message: mediaErrorText['no-device'], hint: mediaErrorText['no-device-hint'] });
     this.#stream = stream;
     // On the camera itself: one given by id elsewhere in the page does not bubble through us.
     // The camera switched devices: its stream holds the new track.

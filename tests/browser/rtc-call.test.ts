@@ -184,6 +184,15 @@ describe('<rtc-call>', () => {
     }
   });
 
+  it('camera="id" naming no element ends the join with no-device and its texts', async () => {
+    const url = await startRelay(uniqueName('relay'));
+    const el = await fixture<RtcCall>(html`<rtc-call room=${uniqueName('room')} signaling=${url} camera="no-such-camera"></rtc-call>`);
+    const error = nextEvent<CustomEvent<{ code: string; message: string; hint: string }>>(el, 'rtc-call-error');
+    button(el, 'join').click();
+    expect((await error).detail).to.deep.equal({ code: 'no-device', message: 'No camera or microphone found.', hint: 'Connect one and try again.' });
+    expect(el.state).to.equal('idle');
+  });
+
   it('Enter in the name field joins under that name, and the page stays', async () => {
     const url = await startRelay(uniqueName('relay'));
     const el = await fixture<RtcCall>(html`<rtc-call room=${uniqueName('room')} signaling=${url}></rtc-call>`);
