@@ -504,8 +504,8 @@ class SignalingRelay implements Relay {
   };
 
   private sendError(connection: Connection, code: ErrorCode, message: string, to?: string): void {
-    const hint = this.hints[code];
-    const error: ErrorMessage = to === undefined ? { type: 'error', code, message, hint } : { type: 'error', code, message, hint, to };
+    // JSON leaves `to` out when it is undefined.
+    const error: ErrorMessage = { type: 'error', code, message, hint: this.hints[code], to };
     this.send(connection, JSON.stringify(error));
   }
 
