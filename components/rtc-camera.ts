@@ -369,8 +369,9 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
   }
 
   protected override willUpdate(): void {
-    // Mirror the controllers' state into reflected properties (for CSS) before rendering. The media
-    // controller applies `muted` and `cameraOff` to the tracks itself, at each update.
+    // Mirror the media controller's state and the recorder's into reflected properties (for CSS)
+    // before rendering. The media controller applies `muted` and `cameraOff` to the tracks itself, at
+    // each update.
     this.state = this.#media.state;
     this.recording = !!this.#recorder;
   }
