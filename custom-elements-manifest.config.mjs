@@ -9,7 +9,7 @@ export default {
 };
 
 /**
- * Elements register with `define('rtc-call', RtcCall)` (components/internal/define.ts), which the
+ * Elements register with `define('rtc-call', RtcCall)` (components/internal/ui/define.ts), which the
  * analyzer does not know: record each such call as the module's custom-element definition, as it
  * does for `customElements.define`.
  */

@@ -35,7 +35,8 @@ export default defineConfig({
  * (package.json); if an upgrade changes these lines, the build fails here instead of shipping them.
  */
 function withoutLitHooks(): Plugin {
-  const hooks = /\b\w+\.(?:litHtml|reactiveElement|litElement)(?:PolyfillSupport|HydrateSupport)\b|\(\w+\.(?:litHtml|reactiveElement|litElement)Versions\?\?=\[\]\)\.push\("[\d.]+"\)/g;
+  const hooks =
+    /\b\w+\.(?:litHtml|reactiveElement|litElement)(?:PolyfillSupport|HydrateSupport)\b|\(\w+\.(?:litHtml|reactiveElement|litElement)Versions\?\?=\[\]\)\.push\("[\d.]+"\)/g;
   const expected = 7; // 3 polyfill hooks, 1 hydrate hook, 3 version lists
   let found = 0;
   return {
@@ -44,7 +45,12 @@ function withoutLitHooks(): Plugin {
       found = 0;
     },
     transform(code, id) {
-      if (!/node_modules\/(?:lit-html|lit-element|@lit\/reactive-element)\/(?:lit-html|lit-element|reactive-element)\.js$/.test(id)) return;
+      if (
+        !/node_modules\/(?:lit-html|lit-element|@lit\/reactive-element)\/(?:lit-html|lit-element|reactive-element)\.js$/.test(
+          id,
+        )
+      )
+        return;
       // Padded to the hook's length: every other character keeps its column, so the source map
       // stays true without a new one (`map: null`).
       const replaced = code.replace(hooks, (hook) => {
@@ -54,7 +60,10 @@ function withoutLitHooks(): Plugin {
       return { code: replaced, map: null };
     },
     buildEnd() {
-      if (found !== expected) this.error(`withoutLitHooks: found ${found} of Lit's ${expected} environment hooks; check vite.config.ts against the Lit version installed`);
+      if (found !== expected)
+        this.error(
+          `withoutLitHooks: found ${found} of Lit's ${expected} environment hooks; check vite.config.ts against the Lit version installed`,
+        );
     },
   };
 }

@@ -25,7 +25,8 @@ function countsReporter(file) {
       for (const session of sessions) {
         count(session.testResults, totals);
         // A file that failed to load (syntax error, import error) has errors but no results.
-        if (!session.passed && !session.testResults?.tests?.length && !session.testResults?.suites?.length) totals.failed++;
+        if (!session.passed && !session.testResults?.tests?.length && !session.testResults?.suites?.length)
+          totals.failed++;
       }
       if (file) writeFileSync(file, JSON.stringify(totals));
     },

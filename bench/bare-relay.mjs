@@ -10,7 +10,9 @@ export function createBareRelay({ server, path = '/bare' } = {}) {
   const onUpgrade = (req, socket, head) => {
     const url = new URL(req.url, 'http://x');
     if (url.pathname !== path) return;
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, url.searchParams.get('id'), url.searchParams.get('room') ?? ''));
+    wss.handleUpgrade(req, socket, head, (ws) =>
+      accept(ws, url.searchParams.get('id'), url.searchParams.get('room') ?? ''),
+    );
   };
   server.on('upgrade', onUpgrade);
 

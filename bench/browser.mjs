@@ -30,13 +30,23 @@ async function withBrowser(use) {
   const scratch = mkdtempSync(join(tmpdir(), 'rtc-bench-'));
   const closers = [];
   try {
-    await build({ entryPoints: ['node_modules/peerjs/dist/bundler.mjs'], bundle: true, minify: true, format: 'esm', outfile: join(scratch, 'peerjs.js'), logLevel: 'silent' });
+    await build({
+      entryPoints: ['node_modules/peerjs/dist/bundler.mjs'],
+      bundle: true,
+      minify: true,
+      format: 'esm',
+      outfile: join(scratch, 'peerjs.js'),
+      logLevel: 'silent',
+    });
     const { PeerServer } = await import('peer');
-    const peerServer = await new Promise((resolve) => PeerServer({ port: 0, host: '127.0.0.1', path: '/pj', key: 'peerjs' }, resolve));
+    const peerServer = await new Promise((resolve) =>
+      PeerServer({ port: 0, host: '127.0.0.1', path: '/pj', key: 'peerjs' }, resolve),
+    );
     closers.push(() => peerServer.close());
     peerServer.closeAllConnections && closers.push(() => peerServer.closeAllConnections());
 
-    let config;
+    // Filled in once the server listens (its port is in the URLs); the handler reads it later.
+    const config = {};
     const files = {
       '/': ['bench/pages/bench.html', 'text/html'],
       '/bench.js': ['bench/pages/bench.js', 'text/javascript'],
@@ -45,7 +55,8 @@ async function withBrowser(use) {
     };
     const server = createServer((req, res) => {
       const path = req.url.split('?')[0];
-      if (path === '/config.json') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(config));
+      if (path === '/config.json')
+        return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(config));
       const file = files[path];
       if (!file) return res.writeHead(404).end();
       res.writeHead(200, { 'content-type': file[1], 'cache-control': 'no-store' }).end(readFileSync(file[0]));
@@ -54,9 +65,19 @@ async function withBrowser(use) {
     const relay = createRelay({ server, logger: false });
     const bare = createBareRelay({ server });
     await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-    closers.push(() => relay.close(), () => bare.close(), () => server.close(), () => server.closeAllConnections());
+    closers.push(
+      () => relay.close(),
+      () => bare.close(),
+      () => server.close(),
+      () => server.closeAllConnections(),
+    );
     const port = server.address().port;
-    config = { signaling: `ws://127.0.0.1:${port}/signal`, bare: `ws://127.0.0.1:${port}/bare`, peerHost: '127.0.0.1', peerPort: peerServer.address().port };
+    Object.assign(config, {
+      signaling: `ws://127.0.0.1:${port}/signal`,
+      bare: `ws://127.0.0.1:${port}/bare`,
+      peerHost: '127.0.0.1',
+      peerPort: peerServer.address().port,
+    });
 
     const executablePath = findChromium();
     if (!executablePath) throw new Error('Chromium not found (set CHROME_PATH)');
@@ -90,9 +111,23 @@ export async function datachannel({ quick, log }) {
   return withBrowser(async ({ open, chromium }) => {
     // Each variant gets its own pair of pages, connected once, warmed up with one transfer.
     const variants = {
-      ours: { join: async ([a, b]) => Promise.all([call(a, 'oursJoin', 'dc-bench'), call(b, 'oursJoin', 'dc-bench')]), arm: 'oursArm', send: 'oursSend' },
-      raw: { join: async ([a, b]) => Promise.all([call(a, 'rawJoin', 'dc-raw', 'a'), sleep(200).then(() => call(b, 'rawJoin', 'dc-raw', 'b'))]), arm: 'rawArm', send: 'rawSend' },
-      peerjs: { join: async ([a, b]) => Promise.all([call(b, 'pjJoin', 'pj-b'), sleep(300).then(() => call(a, 'pjJoin', 'pj-a', 'pj-b'))]), arm: 'pjArm', send: 'pjSend' },
+      ours: {
+        join: async ([a, b]) => Promise.all([call(a, 'oursJoin', 'dc-bench'), call(b, 'oursJoin', 'dc-bench')]),
+        arm: 'oursArm',
+        send: 'oursSend',
+      },
+      raw: {
+        join: async ([a, b]) =>
+          Promise.all([call(a, 'rawJoin', 'dc-raw', 'a'), sleep(200).then(() => call(b, 'rawJoin', 'dc-raw', 'b'))]),
+        arm: 'rawArm',
+        send: 'rawSend',
+      },
+      peerjs: {
+        join: async ([a, b]) =>
+          Promise.all([call(b, 'pjJoin', 'pj-b'), sleep(300).then(() => call(a, 'pjJoin', 'pj-a', 'pj-b'))]),
+        arm: 'pjArm',
+        send: 'pjSend',
+      },
     };
     const transfer = async (variant, pages, bytes) => {
       const [sender, receiver] = pages;
@@ -101,7 +136,7 @@ export async function datachannel({ quick, log }) {
       const start = await call(sender, variant.send);
       const done = await receiver.evaluate(() => window.bench.done());
       if (done.size !== bytes) throw new Error(`received ${done.size} bytes of ${bytes}`);
-      return (bytes / MiB) / ((done.end - start) / 1000);
+      return bytes / MiB / ((done.end - start) / 1000);
     };
     for (const [name, variant] of Object.entries(variants)) {
       variant.pages = [await open(), await open()];
@@ -111,7 +146,11 @@ export async function datachannel({ quick, log }) {
     }
     for (let round = 0; round < rounds; round++) {
       for (const [name, variant] of Object.entries(variants)) {
-        const rate = await withTimeout(transfer(variant, variant.pages, size), 90_000, `${name}: ${size / MiB} MiB transfer`);
+        const rate = await withTimeout(
+          transfer(variant, variant.pages, size),
+          90_000,
+          `${name}: ${size / MiB} MiB transfer`,
+        );
         variant.runs.push(rate);
         log(`round ${round + 1} ${name.padEnd(6)} ${rate.toFixed(1)} MiB/s`);
       }
@@ -123,7 +162,12 @@ export async function datachannel({ quick, log }) {
         row(figure, 'MiB/s', m.ours, m.raw, 'raw RTCDataChannel', '>= 0.9x', m.ours >= 0.9 * m.raw),
         row(figure, 'MiB/s', m.ours, m.peerjs, 'PeerJS', '> 1.0x', m.ours > m.peerjs),
       ],
-      details: { chromium, size, medians: m, runs: Object.fromEntries(Object.entries(variants).map(([k, v]) => [k, v.runs])) },
+      details: {
+        chromium,
+        size,
+        medians: m,
+        runs: Object.fromEntries(Object.entries(variants).map(([k, v]) => [k, v.runs])),
+      },
     };
   });
 }
@@ -140,13 +184,28 @@ export async function connect({ quick, log }) {
       for (const kind of ['ours', 'raw']) {
         for (let attempt = 0; ; attempt++) {
           const room = `c-${kind}-${i}-${attempt}`;
-          const leave = () => Promise.all([call(a, kind === 'ours' ? 'oursLeave' : 'rawLeave'), call(b, kind === 'ours' ? 'oursLeave' : 'rawLeave')]);
+          const leave = () =>
+            Promise.all([
+              call(a, kind === 'ours' ? 'oursLeave' : 'rawLeave'),
+              call(b, kind === 'ours' ? 'oursLeave' : 'rawLeave'),
+            ]);
           let results;
           try {
             results =
               kind === 'ours'
-                ? await withTimeout(Promise.all([call(a, 'oursConnect', room), call(b, 'oursConnect', room)]), 20_000, `ours: connect ${i}`)
-                : await withTimeout(Promise.all([call(a, 'rawConnect', room, `a${i}-${attempt}`), call(b, 'rawConnect', room, `b${i}-${attempt}`)]), 20_000, `raw: connect ${i}`);
+                ? await withTimeout(
+                    Promise.all([call(a, 'oursConnect', room), call(b, 'oursConnect', room)]),
+                    20_000,
+                    `ours: connect ${i}`,
+                  )
+                : await withTimeout(
+                    Promise.all([
+                      call(a, 'rawConnect', room, `a${i}-${attempt}`),
+                      call(b, 'rawConnect', room, `b${i}-${attempt}`),
+                    ]),
+                    20_000,
+                    `raw: connect ${i}`,
+                  );
           } catch (error) {
             await leave();
             timeouts[kind]++;
@@ -166,7 +225,17 @@ export async function connect({ quick, log }) {
     log(`ours ${runs.ours.map((v) => v.toFixed(0)).join(' ')} ms`);
     log(`raw  ${runs.raw.map((v) => v.toFixed(0)).join(' ')} ms`);
     return {
-      rows: [row(`time to connect, median of ${samples}`, 'ms', m.ours, m.raw, 'raw RTCPeerConnection + bare relay', 'report', null)],
+      rows: [
+        row(
+          `time to connect, median of ${samples}`,
+          'ms',
+          m.ours,
+          m.raw,
+          'raw RTCPeerConnection + bare relay',
+          'report',
+          null,
+        ),
+      ],
       details: { chromium, medians: m, runs, timeouts },
     };
   });
@@ -174,5 +243,8 @@ export async function connect({ quick, log }) {
 
 function withTimeout(promise, ms, what) {
   let timer;
-  return Promise.race([promise, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    promise,
+    new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out: ${what}`)), ms))),
+  ]).finally(() => clearTimeout(timer));
 }

@@ -11,7 +11,12 @@ const ZERO_MASK = Buffer.alloc(4);
 export function encodeText(text) {
   const payload = Buffer.from(text);
   const length = payload.length;
-  const header = length < 126 ? Buffer.from([0x81, 0x80 | length]) : length < 65536 ? Buffer.from([0x81, 0x80 | 126, length >> 8, length & 255]) : null;
+  const header =
+    length < 126
+      ? Buffer.from([0x81, 0x80 | length])
+      : length < 65536
+        ? Buffer.from([0x81, 0x80 | 126, length >> 8, length & 255])
+        : null;
   if (!header) throw new Error('frame too large for this client');
   return Buffer.concat([header, ZERO_MASK, payload]);
 }
@@ -28,7 +33,8 @@ export class RawWebSocket {
         const end = head.indexOf('\r\n\r\n');
         if (end === -1) return;
         socket.off('data', onData);
-        if (!/^HTTP\/1\.1 101/.test(head.subarray(0, 12).toString())) return reject(new Error(`upgrade refused: ${head.subarray(0, end)}`));
+        if (!/^HTTP\/1\.1 101/.test(head.subarray(0, 12).toString()))
+          return reject(new Error(`upgrade refused: ${head.subarray(0, end)}`));
         socket.on('data', (data) => client.receive(data));
         resolve(client);
         // Frames that came with the upgrade answer: after the caller has set onFrame.
@@ -57,7 +63,7 @@ export class RawWebSocket {
   }
 
   receive(chunk) {
-    let buffer = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
+    const buffer = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
     let at = 0;
     for (;;) {
       if (buffer.length - at < 2) break;
@@ -77,7 +83,8 @@ export class RawWebSocket {
       const payload = buffer.subarray(start, start + length);
       at = start + length;
       if (opcode === 0x1) this.onFrame(payload);
-      else if (opcode === 0x9) this.socket.write(Buffer.concat([Buffer.from([0x8a, 0x80 | payload.length]), ZERO_MASK, payload])); // pong
+      else if (opcode === 0x9)
+        this.socket.write(Buffer.concat([Buffer.from([0x8a, 0x80 | payload.length]), ZERO_MASK, payload])); // pong
     }
     this.pending = at < buffer.length ? Buffer.from(buffer.subarray(at)) : null;
   }

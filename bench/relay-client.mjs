@@ -12,8 +12,15 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** A frame of exactly `size` bytes sending `data` (with a padded candidate string) to `to`. */
 function frameFor(kind, to, size, extra = {}) {
   const make = (pad) => {
-    const data = { candidate: `candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host ${'x'.repeat(pad)}`, sdpMid: '0', sdpMLineIndex: 0, ...extra };
-    return kind === 'peer' ? JSON.stringify({ type: 'CANDIDATE', dst: to, payload: data }) : JSON.stringify({ type: 'signal', to, data });
+    const data = {
+      candidate: `candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host ${'x'.repeat(pad)}`,
+      sdpMid: '0',
+      sdpMLineIndex: 0,
+      ...extra,
+    };
+    return kind === 'peer'
+      ? JSON.stringify({ type: 'CANDIDATE', dst: to, payload: data })
+      : JSON.stringify({ type: 'signal', to, data });
   };
   const pad = Math.max(0, size - make(0).length);
   return make(pad);
@@ -23,7 +30,12 @@ function frameFor(kind, to, size, extra = {}) {
 function connect(kind, index, room) {
   return new Promise((resolve, reject) => {
     const ownId = `p${index}-${room}`;
-    const path = kind === 'ours' ? job.path : kind === 'bare' ? `${job.path}?id=${ownId}&room=${room}` : `${job.path}?key=peerjs&id=${ownId}&token=t${index}`;
+    const path =
+      kind === 'ours'
+        ? job.path
+        : kind === 'bare'
+          ? `${job.path}?id=${ownId}&room=${room}`
+          : `${job.path}?key=peerjs&id=${ownId}&token=t${index}`;
     const timer = setTimeout(() => reject(new Error(`${kind}: client ${index} did not get in within 20 s`)), 20_000);
     let ws;
     const done = (id) => {

@@ -23,7 +23,9 @@ if (kind === 'ours') {
   process.send({ port: server.address().port, path: '/bare' });
 } else if (kind === 'peer') {
   const { PeerServer } = await import('peer');
-  const server = await new Promise((resolve) => PeerServer({ port: 0, host: '127.0.0.1', path: '/pj', key: 'peerjs', concurrent_limit: 100_000 }, resolve));
+  const server = await new Promise((resolve) =>
+    PeerServer({ port: 0, host: '127.0.0.1', path: '/pj', key: 'peerjs', concurrent_limit: 100_000 }, resolve),
+  );
   close = () => server.close();
   process.send({ port: server.address().port, path: '/pj/peerjs' });
 } else {

@@ -10,7 +10,10 @@ const NODE = process.execPath;
 const OURS_FAST = { messagesPerSecond: 1e9, messageBurst: 1e9 };
 
 async function startRelay(kind, options = {}) {
-  const child = start(NODE, ['--expose-gc', 'bench/relay-server.mjs', kind, JSON.stringify(options)], { core: 0, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = start(NODE, ['--expose-gc', 'bench/relay-server.mjs', kind, JSON.stringify(options)], {
+    core: 0,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const info = await Promise.race([
     new Promise((resolve) => child.once('message', resolve)),
     new Promise((_, reject) => child.once('exit', (code) => reject(new Error(`${kind} relay exited (${code})`)))),
@@ -25,7 +28,10 @@ async function startRelay(kind, options = {}) {
 
 /** Runs the load generator; resolves with its JSON result. `during(client)` runs alongside. */
 async function runClient(job, during) {
-  const child = start(NODE, ['bench/relay-client.mjs', JSON.stringify(job)], { core: 1, stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = start(NODE, ['bench/relay-client.mjs', JSON.stringify(job)], {
+    core: 1,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -63,9 +69,13 @@ export async function throughput({ quick, log }) {
       const relay = await startRelay(kind, OPTIONS[kind]);
       try {
         // The window opens about 0.3-1 s after start (200 connections): measure the relay's CPU inside it.
-        const result = await runClient({ ...job, kind, ...relay.info }, () => cpuDuring(relay, 1500 + 300, 1500 + job.duration - 200)());
+        const result = await runClient({ ...job, kind, ...relay.info }, () =>
+          cpuDuring(relay, 1500 + 300, 1500 + job.duration - 200)(),
+        );
         runs[kind].push(result);
-        log(`round ${round + 1} ${NAMES[kind].padEnd(10)} ${Math.round(result.rate).toLocaleString('en-US').padStart(7)} msg/s  relay core busy ${(result.relayCpu * 100).toFixed(0)}%${result.errors ? `  (${result.errors} errors)` : ''}`);
+        log(
+          `round ${round + 1} ${NAMES[kind].padEnd(10)} ${Math.round(result.rate).toLocaleString('en-US').padStart(7)} msg/s  relay core busy ${(result.relayCpu * 100).toFixed(0)}%${result.errors ? `  (${result.errors} errors)` : ''}`,
+        );
       } finally {
         relay.stop();
       }
@@ -75,14 +85,32 @@ export async function throughput({ quick, log }) {
   const cpu = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v.map((r) => r.relayCpu))]));
   // On a shared machine the relay's core is often taken by others: messages per second of the relay's
   // own CPU time (what one fully busy core would relay) is steadier than wall-clock throughput.
-  const perCore = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v.map((r) => r.rate / r.relayCpu))]));
+  const perCore = Object.fromEntries(
+    Object.entries(runs).map(([k, v]) => [k, median(v.map((r) => r.rate / r.relayCpu))]),
+  );
   const unit = 'msg/s';
   return {
     rows: [
       row('relay throughput', unit, m.ours, m.bare, 'bare ws', '>= 1.0x', m.ours >= m.bare),
       row('relay throughput', unit, m.ours, m.peer, 'PeerServer', '> 1.0x', m.ours > m.peer),
-      row('relay msg per CPU-second', unit, perCore.ours, perCore.bare, 'bare ws', '>= 1.0x', perCore.ours >= perCore.bare),
-      row('relay msg per CPU-second', unit, perCore.ours, perCore.peer, 'PeerServer', '> 1.0x', perCore.ours > perCore.peer),
+      row(
+        'relay msg per CPU-second',
+        unit,
+        perCore.ours,
+        perCore.bare,
+        'bare ws',
+        '>= 1.0x',
+        perCore.ours >= perCore.bare,
+      ),
+      row(
+        'relay msg per CPU-second',
+        unit,
+        perCore.ours,
+        perCore.peer,
+        'PeerServer',
+        '> 1.0x',
+        perCore.ours > perCore.peer,
+      ),
     ],
     details: { job, pinned: canPin, medians: m, relayCpu: cpu, perCpuSecond: perCore, runs },
   };
@@ -99,7 +127,9 @@ export async function latency({ quick, log }) {
       try {
         const result = await runClient({ ...job, kind, ...relay.info });
         runs[kind].push(result);
-        log(`round ${round + 1} ${NAMES[kind].padEnd(8)} p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms  (${result.samples} round trips, ${Math.round(result.relayedPerSecond)} relayed/s)`);
+        log(
+          `round ${round + 1} ${NAMES[kind].padEnd(8)} p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms  (${result.samples} round trips, ${Math.round(result.relayedPerSecond)} relayed/s)`,
+        );
       } finally {
         relay.stop();
       }
@@ -136,8 +166,16 @@ export async function memory({ quick, log }) {
       });
       const perConnection = (result.full.rss - result.empty.rss) / connections;
       const heapPerConnection = (result.full.heapUsed - result.empty.heapUsed) / connections;
-      runs[kind] = { connections, emptyRss: result.empty.rss, fullRss: result.full.rss, perConnection, heapPerConnection };
-      log(`${NAMES[kind].padEnd(10)} ${connections} idle joined connections: RSS ${(result.empty.rss / 2 ** 20).toFixed(1)} -> ${(result.full.rss / 2 ** 20).toFixed(1)} MiB, ${(perConnection / 1024).toFixed(2)} KiB each (JS heap ${(heapPerConnection / 1024).toFixed(2)} KiB)`);
+      runs[kind] = {
+        connections,
+        emptyRss: result.empty.rss,
+        fullRss: result.full.rss,
+        perConnection,
+        heapPerConnection,
+      };
+      log(
+        `${NAMES[kind].padEnd(10)} ${connections} idle joined connections: RSS ${(result.empty.rss / 2 ** 20).toFixed(1)} -> ${(result.full.rss / 2 ** 20).toFixed(1)} MiB, ${(perConnection / 1024).toFixed(2)} KiB each (JS heap ${(heapPerConnection / 1024).toFixed(2)} KiB)`,
+      );
     } finally {
       relay.stop();
     }
@@ -145,8 +183,24 @@ export async function memory({ quick, log }) {
   const kb = (kind) => runs[kind].perConnection / 1024;
   return {
     rows: [
-      row(`relay RSS per idle connection (${connections})`, 'KiB', kb('ours'), kb('bare'), 'bare ws', '<= 8 KiB', kb('ours') <= 8),
-      row(`relay RSS per idle connection (${connections})`, 'KiB', kb('ours'), kb('peer'), 'PeerServer', 'report', null),
+      row(
+        `relay RSS per idle connection (${connections})`,
+        'KiB',
+        kb('ours'),
+        kb('bare'),
+        'bare ws',
+        '<= 8 KiB',
+        kb('ours') <= 8,
+      ),
+      row(
+        `relay RSS per idle connection (${connections})`,
+        'KiB',
+        kb('ours'),
+        kb('peer'),
+        'PeerServer',
+        'report',
+        null,
+      ),
     ],
     details: { runs },
   };

@@ -27,7 +27,8 @@ const ALL = ['bundle', 'throughput', 'latency', 'memory', 'datachannel', 'connec
 const GROUPS = { relay: ['throughput', 'latency', 'memory'], browser: ['datachannel', 'connect'] };
 const only = valueOf('--only');
 const selected = only ? only.split(',').flatMap((name) => GROUPS[name] ?? [name]) : ALL;
-for (const name of selected) if (!ALL.includes(name)) fail(`unknown bench ${name}; choose from ${[...ALL, ...Object.keys(GROUPS)].join(', ')}`);
+for (const name of selected)
+  if (!ALL.includes(name)) fail(`unknown bench ${name}; choose from ${[...ALL, ...Object.keys(GROUPS)].join(', ')}`);
 const quick = flag('--quick');
 
 if (!flag('--inner')) {
@@ -39,9 +40,13 @@ if (!flag('--inner')) {
   const isolate = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up'], { stdio: 'ignore' }).status === 0;
   if (isolate) {
     const quoted = [process.execPath, ...inner].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
-    process.exit(spawnSync('unshare', ['-n', 'sh', '-c', `ip link set lo up && exec ${quoted}`], { stdio: 'inherit' }).status ?? 1);
+    process.exit(
+      spawnSync('unshare', ['-n', 'sh', '-c', `ip link set lo up && exec ${quoted}`], { stdio: 'inherit' }).status ?? 1,
+    );
   }
-  console.warn('note: `unshare -n` is not permitted here; running on the normal network (everything stays on 127.0.0.1).');
+  console.warn(
+    'note: `unshare -n` is not permitted here; running on the normal network (everything stays on 127.0.0.1).',
+  );
   process.exit(spawnSync(process.execPath, inner, { stdio: 'inherit' }).status ?? 1);
 }
 
@@ -62,7 +67,9 @@ try {
   for (const name of ALL.filter((n) => selected.includes(n))) {
     console.log(`\n== ${name}${quick ? ' (quick)' : ''}`);
     const t0 = Date.now();
-    const module = await import(`./${name === 'datachannel' || name === 'connect' ? 'browser' : name === 'bundle' ? 'bundle' : 'relay'}.mjs`);
+    const module = await import(
+      `./${name === 'datachannel' || name === 'connect' ? 'browser' : name === 'bundle' ? 'bundle' : 'relay'}.mjs`
+    );
     const result = await module[name]({ quick, log: (line) => console.log(`   ${line}`) });
     rows.push(...result.rows);
     details[name] = result.details;
@@ -81,19 +88,31 @@ const machine = {
   cpu: cpus()[0]?.model,
   node: process.version,
   chromium: details.datachannel?.chromium ?? details.connect?.chromium,
-  load: (await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' '),
+  load: (await import('node:os'))
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' '),
   quick,
   seconds: Math.round((Date.now() - started) / 1000),
 };
 printTable(rows);
-console.log(`\n${machine.date}, ${machine.nproc} cores (${machine.cpu}), node ${machine.node}${machine.chromium ? `, ${machine.chromium}` : ''}, load average ${machine.load}, ${machine.seconds} s`);
+console.log(
+  `\n${machine.date}, ${machine.nproc} cores (${machine.cpu}), node ${machine.node}${machine.chromium ? `, ${machine.chromium}` : ''}, load average ${machine.load}, ${machine.seconds} s`,
+);
 writeFileSync('bench/results.json', `${JSON.stringify({ machine, rows, details }, null, 2)}\n`);
 console.log('wrote bench/results.json');
 process.exit(status);
 
 function printTable(list) {
   const header = ['figure', 'ours', 'baseline', 'ratio', 'goal', 'met?'];
-  const lines = list.map((r) => [r.figure, fmt(r.ours, r.unit), `${fmt(r.baseline, r.unit)} (${r.baselineName})`, r.ratio == null ? '-' : `${r.ratio.toFixed(2)}x`, r.goal, r.met == null ? '-' : r.met ? 'yes' : 'NO']);
+  const lines = list.map((r) => [
+    r.figure,
+    fmt(r.ours, r.unit),
+    `${fmt(r.baseline, r.unit)} (${r.baselineName})`,
+    r.ratio == null ? '-' : `${r.ratio.toFixed(2)}x`,
+    r.goal,
+    r.met == null ? '-' : r.met ? 'yes' : 'NO',
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
   const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ');
   console.log(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);

@@ -8,8 +8,27 @@
 // (npm run size): about 300 bytes gzip less than the signaling client first, and 22 less than the
 // chat before the camera. Measure again after moving code between modules.
 export * from './rtc-datachannel.js';
-export { RtcCamera, rtcCameraStrings, mediaErrorText, type RtcCameraStrings, type RtcCameraStartDetail, type RtcCameraStopDetail, type RtcSnapshotDetail, type RtcRecordingDetail, type MediaErrorCode, type MediaErrorDetail } from './rtc-camera.js';
-export { RtcCall, rtcCallStrings, type RtcCallStrings, type RtcCallStatus, type RtcCallErrorDetail, type RtcTrackDetail, type RtcConnectionStateDetail } from './rtc-call.js';
+export {
+  RtcCamera,
+  rtcCameraStrings,
+  mediaErrorText,
+  type RtcCameraStrings,
+  type RtcCameraStartDetail,
+  type RtcCameraStopDetail,
+  type RtcSnapshotDetail,
+  type RtcRecordingDetail,
+  type MediaErrorCode,
+  type MediaErrorDetail,
+} from './rtc-camera.js';
+export {
+  RtcCall,
+  rtcCallStrings,
+  type RtcCallStrings,
+  type RtcCallStatus,
+  type RtcCallErrorDetail,
+  type RtcTrackDetail,
+  type RtcConnectionStateDetail,
+} from './rtc-call.js';
 export { RtcChat, rtcChatStrings, type RtcChatStrings, type RtcChatMessage } from './rtc-chat.js';
-export { SignalingClient, defaultSignalingUrl } from './internal/signaling-client.js';
-export type * from './internal/signaling-client.js';
+export { SignalingClient, defaultSignalingUrl } from './internal/signaling/signaling-client.js';
+export type * from './internal/signaling/signaling-client.js';

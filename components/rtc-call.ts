@@ -1,10 +1,10 @@
 import { html, nothing, type PropertyValues } from 'lit';
-import { define } from './internal/define.js';
-import { RtcElement, button, errorBox } from './internal/element.js';
-import { mediaErrorText, showStream, stopStream } from './internal/media.js';
-import type { PeerLink } from './internal/peer-link.js';
-import type { Room } from './internal/room.js';
-import { RoomController, roomProperties } from './internal/room-controller.js';
+import { define } from './internal/ui/define.js';
+import { RtcElement, button, errorBox } from './internal/ui/element.js';
+import { mediaErrorText, showStream, stopStream } from './internal/media/media.js';
+import type { PeerLink } from './internal/mesh/peer-link.js';
+import type { Room } from './internal/mesh/room.js';
+import { RoomController, roomProperties } from './internal/controllers/room-controller.js';
 import './rtc-camera.js';
 import type { RtcCamera, RtcCameraStrings } from './rtc-camera.js';
 import { styles } from './rtc-call.styles.js';
@@ -224,7 +224,7 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
   protected override updated(changed: PropertyValues<this>): void {
     // Follow the Room the controller holds: its links carry our tracks, its tracks make tiles.
     const room = this.#ctl.room;
-    if (room != this.#room) {
+    if (room !== this.#room) {
       this.#follow?.abort();
       this.#follow = new AbortController();
       for (const type of ['link', 'track']) room?.addEventListener(type, this.#onEvent, this.#follow);
@@ -232,7 +232,7 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
       // A Room another element holds (a chat's) may have links up and tracks in already.
       room?.replay(this.#onEvent);
     }
-    if (this.state == 'joining' && this.#ctl.state == 'joined') void this.#admit(room!);
+    if (this.state === 'joining' && this.#ctl.state === 'joined') void this.#admit(room!);
     // The others' videos, in the order of their tiles (your own is in an <rtc-camera>). A call that
     // ended in this update (#admit: room-full) has no tiles left, only videos until the next render.
     // A paused one is played (a new stream pauses it), unless the browser wants a gesture first.
@@ -242,7 +242,7 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
       if (video.paused && !this.#blocked) {
         // NotAllowedError: no user gesture yet (an AbortError only means a newer stream came first).
         video.play().catch((error: Error) => {
-          if (error.name == 'NotAllowedError') {
+          if (error.name === 'NotAllowedError') {
             this.#blocked = true;
             this.requestUpdate();
           }
@@ -264,24 +264,37 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
     const tiles: Tile[] = [{ name: this.name || t.you, muted: this.muted, self: true }, ...this.#tiles.values()];
     return html`<div part="grid">${tiles.map((tile) => {
       const name = tile.name || t.guest;
-      return html`<div part="tile${tile.self ? ' self' : ''}" role="group" aria-label=${tile.muted ? `${name}, ${t.muted}` : name} ?speaking=${tile.speaking} ?camera-off=${tile.cameraOff}>${tile.self
-        ? // The inner camera, unless the page gives one (by id, or as a child: then slotted here).
-          html`<slot>${this.camera || this.querySelector('rtc-camera')
-            ? nothing
-            : html`<rtc-camera controls=${live ? 'devices' : 'start devices'} .video=${!this.audioOnly && this.video} .strings=${this.strings as Partial<RtcCameraStrings>}></rtc-camera>`}</slot>`
-        : html`<video playsinline></video>`}<div class="badges"><span part="name">${name}</span>${tile.muted ? html`<span part="muted">${t.muted}</span>` : nothing}${tile.quality
-        ? html`<meter part="quality" max="3" low="2" optimum="3" value=${tile.quality} aria-label=${t.quality}></meter>`
-        : nothing}</div></div>`;
+      return html`<div part="tile${tile.self ? ' self' : ''}" role="group" aria-label=${tile.muted ? `${name}, ${t.muted}` : name} ?speaking=${tile.speaking} ?camera-off=${tile.cameraOff}>${
+        tile.self
+          ? // The inner camera, unless the page gives one (by id, or as a child: then slotted here).
+            html`<slot>${
+              this.camera || this.querySelector('rtc-camera')
+                ? nothing
+                : html`<rtc-camera controls=${live ? 'devices' : 'start devices'} .video=${!this.audioOnly && this.video} .strings=${this.strings as Partial<RtcCameraStrings>}></rtc-camera>`
+            }</slot>`
+          : html`<video playsinline></video>`
+      }<div class="badges"><span part="name">${name}</span>${tile.muted ? html`<span part="muted">${t.muted}</span>` : nothing}${
+        tile.quality
+          ? html`<meter part="quality" max="3" low="2" optimum="3" value=${tile.quality} aria-label=${t.quality}></meter>`
+          : nothing
+      }</div></div>`;
     })}</div>
-${live
-  ? html`<div part="controls">${[
-      button('mute', t.mute, () => (this.muted = !this.muted), { pressed: this.muted }),
-      this.audioOnly ? nothing : [button('camera', t.cameraOff, () => (this.cameraOff = !this.cameraOff), { pressed: this.cameraOff }), button('share', t.share, this.#share, { pressed: !!this.#screen })],
-      this.#blocked ? button('audio', t.enableAudio, this.#unblock) : nothing,
-      button('leave', t.hangUp, this.hangUp, { kind: 'danger' }),
-    ]}</div>`
-  : // Enter in the name field submits the form (its only text field); a dialog method submits nowhere.
-    html`<form part="join" method="dialog" @submit=${this.join}>${errorBox(this.error)}<input part="input" aria-label=${t.name} placeholder=${t.name} .value=${this.name} @input=${(e: Event) => (this.name = (e.target as HTMLInputElement).value)}>${button('join', t.join, this.join, { kind: 'primary' })}</form>`}
+${
+  live
+    ? html`<div part="controls">${[
+        button('mute', t.mute, () => (this.muted = !this.muted), { pressed: this.muted }),
+        this.audioOnly
+          ? nothing
+          : [
+              button('camera', t.cameraOff, () => (this.cameraOff = !this.cameraOff), { pressed: this.cameraOff }),
+              button('share', t.share, this.#share, { pressed: !!this.#screen }),
+            ],
+        this.#blocked ? button('audio', t.enableAudio, this.#unblock) : nothing,
+        button('leave', t.hangUp, this.hangUp, { kind: 'danger' }),
+      ]}</div>`
+    : // Enter in the name field submits the form (its only text field); a dialog method submits nowhere.
+      html`<form part="join" method="dialog" @submit=${this.join}>${errorBox(this.error)}<input part="input" aria-label=${t.name} placeholder=${t.name} .value=${this.name} @input=${(e: Event) => (this.name = (e.target as HTMLInputElement).value)}>${button('join', t.join, this.join, { kind: 'primary' })}</form>`
+}
 <div class="sr" role="status">${this.#announcement}</div>`;
   }
 
@@ -294,13 +307,14 @@ ${live
 
   /** Joining or in the call: the Room is held. */
   get #active(): boolean {
-    return this.state == 'joining' || this.state == 'live';
+    return this.state === 'joining' || this.state === 'live';
   }
 
   /** Adds our tracks to `link`: the camera's, with the screen share instead of its video. */
   #send(link: PeerLink): void {
     const stream = this.#stream;
-    for (const track of stream?.getTracks() ?? []) link.pc.addTrack((track.kind == 'video' && this.#screen) || track, stream!);
+    for (const track of stream?.getTracks() ?? [])
+      link.pc.addTrack((track.kind === 'video' && this.#screen) || track, stream!);
   }
 
   /** On the relay's welcome: turned away by `max-peers`, or capture and send. */
@@ -314,10 +328,17 @@ ${live
     // Kept for #end: once we leave the page, a camera="id" can no longer be looked up from here.
     const cam = (this.#started = this.#cam);
     const stream = await cam?.start();
-    if (run != this.#run) return;
+    if (run !== this.#run) return;
     // The camera's error (its code, text and hint), or no-device (with a camera's texts for it) when
     // `camera` names no element.
-    if (!stream) return this.#end(cam?.error ?? { code: 'no-device', message: mediaErrorText['no-device'], hint: mediaErrorText['no-device-hint'] });
+    if (!stream)
+      return this.#end(
+        cam?.error ?? {
+          code: 'no-device',
+          message: mediaErrorText['no-device'],
+          hint: mediaErrorText['no-device-hint'],
+        },
+      );
     this.#stream = stream;
     // On the camera itself: one given by id elsewhere in the page does not bubble through us.
     // The camera switched devices: its stream holds the new track.
@@ -341,7 +362,7 @@ ${live
     // The others stop receiving us, also on connections a chat keeps up (a closed Room has no links).
     this.#room?.links.forEach(({ pc }) => pc.getSenders().forEach((sender) => pc.removeTrack(sender)));
     this.#tiles.clear();
-    this.state = error?.code == 'room-full' ? 'full' : 'idle';
+    this.state = error?.code === 'room-full' ? 'full' : 'idle';
     // The texts `strings` has for this code (`room-full` has defaults), else the error's own.
     this.error = error && this.errorText(error.code, error);
     if (error) this.emit('rtc-call-error', this.error);
@@ -360,10 +381,10 @@ ${live
       (await link.pc.getStats()).forEach((s) => {
         // Only a candidate pair has `nominated`.
         if (s.nominated) rtt = s.currentRoundTripTime;
-        if (s.type == 'inbound-rtp') {
+        if (s.type === 'inbound-rtp') {
           lost += s.packetsLost;
           received += s.packetsReceived;
-          if (s.kind == 'audio') level = s.audioLevel;
+          if (s.kind === 'audio') level = s.audioLevel;
         }
       });
       const loss = lost / (lost + received || 1);
@@ -382,11 +403,11 @@ ${live
     // Sharing: none, back to the camera. Else a screen's video (what getDisplayMedia() asks for by
     // default), or none when refused.
     const screen = this.#screen ? null : await navigator.mediaDevices.getDisplayMedia().catch(() => null);
-    if (run != this.#run) return stopStream(screen);
+    if (run !== this.#run) return stopStream(screen);
     const track = screen?.getVideoTracks()[0];
     // The browser's own "Stop sharing" ends the track: back to the camera.
     track?.addEventListener('ended', () => {
-      if (this.#screen == track) void this.#share();
+      if (this.#screen === track) void this.#share();
     });
     this.#screen?.stop();
     this.#screen = track;
@@ -403,7 +424,10 @@ ${live
       pc.getSenders().forEach((sender) => {
         // Only ours have a track: senders of an earlier join (before a hang up) send nothing and stay so.
         const kind = sender.track?.kind;
-        if (kind) void sender.replaceTrack((kind == 'video' && this.#screen) || this.#stream!.getTracks().find((track) => track.kind == kind)!);
+        if (kind)
+          void sender.replaceTrack(
+            (kind === 'video' && this.#screen) || this.#stream!.getTracks().find((track) => track.kind === kind)!,
+          );
       }),
     );
   };
@@ -420,32 +444,37 @@ ${live
    */
   #onEvent = (event: Event): void => {
     const { type, target, detail: d } = event as CustomEvent;
-    if (target != this && target != this.#room) return;
+    if (target !== this && target !== this.#room) return;
     const t = this.t;
     const id: string = d.id ?? d.from ?? d.peer;
     const tile = this.#tiles.get(id);
-    if (type == 'link') {
+    if (type === 'link') {
       const link: PeerLink = d.link;
       this.#tiles.set(id, { ...tile, link });
       // Until we stop following the Room: the replay of a rejoin adds it again, once.
-      link.addEventListener('state', () => this.emit('rtc-connection-state', { peer: id, state: link.state }), this.#follow);
+      link.addEventListener(
+        'state',
+        () => this.emit('rtc-connection-state', { peer: id, state: link.state }),
+        this.#follow,
+      );
       this.#send(link);
-    } else if (type == 'track') {
+    } else if (type === 'track') {
       // Our peers send every track with their stream (#send()). A replayed track may come before
       // the controller's replayed peer-join: the tile is made here, named there.
       this.#tiles.set(id, { ...tile, stream: d.streams[0] });
       this.emit('rtc-track', d);
-    } else if (type == 'rtc-peer-join') {
+    } else if (type === 'rtc-peer-join') {
       this.#tiles.set(id, { ...tile, name: d.name });
       this.#announcement = t.joined.replace('{name}', d.name || t.guest);
-    } else if (type == 'rtc-peer-leave') {
+    } else if (type === 'rtc-peer-leave') {
       // Its link is closed (and goes with its tile): no more stats or replaceTrack on it.
       if (tile) {
         this.#tiles.delete(id);
         this.#announcement = t.left.replace('{name}', tile.name || t.guest);
       }
-    } else if (type == 'rtc-open') this.#ctl.channel?.sendJSON({ muted: this.muted, cameraOff: this.cameraOff }, { to: id });
-    else if (type == 'rtc-message') {
+    } else if (type === 'rtc-open')
+      this.#ctl.channel?.sendJSON({ muted: this.muted, cameraOff: this.cameraOff }, { to: id });
+    else if (type === 'rtc-message') {
       if (tile) {
         tile.muted = d.data?.muted === true;
         tile.cameraOff = d.data?.cameraOff === true;

@@ -1,18 +1,58 @@
 import { css } from 'lit';
-import { shared } from './internal/styles.js';
+import { shared } from './internal/ui/styles.js';
 
 // One rule a line: the bundle ships this text as is (nothing minifies CSS in templates).
 export const styles = [
   shared,
   css`
-:host{--accent:var(--rtc-camera-accent,#2563eb);--danger:var(--rtc-camera-danger,#dc2626);display:block;max-width:40rem}
-[part=base]{border-radius:var(--rtc-camera-radius,.5rem);overflow:hidden;background:var(--rtc-camera-controls-background,#f4f4f5)}
-.stage{display:grid;position:relative;aspect-ratio:var(--rtc-camera-aspect-ratio,4/3);background:var(--rtc-camera-background,#111);color:var(--rtc-camera-color,#f5f5f5)}
-video{width:100%;height:100%;object-fit:var(--rtc-camera-object-fit,cover)}
-.mirrored{transform:scaleX(-1)}
-[part=placeholder],[part=error]{display:grid;place-content:center;gap:.5rem;padding:1.5rem;text-align:center}
-[part=recording-indicator]{position:absolute;margin:.75rem;padding:.2rem .6rem;border-radius:1rem;background:var(--danger);color:#fff}
-[part=attachment]{padding:0 .6rem .6rem}
-button,select{max-width:14rem}
-`,
+    :host {
+      --accent: var(--rtc-camera-accent, #2563eb);
+      --danger: var(--rtc-camera-danger, #dc2626);
+      display: block;
+      max-width: 40rem;
+    }
+    [part='base'] {
+      border-radius: var(--rtc-camera-radius, 0.5rem);
+      overflow: hidden;
+      background: var(--rtc-camera-controls-background, #f4f4f5);
+    }
+    .stage {
+      display: grid;
+      position: relative;
+      aspect-ratio: var(--rtc-camera-aspect-ratio, 4/3);
+      background: var(--rtc-camera-background, #111);
+      color: var(--rtc-camera-color, #f5f5f5);
+    }
+    video {
+      width: 100%;
+      height: 100%;
+      object-fit: var(--rtc-camera-object-fit, cover);
+    }
+    .mirrored {
+      transform: scaleX(-1);
+    }
+    [part='placeholder'],
+    [part='error'] {
+      display: grid;
+      place-content: center;
+      gap: 0.5rem;
+      padding: 1.5rem;
+      text-align: center;
+    }
+    [part='recording-indicator'] {
+      position: absolute;
+      margin: 0.75rem;
+      padding: 0.2rem 0.6rem;
+      border-radius: 1rem;
+      background: var(--danger);
+      color: #fff;
+    }
+    [part='attachment'] {
+      padding: 0 0.6rem 0.6rem;
+    }
+    button,
+    select {
+      max-width: 14rem;
+    }
+  `,
 ];

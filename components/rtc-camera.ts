@@ -1,18 +1,18 @@
 import { html, nothing, type PropertyValues } from 'lit';
-import { define } from './internal/define.js';
-import { RtcElement, button, errorBox, type ButtonOptions } from './internal/element.js';
+import { define } from './internal/ui/define.js';
+import { RtcElement, button, errorBox, type ButtonOptions } from './internal/ui/element.js';
 import {
   mediaErrorText,
   showStream,
   trackConstraint,
   type MediaErrorDetail,
   type MediaSourceKind,
-} from './internal/media.js';
-import { MediaController, type MediaStopReason } from './internal/media-controller.js';
+} from './internal/media/media.js';
+import { MediaController, type MediaStopReason } from './internal/controllers/media-controller.js';
 import { styles } from './rtc-camera.styles.js';
 
-export { mediaErrorText, type MediaErrorCode, type MediaErrorDetail } from './internal/media.js';
-export type { MediaStopReason } from './internal/media-controller.js';
+export { mediaErrorText, type MediaErrorCode, type MediaErrorDetail } from './internal/media/media.js';
+export type { MediaStopReason } from './internal/controllers/media-controller.js';
 
 /**
  * Every text the element shows, in English. Replace any of them with the `strings` attribute or
@@ -313,7 +313,9 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
     if (!this.stream || this.#recorder) throw new DOMException('Not live, or already recording.', 'InvalidStateError');
     const preferred = this.recordingType ?? '';
     // An empty type lets the browser pick its default format.
-    const recorder = new MediaRecorder(this.stream, { mimeType: MediaRecorder.isTypeSupported(preferred) ? preferred : '' });
+    const recorder = new MediaRecorder(this.stream, {
+      mimeType: MediaRecorder.isTypeSupported(preferred) ? preferred : '',
+    });
     const chunks: Blob[] = [];
     recorder.ondataavailable = (event) => chunks.push(event.data);
     // However it stops (stopRecording(), max-duration, the stream ending), the recording is delivered.
@@ -406,30 +408,45 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
     return html`<div part="base">
 <div class="stage">
 <video part="video" class=${mirrored ? 'mirrored' : ''} ?hidden=${!video} muted playsinline autoplay></video>
-${!live && !error
-  ? html`<div part="placeholder">${state === 'idle' ? html`<slot name="placeholder">${t.idle}</slot>` : t.starting}</div>`
-  : errorBox(error)}
+${
+  !live && !error
+    ? html`<div part="placeholder">${state === 'idle' ? html`<slot name="placeholder">${t.idle}</slot>` : t.starting}</div>`
+    : errorBox(error)
+}
 ${recording ? html`<div part="recording-indicator" role="timer">${t.recording} ${clock(this.#elapsed)}</div>` : nothing}
 </div>
-${this.controls !== 'none'
-  ? html`<div part="controls">${
-      // The start button becomes the stop button in place (both first in a list, of one template), so
-      // keyboard focus stays on it. Not disabled while starting (a disabled button drops focus): start()
-      // is idempotent. Both are the `start` control.
-      live
-        ? [
-            tool('stop', t.stop, this.stop, {}, 'start'),
-            audio && tool('mute', t.mute, () => (this.muted = !this.muted), { pressed: this.muted }),
-            video && tool('camera', t.cameraOff, () => (this.cameraOff = !this.cameraOff), { pressed: this.cameraOff }),
-            show('devices') && this.source === 'camera' ? [this.#picker('camera', 'video', disabled), this.#picker('microphone', 'audio', disabled)] : nothing,
-            video && tool('snapshot', t.snapshot, () => this.snapshot().catch(() => {}), { disabled: disabled || this.cameraOff, kind: 'primary' }),
-            recording
-              ? tool('record', t.stopRecording, this.stopRecording, { kind: 'danger' })
-              : tool('record', t.record, this.startRecording),
-          ]
-        : [tool('start', error ? t.retry : this.source === 'screen' ? t.startScreen : t.start, this.start, { kind: 'primary' })]
-    }</div>`
-  : nothing}
+${
+  this.controls !== 'none'
+    ? html`<div part="controls">${
+        // The start button becomes the stop button in place (both first in a list, of one template), so
+        // keyboard focus stays on it. Not disabled while starting (a disabled button drops focus): start()
+        // is idempotent. Both are the `start` control.
+        live
+          ? [
+              tool('stop', t.stop, this.stop, {}, 'start'),
+              audio && tool('mute', t.mute, () => (this.muted = !this.muted), { pressed: this.muted }),
+              video &&
+                tool('camera', t.cameraOff, () => (this.cameraOff = !this.cameraOff), { pressed: this.cameraOff }),
+              show('devices') && this.source === 'camera'
+                ? [this.#picker('camera', 'video', disabled), this.#picker('microphone', 'audio', disabled)]
+                : nothing,
+              video &&
+                tool('snapshot', t.snapshot, () => this.snapshot().catch(() => {}), {
+                  disabled: disabled || this.cameraOff,
+                  kind: 'primary',
+                }),
+              recording
+                ? tool('record', t.stopRecording, this.stopRecording, { kind: 'danger' })
+                : tool('record', t.record, this.startRecording),
+            ]
+          : [
+              tool('start', error ? t.retry : this.source === 'screen' ? t.startScreen : t.start, this.start, {
+                kind: 'primary',
+              }),
+            ]
+      }</div>`
+    : nothing
+}
 ${this.file ? html`<div part="attachment">${t.attached} ${this.file.name} (${Math.ceil(this.file.size / 1024)} KB)</div>` : nothing}
 <div class="sr" role="status">${live && this.muted ? t.muted : ''} ${live && this.cameraOff ? t.videoOff : ''} ${recording ? t.recording : ''}</div>
 </div>`;
@@ -442,7 +459,8 @@ ${this.file ? html`<div part="attachment">${t.attached} ${this.file.name} (${Mat
     return current && devices.length > 1
       ? html`<select part="select ${name}-select" aria-label=${this.t[name]} ?disabled=${disabled || this.recording} @change=${(event: Event) => (this[`${name}Id` as const] = (event.target as HTMLSelectElement).value)}>${devices.map(
           // Pickers show while live, when access was granted: the labels are filled in.
-          (device) => html`<option value=${device.deviceId} ?selected=${device.deviceId === current}>${device.label}</option>`,
+          (device) =>
+            html`<option value=${device.deviceId} ?selected=${device.deviceId === current}>${device.label}</option>`,
         )}</select>`
       : nothing;
   }
@@ -461,7 +479,6 @@ ${this.file ? html`<div part="attachment">${t.attached} ${this.file.name} (${Mat
     this.file = blob && new File([blob], `${this.name || 'capture'}.${extension}`, { type: blob.type });
     this.#internals.setFormValue(this.file);
   }
-
 }
 
 /** `65000` -> `"1:05"`. */

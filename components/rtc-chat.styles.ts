@@ -1,15 +1,38 @@
 import { css } from 'lit';
-import { shared } from './internal/styles.js';
+import { shared } from './internal/ui/styles.js';
 
 // Written compactly on purpose: the bundle ships this text as is (nothing minifies CSS in templates).
 export const styles = [
   shared,
   css`
-:host{--accent:var(--rtc-chat-accent,#2563eb);display:grid;grid:1fr auto/1fr auto auto;gap:.5rem}
-ol,p{grid-column:1/-1;margin:0}
-ol{height:var(--rtc-chat-height,20rem);overflow:auto;padding:.5rem;list-style:none;border:1px solid #8888}
-li{margin-bottom:.5rem;white-space:pre-wrap;overflow-wrap:anywhere}
-time{opacity:.7}
-p{color:#dc2626}
-`,
+    :host {
+      --accent: var(--rtc-chat-accent, #2563eb);
+      display: grid;
+      grid: 1fr auto/1fr auto auto;
+      gap: 0.5rem;
+    }
+    ol,
+    p {
+      grid-column: 1/-1;
+      margin: 0;
+    }
+    ol {
+      height: var(--rtc-chat-height, 20rem);
+      overflow: auto;
+      padding: 0.5rem;
+      list-style: none;
+      border: 1px solid #8888;
+    }
+    li {
+      margin-bottom: 0.5rem;
+      white-space: pre-wrap;
+      overflow-wrap: anywhere;
+    }
+    time {
+      opacity: 0.7;
+    }
+    p {
+      color: #dc2626;
+    }
+  `,
 ];

@@ -1,8 +1,8 @@
 import { html, nothing } from 'lit';
-import { define } from './internal/define.js';
-import { RtcElement, button } from './internal/element.js';
-import { RoomController, roomProperties } from './internal/room-controller.js';
-import type { FileDetail, MessageDetail, TransferErrorDetail } from './internal/room-events.js';
+import { define } from './internal/ui/define.js';
+import { RtcElement, button } from './internal/ui/element.js';
+import { RoomController, roomProperties } from './internal/controllers/room-controller.js';
+import type { FileDetail, MessageDetail, TransferErrorDetail } from './internal/controllers/room-events.js';
 import { styles } from './rtc-chat.styles.js';
 
 /** Every text the element shows. Replace any of them with the `strings` attribute (JSON) or property. */
@@ -117,11 +117,17 @@ export class RtcChat extends RtcElement<RtcChatStrings> {
   private draft = '';
   #items: Entry[] = [];
 
-  #ctl = new RoomController(this, () => ({ room: this.room, signaling: this.signaling, name: this.name, label: 'rtc-chat' }));
+  #ctl = new RoomController(this, () => ({
+    room: this.room,
+    signaling: this.signaling,
+    name: this.name,
+    label: 'rtc-chat',
+  }));
 
   constructor() {
     super();
-    for (const type of ['message', 'file', 'transfer-progress', 'transfer-error']) this.addEventListener(`rtc-${type}`, this.#onEvent);
+    for (const type of ['message', 'file', 'transfer-progress', 'transfer-error'])
+      this.addEventListener(`rtc-${type}`, this.#onEvent);
   }
 
   /** Sends a message to everyone in the room (trimmed, cut at `max-length`); false when empty or not in a room. */
@@ -143,7 +149,10 @@ export class RtcChat extends RtcElement<RtcChatStrings> {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     // The download links end with the element: the files are freed with it.
-    for (const e of this.#items) URL.revokeObjectURL(e.url!), (e.url = '');
+    for (const entry of this.#items) {
+      if (entry.url) URL.revokeObjectURL(entry.url);
+      entry.url = '';
+    }
     this.requestUpdate();
   }
 
@@ -153,18 +162,29 @@ export class RtcChat extends RtcElement<RtcChatStrings> {
     const max = this.maxLength;
     // A file's bar shows the slowest of its transfers under way (to each peer); none left: done.
     return html`<ol part="messages" role="log" tabindex="0" aria-label=${t.messages}>${this.#items.map(
-        (e) =>
-          html`<li part="message${e.from ? '' : ' mine'}"><b part="name">${e.from ? e.name || t.guest : t.you}</b> <time part="time">${clock.format(e.ts)}</time>
-${e.id
-            ? // Without a URL (before it arrived, or once the element left) the name is no link.
-              html`<a part="file" href=${e.url || nothing} download=${e.text}>${e.text}</a> ${e.failed
-                ? t.failed
-                : html`<progress part="progress" aria-label=${e.text} value=${Math.min(1, ...transfers.filter((x) => x.id == e.id).map((x) => x.loaded / x.total))}></progress>`}`
-            : e.text}</li>`,
-      )}</ol><textarea part="input" maxlength=${max} aria-label=${t.input} placeholder=${t.input} .value=${this.draft} @input=${(ev: Event) => (this.draft = (ev.target as HTMLTextAreaElement).value)} @keydown=${(ev: KeyboardEvent) => {
+      (e) =>
+        html`<li part="message${e.from ? '' : ' mine'}"><b part="name">${e.from ? e.name || t.guest : t.you}</b> <time part="time">${clock.format(e.ts)}</time>
+${
+  e.id
+    ? // Without a URL (before it arrived, or once the element left) the name is no link.
+      html`<a part="file" href=${e.url || nothing} download=${e.text}>${e.text}</a> ${
+        e.failed
+          ? t.failed
+          : html`<progress part="progress" aria-label=${e.text} value=${Math.min(1, ...transfers.filter((x) => x.id === e.id).map((x) => x.loaded / x.total))}></progress>`
+      }`
+    : e.text
+}</li>`,
+    )}</ol><textarea part="input" maxlength=${max} aria-label=${t.input} placeholder=${t.input} .value=${this.draft} @input=${(ev: Event) => (this.draft = (ev.target as HTMLTextAreaElement).value)} @keydown=${(
+      ev: KeyboardEvent,
+    ) => {
       // Enter sends, Shift+Enter is a new line; an IME's Enter confirms its composition instead.
-      if (ev.key == 'Enter' && !ev.shiftKey && !ev.isComposing) ev.preventDefault(), this.#submit();
-    }}></textarea>${button('attach', t.attach, () => this.renderRoot.querySelector('input')!.click())}<input type="file" multiple hidden @change=${(ev: Event) => {
+      if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
+        ev.preventDefault();
+        this.#submit();
+      }
+    }}></textarea>${button('attach', t.attach, () => this.renderRoot.querySelector('input')!.click())}<input type="file" multiple hidden @change=${(
+      ev: Event,
+    ) => {
       const input = ev.target as HTMLInputElement;
       for (const file of input.files!) this.sendFile(file);
       input.value = '';
@@ -186,7 +206,8 @@ ${e.id
   /** Appends an item; keeps the list scrolled to the end if it was there (or the item is ours). */
   #add(e: Entry): Entry {
     const l = this.renderRoot.firstElementChild;
-    if (l && (!e.from || l.scrollHeight - l.scrollTop - l.clientHeight < 40)) this.updateComplete.then(() => (l.scrollTop = 1e9));
+    if (l && (!e.from || l.scrollHeight - l.scrollTop - l.clientHeight < 40))
+      this.updateComplete.then(() => (l.scrollTop = 1e9));
     this.#items.push(e);
     this.requestUpdate();
     return e;
@@ -197,14 +218,20 @@ ${e.id
     const { type, detail: d } = event as CustomEvent<Partial<MessageDetail & FileDetail & TransferErrorDetail>>;
     const m = d.data as Partial<RtcChatMessage> | null;
     // A transfer's item: ours, or the one its sender announced.
-    const e = this.#items.find((e) => e.id == d.id && (!e.from || e.from == (d.from ?? d.peer)));
-    if (type == 'rtc-message') {
+    const e = this.#items.find((e) => e.id === d.id && (!e.from || e.from === (d.from ?? d.peer)));
+    if (type === 'rtc-message') {
       // The time is the sender's clock, but never ahead of ours (nor missing).
-      if (m?.t == 'msg' && typeof m.text == 'string') {
-        this.#add({ from: d.from!, name: String(m.name ?? ''), ts: Math.min(m.ts! > 0 ? m.ts! : Infinity, Date.now()), text: m.text.slice(0, this.maxLength), id: m.id });
+      if (m?.t === 'msg' && typeof m.text === 'string') {
+        this.#add({
+          from: d.from!,
+          name: String(m.name ?? ''),
+          ts: Math.min(m.ts! > 0 ? m.ts! : Infinity, Date.now()),
+          text: m.text.slice(0, this.maxLength),
+          id: m.id,
+        });
       }
-    } else if (type == 'rtc-file' && e) e.url = URL.createObjectURL(d.file!);
-    else if (type == 'rtc-transfer-error' && e) e.failed = true;
+    } else if (type === 'rtc-file' && e) e.url = URL.createObjectURL(d.file!);
+    else if (type === 'rtc-transfer-error' && e) e.failed = true;
     // Progress needs a render only: the bars read the channel's transfers.
     this.requestUpdate();
   };

@@ -1,14 +1,14 @@
 import { LitElement, css, html } from 'lit';
-import { define } from './internal/define.js';
-import { RoomController, roomProperties } from './internal/room-controller.js';
-import type { ChannelData, SendFileOptions, SendOptions } from './internal/room-channel.js';
-import { RtcError } from './internal/room-errors.js';
-import type { TransferInfo } from './internal/peer-channel.js';
-import type { PeerInfo, SignalingState } from './internal/signaling-client.js';
+import { define } from './internal/ui/define.js';
+import { RoomController, roomProperties } from './internal/controllers/room-controller.js';
+import type { ChannelData, SendFileOptions, SendOptions } from './internal/mesh/room-channel.js';
+import { RtcError } from './internal/mesh/room-errors.js';
+import type { TransferInfo } from './internal/mesh/peer-channel.js';
+import type { PeerInfo, SignalingState } from './internal/signaling/signaling-client.js';
 
-export type * from './internal/room-events.js';
-export type { ChannelData, SendFileOptions, SendOptions } from './internal/room-channel.js';
-export { RtcError } from './internal/room-errors.js';
+export type * from './internal/controllers/room-events.js';
+export type { ChannelData, SendFileOptions, SendOptions } from './internal/mesh/room-channel.js';
+export { RtcError } from './internal/mesh/room-errors.js';
 
 /**
  * @summary A data channel to everyone in a room: messages and files of any size, peer to peer.
@@ -145,7 +145,8 @@ export class RtcDatachannel extends LitElement {
 
   #channel() {
     const channel = this.#controller.channel;
-    if (!channel) throw new RtcError('not-connected', 'This element is not in a room.', 'Set `room` and add it to the page.');
+    if (!channel)
+      throw new RtcError('not-connected', 'This element is not in a room.', 'Set `room` and add it to the page.');
     return channel;
   }
 }

@@ -57,7 +57,10 @@ function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): RelayOptions 
     host: values.host ?? fromEnv('HOST') ?? '0.0.0.0',
     path: values.path,
     iceServers: iceServers === undefined ? undefined : json('--ice-servers', iceServers),
-    allowedOrigins: origins?.split(',').map((origin) => origin.trim()).filter(Boolean),
+    allowedOrigins: origins
+      ?.split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
     maxPeersPerRoom: optionalInteger('--max-peers', values['max-peers']),
     maxConnections: optionalInteger('--max-connections', values['max-connections']),
     maxPayload: optionalInteger('--max-payload', values['max-payload']),

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sirv from 'sirv';
 import type { StaticDirs } from './options.js';
-import { PROTOCOL_VERSION } from './protocol.js';
+import { PROTOCOL_VERSION } from '../protocol/signaling.js';
 import type { RelayStats } from './server.js';
 
 export interface HttpHandlerOptions {

@@ -19,5 +19,8 @@ export function newResumeToken(): string {
 export function peerIdFor(resumeToken: string): string {
   // The first 12 bytes encode to exactly the first 16 characters. Encoding only them gives a flat
   // string; slicing the 43-character encoding would keep all of it alive for as long as the id.
-  return createHash('sha256').update(`rtc-elements/id:${resumeToken}`).digest().toString('base64url', 0, (PEER_ID_LENGTH / 4) * 3);
+  return createHash('sha256')
+    .update(`rtc-elements/id:${resumeToken}`)
+    .digest()
+    .toString('base64url', 0, (PEER_ID_LENGTH / 4) * 3);
 }

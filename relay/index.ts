@@ -9,4 +9,4 @@ export { createRelay, type Relay, type RelayStats } from './server.js';
 export { createHttpHandler, type HealthReport, type HttpHandler, type HttpHandlerOptions } from './http.js';
 export { DEFAULT_OPTIONS, type Logger, type RelayOptions, type StaticDirs } from './options.js';
 export { newResumeToken, peerIdFor } from './ids.js';
-export * from './protocol.js';
+export * from '../protocol/signaling.js';

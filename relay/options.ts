@@ -3,7 +3,7 @@
  * into a TypeError naming the option (so a typo fails at start-up, not at the first connection).
  */
 import type { Server } from 'node:http';
-import type { IceServer } from './protocol.js';
+import type { IceServer } from '../protocol/signaling.js';
 
 /** Where the HTTP handler finds the files it serves. */
 export interface StaticDirs {
@@ -67,8 +67,9 @@ export interface RelayOptions {
 }
 
 /** Options after defaults, as the relay uses them. */
-export interface ResolvedOptions
-  extends Required<Omit<RelayOptions, 'port' | 'server' | 'staticDirs' | 'allowedOrigins' | 'logger'>> {
+export interface ResolvedOptions extends Required<
+  Omit<RelayOptions, 'port' | 'server' | 'staticDirs' | 'allowedOrigins' | 'logger'>
+> {
   port: number | undefined;
   server: Server | undefined;
   staticDirs: StaticDirs;
@@ -116,16 +117,26 @@ const nonEmptyString: Check = (v) => (typeof v === 'string' && v !== '' ? undefi
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const CHECKS: Record<keyof RelayOptions, Check> = {
-  port: (v) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 65535 ? undefined : 'must be an integer from 0 to 65535'),
+  port: (v) =>
+    Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 65535
+      ? undefined
+      : 'must be an integer from 0 to 65535',
   host: nonEmptyString,
-  server: (v) => (isObject(v) && typeof v.on === 'function' && typeof v.address === 'function' ? undefined : 'must be a node:http Server'),
+  server: (v) =>
+    isObject(v) && typeof v.on === 'function' && typeof v.address === 'function'
+      ? undefined
+      : 'must be a node:http Server',
   noServer: boolean,
   path: (v) => (typeof v === 'string' && v.startsWith('/') ? undefined : "must be a string starting with '/'"),
   staticDirs: (v) =>
-    isObject(v) && Object.entries(v).every(([k, d]) => (k === 'dist' || k === 'demo') && (d === undefined || (typeof d === 'string' && d !== '')))
+    isObject(v) &&
+    Object.entries(v).every(
+      ([k, d]) => (k === 'dist' || k === 'demo') && (d === undefined || (typeof d === 'string' && d !== '')),
+    )
       ? undefined
       : 'must be an object { dist?: string, demo?: string }',
-  iceServers: (v) => (Array.isArray(v) && v.every(isIceServer) ? undefined : 'must be an array of { urls, username?, credential? }'),
+  iceServers: (v) =>
+    Array.isArray(v) && v.every(isIceServer) ? undefined : 'must be an array of { urls, username?, credential? }',
   maxPayload: positiveInteger,
   maxPeersPerRoom: positiveInteger,
   roomPattern: (v) => (v instanceof RegExp ? undefined : 'must be a RegExp'),
@@ -137,7 +148,8 @@ const CHECKS: Record<keyof RelayOptions, Check> = {
   heartbeatInterval: delay,
   resumeGrace: nonNegativeDelay,
   maxConnections: positiveInteger,
-  allowedOrigins: (v) => (Array.isArray(v) && v.every((o) => typeof o === 'string') ? undefined : 'must be an array of origin strings'),
+  allowedOrigins: (v) =>
+    Array.isArray(v) && v.every((o) => typeof o === 'string') ? undefined : 'must be an array of origin strings',
   logger: (v) =>
     v === false || (isObject(v) && ['info', 'warn', 'error'].every((m) => typeof v[m] === 'function'))
       ? undefined
@@ -147,8 +159,15 @@ const CHECKS: Record<keyof RelayOptions, Check> = {
 function isIceServer(v: unknown): v is IceServer {
   if (!isObject(v)) return false;
   const { urls, username, credential } = v;
-  const urlsOk = typeof urls === 'string' ? urls !== '' : Array.isArray(urls) && urls.length > 0 && urls.every((u) => typeof u === 'string' && u !== '');
-  return urlsOk && (username === undefined || typeof username === 'string') && (credential === undefined || typeof credential === 'string');
+  const urlsOk =
+    typeof urls === 'string'
+      ? urls !== ''
+      : Array.isArray(urls) && urls.length > 0 && urls.every((u) => typeof u === 'string' && u !== '');
+  return (
+    urlsOk &&
+    (username === undefined || typeof username === 'string') &&
+    (credential === undefined || typeof credential === 'string')
+  );
 }
 
 /** Applies the defaults and checks every option; throws a TypeError naming the first bad one. */

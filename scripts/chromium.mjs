@@ -2,7 +2,12 @@
 // the wrapper prints a harmless shell warning on every start).
 import { existsSync } from 'node:fs';
 
-export const chromiumCandidates = ['/usr/lib/chromium/chromium', '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+export const chromiumCandidates = [
+  '/usr/lib/chromium/chromium',
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+];
 
 export function findChromium() {
   if (process.env.CHROME_PATH) return process.env.CHROME_PATH;

@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { decode } from '@jridgewell/sourcemap-codec';
 
 const BUNDLE = 'dist/rtc-elements.js';
-const BUDGET = 20_000;
+const BUDGET = 20_100;
 const gzip = (text) => gzipSync(text, { level: 9 }).length;
 
 if (!existsSync(`${BUNDLE}.map`)) {
@@ -28,7 +28,10 @@ decode(map.mappings).forEach((segments, index) => {
   const line = lines[index] ?? '';
   segments.forEach((segment, i) => {
     const end = segments[i + 1]?.[0] ?? line.length;
-    const source = segment.length > 1 ? map.sources[segment[1]].replace(/^(\.\.\/)+/, '').replace(/^node_modules\//, '') : '(unmapped)';
+    const source =
+      segment.length > 1
+        ? map.sources[segment[1]].replace(/^(\.\.\/)+/, '').replace(/^node_modules\//, '')
+        : '(unmapped)';
     pieces.set(source, (pieces.get(source) ?? '') + line.slice(segment[0], end));
   });
 });
@@ -38,4 +41,5 @@ const verdict = total <= BUDGET ? `${BUDGET - total} under` : `${total - BUDGET}
 console.log(`${BUNDLE}: ${file.length} bytes minified, ${total} bytes gzip -9 (${verdict} the ${BUDGET} budget)\n`);
 console.log(`${'minified'.padStart(9)} ${'own gzip'.padStart(9)}  module`);
 const rows = [...pieces].map(([source, text]) => [source, text.length, gzip(text)]).sort((a, b) => b[1] - a[1]);
-for (const [source, raw, zipped] of rows) console.log(`${String(raw).padStart(9)} ${String(zipped).padStart(9)}  ${source}`);
+for (const [source, raw, zipped] of rows)
+  console.log(`${String(raw).padStart(9)} ${String(zipped).padStart(9)}  ${source}`);

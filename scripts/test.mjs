@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: every test, the way CI runs them.
 //   1. Chromium: found, or installed from Debian when we are root with apt-get, or a clear stop.
-//   2. Strict type-check of everything, and the build (the tests run on what it produced).
+//   2. Strict type-check of everything, lint (eslint and prettier), and the build (the tests run on
+//      what it produced).
 //   3. Node tests (the relay, and the gates on the build: bundle budget, manifest) and browser tests
 //      (@web/test-runner in Chromium), inside a loopback-only network namespace where the machine
 //      allows it, so no packet leaves the machine.
@@ -22,7 +23,11 @@ const step = (title) => console.log(`\n== ${title}`);
 if (!args.has('--inner')) {
   if (withBrowser) ensureChromium();
   step('type-check (strict) and build');
-  if (run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit']) !== 0) fail('type errors');
+  if (run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit']) !== 0)
+    fail('type errors');
+  step('lint (eslint, prettier)');
+  if (run('npm', ['run', '--silent', 'lint']) !== 0)
+    fail('lint found problems (`npm run format` fixes the formatting)');
   if (run('npm', ['run', '--silent', 'build']) !== 0) fail('the build failed');
 
   // Re-run this script inside a fresh network namespace that has only loopback, when permitted.
@@ -33,7 +38,9 @@ if (!args.has('--inner')) {
     const quoted = [process.execPath, ...inner].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
     process.exit(run('unshare', ['-n', 'sh', '-c', `ip link set lo up && exec ${quoted}`]));
   }
-  console.warn('\nnote: `unshare -n` is not permitted here; running on the normal network (tests still use 127.0.0.1 only).');
+  console.warn(
+    '\nnote: `unshare -n` is not permitted here; running on the normal network (tests still use 127.0.0.1 only).',
+  );
   process.exit(run(process.execPath, inner));
 }
 
@@ -45,9 +52,14 @@ step('relay and build tests (node --test)');
 const tap = join(scratch, 'relay.tap');
 const relayFiles = ['tests/gates', 'tests/relay'].flatMap((dir) => listTests(dir));
 const relayStatus = run(process.execPath, [
-  '--import', 'tsx', '--test', '--test-concurrency=1',
-  '--test-reporter=spec', '--test-reporter-destination=stdout',
-  '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+  '--import',
+  'tsx',
+  '--test',
+  '--test-concurrency=1',
+  '--test-reporter=spec',
+  '--test-reporter-destination=stdout',
+  '--test-reporter=tap',
+  `--test-reporter-destination=${tap}`,
   ...relayFiles,
 ]);
 addTapCounts(tap, relayStatus);
@@ -55,9 +67,13 @@ addTapCounts(tap, relayStatus);
 if (withBrowser) {
   step('browser tests (@web/test-runner, Chromium)');
   const counts = join(scratch, 'browser.json');
-  const status = run(process.execPath, ['--import', 'tsx', 'node_modules/@web/test-runner/dist/bin.js', '--config', 'web-test-runner.config.mjs'], {
-    env: { ...process.env, RTC_WTR_COUNTS: counts },
-  });
+  const status = run(
+    process.execPath,
+    ['--import', 'tsx', 'node_modules/@web/test-runner/dist/bin.js', '--config', 'web-test-runner.config.mjs'],
+    {
+      env: { ...process.env, RTC_WTR_COUNTS: counts },
+    },
+  );
   const browser = existsSync(counts) ? JSON.parse(readFileSync(counts, 'utf8')) : { passed: 0, failed: 1, skipped: 0 };
   if (status !== 0 && browser.failed === 0) browser.failed = 1; // the runner itself failed
   for (const key of Object.keys(totals)) totals[key] += browser[key];
@@ -87,11 +103,17 @@ function ensureChromium() {
   const root = process.getuid?.() === 0;
   const apt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
   if (!root || !apt) {
-    fail('Chromium is needed for the browser tests and was not found. Install it (Debian/Ubuntu: `sudo apt-get install chromium`) or set CHROME_PATH to a Chrome/Chromium binary. `npm test -- --no-browser` runs the relay tests alone.');
+    fail(
+      'Chromium is needed for the browser tests and was not found. Install it (Debian/Ubuntu: `sudo apt-get install chromium`) or set CHROME_PATH to a Chrome/Chromium binary. `npm test -- --no-browser` runs the relay tests alone.',
+    );
   }
   step("installing Debian's chromium (needed for the browser tests)");
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  if (run('apt-get', ['update', '-qq'], { env }) !== 0 || run('apt-get', ['install', '-y', '-qq', 'chromium'], { env }) !== 0 || !findChromium()) {
+  if (
+    run('apt-get', ['update', '-qq'], { env }) !== 0 ||
+    run('apt-get', ['install', '-y', '-qq', 'chromium'], { env }) !== 0 ||
+    !findChromium()
+  ) {
     fail('installing chromium with apt-get failed; install it by hand or set CHROME_PATH.');
   }
 }

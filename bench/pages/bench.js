@@ -12,7 +12,8 @@ const config = await (await fetch('/config.json')).json();
 
 function randomBlob(size) {
   const parts = [];
-  for (let at = 0; at < size; at += 65536) parts.push(crypto.getRandomValues(new Uint8Array(Math.min(65536, size - at))));
+  for (let at = 0; at < size; at += 65536)
+    parts.push(crypto.getRandomValues(new Uint8Array(Math.min(65536, size - at))));
   return new Blob(parts, { type: 'application/octet-stream' });
 }
 
@@ -28,7 +29,9 @@ window.bench = {
     el.setAttribute('room', room);
     el.setAttribute('signaling', config.signaling);
     state.el = el;
-    const open = new Promise((resolve) => el.addEventListener('rtc-open', (e) => resolve(e.detail.peer), { once: true }));
+    const open = new Promise((resolve) =>
+      el.addEventListener('rtc-open', (e) => resolve(e.detail.peer), { once: true }),
+    );
     document.body.append(el);
     return open.then((peer) => (state.peer = peer));
   },
@@ -117,7 +120,8 @@ window.bench = {
     for (let offset = 0; offset < blob.size; offset += READ_SLICE) {
       const slice = new Uint8Array(await blob.slice(offset, offset + READ_SLICE).arrayBuffer());
       for (let at = 0; at < slice.length; at += CHUNK) {
-        if (dc.bufferedAmount > HIGH_WATER) await new Promise((resolve) => dc.addEventListener('bufferedamountlow', resolve, { once: true }));
+        if (dc.bufferedAmount > HIGH_WATER)
+          await new Promise((resolve) => dc.addEventListener('bufferedamountlow', resolve, { once: true }));
         dc.send(slice.subarray(at, at + CHUNK));
       }
     }
@@ -125,7 +129,7 @@ window.bench = {
   },
   async rawConnect(room, id) {
     const added = now();
-    await bench.rawJoin(room, id);
+    await window.bench.rawJoin(room, id);
     state.dc.send('hi');
     return state.first.then((end) => ({ added, end }));
   },
@@ -138,7 +142,15 @@ window.bench = {
   // ---- PeerJS ------------------------------------------------------------------------------
   pjJoin(id, callee) {
     return new Promise((resolve, reject) => {
-      const peer = new Peer(id, { host: config.peerHost, port: config.peerPort, path: '/pj', key: 'peerjs', secure: false, debug: 0, config: { iceServers: [] } });
+      const peer = new Peer(id, {
+        host: config.peerHost,
+        port: config.peerPort,
+        path: '/pj',
+        key: 'peerjs',
+        secure: false,
+        debug: 0,
+        config: { iceServers: [] },
+      });
       state.peer = peer;
       peer.on('error', reject);
       const ready = (conn) => {
@@ -163,7 +175,8 @@ window.bench = {
   async pjSend() {
     const { conn, blob } = state;
     const start = now();
-    for (let offset = 0; offset < blob.size; offset += READ_SLICE) conn.send(await blob.slice(offset, offset + READ_SLICE).arrayBuffer());
+    for (let offset = 0; offset < blob.size; offset += READ_SLICE)
+      conn.send(await blob.slice(offset, offset + READ_SLICE).arrayBuffer());
     return start;
   },
 

@@ -25,11 +25,20 @@ export async function stopRelay(name: string): Promise<void> {
 }
 
 export async function relayStats(name: string): Promise<{ connections: number; rooms: number; peers: number } | null> {
-  return (await executeServerCommand('relay-stats', { name })) as { connections: number; rooms: number; peers: number } | null;
+  return (await executeServerCommand('relay-stats', { name })) as {
+    connections: number;
+    rooms: number;
+    peers: number;
+  } | null;
 }
 
 /** Resolves with the next `type` event on `target`; rejects with `what` after `timeout` ms. */
-export function nextEvent<E extends Event = CustomEvent>(target: EventTarget, type: string, what = type, timeout = 15_000): Promise<E> {
+export function nextEvent<E extends Event = CustomEvent>(
+  target: EventTarget,
+  type: string,
+  what = type,
+  timeout = 15_000,
+): Promise<E> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       target.removeEventListener(type, onEvent);
@@ -45,7 +54,11 @@ export function nextEvent<E extends Event = CustomEvent>(target: EventTarget, ty
 }
 
 /** Polls `predicate` until it is truthy; rejects naming `what` after `timeout` ms. */
-export async function until<T>(predicate: () => T | Promise<T>, what: string, timeout = 15_000): Promise<NonNullable<T>> {
+export async function until<T>(
+  predicate: () => T | Promise<T>,
+  what: string,
+  timeout = 15_000,
+): Promise<NonNullable<T>> {
   const deadline = performance.now() + timeout;
   for (;;) {
     const value = await predicate();

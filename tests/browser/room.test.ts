@@ -2,11 +2,11 @@
 // in-page signaling fake that can hold signals back, to force an offer collision); the Room itself
 // with a real relay and two Rooms in one page (`?peer=a`, `?peer=b`).
 import { expect } from '@open-wc/testing';
-import { channelIdOf, decodeFrame, encodeFrame, Kind } from '../../components/internal/framing.js';
-import { PeerLink } from '../../components/internal/peer-link.js';
-import { Room } from '../../components/internal/room.js';
-import { RoomChannel } from '../../components/internal/room-channel.js';
-import type { JsonValue } from '../../components/internal/signaling-client.js';
+import { channelIdOf, decodeFrame, encodeFrame, Kind } from '../../components/internal/mesh/framing.js';
+import { PeerLink } from '../../components/internal/mesh/peer-link.js';
+import { Room } from '../../components/internal/mesh/room.js';
+import { RoomChannel } from '../../components/internal/mesh/room-channel.js';
+import type { JsonValue } from '../../components/internal/signaling/signaling-client.js';
 import { freshRoom, nextEvent, until } from './helpers.js';
 
 /** Two PeerLinks whose signals are delivered only while `flowing` (queued otherwise), in order. */
@@ -18,14 +18,36 @@ function linkedPair() {
     if (!state.flowing) return;
     for (const data of queues[to].splice(0)) setTimeout(() => void links[to].handleSignal(data));
   };
-  links.a = new PeerLink({ localId: 'a', remoteId: 'b', signal: (data) => (queues.b.push(data), flush('b')) });
-  links.b = new PeerLink({ localId: 'b', remoteId: 'a', signal: (data) => (queues.a.push(data), flush('a')) });
+  links.a = new PeerLink({
+    localId: 'a',
+    remoteId: 'b',
+    signal: (data) => {
+      queues.b.push(data);
+      flush('b');
+    },
+  });
+  links.b = new PeerLink({
+    localId: 'b',
+    remoteId: 'a',
+    signal: (data) => {
+      queues.a.push(data);
+      flush('a');
+    },
+  });
   const release = () => {
     state.flowing = true;
     flush('a');
     flush('b');
   };
-  return { links, queues, release, close: () => (links.a.close(), links.b.close()) };
+  return {
+    links,
+    queues,
+    release,
+    close: () => {
+      links.a.close();
+      links.b.close();
+    },
+  };
 }
 
 const offered = (queue: JsonValue[]) =>
@@ -65,7 +87,12 @@ describe('Room core: PeerLink', () => {
       await until(() => channelA.readyState === 'open' && channelB.readyState === 'open', 'channels open');
       const ufrag = links.a.pc.localDescription!.sdp.match(/a=ice-ufrag:(\S+)/)![1];
       links.a.pc.restartIce();
-      await until(() => links.a.pc.localDescription!.sdp.match(/a=ice-ufrag:(\S+)/)![1] !== ufrag && links.a.pc.signalingState === 'stable', 'new ICE credentials');
+      await until(
+        () =>
+          links.a.pc.localDescription!.sdp.match(/a=ice-ufrag:(\S+)/)![1] !== ufrag &&
+          links.a.pc.signalingState === 'stable',
+        'new ICE credentials',
+      );
       const received = nextEvent<MessageEvent>(channelB, 'message');
       channelA.send('still here');
       expect((await received).data).to.equal('still here');
@@ -151,7 +178,7 @@ describe('Room core: framing', () => {
     expect(decodeFrame('text')).to.equal(null);
   });
 
-  it('a label maps to the same stream id on every peer, within Chromium\'s 1024 streams', () => {
+  it("a label maps to the same stream id on every peer, within Chromium's 1024 streams", () => {
     expect(channelIdOf('chat')).to.equal(channelIdOf('chat'));
     for (const label of ['data', 'chat', 'files', 'x'.repeat(300), 'é']) {
       expect(channelIdOf(label)).to.be.within(0, 1023);
@@ -203,14 +230,24 @@ describe('Room core: a late listener', () => {
     let aHeld = true;
     try {
       // a sends a track on its link, as a call does; nobody at b listens for link or track events.
-      a.addEventListener('link', (event) => (event as CustomEvent).detail.link.pc.addTrack(stream.getTracks()[0]!, stream));
-      await until(() => replayed(b).length == 2, 'the link and a’s track at b');
+      a.addEventListener('link', (event) =>
+        (event as CustomEvent).detail.link.pc.addTrack(stream.getTracks()[0]!, stream),
+      );
+      await until(() => replayed(b).length === 2, 'the link and a’s track at b');
       const events = replayed(b);
-      expect(events.map((event) => `${event.type} ${event.detail.peer}`).sort()).to.deep.equal([`link ${a.id}`, `track ${a.id}`]);
-      expect(events.every((event) => event.target === b), 'events of the Room').to.equal(true);
-      const track = events.find((event) => event.type == 'track')!.detail;
+      expect(events.map((event) => `${event.type} ${event.detail.peer}`).sort()).to.deep.equal([
+        `link ${a.id}`,
+        `track ${a.id}`,
+      ]);
+      expect(
+        events.every((event) => event.target === b),
+        'events of the Room',
+      ).to.equal(true);
+      const track = events.find((event) => event.type === 'track')!.detail;
       expect([track.track.kind, track.streams[0].id]).to.deep.equal(['audio', stream.id]);
-      expect(events.find((event) => event.type == 'link')!.detail.link === b.links.get(a.id!), 'the link').to.equal(true);
+      expect(events.find((event) => event.type === 'link')!.detail.link === b.links.get(a.id!), 'the link').to.equal(
+        true,
+      );
 
       a.release();
       aHeld = false;

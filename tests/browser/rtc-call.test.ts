@@ -7,7 +7,7 @@ import '../../components/rtc-chat.js';
 import type { RtcCall } from '../../components/rtc-call.js';
 import type { RtcChat } from '../../components/rtc-chat.js';
 import type { RtcCamera } from '../../components/rtc-camera.js';
-import { Room } from '../../components/internal/room.js';
+import { Room } from '../../components/internal/mesh/room.js';
 import { sendKeys } from '@web/test-runner-commands';
 import { nextEvent, startRelay, stopRelay, uniqueName, until, freshRoom } from './helpers.js';
 
@@ -36,7 +36,11 @@ const fired = new Map<EventTarget, string[]>();
 for (const type of ['rtc-track', 'rtc-connection-state'] as const) {
   document.addEventListener(type, (e) => {
     const list = fired.get(e.target!) ?? fired.set(e.target!, []).get(e.target!)!;
-    list.push(type == 'rtc-track' ? `track ${(e.detail as { track: MediaStreamTrack }).track.kind}` : `state ${(e.detail as { state: string }).state}`);
+    list.push(
+      type === 'rtc-track'
+        ? `track ${(e.detail as { track: MediaStreamTrack }).track.kind}`
+        : `state ${(e.detail as { state: string }).state}`,
+    );
   });
 }
 
@@ -48,7 +52,7 @@ function canvasScreen(): MediaStream {
   const draw = () => {
     context.fillStyle = `hsl(${Date.now() % 360} 80% 50%)`;
     context.fillRect(0, 0, 320, 180);
-    if (stream.getVideoTracks()[0]!.readyState == 'live') requestAnimationFrame(draw);
+    if (stream.getVideoTracks()[0]!.readyState === 'live') requestAnimationFrame(draw);
   };
   draw();
   captured.push(...stream.getTracks());
@@ -69,7 +73,11 @@ async function call(names: string[], attrs = ''): Promise<Call> {
     ${names.map((name) => html`<rtc-call autojoin video="320x240" room=${room} name=${name} signaling=${`${url}?peer=${name}`} max-peers=${attrs || 6}></rtc-call>`)}
   </div>`);
   const els = [...host.querySelectorAll('rtc-call')];
-  await until(() => els.every((el) => remoteVideos(el).filter((v) => v.videoWidth > 0).length == names.length - 1), 'every remote video playing', 25_000);
+  await until(
+    () => els.every((el) => remoteVideos(el).filter((v) => v.videoWidth > 0).length === names.length - 1),
+    'every remote video playing',
+    25_000,
+  );
   return { relay, url, room, els };
 }
 
@@ -87,7 +95,7 @@ function button(el: RtcCall, name: string): HTMLButtonElement {
 
 /** The Room of the call (or chat) `el` (its links are its peer connections). */
 function roomOf(el: RtcCall | RtcChat): Room {
-  return [...Room.open.values()].find((room) => room.key == `${new URL(el.signaling).href} ${el.room}`)!;
+  return [...Room.open.values()].find((room) => room.key === `${new URL(el.signaling).href} ${el.room}`)!;
 }
 
 function pcs(el: RtcCall | RtcChat): RTCPeerConnection[] {
@@ -98,7 +106,7 @@ function pcs(el: RtcCall | RtcChat): RTCPeerConnection[] {
 async function inboundVideo(pc: RTCPeerConnection, field: 'framesDecoded' | 'frameWidth'): Promise<number> {
   let sum = 0;
   (await pc.getStats()).forEach((s) => {
-    if (s.type == 'inbound-rtp' && s.kind == 'video') sum += s[field] ?? 0;
+    if (s.type === 'inbound-rtp' && s.kind === 'video') sum += s[field] ?? 0;
   });
   return sum;
 }
@@ -107,7 +115,12 @@ async function inboundVideo(pc: RTCPeerConnection, field: 'framesDecoded' | 'fra
 async function framesRising(els: RtcCall[], what: string): Promise<void> {
   const all = els.flatMap(pcs);
   const before = await Promise.all(all.map((pc) => inboundVideo(pc, 'framesDecoded')));
-  await until(async () => (await Promise.all(all.map((pc) => inboundVideo(pc, 'framesDecoded')))).every((n, i) => n > before[i]! + 5), what, 20_000);
+  await until(
+    async () =>
+      (await Promise.all(all.map((pc) => inboundVideo(pc, 'framesDecoded')))).every((n, i) => n > before[i]! + 5),
+    what,
+    20_000,
+  );
 }
 
 describe('<rtc-call>', () => {
@@ -120,16 +133,20 @@ describe('<rtc-call>', () => {
       expect(streams.map((s) => s.getAudioTracks().length)).to.deep.equal([1, 1]);
       expect(streams.map((s) => s.getVideoTracks().length)).to.deep.equal([1, 1]);
       // Tiles are named for screen readers by the peers' names; yours is first.
-      expect(tiles(el).map((tile) => tile.getAttribute('aria-label')).sort()).to.deep.equal(['a', 'b', 'c'].filter((n) => n != el.name));
+      expect(
+        tiles(el)
+          .map((tile) => tile.getAttribute('aria-label'))
+          .sort(),
+      ).to.deep.equal(['a', 'b', 'c'].filter((n) => n !== el.name));
     }
     await framesRising(els, 'frames decoded on every connection');
     for (const el of els) {
       const events = fired.get(el)!;
-      expect(events.filter((e) => e == 'track audio')).to.have.length(2);
-      expect(events.filter((e) => e == 'track video')).to.have.length(2);
-      expect(events.filter((e) => e == 'state connected')).to.have.length(2);
+      expect(events.filter((e) => e === 'track audio')).to.have.length(2);
+      expect(events.filter((e) => e === 'track video')).to.have.length(2);
+      expect(events.filter((e) => e === 'state connected')).to.have.length(2);
       // The stats poll (once a second) rates each connection: good on loopback.
-      await until(() => tiles(el).every((tile) => tile.querySelector('meter')?.value == 3), 'quality meters');
+      await until(() => tiles(el).every((tile) => tile.querySelector('meter')?.value === 3), 'quality meters');
     }
   });
 
@@ -159,7 +176,9 @@ describe('<rtc-call>', () => {
     await until(() => remoteVideos(a!)[0]?.srcObject && remoteVideos(b!)[0]?.videoWidth, 'media both ways');
     // (Booleans: chai would format a whole element tree in a failure message.)
     expect(!!a!.shadowRoot!.querySelector('rtc-camera'), 'an inner camera').to.equal(false);
-    const sent = pcs(a!)[0]!.getSenders().map((s) => s.track!.id);
+    const sent = pcs(a!)[0]!
+      .getSenders()
+      .map((s) => s.track!.id);
     expect(sent).to.have.members(child.stream!.getTracks().map((t) => t.id));
     const fromB = remoteVideos(a!)[0]!.srcObject as MediaStream;
     expect([fromB.getAudioTracks().length, fromB.getVideoTracks().length]).to.deep.equal([1, 0]);
@@ -186,10 +205,16 @@ describe('<rtc-call>', () => {
 
   it('camera="id" naming no element ends the join with no-device and its texts', async () => {
     const url = await startRelay(uniqueName('relay'));
-    const el = await fixture<RtcCall>(html`<rtc-call room=${uniqueName('room')} signaling=${url} camera="no-such-camera"></rtc-call>`);
+    const el = await fixture<RtcCall>(
+      html`<rtc-call room=${uniqueName('room')} signaling=${url} camera="no-such-camera"></rtc-call>`,
+    );
     const error = nextEvent<CustomEvent<{ code: string; message: string; hint: string }>>(el, 'rtc-call-error');
     button(el, 'join').click();
-    expect((await error).detail).to.deep.equal({ code: 'no-device', message: 'No camera or microphone found.', hint: 'Connect one and try again.' });
+    expect((await error).detail).to.deep.equal({
+      code: 'no-device',
+      message: 'No camera or microphone found.',
+      hint: 'Connect one and try again.',
+    });
     expect(el.state).to.equal('idle');
   });
 
@@ -200,26 +225,28 @@ describe('<rtc-call>', () => {
     el.shadowRoot!.querySelector<HTMLInputElement>('[part=input]')!.focus();
     await sendKeys({ type: 'Ada' });
     await sendKeys({ press: 'Enter' });
-    await until(() => el.state == 'live', 'live');
+    await until(() => el.state === 'live', 'live');
     expect([el.name, location.href]).to.deep.equal(['Ada', page]);
     el.hangUp();
   });
 
   it('mute and camera-off disable the tracks sent and show on the other tiles', async () => {
-    const { els: [a, b] } = await call(['a', 'b']);
+    const {
+      els: [a, b],
+    } = await call(['a', 'b']);
     button(a!, 'mute').click();
     button(a!, 'camera').click();
     const senders = pcs(a!)[0]!.getSenders();
     await until(() => senders.every((s) => s.track && !s.track.enabled), 'tracks disabled at the sender');
     const tile = tiles(b!)[0]!;
-    await until(() => tile.getAttribute('aria-label') == 'a, Muted', 'the muted label at b');
+    await until(() => tile.getAttribute('aria-label') === 'a, Muted', 'the muted label at b');
     expect(tile.querySelector('[part=muted]')?.textContent).to.equal('Muted');
     expect(tile.hasAttribute('camera-off')).to.equal(true);
     expect(button(a!, 'mute').getAttribute('aria-pressed')).to.equal('true');
 
     button(a!, 'mute').click();
-    await until(() => tile.getAttribute('aria-label') == 'a', 'unmuted at b');
-    expect(senders.find((s) => s.track?.kind == 'audio')!.track!.enabled).to.equal(true);
+    await until(() => tile.getAttribute('aria-label') === 'a', 'unmuted at b');
+    expect(senders.find((s) => s.track?.kind === 'audio')!.track!.enabled).to.equal(true);
   });
 
   it('remote audio the browser refuses to play shows "Enable audio", which plays it', async () => {
@@ -230,9 +257,12 @@ describe('<rtc-call>', () => {
       const relay = uniqueName('relay');
       const url = await startRelay(relay);
       const room = uniqueName('room');
-      const host = await fixture<HTMLDivElement>(html`<div>${['a', 'b'].map(
-        (name) => html`<rtc-call autojoin video="320x240" room=${room} name=${name} signaling=${`${url}?peer=${name}`}></rtc-call>`,
-      )}</div>`);
+      const host = await fixture<HTMLDivElement>(
+        html`<div>${['a', 'b'].map(
+          (name) =>
+            html`<rtc-call autojoin video="320x240" room=${room} name=${name} signaling=${`${url}?peer=${name}`}></rtc-call>`,
+        )}</div>`,
+      );
       a = host.querySelector('rtc-call')!;
       await until(() => a.shadowRoot!.querySelector('[part~=audio-button]'), 'the enable audio button');
     } finally {
@@ -249,7 +279,9 @@ describe('<rtc-call>', () => {
   });
 
   it('screen share replaces the video at the others without renegotiating, and its end goes back to the camera', async () => {
-    const { els: [a, b] } = await call(['a', 'b']);
+    const {
+      els: [a, b],
+    } = await call(['a', 'b']);
     const [pcA] = pcs(a!);
     const [pcB] = pcs(b!);
     const video = remoteVideos(b!)[0]!;
@@ -259,13 +291,13 @@ describe('<rtc-call>', () => {
     media.getDisplayMedia = async () => (screen = canvasScreen());
     try {
       button(a!, 'share').click();
-      await until(() => video.videoHeight == 180, 'the canvas size at b');
+      await until(() => video.videoHeight === 180, 'the canvas size at b');
       expect(button(a!, 'share').getAttribute('aria-pressed')).to.equal('true');
       // The browser's "Stop sharing": the track ends.
       const track = screen!.getVideoTracks()[0]!;
       track.stop();
       track.dispatchEvent(new Event('ended'));
-      await until(() => video.videoHeight == 240, 'the camera again at b');
+      await until(() => video.videoHeight === 240, 'the camera again at b');
     } finally {
       media.getDisplayMedia = realGetDisplayMedia;
     }
@@ -276,9 +308,13 @@ describe('<rtc-call>', () => {
   });
 
   it('a refused screen picker changes nothing; pressing share again stops the screen and sends the camera', async () => {
-    const { els: [a, b] } = await call(['a', 'b']);
+    const {
+      els: [a, b],
+    } = await call(['a', 'b']);
     const video = remoteVideos(b!)[0]!;
-    const sender = pcs(a!)[0]!.getSenders().find((s) => s.track?.kind == 'video')!;
+    const sender = pcs(a!)[0]!
+      .getSenders()
+      .find((s) => s.track?.kind === 'video')!;
     const camera = sender.track;
     const realGetDisplayMedia = media.getDisplayMedia;
     let screen: MediaStream | undefined;
@@ -290,9 +326,9 @@ describe('<rtc-call>', () => {
       expect(sender.track).to.equal(camera);
       media.getDisplayMedia = async () => (screen = canvasScreen());
       button(a!, 'share').click();
-      await until(() => video.videoHeight == 180, 'the canvas size at b');
+      await until(() => video.videoHeight === 180, 'the canvas size at b');
       button(a!, 'share').click();
-      await until(() => video.videoHeight == 240, 'the camera again at b');
+      await until(() => video.videoHeight === 240, 'the camera again at b');
       expect(screen!.getVideoTracks()[0]!.readyState).to.equal('ended');
       expect(sender.track).to.equal(camera);
       expect(button(a!, 'share').getAttribute('aria-pressed')).to.equal('false');
@@ -315,12 +351,12 @@ describe('<rtc-call>', () => {
     await until(() => remoteVideos(b!)[0]?.videoWidth, 'a’s video at b');
     expect(!!a!.shadowRoot!.querySelector('rtc-camera'), 'an inner camera').to.equal(false);
     const [pc] = pcs(a!);
-    const sender = pc!.getSenders().find((s) => s.track?.kind == 'audio')!;
+    const sender = pc!.getSenders().find((s) => s.track?.kind === 'audio')!;
     const old = sender.track!;
-    const other = cam.devices.find((d) => d.kind == 'audioinput' && d.deviceId != old.getSettings().deviceId);
+    const other = cam.devices.find((d) => d.kind === 'audioinput' && d.deviceId !== old.getSettings().deviceId);
     expect(other, 'a second fake microphone').to.exist;
     cam.microphoneId = other!.deviceId;
-    await until(() => sender.track != old && sender.track?.readyState == 'live', 'the new microphone sent');
+    await until(() => sender.track !== old && sender.track?.readyState === 'live', 'the new microphone sent');
     expect(sender.track!.getSettings().deviceId).to.equal(other!.deviceId);
     expect(cam.stream!.getAudioTracks()[0]!.id).to.equal(sender.track!.id);
     expect(pcs(a!)[0] === pc, 'the same connection').to.equal(true);
@@ -328,16 +364,18 @@ describe('<rtc-call>', () => {
     // Removed from the page, the call stops the camera it started, though it can no longer find it by id.
     const tracks = cam.stream!.getTracks();
     a!.remove();
-    await until(() => tracks.every((t) => t.readyState == 'ended'), 'the camera’s tracks stopped');
+    await until(() => tracks.every((t) => t.readyState === 'ended'), 'the camera’s tracks stopped');
     expect(cam.state).to.equal('idle');
   });
 
   it('a leaver’s tile goes at the others; hang up stops every track and closes every connection', async () => {
-    const { els: [a, b, c] } = await call(['a', 'b', 'c']);
+    const {
+      els: [a, b, c],
+    } = await call(['a', 'b', 'c']);
     const leaves: Event[] = [];
     c!.addEventListener('rtc-call-leave', (e) => leaves.push(e));
     button(c!, 'leave').click();
-    await until(() => tiles(a!).length == 1 && tiles(b!).length == 1, 'c’s tile gone at a and b');
+    await until(() => tiles(a!).length === 1 && tiles(b!).length === 1, 'c’s tile gone at a and b');
     expect(tiles(a!).map((t) => t.getAttribute('aria-label'))).to.deep.equal(['b']);
     expect(a!.shadowRoot!.querySelector('[role=status]')!.textContent).to.equal('c left');
     expect(leaves).to.have.length(1);
@@ -345,8 +383,8 @@ describe('<rtc-call>', () => {
 
     a!.hangUp();
     b!.remove();
-    await until(() => captured.every((t) => t.readyState == 'ended'), 'every captured track ended');
-    await until(() => connections.every((pc) => pc.connectionState == 'closed'), 'every connection closed');
+    await until(() => captured.every((t) => t.readyState === 'ended'), 'every captured track ended');
+    await until(() => connections.every((pc) => pc.connectionState === 'closed'), 'every connection closed');
     expect(captured.length).to.be.greaterThan(5);
     expect(!!a!.shadowRoot!.querySelector('[part~=join-button]'), 'the join button').to.equal(true);
   });
@@ -370,7 +408,7 @@ describe('<rtc-call>', () => {
       const errors: string[] = [];
       c.addEventListener('rtc-call-error', (e) => errors.push(e.detail.code));
       button(c, 'join').click();
-      await until(() => c.state == 'full', 'room-full');
+      await until(() => c.state === 'full', 'room-full');
       expect(errors).to.deep.equal(['room-full']);
       expect(c.shadowRoot!.querySelector('[role=alert]')!.textContent).to.contain('The call is full.');
       expect(userMediaCalls).to.equal(before);
@@ -392,14 +430,19 @@ describe('<rtc-call>', () => {
       await c.updateComplete;
       const error = nextEvent<CustomEvent<{ code: string; message: string; hint: string }>>(c, 'rtc-call-error');
       button(c, 'join').click();
-      expect((await error).detail).to.deep.equal({ code: 'bad-room', message: strings['bad-room'], hint: strings['bad-room-hint'] });
+      expect((await error).detail).to.deep.equal({
+        code: 'bad-room',
+        message: strings['bad-room'],
+        hint: strings['bad-room-hint'],
+      });
       expect(c.state).to.equal('idle');
       expect(c.shadowRoot!.querySelector('[part=error-message]')!.textContent).to.equal('Nom de salle invalide.');
       expect(c.shadowRoot!.querySelector('[part=error-hint]')!.textContent).to.equal('Lettres et chiffres seulement.');
       // Without a text of its own, the relay's message and the client's hint show.
       c.strings = {};
       c.join();
-      const plain = (await nextEvent<CustomEvent<{ code: string; message: string; hint: string }>>(c, 'rtc-call-error')).detail;
+      const plain = (await nextEvent<CustomEvent<{ code: string; message: string; hint: string }>>(c, 'rtc-call-error'))
+        .detail;
       expect(plain.code).to.equal('bad-room');
       expect(plain.hint).to.contain('letters, digits');
     } finally {
@@ -413,7 +456,7 @@ describe('<rtc-call>', () => {
     await stopRelay(relay);
     await framesRising(els, 'frames while the relay is down');
     await startRelay(relay);
-    await until(() => els.every((el) => roomOf(el).state == 'joined'), 'both rejoined', 25_000);
+    await until(() => els.every((el) => roomOf(el).state === 'joined'), 'both rejoined', 25_000);
     await framesRising(els, 'frames after the restart');
     expect(pcs(els[0]!)[0] === pc, 'the same connection').to.equal(true);
     expect(els.map((el) => el.state)).to.deep.equal(['live', 'live']);
@@ -426,15 +469,23 @@ describe('<rtc-call> sharing a Room with an <rtc-chat>', () => {
   /** A chat for each of `names` in one room of a fresh relay (not yet connected to each other). */
   async function chats(names: string[]) {
     const { url, room } = await freshRoom();
-    const host = await fixture<HTMLDivElement>(html`<div>${names.map(
-      (name) => html`<rtc-chat room=${room} name=${name} signaling=${`${url}?peer=${name}`}></rtc-chat>`,
-    )}</div>`);
+    const host = await fixture<HTMLDivElement>(
+      html`<div>${names.map(
+        (name) => html`<rtc-chat room=${room} name=${name} signaling=${`${url}?peer=${name}`}></rtc-chat>`,
+      )}</div>`,
+    );
     return { url, room, host, els: [...host.querySelectorAll('rtc-chat')] };
   }
 
   /** Adds an autojoin call for `name` to `host`, in the Room of `name`'s chat. */
   function addCall(host: HTMLElement, url: string, room: string, name: string): RtcCall {
-    const el = Object.assign(document.createElement('rtc-call'), { autojoin: true, video: '320x240', room, name, signaling: `${url}?peer=${name}` });
+    const el = Object.assign(document.createElement('rtc-call'), {
+      autojoin: true,
+      video: '320x240',
+      room,
+      name,
+      signaling: `${url}?peer=${name}`,
+    });
     host.append(el);
     return el;
   }
@@ -442,23 +493,40 @@ describe('<rtc-call> sharing a Room with an <rtc-chat>', () => {
   /** `from` sends `text`; waits until `to` lists it. */
   async function chatFlows(from: RtcChat, to: RtcChat, text: string): Promise<void> {
     expect(from.send(text)).to.equal(true);
-    await until(() => [...to.shadowRoot!.querySelectorAll('li')].some((li) => li.textContent!.includes(text)), `"${text}" at the other chat`);
+    await until(
+      () => [...to.shadowRoot!.querySelectorAll('li')].some((li) => li.textContent!.includes(text)),
+      `"${text}" at the other chat`,
+    );
   }
 
   /** Every call sees one remote video playing, on one shared connection, with one audio and one video track event. */
   async function mediaBothWays(calls: RtcCall[]): Promise<void> {
-    await until(() => calls.every((el) => remoteVideos(el)[0]?.videoWidth == 320), 'the remote video on every call', 20_000);
+    await until(
+      () => calls.every((el) => remoteVideos(el)[0]?.videoWidth === 320),
+      'the remote video on every call',
+      20_000,
+    );
     for (const el of calls) {
       expect(pcs(el)).to.have.length(1);
       const stream = remoteVideos(el)[0]!.srcObject as MediaStream;
       expect([stream.getAudioTracks().length, stream.getVideoTracks().length]).to.deep.equal([1, 1]);
-      expect(fired.get(el)!.filter((e) => e.startsWith('track')).sort()).to.deep.equal(['track audio', 'track video']);
+      expect(
+        fired
+          .get(el)!
+          .filter((e) => e.startsWith('track'))
+          .sort(),
+      ).to.deep.equal(['track audio', 'track video']);
     }
     await framesRising(calls, 'frames decoded on the shared connections');
   }
 
   it('a call added beside connected chats sends and receives video on the chats’ connection; the chats still talk', async () => {
-    const { url, room, host, els: [a, b] } = await chats(['a', 'b']);
+    const {
+      url,
+      room,
+      host,
+      els: [a, b],
+    } = await chats(['a', 'b']);
     await Promise.all([a!, b!].map((el) => nextEvent(el, 'rtc-open', 'the chat channel')));
     const [pcA] = pcs(a!);
     const calls = [addCall(host, url, room, 'a'), addCall(host, url, room, 'b')];
@@ -471,17 +539,34 @@ describe('<rtc-call> sharing a Room with an <rtc-chat>', () => {
   });
 
   it('a call that joins after the other side’s tracks arrived shows them, and sends its own', async () => {
-    const { url, room, host, els: [a, b] } = await chats(['a', 'b']);
+    const {
+      url,
+      room,
+      host,
+      els: [a, b],
+    } = await chats(['a', 'b']);
     // a's call is live from the start; b has only its chat when a's tracks arrive.
     const callA = addCall(host, url, room, 'a');
-    await until(() => pcs(b!)[0]?.getReceivers().filter((r) => r.track.readyState == 'live' && !r.track.muted).length == 2, 'a’s tracks at b', 20_000);
+    await until(
+      () =>
+        pcs(b!)[0]
+          ?.getReceivers()
+          .filter((r) => r.track.readyState === 'live' && !r.track.muted).length === 2,
+      'a’s tracks at b',
+      20_000,
+    );
     const callB = addCall(host, url, room, 'b');
     await mediaBothWays([callA, callB]);
     await chatFlows(b!, a!, 'still chatting');
   });
 
   it('hang up and rejoin beside a chat: the other sees our video again, on one set of senders, one connection-state event per change', async () => {
-    const { url, room, host, els: [a, b] } = await chats(['a', 'b']);
+    const {
+      url,
+      room,
+      host,
+      els: [a, b],
+    } = await chats(['a', 'b']);
     const [callA, callB] = [addCall(host, url, room, 'a'), addCall(host, url, room, 'b')];
     await mediaBothWays([callA!, callB!]);
     const [pcA] = pcs(callA!);
@@ -491,7 +576,7 @@ describe('<rtc-call> sharing a Room with an <rtc-chat>', () => {
 
     callA!.hangUp();
     // The chat keeps the connection up, but it carries none of a's media: b's tile of a empties.
-    await until(() => tileStream().getTracks().length == 0, 'a’s tracks gone from b’s tile');
+    await until(() => tileStream().getTracks().length === 0, 'a’s tracks gone from b’s tile');
     expect(sending()).to.deep.equal([]);
     // A call that hung up reports no connection state.
     let count = events.length;
@@ -499,12 +584,27 @@ describe('<rtc-call> sharing a Room with an <rtc-chat>', () => {
     expect(events.slice(count)).to.deep.equal([]);
 
     callA!.join();
-    await until(() => tileStream().getTracks().filter((t) => t.readyState == 'live' && !t.muted).length == 2, 'a’s new tracks in b’s tile', 20_000);
-    await until(() => remoteVideos(callB!)[0]!.videoWidth == 320 && remoteVideos(callA!)[0]?.videoWidth == 320, 'video both ways again', 20_000);
+    await until(
+      () =>
+        tileStream()
+          .getTracks()
+          .filter((t) => t.readyState === 'live' && !t.muted).length === 2,
+      'a’s new tracks in b’s tile',
+      20_000,
+    );
+    await until(
+      () => remoteVideos(callB!)[0]!.videoWidth === 320 && remoteVideos(callA!)[0]?.videoWidth === 320,
+      'video both ways again',
+      20_000,
+    );
     await framesRising([callA!, callB!], 'frames decoded after the rejoin');
     expect(pcs(callA!)[0] === pcA, 'the chat’s connection').to.equal(true);
-    expect(sending().map((t) => t.kind).sort()).to.deep.equal(['audio', 'video']);
-    expect(sending().every((t) => t.readyState == 'live')).to.equal(true);
+    expect(
+      sending()
+        .map((t) => t.kind)
+        .sort(),
+    ).to.deep.equal(['audio', 'video']);
+    expect(sending().every((t) => t.readyState === 'live')).to.equal(true);
     count = events.length;
     pcA!.dispatchEvent(new Event('connectionstatechange'));
     expect(events.slice(count)).to.deep.equal(['state connected']);
@@ -516,8 +616,12 @@ describe('<rtc-call> sharing a Room with an <rtc-chat>', () => {
     try {
       button(callA!, 'share').click();
       await until(() => screen && sending().includes(screen.getVideoTracks()[0]!), 'the screen sent');
-      expect(sending().map((t) => t.kind).sort()).to.deep.equal(['audio', 'video']);
-      await until(() => remoteVideos(callB!)[0]!.videoHeight == 180, 'the screen at b');
+      expect(
+        sending()
+          .map((t) => t.kind)
+          .sort(),
+      ).to.deep.equal(['audio', 'video']);
+      await until(() => remoteVideos(callB!)[0]!.videoHeight === 180, 'the screen at b');
     } finally {
       media.getDisplayMedia = realGetDisplayMedia;
     }
@@ -528,9 +632,15 @@ describe('<rtc-call> sharing a Room with an <rtc-chat>', () => {
     const { url, room } = await freshRoom();
     const host = await fixture<HTMLDivElement>(html`<div></div>`);
     const calls = [addCall(host, url, room, 'a'), addCall(host, url, room, 'b')];
-    await until(() => calls.every((el) => remoteVideos(el)[0]?.videoWidth == 320), 'the remote video on every call', 20_000);
+    await until(
+      () => calls.every((el) => remoteVideos(el)[0]?.videoWidth === 320),
+      'the remote video on every call',
+      20_000,
+    );
     const [pcA] = pcs(calls[0]!);
-    const [a, b] = ['a', 'b'].map((name) => Object.assign(document.createElement('rtc-chat'), { room, name, signaling: `${url}?peer=${name}` }));
+    const [a, b] = ['a', 'b'].map((name) =>
+      Object.assign(document.createElement('rtc-chat'), { room, name, signaling: `${url}?peer=${name}` }),
+    );
     host.append(a!, b!);
     await Promise.all([a!, b!].map((el) => nextEvent(el, 'rtc-open', 'the chat channel')));
     await chatFlows(a!, b!, 'hello from the chat');

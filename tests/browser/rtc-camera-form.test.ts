@@ -10,7 +10,9 @@ async function form(template: ReturnType<typeof html>): Promise<{ form: HTMLForm
 
 describe('<rtc-camera> in a form', () => {
   it('required makes the form invalid until a photo is taken, then FormData holds it as a File', async () => {
-    const { form: f, camera } = await form(html`<form><rtc-camera name="photo" required audio="false"></rtc-camera></form>`);
+    const { form: f, camera } = await form(
+      html`<form><rtc-camera name="photo" required audio="false"></rtc-camera></form>`,
+    );
     expect(camera.form).to.equal(f);
     expect(f.checkValidity()).to.equal(false);
     expect(camera.validity.valueMissing).to.equal(true);
@@ -49,7 +51,9 @@ describe('<rtc-camera> in a form', () => {
   });
 
   it('form.reset() clears the value and makes a required camera invalid again', async () => {
-    const { form: f, camera } = await form(html`<form><rtc-camera name="photo" required audio="false"></rtc-camera></form>`);
+    const { form: f, camera } = await form(
+      html`<form><rtc-camera name="photo" required audio="false"></rtc-camera></form>`,
+    );
     await camera.start();
     await camera.snapshot();
     await camera.updateComplete;
@@ -63,13 +67,17 @@ describe('<rtc-camera> in a form', () => {
   });
 
   it('the validity message can be replaced', async () => {
-    const { camera } = await form(html`<form><rtc-camera name="photo" required strings='{"required":"Bitte ein Foto aufnehmen."}'></rtc-camera></form>`);
+    const { camera } = await form(
+      html`<form><rtc-camera name="photo" required strings='{"required":"Bitte ein Foto aufnehmen."}'></rtc-camera></form>`,
+    );
     expect(camera.checkValidity()).to.equal(false);
     expect(camera.validationMessage).to.equal('Bitte ein Foto aufnehmen.');
   });
 
   it('a disabled fieldset, or the disabled attribute, disables the controls', async () => {
-    const { form: f, camera } = await form(html`<form><fieldset disabled><rtc-camera name="photo"></rtc-camera></fieldset></form>`);
+    const { form: f, camera } = await form(
+      html`<form><fieldset disabled><rtc-camera name="photo"></rtc-camera></fieldset></form>`,
+    );
     await camera.updateComplete;
     expect(camera.shadowRoot!.querySelector<HTMLButtonElement>('[part~="start-button"]')!.disabled).to.equal(true);
     f.querySelector('fieldset')!.disabled = false;

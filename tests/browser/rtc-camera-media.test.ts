@@ -1,7 +1,7 @@
 import { aTimeout, expect, fixture, html } from '@open-wc/testing';
 import '../../components/rtc-camera.js';
 import type { RtcCamera } from '../../components/rtc-camera.js';
-import type { MediaErrorDetail } from '../../components/internal/media.js';
+import type { MediaErrorDetail } from '../../components/internal/media/media.js';
 import { nextEvent, until } from './helpers.js';
 
 const mediaDevices = navigator.mediaDevices;
@@ -13,7 +13,9 @@ const restore: Array<() => void> = [];
 function override(target: object, name: string, value: unknown): void {
   const own = Object.getOwnPropertyDescriptor(target, name);
   Object.defineProperty(target, name, { value, configurable: true, writable: true });
-  restore.push(() => (own ? Object.defineProperty(target, name, own) : delete (target as Record<string, unknown>)[name]));
+  restore.push(() =>
+    own ? Object.defineProperty(target, name, own) : delete (target as Record<string, unknown>)[name],
+  );
 }
 
 function realStream(constraints: MediaStreamConstraints = { video: true, audio: true }): Promise<MediaStream> {
@@ -86,7 +88,10 @@ describe('<rtc-camera> errors', () => {
 
   it('an insecure page is reported as insecure-context before asking', async () => {
     let asked = false;
-    mediaDevices.getUserMedia = () => ((asked = true), realStream());
+    mediaDevices.getUserMedia = () => {
+      asked = true;
+      return realStream();
+    };
     override(window, 'isSecureContext', false);
     const element = await fixture<RtcCamera>(html`<rtc-camera></rtc-camera>`);
     const detail = await errorFrom(element);
@@ -142,14 +147,23 @@ describe('<rtc-camera> devices', () => {
     const start = nextEvent<CustomEvent<{ stream: MediaStream }>>(element, 'rtc-camera-start');
     part(element, 'start-button')!.click();
     const { stream } = (await start).detail;
-    const microphones = (await navigator.mediaDevices.enumerateDevices()).filter((device) => device.kind === 'audioinput');
+    const microphones = (await navigator.mediaDevices.enumerateDevices()).filter(
+      (device) => device.kind === 'audioinput',
+    );
     const cameras = (await navigator.mediaDevices.enumerateDevices()).filter((device) => device.kind === 'videoinput');
     // Chromium's fake devices: one camera and three microphones (a default alias and two more).
     expect(microphones.length).to.be.at.least(2);
-    const select = (await until(() => part(element, 'microphone-select'), 'the microphone picker')) as HTMLSelectElement;
+    const select = (await until(
+      () => part(element, 'microphone-select'),
+      'the microphone picker',
+    )) as HTMLSelectElement;
     expect(select.getAttribute('aria-label')).to.equal('Microphone');
-    expect([...select.options].map((option) => option.textContent)).to.deep.equal(microphones.map((device) => device.label));
-    expect([...select.options].map((option) => option.value)).to.deep.equal(microphones.map((device) => device.deviceId));
+    expect([...select.options].map((option) => option.textContent)).to.deep.equal(
+      microphones.map((device) => device.label),
+    );
+    expect([...select.options].map((option) => option.value)).to.deep.equal(
+      microphones.map((device) => device.deviceId),
+    );
     // A picker appears only when there is a choice: with one fake camera there is none.
     expect(Boolean(part(element, 'camera-select'))).to.equal(cameras.length > 1);
 
@@ -184,14 +198,23 @@ describe('<rtc-camera> devices', () => {
     const element = await fixture<RtcCamera>(html`<rtc-camera></rtc-camera>`);
     await element.start();
     const real = await realEnumerateDevices.call(mediaDevices);
-    const fakeCamera = { deviceId: 'plugged-in', groupId: 'g', kind: 'videoinput', label: 'USB camera', toJSON: () => ({}) } as MediaDeviceInfo;
+    const fakeCamera = {
+      deviceId: 'plugged-in',
+      groupId: 'g',
+      kind: 'videoinput',
+      label: 'USB camera',
+      toJSON: () => ({}),
+    } as MediaDeviceInfo;
     mediaDevices.enumerateDevices = () => Promise.resolve([...real, fakeCamera]);
     mediaDevices.dispatchEvent(new Event('devicechange'));
     const select = (await until(() => part(element, 'camera-select'), 'the camera picker')) as HTMLSelectElement;
     expect([...select.options].map((option) => option.textContent)).to.include('USB camera');
     mediaDevices.enumerateDevices = () => Promise.resolve(real);
     mediaDevices.dispatchEvent(new Event('devicechange'));
-    await until(() => !part(element, 'camera-select') || real.filter((d) => d.kind === 'videoinput').length > 1, 'the picker to shrink');
+    await until(
+      () => !part(element, 'camera-select') || real.filter((d) => d.kind === 'videoinput').length > 1,
+      'the picker to shrink',
+    );
     element.stop();
   });
 
@@ -234,7 +257,10 @@ describe('<rtc-camera> devices', () => {
     const screen = canvas.captureStream();
     override(mediaDevices, 'getDisplayMedia', () => Promise.resolve(screen));
     let asked = false;
-    mediaDevices.getUserMedia = (constraints) => ((asked = true), realGetUserMedia.call(mediaDevices, constraints));
+    mediaDevices.getUserMedia = (constraints) => {
+      asked = true;
+      return realGetUserMedia.call(mediaDevices, constraints);
+    };
     const element = await fixture<RtcCamera>(html`<rtc-camera source="screen"></rtc-camera>`);
     const [track] = screen.getVideoTracks();
     expect(await element.start()).to.equal(screen);
@@ -293,7 +319,9 @@ describe('<rtc-camera> track hygiene', () => {
     return { streams, calls };
   }
 
-  it('100 connect/disconnect cycles, many while starting, leave no live track', async function (this: { timeout(ms: number): void }) {
+  it('100 connect/disconnect cycles, many while starting, leave no live track', async function (this: {
+    timeout(ms: number): void;
+  }) {
     this.timeout(120_000);
     const { streams, calls } = recordStreams();
     const host = document.createElement('div');

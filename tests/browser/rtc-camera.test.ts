@@ -274,7 +274,9 @@ describe('<rtc-camera>', () => {
     expect(part(none, 'controls')).to.equal(null);
     const some = await fixture<RtcCamera>(html`<rtc-camera controls="start snapshot" audio="false"></rtc-camera>`);
     await started(some);
-    const parts = [...some.shadowRoot!.querySelectorAll('[part~="controls"] > *')].map((node) => node.getAttribute('part'));
+    const parts = [...some.shadowRoot!.querySelectorAll('[part~="controls"] > *')].map((node) =>
+      node.getAttribute('part'),
+    );
     expect(parts).to.deep.equal(['button stop-button', 'button snapshot-button']);
   });
 });

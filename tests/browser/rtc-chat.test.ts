@@ -5,7 +5,7 @@ import { expect, fixture, html } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
 import '../../components/rtc-chat.js';
 import type { RtcChat } from '../../components/rtc-chat.js';
-import { Room } from '../../components/internal/room.js';
+import { Room } from '../../components/internal/mesh/room.js';
 import { nextEvent, startRelay, uniqueName, until } from './helpers.js';
 
 /** Chats `a` (Ada) and `b` (Bob) in one room of a fresh relay, linked by their `rtc-chat` channel. */
@@ -23,7 +23,8 @@ async function pair(attrs: { strings?: string; name?: string } = {}): Promise<[R
   return [a, b];
 }
 
-const $ = <E extends Element = HTMLElement>(el: RtcChat, selector: string) => el.shadowRoot!.querySelector<E>(selector)!;
+const $ = <E extends Element = HTMLElement>(el: RtcChat, selector: string) =>
+  el.shadowRoot!.querySelector<E>(selector)!;
 const items = (el: RtcChat) => [...el.shadowRoot!.querySelectorAll('li')];
 const textarea = (el: RtcChat) => $<HTMLTextAreaElement>(el, 'textarea');
 /** An item's text (or file name): what follows the name and time line. */
@@ -35,7 +36,7 @@ const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
  * (as a peer with another client could): the channel labelled `rtc-chat`, shared through the Room.
  */
 function sendRaw(el: RtcChat, ...values: unknown[]): void {
-  const room = [...Room.open.values()].find((room) => room.key == `${new URL(el.signaling).href} ${el.room}`)!;
+  const room = [...Room.open.values()].find((room) => room.key === `${new URL(el.signaling).href} ${el.room}`)!;
   const channel = room.channel('rtc-chat');
   for (const value of values) channel.sendJSON(value);
   room.releaseChannel(channel);
@@ -102,7 +103,10 @@ describe('<rtc-chat>', () => {
     const file = new File([bytes], 'notes.bin', { type: 'application/octet-stream' });
     const progress = { send: 0, receive: 0 };
     for (const el of [a, b]) {
-      el.addEventListener('rtc-transfer-progress', ({ detail }) => (progress[detail.direction] = detail.loaded / detail.total));
+      el.addEventListener(
+        'rtc-transfer-progress',
+        ({ detail }) => (progress[detail.direction] = detail.loaded / detail.total),
+      );
     }
     const arrived = nextEvent(b, 'rtc-file', 'the file');
 
@@ -153,7 +157,14 @@ describe('<rtc-chat>', () => {
   });
 
   it('labels replaced through the strings attribute and property show up', async () => {
-    const strings = JSON.stringify({ send: 'Senden', attach: 'Datei anhängen', input: 'Nachricht', messages: 'Nachrichten', you: 'Du', limit: 'Höchstens {max} Zeichen.' });
+    const strings = JSON.stringify({
+      send: 'Senden',
+      attach: 'Datei anhängen',
+      input: 'Nachricht',
+      messages: 'Nachrichten',
+      you: 'Du',
+      limit: 'Höchstens {max} Zeichen.',
+    });
     const [a] = await pair({ strings });
     expect($(a, '[part~=send-button]').textContent).to.equal('Senden');
     expect($(a, '[part~=attach-button]').textContent).to.equal('Datei anhängen');

@@ -5,8 +5,8 @@ import { expect, fixture, html } from '@open-wc/testing';
 import '../../components/rtc-datachannel.js';
 import type { RtcDatachannel } from '../../components/rtc-datachannel.js';
 import type { MessageDetail, TransferProgressDetail } from '../../components/rtc-datachannel.js';
-import { Room } from '../../components/internal/room.js';
-import { channelIdOf } from '../../components/internal/framing.js';
+import { Room } from '../../components/internal/mesh/room.js';
+import { channelIdOf } from '../../components/internal/mesh/framing.js';
 import { nextEvent, relayStats, startRelay, stopRelay, uniqueName, until, freshRoom } from './helpers.js';
 
 interface Peers {
@@ -38,16 +38,18 @@ async function allOpen(els: RtcDatachannel[], count: number, timeout?: number): 
 
 /** Where every Room of the page stands: the message of a failed wait. */
 function describeRooms(): string {
-  return [...Room.open.values()]
-    .map((room) => {
-      const links = [...room.links.values()].map((link) => {
-        const { pc } = link;
-        const count = (sdp = '') => sdp.split('a=candidate').length - 1;
-        return `${link.remoteId.slice(0, 6)}${link.polite ? ' polite' : ''}: ${pc.signalingState}/${pc.iceGatheringState}/${pc.iceConnectionState}/${pc.connectionState} sctp=${pc.sctp?.state} candidates local=${count(pc.localDescription?.sdp)} remote=${count(pc.remoteDescription?.sdp)}`;
-      });
-      return `[${room.key.split('?')[1]} ${room.state} ${room.id?.slice(0, 6)} links: ${links.join('; ')}]`;
-    })
-    .join(' ') + ` errors: ${JSON.stringify(errors)}`;
+  return (
+    [...Room.open.values()]
+      .map((room) => {
+        const links = [...room.links.values()].map((link) => {
+          const { pc } = link;
+          const count = (sdp = '') => sdp.split('a=candidate').length - 1;
+          return `${link.remoteId.slice(0, 6)}${link.polite ? ' polite' : ''}: ${pc.signalingState}/${pc.iceGatheringState}/${pc.iceConnectionState}/${pc.connectionState} sctp=${pc.sctp?.state} candidates local=${count(pc.localDescription?.sdp)} remote=${count(pc.remoteDescription?.sdp)}`;
+        });
+        return `[${room.key.split('?')[1]} ${room.state} ${room.id?.slice(0, 6)} links: ${links.join('; ')}]`;
+      })
+      .join(' ') + ` errors: ${JSON.stringify(errors)}`
+  );
 }
 
 const errors: unknown[] = [];
@@ -87,7 +89,9 @@ function bigFile(mib: number, name: string): File {
 
 describe('<rtc-datachannel>', () => {
   it('text, binary, Blob and JSON messages arrive intact, in order, typed as sent', async () => {
-    const { els: [a, b] } = await peers(['a', 'b']);
+    const {
+      els: [a, b],
+    } = await peers(['a', 'b']);
     const got = messages(b!);
     a!.send('héllo 👋');
     a!.send(new Uint16Array([1, 2, 65535]));
@@ -103,7 +107,9 @@ describe('<rtc-datachannel>', () => {
   });
 
   it('a message sent to one peer reaches that peer only; one sent to all reaches everyone', async () => {
-    const { els: [a, b, c] } = await peers(['a', 'b', 'c']);
+    const {
+      els: [a, b, c],
+    } = await peers(['a', 'b', 'c']);
     const toB = messages(b!);
     const toC = messages(c!);
     a!.send('for b only', { to: b!.peerId! });
@@ -116,7 +122,9 @@ describe('<rtc-datachannel>', () => {
   });
 
   it('2,000 small messages in a row all arrive, in the order sent', async () => {
-    const { els: [a, b] } = await peers(['a', 'b']);
+    const {
+      els: [a, b],
+    } = await peers(['a', 'b']);
     const got = messages(b!);
     const count = 2000;
     for (let i = 0; i < count; i++) {
@@ -126,13 +134,19 @@ describe('<rtc-datachannel>', () => {
     }
     await until(() => got.length === count, `${count} messages`, 20_000);
     const values = got.map(({ type, data }) =>
-      type === 'string' ? Number((data as string).slice(5)) : type === 'binary' ? new Uint32Array(data as ArrayBuffer)[0] : (data as { i: number }).i,
+      type === 'string'
+        ? Number((data as string).slice(5))
+        : type === 'binary'
+          ? new Uint32Array(data as ArrayBuffer)[0]
+          : (data as { i: number }).i,
     );
     expect(values).to.deep.equal(Array.from({ length: count }, (_, i) => i));
   });
 
   it('a view on a SharedArrayBuffer is sent as a copy of its bytes', async () => {
-    const { els: [a, b] } = await peers(['a', 'b']);
+    const {
+      els: [a, b],
+    } = await peers(['a', 'b']);
     const got = messages(b!);
     // Shared WebAssembly memory gives a SharedArrayBuffer even in a page that is not cross-origin isolated.
     const shared = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer;
@@ -147,7 +161,9 @@ describe('<rtc-datachannel>', () => {
   });
 
   it('a 4 MiB message (larger than the max message size) arrives whole', async () => {
-    const { els: [a, b] } = await peers(['a', 'b']);
+    const {
+      els: [a, b],
+    } = await peers(['a', 'b']);
     const got = messages(b!);
     const big = noise(4 * 1024 * 1024);
     a!.send(big);
@@ -158,14 +174,21 @@ describe('<rtc-datachannel>', () => {
   });
 
   it('a 32 MiB file arrives with the same SHA-256, progress rising to total on both sides, the channel never closed', async () => {
-    const { els: [a, b] } = await peers(['a', 'b']);
+    const {
+      els: [a, b],
+    } = await peers(['a', 'b']);
     const file = bigFile(32, 'big.bin');
     const closes: unknown[] = [];
     for (const el of [a!, b!]) el.addEventListener('rtc-close', (event) => closes.push(event.detail));
     const progress: Record<string, TransferProgressDetail[]> = { send: [], receive: [] };
     a!.addEventListener('rtc-transfer-progress', (event) => progress[event.detail.direction]!.push(event.detail));
     b!.addEventListener('rtc-transfer-progress', (event) => progress[event.detail.direction]!.push(event.detail));
-    const arrived = nextEvent<CustomEvent<{ id: string; from: string; file: File }>>(b!, 'rtc-file', 'the file', 25_000);
+    const arrived = nextEvent<CustomEvent<{ id: string; from: string; file: File }>>(
+      b!,
+      'rtc-file',
+      'the file',
+      25_000,
+    );
     const id = a!.sendFile(file);
     const { detail } = await arrived;
     expect(detail.id).to.equal(id);
@@ -177,7 +200,10 @@ describe('<rtc-datachannel>', () => {
     for (const direction of ['send', 'receive']) {
       const loaded = progress[direction]!.map((p) => p.loaded);
       expect(loaded.length, direction).to.be.greaterThan(10);
-      expect(loaded.every((value, i) => i === 0 || value >= loaded[i - 1]!), `${direction} is monotonic`).to.equal(true);
+      expect(
+        loaded.every((value, i) => i === 0 || value >= loaded[i - 1]!),
+        `${direction} is monotonic`,
+      ).to.equal(true);
       expect(loaded.at(-1), direction).to.equal(file.size);
       expect(progress[direction]!.every((p) => p.total === file.size && p.id === id)).to.equal(true);
     }
@@ -191,8 +217,12 @@ describe('<rtc-datachannel>', () => {
   });
 
   it('a peer that leaves mid-transfer gives the other side a peer-left error and frees the transfer', async () => {
-    const { els: [a, b] } = await peers(['a', 'b']);
-    const failed = nextEvent<CustomEvent<{ id: string; peer: string; code: string; direction: string; message: string }>>(b!, 'rtc-transfer-error');
+    const {
+      els: [a, b],
+    } = await peers(['a', 'b']);
+    const failed = nextEvent<
+      CustomEvent<{ id: string; peer: string; code: string; direction: string; message: string }>
+    >(b!, 'rtc-transfer-error');
     let files = 0;
     b!.addEventListener('rtc-file', () => files++);
     const id = a!.sendFile(bigFile(16, 'gone.bin'));
@@ -207,8 +237,13 @@ describe('<rtc-datachannel>', () => {
   });
 
   it('cancelTransfer on the receiving side stops the sender with `cancelled`', async () => {
-    const { els: [a, b] } = await peers(['a', 'b']);
-    const senderError = nextEvent<CustomEvent<{ id: string; code: string; direction: string }>>(a!, 'rtc-transfer-error');
+    const {
+      els: [a, b],
+    } = await peers(['a', 'b']);
+    const senderError = nextEvent<CustomEvent<{ id: string; code: string; direction: string }>>(
+      a!,
+      'rtc-transfer-error',
+    );
     const id = a!.sendFile(bigFile(16, 'stop.bin'));
     await until(() => b!.transfers.some((t) => t.id === id && t.loaded > 0), 'the transfer under way');
     expect(b!.cancelTransfer(id)).to.equal(true);
@@ -217,7 +252,12 @@ describe('<rtc-datachannel>', () => {
   });
 
   it('a relay restart keeps the channel, and a peer joining afterwards connects to both', async () => {
-    const { relay, url, room, els: [a, b] } = await peers(['a', 'b']);
+    const {
+      relay,
+      url,
+      room,
+      els: [a, b],
+    } = await peers(['a', 'b']);
     const got = messages(b!);
     await stopRelay(relay);
     a!.send('while the relay is down');
@@ -274,7 +314,11 @@ describe('<rtc-datachannel>', () => {
   });
 
   it('an element that leaves and comes back with the same label reopens the channel; queued messages wait for it', async () => {
-    const { url, room, els: [a, b] } = await peers(['a', 'b']);
+    const {
+      url,
+      room,
+      els: [a, b],
+    } = await peers(['a', 'b']);
     const bId = b!.peerId!;
     const parent = b!.parentElement!;
     // The Room stays (another element holds it), only the `data` channel goes.
@@ -384,8 +428,14 @@ describe('<rtc-datachannel>', () => {
     expect(b!.maxMessageSize).to.equal(100_000);
     await allOpen([a!, b!], 1);
     const got = messages(b!);
-    const refusedHere = nextEvent<CustomEvent<{ peer: string; code: string; direction: string; hint: string }>>(b!, 'rtc-message-error');
-    const refusedThere = nextEvent<CustomEvent<{ peer: string; code: string; direction: string; hint: string }>>(a!, 'rtc-message-error');
+    const refusedHere = nextEvent<CustomEvent<{ peer: string; code: string; direction: string; hint: string }>>(
+      b!,
+      'rtc-message-error',
+    );
+    const refusedThere = nextEvent<CustomEvent<{ peer: string; code: string; direction: string; hint: string }>>(
+      a!,
+      'rtc-message-error',
+    );
     a!.send(noise(300_000));
     expect((await refusedHere).detail).to.include({ peer: a!.peerId, code: 'too-large', direction: 'receive' });
     expect((await refusedThere).detail).to.include({ peer: b!.peerId, code: 'too-large', direction: 'send' });
@@ -398,7 +448,10 @@ describe('<rtc-datachannel>', () => {
     expect(new Uint8Array(got[0]!.data as ArrayBuffer)).to.deep.equal(small);
     expect(got[1]!.data).to.equal('after');
 
-    const fileHere = nextEvent<CustomEvent<{ id: string; code: string; direction: string; hint: string }>>(b!, 'rtc-transfer-error');
+    const fileHere = nextEvent<CustomEvent<{ id: string; code: string; direction: string; hint: string }>>(
+      b!,
+      'rtc-transfer-error',
+    );
     const fileThere = nextEvent<CustomEvent<{ id: string; code: string; direction: string }>>(a!, 'rtc-transfer-error');
     let files = 0;
     b!.addEventListener('rtc-file', () => files++);

@@ -1,6 +1,14 @@
 import { expect } from '@open-wc/testing';
-import { SignalingClient, defaultSignalingUrl, toWebSocketUrl } from '../../components/internal/signaling-client.js';
-import type { SignalingErrorDetail, SignalDetail, WelcomeDetail } from '../../components/internal/signaling-client.js';
+import {
+  SignalingClient,
+  defaultSignalingUrl,
+  toWebSocketUrl,
+} from '../../components/internal/signaling/signaling-client.js';
+import type {
+  SignalingErrorDetail,
+  SignalDetail,
+  WelcomeDetail,
+} from '../../components/internal/signaling/signaling-client.js';
 import { nextEvent, relayStats, startRelay, stopRelay, uniqueName, until } from './helpers.js';
 
 const open: SignalingClient[] = [];
@@ -35,8 +43,13 @@ describe('SignalingClient', () => {
 
   it('turns http(s) and relative URLs into ws(s) URLs and refuses other schemes', () => {
     expect(toWebSocketUrl('https://relay.example.org/signal')).to.equal('wss://relay.example.org/signal');
-    expect(toWebSocketUrl('/relays/x/signal', 'http://localhost:8787/page.html')).to.equal('ws://localhost:8787/relays/x/signal');
-    expect(() => new SignalingClient({ room: 'x', url: 'ftp://example.org/' })).to.throw(TypeError, /ws:, wss:, http: or https:/);
+    expect(toWebSocketUrl('/relays/x/signal', 'http://localhost:8787/page.html')).to.equal(
+      'ws://localhost:8787/relays/x/signal',
+    );
+    expect(() => new SignalingClient({ room: 'x', url: 'ftp://example.org/' })).to.throw(
+      TypeError,
+      /ws:, wss:, http: or https:/,
+    );
   });
 
   it('a URL the browser refuses at once (a fragment) throws from connect() and leaves the client idle', () => {

@@ -19,7 +19,11 @@ interface Exit {
 }
 
 /** Runs the CLI; `exited` resolves with what it printed. The process is killed after the test. */
-function run(t: TestContext, args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; exited: Promise<Exit> } {
+function run(
+  t: TestContext,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): { child: ChildProcess; exited: Promise<Exit> } {
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, PORT: '', HOST: '', ICE_SERVERS: '', ALLOWED_ORIGINS: '', ...env },
@@ -39,7 +43,10 @@ async function start(t: TestContext, args: string[], env?: NodeJS.ProcessEnv) {
   const { child, exited } = run(t, args, env);
   let output = '';
   const origin = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listening line within ${PATIENCE * 3} ms: ${output}`)), PATIENCE * 3);
+    const timer = setTimeout(
+      () => reject(new Error(`no listening line within ${PATIENCE * 3} ms: ${output}`)),
+      PATIENCE * 3,
+    );
     child.stdout?.on('data', (chunk: string) => {
       output += chunk;
       const match = /^rtc-relay listening on (http:\/\/\S+:\d+)$/m.exec(output);

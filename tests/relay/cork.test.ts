@@ -10,8 +10,8 @@ import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { createRelay } from '../../relay/index.js';
-import type { ServerMessage } from '../../relay/protocol.js';
-import { joined, startRelay, TestClient, waitUntil } from './helpers.js';
+import type { ServerMessage } from '../../protocol/signaling.js';
+import { joined, startRelay, type TestClient, waitUntil } from './helpers.js';
 
 /** Sends every message in one TCP write, so the relay reads them as one burst. */
 function sendBurst(client: TestClient, messages: unknown[]): void {
@@ -35,10 +35,19 @@ async function countingRelay(t: TestContext) {
   server.on('upgrade', (req, socket: Socket, head) => {
     const index = writes.push(0) - 1;
     // Every chunk the stream hands to the kernel goes through one of these two (one syscall each).
-    const { _write: write, _writev: writev } = socket as unknown as Record<'_write' | '_writev', (...args: unknown[]) => void>;
+    const { _write: write, _writev: writev } = socket as unknown as Record<
+      '_write' | '_writev',
+      (...args: unknown[]) => void
+    >;
     Object.assign(socket, {
-      _write: (...args: unknown[]) => (writes[index]++, write.apply(socket, args)),
-      _writev: (...args: unknown[]) => (writes[index]++, writev.apply(socket, args)),
+      _write: (...args: unknown[]) => {
+        writes[index]++;
+        return write.apply(socket, args);
+      },
+      _writev: (...args: unknown[]) => {
+        writes[index]++;
+        return writev.apply(socket, args);
+      },
     });
     relay.handleUpgrade(req, socket, head);
   });
@@ -59,8 +68,14 @@ test('a burst of signals to one peer arrives whole and in order, each from the s
 
   for (let burst = 0; burst < 5; burst++) {
     const data = Array.from({ length: 100 }, (_, i) => ({ burst, i, candidate: 'c'.repeat(i * 10) }));
-    sendBurst(alice.client, data.map((d) => ({ type: 'signal', to: bob.id, from: 'forged', data: d })));
-    assert.deepEqual(await nextMessages(bob.client, 100), data.map((d) => ({ type: 'signal', from: alice.id, data: d })));
+    sendBurst(
+      alice.client,
+      data.map((d) => ({ type: 'signal', to: bob.id, from: 'forged', data: d })),
+    );
+    assert.deepEqual(
+      await nextMessages(bob.client, 100),
+      data.map((d) => ({ type: 'signal', from: alice.id, data: d })),
+    );
   }
   assert.equal(bob.client.hasMessage(), false);
 });
@@ -97,9 +112,15 @@ test('a burst of signals to one peer leaves the relay in a few writes, not one p
   const bobSocket = writes.length - 1;
   const before = writes[bobSocket];
 
-  sendBurst(alice.client, Array.from({ length: 32 }, (_, i) => ({ type: 'signal', to: bob.id, data: { i } })));
+  sendBurst(
+    alice.client,
+    Array.from({ length: 32 }, (_, i) => ({ type: 'signal', to: bob.id, data: { i } })),
+  );
   const received = await nextMessages(bob.client, 32);
-  assert.deepEqual(received.map((m) => m.type === 'signal' && m.data), Array.from({ length: 32 }, (_, i) => ({ i })));
+  assert.deepEqual(
+    received.map((m) => m.type === 'signal' && m.data),
+    Array.from({ length: 32 }, (_, i) => ({ i })),
+  );
   // One write per TCP read of the burst on the relay's side: one, rarely two or three; uncorked, 32.
   const used = writes[bobSocket] - before;
   assert.ok(used >= 1 && used <= 4, `32 signals took ${used} writes`);
@@ -114,7 +135,10 @@ test('a slow reader is still cut when its signals come in bursts', async (t) => 
 
   const chunk = 'x'.repeat(2000);
   for (let batch = 0; batch < 200 && !alice.client.hasMessage(); batch++) {
-    sendBurst(alice.client, Array.from({ length: 20 }, () => ({ type: 'signal', to: slow.id, data: chunk })));
+    sendBurst(
+      alice.client,
+      Array.from({ length: 20 }, () => ({ type: 'signal', to: slow.id, data: chunk })),
+    );
     await waitUntil(() => alice.client.socket.bufferedAmount === 0);
   }
   assert.deepEqual(await alice.client.next(), { type: 'peer-left', id: slow.id });

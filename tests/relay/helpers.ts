@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { WebSocket, type ClientOptions } from 'ws';
 import { createRelay, type Relay, type RelayOptions } from '../../relay/index.js';
-import type { ErrorCode, ErrorMessage, ServerMessage, WelcomeMessage } from '../../relay/protocol.js';
+import type { ErrorCode, ErrorMessage, ServerMessage, WelcomeMessage } from '../../protocol/signaling.js';
 
 /** How long a test waits for something that should happen; generous, never asserted on. */
 export const PATIENCE = 3000;
@@ -21,7 +21,10 @@ export interface RunningRelay {
 }
 
 /** A quiet relay listening on a free port, closed after the test. */
-export async function startRelay(t: TestContext, options: Omit<RelayOptions, 'port' | 'server' | 'noServer'> = {}): Promise<RunningRelay> {
+export async function startRelay(
+  t: TestContext,
+  options: Omit<RelayOptions, 'port' | 'server' | 'noServer'> = {},
+): Promise<RunningRelay> {
   const relay = createRelay({ port: 0, host: '127.0.0.1', logger: false, ...options });
   t.after(() => relay.close());
   await relay.ready;
@@ -83,7 +86,8 @@ export class TestClient {
   async next(timeout = PATIENCE): Promise<ServerMessage> {
     const deadline = Date.now() + timeout;
     while (this.inbox.length === 0) {
-      if (this.socket.readyState === WebSocket.CLOSED) throw new Error('the connection closed while a message was expected');
+      if (this.socket.readyState === WebSocket.CLOSED)
+        throw new Error('the connection closed while a message was expected');
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no message within ${timeout} ms`);
       await new Promise<void>((resolve) => {

@@ -61,7 +61,10 @@ test('GET /healthz reports status, uptime, counts and the protocol version', asy
   assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
   const health = (await response.json()) as Record<string, unknown>;
   assert.equal(typeof health.uptime, 'number');
-  assert.deepEqual({ ...health, uptime: 0 }, { status: 'ok', uptime: 0, connections: 2, rooms: 1, peers: 2, protocol: 1 });
+  assert.deepEqual(
+    { ...health, uptime: 0 },
+    { status: 'ok', uptime: 0, connections: 2, rooms: 1, peers: 2, protocol: 1 },
+  );
 });
 
 test('unknown paths, the relay code in dist/ and dotfiles are 404', async (t) => {

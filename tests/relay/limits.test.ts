@@ -36,7 +36,11 @@ test('malformed frames get bad-message or unknown-type and the connection keeps 
 
   const welcome = await client.join('room', { token: 'a signed token, ignored for now' });
   assert.equal(welcome.room, 'room', 'still open and usable after all of that');
-  for (const frame of [{ type: 'signal', data: 1 }, { type: 'signal', to: 5, data: 1 }, { type: 'signal', to: 'x' }]) {
+  for (const frame of [
+    { type: 'signal', data: 1 },
+    { type: 'signal', to: 5, data: 1 },
+    { type: 'signal', to: 'x' },
+  ]) {
     client.send(frame);
     await client.nextError('bad-message');
   }

@@ -66,7 +66,11 @@ test('a lost peer gets at most 256 held signals, in order, and only once', async
   const again = await TestClient.connect(t, url);
   await again.join('room', { resume: alice.welcome.resume });
   bob.client.send({ type: 'signal', to: alice.id, data: 'after the second resume' });
-  assert.deepEqual(await again.next(), { type: 'signal', from: bob.id, data: 'after the second resume' }, 'nothing delivered twice');
+  assert.deepEqual(
+    await again.next(),
+    { type: 'signal', from: bob.id, data: 'after the second resume' },
+    'nothing delivered twice',
+  );
 });
 
 test('a lost peer that does not come back within the grace period is announced with peer-left', async (t) => {

@@ -4,14 +4,17 @@ import { peerIdFor } from '../../relay/index.js';
 import { joined, startRelay } from './helpers.js';
 
 test('peer ids are derived from resume tokens as docs/protocol.md specifies (its test vectors)', () => {
-  const bytes = (from: number, step: number) => Buffer.from(Array.from({ length: 32 }, (_, i) => from + step * i)).toString('base64url');
+  const bytes = (from: number, step: number) =>
+    Buffer.from(Array.from({ length: 32 }, (_, i) => from + step * i)).toString('base64url');
   assert.equal(bytes(0, 1), 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8');
   assert.equal(peerIdFor(bytes(0, 1)), 'vHG2M3bafs5KhU80');
   assert.equal(peerIdFor(bytes(255, -1)), 'MRXDsg-TN9QRJRe0');
 });
 
 test('a joiner is welcomed with its id, the room, the peers already there and a resume token', async (t) => {
-  const { url } = await startRelay(t, { iceServers: [{ urls: 'turn:turn.example.org:3478', username: 'u', credential: 'c' }] });
+  const { url } = await startRelay(t, {
+    iceServers: [{ urls: 'turn:turn.example.org:3478', username: 'u', credential: 'c' }],
+  });
   const alice = await joined(t, url, 'standup', { name: 'Alice' });
   const bob = await joined(t, url, 'standup', { name: 'Bob' });
 
@@ -41,7 +44,7 @@ test('two peers of a room exchange signals, with data forwarded untouched', asyn
   const bob = await joined(t, url, 'room');
   await alice.client.next(); // peer-joined
 
-  const offer = { sdp: 'v=0\r\n…', type: 'offer', nested: [1, 2.5, null, true, { 'ü': 'ñ' }] };
+  const offer = { sdp: 'v=0\r\n…', type: 'offer', nested: [1, 2.5, null, true, { ü: 'ñ' }] };
   alice.client.send({ type: 'signal', to: bob.id, data: offer });
   assert.deepEqual(await bob.client.next(), { type: 'signal', from: alice.id, data: offer });
 

@@ -19,7 +19,24 @@
  *   (or one that brings more bytes than it announced), is dropped and refused (a `Cancel` frame
  *   with `too-large`), so a peer cannot make us buffer without end.
  */
-import { CANCEL, decodeFrame, decoder, encodeFrame, encoder, FILE_DATA, FILE_END, FILE_START, HEADER_SIZE, HELLO, MAX_FRAME, MESSAGE, messageTypes, type Frame, type Kind, type MessageType } from './framing.js';
+import {
+  CANCEL,
+  decodeFrame,
+  decoder,
+  encodeFrame,
+  encoder,
+  FILE_DATA,
+  FILE_END,
+  FILE_START,
+  HEADER_SIZE,
+  HELLO,
+  MAX_FRAME,
+  MESSAGE,
+  messageTypes,
+  type Frame,
+  type Kind,
+  type MessageType,
+} from './framing.js';
 import type { PeerLink } from './peer-link.js';
 import type { RoomChannel } from './room-channel.js';
 import { labelCollision } from './room-errors.js';
@@ -194,7 +211,16 @@ export class PeerChannel {
   /** Queues a message of `type`, or with `file`, that file (`source` holds its Blob). */
   queue(type: MessageType, source: Source, file?: OutgoingFile): void {
     const id = file ? file.id : (this.#nextId = (this.#nextId + 1) >>> 0);
-    const job: Outgoing = { id, direction: 'send', name: file?.name ?? '', loaded: 0, total: source.bytes.byteLength, type: messageTypes.indexOf(type), source, file };
+    const job: Outgoing = {
+      id,
+      direction: 'send',
+      name: file?.name ?? '',
+      loaded: 0,
+      total: source.bytes.byteLength,
+      type: messageTypes.indexOf(type),
+      source,
+      file,
+    };
     (file ? this.#files : this.#messages).set(id, job);
     void this.#pump();
   }
@@ -207,7 +233,14 @@ export class PeerChannel {
   }
 
   get transfers(): TransferInfo[] {
-    return [...this.#files.values(), ...this.#incoming.values()].map(({ id, direction, name, loaded, total }) => ({ id: transferId(id), peer: this.peer, direction, name, loaded, total }));
+    return [...this.#files.values(), ...this.#incoming.values()].map(({ id, direction, name, loaded, total }) => ({
+      id: transferId(id),
+      peer: this.peer,
+      direction,
+      name,
+      loaded,
+      total,
+    }));
   }
 
   /** Closes the channel for good: unfinished transfers fail (`peer-left`), queued messages are dropped. */
@@ -257,7 +290,8 @@ export class PeerChannel {
 
   /** The channel went away: fail the transfers, keep queued messages for the next channel. */
   #lost(): void {
-    for (const { id } of [...this.#files.values(), ...this.#incoming.values()]) this.#endTransfer(id, 'peer-left', `The channel to ${this.peer} closed.`);
+    for (const { id } of [...this.#files.values(), ...this.#incoming.values()])
+      this.#endTransfer(id, 'peer-left', `The channel to ${this.peer} closed.`);
     this.#partial.clear();
     // A message cut off mid-way is sent again whole on the next channel.
     for (const job of this.#messages.values()) job.frames = undefined;
@@ -271,7 +305,8 @@ export class PeerChannel {
     this.#control(HELLO, answer, 0, this.#channel.label);
     // On an unreliable channel a Hello (or its answer) can be lost: ask again until answered, as
     // long as the channel is open (not forever once it closed or was disposed of unanswered).
-    if (!answer && this.#channel.unreliable && this.#dc?.readyState === 'open') setTimeout(() => this.ready || this.#hello(0), 1000);
+    if (!answer && this.#channel.unreliable && this.#dc?.readyState === 'open')
+      setTimeout(() => this.ready || this.#hello(0), 1000);
   }
 
   /**
@@ -319,7 +354,14 @@ export class PeerChannel {
       }
     } else if (kind === FILE_START) {
       const bytes = allocate(total, maxFileSize);
-      const file: IncomingFile = { ...(JSON.parse(decoder.decode(payload)) as FileMeta), id, direction: 'receive', loaded: 0, total, bytes: bytes! };
+      const file: IncomingFile = {
+        ...(JSON.parse(decoder.decode(payload)) as FileMeta),
+        id,
+        direction: 'receive',
+        loaded: 0,
+        total,
+        bytes: bytes!,
+      };
       this.#incoming.set(id, file);
       if (bytes) this.#progress(file, -1);
       else this.#refuse(id, 0);
@@ -365,10 +407,13 @@ export class PeerChannel {
     // A type this version does not know (a newer peer's) arrives as binary.
     const type = messageTypes[wireType] ?? 'binary';
     const data: unknown =
-      type === 'blob' ? new Blob([bytes])
-      : type === 'string' ? decoder.decode(bytes)
-      : type === 'json' ? JSON.parse(decoder.decode(bytes))
-      : bytes.buffer;
+      type === 'blob'
+        ? new Blob([bytes])
+        : type === 'string'
+          ? decoder.decode(bytes)
+          : type === 'json'
+            ? JSON.parse(decoder.decode(bytes))
+            : bytes.buffer;
     this.#emit('message', { from: this.peer, data, type });
   }
 
@@ -383,7 +428,8 @@ export class PeerChannel {
     const hashing = crypto.subtle.digest('SHA-256', bytes);
     const received = new File([bytes], name, { type, lastModified });
     // The same bytes, compared as their text ("12,255,...").
-    if (new Uint8Array(await hashing).join() === expected.join()) this.#emit('file', { id: transferId(id), from: this.peer, file: received });
+    if (new Uint8Array(await hashing).join() === expected.join())
+      this.#emit('file', { id: transferId(id), from: this.peer, file: received });
     else this.#endTransfer(id, 'integrity', `"${name}" failed its SHA-256 check.`, undefined, 'receive');
   }
 
@@ -391,12 +437,19 @@ export class PeerChannel {
    * Ends transfer `id` in whichever direction it runs, with an error event (in `direction` when it
    * runs in none). False when there is none.
    */
-  #endTransfer(id: number, code: TransferErrorCode, message: string, hint?: string, direction?: TransferDirection): boolean {
+  #endTransfer(
+    id: number,
+    code: TransferErrorCode,
+    message: string,
+    hint?: string,
+    direction?: TransferDirection,
+  ): boolean {
     const transfer = this.#files.get(id) ?? this.#incoming.get(id);
     this.#files.delete(id);
     this.#incoming.delete(id);
     direction = transfer?.direction ?? direction;
-    if (direction) this.#emit('transfer-error', { id: transferId(id), peer: this.peer, direction, code, message, hint });
+    if (direction)
+      this.#emit('transfer-error', { id: transferId(id), peer: this.peer, direction, code, message, hint });
     return !!direction;
   }
 
@@ -465,7 +518,15 @@ export class PeerChannel {
       // Bytes are all in at once: only a Blob waits here (for a chat line, an await per message
       // made small messages about 5 times slower).
       if (source.loaded < end) await source.load(end);
-      const frame = encodeFrame(file ? FILE_DATA : MESSAGE, type, id, start, total, source.bytes.subarray(start, end), buffer);
+      const frame = encodeFrame(
+        file ? FILE_DATA : MESSAGE,
+        type,
+        id,
+        start,
+        total,
+        source.bytes.subarray(start, end),
+        buffer,
+      );
       if (file) {
         job.loaded = end;
         this.#progress(job, start);
@@ -480,7 +541,8 @@ export class PeerChannel {
    * last, and one each time a PROGRESS_STEP boundary is crossed.
    */
   #progress({ id, direction, loaded, total }: Transfer, before: number): void {
-    if (loaded === total || Math.floor(loaded / PROGRESS_STEP) > Math.floor(before / PROGRESS_STEP)) this.#emit('transfer-progress', { id: transferId(id), peer: this.peer, direction, loaded, total });
+    if (loaded === total || Math.floor(loaded / PROGRESS_STEP) > Math.floor(before / PROGRESS_STEP))
+      this.#emit('transfer-progress', { id: transferId(id), peer: this.peer, direction, loaded, total });
   }
 }
 

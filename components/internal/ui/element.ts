@@ -11,7 +11,7 @@ export class RtcElement<S extends object> extends LitElement {
   strings: Partial<S> | null = {};
 
   /** The English defaults, merged under `strings`. */
-  protected declare readonly defaults: S;
+  declare protected readonly defaults: S;
 
   /** The texts to show: the defaults with `strings` over them. */
   protected get t(): S {
@@ -22,7 +22,10 @@ export class RtcElement<S extends object> extends LitElement {
    * What to show for error `code`: the texts keyed `CODE` and `CODE-hint` (the defaults with
    * `strings` over them), else those the error came with, else empty.
    */
-  protected errorText<C extends string>(code: C, fallback: { message?: string; hint?: string } = {}): { code: C; message: string; hint: string } {
+  protected errorText<C extends string>(
+    code: C,
+    fallback: { message?: string; hint?: string } = {},
+  ): { code: C; message: string; hint: string } {
     const t = this.t as Record<string, string>;
     return { code, message: t[code] ?? fallback.message ?? '', hint: t[`${code}-hint`] ?? fallback.hint ?? '' };
   }
@@ -42,7 +45,12 @@ export interface ButtonOptions {
 }
 
 /** A toolbar button, `part="button NAME-button"`; `this` in `onClick` is the host (Lit's `host` option). */
-export const button = (name: string, label: string, onClick: () => void, { pressed, disabled, kind }: ButtonOptions = {}) =>
+export const button = (
+  name: string,
+  label: string,
+  onClick: () => void,
+  { pressed, disabled, kind }: ButtonOptions = {},
+) =>
   html`<button part="button ${name}-button" class=${kind || nothing} type="button" aria-pressed=${pressed ?? nothing} ?disabled=${disabled} @click=${onClick}>${label}</button>`;
 
 /** The error box (`role="alert"`): what went wrong, then what to do about it. */

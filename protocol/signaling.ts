@@ -101,12 +101,7 @@ export interface ErrorMessage {
   to?: string;
 }
 
-export type ServerMessage =
-  | WelcomeMessage
-  | PeerJoinedMessage
-  | PeerLeftMessage
-  | SignalInMessage
-  | ErrorMessage;
+export type ServerMessage = WelcomeMessage | PeerJoinedMessage | PeerLeftMessage | SignalInMessage | ErrorMessage;
 
 // ---- codes ----------------------------------------------------------------------------------
 

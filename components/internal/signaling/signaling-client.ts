@@ -17,9 +17,9 @@ import type {
   ServerMessage,
   SignalOutMessage,
   WelcomeMessage,
-} from '../../relay/protocol.js';
+} from '../../../protocol/signaling.js';
 
-export type { IceServer, JsonValue, PeerInfo } from '../../relay/protocol.js';
+export type { IceServer, JsonValue, PeerInfo } from '../../../protocol/signaling.js';
 
 /** Where a client is in its life. */
 export type SignalingState =
@@ -98,7 +98,13 @@ export interface SignalingClientOptions {
 }
 
 /** Relay errors after which reconnecting cannot help: the client closes for good. */
-const fatalCodes: readonly SignalingErrorCode[] = ['bad-room', 'room-full', 'origin-not-allowed', 'already-joined', 'replaced'];
+const fatalCodes: readonly SignalingErrorCode[] = [
+  'bad-room',
+  'room-full',
+  'origin-not-allowed',
+  'already-joined',
+  'replaced',
+];
 
 // The relay sends a hint with each of its errors (it knows its own limits). The client's own errors
 // pass theirs; this one is for a relay that sent none (a page and a relay of other versions).
@@ -120,21 +126,33 @@ export function toWebSocketUrl(url: string, base: string = globalThis.document?.
   return resolved.href;
 }
 
+// Typed addEventListener for the events above: an interface merged with the class declares the
+// overloads without code (the usual typed-EventTarget pattern).
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export interface SignalingClient {
   addEventListener<K extends keyof SignalingEventMap>(
     type: K,
     listener: (event: SignalingEventMap[K]) => void,
     options?: boolean | AddEventListenerOptions,
   ): void;
-  addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
   removeEventListener<K extends keyof SignalingEventMap>(
     type: K,
     listener: (event: SignalingEventMap[K]) => void,
     options?: boolean | EventListenerOptions,
   ): void;
-  removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
+  removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | EventListenerOptions,
+  ): void;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class SignalingClient extends EventTarget {
   readonly url: string;
   readonly room: string;
@@ -193,7 +211,15 @@ export class SignalingClient extends EventTarget {
     this.#setState('connecting');
     // JSON leaves out the fields that are undefined.
     socket.onopen = () =>
-      socket.send(JSON.stringify({ type: 'join', room: this.room, name: this.name || undefined, token: this.#options.token, resume: this.#resume } satisfies JoinMessage));
+      socket.send(
+        JSON.stringify({
+          type: 'join',
+          room: this.room,
+          name: this.name || undefined,
+          token: this.#options.token,
+          resume: this.#resume,
+        } satisfies JoinMessage),
+      );
     socket.onmessage = ({ data }) => socket === this.#socket && this.#onMessage(data);
     socket.onclose = ({ code }) => socket === this.#socket && this.#onClose(code);
   }
@@ -269,7 +295,13 @@ export class SignalingClient extends EventTarget {
     else this.#unconfirmedTimer = setTimeout(dropUnconfirmed, Math.max(this.#options.reconnectMaxDelay * 3, 5000));
 
     this.#setState('joined');
-    this.#emit('welcome', { id: welcome.id, room: welcome.room, peers: this.peers, iceServers: this.iceServers, rejoined });
+    this.#emit('welcome', {
+      id: welcome.id,
+      room: welcome.room,
+      peers: this.peers,
+      iceServers: this.iceServers,
+      rejoined,
+    });
     this.#flush();
   }
 
@@ -277,7 +309,11 @@ export class SignalingClient extends EventTarget {
   #onClose(code: number): void {
     // Said once, on the first failure to join; later attempts retry quietly.
     if (!this.#attempt && !this.id) {
-      this.#report('connection-failed', `Could not join the room at ${this.url} (close code ${code}).`, 'Check the signaling URL and that the relay runs. Retrying.');
+      this.#report(
+        'connection-failed',
+        `Could not join the room at ${this.url} (close code ${code}).`,
+        'Check the signaling URL and that the relay runs. Retrying.',
+      );
     }
     this.#setState('reconnecting');
     // Exponential backoff with full jitter: a random delay in [0, min(max, base * 2^attempt)].
@@ -294,10 +330,15 @@ export class SignalingClient extends EventTarget {
 
   #send(message: SignalOutMessage): void {
     if (this.#state === 'closed') return;
-    if (this.#state === 'joined' && !this.#unconfirmed.has(message.to) && this.#socket?.readyState === WebSocket.OPEN) this.#socket.send(JSON.stringify(message));
+    if (this.#state === 'joined' && !this.#unconfirmed.has(message.to) && this.#socket?.readyState === WebSocket.OPEN)
+      this.#socket.send(JSON.stringify(message));
     else if (this.#queue.push(message) > this.#options.maxQueuedSignals) {
       this.#queue.shift();
-      this.#report('queue-overflow', `More than ${this.#options.maxQueuedSignals} signals waited for the relay.`, 'The relay was away too long; the oldest messages were dropped.');
+      this.#report(
+        'queue-overflow',
+        `More than ${this.#options.maxQueuedSignals} signals waited for the relay.`,
+        'The relay was away too long; the oldest messages were dropped.',
+      );
     }
   }
 

@@ -8,12 +8,7 @@
  * It never touches the DOM: the host renders its state and fires events from the callbacks.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import {
-  mediaErrorCode,
-  stopStream,
-  type MediaErrorCode,
-  type MediaSourceKind,
-} from './media.js';
+import { mediaErrorCode, stopStream, type MediaErrorCode, type MediaSourceKind } from '../media/media.js';
 
 export type MediaState =
   /** No stream; nothing is captured. */
@@ -120,7 +115,10 @@ export class MediaController implements ReactiveController {
 
   /** The device id of the live track of `kind`, if any. */
   deviceId(kind: 'audio' | 'video'): string | undefined {
-    return this.stream?.getTracks().find((track) => track.kind === kind)?.getSettings().deviceId;
+    return this.stream
+      ?.getTracks()
+      .find((track) => track.kind === kind)
+      ?.getSettings().deviceId;
   }
 
   /**
@@ -187,7 +185,10 @@ export class MediaController implements ReactiveController {
       const stream = await (this.#host.source === 'camera'
         ? navigator.mediaDevices.getUserMedia(constraints)
         : // getDisplayMedia rejects exact constraints (device ids) with a TypeError: keep the size only.
-          navigator.mediaDevices.getDisplayMedia({ video: { width: video?.width, height: video?.height }, audio: Boolean(constraints.audio) }));
+          navigator.mediaDevices.getDisplayMedia({
+            video: { width: video?.width, height: video?.height },
+            audio: Boolean(constraints.audio),
+          }));
       // Started on an element that is not on the page (or left it just now): end this run too.
       if (!this.#host.isConnected) this.stop();
       if (run !== this.#run) {

@@ -11,7 +11,7 @@
  * It never touches the DOM or the signaling socket: signals go out through `options.signal`,
  * come in through `handleSignal()`.
  */
-import type { JsonValue } from './signaling-client.js';
+import type { JsonValue } from '../signaling/signaling-client.js';
 
 export interface PeerLinkOptions {
   /** Our id in the room (decides the polite role together with `remoteId`). */
@@ -84,7 +84,8 @@ export class PeerLink extends EventTarget {
       if (state === 'connected') this.#iceRestarts = 0;
       else if (state === 'failed') this.#restartIce();
       // `disconnected` often heals by itself (a brief loss of packets); restart only if it lasts.
-      else if (state === 'disconnected') this.#disconnectedTimer = setTimeout(() => this.#restartIce(), this.#stallTimeout);
+      else if (state === 'disconnected')
+        this.#disconnectedTimer = setTimeout(() => this.#restartIce(), this.#stallTimeout);
       this.#emit('state', { state });
     };
     // Seen in Chromium: a gathering that never yields a candidate after a negotiation, leaving ICE
@@ -115,7 +116,8 @@ export class PeerLink extends EventTarget {
     try {
       if (description) {
         // "Ready for an offer" also when our answer is being applied: that ends in `stable`.
-        const readyForOffer = !this.#makingOffer && (pc.signalingState === 'stable' || this.#isSettingRemoteAnswerPending);
+        const readyForOffer =
+          !this.#makingOffer && (pc.signalingState === 'stable' || this.#isSettingRemoteAnswerPending);
         const offerCollision = description.type === 'offer' && !readyForOffer;
         this.#ignoreOffer = !this.polite && offerCollision;
         if (this.#ignoreOffer) return;
@@ -152,8 +154,10 @@ export class PeerLink extends EventTarget {
   #restartIce(): void {
     // Bounded: after the last attempt, one error and no more restarts until it connects again.
     const attempt = ++this.#iceRestarts;
-    if (attempt <= this.#maxIceRestarts) this.pc.restartIce(); // fires negotiationneeded: an offer with new ICE credentials
-    else if (attempt === this.#maxIceRestarts + 1) this.#fail('ice-failed', `No route to ${this.remoteId}.`, 'A TURN server is needed (`ice-servers`).');
+    if (attempt <= this.#maxIceRestarts)
+      this.pc.restartIce(); // fires negotiationneeded: an offer with new ICE credentials
+    else if (attempt === this.#maxIceRestarts + 1)
+      this.#fail('ice-failed', `No route to ${this.remoteId}.`, 'A TURN server is needed (`ice-servers`).');
   }
 
   #send(data: LinkSignal): void {

@@ -9,10 +9,10 @@
  * Used by <rtc-datachannel>, <rtc-chat> and <rtc-call>: `new RoomController(this, () => ({...}))`.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { Room, type RoomOptions } from './room.js';
-import type { ChannelOptions, RoomChannel } from './room-channel.js';
-import type { RtcError } from './room-errors.js';
-import type { SignalingState } from './signaling-client.js';
+import { Room, type RoomOptions } from '../mesh/room.js';
+import type { ChannelOptions, RoomChannel } from '../mesh/room-channel.js';
+import type { RtcError } from '../mesh/room-errors.js';
+import type { SignalingState } from '../signaling/signaling-client.js';
 
 /** The attributes every room element has (`room`, `signaling`, `name`): spread into its `properties`. */
 export const roomProperties = { room: {}, signaling: {}, name: {} } as const;
@@ -96,7 +96,12 @@ export class RoomController implements ReactiveController {
       queueMicrotask(() =>
         room
           ? this.#dispatch('peer-error', { peer: '', code, message, hint })
-          : this.#dispatch('signaling-error', { code: 'connection-failed', message, hint: 'Check the signaling URL.', fatal: true }),
+          : this.#dispatch('signaling-error', {
+              code: 'connection-failed',
+              message,
+              hint: 'Check the signaling URL.',
+              fatal: true,
+            }),
       );
       return;
     }
@@ -104,10 +109,20 @@ export class RoomController implements ReactiveController {
     this.channel = channel;
     const { signal } = (this.#stop = new AbortController());
     const forward = (target: EventTarget, types: string[]) => {
-      for (const type of types) target.addEventListener(type, (event) => this.#dispatch(type, (event as CustomEvent).detail), { signal });
+      for (const type of types)
+        target.addEventListener(type, (event) => this.#dispatch(type, (event as CustomEvent).detail), { signal });
     };
     forward(room, ['peer-join', 'peer-leave', 'peer-error']);
-    forward(channel, ['open', 'close', 'message', 'file', 'transfer-progress', 'transfer-error', 'message-error', 'peer-error']);
+    forward(channel, [
+      'open',
+      'close',
+      'message',
+      'file',
+      'transfer-progress',
+      'transfer-error',
+      'message-error',
+      'peer-error',
+    ]);
     room.signaling.addEventListener('error', ({ detail }) => this.#dispatch('signaling-error', detail), { signal });
     room.signaling.addEventListener('state', () => this.#host.requestUpdate(), { signal });
     // A Room or channel shared with other elements may be up already: tell this one what it missed.

@@ -28,7 +28,14 @@ export const FILE_END = 5;
 /** Stops a transfer (`type` 0) or refuses a message (`type` 1); payload: the error code (UTF-8). */
 export const CANCEL = 6;
 /** The kinds by name. */
-export const Kind = { Hello: HELLO, Message: MESSAGE, FileStart: FILE_START, FileData: FILE_DATA, FileEnd: FILE_END, Cancel: CANCEL } as const;
+export const Kind = {
+  Hello: HELLO,
+  Message: MESSAGE,
+  FileStart: FILE_START,
+  FileData: FILE_DATA,
+  FileEnd: FILE_END,
+  Cancel: CANCEL,
+} as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
 
 /**
@@ -63,7 +70,15 @@ export interface Frame {
  * size: RTCDataChannel.send() copies what it is given, so one buffer can carry every full frame of a
  * job (a fresh 64 KiB per frame cost more CPU than the copy into it).
  */
-export function encodeFrame(kind: Kind, type: number, id: number, seq: number, total: number, payload: Uint8Array, buffer?: Uint8Array<ArrayBuffer>): ArrayBuffer {
+export function encodeFrame(
+  kind: Kind,
+  type: number,
+  id: number,
+  seq: number,
+  total: number,
+  payload: Uint8Array,
+  buffer?: Uint8Array<ArrayBuffer>,
+): ArrayBuffer {
   const size = HEADER_SIZE + payload.byteLength;
   const bytes = buffer?.byteLength === size ? buffer : new Uint8Array(size);
   const view = new DataView(bytes.buffer);
@@ -78,8 +93,21 @@ export function decodeFrame(data: unknown): Frame | null {
     // A TypeError when `data` is not a buffer, a RangeError when it is shorter than the header.
     const view = new DataView(data as ArrayBuffer);
     // The header is four big-endian words; the first is `kind type ver 0`.
-    const [head, id, seq, total] = [0, 4, 8, 12].map((offset) => view.getUint32(offset)) as [number, number, number, number];
-    if (((head >> 8) & 255) === VERSION) return { kind: (head >>> 24) as Kind, type: (head >> 16) & 255, id, seq, total, payload: new Uint8Array(data as ArrayBuffer, HEADER_SIZE) };
+    const [head, id, seq, total] = [0, 4, 8, 12].map((offset) => view.getUint32(offset)) as [
+      number,
+      number,
+      number,
+      number,
+    ];
+    if (((head >> 8) & 255) === VERSION)
+      return {
+        kind: (head >>> 24) as Kind,
+        type: (head >> 16) & 255,
+        id,
+        seq,
+        total,
+        payload: new Uint8Array(data as ArrayBuffer, HEADER_SIZE),
+      };
   } catch {}
   return null;
 }

@@ -12,9 +12,15 @@ import type { ReactiveElement } from 'lit';
  * A call after the class rather than a `@customElement` decorator: the decorator made the compiler
  * ship its `__decorate` helper (about 150 bytes gzip) for one line per element.
  */
-export function define(tagName: string, elementClass: CustomElementConstructor & Pick<typeof ReactiveElement, 'properties'>): void {
+export function define(
+  tagName: string,
+  elementClass: CustomElementConstructor & Pick<typeof ReactiveElement, 'properties'>,
+): void {
   for (const [name, declaration] of Object.entries(elementClass.properties)) {
-    (declaration as { attribute?: boolean | string }).attribute ??= name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+    (declaration as { attribute?: boolean | string }).attribute ??= name.replace(
+      /[A-Z]/g,
+      (letter) => `-${letter.toLowerCase()}`,
+    );
   }
   if (!customElements.get(tagName)) customElements.define(tagName, elementClass);
 }

@@ -73,7 +73,11 @@ export function mediaErrorCode(error: unknown): MediaErrorCode {
  * `"WIDTHxHEIGHT"` (ideal values: the browser picks the nearest), anything else for any size.
  * `deviceId` (exact) and `facingMode` are added when given (undefined members are ignored).
  */
-export function trackConstraint(value: boolean | string, deviceId: string, facingMode?: string): false | MediaTrackConstraints {
+export function trackConstraint(
+  value: boolean | string,
+  deviceId: string,
+  facingMode?: string,
+): false | MediaTrackConstraints {
   const text = String(value);
   if (text === 'false') return false;
   const size = /^(\d+)x(\d+)$/.exec(text);

@@ -8,7 +8,14 @@
  *   message-error {peer, direction, code, message, hint}  peer-error {peer, code: 'label-collision', message, hint}
  */
 import { channelIdOf, encoder, type MessageType } from './framing.js';
-import { PeerChannel, Source, transferId, type ChannelOptions, type OutgoingFile, type TransferInfo } from './peer-channel.js';
+import {
+  PeerChannel,
+  Source,
+  transferId,
+  type ChannelOptions,
+  type OutgoingFile,
+  type TransferInfo,
+} from './peer-channel.js';
 import type { PeerLink } from './peer-link.js';
 import { RtcError } from './room-errors.js';
 
@@ -61,7 +68,11 @@ export class RoomChannel extends EventTarget {
   send(data: ChannelData, options: SendOptions = {}): void {
     if (typeof data === 'string') return this.#send('string', encoder.encode(data), options);
     if (data instanceof Blob) return this.#send('blob', data, options);
-    const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : data instanceof ArrayBuffer ? new Uint8Array(data) : null;
+    const bytes = ArrayBuffer.isView(data)
+      ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+      : data instanceof ArrayBuffer
+        ? new Uint8Array(data)
+        : null;
     if (!bytes) throw new TypeError('send() takes a string, Blob or buffer');
     // A copy: a caller may reuse its buffer while the message still waits in a queue. (slice() makes
     // an ArrayBuffer even from a view on a SharedArrayBuffer, which a Blob or TextDecoder refuses.)
@@ -79,7 +90,11 @@ export class RoomChannel extends EventTarget {
    */
   sendFile(blob: Blob, options: SendFileOptions = {}): string {
     if (this.init.ordered === false || this.unreliable) {
-      throw new RtcError('unsuitable-channel', 'Files need an ordered, reliable channel.', 'Drop ordered="false" and max-retransmits.');
+      throw new RtcError(
+        'unsuitable-channel',
+        'Files need an ordered, reliable channel.',
+        'Drop ordered="false" and max-retransmits.',
+      );
     }
     // The id only tells this sender's transfers apart (each peer keeps its own): nothing secret.
     const file = { id: Math.floor(Math.random() * 2 ** 32), name: options.name ?? (blob as File).name ?? 'file' };
@@ -114,7 +129,8 @@ export class RoomChannel extends EventTarget {
   /** Queues a message (or with `file`, a file) to every peer, or `to` one. */
   #send(type: MessageType, data: Blob | Uint8Array<ArrayBuffer>, { to }: SendOptions, file?: OutgoingFile): void {
     const pipe = this.#pipes.get(to!); // none when `to` is unset
-    if (to !== undefined && !pipe) throw new RtcError('no-such-peer', `No peer "${to}" here.`, 'Use an id from `peers`.');
+    if (to !== undefined && !pipe)
+      throw new RtcError('no-such-peer', `No peer "${to}" here.`, 'Use an id from `peers`.');
     const source = new Source(data);
     for (const target of pipe ? [pipe] : this.#pipes.values()) target.queue(type, source, file);
   }

@@ -3,12 +3,12 @@
  * their detail types, and their registration in GlobalEventHandlersEventMap. RoomController
  * dispatches them on its host element with `bubbles: true, composed: true`.
  */
-import type { MessageType, TransferDirection, TransferErrorCode } from './peer-channel.js';
-import type { PeerErrorCode } from './peer-link.js';
-import type { SignalingErrorDetail } from './signaling-client.js';
+import type { MessageType, TransferDirection, TransferErrorCode } from '../mesh/peer-channel.js';
+import type { PeerErrorCode } from '../mesh/peer-link.js';
+import type { SignalingErrorDetail } from '../signaling/signaling-client.js';
 
-export type { MessageType, TransferDirection, TransferErrorCode, TransferInfo } from './peer-channel.js';
-export type { SignalingErrorDetail } from './signaling-client.js';
+export type { MessageType, TransferDirection, TransferErrorCode, TransferInfo } from '../mesh/peer-channel.js';
+export type { SignalingErrorDetail } from '../signaling/signaling-client.js';
 
 export interface PeerDetail {
   /** The remote peer's id. */

@@ -16,7 +16,14 @@
 import { PeerLink, type PeerErrorDetail } from './peer-link.js';
 import { RoomChannel, type ChannelOptions } from './room-channel.js';
 import { labelCollision } from './room-errors.js';
-import { SignalingClient, toWebSocketUrl, defaultSignalingUrl, type PeerInfo, type SignalingClientOptions, type SignalingState } from './signaling-client.js';
+import {
+  SignalingClient,
+  toWebSocketUrl,
+  defaultSignalingUrl,
+  type PeerInfo,
+  type SignalingClientOptions,
+  type SignalingState,
+} from '../signaling/signaling-client.js';
 
 export { RtcError } from './room-errors.js';
 
@@ -75,7 +82,10 @@ export class Room extends EventTarget {
     signaling.addEventListener('peer-joined', ({ detail }) => this.#link(detail));
     signaling.addEventListener('peer-left', ({ detail }) => this.#unlink(detail.id));
     // A signal from a peer not in our list: it has no name here.
-    signaling.addEventListener('signal', ({ detail }) => void this.#link({ id: detail.from, name: '' }).handleSignal(detail.data));
+    signaling.addEventListener(
+      'signal',
+      ({ detail }) => void this.#link({ id: detail.from, name: '' }).handleSignal(detail.data),
+    );
     signaling.connect();
   }
 
@@ -176,7 +186,9 @@ export class Room extends EventTarget {
     const pc = link.pc;
     this.links.set(id, link);
     link.addEventListener('error', (event) => this.#emit('peer-error', (event as CustomEvent<PeerErrorDetail>).detail));
-    pc.addEventListener('track', ({ track, streams }) => this.#past.push(this.#emit('track', { peer: id, track, streams })));
+    pc.addEventListener('track', ({ track, streams }) =>
+      this.#past.push(this.#emit('track', { peer: id, track, streams })),
+    );
     // The newcomer offers first; the peer already there adds its channels (and so its own offer)
     // only once that offer is in. Perfect negotiation would resolve the collision, but Chromium may
     // stall ICE gathering on the polite side when an offer is rolled back while it is gathering.
@@ -190,7 +202,10 @@ export class Room extends EventTarget {
     this.#waiting.add(link);
     if (initiator) attach();
     else {
-      pc.addEventListener('signalingstatechange', () => pc.signalingState === 'stable' && pc.remoteDescription && attach());
+      pc.addEventListener(
+        'signalingstatechange',
+        () => pc.signalingState === 'stable' && pc.remoteDescription && attach(),
+      );
       setTimeout(attach, 2000);
     }
     this.#emit('peer-join', peer);
@@ -202,7 +217,7 @@ export class Room extends EventTarget {
     if (!link) return;
     this.links.delete(id);
     this.#waiting.delete(link);
-    this.#past = this.#past.filter((event) => event.detail.peer != id);
+    this.#past = this.#past.filter((event) => event.detail.peer !== id);
     for (const { channel } of this.#channels.values()) channel.detach(id);
     link.close();
     this.#emit('peer-leave', { id });
