@@ -1,11 +1,13 @@
-// `cem analyze`: builds custom-elements.json from the elements' JSDoc (see CONVENTIONS.md), so
-// editors and CMS tools know every element, attribute, event, slot, part and CSS property.
+// `cem analyze`: builds custom-elements.json from the elements' JSDoc (CONTRIBUTING.md, "Public API"),
+// so editors and CMS tools know every element, attribute, property, event, slot, part and CSS property.
 export default {
-  globs: ['components/rtc-*.ts'],
+  // RtcElement (the base of the UI elements) is read too, so that what they inherit from it (the
+  // `strings` attribute and property) is in their declarations.
+  globs: ['components/rtc-*.ts', 'components/internal/ui/element.ts'],
   exclude: ['components/**/*.styles.ts'],
   outdir: '.',
   litelement: true,
-  plugins: [defineCalls(), dashCaseAttributes()],
+  plugins: [defineCalls(), definedAttributes()],
 };
 
 /**
@@ -30,28 +32,55 @@ function defineCalls() {
   };
 }
 
+const dashCase = (name) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+const camelCase = (name) => name.replace(/-([a-z])/g, (_dash, letter) => letter.toUpperCase());
+
 /**
- * An attribute is its property's name in dash-case (`cameraOff`: `camera-off`), unless the property
- * names another (define() applies the same rule at run time). The analyzer names such an attribute
- * after the property as is: rename it, and merge it with what the class's JSDoc says of it
- * (`@attr camera-off - ...`), as the analyzer merges an `attribute` it was given.
+ * The attributes as define() declares them at run time, where the analyzer reads the `properties`
+ * table otherwise:
+ * - An attribute is its property's name in dash-case (`cameraOff`: `camera-off`), unless the property
+ *   names another. The analyzer names it after the property as is: rename it, and merge it with what
+ *   the class's JSDoc says of it (`@attr camera-off - ...`), as it merges an `attribute` it was given.
+ * - A private or protected property (`file: { state: true }`) is internal state, not an attribute.
+ * - An attribute documented with `@attr` whose property the analyzer did not see in the table (one
+ *   spread into it, such as `...roomProperties`) is the attribute of the field of that name.
  */
-function dashCaseAttributes() {
-  const dashCase = (name) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+function definedAttributes() {
   return {
-    name: 'rtc-elements-dash-case-attributes',
+    name: 'rtc-elements-defined-attributes',
     moduleLinkPhase({ moduleDoc }) {
       for (const declaration of moduleDoc.declarations ?? []) {
-        const attributes = declaration.attributes ?? [];
-        for (const attribute of [...attributes]) {
+        if (!declaration.attributes) continue;
+        const members = declaration.members ?? [];
+        const memberNamed = (name) => members.find((member) => member.kind === 'field' && member.name === name);
+        const isPublic = (member) => member.privacy !== 'private' && member.privacy !== 'protected';
+
+        declaration.attributes = declaration.attributes.filter((attribute) => {
+          const field = attribute.fieldName && memberNamed(attribute.fieldName);
+          if (!field || isPublic(field)) return true;
+          delete field.attribute;
+          return false;
+        });
+
+        for (const attribute of [...declaration.attributes]) {
           const { fieldName } = attribute;
+          if (!fieldName) {
+            const field = memberNamed(camelCase(attribute.name));
+            if (field && isPublic(field)) {
+              attribute.fieldName = field.name;
+              attribute.type ??= field.type;
+              attribute.default ??= field.default;
+              field.attribute = attribute.name;
+            }
+            continue;
+          }
           // What the analyzer made of a property with no `attribute`: its name as is.
-          if (!fieldName || attribute.name !== fieldName || dashCase(fieldName) === fieldName) continue;
+          if (attribute.name !== fieldName || dashCase(fieldName) === fieldName) continue;
           const name = dashCase(fieldName);
-          const documented = attributes.find((other) => other.name === name);
-          if (documented) attributes.splice(attributes.indexOf(attribute), 1);
+          const documented = declaration.attributes.find((other) => other.name === name);
+          if (documented) declaration.attributes.splice(declaration.attributes.indexOf(attribute), 1);
           Object.assign(documented ?? attribute, { ...documented, ...attribute, name });
-          const member = declaration.members?.find((member) => member.name === fieldName);
+          const member = memberNamed(fieldName);
           if (member) member.attribute = name;
         }
       }

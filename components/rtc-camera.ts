@@ -74,58 +74,76 @@ export interface RtcRecordingDetail {
  *
  * @summary Camera and microphone capture: preview, photo, recording, form value.
  *
- * @attr {boolean|string} video - `true` (default), `false`, or an ideal size such as `1280x720`.
- * @attr {boolean|string} audio - Capture the microphone (default `true`; `audio="false"` for none).
- * @attr {'user'|'environment'} facing - Which camera on a phone: `user` (default) or `environment`.
- * @attr {'camera'|'screen'} source - `camera` (default) or `screen` to capture a screen, window or tab.
- * @attr {boolean} mirrored - Mirror the preview. Absent: mirrored for a user-facing camera only; `mirrored="false"` never.
- * @attr {boolean} autostart - Start capturing as soon as the element is on the page (no start press).
- * @attr {string} controls - Absent or empty: every control. `none`: no controls. Or a list of `start mute camera devices snapshot record`.
- * @attr {string} camera-id - The camera's `deviceId` (set by the picker; set it to choose one). Ignored with `source="screen"`.
- * @attr {string} microphone-id - The microphone's `deviceId` (set by the picker; set it to choose one). Ignored with `source="screen"`.
- * @attr {string} snapshot-type - Photo format: `image/png` (default), `image/jpeg` or `image/webp`.
- * @attr {number} snapshot-quality - JPEG / WebP quality from 0 to 1 (the browser's default when absent).
- * @attr {string} recording-type - Preferred MediaRecorder MIME type; the browser's default when absent or unsupported.
- * @attr {number} max-duration - Recordings stop by themselves after this many seconds (0: no limit).
- * @attr {number} timeout - Milliseconds to wait for the browser before reporting `timeout` (default 20000; 0 waits forever).
- * @attr {boolean} muted - The microphone is muted (reflected).
- * @attr {boolean} camera-off - The camera track is disabled (reflected).
- * @attr {string} name - The form field name: the latest photo or recording is submitted as a File under it.
- * @attr {boolean} required - The form is invalid until a photo or recording was taken.
- * @attr {boolean} disabled - Disables the controls (also inside a disabled `<fieldset>`).
- * @attr {string} strings - JSON object replacing any text (see `rtcCameraStrings` for the keys).
- * @attr {'idle'|'starting'|'live'|'error'} state - Read-only, reflected for styling.
- * @attr {boolean} recording - Read-only, reflected while recording.
+ * @attr video - Capture the camera. `video="false"` for none; `video="1280x720"` asks for that size
+ *   (ideal: the browser picks the nearest). The property holds the attribute's text.
+ * @attr audio - Capture the microphone. `audio="false"` for none. With `source="screen"`, asks for tab
+ *   or system audio.
+ * @attr facing - Which camera on a phone or tablet: `user` or `environment`.
+ * @attr source - `camera`, or `screen` to capture a screen, window or tab (getDisplayMedia) instead.
+ * @attr mirrored - Mirror the preview. Without the attribute a user-facing camera is mirrored and
+ *   anything else is not; `mirrored` forces it on, `mirrored="false"` off. Photos and recordings are
+ *   never mirrored.
+ * @attr autostart - Start as soon as the element is on the page, without a press.
+ * @attr controls - Which controls to show. Absent or empty: all. `none`: no toolbar (drive it from
+ *   code). Or a list of `start mute camera devices snapshot record`.
+ * @attr camera-id - The camera's `deviceId`. The picker sets it; setting it while live switches the
+ *   camera. Ignored with `source="screen"` (a screen capture has no device to switch).
+ * @attr microphone-id - The microphone's `deviceId`, the same way.
+ * @attr snapshot-type - Photo format: `image/png`, `image/jpeg` or `image/webp`.
+ * @attr snapshot-quality - JPEG / WebP quality from 0 to 1 (the browser's default when absent).
+ * @attr recording-type - Preferred MediaRecorder MIME type. When absent or unsupported the browser
+ *   records in its default format (WebM in Chrome and Firefox, MP4 in Safari); `rtc-recording` says which.
+ * @attr max-duration - A recording stops by itself after this many seconds (0: no limit).
+ * @attr timeout - Milliseconds to wait for the browser before reporting `timeout` (0 waits forever). A
+ *   stream that still arrives after it, while the user has not pressed stop or retry, is taken.
+ * @attr muted - The microphone track is disabled (reflected). Set before start to start muted.
+ * @attr camera-off - The camera track is disabled: black frames, the stream stays alive (reflected).
+ * @attr name - The form field name: the latest photo or recording is submitted as a File under it.
+ * @attr required - The form is invalid until a photo or recording was taken.
+ * @attr disabled - Disables the controls. The property is the attribute, as on a form control; a
+ *   disabled `<fieldset>` around the element disables them too, without setting it.
+ * @attr strings - Replacement texts as JSON: any keys of `rtcCameraStrings`.
+ * @attr state - Where capture is: `idle`, `starting`, `live` or `error`. Read-only, reflected for CSS
+ *   (`rtc-camera[state=live]`).
+ * @attr recording - Read-only, reflected while recording.
  *
- * @slot placeholder - Shown before the camera is started, instead of the default text.
+ * @slot placeholder - Shown before the camera is started, instead of the default text (a privacy note,
+ *   an illustration).
  *
  * @csspart base - The frame around everything.
- * @csspart video - The preview `<video>`.
- * @csspart placeholder - The box shown before start.
+ * @csspart video - The preview `<video>` (muted, playsinline).
+ * @csspart placeholder - The box shown before start and while starting.
  * @csspart error - The error box (`role="alert"`); contains `error-message` and `error-hint`.
  * @csspart error-message - What went wrong.
  * @csspart error-hint - What to do about it.
  * @csspart recording-indicator - The "Recording 0:12" badge.
  * @csspart controls - The toolbar.
- * @csspart button - Every button; each also has its own: `start-button`, `stop-button`, `mute-button`, `camera-button`, `snapshot-button`, `record-button`.
- * @csspart select - Both device pickers; also `camera-select`, `microphone-select`.
+ * @csspart button - Every button; each also has its own part: `start-button`, `stop-button`,
+ *   `mute-button`, `camera-button`, `snapshot-button`, `record-button`.
+ * @csspart select - Both device pickers (shown while live when there are two or more devices of the
+ *   kind); also `camera-select`, `microphone-select`.
  * @csspart attachment - The line naming the attached photo or recording.
  *
- * @cssproperty --rtc-camera-background - Behind the video (default `#111`).
- * @cssproperty --rtc-camera-color - Text on the video area (default `#f5f5f5`).
- * @cssproperty --rtc-camera-aspect-ratio - Of the video area (default `4 / 3`).
- * @cssproperty --rtc-camera-object-fit - How the video fills it: `cover` (default) or `contain`.
- * @cssproperty --rtc-camera-radius - Corner radius (default `0.5rem`).
- * @cssproperty --rtc-camera-accent - Primary buttons and focus ring (default `#2563eb`).
- * @cssproperty --rtc-camera-danger - Recording and pressed toggles (default `#dc2626`).
- * @cssproperty --rtc-camera-controls-background - The toolbar (default `#f4f4f5`).
+ * @cssproperty [--rtc-camera-background=#111] - Behind the video.
+ * @cssproperty [--rtc-camera-color=#f5f5f5] - Text on the video area.
+ * @cssproperty [--rtc-camera-aspect-ratio=4/3] - Of the video area.
+ * @cssproperty [--rtc-camera-object-fit=cover] - How the video fills it: `cover` or `contain`.
+ * @cssproperty [--rtc-camera-radius=0.5rem] - Corner radius.
+ * @cssproperty [--rtc-camera-accent=#2563eb] - Start and photo buttons, focus ring.
+ * @cssproperty [--rtc-camera-danger=#dc2626] - Recording badge and pressed toggles.
+ * @cssproperty [--rtc-camera-controls-background=#f4f4f5] - The toolbar.
  *
- * @fires rtc-camera-start - Capture started. detail: `{ stream }`.
- * @fires rtc-camera-stop - Capture stopped. detail: `{ reason: 'stopped' | 'ended' | 'failed' }`.
- * @fires rtc-camera-track - A device switch replaced a track inside `stream` (call `replaceTrack` with it). detail: `{ track }`.
- * @fires rtc-media-error - A start or a device switch failed. detail: `{ code, message, hint, cause }`.
- * @fires rtc-snapshot - A photo was taken. detail: `{ blob, width, height }`.
- * @fires rtc-recording - A recording finished. detail: `{ blob, mimeType, duration }` (duration in ms).
+ * @fires {RtcCameraStartDetail} rtc-camera-start - Capture started.
+ * @fires {RtcCameraStopDetail} rtc-camera-stop - Capture stopped: by `stop()` or the stop button
+ *   (`stopped`), because the browser ended the tracks (`ended`: device unplugged, "Stop sharing"), or
+ *   because a device switch failed and the stream could not be kept (`failed`).
+ * @fires {RtcCameraTrackDetail} rtc-camera-track - A device switch (the pickers, or setting `camera-id` /
+ *   `microphone-id` while live) put `track` into `stream` in place of the old track of its kind. A peer
+ *   connection sending the stream calls `replaceTrack(track)` on the sender of `track.kind`.
+ * @fires {MediaErrorDetail} rtc-media-error - A start or a device switch failed. `cause` is the browser's
+ *   exception, if any.
+ * @fires {RtcSnapshotDetail} rtc-snapshot - A photo was taken.
+ * @fires {RtcRecordingDetail} rtc-recording - A recording finished (`duration` in ms).
  *
  * @tagname rtc-camera
  */
@@ -134,8 +152,9 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
   static formAssociated = true;
 
   /**
-   * The reactive properties and their attributes, as one table: a decorator per property would
-   * ship one __decorate call each. The fields below carry the types and defaults.
+   * The reactive properties; define() names each attribute after its property in dash-case
+   * (`cameraId`: `camera-id`). The fields below carry the types and defaults, the class's JSDoc
+   * documents them.
    */
   static override properties = {
     video: {},
@@ -165,7 +184,7 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
   audio: boolean | string = true;
   facing: 'user' | 'environment' = 'user';
   source: MediaSourceKind = 'camera';
-  /** `undefined` (no attribute): automatic, mirrored for a user-facing camera. */
+  // `undefined` (no attribute): automatic.
   mirrored: boolean | undefined;
   autostart = false;
   controls: string | undefined;
@@ -180,14 +199,10 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
   cameraOff = false;
   name = '';
   required = false;
-  /**
-   * Exact constraints for the next start, overriding `video`, `audio`, `facing` and the device ids.
-   * A plain field, not a reactive property: it is read at start, and nothing rendered depends on it.
-   */
+  /** Exact constraints for the next start, overriding `video`, `audio`, `facing` and the device ids. */
+  // A plain field, not a reactive property: it is read at start, and nothing rendered depends on it.
   constraints: MediaStreamConstraints | undefined;
-  /** Where capture is: `idle`, `starting`, `live` or `error` (reflected as an attribute for CSS). */
   state: 'idle' | 'starting' | 'live' | 'error' = 'idle';
-  /** True while recording (reflected). */
   recording = false;
 
   private file: File | null = null;
@@ -195,7 +210,8 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
   #startError?: MediaErrorDetail;
 
   protected override readonly defaults = rtcCameraStrings;
-  readonly #internals = this.attachInternals();
+  /** A group, so a `<label for>` or `aria-label` names the element and its controls together. */
+  readonly #internals = Object.assign(this.attachInternals(), { role: 'group' });
 
   readonly #media = new MediaController(this, {
     constraints: () =>
@@ -225,12 +241,6 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
   /** The last recording's Blob once it stopped (null when nothing was recorded). */
   #recorded?: Promise<Blob | null>;
 
-  constructor() {
-    super();
-    // A group, so a <label for> or aria-label names the element and its controls together.
-    this.#internals.role = 'group';
-  }
-
   /** The live stream while capturing, else `null`. Tracks may be replaced in it by the device pickers. */
   get stream(): MediaStream | null {
     return this.#media.stream;
@@ -239,6 +249,18 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
   /** The last start error while `state` is `error`, else `null`. */
   get error(): MediaErrorDetail | null {
     return this.state === 'error' ? this.#startError! : null;
+  }
+
+  /**
+   * The `disabled` attribute, as on a form control: the property is the attribute (not a reactive
+   * property of its own), so the form's :disabled state, which the controls are rendered from, is
+   * always in step with it.
+   */
+  get disabled(): boolean {
+    return this.hasAttribute('disabled');
+  }
+  set disabled(value: boolean) {
+    this.toggleAttribute('disabled', value);
   }
 
   /** The latest photo or recording as a File (what a form submits), or `null`. */
@@ -251,34 +273,41 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
     return this.#media.devices;
   }
 
+  /** The form the element belongs to, as on any form control. */
   get form(): HTMLFormElement | null {
     return this.#internals.form;
   }
+  /** As on any form control: `valueMissing` while `required` and nothing was captured. */
   get validity(): ValidityState {
     return this.#internals.validity;
   }
+  /** As on any form control (the `required` text of `strings` while nothing was captured). */
   get validationMessage(): string {
     return this.#internals.validationMessage;
   }
+  /** As on any form control. */
   get willValidate(): boolean {
     return this.#internals.willValidate;
   }
+  /** As on any form control. */
   checkValidity(): boolean {
     return this.#internals.checkValidity();
   }
+  /** As on any form control: shows the validity message when invalid. */
   reportValidity(): boolean {
     return this.#internals.reportValidity();
   }
 
   /**
    * Starts capturing (asks for permission if needed). Resolves with the stream, or `null` when it
-   * failed (an `rtc-media-error` says why) or `stop()` came first.
+   * failed (an `rtc-media-error` says why) or `stop()` came first. While starting or live it returns
+   * the same stream.
    */
   start(): Promise<MediaStream | null> {
     return this.#media.start();
   }
 
-  /** Stops capturing: every track is stopped, and a running recording is finished and delivered. */
+  /** Stops capturing: a running recording is finished and delivered, and every track is stopped. */
   stop(): void {
     this.#media.stop();
   }
@@ -345,7 +374,10 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
     this.requestUpdate();
   }
 
-  /** Stops recording; resolves with the recording (also fired as `rtc-recording`), or `null`. */
+  /**
+   * Stops recording; resolves with the recording, also fired as `rtc-recording` and made the form
+   * value (`null` when nothing was recorded).
+   */
   async stopRecording(): Promise<Blob | null> {
     if (this.#recorder?.state === 'recording') this.#recorder.stop();
     return this.#recorded ?? null;
@@ -366,7 +398,7 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
   }
 
   formDisabledCallback(): void {
-    // Rendered from :disabled, which a disabled attribute or <fieldset disabled> sets.
+    // Rendered from :disabled, which the disabled attribute or a <fieldset disabled> sets.
     this.requestUpdate();
   }
 

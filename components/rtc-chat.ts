@@ -5,6 +5,9 @@ import { RoomController, roomProperties } from './internal/controllers/room-cont
 import type { FileDetail, MessageDetail, TransferErrorDetail } from './internal/controllers/room-events.js';
 import { styles } from './rtc-chat.styles.js';
 
+// The detail types of the events below (as <rtc-datachannel> exports them).
+export type * from './internal/controllers/room-events.js';
+
 /** Every text the element shows. Replace any of them with the `strings` attribute (JSON) or property. */
 export const rtcChatStrings = {
   /** The accessible name of the message list. */
@@ -69,11 +72,13 @@ const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
  *
  * @summary A peer-to-peer chat box with file attachments.
  *
- * @attr room - The room to join; nothing happens while it is empty.
- * @attr signaling - The relay's signaling URL. Default: `/signal` on the origin the script came from.
- * @attr name - Your name, sent with your messages and shown to the others.
- * @attr {number} max-length - The longest message in characters (default 4000): the field stops there and says so.
- * @attr strings - JSON object replacing any text (see `rtcChatStrings` for the keys).
+ * @attr room - The room to join. Nothing happens while it is empty.
+ * @attr signaling - The relay's signaling URL. Empty: `/signal` on the origin the script came from.
+ * @attr name - Your name, sent with each message and shown to the others (a peer without one shows as
+ *   "Guest"). Changing it re-joins the room.
+ * @attr max-length - The longest message, in characters. The field stops there and a hint says so
+ *   (`part="hint"`, announced politely); a peer's longer message is cut to this length on arrival.
+ * @attr strings - Replacement texts as JSON: any keys of `rtcChatStrings`.
  *
  * @csspart messages - The scrolling list (`<ol role="log">`).
  * @csspart message - Each item (name, time, then the text or the file); yours also have the part `mine`.
@@ -85,16 +90,21 @@ const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
  * @csspart button - Both buttons; also `attach-button` and `send-button`.
  * @csspart hint - The length limit hint.
  *
- * @cssproperty --rtc-chat-height - Height of the message list (default `20rem`).
- * @cssproperty --rtc-chat-accent - The send button and the focus ring (default `#2563eb`).
+ * @cssproperty [--rtc-chat-height=20rem] - Height of the message list.
+ * @cssproperty [--rtc-chat-accent=#2563eb] - The send button and the focus ring.
  *
- * @fires rtc-message - {from, data, type} A chat message arrived (`data` is an `RtcChatMessage`).
- * @fires rtc-file - {id, from, file} A file arrived whole, its SHA-256 checked.
- * @fires rtc-transfer-progress - {id, peer, loaded, total, direction} A file transfer moved on.
- * @fires rtc-transfer-error - {id, peer, direction, code, message} A file did not arrive.
- * @fires rtc-peer-join - {id, name} A peer is in the room.
- * @fires rtc-peer-leave - {id} A peer left the room.
- * @fires rtc-signaling-error - {code, message, hint, fatal} The relay refused us or cannot be reached.
+ * @fires {MessageDetail} rtc-message - A message arrived on the chat's channel: `data` is an
+ *   `RtcChatMessage` when it is a chat message (anything else is not listed).
+ * @fires {FileDetail} rtc-file - A file arrived whole and its SHA-256 matched.
+ * @fires {TransferProgressDetail} rtc-transfer-progress - A file transfer moved on, in either `direction`.
+ * @fires {TransferErrorDetail} rtc-transfer-error - A file did not arrive (the bar shows "Failed").
+ * @fires {MessageErrorDetail} rtc-message-error - A message was dropped as `too-large`.
+ * @fires {PeerJoinDetail} rtc-peer-join - A peer is in the room (also, once, for each peer already there).
+ * @fires {PeerLeaveDetail} rtc-peer-leave - A peer left the room.
+ * @fires {PeerDetail} rtc-open - The chat's channel to a peer is open.
+ * @fires {PeerDetail} rtc-close - The chat's channel to a peer closed.
+ * @fires {PeerErrorDetail} rtc-peer-error - A peer cannot be reached (`ice-failed`), or negotiation failed.
+ * @fires {SignalingErrorDetail} rtc-signaling-error - The relay refused us or cannot be reached.
  *
  * @tagname rtc-chat
  */

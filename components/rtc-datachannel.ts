@@ -21,30 +21,46 @@ export { RtcError } from './internal/mesh/room-errors.js';
  * Blobs as Blobs, sendJSON() values parsed (with `type: 'json'`). Messages to a peer whose channel
  * is not open yet wait in a queue.
  *
- * @attr room - The room to join; nothing happens while it is empty.
- * @attr signaling - The relay's signaling URL (ws:, wss:, http:, https:). Default: `/signal` on the origin the script came from.
+ * @attr room - The room to join. Nothing happens while it is empty.
+ * @attr signaling - The relay's signaling URL (`ws:`, `wss:`, `http:`, `https:`, absolute or
+ *   relative). Empty: `/signal` on the origin the script came from.
  * @attr name - Your display name, shown to the others in `rtc-peer-join`.
- * @attr label - The channel's label (default `data`); peers talk on channels with the same label.
- * @attr ordered - `false` for an unordered channel (files need an ordered, reliable one).
+ * @attr label - The channel's label. Peers talk on channels with the same label.
+ * @attr ordered - `ordered="false"` for an unordered channel (files need an ordered, reliable one).
  * @attr max-retransmits - Retransmissions before a message is given up: makes the channel unreliable.
- * @attr max-message-size - Largest message accepted from a peer, in bytes (default 64 MiB); larger ones are refused with `too-large`.
- * @attr max-file-size - Largest file accepted from a peer, in bytes (default: no limit); larger ones are refused with `too-large`.
- * @attr ice-servers - JSON array of RTCIceServer; overrides the ICE servers the relay hands out.
- * @attr state - Reflected, read only: `idle`, `connecting`, `joined`, `reconnecting` or `closed` (signaling).
+ * @attr max-message-size - The largest message accepted from a peer, in bytes (unset: 64 MiB); a
+ *   larger one is dropped and refused (`rtc-message-error`, `too-large`, on both sides).
+ * @attr max-file-size - The largest file accepted from a peer, in bytes (unset: no limit); a larger one
+ *   is refused when it starts (`rtc-transfer-error`, `too-large`, on both sides). A file is held in
+ *   memory until complete (its announced size is allocated when it starts): set it when peers are not
+ *   trusted.
+ * @attr ice-servers - ICE servers instead of the ones the relay hands out (for example your own TURN
+ *   server), as a JSON array of RTCIceServer.
+ * @attr state - The signaling state: `idle`, `connecting`, `joined`, `reconnecting` or `closed`.
+ *   Read-only, reflected.
  *
  * @slot - Optional status content, shown when the page makes the host visible.
  *
- * @fires rtc-open - {peer} The channel to a peer is open in both directions.
- * @fires rtc-close - {peer} The channel to a peer closed.
- * @fires rtc-message - {from, data, type} A message arrived.
- * @fires rtc-peer-join - {id, name} A peer is in the room (also for peers already there when joining).
- * @fires rtc-peer-leave - {id} A peer left the room.
- * @fires rtc-transfer-progress - {id, peer, loaded, total, direction} A file transfer moved on (both sides).
- * @fires rtc-file - {id, from, file} A file arrived whole, its SHA-256 checked.
- * @fires rtc-transfer-error - {id, peer, direction, code, message, hint?} A transfer failed: `cancelled`, `peer-left`, `integrity`, `read-failed`, `too-large`.
- * @fires rtc-message-error - {peer, direction, code, message, hint?} A message was refused as `too-large` (by the receiver, or by us), or a Blob could not be read (`read-failed`).
- * @fires rtc-peer-error - {peer, code, message, hint} A peer cannot be reached (`ice-failed`), or negotiation failed.
- * @fires rtc-signaling-error - {code, message, hint, fatal} The relay refused us or cannot be reached.
+ * @fires {PeerJoinDetail} rtc-peer-join - A peer is in the room (also, once, for each peer already
+ *   there when joining).
+ * @fires {PeerLeaveDetail} rtc-peer-leave - A peer left the room.
+ * @fires {PeerDetail} rtc-open - The channel to a peer is open in both directions.
+ * @fires {PeerDetail} rtc-close - The channel to a peer closed (it left, or removed its element).
+ * @fires {MessageDetail} rtc-message - A message arrived.
+ * @fires {TransferProgressDetail} rtc-transfer-progress - A file transfer moved on, in either
+ *   `direction`. `loaded` rises to `total`: the first event has 0, then one at most every 256 KiB, and
+ *   the last has `total`.
+ * @fires {FileDetail} rtc-file - A file arrived whole and its SHA-256 matched.
+ * @fires {TransferErrorDetail} rtc-transfer-error - A transfer failed and was freed: `cancelled`,
+ *   `peer-left`, `integrity` (SHA-256 mismatch), `read-failed` (the file could not be read),
+ *   `too-large` (over the receiver's `max-file-size`; with a `hint`).
+ * @fires {MessageErrorDetail} rtc-message-error - A message was dropped: `too-large` (over the
+ *   receiver's `max-message-size`; `direction` is `receive` where it was refused, `send` where it came
+ *   from), `read-failed` (a Blob we sent could not be read).
+ * @fires {PeerErrorDetail} rtc-peer-error - `ice-failed`: no route to the peer after bounded ICE
+ *   restarts (a TURN server is needed); `negotiation-failed`; `label-collision`.
+ * @fires {SignalingErrorDetail} rtc-signaling-error - The relay cannot be reached or refused us (see
+ *   docs/protocol.md for the codes).
  *
  * @tagname rtc-datachannel
  */
@@ -68,11 +84,8 @@ export class RtcDatachannel extends LitElement {
   label = 'data';
   ordered = true;
   maxRetransmits: number | undefined;
-  /** Largest incoming message in bytes; unset: 64 MiB. */
   maxMessageSize: number | undefined;
-  /** Largest incoming file in bytes; unset: no limit. */
   maxFileSize: number | undefined;
-  /** ICE servers instead of the relay's (attribute `ice-servers`, as JSON). */
   iceServers: RTCIceServer[] | undefined;
 
   readonly #controller = new RoomController(this, () => ({
@@ -94,12 +107,12 @@ export class RtcDatachannel extends LitElement {
     return this.#controller.state;
   }
 
-  /** Our own peer id in the room, once joined. */
+  /** Your own peer id in the room, once joined. */
   get peerId(): string | null {
     return this.#controller.room?.id ?? null;
   }
 
-  /** The other peers in the room. */
+  /** The other peers in the room, with their names. */
   get peers(): PeerInfo[] {
     return this.#controller.room?.peers ?? [];
   }
@@ -109,27 +122,38 @@ export class RtcDatachannel extends LitElement {
     return this.#controller.channel?.openPeers ?? [];
   }
 
-  /** File transfers under way, sent and received. */
+  /** File transfers under way, in both directions. */
   get transfers(): TransferInfo[] {
     return this.#controller.channel?.transfers ?? [];
   }
 
-  /** Sends a string, ArrayBuffer, typed array or Blob of any size to every peer, or `{to}` one. */
+  /**
+   * Sends a string, ArrayBuffer, typed array or Blob, of any size, to every peer or to one (`to`, a
+   * peer id). The data is copied at once, so the caller may reuse its buffer (a view on a
+   * SharedArrayBuffer too). A Blob is read when its turn comes, once for all its recipients.
+   */
   send(data: ChannelData, options?: SendOptions): void {
     this.#channel().send(data, options);
   }
 
-  /** Sends any JSON value; it arrives parsed, with `type: 'json'`. */
+  /** Sends any JSON value to every peer or to one (`to`); it arrives parsed, with `type: 'json'`. */
   sendJSON(value: unknown, options?: SendOptions): void {
     this.#channel().sendJSON(value, options);
   }
 
-  /** Streams a file (or Blob) to every peer or `{to}` one; returns the transfer id. */
+  /**
+   * Streams a File or Blob (read once, for every recipient) to every peer or to one (`to`; `name`
+   * names a Blob). The receivers get a `File` with the same name, type and lastModified once its
+   * SHA-256 is checked. Returns the transfer id that the progress and error events carry.
+   */
   sendFile(file: Blob, options?: SendFileOptions): string {
     return this.#channel().sendFile(file, options);
   }
 
-  /** Stops a transfer in either direction; the peer gets `rtc-transfer-error` with `cancelled`. */
+  /**
+   * Stops a transfer, sent or received; both sides get `rtc-transfer-error` with `cancelled`. False
+   * when no such transfer is under way.
+   */
   cancelTransfer(id: string): boolean {
     return this.#controller.channel?.cancelTransfer(id) ?? false;
   }

@@ -87,4 +87,21 @@ describe('<rtc-camera> in a form', () => {
     await camera.updateComplete;
     expect(camera.shadowRoot!.querySelector<HTMLButtonElement>('[part~="start-button"]')!.disabled).to.equal(true);
   });
+
+  it('the disabled property disables the controls and is reflected; a disabled fieldset leaves it false', async () => {
+    const { form: f, camera } = await form(
+      html`<form><fieldset><rtc-camera name="photo"></rtc-camera></fieldset></form>`,
+    );
+    const startButton = () => camera.shadowRoot!.querySelector<HTMLButtonElement>('[part~="start-button"]')!;
+    camera.disabled = true;
+    await until(() => startButton().disabled, 'the start button disabled');
+    expect(camera.hasAttribute('disabled')).to.equal(true);
+    camera.disabled = false;
+    await until(() => !startButton().disabled, 'the start button enabled again');
+    expect(camera.hasAttribute('disabled')).to.equal(false);
+    // As with an <input>: the fieldset disables it without changing its own property.
+    f.querySelector('fieldset')!.disabled = true;
+    await until(() => startButton().disabled, 'the start button disabled by the fieldset');
+    expect(camera.disabled).to.equal(false);
+  });
 });

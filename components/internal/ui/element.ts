@@ -4,17 +4,17 @@
  */
 import { LitElement, html, nothing, type PropertyDeclarations } from 'lit';
 
-export class RtcElement<S extends object> extends LitElement {
+export class RtcElement<Strings extends object> extends LitElement {
   static override properties: PropertyDeclarations = { strings: { type: Object } };
 
   /** Replacement texts (attribute: JSON); any key the element's defaults have. */
-  strings: Partial<S> | null = {};
+  strings: Partial<Strings> | null = {};
 
   /** The English defaults, merged under `strings`. */
-  declare protected readonly defaults: S;
+  declare protected readonly defaults: Strings;
 
   /** The texts to show: the defaults with `strings` over them. */
-  protected get t(): S {
+  protected get t(): Strings {
     return { ...this.defaults, ...this.strings };
   }
 
@@ -32,6 +32,7 @@ export class RtcElement<S extends object> extends LitElement {
 
   /** Fires a public event: bubbles and crosses shadow roots, so a page can listen on an ancestor. */
   protected emit(type: string, detail: unknown): void {
+    /** @ignore Each element documents the events it fires with `@fires` (the manifest reads them). */
     this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
   }
 }
