@@ -1,5 +1,21 @@
 // `cem analyze`: builds custom-elements.json from the elements' JSDoc (CONTRIBUTING.md, "Public API"),
-// so editors and CMS tools know every element, attribute, property, event, slot, part and CSS property.
+// so editors, CMS tools, the docs tables (scripts/docs.mjs) and the JSX and Vue types (below) know every
+// element, attribute, property, event, slot, part and CSS property.
+import { customElementJsxPlugin } from 'custom-element-jsx-integration';
+import { customElementVuejsPlugin } from 'custom-element-vuejs-integration';
+
+/**
+ * The JSX and Vue types (dist/types/, exported as `rtc-elements/jsx` and `rtc-elements/vue`) read
+ * each element's class from its own declaration file, which tsc writes to dist/components/ (paths are
+ * relative to `outdir`).
+ */
+const typeOptions = {
+  outdir: 'dist/types',
+  componentTypePath: (_className, tagName) => elementModule(tagName),
+  hideLogs: true,
+};
+const elementModule = (tagName) => `../components/${tagName}.js`;
+
 export default {
   // RtcElement (the base of the UI elements) is read too, so that what they inherit from it (the
   // `strings` attribute and property) is in their declarations.
@@ -7,7 +23,12 @@ export default {
   exclude: ['components/**/*.styles.ts'],
   outdir: '.',
   litelement: true,
-  plugins: [defineCalls(), definedAttributes()],
+  plugins: [
+    defineCalls(),
+    definedAttributes(),
+    forFrameworkTypes(customElementJsxPlugin({ ...typeOptions, fileName: 'jsx.d.ts' })),
+    forFrameworkTypes(customElementVuejsPlugin({ ...typeOptions, fileName: 'vue.d.ts' })),
+  ],
 };
 
 /**
@@ -84,6 +105,34 @@ function definedAttributes() {
           if (member) member.attribute = name;
         }
       }
+    },
+  };
+}
+
+/**
+ * Runs a JSX or Vue type generator on a copy of the manifest made for it:
+ * - An event's detail type (`@fires {PeerDetail} rtc-open`) is named through its element's module,
+ *   `import('../components/rtc-datachannel.js').PeerDetail`: the generators import each named type
+ *   from each element's module, once per element, and a type that two elements fire (the room
+ *   events) would then be imported twice.
+ * - Read-only properties (getters such as `stream`) are left out: a framework that sets them would
+ *   throw.
+ */
+function forFrameworkTypes(plugin) {
+  return {
+    name: `rtc-elements-${plugin.name}`,
+    packageLinkPhase({ customElementsManifest, context }) {
+      const manifest = structuredClone(customElementsManifest);
+      for (const declaration of manifest.modules.flatMap((module) => module.declarations ?? [])) {
+        if (!declaration.tagName) continue;
+        declaration.members = declaration.members?.filter((member) => !member.readonly);
+        for (const event of declaration.events ?? []) {
+          const typeName = event.type?.text;
+          if (typeName && /^\w+$/.test(typeName))
+            event.type = { text: `import('${elementModule(declaration.tagName)}').${typeName}` };
+        }
+      }
+      plugin.packageLinkPhase({ customElementsManifest: manifest, context });
     },
   };
 }

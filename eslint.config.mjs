@@ -62,6 +62,15 @@ export default tseslint.config(
     },
   },
   {
+    // A JSX framework learns custom elements by declaration merging into its JSX namespace, as the
+    // README tells apps to do and these type tests do.
+    files: ['tests/types/*.tsx'],
+    rules: {
+      '@typescript-eslint/no-namespace': ['error', { allowDeclarations: true }],
+      '@typescript-eslint/no-empty-object-type': ['error', { allowInterfaces: 'with-single-extends' }],
+    },
+  },
+  {
     files: ['tests/**/*.ts', 'bench/**/*.{js,mjs}'],
     rules: {
       '@typescript-eslint/no-unused-expressions': 'off',
