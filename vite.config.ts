@@ -31,8 +31,8 @@ export default defineConfig({
  *   These elements are not server-rendered (their content depends on devices and peers).
  * - `(globalThis.litHtmlVersions ??= []).push(version)` (one per module): a list of the Lit copies on
  *   a page, which only Lit's development build reads, to warn about several copies.
- * Each is replaced by `undefined`, so the minifier removes the calls: about 125 B gzip. Lit is pinned
- * (package.json); if an upgrade changes these lines, the build fails here instead of shipping them.
+ * Each is replaced by `undefined`, so the minifier removes the calls. Lit is pinned (package.json); if
+ * an upgrade changes these lines, the build fails here instead of shipping them.
  */
 function withoutLitHooks(): Plugin {
   const hooks =

@@ -1,7 +1,6 @@
 import { css } from 'lit';
 import { shared } from './internal/ui/styles.js';
 
-// One rule a line: the bundle ships this text as is (nothing minifies CSS in templates).
 export const styles = [
   shared,
   css`

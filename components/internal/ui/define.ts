@@ -9,8 +9,8 @@ import type { ReactiveElement } from 'lit';
  * once, before the element is defined and Lit reads its `properties`. (Lit's own default is the
  * name in lower case.) custom-elements-manifest.config.mjs applies the same rule to the manifest.
  *
- * A call after the class rather than a `@customElement` decorator: the decorator made the compiler
- * ship its `__decorate` helper (about 150 bytes gzip) for one line per element.
+ * A call after the class rather than a `@customElement` decorator, which needs the compiler's
+ * `__decorate` helper for one line per element.
  */
 export function define(
   tagName: string,

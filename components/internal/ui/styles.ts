@@ -4,7 +4,6 @@ import { css } from 'lit';
  * The toolbar, buttons, focus ring and screen-reader-only text of the rtc- elements. Each element
  * sets `--accent` and `--danger` on `:host` from its own public custom properties. Primary buttons
  * have the class `primary`; pressed toggles (and `.danger` buttons) are filled with `--danger`.
- * One rule a line: the bundle ships this text as is (nothing minifies CSS in templates).
  */
 export const shared = css`
   [part='controls'],
