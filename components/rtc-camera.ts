@@ -422,66 +422,121 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
   }
 
   protected override render() {
-    const { state, stream, recording } = this;
-    const live = state === 'live';
-    // The words listed in `controls` (null for none: every control).
-    const listed = this.controls?.match(/\w+/g);
-    const show = (control: string) => !listed || listed.includes(control);
-    const video = stream?.getVideoTracks()[0];
-    const audio = stream?.getAudioTracks()[0];
-    const mirrored =
-      this.mirrored ?? (this.source === 'camera' && (video?.getSettings().facingMode ?? this.facing) !== 'environment');
-    const error = this.error;
-    const disabled = this.matches(':disabled');
-    // A toolbar button unless `controls` leaves it out, disabled with the element.
-    const tool = (name: string, label: string, onClick: () => void, options?: ButtonOptions, control = name) =>
-      show(control) ? button(name, label, onClick, { disabled, ...options }) : nothing;
-    const t = this.t;
     return html`<div part="base">
 <div class="stage">
-<video part="video" class=${mirrored ? 'mirrored' : ''} ?hidden=${!video} muted playsinline autoplay></video>
-${
-  !live && !error
-    ? html`<div part="placeholder">${state === 'idle' ? html`<slot name="placeholder">${t.idle}</slot>` : t.starting}</div>`
-    : errorBox(error)
-}
-${recording ? html`<div part="recording-indicator" role="timer">${t.recording} ${clock(this.#elapsed)}</div>` : nothing}
+${this.#preview()}
+${this.#stageMessage()}
+${this.#recordingBadge()}
 </div>
-${
-  this.controls !== 'none'
-    ? html`<div part="controls">${
-        // The start button becomes the stop button in place (both first in a list, of one template), so
-        // keyboard focus stays on it. Not disabled while starting (a disabled button drops focus): start()
-        // is idempotent. Both are the `start` control.
-        live
-          ? [
-              tool('stop', t.stop, this.stop, {}, 'start'),
-              audio && tool('mute', t.mute, () => (this.muted = !this.muted), { pressed: this.muted }),
-              video &&
-                tool('camera', t.cameraOff, () => (this.cameraOff = !this.cameraOff), { pressed: this.cameraOff }),
-              show('devices') && this.source === 'camera'
-                ? [this.#picker('camera', 'video', disabled), this.#picker('microphone', 'audio', disabled)]
-                : nothing,
-              video &&
-                tool('snapshot', t.snapshot, () => this.snapshot().catch(() => {}), {
-                  disabled: disabled || this.cameraOff,
-                  kind: 'primary',
-                }),
-              recording
-                ? tool('record', t.stopRecording, this.stopRecording, { kind: 'danger' })
-                : tool('record', t.record, this.startRecording),
-            ]
-          : [
-              tool('start', error ? t.retry : this.source === 'screen' ? t.startScreen : t.start, this.start, {
-                kind: 'primary',
-              }),
-            ]
-      }</div>`
-    : nothing
-}
-${this.file ? html`<div part="attachment">${t.attached} ${this.file.name} (${Math.ceil(this.file.size / 1024)} KB)</div>` : nothing}
-<div class="sr" role="status">${live && this.muted ? t.muted : ''} ${live && this.cameraOff ? t.videoOff : ''} ${recording ? t.recording : ''}</div>
+${this.controls === 'none' ? nothing : html`<div part="controls">${this.#tools()}</div>`}
+${this.#attachment()}
+${this.#announcements()}
 </div>`;
+  }
+
+  /** The preview: mirrored for a user-facing camera, unless `mirrored` says otherwise. */
+  #preview() {
+    const video = this.stream?.getVideoTracks()[0];
+    const facing = video?.getSettings().facingMode ?? this.facing;
+    const mirrored = this.mirrored ?? (this.source === 'camera' && facing !== 'environment');
+    return html`<video part="video" class=${mirrored ? 'mirrored' : ''} ?hidden=${!video} muted playsinline autoplay></video>`;
+  }
+
+  /** Over the video: why the last start failed; before live, the placeholder (or "Starting…"). */
+  #stageMessage() {
+    const error = this.error;
+    if (error) return errorBox(error);
+    if (this.state === 'live') return nothing;
+    const text = this.state === 'idle' ? html`<slot name="placeholder">${this.t.idle}</slot>` : this.t.starting;
+    return html`<div part="placeholder">${text}</div>`;
+  }
+
+  #recordingBadge() {
+    return this.recording
+      ? html`<div part="recording-indicator" role="timer">${this.t.recording} ${clock(this.#elapsed)}</div>`
+      : nothing;
+  }
+
+  /**
+   * The toolbar's controls. The start button becomes the stop button in place (both first in the
+   * list, of one template), so keyboard focus stays on it. It is not disabled while starting (a
+   * disabled button drops focus): start() is idempotent.
+   */
+  #tools() {
+    return this.state === 'live' ? this.#liveTools() : [this.#startButton()];
+  }
+
+  #startButton() {
+    const { start, retry, startScreen } = this.t;
+    const label = this.error ? retry : this.source === 'screen' ? startScreen : start;
+    return this.#tool('start', label, this.start, { kind: 'primary' });
+  }
+
+  #liveTools() {
+    const texts = this.t;
+    const video = this.stream?.getVideoTracks()[0];
+    const audio = this.stream?.getAudioTracks()[0];
+    const disabled = this.matches(':disabled');
+    const pickers =
+      this.#shows('devices') && this.source === 'camera'
+        ? [this.#picker('camera', 'video', disabled), this.#picker('microphone', 'audio', disabled)]
+        : nothing;
+    const recordButton = this.recording
+      ? this.#tool('record', texts.stopRecording, this.stopRecording, { kind: 'danger' })
+      : this.#tool('record', texts.record, this.startRecording);
+    return [
+      // The stop button is the `start` control's other face.
+      this.#tool('stop', texts.stop, this.stop, {}, 'start'),
+      audio ? this.#tool('mute', texts.mute, this.#toggleMuted, { pressed: this.muted }) : nothing,
+      video ? this.#tool('camera', texts.cameraOff, this.#toggleCameraOff, { pressed: this.cameraOff }) : nothing,
+      pickers,
+      video
+        ? this.#tool('snapshot', texts.snapshot, this.#snapshotQuietly, {
+            disabled: disabled || this.cameraOff,
+            kind: 'primary',
+          })
+        : nothing,
+      recordButton,
+    ];
+  }
+
+  /** A toolbar button, unless `controls` leaves out its `control`; disabled with the element. */
+  #tool(name: string, label: string, onClick: () => void, options: ButtonOptions = {}, control = name) {
+    if (!this.#shows(control)) return nothing;
+    return button(name, label, onClick, { disabled: this.matches(':disabled'), ...options });
+  }
+
+  /** Whether `controls` lists `control` (absent or empty: every control is shown). */
+  #shows(control: string): boolean {
+    const listed = this.controls?.match(/\w+/g);
+    return !listed || listed.includes(control);
+  }
+
+  // The toolbar's handlers, called with the element as `this` (Lit's `host` option).
+  #toggleMuted(): void {
+    this.muted = !this.muted;
+  }
+
+  #toggleCameraOff(): void {
+    this.cameraOff = !this.cameraOff;
+  }
+
+  /** The photo button's. snapshot() rejects only when the video just ended: nothing to report. */
+  #snapshotQuietly(): void {
+    this.snapshot().catch(() => {});
+  }
+
+  #attachment() {
+    const file = this.file;
+    if (!file) return nothing;
+    return html`<div part="attachment">${this.t.attached} ${file.name} (${Math.ceil(file.size / 1024)} KB)</div>`;
+  }
+
+  /** What a screen reader announces (politely) as it changes: muted, camera off, recording. */
+  #announcements() {
+    const texts = this.t;
+    const live = this.state === 'live';
+    return html`<div class="sr" role="status">${live && this.muted ? texts.muted : ''} ${live && this.cameraOff ? texts.videoOff : ''} ${this.recording ? texts.recording : ''}</div>`;
   }
 
   /** A device picker, shown when the stream has a track of that kind and there is a choice. */

@@ -90,7 +90,9 @@ export class MediaController implements ReactiveController {
   hostDisconnected(): void {
     navigator.mediaDevices?.removeEventListener('devicechange', this.#refreshDevices);
     // A move within the page (disconnect + connect in one task) keeps the stream; a removal stops it.
-    queueMicrotask(() => this.#host.isConnected || this.stop());
+    queueMicrotask(() => {
+      if (!this.#host.isConnected) this.stop();
+    });
   }
 
   /**
@@ -139,7 +141,7 @@ export class MediaController implements ReactiveController {
       .catch((error) => {
         if (mediaErrorCode(error) !== 'device-busy') throw error;
         // Many phones open one camera at a time: release the old one and ask again.
-        old.forEach((track) => track.stop());
+        for (const track of old) track.stop();
         return request();
       })
       .catch((error) => {
@@ -176,7 +178,11 @@ export class MediaController implements ReactiveController {
     // The timeout reports the hang but keeps the run: a stream that still arrives (the user answered
     // a slow permission prompt) is taken, unless stop(), a new start or a removal came first. A timer
     // that fires once the start has settled (live, or failed) finds it no longer starting.
-    if (timeout > 0) setTimeout(() => run === this.#run && this.state === 'starting' && this.#fail('timeout'), timeout);
+    if (timeout > 0) {
+      setTimeout(() => {
+        if (run === this.#run && this.state === 'starting') this.#fail('timeout');
+      }, timeout);
+    }
     try {
       const constraints = this.#options.constraints();
       // `true` and `false` have no size (and a screen capture always has video).
@@ -197,7 +203,7 @@ export class MediaController implements ReactiveController {
       }
       this.stream = stream;
       this.#set('live');
-      stream.getTracks().forEach((track) => this.#watch(track));
+      for (const track of stream.getTracks()) this.#watch(track);
       this.hostUpdate();
       this.#options.onStart(stream);
       void this.#refreshDevices();

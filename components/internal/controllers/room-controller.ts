@@ -77,7 +77,8 @@ export class RoomController implements ReactiveController {
     // The Room and its channel come and go together.
     this.room?.releaseChannel(this.channel!);
     this.room?.release();
-    this.room = this.channel = undefined;
+    this.room = undefined;
+    this.channel = undefined;
     this.#key = undefined;
   }
 
@@ -93,21 +94,20 @@ export class RoomController implements ReactiveController {
       // https: (or that the browser refuses, one with a fragment, say).
       room?.release();
       const { code, message, hint } = error as RtcError;
-      queueMicrotask(() =>
-        room
-          ? this.#dispatch('peer-error', { peer: '', code, message, hint })
-          : this.#dispatch('signaling-error', {
-              code: 'connection-failed',
-              message,
-              hint: 'Check the signaling URL.',
-              fatal: true,
-            }),
-      );
+      queueMicrotask(() => {
+        if (room) {
+          this.#dispatch('peer-error', { peer: '', code, message, hint });
+        } else {
+          const detail = { code: 'connection-failed', message, hint: 'Check the signaling URL.', fatal: true };
+          this.#dispatch('signaling-error', detail);
+        }
+      });
       return;
     }
     this.room = room;
     this.channel = channel;
-    const { signal } = (this.#stop = new AbortController());
+    this.#stop = new AbortController();
+    const { signal } = this.#stop;
     const forward = (target: EventTarget, types: string[]) => {
       for (const type of types)
         target.addEventListener(type, (event) => this.#dispatch(type, (event as CustomEvent).detail), { signal });

@@ -100,5 +100,5 @@ export function showStream(video: HTMLVideoElement, stream: MediaStream | null =
 
 /** Stops every track: the camera light goes off. */
 export function stopStream(stream: MediaStream | null | undefined): void {
-  stream?.getTracks().forEach((track) => track.stop());
+  for (const track of stream?.getTracks() ?? []) track.stop();
 }

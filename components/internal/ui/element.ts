@@ -22,12 +22,16 @@ export class RtcElement<Strings extends object> extends LitElement {
    * What to show for error `code`: the texts keyed `CODE` and `CODE-hint` (the defaults with
    * `strings` over them), else those the error came with, else empty.
    */
-  protected errorText<C extends string>(
-    code: C,
+  protected errorText<Code extends string>(
+    code: Code,
     fallback: { message?: string; hint?: string } = {},
-  ): { code: C; message: string; hint: string } {
-    const t = this.t as Record<string, string>;
-    return { code, message: t[code] ?? fallback.message ?? '', hint: t[`${code}-hint`] ?? fallback.hint ?? '' };
+  ): { code: Code; message: string; hint: string } {
+    const texts = this.t as Record<string, string>;
+    return {
+      code,
+      message: texts[code] ?? fallback.message ?? '',
+      hint: texts[`${code}-hint`] ?? fallback.hint ?? '',
+    };
   }
 
   /** Fires a public event: bubbles and crosses shadow roots, so a page can listen on an ancestor. */
