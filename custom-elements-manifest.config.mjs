@@ -72,41 +72,50 @@ function definedAttributes() {
     moduleLinkPhase({ moduleDoc }) {
       for (const declaration of moduleDoc.declarations ?? []) {
         if (!declaration.attributes) continue;
-        const members = declaration.members ?? [];
-        const memberNamed = (name) => members.find((member) => member.kind === 'field' && member.name === name);
-        const isPublic = (member) => member.privacy !== 'private' && member.privacy !== 'protected';
-
-        declaration.attributes = declaration.attributes.filter((attribute) => {
-          const field = attribute.fieldName && memberNamed(attribute.fieldName);
-          if (!field || isPublic(field)) return true;
-          delete field.attribute;
-          return false;
-        });
-
+        declaration.attributes = declaration.attributes.filter(
+          (attribute) => !isStateAttribute(declaration, attribute),
+        );
         for (const attribute of [...declaration.attributes]) {
-          const { fieldName } = attribute;
-          if (!fieldName) {
-            const field = memberNamed(camelCase(attribute.name));
-            if (field && isPublic(field)) {
-              attribute.fieldName = field.name;
-              attribute.type ??= field.type;
-              attribute.default ??= field.default;
-              field.attribute = attribute.name;
-            }
-            continue;
-          }
-          // What the analyzer made of a property with no `attribute`: its name as is.
-          if (attribute.name !== fieldName || dashCase(fieldName) === fieldName) continue;
-          const name = dashCase(fieldName);
-          const documented = declaration.attributes.find((other) => other.name === name);
-          if (documented) declaration.attributes.splice(declaration.attributes.indexOf(attribute), 1);
-          Object.assign(documented ?? attribute, { ...documented, ...attribute, name });
-          const member = memberNamed(fieldName);
-          if (member) member.attribute = name;
+          if (attribute.fieldName) renameToDashCase(declaration, attribute);
+          else linkToField(declaration, attribute);
         }
       }
     },
   };
+}
+
+const fieldNamed = (declaration, name) =>
+  declaration.members?.find((member) => member.kind === 'field' && member.name === name);
+const isPublic = (member) => member.privacy !== 'private' && member.privacy !== 'protected';
+
+/** A private reactive property's attribute (which is none): forgotten, on the field too. */
+function isStateAttribute(declaration, attribute) {
+  const field = attribute.fieldName && fieldNamed(declaration, attribute.fieldName);
+  if (!field || isPublic(field)) return false;
+  delete field.attribute;
+  return true;
+}
+
+/** What the analyzer made of a property with no `attribute` (its name as is) gets define()'s name. */
+function renameToDashCase(declaration, attribute) {
+  const { fieldName } = attribute;
+  if (attribute.name !== fieldName || dashCase(fieldName) === fieldName) return;
+  const name = dashCase(fieldName);
+  const documented = declaration.attributes.find((other) => other.name === name);
+  if (documented) declaration.attributes.splice(declaration.attributes.indexOf(attribute), 1);
+  Object.assign(documented ?? attribute, { ...documented, ...attribute, name });
+  const field = fieldNamed(declaration, fieldName);
+  if (field) field.attribute = name;
+}
+
+/** An `@attr` line without a property the analyzer saw: the attribute of the public field of its name. */
+function linkToField(declaration, attribute) {
+  const field = fieldNamed(declaration, camelCase(attribute.name));
+  if (!field || !isPublic(field)) return;
+  attribute.fieldName = field.name;
+  attribute.type ??= field.type;
+  attribute.default ??= field.default;
+  field.attribute = attribute.name;
 }
 
 /**
