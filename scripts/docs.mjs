@@ -15,17 +15,16 @@
 // `node scripts/docs.mjs --check` changes nothing and fails when a page is out of date (the gate in
 // tests/gates/docs.test.ts does the same).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 
 const MANIFEST = 'custom-elements.json';
 const pagePath = (tagName) => `docs/elements/${tagName}.md`;
 const modulePath = (tagName) => `components/${tagName}.ts`;
 
-export const SECTIONS = ['attributes', 'properties', 'methods', 'events', 'slots', 'parts', 'css-properties'];
+const SECTIONS = ['attributes', 'properties', 'methods', 'events', 'slots', 'parts', 'css-properties'];
 
 /** The elements in the manifest (declarations with a tag name), by tag name. */
-export function readElements(manifestPath = MANIFEST) {
+function readElements(manifestPath = MANIFEST) {
   if (!existsSync(manifestPath)) throw new Error(`${manifestPath} is missing: run \`npm run build\` first`);
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
   return manifest.modules
@@ -38,7 +37,7 @@ export function readElements(manifestPath = MANIFEST) {
  * Every page that has generated sections, as it should read: `[{ path, current, expected }]`. Throws
  * when a page lacks a section its element needs (it has events, say, and no events table).
  */
-export function renderPages(elements = readElements()) {
+function renderPages(elements = readElements()) {
   const pages = elements.map((element) => ({ element, path: pagePath(element.tagName) }));
   const withTables = pages.filter(({ path }) => existsSync(path) && /<!-- api:/.test(readFileSync(path, 'utf8')));
   const describeDetail = detailTypeReader(withTables.map(({ element }) => modulePath(element.tagName)));
@@ -202,18 +201,16 @@ function detailTypeReader(modules) {
   };
 }
 
-// ---- the command -------------------------------------------------------------------------------
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const check = process.argv.includes('--check');
-  const stale = [];
-  for (const { path, current, expected } of renderPages()) {
-    if (current === expected) continue;
-    stale.push(path);
-    if (!check) writeFileSync(path, expected);
-  }
-  if (check && stale.length > 0) {
-    console.error(`Out of date with ${MANIFEST}: ${stale.join(', ')}. Run \`npm run docs\`.`);
-    process.exit(1);
-  }
-  console.log(check ? 'The API tables are up to date.' : `Rewrote ${stale.length ? stale.join(', ') : 'nothing'}.`);
+// ---- the command ------------------------------------------------------------------------------
+const check = process.argv.includes('--check');
+const stale = [];
+for (const { path, current, expected } of renderPages()) {
+  if (current === expected) continue;
+  stale.push(path);
+  if (!check) writeFileSync(path, expected);
 }
+if (check && stale.length > 0) {
+  console.error(`Out of date with ${MANIFEST}: ${stale.join(', ')}. Run \`npm run docs\`.`);
+  process.exit(1);
+}
+console.log(check ? 'The API tables are up to date.' : `Rewrote ${stale.length ? stale.join(', ') : 'nothing'}.`);
