@@ -70,7 +70,7 @@ const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
  * @summary A peer-to-peer chat box with file attachments.
  *
  * @attr room - The room to join; nothing happens while it is empty.
- * @attr signaling - The relay's signaling URL. Default: `/signal` on the origin the script came from.
+ * @attr signaling - The relay's signaling URL. Default: `signal` beside the script the page loaded (`rtc-elements.js` on its relay).
  * @attr name - Your name, sent with your messages and shown to the others.
  * @attr {number} max-length - The longest message in characters (default 4000): the field stops there and says so.
  * @attr strings - JSON object replacing any text (see `rtcChatStrings` for the keys).

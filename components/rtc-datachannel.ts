@@ -22,7 +22,7 @@ export { RtcError } from './internal/mesh/room-errors.js';
  * is not open yet wait in a queue.
  *
  * @attr room - The room to join; nothing happens while it is empty.
- * @attr signaling - The relay's signaling URL (ws:, wss:, http:, https:). Default: `/signal` on the origin the script came from.
+ * @attr signaling - The relay's signaling URL (ws:, wss:, http:, https:). Default: `signal` beside the script the page loaded (`rtc-elements.js` on its relay).
  * @attr name - Your display name, shown to the others in `rtc-peer-join`.
  * @attr label - The channel's label (default `data`); peers talk on channels with the same label.
  * @attr ordered - `false` for an unordered channel (files need an ordered, reliable one).
