@@ -3,10 +3,12 @@
 // baseline is PeerJS's own script-tag build (dist/peerjs.min.js, what a page loads from a CDN),
 // gzip -9: a peer-to-peer library with data channels and media calls, and no UI. It is compared with
 // the pages that do what it does: the data channel page (no UI either) and the call page (with its
-// UI). For bundler users, results.json also has PeerJS's ESM build bundled by esbuild.
-import { readFileSync } from 'node:fs';
+// UI). For bundler users, results.json also has PeerJS's ESM build bundled by esbuild, and each
+// page's brotli bytes (what the relay sends a browser that accepts it).
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { build } from 'esbuild';
-import { gzipSize, pages as pagesOfBuild } from '../scripts/pages.mjs';
+import { BROWSER_DIR, gzipSize, pages as pagesOfBuild } from '../scripts/pages.mjs';
 import { row } from './lib.mjs';
 
 const PEERJS_SCRIPT = 'node_modules/peerjs/dist/peerjs.min.js';
@@ -35,13 +37,17 @@ export async function pages({ log }) {
     script: { file: PEERJS_SCRIPT, min: script.length, gzip: gzipSize(script) },
     esbuild: { min: bundled.length, gzip: gzipSize(bundled) },
   };
+  // What the relay sends a browser that accepts brotli: the build's .br copies (scripts/build.mjs).
+  const brotli = (file) => statSync(join(BROWSER_DIR, `${file}.br`)).size;
   const ours = pagesOfBuild().map((page) => ({
     name: page.name,
     gzip: page.gzip,
+    brotli: page.files.reduce((sum, file) => sum + brotli(file.file), 0),
     budget: page.budget,
     files: page.files,
   }));
-  for (const page of ours) log(`${page.name}: ${page.gzip} B gzip -9 in ${page.files.length} files`);
+  for (const page of ours)
+    log(`${page.name}: ${page.gzip} B gzip -9 (${page.brotli} B brotli) in ${page.files.length} files`);
   log(
     `peerjs ${peerjsVersion}: ${peerjs.script.gzip} B gzip -9 (dist/peerjs.min.js), ${peerjs.esbuild.gzip} B as bundled by esbuild`,
   );

@@ -56,10 +56,13 @@ export function createHttpHandler(options: HttpHandlerOptions = {}): HttpHandler
   const root = packageRoot();
   const startedAt = performance.now();
   // dev mode looks files up per request instead of indexing the folder once, so a rebuilt or
-  // late-built dist/ is served as it is now (never with a stale length).
+  // late-built dist/ is served as it is now (never with a stale length). The build writes each
+  // script also as `.br` and `.gz` (scripts/build.mjs), sent to browsers that accept them.
   const serveBrowser = sirv(resolve(options.staticDirs?.dist ?? join(root, 'dist'), BROWSER_FOLDER), {
     dev: true,
     etag: true,
+    brotli: true,
+    gzip: true,
   });
   const serveDemo = sirv(resolve(options.staticDirs?.demo ?? join(root, 'demo')), {
     dev: true,

@@ -115,7 +115,7 @@ test("the manifest's chunk graph is what the files import (the pages' sums count
   }
 });
 
-test('the relay serves every file of the build with CORS, chunks with a year-long immutable cache, the rest with 5 minutes', async (t) => {
+test('the relay serves every file of the build (scripts as the build compressed them) with CORS, chunks with a year-long immutable cache, the rest with 5 minutes', async (t) => {
   const relay = createRelay({ port: 0, logger: false });
   t.after(() => relay.close());
   await relay.ready;
@@ -123,9 +123,13 @@ test('the relay serves every file of the build with CORS, chunks with a year-lon
     (file) => /\.js(\.map)?$/.test(file) && !file.startsWith('.'),
   );
   for (const file of files) {
-    const response = await fetch(`http://127.0.0.1:${relay.port}/${file}`);
+    const response = await fetch(`http://127.0.0.1:${relay.port}/${file}`, {
+      headers: { 'Accept-Encoding': 'br' },
+    });
     assert.equal(response.status, 200, file);
+    // fetch() decodes the build's brotli copy: it must be the script itself.
     assert.equal(await response.text(), read(join(BROWSER_DIR, file)), file);
+    assert.equal(response.headers.get('content-encoding'), file.endsWith('.js') ? 'br' : null, file);
     assert.equal(response.headers.get('access-control-allow-origin'), '*', file);
     const cache = file.startsWith('chunks/') ? 'public, max-age=31536000, immutable' : 'public, max-age=300';
     assert.equal(response.headers.get('cache-control'), cache, file);

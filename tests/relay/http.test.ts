@@ -3,6 +3,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { test, type TestContext } from 'node:test';
 import { createHttpHandler, packageRoot } from '../../relay/http.js';
 import { TestClient, joined, startRelay } from './helpers.js';
@@ -35,6 +36,10 @@ function fixtureDirs(t: TestContext): { dist: string; demo: string } {
     mkdirSync(join(dist, file, '..'), { recursive: true });
     writeFileSync(join(dist, file), text);
   }
+  // The build's compressed copies, for one chunk (scripts/build.mjs writes them for every script).
+  const chunk = 'browser/chunks/rtc-camera-Ef56Gh78.js';
+  writeFileSync(join(dist, `${chunk}.br`), brotliCompressSync(BUILD[chunk]));
+  writeFileSync(join(dist, `${chunk}.gz`), gzipSync(BUILD[chunk]));
   mkdirSync(demo);
   writeFileSync(join(demo, 'index.html'), '<!doctype html><title>demo</title>');
   writeFileSync(join(demo, 'call.html'), '<!doctype html><title>call</title>');
@@ -84,6 +89,25 @@ test('GET / serves the demo index page', async (t) => {
 test('the loader and entry files are served with CORS and a 5-minute cache, chunks with a year-long immutable one; revalidations keep them', async (t) => {
   const { origin } = await startRelay(t, { staticDirs: fixtureDirs(t) });
   await assertServesBuild(origin);
+});
+
+test("a browser that accepts brotli or gzip gets the build's compressed copy, with the same CORS and cache", async (t) => {
+  const { origin } = await startRelay(t, { staticDirs: fixtureDirs(t) });
+  const path = '/chunks/rtc-camera-Ef56Gh78.js';
+  for (const [accepts, encoding] of [
+    ['gzip, deflate, br', 'br'],
+    ['gzip', 'gzip'],
+    ['identity', null],
+  ] as const) {
+    // fetch() decodes what it asked for itself: the text is the script whatever the encoding.
+    const response = await fetch(`${origin}${path}`, { headers: { 'Accept-Encoding': accepts } });
+    assert.equal(response.headers.get('content-encoding'), encoding, accepts);
+    assert.equal(await response.text(), BUILD[`browser${path}`], accepts);
+    assert.match(response.headers.get('content-type') ?? '', /^text\/javascript/, accepts);
+    assert.equal(response.headers.get('cache-control'), CHUNK_CACHE, accepts);
+    assert.equal(response.headers.get('access-control-allow-origin'), '*', accepts);
+    if (encoding) assert.equal(response.headers.get('vary'), 'Accept-Encoding', accepts);
+  }
 });
 
 test('GET /healthz reports status, uptime, counts and the protocol version', async (t) => {
