@@ -104,16 +104,16 @@ function scriptFolder(): Plugin {
 }
 
 /**
- * Lit's three modules end with hooks for other environments than this bundle's, which the minifier
+ * Lit's three modules end with hooks for other environments than this build's, which the minifier
  * cannot drop because they read globals:
  * - `litHtmlPolyfillSupport`, `reactiveElementPolyfillSupport`, `litElementPolyfillSupport`: set by
  *   `lit/polyfill-support.js` for browsers without native shadow DOM (the webcomponentsjs polyfills).
- *   The bundle targets ES2022 browsers with WebRTC, which all have it.
+ *   The build targets ES2022 browsers with WebRTC, which all have it.
  * - `litElementHydrateSupport`: set by `@lit-labs/ssr-client` to hydrate server-rendered elements.
  *   These elements are not server-rendered (their content depends on devices and peers).
  * - `(globalThis.litHtmlVersions ??= []).push(version)` (one per module): a list of the Lit copies on
  *   a page, which only Lit's development build reads, to warn about several copies.
- * Each is replaced by `undefined`, so the minifier removes the calls: about 125 B gzip. Lit is pinned
+ * Each is replaced by `undefined`, so the minifier removes the calls. Lit is pinned
  * (package.json); if an upgrade changes these lines, the build fails here instead of shipping them.
  */
 function withoutLitHooks(): Plugin {
