@@ -1,32 +1,114 @@
+import { readdirSync } from 'node:fs';
+import { dirname, posix } from 'node:path';
+import MagicString from 'magic-string';
 import { defineConfig, type Plugin } from 'vite';
+import { BROWSER_DIR } from './scripts/pages.mjs';
 
-// The browser bundle: one self-contained, minified ES module (Lit included, no bare imports)
-// that registers every element. `npm run build` runs this, then tsc for the relay and the .d.ts.
+// The elements' browser build, the first of `npm run build`'s two vite builds (scripts/build.mjs; the
+// loader, vite.loader.config.ts, is the second). Every element is an entry of its own
+// (`components/rtc-camera.ts` -> `rtc-camera.js`), and `components/index.ts` is `all.js` (every
+// element at once); what they share is split into content-hashed chunks under `chunks/`. The files are
+// self-contained, minified ES modules (Lit included, no bare imports) for `<script type="module">` or
+// the loader's `import()`; vite's manifest of them (`.vite/manifest.json`) is the graph the loader, the
+// budgets and `npm run size` read (scripts/pages.mjs).
+
+/** One element per file: `components/rtc-*.ts`, not the `.styles.ts` beside them. */
+const elements = readdirSync('components')
+  .filter((file) => /^rtc-[a-z-]+\.ts$/.test(file))
+  .map((file) => file.slice(0, -'.ts'.length));
+
 export default defineConfig({
-  plugins: [withoutLitHooks()],
+  plugins: [withoutLitHooks(), scriptFolder()],
   build: {
-    outDir: 'dist',
-    emptyOutDir: false,
+    outDir: BROWSER_DIR,
+    emptyOutDir: true,
     target: 'es2022',
     sourcemap: true,
+    manifest: true,
     lib: {
-      entry: 'components/index.ts',
+      entry: {
+        ...Object.fromEntries(elements.map((tag) => [tag, `components/${tag}.ts`])),
+        all: 'components/index.ts',
+      },
       formats: ['es'],
-      fileName: () => 'rtc-elements.js',
+      fileName: (_format, entryName) => `${entryName}.js`,
     },
     rolldownOptions: {
-      // Minify, and drop the /* @__PURE__ */ and JSDoc comments the minifier would otherwise keep.
-      output: { minify: true, comments: { annotation: false, legal: false, jsdoc: false } },
+      output: {
+        chunkFileNames: 'chunks/[name]-[hash].js',
+        // Minify, and drop the /* @__PURE__ */ and JSDoc comments the minifier would otherwise keep.
+        minify: true,
+        comments: { annotation: false, legal: false, jsdoc: false },
+        codeSplitting: { groups: chunkGroups() },
+      },
     },
   },
 });
 
 /**
- * Lit's three modules end with hooks for other environments than this bundle's, which the minifier
+ * The chunks, cut along what pages share, so that a page loads no code it does not run: a camera page
+ * gets no Room core (signaling, peer connections, channels), a data channel page no media code and no
+ * UI helpers. A few larger chunks also gzip better than many small ones (gzip finds no repeats across
+ * files). A group takes what its test matches and what that imports, unless a group of higher
+ * priority took it first.
+ * - `lit`: Lit, and `define()`, through which every element registers.
+ * - `ui`: what the elements with a UI share (their base class, buttons, styles); not the data channel.
+ * - `room`: the Room core, which every element in a room needs and `<rtc-camera>` does not.
+ * - `rtc-camera`: the camera and the media code, which `<rtc-call>` reaches through the camera it
+ *   renders. Before the other elements' groups, or `<rtc-call>`'s would take it.
+ * - one chunk for each other element: its module, its styles and what only it uses.
+ * An element's entry file is its chunk, or re-exports it (when another entry, `all.js` or an element,
+ * imports it too).
+ */
+function chunkGroups() {
+  return [
+    {
+      name: 'lit',
+      test: /\/node_modules\/(lit|lit-html|lit-element|@lit\/reactive-element)\/|\/components\/internal\/ui\/define\.ts$/,
+      priority: 5,
+    },
+    { name: 'ui', test: /\/components\/internal\/ui\//, priority: 4 },
+    {
+      name: 'room',
+      test: /\/components\/internal\/(signaling|mesh)\/|\/components\/internal\/controllers\/room-|\/protocol\//,
+      priority: 3,
+    },
+    { name: 'rtc-camera', test: /\/components\/rtc-camera(\.styles)?\.ts$/, priority: 2 },
+    {
+      // `components/rtc-call.ts` and `components/rtc-call.styles.ts`: `rtc-call`.
+      name: (id: string) => id.match(/\/components\/(rtc-[a-z-]+)(\.styles)?\.ts$/)?.[1] ?? null,
+      debugName: 'elements',
+      priority: 1,
+    },
+  ];
+}
+
+/**
+ * Built code finds the folder of the page's script from its own chunk's URL
+ * (components/internal/script-folder.ts): in each chunk, `import.meta.rtcScriptFolder` becomes the
+ * way from that chunk up to the build's root (`chunks/x.js`: `../`; `all.js`: `./`).
+ */
+function scriptFolder(): Plugin {
+  const marker = 'import.meta.rtcScriptFolder';
+  return {
+    name: 'rtc-elements-script-folder',
+    renderChunk(code, chunk) {
+      if (!code.includes(marker)) return null;
+      const up = posix.relative(dirname(chunk.fileName), '.');
+      const folder = JSON.stringify(up === '' ? './' : `${up}/`);
+      const output = new MagicString(code);
+      output.replaceAll(marker, `new URL(${folder}, import.meta.url).href`);
+      return { code: output.toString(), map: output.generateMap({ hires: true }) };
+    },
+  };
+}
+
+/**
+ * Lit's three modules end with hooks for other environments than this build's, which the minifier
  * cannot drop because they read globals:
  * - `litHtmlPolyfillSupport`, `reactiveElementPolyfillSupport`, `litElementPolyfillSupport`: set by
  *   `lit/polyfill-support.js` for browsers without native shadow DOM (the webcomponentsjs polyfills).
- *   The bundle targets ES2022 browsers with WebRTC, which all have it.
+ *   The build targets ES2022 browsers with WebRTC, which all have it.
  * - `litElementHydrateSupport`: set by `@lit-labs/ssr-client` to hydrate server-rendered elements.
  *   These elements are not server-rendered (their content depends on devices and peers).
  * - `(globalThis.litHtmlVersions ??= []).push(version)` (one per module): a list of the Lit copies on

@@ -64,6 +64,8 @@ export default {
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' }),
     // RTC_NO_RELAY=1 runs element tests that need no relay without loading it.
     ...(process.env.RTC_NO_RELAY ? [] : [(await import('./tests/browser/relay-plugin.ts')).relayPlugin()]),
+    // Relays serving the built files on another origin, for the tests of the loader.
+    ...(process.env.RTC_NO_RELAY ? [] : [(await import('./tests/browser/build-server-plugin.ts')).buildServerPlugin()]),
   ],
   reporters: [defaultReporter(), countsReporter(process.env.RTC_WTR_COUNTS)],
 };

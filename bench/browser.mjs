@@ -4,8 +4,10 @@
 //     buffered) and a PeerJS DataConnection (default binary serialization), rounds alternating.
 //   connect: from adding the two elements to the first message received, beside two raw
 //     RTCPeerConnections signaled through the bare relay, alternating, median of 20.
-// One node HTTP server serves the page, dist/rtc-elements.js and a PeerJS bundle (esbuild, in a temp
-// dir) and carries our relay (/signal) and the bare relay (/bare); PeerServer listens on its own port.
+// One node HTTP server serves the page, the browser build (the relay's own handler: the page loads
+// all.js, every element at once, so no timed step waits for a lazy load) and a PeerJS bundle (esbuild,
+// in a temp dir), and carries our relay (/signal) and the bare relay (/bare); PeerServer listens on
+// its own port.
 import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,18 +52,18 @@ async function withBrowser(use) {
     const files = {
       '/': ['bench/pages/bench.html', 'text/html'],
       '/bench.js': ['bench/pages/bench.js', 'text/javascript'],
-      '/rtc-elements.js': ['dist/rtc-elements.js', 'text/javascript'],
       '/peerjs.js': [join(scratch, 'peerjs.js'), 'text/javascript'],
     };
+    const { createRelay, createHttpHandler } = await import('../dist/relay/index.js');
+    const serveBuild = createHttpHandler();
     const server = createServer((req, res) => {
       const path = req.url.split('?')[0];
       if (path === '/config.json')
         return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(config));
       const file = files[path];
-      if (!file) return res.writeHead(404).end();
+      if (!file) return serveBuild(req, res);
       res.writeHead(200, { 'content-type': file[1], 'cache-control': 'no-store' }).end(readFileSync(file[0]));
     });
-    const { createRelay } = await import('../dist/relay/index.js');
     const relay = createRelay({ server, logger: false });
     const bare = createBareRelay({ server });
     await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));

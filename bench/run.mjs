@@ -3,7 +3,7 @@
 // docs/performance.md explains the method and the latest results.
 //   npm run bench                     everything (about 4 minutes on 2 cores)
 //   npm run bench -- --quick          fewer rounds, shorter windows (about 1.5 minutes)
-//   npm run bench -- --only relay     a selection: bundle, throughput, latency, memory, datachannel,
+//   npm run bench -- --only relay     a selection: pages, throughput, latency, memory, datachannel,
 //                                     connect; `relay` = the three relay ones, `browser` = the last two
 //   npm run bench -- --no-build       use dist/ as it is (otherwise `npm run build` runs first)
 // Prints one table and writes bench/results.json. Runs inside a loopback-only network namespace
@@ -23,7 +23,7 @@ const valueOf = (name) => {
   if (at === -1) return undefined;
   return argv[at].includes('=') ? argv[at].split('=')[1] : argv[at + 1];
 };
-const ALL = ['bundle', 'throughput', 'latency', 'memory', 'datachannel', 'connect'];
+const ALL = ['pages', 'throughput', 'latency', 'memory', 'datachannel', 'connect'];
 const GROUPS = { relay: ['throughput', 'latency', 'memory'], browser: ['datachannel', 'connect'] };
 const only = valueOf('--only');
 const selected = only ? only.split(',').flatMap((name) => GROUPS[name] ?? [name]) : ALL;
@@ -68,7 +68,7 @@ try {
     console.log(`\n== ${name}${quick ? ' (quick)' : ''}`);
     const t0 = Date.now();
     const module = await import(
-      `./${name === 'datachannel' || name === 'connect' ? 'browser' : name === 'bundle' ? 'bundle' : 'relay'}.mjs`
+      `./${name === 'datachannel' || name === 'connect' ? 'browser' : name === 'pages' ? 'pages' : 'relay'}.mjs`
     );
     const result = await module[name]({ quick, log: (line) => console.log(`   ${line}`) });
     rows.push(...result.rows);

@@ -1,12 +1,11 @@
 /**
- * rtc-elements: importing this module registers every element.
+ * rtc-elements: every element at once. Importing this module registers all of them, and it exports
+ * their classes, texts and types, and the SignalingClient. It is the package's main entry (also
+ * `rtc-elements/all.js`) and, built, `all.js` beside the loader: for a page that must not load code
+ * lazily. One element alone: `rtc-elements/rtc-camera.js`, or the loader, which imports only the
+ * elements a page uses.
  * @packageDocumentation
  */
-// The order of these exports is the order of the modules in the bundle, and gzip only finds repeats
-// within 32 KB: <rtc-datachannel> first puts the Room core (signaling client included) right after
-// Lit, then the camera, the call and the chat, each near the code it shares most with. Measured
-// (npm run size): about 300 bytes gzip less than the signaling client first, and 22 less than the
-// chat before the camera. Measure again after moving code between modules.
 export * from './rtc-datachannel.js';
 export {
   RtcCamera,

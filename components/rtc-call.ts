@@ -88,7 +88,7 @@ interface Tile extends Partial<RtcCallStatus> {
  * @summary A drop-in group video call.
  *
  * @attr room - The room to join.
- * @attr signaling - The relay's signaling URL. Default: `/signal` on the origin the script came from.
+ * @attr signaling - The relay's signaling URL. Default: `signal` beside the script the page loaded (`rtc-elements.js` on its relay).
  * @attr name - Your name, shown to the others (the join screen's field sets it).
  * @attr {boolean} autojoin - Join at once, without the join screen.
  * @attr {boolean} audio-only - No video.

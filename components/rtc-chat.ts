@@ -73,7 +73,7 @@ const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
  * @summary A peer-to-peer chat box with file attachments.
  *
  * @attr room - The room to join. Nothing happens while it is empty.
- * @attr signaling - The relay's signaling URL. Empty: `/signal` on the origin the script came from.
+ * @attr signaling - The relay's signaling URL. Empty: `signal` beside the script the page loaded (`rtc-elements.js` on its relay).
  * @attr name - Your name, sent with each message and shown to the others (a peer without one shows as
  *   "Guest"). Changing it re-joins the room.
  * @attr max-length - The longest message, in characters. The field stops there and a hint says so

@@ -23,7 +23,8 @@ export { RtcError } from './internal/mesh/room-errors.js';
  *
  * @attr room - The room to join. Nothing happens while it is empty.
  * @attr signaling - The relay's signaling URL (`ws:`, `wss:`, `http:`, `https:`, absolute or
- *   relative). Empty: `/signal` on the origin the script came from.
+ *   relative). Empty: `signal` beside the script the page loaded
+ *   (`rtc-elements.js` on its relay).
  * @attr name - Your display name, shown to the others in `rtc-peer-join`.
  * @attr label - The channel's label. Peers talk on channels with the same label.
  * @attr ordered - `ordered="false"` for an unordered channel (files need an ordered, reliable one).

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * rtc-relay: runs the signaling relay, serving the bundle, the demo pages and /healthz on one port.
+ * rtc-relay: runs the signaling relay, serving the browser build, the demo pages and /healthz on one port.
  * Flags win over environment variables; docs/relay.md has the details.
  */
 import { parseArgs } from 'node:util';

@@ -1,7 +1,8 @@
 /**
- * The relay's HTTP side: the browser bundle (loadable as a module script from any origin), the demo
- * pages, and `/healthz`. The relay mounts it on its own server in `port` mode; a host with its own
- * server can mount `createHttpHandler()` wherever it likes.
+ * The relay's HTTP side: the browser build (the loader `rtc-elements.js`, the elements' files and
+ * their chunks, loadable as module scripts from any origin), the demo pages, and `/healthz`. The relay
+ * mounts it on its own server in `port` mode; a host with its own server can mount
+ * `createHttpHandler()` wherever it likes, also under a path prefix.
  */
 import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -15,8 +16,14 @@ import type { RelayStats } from './server.js';
 export interface HttpHandlerOptions {
   /** Whose numbers `/healthz` reports (zeros without one). */
   relay?: { stats(): RelayStats };
-  /** Where the bundle and the demo pages are; defaults to `dist/` and `demo/` of this package. */
+  /** Where the build and the demo pages are; defaults to `dist/` and `demo/` of this package. */
   staticDirs?: StaticDirs;
+  /**
+   * The path the handler is mounted at, starting and ending with `/`: with `/rtc/` it serves
+   * `/rtc/rtc-elements.js`, `/rtc/healthz` and so on, and answers 404 outside it. Default `/`. (A
+   * proxy that strips its prefix before passing requests on needs none.)
+   */
+  prefix?: string;
 }
 
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -29,24 +36,33 @@ export interface HealthReport extends RelayStats {
   protocol: typeof PROTOCOL_VERSION;
 }
 
-/** The only files served from `dist/` (which also holds the relay's own code). */
-const BUNDLE_FILES: ReadonlySet<string> = new Set(['/rtc-elements.js', '/rtc-elements.js.map']);
+/** The browser build's folder inside `staticDirs.dist`: only it is served, never the relay's own code beside it. */
+const BROWSER_FOLDER = 'browser';
 
-/** Five minutes fresh, then revalidated with the ETag: a new release reaches pages quickly. */
-const BUNDLE_CACHE_CONTROL = 'public, max-age=300';
+/**
+ * Chunks are named by their content's hash (`chunks/room-CQDwPwIU.js`): a name never gets other
+ * content, so a browser may keep one for a year without asking again.
+ */
+const CHUNK_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+
+/**
+ * The loader and the elements' files keep their names across releases: five minutes fresh, then
+ * revalidated with the ETag, so a new release reaches pages quickly.
+ */
+const ENTRY_CACHE_CONTROL = 'public, max-age=300';
 
 export function createHttpHandler(options: HttpHandlerOptions = {}): HttpHandler {
+  const prefix = checkPrefix(options.prefix);
   const root = packageRoot();
   const startedAt = performance.now();
   // dev mode looks files up per request instead of indexing the folder once, so a rebuilt or
-  // late-built dist/ is served as it is now (never with a stale length).
-  const serveBundle = sirv(resolve(options.staticDirs?.dist ?? join(root, 'dist')), {
+  // late-built dist/ is served as it is now (never with a stale length). The build writes each
+  // script also as `.br` and `.gz` (scripts/build.mjs), sent to browsers that accept them.
+  const serveBrowser = sirv(resolve(options.staticDirs?.dist ?? join(root, 'dist'), BROWSER_FOLDER), {
     dev: true,
     etag: true,
-    onNoMatch: (_req, res) => {
-      res.removeHeader('Cache-Control');
-      notFound(res);
-    },
+    brotli: true,
+    gzip: true,
   });
   const serveDemo = sirv(resolve(options.staticDirs?.demo ?? join(root, 'demo')), {
     dev: true,
@@ -74,17 +90,23 @@ export function createHttpHandler(options: HttpHandlerOptions = {}): HttpHandler
       res.end();
       return;
     }
+    const url = req.url ?? '/';
+    if (!url.startsWith(prefix)) return notFound(res);
+    // Below the prefix, as if mounted at `/` (sirv reads `req.url`).
+    req.url = url.slice(prefix.length - 1);
     const path = pathnameOf(req);
     if (path === '/healthz') return health(res);
-    if (BUNDLE_FILES.has(path)) {
-      // Set before sirv runs so a 304 carries them too. CORS: a page on another origin loads the
-      // bundle as a module script, which is a CORS request.
-      res.setHeader('Access-Control-Allow-Origin', '*');
-      res.setHeader('Cache-Control', BUNDLE_CACHE_CONTROL);
-      return serveBundle(req, res);
-    }
     if (isHidden(path)) return notFound(res);
-    serveDemo(req, res);
+    // Set before sirv runs so a 304 carries them too. CORS: a page on another origin loads these as
+    // module scripts (and preloads), which are CORS requests.
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    res.setHeader('Cache-Control', path.startsWith('/chunks/') ? CHUNK_CACHE_CONTROL : ENTRY_CACHE_CONTROL);
+    serveBrowser(req, res, () => {
+      // Not a file of the build: a demo page, with sirv's own headers.
+      res.removeHeader('Access-Control-Allow-Origin');
+      res.removeHeader('Cache-Control');
+      serveDemo(req, res);
+    });
   };
 }
 
@@ -94,6 +116,13 @@ export function packageRoot(from: string = dirname(fileURLToPath(import.meta.url
     if (existsSync(join(dir, 'package.json'))) return dir;
     if (dirname(dir) === dir) return process.cwd();
   }
+}
+
+function checkPrefix(prefix: unknown = '/'): string {
+  if (typeof prefix !== 'string' || !prefix.startsWith('/') || !prefix.endsWith('/')) {
+    throw new TypeError(`prefix must be a path starting and ending with '/', such as '/rtc/' (got ${String(prefix)})`);
+  }
+  return prefix;
 }
 
 function notFound(res: ServerResponse): void {

@@ -7,7 +7,11 @@ import type { IceServer } from '../protocol/signaling.js';
 
 /** Where the HTTP handler finds the files it serves. */
 export interface StaticDirs {
-  /** The build output holding `rtc-elements.js` (and its `.map`). Default: `<package root>/dist`. */
+  /**
+   * The build output. Only its `browser/` folder is served (the loader `rtc-elements.js`, `all.js`,
+   * the elements' files and `chunks/`), never the relay's own code beside it. Default:
+   * `<package root>/dist`.
+   */
   dist?: string;
   /** The demo pages, served at `/` (`index.html`). Default: `<package root>/demo`. */
   demo?: string;
@@ -23,7 +27,7 @@ export interface Logger {
 export interface RelayOptions {
   /**
    * Listen on a port of our own HTTP server (0 picks a free one, see `relay.port`). That server serves
-   * the bundle, the demo pages and `/healthz`, and accepts WebSocket upgrades on `path`.
+   * the browser build, the demo pages and `/healthz`, and accepts WebSocket upgrades on `path`.
    */
   port?: number;
   /** The interface to listen on with `port`. Default `'127.0.0.1'` (the CLI defaults to `'0.0.0.0'`). */
@@ -34,7 +38,7 @@ export interface RelayOptions {
   noServer?: boolean;
   /** The WebSocket endpoint with `port` or `server`. Default `'/signal'`. */
   path?: string;
-  /** Where the HTTP handler (`port` mode) finds the bundle and the demo pages. */
+  /** Where the HTTP handler (`port` mode) finds the browser build and the demo pages. */
   staticDirs?: StaticDirs;
   /** ICE servers handed out in `welcome`. Default none. */
   iceServers?: IceServer[];

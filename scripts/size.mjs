@@ -1,45 +1,71 @@
 #!/usr/bin/env node
-// `npm run size`: where the bytes of dist/rtc-elements.js come from (run `npm run build` first).
+// `npm run size`: what each page downloads, and where those bytes come from (run `npm run build`
+// first).
 //
-// Prints the bundle's gzip -9 size against the budget, then one line per source module: the
-// minified characters the source map attributes to it, and those gzipped on their own. A module's
-// own gzip overstates its share of the whole (gzip finds repeats across modules), so the column adds
-// up to more than the total; use it to compare modules, and the total to judge a change.
+// First each page against its budget (scripts/pages.mjs: gzip -9 of each file, summed over the files
+// a page that uses one element downloads, loader included), with its files. Then, for every file of
+// the build, one line per source module: the minified characters the source map attributes to it,
+// and those gzipped on their own. A module's own gzip overstates its share of its file (gzip finds
+// repeats across modules), so the column adds up to more than the file; use it to compare modules,
+// and the pages' totals to judge a change.
 import { existsSync, readFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
+import { join } from 'node:path';
 import { decode } from '@jridgewell/sourcemap-codec';
+import { BROWSER_DIR, gzipSize, pages } from './pages.mjs';
 
-const BUNDLE = 'dist/rtc-elements.js';
-const BUDGET = 20_200;
-const gzip = (text) => gzipSync(text, { level: 9 }).length;
+const number = (value) => value.toLocaleString('en-US');
+const column = (value, width = 8) => number(value).padStart(width);
 
-if (!existsSync(`${BUNDLE}.map`)) {
-  console.error(`${BUNDLE}.map is missing: run \`npm run build\` first.`);
+let all;
+try {
+  all = pages();
+} catch (error) {
+  console.error(error.message);
   process.exit(1);
 }
-const file = readFileSync(BUNDLE);
-const code = file.toString('utf8');
-const map = JSON.parse(readFileSync(`${BUNDLE}.map`, 'utf8'));
-const lines = code.split('\n');
 
-// Each mapping segment runs from its column to the next segment's (or the line's end).
-const pieces = new Map();
-decode(map.mappings).forEach((segments, index) => {
-  const line = lines[index] ?? '';
-  segments.forEach((segment, i) => {
-    const end = segments[i + 1]?.[0] ?? line.length;
-    const source =
-      segment.length > 1
-        ? map.sources[segment[1]].replace(/^(\.\.\/)+/, '').replace(/^node_modules\//, '')
-        : '(unmapped)';
-    pieces.set(source, (pieces.get(source) ?? '') + line.slice(segment[0], end));
-  });
-});
+for (const page of all) {
+  const title = page.name === 'loader' ? 'the loader alone' : `<${page.name}> page`;
+  const left = page.budget - page.gzip;
+  const verdict = left >= 0 ? `${number(left)} under` : `${number(-left)} over`;
+  console.log(`${title}: ${number(page.gzip)} B gzip -9 (${verdict} its ${number(page.budget)} B budget)`);
+  for (const file of page.files) console.log(`${column(file.gzip)}  ${file.file}`);
+  console.log('');
+}
 
-const total = gzip(file);
-const verdict = total <= BUDGET ? `${BUDGET - total} under` : `${total - BUDGET} over`;
-console.log(`${BUNDLE}: ${file.length} bytes minified, ${total} bytes gzip -9 (${verdict} the ${BUDGET} budget)\n`);
-console.log(`${'minified'.padStart(9)} ${'own gzip'.padStart(9)}  module`);
-const rows = [...pieces].map(([source, text]) => [source, text.length, gzip(text)]).sort((a, b) => b[1] - a[1]);
-for (const [source, raw, zipped] of rows)
-  console.log(`${String(raw).padStart(9)} ${String(zipped).padStart(9)}  ${source}`);
+console.log(`What each module adds to its file (minified characters, and those gzipped alone):\n`);
+const files = [...new Set(all.flatMap((page) => page.files.map((file) => file.file)))];
+for (const file of files) {
+  const code = readFileSync(join(BROWSER_DIR, file), 'utf8');
+  console.log(`${file}: ${number(code.length)} minified, ${number(gzipSize(code))} B gzip -9`);
+  const modules = modulesOf(file, code);
+  if (modules.length === 0) console.log('         (re-exports another file; no source map)');
+  for (const [source, text] of modules) console.log(`${column(text.length)} ${column(gzipSize(text))}  ${source}`);
+  console.log('');
+}
+
+/** [source, the characters mapped to it] of `file`, largest first, from its source map. */
+function modulesOf(file, code) {
+  const mapPath = join(BROWSER_DIR, `${file}.map`);
+  if (!existsSync(mapPath)) return [];
+  const map = JSON.parse(readFileSync(mapPath, 'utf8'));
+  const lines = code.split('\n');
+  const pieces = new Map();
+  const add = (source, text) => pieces.set(source, (pieces.get(source) ?? '') + text);
+  // Each mapping segment runs from its column to the next segment's, or on to the next line that has
+  // one: a template literal's later lines (an element's CSS, kept as written) have no segment.
+  let current = '(unmapped)';
+  for (const [index, segments] of decode(map.mappings).entries()) {
+    const line = lines[index] ?? '';
+    add(current, line.slice(0, segments[0]?.[0] ?? line.length));
+    for (const [position, segment] of segments.entries()) {
+      const end = segments[position + 1]?.[0] ?? line.length;
+      current =
+        segment.length > 1
+          ? map.sources[segment[1]].replace(/^(\.\.\/)+/, '').replace(/^node_modules\//, '')
+          : '(unmapped)';
+      add(current, line.slice(segment[0], end));
+    }
+  }
+  return [...pieces].sort((a, b) => b[1].length - a[1].length);
+}

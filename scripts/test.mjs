@@ -3,7 +3,7 @@
 //   1. Chromium: found, or installed from Debian when we are root with apt-get, or a clear stop.
 //   2. Strict type-check of everything, lint (eslint and prettier), and the build (the tests run on
 //      what it produced).
-//   3. Node tests (the relay, and the gates on the build: bundle budget, manifest) and browser tests
+//   3. Node tests (the relay, and the gates on the build: page budgets, exports, manifest) and browser tests
 //      (@web/test-runner in Chromium), inside a loopback-only network namespace where the machine
 //      allows it, so no packet leaves the machine.
 //   4. One closing line: `N passed, N failed`.

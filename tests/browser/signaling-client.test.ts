@@ -30,7 +30,7 @@ afterEach(() => {
 });
 
 describe('SignalingClient', () => {
-  it('connects to /signal on the origin it was loaded from when given no URL', async () => {
+  it('unbuilt, connects to /signal on the origin it was loaded from when given no URL (built: beside the loader, tests/browser/loader.test.ts)', async () => {
     expect(defaultSignalingUrl()).to.equal(`ws://${location.host}/signal`);
     const alone = client({ room: uniqueName('default') });
     const welcome = await joined(alone);

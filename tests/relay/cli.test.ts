@@ -105,7 +105,7 @@ test('the CLI reads PORT, HOST and ICE_SERVERS from the environment, and SIGINT 
   assert.equal((await exited).code, 0);
 });
 
-test('the built rtc-relay serves the demo, the bundle, /healthz and /signal on one port', async (t) => {
+test('the built rtc-relay serves the demo, the loader, /healthz and /signal on one port', async (t) => {
   assert.ok(existsSync(BUILT_CLI), `${BUILT_CLI} is missing: run npm run build first`);
   const { origin, signalUrl } = await start(t, [BUILT_CLI, '--port', '0', '--host', '127.0.0.1']);
 
@@ -114,12 +114,12 @@ test('the built rtc-relay serves the demo, the bundle, /healthz and /signal on o
   assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
   await page.body?.cancel();
 
-  const bundle = await fetch(`${origin}/rtc-elements.js`);
-  assert.equal(bundle.status, 200);
-  assert.match(bundle.headers.get('content-type') ?? '', /^text\/javascript/);
-  assert.equal(bundle.headers.get('access-control-allow-origin'), '*');
-  assert.match(bundle.headers.get('cache-control') ?? '', /max-age=\d+/);
-  assert.ok((await bundle.text()).length > 0);
+  const loader = await fetch(`${origin}/rtc-elements.js`);
+  assert.equal(loader.status, 200);
+  assert.match(loader.headers.get('content-type') ?? '', /^text\/javascript/);
+  assert.equal(loader.headers.get('access-control-allow-origin'), '*');
+  assert.match(loader.headers.get('cache-control') ?? '', /max-age=\d+/);
+  assert.match(await loader.text(), /modulepreload/);
 
   const health = (await (await fetch(`${origin}/healthz`)).json()) as Record<string, unknown>;
   assert.equal(health.status, 'ok');

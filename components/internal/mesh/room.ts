@@ -29,7 +29,7 @@ export { RtcError } from './room-errors.js';
 
 /** What a Room is acquired with: a room element's own settings, named as its attributes. */
 export interface RoomOptions {
-  /** The signaling endpoint; default `/signal` on the bundle's origin. */
+  /** The signaling endpoint; default `defaultSignalingUrl()`: `signal` beside the page's script. */
   signaling?: string;
   room: string;
   /** Our display name (the first element to acquire the Room sets it). */

@@ -18,6 +18,7 @@ import type {
   SignalOutMessage,
   WelcomeMessage,
 } from '../../../protocol/signaling.js';
+import { scriptFolder } from '../script-folder.js';
 
 export type { IceServer, JsonValue, PeerInfo } from '../../../protocol/signaling.js';
 
@@ -80,7 +81,7 @@ export interface SignalingEventMap {
 export interface SignalingClientOptions {
   /**
    * The relay's signaling endpoint: `ws:`/`wss:` or `http:`/`https:` (turned into ws), absolute or
-   * relative to the page. Default: `/signal` on the origin this script was loaded from.
+   * relative to the page. Default: `defaultSignalingUrl()`, `signal` beside the script the page loaded.
    */
   url?: string;
   /** The room to join. */
@@ -110,9 +111,12 @@ const fatalCodes: readonly SignalingErrorCode[] = [
 // pass theirs; this one is for a relay that sent none (a page and a relay of other versions).
 const versionHint = 'Check that the page and the relay run the same version.';
 
-/** `/signal` on the origin this module was loaded from, as a ws:/wss: URL. */
+/**
+ * `signal` beside the script the page loaded (`rtc-elements.js`: a relay under a path prefix is found
+ * too), as a ws:/wss: URL. Unbuilt (tests, an application's bundler), `/signal` on this module's origin.
+ */
 export function defaultSignalingUrl(): string {
-  return toWebSocketUrl('/signal', import.meta.url);
+  return scriptFolder ? toWebSocketUrl('signal', scriptFolder) : toWebSocketUrl('/signal', import.meta.url);
 }
 
 /** Resolves `url` against the page and turns http(s) into ws(s). */
