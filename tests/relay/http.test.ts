@@ -63,7 +63,15 @@ test('GET /healthz reports status, uptime, counts and the protocol version', asy
   assert.equal(typeof health.uptime, 'number');
   assert.deepEqual(
     { ...health, uptime: 0 },
-    { status: 'ok', uptime: 0, connections: 2, rooms: 1, peers: 2, protocol: 1 },
+    {
+      status: 'ok',
+      uptime: 0,
+      connections: 2,
+      transports: { websocket: 2, sse: 0 },
+      rooms: 1,
+      peers: 2,
+      protocol: 1,
+    },
   );
 });
 

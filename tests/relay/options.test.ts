@@ -45,7 +45,7 @@ test('defaults fill what is not given: a relay with only noServer works', async 
   t.after(() => relay.close());
   await relay.ready;
   assert.equal(relay.port, undefined);
-  assert.deepEqual(relay.stats(), { connections: 0, rooms: 0, peers: 0 });
+  assert.deepEqual(relay.stats(), { connections: 0, transports: { websocket: 0, sse: 0 }, rooms: 0, peers: 0 });
 });
 
 async function listen(t: TestContext, server: Server): Promise<number> {
