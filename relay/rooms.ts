@@ -17,6 +17,11 @@ import type { PeerInfo, PeerJoinedMessage, PeerLeftMessage } from '../protocol/s
 export interface Member {
   /** Sends one relay message (JSON text). */
   send(text: string): void;
+  /**
+   * Messages it accepted that surely never reached its client (an SSE stream away when they were
+   * sent), handed over once as it is lost or replaced, so its signals can be held and delivered.
+   */
+  takeUndelivered(): string[];
 }
 
 export interface RoomsOptions {
@@ -28,6 +33,9 @@ export interface RoomsOptions {
 
 /** Signals held for a peer within its resume grace, delivered when it resumes. */
 export const MAX_HELD_SIGNALS = 256;
+
+/** How every relayed signal's text starts (the relay builds it: see `signal()`). */
+const SIGNAL_PREFIX = '{"type":"signal",';
 
 interface Room {
   readonly name: string;
@@ -100,6 +108,8 @@ export class Rooms {
     const existing = this.sessions.get(id);
     if (existing?.room.name === roomName) {
       const displaced = existing.member;
+      // What the old connection never delivered goes first: it was sent before anything held.
+      if (displaced) this.hold(existing, displaced.takeUndelivered(), true);
       clearTimeout(existing.graceTimer);
       existing.graceTimer = undefined;
       existing.member = member;
@@ -140,23 +150,25 @@ export class Rooms {
   }
 
   /**
-   * Delivers `text` (a `signal` the server built, `from` set) to the peer `to` of the sender's room,
-   * or holds it while that peer is within its grace.
+   * Delivers `data` (the JSON text of a signal's `data`) from `sender` to the peer `to` of its room,
+   * with `from` set, or holds it while that peer is within its grace.
    */
-  signal(sender: Session, to: string, text: string): SignalOutcome {
+  signal(sender: Session, to: string, data: string): SignalOutcome {
     const target = sender.room.peers.get(to);
     if (!target) return 'no-such-peer';
+    // Ids are base64url: nothing in them needs escaping inside JSON.
+    const text = `${SIGNAL_PREFIX}"from":"${sender.id}","data":${data}}`;
     if (target.member) {
       target.member.send(text);
       return 'sent';
     }
-    if (!target.held) target.held = [text];
-    else if (target.held.length < MAX_HELD_SIGNALS) target.held.push(text);
+    this.hold(target, [text], false);
     return 'held';
   }
 
   /** The session's connection is gone without a goodbye: keep its place for the grace period. */
   lose(session: Session): void {
+    if (session.member) this.hold(session, session.member.takeUndelivered(), false);
     session.member = undefined;
     if (this.options.resumeGrace === 0) return this.leave(session);
     session.graceTimer = setTimeout(() => this.leave(session), this.options.resumeGrace).unref();
@@ -183,6 +195,14 @@ export class Rooms {
     for (const session of this.sessions.values()) clearTimeout(session.graceTimer);
     this.sessions.clear();
     this.rooms.clear();
+  }
+
+  /** Keeps the signals among `texts` for the session's return (`first`: before those held already). */
+  private hold(session: Session, texts: string[], first: boolean): void {
+    const signals = texts.filter((text) => text.startsWith(SIGNAL_PREFIX));
+    if (signals.length === 0) return;
+    const held = first ? [...signals, ...(session.held ?? [])] : [...(session.held ?? []), ...signals];
+    session.held = held.slice(0, MAX_HELD_SIGNALS);
   }
 
   private createRoom(name: string): Room {

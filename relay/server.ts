@@ -298,8 +298,7 @@ class SignalingRelay implements Relay, ConnectionHandler {
     if (data === undefined) return this.sendError(connection, ErrorCodes.BadMessage, 'signal.data is required');
 
     // The relay sets `from` (the client's own `from`, if any, was parsed and dropped).
-    const text = `{"type":"signal","from":"${sender.id}","data":${JSON.stringify(data)}}`;
-    if (this.rooms.signal(sender, to, text) === 'no-such-peer') {
+    if (this.rooms.signal(sender, to, JSON.stringify(data)) === 'no-such-peer') {
       this.sendError(connection, ErrorCodes.NoSuchPeer, 'no such peer in this room', to);
     }
   }

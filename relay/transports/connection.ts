@@ -61,6 +61,8 @@ export abstract class Connection implements Member {
   abstract terminate(): void;
   /** Called every heartbeat interval: a ping, and a cut if the last one went unanswered. */
   abstract beat(): void;
+  /** Messages accepted that surely never reached the client; handed over once. */
+  abstract takeUndelivered(): string[];
   /** Writes one message; called only while open and under the queue cap. */
   protected abstract write(text: string): void;
 

@@ -58,7 +58,8 @@ export class SseConnection extends Connection {
   private recentBytes = 0;
   /** How many of `recent` were there at the last heartbeat: the next one drops them. */
   private seenAtBeat = 0;
-  /** Bytes sent while the stream was away. */
+  /** Messages sent while the stream was away, and their bytes. */
+  private away: string[] = [];
   private awayBytes = 0;
   /** The stream was away at the last heartbeat too: at this one, the connection is lost. */
   private awayAtBeat = false;
@@ -119,7 +120,16 @@ export class SseConnection extends Connection {
     this.recentBytes += event.length;
     if (this.recentBytes > SSE_REPLAY_BYTES) this.forgetBefore(1);
     if (this.stream) this.stream.write(event);
-    else this.awayBytes += event.length;
+    else {
+      this.away.push(text);
+      this.awayBytes += event.length;
+    }
+  }
+
+  takeUndelivered(): string[] {
+    const { away } = this;
+    this.away = [];
+    return away;
   }
 
   /** Starts writing to `stream`: the first one, or a reconnect (after `lastEventId`). */
@@ -141,6 +151,7 @@ export class SseConnection extends Connection {
       const session: SseSessionEvent = { session: this.secret };
       stream.write(`event: ${SseEvents.Session}\ndata: ${JSON.stringify(session)}\n\n`);
     }
+    this.away = [];
     this.awayBytes = 0;
     this.awayAtBeat = false;
     stream.on('close', () => this.onStreamClosed(stream));
@@ -166,9 +177,11 @@ export class SseConnection extends Connection {
   private end(ending: Ending): void {
     this.ended = true;
     this.stream = undefined;
+    // The room may still take what was never delivered (takeUndelivered) while it is told.
+    this.transportOf.forget(this, ending);
     this.recent = [];
     this.recentBytes = 0;
-    this.transportOf.forget(this, ending);
+    this.away = [];
   }
 }
 

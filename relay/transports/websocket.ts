@@ -54,6 +54,11 @@ export class WebSocketConnection extends Connection {
     this.socket.terminate();
   }
 
+  takeUndelivered(): string[] {
+    // What a dead socket took before the heartbeat noticed cannot be told from what arrived.
+    return [];
+  }
+
   beat(): void {
     if (!this.isAlive) return this.terminate();
     this.isAlive = false;

@@ -11,17 +11,17 @@ import type { Socket } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { createRelay } from '../../relay/index.js';
 import type { ServerMessage } from '../../protocol/signaling.js';
-import { joined, startRelay, type TestClient, waitUntil } from './helpers.js';
+import { joined, startRelay, type WsTestClient, waitUntil } from './helpers.js';
 
 /** Sends every message in one TCP write, so the relay reads them as one burst. */
-function sendBurst(client: TestClient, messages: unknown[]): void {
+function sendBurst(client: WsTestClient, messages: unknown[]): void {
   const raw = (client.socket as unknown as { _socket: Socket })._socket;
   raw.cork();
   for (const message of messages) client.send(message);
   raw.uncork();
 }
 
-async function nextMessages(client: TestClient, count: number): Promise<ServerMessage[]> {
+async function nextMessages(client: WsTestClient, count: number): Promise<ServerMessage[]> {
   const messages: ServerMessage[] = [];
   for (let i = 0; i < count; i++) messages.push(await client.next());
   return messages;

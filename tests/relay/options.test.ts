@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { WebSocket } from 'ws';
 import { createRelay, type RelayOptions } from '../../relay/index.js';
-import { joined, startRelay, TestClient } from './helpers.js';
+import { joined, startRelay, WsTestClient } from './helpers.js';
 
 test('bad options are refused up front with a TypeError naming the option', () => {
   const cases: Array<[options: unknown, message: RegExp]> = [
@@ -92,7 +92,7 @@ test('with noServer the caller routes upgrades; after close() upgrades are answe
 test('close() closes every client with 1012 by default, stops listening, and can be called again', async (t) => {
   const { relay, url, origin } = await startRelay(t);
   const alice = await joined(t, url, 'room');
-  const idle = await TestClient.connect(t, url);
+  const idle = await WsTestClient.connect(t, url);
 
   const closing = relay.close();
   assert.equal(relay.close(), closing, 'the same promise');
