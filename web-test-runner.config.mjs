@@ -33,6 +33,9 @@ function countsReporter(file) {
   };
 }
 
+// RTC_NO_RELAY=1 runs element tests that need no relay without loading it.
+const relays = process.env.RTC_NO_RELAY ? undefined : (await import('./tests/browser/relay-plugin.ts')).relayPlugin();
+
 export default {
   files: process.env.RTC_BROWSER_TESTS?.split(',') ?? ['tests/browser/**/*.test.ts'],
   nodeResolve: true,
@@ -60,10 +63,8 @@ export default {
       },
     }),
   ],
-  plugins: [
-    esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' }),
-    // RTC_NO_RELAY=1 runs element tests that need no relay without loading it.
-    ...(process.env.RTC_NO_RELAY ? [] : [(await import('./tests/browser/relay-plugin.ts')).relayPlugin()]),
-  ],
+  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' }), ...(relays ? [relays] : [])],
+  // Before the runner's own middleware: the relays' SSE requests.
+  middleware: relays ? [relays.middleware] : [],
   reporters: [defaultReporter(), countsReporter(process.env.RTC_WTR_COUNTS)],
 };

@@ -1,6 +1,7 @@
 import { html, nothing } from 'lit';
 import { define } from './internal/ui/define.js';
 import { RtcElement, button } from './internal/ui/element.js';
+import type { TransportChoice } from './internal/signaling/transport.js';
 import { RoomController, roomProperties } from './internal/controllers/room-controller.js';
 import type { FileDetail, MessageDetail, TransferErrorDetail } from './internal/controllers/room-events.js';
 import { styles } from './rtc-chat.styles.js';
@@ -71,6 +72,7 @@ const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
  *
  * @attr room - The room to join; nothing happens while it is empty.
  * @attr signaling - The relay's signaling URL. Default: `/signal` on the origin the script came from.
+ * @attr transport - How to reach the relay: `auto` (default: WebSocket, and SSE + POST at once when a proxy or network breaks WebSocket), `websocket` or `sse`.
  * @attr name - Your name, sent with your messages and shown to the others.
  * @attr {number} max-length - The longest message in characters (default 4000): the field stops there and says so.
  * @attr strings - JSON object replacing any text (see `rtcChatStrings` for the keys).
@@ -110,6 +112,7 @@ export class RtcChat extends RtcElement<RtcChatStrings> {
 
   room = '';
   signaling = '';
+  transport: TransportChoice = 'auto';
   name = '';
   maxLength = 4000;
 
@@ -120,6 +123,7 @@ export class RtcChat extends RtcElement<RtcChatStrings> {
   #ctl = new RoomController(this, () => ({
     room: this.room,
     signaling: this.signaling,
+    transport: this.transport,
     name: this.name,
     label: 'rtc-chat',
   }));

@@ -1,5 +1,6 @@
 import { LitElement, css, html } from 'lit';
 import { define } from './internal/ui/define.js';
+import type { TransportChoice } from './internal/signaling/transport.js';
 import { RoomController, roomProperties } from './internal/controllers/room-controller.js';
 import type { ChannelData, SendFileOptions, SendOptions } from './internal/mesh/room-channel.js';
 import { RtcError } from './internal/mesh/room-errors.js';
@@ -23,6 +24,7 @@ export { RtcError } from './internal/mesh/room-errors.js';
  *
  * @attr room - The room to join; nothing happens while it is empty.
  * @attr signaling - The relay's signaling URL (ws:, wss:, http:, https:). Default: `/signal` on the origin the script came from.
+ * @attr transport - How to reach the relay: `auto` (default: WebSocket, and SSE + POST at once when a proxy or network breaks WebSocket), `websocket` or `sse`.
  * @attr name - Your display name, shown to the others in `rtc-peer-join`.
  * @attr label - The channel's label (default `data`); peers talk on channels with the same label.
  * @attr ordered - `false` for an unordered channel (files need an ordered, reliable one).
@@ -64,6 +66,7 @@ export class RtcDatachannel extends LitElement {
 
   room = '';
   signaling = '';
+  transport: TransportChoice = 'auto';
   name = '';
   label = 'data';
   ordered = true;
@@ -78,6 +81,7 @@ export class RtcDatachannel extends LitElement {
   readonly #controller = new RoomController(this, () => ({
     room: this.room,
     signaling: this.signaling,
+    transport: this.transport,
     name: this.name,
     iceServers: this.iceServers,
     label: this.label,

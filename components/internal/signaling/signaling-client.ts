@@ -1,25 +1,44 @@
 /**
- * The browser side of the signaling protocol (docs/protocol.md): one WebSocket to a relay, one room.
+ * The client side of the signaling protocol (docs/protocol.md): one connection to a relay, one room,
+ * over WebSocket or SSE + POST (transport.ts).
  *
  * It keeps the peer's identity across lost connections: it reconnects with exponential backoff and
  * full jitter, sends the `resume` token from its last `welcome`, and rejoins the room with the same
- * id, so a relay restart or a network blip does not look like a leave. Signals sent while it is
- * reconnecting are queued and delivered after the rejoin.
+ * id, so a relay restart, a network blip or a switch of transport does not look like a leave.
+ * Signals sent while it is reconnecting are queued and delivered after the rejoin.
  *
- * It never touches the DOM; the Room core and the elements listen to its typed events.
+ * With `transport: 'auto'` it tries WebSocket first; an attempt that cannot open, or is cut before
+ * the relay says anything, is tried again over SSE at once (a proxy that breaks upgrades), and
+ * whichever reached `welcome` is what this page uses for that endpoint from then on.
+ *
+ * It never touches the DOM (it runs in Node too, given WebSocket and EventSource constructors); the
+ * Room core and the elements listen to its typed events.
  */
-import type {
-  ErrorCode,
-  IceServer,
-  JoinMessage,
-  JsonValue,
-  PeerInfo,
-  ServerMessage,
-  SignalOutMessage,
-  WelcomeMessage,
+import {
+  isFinalError,
+  Transports,
+  VERSION_HINT,
+  type ErrorCode,
+  type IceServer,
+  type JoinMessage,
+  type JsonValue,
+  type PeerInfo,
+  type ServerMessage,
+  type SignalOutMessage,
+  type WelcomeMessage,
 } from '../../../protocol/signaling.js';
+import { openEventStream } from './sse-transport.js';
+import type {
+  OpenTransport,
+  SignalingTransport,
+  TransportChoice,
+  TransportGlobals,
+  TransportName,
+} from './transport.js';
+import { openWebSocket } from './websocket-transport.js';
 
 export type { IceServer, JsonValue, PeerInfo } from '../../../protocol/signaling.js';
+export type { TransportChoice, TransportGlobals, TransportName } from './transport.js';
 
 /** Where a client is in its life. */
 export type SignalingState =
@@ -95,20 +114,19 @@ export interface SignalingClientOptions {
   reconnectMaxDelay?: number;
   /** How many outgoing signals are kept while disconnected. Default 1000. */
   maxQueuedSignals?: number;
+  /** `websocket`, `sse`, or `auto` (default): WebSocket, and SSE when WebSocket does not get through. */
+  transport?: TransportChoice;
+  /** Constructors to use instead of the globals (in Node: `ws`'s WebSocket, an EventSource package). */
+  globals?: TransportGlobals;
 }
 
-/** Relay errors after which reconnecting cannot help: the client closes for good. */
-const fatalCodes: readonly SignalingErrorCode[] = [
-  'bad-room',
-  'room-full',
-  'origin-not-allowed',
-  'already-joined',
-  'replaced',
-];
+const OPENERS: Record<TransportName, OpenTransport> = {
+  [Transports.WebSocket]: openWebSocket,
+  [Transports.Sse]: openEventStream,
+};
 
-// The relay sends a hint with each of its errors (it knows its own limits). The client's own errors
-// pass theirs; this one is for a relay that sent none (a page and a relay of other versions).
-const versionHint = 'Check that the page and the relay run the same version.';
+/** Per endpoint: the transport that last reached `welcome` in this page; `auto` starts with it. */
+const workedFor = new Map<string, TransportName>();
 
 /** `/signal` on the origin this module was loaded from, as a ws:/wss: URL. */
 export function defaultSignalingUrl(): string {
@@ -163,9 +181,19 @@ export class SignalingClient extends EventTarget {
   /** ICE servers from the relay's last `welcome`. */
   iceServers: IceServer[] = [];
 
-  #options: Required<Omit<SignalingClientOptions, 'url' | 'token' | 'name'>> & Pick<SignalingClientOptions, 'token'>;
+  #options: Required<Omit<SignalingClientOptions, 'url' | 'token' | 'name' | 'transport'>> &
+    Pick<SignalingClientOptions, 'token'>;
   #state: SignalingState = 'idle';
-  #socket: WebSocket | undefined;
+  #choice: TransportChoice;
+  /** The transport of the current (or next) attempt. */
+  #kind: TransportName;
+  #connection: SignalingTransport | undefined;
+  /** Counts attempts: events of an attempt that is no longer the current one are ignored. */
+  #run = 0;
+  /** The relay said something on the current attempt (so it got through, even if it then closed). */
+  #heard = false;
+  /** `auto` already tried the other transport in this round of attempts. */
+  #fellBack = false;
   #resume: string | undefined;
   #attempt = 0;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -181,16 +209,47 @@ export class SignalingClient extends EventTarget {
   #unconfirmed = new Set<string>();
   #unconfirmedTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor({ url, name = '', ...options }: SignalingClientOptions) {
+  constructor({ url, name = '', transport = 'auto', ...options }: SignalingClientOptions) {
     super();
-    this.#options = { reconnectBaseDelay: 500, reconnectMaxDelay: 10_000, maxQueuedSignals: 1000, ...options };
+    this.#options = {
+      reconnectBaseDelay: 500,
+      reconnectMaxDelay: 10_000,
+      maxQueuedSignals: 1000,
+      globals: {},
+      ...options,
+    };
     this.url = url ? toWebSocketUrl(url) : defaultSignalingUrl();
     this.room = options.room;
     this.name = name;
+    this.#choice = transport;
+    this.#kind = this.#firstKind();
   }
 
   get state(): SignalingState {
     return this.#state;
+  }
+
+  /** The transport of the current connection (or of the next attempt). */
+  get transport(): TransportName {
+    return this.#kind;
+  }
+
+  /**
+   * Uses `choice` from now on. A connection open over another transport is let go with "I will come
+   * back" and the room is joined again over the new one with the same id: the others see nothing.
+   */
+  useTransport(choice: TransportChoice): void {
+    if (choice === this.#choice) return;
+    this.#choice = choice;
+    const kind = this.#firstKind();
+    if (kind === this.#kind) return;
+    this.#kind = kind;
+    if (this.#state !== 'connecting' && this.#state !== 'joined') return;
+    this.#connection?.abandon();
+    this.#connection = undefined;
+    this.#run++;
+    this.#setState('reconnecting');
+    this.connect();
   }
 
   /** The other peers in the room, as far as this client knows. */
@@ -205,23 +264,25 @@ export class SignalingClient extends EventTarget {
   connect(): void {
     if (this.#state === 'connecting' || this.#state === 'joined') return;
     clearTimeout(this.#retryTimer);
+    const run = ++this.#run;
+    const current = () => run === this.#run;
+    this.#heard = false;
     // A URL the browser will not open (one with a #fragment, say; Chromium 156 does not throw for a
     // blocked port) throws here, as a bad scheme throws from the constructor: nothing to retry.
-    const socket = (this.#socket = new WebSocket(this.url));
+    this.#connection = OPENERS[this.#kind](
+      this.url,
+      {
+        open: () => current() && this.#join(),
+        message: (text) => {
+          if (!current()) return;
+          this.#heard = true;
+          this.#onMessage(text);
+        },
+        close: (code) => current() && this.#onClose(code),
+      },
+      this.#options.globals,
+    );
     this.#setState('connecting');
-    // JSON leaves out the fields that are undefined.
-    socket.onopen = () =>
-      socket.send(
-        JSON.stringify({
-          type: 'join',
-          room: this.room,
-          name: this.name || undefined,
-          token: this.#options.token,
-          resume: this.#resume,
-        } satisfies JoinMessage),
-      );
-    socket.onmessage = ({ data }) => socket === this.#socket && this.#onMessage(data);
-    socket.onclose = ({ code }) => socket === this.#socket && this.#onClose(code);
   }
 
   /**
@@ -238,18 +299,37 @@ export class SignalingClient extends EventTarget {
     clearTimeout(this.#retryTimer);
     clearTimeout(this.#unconfirmedTimer);
     globalThis.removeEventListener?.('online', this.#onOnline);
-    this.#socket?.close(1000); // 1000: we leave; the others get peer-left at once
-    this.#socket = undefined;
+    this.#run++;
+    this.#connection?.leave(); // the others get peer-left at once
+    this.#connection = undefined;
     this.#queue.length = 0;
     this.#peers.clear();
     this.#unconfirmed.clear();
     this.#setState('closed');
   }
 
-  #onMessage(raw: unknown): void {
+  #join(): void {
+    // JSON leaves out the fields that are undefined.
+    const join: JoinMessage = {
+      type: 'join',
+      room: this.room,
+      name: this.name || undefined,
+      token: this.#options.token,
+      resume: this.#resume,
+    };
+    this.#connection?.send(JSON.stringify(join));
+  }
+
+  /** `auto` starts with what worked for this endpoint in this page, else WebSocket. */
+  #firstKind(): TransportName {
+    if (this.#choice !== 'auto') return this.#choice;
+    return workedFor.get(this.url) ?? Transports.WebSocket;
+  }
+
+  #onMessage(raw: string): void {
     let message: ServerMessage | undefined;
     try {
-      message = JSON.parse(raw as string) as ServerMessage;
+      message = JSON.parse(raw) as ServerMessage;
     } catch {
       // Reported below, like any frame that is not a protocol v1 message.
     }
@@ -275,6 +355,8 @@ export class SignalingClient extends EventTarget {
     this.#resume = welcome.resume;
     this.iceServers = welcome.iceServers;
     this.#attempt = 0;
+    this.#fellBack = false;
+    if (this.#choice === 'auto') workedFor.set(this.url, this.#kind);
     globalThis.addEventListener?.('online', this.#onOnline);
 
     // Each peer we knew stays only if the relay lists it (on a first join we knew none).
@@ -305,8 +387,19 @@ export class SignalingClient extends EventTarget {
     this.#flush();
   }
 
-  /** The current socket closed (close() lets go of its socket first, so this is no goodbye). */
+  /** The current connection closed (close() lets go of it first, so this is no goodbye). */
   #onClose(code: number): void {
+    this.#connection = undefined;
+    // `auto`: an attempt the relay never answered may have met a proxy that breaks this transport.
+    // The other one is tried at once, not after the backoff.
+    if (this.#choice === 'auto' && !this.#heard && !this.#fellBack) {
+      this.#fellBack = true;
+      this.#kind = this.#kind === Transports.WebSocket ? Transports.Sse : Transports.WebSocket;
+      this.#state = 'reconnecting';
+      return this.connect();
+    }
+    this.#fellBack = false;
+    this.#kind = this.#firstKind();
     // Said once, on the first failure to join; later attempts retry quietly.
     if (!this.#attempt && !this.id) {
       this.#report(
@@ -330,8 +423,8 @@ export class SignalingClient extends EventTarget {
 
   #send(message: SignalOutMessage): void {
     if (this.#state === 'closed') return;
-    if (this.#state === 'joined' && !this.#unconfirmed.has(message.to) && this.#socket?.readyState === WebSocket.OPEN)
-      this.#socket.send(JSON.stringify(message));
+    if (this.#state === 'joined' && !this.#unconfirmed.has(message.to) && this.#connection)
+      this.#connection.send(JSON.stringify(message));
     else if (this.#queue.push(message) > this.#options.maxQueuedSignals) {
       this.#queue.shift();
       this.#report(
@@ -363,8 +456,8 @@ export class SignalingClient extends EventTarget {
     if (this.#peers.delete(id)) this.#emit('peer-left', { id });
   }
 
-  #report(code: SignalingErrorCode, message: string, hint = versionHint): void {
-    const fatal = fatalCodes.includes(code);
+  #report(code: SignalingErrorCode, message: string, hint = VERSION_HINT): void {
+    const fatal = isFinalError(code);
     this.#emit('error', { code, message, hint, fatal });
     if (fatal) this.close();
   }
