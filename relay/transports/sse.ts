@@ -15,6 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Connection, Endings, type Ending, type TransportContext } from './connection.js';
+import { corker } from './cork.js';
 import {
   CloseCodes,
   SseEvents,
@@ -119,8 +120,11 @@ export class SseConnection extends Connection {
     this.recent.push(event);
     this.recentBytes += event.length;
     if (this.recentBytes > SSE_REPLAY_BYTES) this.forgetBefore(1);
-    if (this.stream) this.stream.write(event);
-    else {
+    if (this.stream) {
+      // writableLength still counts corked bytes, so the slow-reader check sees them.
+      corker.cork(this.stream);
+      this.stream.write(event);
+    } else {
       this.away.push(text);
       this.awayBytes += event.length;
     }

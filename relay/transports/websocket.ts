@@ -10,6 +10,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex, Writable } from 'node:stream';
+import { corker } from './cork.js';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { Connection, Endings, type TransportContext } from './connection.js';
 import { CloseCodes, Transports } from '../../protocol/signaling.js';
@@ -66,7 +67,9 @@ export class WebSocketConnection extends Connection {
   }
 
   protected write(text: string): void {
-    corker.cork(this.socket);
+    // bufferedAmount still counts corked bytes, so the slow-reader check sees them.
+    const raw = rawSocketOf(this.socket);
+    if (raw) corker.cork(raw);
     this.socket.send(text);
   }
 }
@@ -193,32 +196,6 @@ function closeAndWait(connection: WebSocketConnection, code: number, reason: str
     connection.close(code, reason);
   });
 }
-
-/**
- * Holds each recipient's writes until the current burst of inbound messages has been handled, so
- * that N signals to one peer leave in one writev instead of N syscalls (the syscall was half of the
- * relay's CPU per message). Order is kept: it is the same stream buffer, only flushed later.
- */
-class Corker {
-  /** Sockets corked during this event-loop turn; `uncorkAll` releases them once the turn's work is done. */
-  private readonly corked = new Set<Writable>();
-
-  cork(socket: WebSocket): void {
-    const raw = rawSocketOf(socket);
-    if (!raw || this.corked.has(raw)) return;
-    raw.cork();
-    if (this.corked.size === 0) process.nextTick(this.uncorkAll);
-    this.corked.add(raw);
-  }
-
-  private readonly uncorkAll = (): void => {
-    // uncork() on a socket destroyed meanwhile is a no-op; end() (ws's close) uncorks by itself.
-    for (const raw of this.corked) raw.uncork();
-    this.corked.clear();
-  };
-}
-
-const corker = new Corker();
 
 /**
  * The transport under a ws WebSocket, to cork it. ws has no public cork, but `_socket` has been the
