@@ -37,22 +37,22 @@ export const MAX_HELD_SIGNALS = 256;
 /** How every relayed signal's text starts (the relay builds it: see `signal()`). */
 const SIGNAL_PREFIX = '{"type":"signal",';
 
-interface Room {
+interface Room<M extends Member> {
   readonly name: string;
   /** Members by id, oldest first (Map keeps insertion order). */
-  readonly peers: Map<string, Session>;
+  readonly peers: Map<string, Session<M>>;
 }
 
 // Thousands of these stay idle for hours, so they hold only what the relay needs later: no resume
 // token (a resuming client presents it, and the id is derived from it), no prebuilt strings, no
 // cleared timers, no empty arrays.
-export interface Session {
+export interface Session<M extends Member = Member> {
   /** From peerIdFor: base64url characters only, so it needs no escaping inside JSON. */
   readonly id: string;
   readonly name: string;
-  readonly room: Room;
+  readonly room: Room<M>;
   /** Undefined while the connection is lost and the resume grace runs. */
-  member: Member | undefined;
+  member: M | undefined;
   graceTimer: NodeJS.Timeout | undefined;
   /** Signals that arrived for it while its connection was lost (created when the first one does). */
   held: string[] | undefined;
@@ -65,24 +65,25 @@ export interface JoinRequest {
 }
 
 /** The outcome of a join. */
-export type JoinResult =
+export type JoinResult<M extends Member> =
   | {
       ok: true;
-      session: Session;
+      session: Session<M>;
       /** True when an existing session was taken over (same id; the others saw nothing). */
       resumed: boolean;
       /** A connection that held this session (or the token's session in another room) until now. */
-      displaced: Member | undefined;
+      displaced: M | undefined;
     }
   | { ok: false; reason: 'room-full' };
 
 /** What became of a signal. */
 export type SignalOutcome = 'sent' | 'held' | 'no-such-peer';
 
-export class Rooms {
+/** The rooms of one relay; `M` is what its members are (the server's connections). */
+export class Rooms<M extends Member> {
   private readonly options: RoomsOptions;
-  private readonly rooms = new Map<string, Room>();
-  private readonly sessions = new Map<string, Session>();
+  private readonly rooms = new Map<string, Room<M>>();
+  private readonly sessions = new Map<string, Session<M>>();
 
   constructor(options: RoomsOptions) {
     this.options = options;
@@ -103,7 +104,7 @@ export class Rooms {
    * in that room is taken over; one in another room ends (one id, one room). The others get
    * `peer-joined` unless it is a takeover.
    */
-  join(member: Member, { room: roomName, name, resumeToken }: JoinRequest): JoinResult {
+  join(member: M, { room: roomName, name, resumeToken }: JoinRequest): JoinResult<M> {
     const id = peerIdFor(resumeToken);
     const existing = this.sessions.get(id);
     if (existing?.room.name === roomName) {
@@ -118,13 +119,13 @@ export class Rooms {
 
     const room = this.rooms.get(roomName);
     if (room && room.peers.size >= this.options.maxPeersPerRoom) return { ok: false, reason: 'room-full' };
-    let displaced: Member | undefined;
+    let displaced: M | undefined;
     if (existing) {
       displaced = existing.member;
       this.leave(existing);
     }
     const target = room ?? this.createRoom(roomName);
-    const session: Session = { id, name, room: target, member, graceTimer: undefined, held: undefined };
+    const session: Session<M> = { id, name, room: target, member, graceTimer: undefined, held: undefined };
     const joined: PeerJoinedMessage = { type: 'peer-joined', id, name };
     this.broadcast(target, JSON.stringify(joined));
     target.peers.set(id, session);
@@ -133,7 +134,7 @@ export class Rooms {
   }
 
   /** The others in the session's room, oldest first (for `welcome`). */
-  othersOf(session: Session): PeerInfo[] {
+  othersOf(session: Session<M>): PeerInfo[] {
     const others: PeerInfo[] = [];
     for (const peer of session.room.peers.values()) {
       if (peer !== session) others.push({ id: peer.id, name: peer.name });
@@ -142,7 +143,7 @@ export class Rooms {
   }
 
   /** Sends what was held for a resumed session, in order, once. */
-  deliverHeld(session: Session): void {
+  deliverHeld(session: Session<M>): void {
     const { held, member } = session;
     session.held = undefined;
     if (!held || !member) return;
@@ -153,7 +154,7 @@ export class Rooms {
    * Delivers `data` (the JSON text of a signal's `data`) from `sender` to the peer `to` of its room,
    * with `from` set, or holds it while that peer is within its grace.
    */
-  signal(sender: Session, to: string, data: string): SignalOutcome {
+  signal(sender: Session<M>, to: string, data: string): SignalOutcome {
     const target = sender.room.peers.get(to);
     if (!target) return 'no-such-peer';
     // Ids are base64url: nothing in them needs escaping inside JSON.
@@ -167,7 +168,7 @@ export class Rooms {
   }
 
   /** The session's connection is gone without a goodbye: keep its place for the grace period. */
-  lose(session: Session): void {
+  lose(session: Session<M>): void {
     if (session.member) this.hold(session, session.member.takeUndelivered(), false);
     session.member = undefined;
     if (this.options.resumeGrace === 0) return this.leave(session);
@@ -175,7 +176,7 @@ export class Rooms {
   }
 
   /** The session ends: the others get `peer-left` (nothing, if it had ended already). */
-  leave(session: Session): void {
+  leave(session: Session<M>): void {
     clearTimeout(session.graceTimer);
     session.member = undefined;
     const { room, id } = session;
@@ -198,20 +199,20 @@ export class Rooms {
   }
 
   /** Keeps the signals among `texts` for the session's return (`first`: before those held already). */
-  private hold(session: Session, texts: string[], first: boolean): void {
+  private hold(session: Session<M>, texts: string[], first: boolean): void {
     const signals = texts.filter((text) => text.startsWith(SIGNAL_PREFIX));
     if (signals.length === 0) return;
     const held = first ? [...signals, ...(session.held ?? [])] : [...(session.held ?? []), ...signals];
     session.held = held.slice(0, MAX_HELD_SIGNALS);
   }
 
-  private createRoom(name: string): Room {
-    const room: Room = { name, peers: new Map() };
+  private createRoom(name: string): Room<M> {
+    const room: Room<M> = { name, peers: new Map() };
     this.rooms.set(name, room);
     return room;
   }
 
-  private broadcast(room: Room, text: string): void {
+  private broadcast(room: Room<M>, text: string): void {
     for (const peer of room.peers.values()) peer.member?.send(text);
   }
 }

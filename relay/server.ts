@@ -65,7 +65,7 @@ class SignalingRelay implements Relay, ConnectionHandler {
   readonly ready: Promise<void>;
 
   private readonly options: ResolvedOptions;
-  private readonly rooms: Rooms;
+  private readonly rooms: Rooms<Connection>;
   private readonly websocket: WebSocketTransport;
   private readonly sse: SseTransport;
   private readonly server: Server | undefined;
@@ -319,9 +319,8 @@ class SignalingRelay implements Relay, ConnectionHandler {
     const { session, resumed, displaced } = result;
     if (displaced) {
       // Half-open: the old connection looks alive to us but its client has already come back.
-      const previous = displaced as Connection;
-      previous.session = undefined;
-      this.kick(previous, ErrorCodes.Replaced, 'this session was resumed by a newer connection');
+      displaced.session = undefined;
+      this.kick(displaced, ErrorCodes.Replaced, 'this session was resumed by a newer connection');
     }
     clearTimeout(connection.joinTimer);
     connection.joinTimer = undefined;
@@ -345,7 +344,7 @@ class SignalingRelay implements Relay, ConnectionHandler {
     return undefined;
   }
 
-  private welcome(connection: Connection, session: Session, resumeToken: string, resumed: boolean): void {
+  private welcome(connection: Connection, session: Session<Connection>, resumeToken: string, resumed: boolean): void {
     const welcome: WelcomeMessage = {
       type: 'welcome',
       protocol: PROTOCOL_VERSION,

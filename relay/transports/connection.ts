@@ -41,7 +41,7 @@ export abstract class Connection implements Member {
   refilledAt = 0;
   /** Until the connection joins (then undefined again, so an idle connection holds no timer). */
   joinTimer: NodeJS.Timeout | undefined = undefined;
-  session: Session | undefined = undefined;
+  session: Session<Connection> | undefined = undefined;
   /** The relay is closing this connection: later messages are ignored and its peer leaves at once. */
   closing = false;
 

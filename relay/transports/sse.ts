@@ -54,11 +54,18 @@ export class SseConnection extends Connection {
   private stream: ServerResponse | undefined;
   private readonly transportOf: SseTransport;
   private lastId = 0;
-  /** Recent events as written (`id: n\ndata: ...\n\n`), oldest first; the last is `lastId`'s. */
+  /**
+   * Recent events as written (`id: n\ndata: ...\n\n`), oldest first from `recentStart` (the
+   * entries before it are forgotten, and cut off now and then: shift() would copy the array for
+   * every event once it is full); the last is `lastId`'s.
+   */
   private recent: string[] = [];
+  private recentStart = 0;
   private recentBytes = 0;
-  /** How many of `recent` were there at the last heartbeat: the next one drops them. */
-  private seenAtBeat = 0;
+  /** The `lastId` at the last heartbeat: the next one forgets the events up to it. */
+  private lastIdAtBeat = 0;
+  /** Events written during this event-loop turn, sent as one chunk when its work is done. */
+  private pending = '';
   /** Messages sent while the stream was away, and their bytes. */
   private away: string[] = [];
   private awayBytes = 0;
@@ -81,14 +88,15 @@ export class SseConnection extends Connection {
   }
 
   get queuedBytes(): number {
-    return this.stream ? this.stream.writableLength : this.awayBytes;
+    return this.stream ? this.stream.writableLength + this.pending.length : this.awayBytes;
   }
 
   close(code: number, reason: string): void {
     if (this.ended) return;
     this.closing = true;
     const event: SseCloseEvent = { code, reason };
-    this.stream?.end(`event: ${SseEvents.Close}\ndata: ${JSON.stringify(event)}\n\n`);
+    this.stream?.end(`${this.pending}event: ${SseEvents.Close}\ndata: ${JSON.stringify(event)}\n\n`);
+    this.pending = '';
     this.end(Endings.Left);
   }
 
@@ -111,19 +119,28 @@ export class SseConnection extends Connection {
     if (this.stream) this.stream.write(PING);
     else if (this.awayAtBeat) return this.terminate();
     else this.awayAtBeat = true;
-    this.forgetBefore(this.seenAtBeat);
-    this.seenAtBeat = this.recent.length;
+    this.forgetUpTo(this.lastIdAtBeat);
+    this.lastIdAtBeat = this.lastId;
+  }
+
+  /** For the corker: events go on collecting in `pending` until uncork(). */
+  cork(): void {}
+
+  /** Sends the events of this turn as one chunk (one write, not three per event). */
+  uncork(): void {
+    if (this.pending === '') return;
+    this.stream?.write(this.pending);
+    this.pending = '';
   }
 
   protected write(text: string): void {
     const event = `id: ${++this.lastId}\ndata: ${text}\n\n`;
     this.recent.push(event);
     this.recentBytes += event.length;
-    if (this.recentBytes > SSE_REPLAY_BYTES) this.forgetBefore(1);
+    if (this.recentBytes > SSE_REPLAY_BYTES) this.forgetUpTo(this.lastId - this.recentCount + 1);
     if (this.stream) {
-      // writableLength still counts corked bytes, so the slow-reader check sees them.
-      corker.cork(this.stream);
-      this.stream.write(event);
+      corker.cork(this);
+      this.pending += event;
     } else {
       this.away.push(text);
       this.awayBytes += event.length;
@@ -141,7 +158,7 @@ export class SseConnection extends Connection {
     if (lastEventId !== undefined) {
       const missed = this.lastId - lastEventId;
       // The client cannot have seen events we never sent; and what it missed must still be here.
-      if (missed < 0 || missed > this.recent.length) return false;
+      if (missed < 0 || missed > this.recentCount) return false;
       const previous = this.stream;
       if (previous) {
         // A half-open old stream: the client already reconnected.
@@ -149,6 +166,7 @@ export class SseConnection extends Connection {
         previous.destroy();
       }
       this.stream = stream;
+      this.pending = '';
       stream.write(this.recent.slice(this.recent.length - missed).join(''));
     } else {
       this.stream = stream;
@@ -165,17 +183,32 @@ export class SseConnection extends Connection {
   private onStreamClosed(stream: ServerResponse): void {
     if (this.stream !== stream) return;
     // The client went away without `leave`: wait for it to reconnect (beat() decides when not).
+    // Events not written yet stay in `recent`, for the reconnect.
     this.stream = undefined;
+    this.pending = '';
   }
 
-  /** Drops the oldest recent events, `count` of them at least, and more while over the byte cap. */
-  private forgetBefore(count: number): void {
-    let dropped = 0;
-    while (this.recent.length > 0 && (dropped < count || this.recentBytes > SSE_REPLAY_BYTES)) {
-      this.recentBytes -= (this.recent.shift() as string).length;
-      dropped++;
+  private get recentCount(): number {
+    return this.recent.length - this.recentStart;
+  }
+
+  /** Forgets the recent events with ids up to `id`, and older ones while over the byte cap. */
+  private forgetUpTo(id: number): void {
+    const firstId = this.lastId - this.recentCount + 1;
+    let start = this.recentStart + Math.max(0, id - firstId + 1);
+    for (let index = this.recentStart; index < start && index < this.recent.length; index++) {
+      this.recentBytes -= (this.recent[index] as string).length;
     }
-    this.seenAtBeat = Math.max(0, this.seenAtBeat - dropped);
+    start = Math.min(start, this.recent.length);
+    while (start < this.recent.length && this.recentBytes > SSE_REPLAY_BYTES) {
+      this.recentBytes -= (this.recent[start] as string).length;
+      start++;
+    }
+    this.recentStart = start;
+    if (this.recentStart * 2 >= this.recent.length) {
+      this.recent = this.recent.slice(this.recentStart);
+      this.recentStart = 0;
+    }
   }
 
   private end(ending: Ending): void {
@@ -184,7 +217,9 @@ export class SseConnection extends Connection {
     // The room may still take what was never delivered (takeUndelivered) while it is told.
     this.transportOf.forget(this, ending);
     this.recent = [];
+    this.recentStart = 0;
     this.recentBytes = 0;
+    this.pending = '';
     this.away = [];
   }
 }
@@ -310,7 +345,7 @@ export class SseTransport {
       if (size > maxPayload) return;
       let body: string;
       try {
-        body = utf8.decode(Buffer.concat(chunks));
+        body = utf8.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
       } catch {
         handler.binaryMessage(connection);
         return plain(res, 400, 'the body must be UTF-8 text: one JSON message per line');

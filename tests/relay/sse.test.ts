@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { createServer, request } from 'node:http';
 import { test } from 'node:test';
-import { createRelay } from '../../relay/index.js';
+import { createRelay, SSE_REPLAY_BYTES } from '../../relay/index.js';
 import { clientsOf, SseTestClient, startRelay, waitUntil } from './helpers.js';
 
 const sse = clientsOf('sse');
@@ -185,6 +185,29 @@ test('a reconnect that claims events never sent is refused, and the session is l
   assert.equal(back.welcome.resumed, true);
   bob.client.send({ type: 'signal', to: alice.id, data: 'no leave seen' });
   assert.deepEqual(await back.client.next(), { type: 'signal', from: bob.id, data: 'no leave seen' });
+});
+
+test('the replay window is bounded in bytes: a reconnect that missed more than it holds starts afresh with its resume token', async (t) => {
+  const { url } = await startRelay(t, { resumeGrace: 60_000, messageBurst: 10_000 });
+  const alice = await sse.joined(t, url, 'room');
+  const bob = await sse.joined(t, url, 'room', {});
+  await alice.client.next(); // peer-joined
+  const client = alice.client as SseTestClient;
+  const before = client.lastEventId;
+
+  const chunk = 'x'.repeat(30_000);
+  const count = Math.ceil(SSE_REPLAY_BYTES / chunk.length) + 2;
+  for (let i = 0; i < count; i++) bob.client.send({ type: 'signal', to: alice.id, data: chunk });
+  for (let i = 0; i < count; i++) await client.next();
+  // A few recent events can still be replayed...
+  assert.equal(await client.reconnect('header', client.lastEventId - 2), 200);
+  await client.next();
+  await client.next();
+  // ...but not everything since the welcome: the stream ends, and the session is lost (not left).
+  assert.equal(await client.reconnect('header', before), 200);
+  assert.equal(await client.closeCode(), 1006);
+  const back = await sse.joined(t, url, 'room', { resume: alice.welcome.resume });
+  assert.equal(back.welcome.resumed, true);
 });
 
 test('attached to an existing server, the relay takes the signaling path and the host keeps the rest', async (t) => {
