@@ -177,6 +177,32 @@ describe('signaling transports', () => {
   });
 });
 
+describe('the transport attribute', () => {
+  it('transport="sse" joins over SSE; changing it to websocket moves the Room there with the same id', async () => {
+    const { relay, url, room } = await patientRelay();
+    const host = await fixture<HTMLDivElement>(html`<div>
+      <rtc-datachannel room=${room} transport="sse" signaling=${`${url}?peer=a`}></rtc-datachannel>
+      <rtc-datachannel room=${room} transport="sse" signaling=${`${url}?peer=b`}></rtc-datachannel>
+    </div>`);
+    const [a, b] = [...host.querySelectorAll('rtc-datachannel')];
+    await nextEvent(b!, 'rtc-open', 'the channel open at b');
+    expect((await relayStats(relay))?.transports).to.deep.equal({ websocket: 0, sse: 2 });
+    const shared = [...Room.open.values()].find((r) => r.key === `${toWebSocketUrl(a!.signaling)} ${room}`)!;
+    const id = shared.id;
+    const left: Event[] = [];
+    b!.addEventListener('rtc-peer-leave', (event) => left.push(event));
+
+    a!.transport = 'websocket';
+    await until(() => shared.signaling.transport === 'websocket' && shared.state === 'joined', 'a over WebSocket');
+    expect(shared.id).to.equal(id);
+    const received = nextEvent<CustomEvent<{ data: unknown }>>(b!, 'rtc-message');
+    a!.send('moved');
+    expect((await received).detail.data).to.equal('moved');
+    await until(async () => (await relayStats(relay))?.transports.websocket === 1, 'the relay to see a over WebSocket');
+    expect(left).to.deep.equal([]);
+  });
+});
+
 describe('elements behind nginx', () => {
   let nginx = '';
   afterEach(async () => {
