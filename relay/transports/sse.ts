@@ -26,10 +26,11 @@ import {
 } from '../../protocol/signaling.js';
 
 /**
- * Bytes of recent events a stream keeps for a reconnect (and holds at most while it is away). An
- * event also goes once two heartbeats have passed: a client that was away longer starts afresh.
+ * Bytes of recent events a stream keeps for a reconnect (a signaling burst, an offer and its
+ * candidates, is a few KiB). An event also goes once two heartbeats have passed: a client that was
+ * away longer starts afresh with its resume token.
  */
-export const SSE_REPLAY_BYTES = 256 * 1024;
+export const SSE_REPLAY_BYTES = 64 * 1024;
 
 /** Sent when a stream opens: what every proxy on the way must leave alone. */
 const STREAM_HEADERS = {
@@ -200,7 +201,8 @@ export class SseConnection extends Connection {
       this.recentBytes -= (this.recent[index] as string).length;
     }
     start = Math.min(start, this.recent.length);
-    while (start < this.recent.length && this.recentBytes > SSE_REPLAY_BYTES) {
+    // The newest event stays, however large: a reconnect right after it can still be served.
+    while (start < this.recent.length - 1 && this.recentBytes > SSE_REPLAY_BYTES) {
       this.recentBytes -= (this.recent[start] as string).length;
       start++;
     }

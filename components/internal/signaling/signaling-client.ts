@@ -272,13 +272,17 @@ export class SignalingClient extends EventTarget {
     this.#connection = OPENERS[this.#kind](
       this.url,
       {
-        open: () => current() && this.#join(),
+        open: () => {
+          if (current()) this.#join();
+        },
         message: (text) => {
           if (!current()) return;
           this.#heard = true;
           this.#onMessage(text);
         },
-        close: (code) => current() && this.#onClose(code),
+        close: (code) => {
+          if (current()) this.#onClose(code);
+        },
       },
       this.#options.globals,
     );
@@ -395,7 +399,7 @@ export class SignalingClient extends EventTarget {
     if (this.#choice === 'auto' && !this.#heard && !this.#fellBack) {
       this.#fellBack = true;
       this.#kind = this.#kind === Transports.WebSocket ? Transports.Sse : Transports.WebSocket;
-      this.#state = 'reconnecting';
+      this.#setState('reconnecting');
       return this.connect();
     }
     this.#fellBack = false;
@@ -423,9 +427,10 @@ export class SignalingClient extends EventTarget {
 
   #send(message: SignalOutMessage): void {
     if (this.#state === 'closed') return;
-    if (this.#state === 'joined' && !this.#unconfirmed.has(message.to) && this.#connection)
-      this.#connection.send(JSON.stringify(message));
-    else if (this.#queue.push(message) > this.#options.maxQueuedSignals) {
+    const sendable = this.#state === 'joined' && !this.#unconfirmed.has(message.to);
+    // A connection that is closing takes nothing: the signal waits for the rejoin.
+    if (sendable && this.#connection?.send(JSON.stringify(message))) return;
+    if (this.#queue.push(message) > this.#options.maxQueuedSignals) {
       this.#queue.shift();
       this.#report(
         'queue-overflow',

@@ -52,7 +52,9 @@ export const openEventStream: OpenTransport = (url, events, globals) => {
 
   const listen = (stream: EventSource) => {
     source = stream;
-    stream.onopen = () => (reopening = false);
+    stream.onopen = () => {
+      reopening = false;
+    };
     stream.onmessage = (event) => {
       lastEventId = event.lastEventId;
       events.message(event.data as string);
@@ -95,8 +97,10 @@ export const openEventStream: OpenTransport = (url, events, globals) => {
   listen(new EventSourceClass(endpoint.href));
   return {
     send(text) {
+      if (ended) return false;
       outbox.push(text);
       flush();
+      return true;
     },
     leave() {
       if (!ended && session) {

@@ -23,8 +23,8 @@ export interface TransportEvents {
 
 /** One connection to the relay, over either transport. */
 export interface SignalingTransport {
-  /** Sends one client message (JSON text); sent in order. */
-  send(text: string): void;
+  /** Sends one client message (JSON text), in order; false when the connection can take no more. */
+  send(text: string): boolean;
   /** Leaves the room: the relay tells the others at once. */
   leave(): void;
   /** Stops, meaning to come back (switching transport): the relay keeps our place for its grace. */

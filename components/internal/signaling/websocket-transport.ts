@@ -14,11 +14,17 @@ export const openWebSocket: OpenTransport = (url, events, globals) => {
     socket.close(code);
   };
   return {
-    send: (text) => {
-      if (socket.readyState === WebSocketClass.OPEN) socket.send(text);
+    send(text) {
+      if (socket.readyState !== WebSocketClass.OPEN) return false;
+      socket.send(text);
+      return true;
     },
     // 1000: we leave, the others get peer-left at once; 4000: we will be back, keep our place.
-    leave: () => stop(CloseCodes.Normal),
-    abandon: () => stop(CloseCodes.Reconnecting),
+    leave() {
+      stop(CloseCodes.Normal);
+    },
+    abandon() {
+      stop(CloseCodes.Reconnecting);
+    },
   };
 };
