@@ -376,6 +376,9 @@ function startStream(req: IncomingMessage, res: ServerResponse): void {
   req.socket.setTimeout(0);
   req.socket.setKeepAlive(true);
   req.socket.setNoDelay(true);
+  // A write that races the client's going away must not become an unhandled 'error'; the 'close'
+  // that follows tells the connection.
+  res.on('error', ignore);
   res.writeHead(200, STREAM_HEADERS);
 }
 
@@ -412,3 +415,5 @@ function queryOf(req: IncomingMessage): URLSearchParams {
   const start = url.indexOf('?');
   return new URLSearchParams(start === -1 ? '' : url.slice(start + 1));
 }
+
+function ignore(): void {}

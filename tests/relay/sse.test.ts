@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createServer, request } from 'node:http';
+import { connect as tcpConnect } from 'node:net';
 import { test } from 'node:test';
 import { createRelay, SSE_REPLAY_BYTES } from '../../relay/index.js';
 import { clientsOf, SseTestClient, startRelay, waitUntil } from './helpers.js';
@@ -208,6 +209,34 @@ test('the replay window is bounded in bytes: a reconnect that missed more than i
   assert.equal(await client.closeCode(), 1006);
   const back = await sse.joined(t, url, 'room', { resume: alice.welcome.resume });
   assert.equal(back.welcome.resumed, true);
+});
+
+test('hostile requests change nothing: a POST cut off mid-body, a bad Last-Event-ID, unknown sessions', async (t) => {
+  const { url, origin } = await startRelay(t);
+  const alice = await sse.joined(t, url, 'room');
+  const client = alice.client as SseTestClient;
+  const { port } = new URL(origin);
+
+  const cut = tcpConnect(Number(port), '127.0.0.1');
+  cut.write(`POST /signal?session=${client.session} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{"type":`);
+  await new Promise((resolve) => cut.once('connect', resolve));
+  cut.destroy();
+
+  const bad = await fetch(`${client.url}?session=${client.session}`, {
+    headers: { accept: 'text/event-stream', 'last-event-id': 'not a number' },
+  });
+  assert.equal(bad.status, 400);
+  const unknown = await fetch(`${client.url}?session=nobody`, {
+    headers: { accept: 'text/event-stream', 'last-event-id': '1' },
+  });
+  assert.equal(unknown.status, 404);
+  await unknown.body?.cancel();
+  await bad.body?.cancel();
+  assert.equal((await fetch(client.url, { method: 'PUT' })).status, 405);
+
+  // The session is untouched and works.
+  client.send({ type: 'signal', to: alice.id, data: 'still fine' });
+  assert.deepEqual(await client.next(), { type: 'signal', from: alice.id, data: 'still fine' });
 });
 
 test('attached to an existing server, the relay takes the signaling path and the host keeps the rest', async (t) => {
