@@ -14,7 +14,7 @@ import type { ServerMessage } from '../../protocol/signaling.js';
 import {
   clientsOf,
   joined,
-  SseTestClient,
+  type SseTestClient,
   startRelay,
   TRANSPORTS,
   type TestClient,
