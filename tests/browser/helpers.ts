@@ -29,11 +29,12 @@ export async function relayStats(name: string): Promise<RelayStats | null> {
 }
 
 /**
- * Makes a relay refuse WebSocket upgrades (as a proxy that breaks them does) and cuts the WebSockets
- * it has without a close frame; `false` lets them through again.
+ * Makes a relay refuse WebSocket upgrades (as a proxy that breaks them does), or leave them
+ * unanswered (`hang`), and cuts the WebSockets it has without a close frame; `false` lets them
+ * through again.
  */
-export async function blockWebSocket(name: string, blocked = true): Promise<void> {
-  await executeServerCommand('relay-block-websocket', { name, blocked });
+export async function blockWebSocket(name: string, blocked = true, how: 'refuse' | 'hang' = 'refuse'): Promise<void> {
+  await executeServerCommand('relay-block-websocket', { name, blocked, how });
 }
 
 /** Cuts a relay's WebSockets without a close frame: to the relay, lost connections. */

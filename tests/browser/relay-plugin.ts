@@ -9,9 +9,10 @@
  *   relay-start {name, options?} -> {url}   start (or restart with the same name) a relay
  *   relay-stop  {name}                      close it: its clients get 1012; upgrades get 503 meanwhile
  *   relay-stats {name}          -> RelayStats | null
- *   relay-block-websocket {name, blocked}   refuse its WebSocket upgrades (as a proxy that breaks
- *                                           them does) and cut the WebSockets it has, without a close
- *                                           frame (a lost connection)
+ *   relay-block-websocket {name, blocked, how?}
+ *                                           refuse its WebSocket upgrades (`how: 'refuse'`, as a proxy
+ *                                           that breaks them does) or leave them unanswered (`'hang'`),
+ *                                           and cut the WebSockets it has without a close frame
  *   relay-cut-websockets {name}             cut its WebSockets without a close frame
  *   nginx-start {mode}          -> {origin} a real nginx in front of the test server (tests/nginx.ts)
  *   nginx-stop  {origin}
@@ -33,7 +34,17 @@ interface KoaContext {
   respond?: boolean;
 }
 
-type Payload = { name?: string; options?: Partial<RelayOptions>; blocked?: boolean; mode?: NginxMode; origin?: string };
+type Payload = {
+  name?: string;
+  options?: Partial<RelayOptions>;
+  blocked?: boolean;
+  how?: Blocking;
+  mode?: NginxMode;
+  origin?: string;
+};
+
+/** How a blocked relay meets a WebSocket upgrade. */
+type Blocking = 'refuse' | 'hang';
 
 const PREFIX = '/relays/';
 
@@ -41,7 +52,7 @@ interface TestRelay {
   relay: Relay;
   /** The raw sockets of its WebSockets, to cut them. */
   sockets: Set<Duplex>;
-  websocketBlocked: boolean;
+  websocketBlocked: Blocking | undefined;
 }
 
 export function relayPlugin() {
@@ -64,7 +75,7 @@ export function relayPlugin() {
     relays.set(name, {
       relay: createRelay({ noServer: true, logger: false, ...options }),
       sockets: new Set(),
-      websocketBlocked: false,
+      websocketBlocked: undefined,
     });
     return { url: pathOf(name) };
   }
@@ -85,10 +96,13 @@ export function relayPlugin() {
     if (name === undefined) return;
     const entry = relays.get(name);
     if (!entry) return void socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
-    // What the relay behind a proxy that drops the upgrade headers answers (tests/relay/nginx.test.ts).
-    if (entry.websocketBlocked) return void socket.end('HTTP/1.1 426 Upgrade Required\r\nConnection: close\r\n\r\n');
     entry.sockets.add(socket);
     socket.once('close', () => entry.sockets.delete(socket));
+    // What the relay behind a proxy that drops the upgrade headers answers (tests/relay/nginx.test.ts).
+    if (entry.websocketBlocked === 'refuse')
+      return void socket.end('HTTP/1.1 426 Upgrade Required\r\nConnection: close\r\n\r\n');
+    // A proxy that holds the upgrade: no answer at all (cut with the others, or when the page goes).
+    if (entry.websocketBlocked === 'hang') return;
     entry.relay.handleUpgrade(req, socket, head);
   }
 
@@ -118,7 +132,14 @@ export function relayPlugin() {
       nginxes.clear();
     },
     async executeCommand({ command, payload }: { command: string; payload?: unknown }) {
-      const { name = 'default', options, blocked = true, mode = 'naive', origin = '' } = (payload ?? {}) as Payload;
+      const {
+        name = 'default',
+        options,
+        blocked = true,
+        how = 'refuse',
+        mode = 'naive',
+        origin = '',
+      } = (payload ?? {}) as Payload;
       switch (command) {
         case 'relay-start':
           return start(name, options);
@@ -130,7 +151,7 @@ export function relayPlugin() {
         case 'relay-block-websocket': {
           const entry = relays.get(name);
           if (!entry) return false;
-          entry.websocketBlocked = blocked;
+          entry.websocketBlocked = blocked ? how : undefined;
           if (blocked) cutWebSockets(entry);
           return true;
         }

@@ -100,6 +100,17 @@ describe('signaling transports', () => {
     await roundTrip(later, alice, 'straight to SSE');
   });
 
+  it('auto goes to SSE when a WebSocket upgrade goes unanswered past the fallback timeout', async () => {
+    const { relay, url, room } = await freshRoom();
+    await blockWebSocket(relay, true, 'hang');
+    const alice = client({ url, room, fallbackTimeout: 300, reconnectBaseDelay: 60_000 });
+    const errors = record<SignalingErrorDetail>(alice, 'error');
+    await joined(alice);
+    expect(alice.transport).to.equal('sse');
+    expect(errors).to.deep.equal([]);
+    await cutWebSockets(relay); // the upgrade still held
+  });
+
   it('a peer whose WebSocket is cut and then refused goes to SSE, keeps its id, and the others see no leave', async () => {
     const { relay, url, room } = await patientRelay();
     const alice = client({ url, room });

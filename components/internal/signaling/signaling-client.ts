@@ -15,6 +15,7 @@
  * Room core and the elements listen to its typed events.
  */
 import {
+  CloseCodes,
   isFinalError,
   Transports,
   VERSION_HINT,
@@ -116,6 +117,11 @@ export interface SignalingClientOptions {
   maxQueuedSignals?: number;
   /** `websocket`, `sse`, or `auto` (default): WebSocket, and SSE when WebSocket does not get through. */
   transport?: TransportChoice;
+  /**
+   * With `auto`: ms an attempt may go without a word from the relay before the other transport is
+   * tried (a proxy that holds a WebSocket upgrade unanswered). Default 5000.
+   */
+  fallbackTimeout?: number;
   /** Constructors to use instead of the globals (in Node: `ws`'s WebSocket, an EventSource package). */
   globals?: TransportGlobals;
 }
@@ -194,6 +200,7 @@ export class SignalingClient extends EventTarget {
   #heard = false;
   /** `auto` already tried the other transport in this round of attempts. */
   #fellBack = false;
+  #fallbackTimer: ReturnType<typeof setTimeout> | undefined;
   #resume: string | undefined;
   #attempt = 0;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -215,6 +222,7 @@ export class SignalingClient extends EventTarget {
       reconnectBaseDelay: 500,
       reconnectMaxDelay: 10_000,
       maxQueuedSignals: 1000,
+      fallbackTimeout: 5000,
       globals: {},
       ...options,
     };
@@ -278,6 +286,7 @@ export class SignalingClient extends EventTarget {
         message: (text) => {
           if (!current()) return;
           this.#heard = true;
+          clearTimeout(this.#fallbackTimer);
           this.#onMessage(text);
         },
         close: (code) => {
@@ -287,6 +296,13 @@ export class SignalingClient extends EventTarget {
       this.#options.globals,
     );
     this.#setState('connecting');
+    if (this.#canFallBack()) {
+      this.#fallbackTimer = setTimeout(() => {
+        if (!current()) return;
+        this.#connection?.abandon();
+        this.#onClose(CloseCodes.Abnormal);
+      }, this.#options.fallbackTimeout);
+    }
   }
 
   /**
@@ -302,6 +318,7 @@ export class SignalingClient extends EventTarget {
     if (this.#state === 'closed') return;
     clearTimeout(this.#retryTimer);
     clearTimeout(this.#unconfirmedTimer);
+    clearTimeout(this.#fallbackTimer);
     globalThis.removeEventListener?.('online', this.#onOnline);
     this.#run++;
     this.#connection?.leave(); // the others get peer-left at once
@@ -322,6 +339,11 @@ export class SignalingClient extends EventTarget {
       resume: this.#resume,
     };
     this.#connection?.send(JSON.stringify(join));
+  }
+
+  /** `auto`, and the other transport not tried yet in this round of attempts. */
+  #canFallBack(): boolean {
+    return this.#choice === 'auto' && !this.#fellBack;
   }
 
   /** `auto` starts with what worked for this endpoint in this page, else WebSocket. */
@@ -394,9 +416,10 @@ export class SignalingClient extends EventTarget {
   /** The current connection closed (close() lets go of it first, so this is no goodbye). */
   #onClose(code: number): void {
     this.#connection = undefined;
+    clearTimeout(this.#fallbackTimer);
     // `auto`: an attempt the relay never answered may have met a proxy that breaks this transport.
     // The other one is tried at once, not after the backoff.
-    if (this.#choice === 'auto' && !this.#heard && !this.#fellBack) {
+    if (this.#canFallBack() && !this.#heard) {
       this.#fellBack = true;
       this.#kind = this.#kind === Transports.WebSocket ? Transports.Sse : Transports.WebSocket;
       this.#setState('reconnecting');
