@@ -326,47 +326,61 @@ export class SseTransport {
       req.resume();
       return plain(res, 404, 'no such session');
     }
-    const { maxPayload, handler } = this.options;
-    const declared = Number(req.headers['content-length']);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const tooBig = () => {
+    const { maxPayload } = this.options;
+    readBody(req, maxPayload, (body) => {
+      if (body) return this.handleBody(connection, body, res);
       // The same as a WebSocket frame over the limit: the connection closes with 1009.
-      req.removeAllListeners('data');
       res.setHeader('Connection', 'close');
       plain(res, 413, `a POST holds at most ${maxPayload} bytes`);
       connection.close(CloseCodes.TooBig, 'message too big');
-    };
-    if (declared > maxPayload) return tooBig();
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxPayload) return tooBig();
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (size > maxPayload) return;
-      let body: string;
-      try {
-        body = utf8.decode(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
-      } catch {
-        handler.binaryMessage(connection);
-        return plain(res, 400, 'the body must be UTF-8 text: one JSON message per line');
-      }
-      const lines = body.split('\n');
-      let handled = 0;
-      for (const line of lines) {
-        if (connection.closing || !connection.isOpen) break;
-        const text = line.endsWith('\r') ? line.slice(0, -1) : line;
-        if (text === '') continue;
-        handled++;
-        handler.message(connection, text);
-      }
-      // Every POST counts against the message rate, even one with no message in it.
-      if (handled === 0 && connection.isOpen) handler.message(connection, '');
-      res.writeHead(204, { 'Content-Length': 0 });
-      res.end();
     });
   }
+
+  /** A POST's body: one message per line, handled in order; the answers go to the stream. */
+  private handleBody(connection: SseConnection, body: Buffer, res: ServerResponse): void {
+    const { handler } = this.options;
+    let text: string;
+    try {
+      text = utf8.decode(body);
+    } catch {
+      handler.binaryMessage(connection);
+      return plain(res, 400, 'the body must be UTF-8 text: one JSON message per line');
+    }
+    let handled = 0;
+    for (const line of text.split('\n')) {
+      if (connection.closing || !connection.isOpen) break;
+      const message = line.endsWith('\r') ? line.slice(0, -1) : line;
+      if (message === '') continue;
+      handled++;
+      handler.message(connection, message);
+    }
+    // Every POST counts against the message rate, even one with no message in it.
+    if (handled === 0 && connection.isOpen) handler.message(connection, '');
+    res.writeHead(204, { 'Content-Length': 0 });
+    res.end();
+  }
+}
+
+/**
+ * Reads a request's body up to `limit` bytes; `done` gets it, or undefined (once) as soon as it is
+ * larger (from its Content-Length, or as it arrives), and the rest is not kept.
+ */
+function readBody(req: IncomingMessage, limit: number, done: (body: Buffer | undefined) => void): void {
+  if (Number(req.headers['content-length']) > limit) {
+    req.resume();
+    return done(undefined);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on('data', (chunk: Buffer) => {
+    if (size > limit) return;
+    size += chunk.length;
+    if (size > limit) return done(undefined);
+    chunks.push(chunk);
+  });
+  req.on('end', () => {
+    if (size <= limit) done(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+  });
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
