@@ -179,12 +179,12 @@ export async function latency({ quick, log }) {
 export async function memory({ quick, log }) {
   const connections = quick ? 2000 : 5000;
   const runs = {};
-  for (const kind of ['ours', 'bare', 'peer']) {
-    const relay = await startRelay(kind);
+  for (const kind of ['ours', 'sse', 'bare', 'peer']) {
+    const relay = await startRelay(RELAY_OF[kind]);
     try {
       await sleep(300);
       const empty = await relay.ask('mem');
-      const job = { mode: 'idle', kind, connections, roomSize: 10, ...relay.info };
+      const job = { mode: 'idle', ...clientJob(kind), connections, roomSize: 10, ...relay.info };
       const result = await runClient(job, async (client, output) => {
         while (!output().includes('"ready"')) {
           if (client.exitCode !== null) return {};
@@ -229,6 +229,15 @@ export async function memory({ quick, log }) {
         kb('ours'),
         kb('peer'),
         'PeerServer',
+        'report',
+        null,
+      ),
+      row(
+        `relay RSS per idle SSE session (${connections})`,
+        'KiB',
+        kb('sse'),
+        kb('ours'),
+        'ours over WebSocket',
         'report',
         null,
       ),
