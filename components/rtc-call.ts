@@ -90,7 +90,7 @@ interface Tile extends Partial<RtcCallStatus> {
  *
  * @attr room - The room to join.
  * @attr signaling - The relay's signaling URL. Default: `/signal` on the origin the script came from.
- * @attr transport - How to reach the relay: `auto` (default: WebSocket, and SSE + POST at once when a proxy or network breaks WebSocket), `websocket` or `sse`.
+ * @attr transport - How to reach the relay: `auto` (default: WebSocket, and SSE + POST at once when a proxy or network breaks WebSocket), `websocket` or `sse`; any other value is `auto`.
  * @attr name - Your name, shown to the others (the join screen's field sets it).
  * @attr {boolean} autojoin - Join at once, without the join screen.
  * @attr {boolean} audio-only - No video.

@@ -72,7 +72,7 @@ const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
  *
  * @attr room - The room to join; nothing happens while it is empty.
  * @attr signaling - The relay's signaling URL. Default: `/signal` on the origin the script came from.
- * @attr transport - How to reach the relay: `auto` (default: WebSocket, and SSE + POST at once when a proxy or network breaks WebSocket), `websocket` or `sse`.
+ * @attr transport - How to reach the relay: `auto` (default: WebSocket, and SSE + POST at once when a proxy or network breaks WebSocket), `websocket` or `sse`; any other value is `auto`.
  * @attr name - Your name, sent with your messages and shown to the others.
  * @attr {number} max-length - The longest message in characters (default 4000): the field stops there and says so.
  * @attr strings - JSON object replacing any text (see `rtcChatStrings` for the keys).

@@ -24,7 +24,7 @@ export { RtcError } from './internal/mesh/room-errors.js';
  *
  * @attr room - The room to join; nothing happens while it is empty.
  * @attr signaling - The relay's signaling URL (ws:, wss:, http:, https:). Default: `/signal` on the origin the script came from.
- * @attr transport - How to reach the relay: `auto` (default: WebSocket, and SSE + POST at once when a proxy or network breaks WebSocket), `websocket` or `sse`.
+ * @attr transport - How to reach the relay: `auto` (default: WebSocket, and SSE + POST at once when a proxy or network breaks WebSocket), `websocket` or `sse`; any other value is `auto`.
  * @attr name - Your display name, shown to the others in `rtc-peer-join`.
  * @attr label - The channel's label (default `data`); peers talk on channels with the same label.
  * @attr ordered - `false` for an unordered channel (files need an ordered, reliable one).

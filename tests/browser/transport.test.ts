@@ -11,6 +11,7 @@ import {
   SignalingClient,
   toWebSocketUrl,
   type SignalingClientOptions,
+  type TransportChoice,
   type SignalingErrorDetail,
   type SignalDetail,
   type WelcomeDetail,
@@ -81,6 +82,14 @@ describe('signaling transports', () => {
     expect(bobWelcome.peers.map((peer) => peer.id)).to.deep.equal([alice.id]);
     await roundTrip(alice, bob, 'over SSE');
     await roundTrip(bob, alice, 'over WebSocket');
+  });
+
+  it('a transport value that is none of auto, websocket and sse is auto', async () => {
+    const { url, room } = await freshRoom();
+    const odd = client({ url, room, transport: 'carrier-pigeon' as TransportChoice });
+    expect(odd.transport).to.equal('websocket');
+    await joined(odd);
+    expect(odd.transport).to.equal('websocket');
   });
 
   it('auto goes to SSE at once when WebSocket is refused, reports no error, and the page keeps SSE for that relay', async () => {

@@ -131,6 +131,14 @@ const OPENERS: Record<TransportName, OpenTransport> = {
   [Transports.Sse]: openEventStream,
 };
 
+/**
+ * A transport choice as given (an attribute's value, say); anything else is `auto`, as an HTML
+ * enumerated attribute falls back to its default for an invalid value.
+ */
+function choiceOf(value: string): TransportChoice {
+  return value === Transports.WebSocket || value === Transports.Sse ? value : 'auto';
+}
+
 /** Per endpoint: the transport that last reached `welcome` in this page; `auto` starts with it. */
 const workedFor = new Map<string, TransportName>();
 
@@ -229,7 +237,7 @@ export class SignalingClient extends EventTarget {
     this.url = url ? toWebSocketUrl(url) : defaultSignalingUrl();
     this.room = options.room;
     this.name = name;
-    this.#choice = transport;
+    this.#choice = choiceOf(transport);
     this.#kind = this.#firstKind();
   }
 
@@ -247,8 +255,8 @@ export class SignalingClient extends EventTarget {
    * back" and the room is joined again over the new one with the same id: the others see nothing.
    */
   useTransport(choice: TransportChoice): void {
-    if (choice === this.#choice) return;
-    this.#choice = choice;
+    if (choiceOf(choice) === this.#choice) return;
+    this.#choice = choiceOf(choice);
     const kind = this.#firstKind();
     if (kind === this.#kind) return;
     this.#kind = kind;
