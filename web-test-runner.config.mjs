@@ -33,6 +33,9 @@ function countsReporter(file) {
   };
 }
 
+// RTC_NO_RELAY=1 runs element tests that need no relay without loading it.
+const relays = process.env.RTC_NO_RELAY ? undefined : (await import('./tests/browser/relay-plugin.ts')).relayPlugin();
+
 export default {
   files: process.env.RTC_BROWSER_TESTS?.split(',') ?? ['tests/browser/**/*.test.ts'],
   nodeResolve: true,
@@ -62,10 +65,12 @@ export default {
   ],
   plugins: [
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' }),
-    // RTC_NO_RELAY=1 runs element tests that need no relay without loading it.
-    ...(process.env.RTC_NO_RELAY ? [] : [(await import('./tests/browser/relay-plugin.ts')).relayPlugin()]),
+    // RTC_NO_RELAY=1 runs element tests that need no relay without loading them.
+    ...(relays ? [relays] : []),
     // Relays serving the built files on another origin, for the tests of the loader.
     ...(process.env.RTC_NO_RELAY ? [] : [(await import('./tests/browser/build-server-plugin.ts')).buildServerPlugin()]),
   ],
+  // Before the runner's own middleware: the relays' SSE requests.
+  middleware: relays ? [relays.middleware] : [],
   reporters: [defaultReporter(), countsReporter(process.env.RTC_WTR_COUNTS)],
 };

@@ -1,9 +1,10 @@
 // Load generator for the relay benches, in its own process (pinned to the other core).
 //   node bench/relay-client.mjs '<job as JSON>'   ->  prints one JSON line with the result.
-// Jobs: {mode: 'throughput'|'latency'|'idle', kind: 'ours'|'bare'|'peer', port, path, ...}.
+// Jobs: {mode: 'throughput'|'latency'|'idle', kind: 'ours'|'bare'|'peer', transport?: 'sse', port, path, ...}.
 // Clients are bench/raw-ws.mjs: cheap enough per message that the relay, not the load generator, is
-// the bottleneck.
+// the bottleneck; with `transport: 'sse'` (ours only), bench/raw-sse.mjs.
 import { RawWebSocket, encodeText } from './raw-ws.mjs';
+import { RawSse } from './raw-sse.mjs';
 
 const job = JSON.parse(process.argv[2]);
 const sockets = new Set();
@@ -49,7 +50,8 @@ function connect(kind, index, room) {
       else if (kind === 'peer' && message.type === 'OPEN') done(ownId);
       else if (message.type === 'error' || message.type === 'ERROR') reject(new Error(`${kind}: ${payload}`));
     };
-    RawWebSocket.open(job.port, path).then((client) => {
+    const Client = job.transport === 'sse' ? RawSse : RawWebSocket;
+    Client.open(job.port, path).then((client) => {
       ws = client;
       ws.onFrame = onFrame;
       sockets.add(ws);
@@ -88,11 +90,21 @@ async function throughput() {
     dirty.clear();
   };
   for (const link of links) {
-    const frame = encodeText(frameFor(kind, link.receiver.id, size));
-    const batches = Array.from({ length: window + 1 }, (_, n) => Buffer.concat(Array(n).fill(frame)));
+    const text = frameFor(kind, link.receiver.id, size);
+    // Prebuilt: n frames in one write over WebSocket; over SSE, n messages the client batches itself.
+    const batches =
+      job.transport === 'sse'
+        ? Array.from({ length: window + 1 }, (_, n) => Array(n).fill(text))
+        : Array.from({ length: window + 1 }, (_, n) => Buffer.concat(Array(n).fill(encodeText(text))));
+    const sendBatch =
+      job.transport === 'sse'
+        ? (n) => {
+            for (const message of batches[n]) link.sender.ws.send(message);
+          }
+        : (n) => link.sender.ws.send(batches[n]);
     let inFlight = 0;
     link.fill = () => {
-      if (inFlight < window) link.sender.ws.send(batches[window - inFlight]);
+      if (inFlight < window) sendBatch(window - inFlight);
       inFlight = window;
     };
     link.receiver.ws.onFrame = () => {

@@ -57,19 +57,22 @@ function cpuDuring(relay, fromMs, toMs) {
   };
 }
 
-const OPTIONS = { ours: OURS_FAST, bare: {}, peer: {} };
-const NAMES = { ours: 'ours', bare: 'bare ws', peer: 'PeerServer' };
+// `sse` is ours too, driven over SSE + POST instead of WebSocket (same relay, same options).
+const OPTIONS = { ours: OURS_FAST, sse: OURS_FAST, bare: {}, peer: {} };
+const NAMES = { ours: 'ours', sse: 'ours (SSE)', bare: 'bare ws', peer: 'PeerServer' };
+const RELAY_OF = { ours: 'ours', sse: 'ours', bare: 'bare', peer: 'peer' };
+const clientJob = (kind) => (kind === 'sse' ? { kind: 'ours', transport: 'sse' } : { kind });
 
 export async function throughput({ quick, log }) {
   const rounds = quick ? 1 : 4;
   const job = { mode: 'throughput', pairs: 100, window: 32, size: 300, warmup: 1000, duration: quick ? 2000 : 2500 };
-  const runs = { ours: [], bare: [], peer: [] };
+  const runs = { ours: [], sse: [], bare: [], peer: [] };
   for (let round = 0; round < rounds; round++) {
-    for (const kind of ['ours', 'bare', 'peer']) {
-      const relay = await startRelay(kind, OPTIONS[kind]);
+    for (const kind of ['ours', 'sse', 'bare', 'peer']) {
+      const relay = await startRelay(RELAY_OF[kind], OPTIONS[kind]);
       try {
         // The window opens about 0.3-1 s after start (200 connections): measure the relay's CPU inside it.
-        const result = await runClient({ ...job, kind, ...relay.info }, () =>
+        const result = await runClient({ ...job, ...clientJob(kind), ...relay.info }, () =>
           cpuDuring(relay, 1500 + 300, 1500 + job.duration - 200)(),
         );
         runs[kind].push(result);
@@ -111,6 +114,16 @@ export async function throughput({ quick, log }) {
         '> 1.0x',
         perCore.ours > perCore.peer,
       ),
+      row('relay throughput, SSE + POST', unit, m.sse, m.ours, 'ours over WebSocket', 'report', null),
+      row(
+        'relay msg per CPU-second, SSE + POST',
+        unit,
+        perCore.sse,
+        perCore.ours,
+        'ours over WebSocket',
+        '>= 0.5x',
+        perCore.sse >= 0.5 * perCore.ours,
+      ),
     ],
     details: { job, pinned: canPin, medians: m, relayCpu: cpu, perCpuSecond: perCore, runs },
   };
@@ -120,15 +133,15 @@ export async function latency({ quick, log }) {
   const rounds = quick ? 1 : 3;
   // Ours with its real defaults: 10 messages/s per connection is within the 50/s rate limit.
   const job = { mode: 'latency', pairs: 100, size: 300, rate: 2000, warmup: 1000, duration: quick ? 2000 : 3000 };
-  const runs = { ours: [], bare: [] };
+  const runs = { ours: [], sse: [], bare: [] };
   for (let round = 0; round < rounds; round++) {
-    for (const kind of ['ours', 'bare']) {
-      const relay = await startRelay(kind);
+    for (const kind of ['ours', 'sse', 'bare']) {
+      const relay = await startRelay(RELAY_OF[kind]);
       try {
-        const result = await runClient({ ...job, kind, ...relay.info });
+        const result = await runClient({ ...job, ...clientJob(kind), ...relay.info });
         runs[kind].push(result);
         log(
-          `round ${round + 1} ${NAMES[kind].padEnd(8)} p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms  (${result.samples} round trips, ${Math.round(result.relayedPerSecond)} relayed/s)`,
+          `round ${round + 1} ${NAMES[kind].padEnd(10)} p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms  (${result.samples} round trips, ${Math.round(result.relayedPerSecond)} relayed/s)`,
         );
       } finally {
         relay.stop();
@@ -140,6 +153,24 @@ export async function latency({ quick, log }) {
     rows: [
       row('relay round trip p50 @2k/s', 'ms', p('ours', 'p50'), p('bare', 'p50'), 'bare ws', 'report', null),
       row('relay round trip p99 @2k/s', 'ms', p('ours', 'p99'), p('bare', 'p99'), 'bare ws', 'report', null),
+      row(
+        'relay round trip p50 @2k/s, SSE + POST',
+        'ms',
+        p('sse', 'p50'),
+        p('ours', 'p50'),
+        'ours over WebSocket',
+        'report',
+        null,
+      ),
+      row(
+        'relay round trip p99 @2k/s, SSE + POST',
+        'ms',
+        p('sse', 'p99'),
+        p('ours', 'p99'),
+        'ours over WebSocket',
+        '<= 2.0x',
+        p('sse', 'p99') <= 2 * p('ours', 'p99'),
+      ),
     ],
     details: { job, runs },
   };
@@ -148,12 +179,12 @@ export async function latency({ quick, log }) {
 export async function memory({ quick, log }) {
   const connections = quick ? 2000 : 5000;
   const runs = {};
-  for (const kind of ['ours', 'bare', 'peer']) {
-    const relay = await startRelay(kind);
+  for (const kind of ['ours', 'sse', 'bare', 'peer']) {
+    const relay = await startRelay(RELAY_OF[kind]);
     try {
       await sleep(300);
       const empty = await relay.ask('mem');
-      const job = { mode: 'idle', kind, connections, roomSize: 10, ...relay.info };
+      const job = { mode: 'idle', ...clientJob(kind), connections, roomSize: 10, ...relay.info };
       const result = await runClient(job, async (client, output) => {
         while (!output().includes('"ready"')) {
           if (client.exitCode !== null) return {};
@@ -198,6 +229,15 @@ export async function memory({ quick, log }) {
         kb('ours'),
         kb('peer'),
         'PeerServer',
+        'report',
+        null,
+      ),
+      row(
+        `relay RSS per idle SSE session (${connections})`,
+        'KiB',
+        kb('sse'),
+        kb('ours'),
+        'ours over WebSocket',
         'report',
         null,
       ),

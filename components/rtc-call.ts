@@ -4,6 +4,7 @@ import { RtcElement, button, errorBox } from './internal/ui/element.js';
 import { mediaErrorText, showStream, stopStream } from './internal/media/media.js';
 import type { PeerLink } from './internal/mesh/peer-link.js';
 import type { Room } from './internal/mesh/room.js';
+import type { TransportChoice } from './internal/signaling/transport.js';
 import { RoomController, roomProperties } from './internal/controllers/room-controller.js';
 import './rtc-camera.js';
 import type { RtcCamera, RtcCameraStrings } from './rtc-camera.js';
@@ -89,6 +90,8 @@ interface Tile extends Partial<RtcCallStatus> {
  *
  * @attr room - The room to join.
  * @attr signaling - The relay's signaling URL. Default: `signal` beside the script the page loaded (`rtc-elements.js` on its relay).
+ * @attr transport - How to reach the relay: `auto` (default: WebSocket, and SSE + POST at once when a
+ *   proxy or network breaks WebSocket), `websocket` or `sse`; any other value is `auto`.
  * @attr name - Your name, shown to the others (the join screen's field sets it).
  * @attr {boolean} autojoin - Join at once, without the join screen.
  * @attr {boolean} audio-only - No video.
@@ -146,6 +149,7 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
 
   room = '';
   signaling = '';
+  transport: TransportChoice = 'auto';
   name = '';
   autojoin = false;
   audioOnly = false;
@@ -185,6 +189,7 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
   #ctl = new RoomController(this, () => ({
     room: this.#active ? this.room : '',
     signaling: this.signaling,
+    transport: this.transport,
     name: this.name,
     label: 'rtc-call',
   }));

@@ -1,6 +1,7 @@
 import { html, nothing } from 'lit';
 import { define } from './internal/ui/define.js';
 import { RtcElement, button } from './internal/ui/element.js';
+import type { TransportChoice } from './internal/signaling/transport.js';
 import { RoomController, roomProperties } from './internal/controllers/room-controller.js';
 import type { FileDetail, MessageDetail, TransferErrorDetail } from './internal/controllers/room-events.js';
 import { styles } from './rtc-chat.styles.js';
@@ -74,6 +75,8 @@ const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
  *
  * @attr room - The room to join. Nothing happens while it is empty.
  * @attr signaling - The relay's signaling URL. Empty: `signal` beside the script the page loaded (`rtc-elements.js` on its relay).
+ * @attr transport - How to reach the relay: `auto` (default: WebSocket, and SSE + POST at once when a
+ *   proxy or network breaks WebSocket), `websocket` or `sse`; any other value is `auto`.
  * @attr name - Your name, sent with each message and shown to the others (a peer without one shows as
  *   "Guest"). Changing it re-joins the room.
  * @attr max-length - The longest message, in characters. The field stops there and a hint says so
@@ -120,6 +123,7 @@ export class RtcChat extends RtcElement<RtcChatStrings> {
 
   room = '';
   signaling = '';
+  transport: TransportChoice = 'auto';
   name = '';
   maxLength = 4000;
 
@@ -130,6 +134,7 @@ export class RtcChat extends RtcElement<RtcChatStrings> {
   #ctl = new RoomController(this, () => ({
     room: this.room,
     signaling: this.signaling,
+    transport: this.transport,
     name: this.name,
     label: 'rtc-chat',
   }));

@@ -1,5 +1,6 @@
 import { LitElement, css, html } from 'lit';
 import { define } from './internal/ui/define.js';
+import type { TransportChoice } from './internal/signaling/transport.js';
 import { RoomController, roomProperties } from './internal/controllers/room-controller.js';
 import type { ChannelData, SendFileOptions, SendOptions } from './internal/mesh/room-channel.js';
 import { RtcError } from './internal/mesh/room-errors.js';
@@ -25,6 +26,8 @@ export { RtcError } from './internal/mesh/room-errors.js';
  * @attr signaling - The relay's signaling URL (`ws:`, `wss:`, `http:`, `https:`, absolute or
  *   relative). Empty: `signal` beside the script the page loaded
  *   (`rtc-elements.js` on its relay).
+ * @attr transport - How to reach the relay: `auto` (default: WebSocket, and SSE + POST at once when a
+ *   proxy or network breaks WebSocket), `websocket` or `sse`; any other value is `auto`.
  * @attr name - Your display name, shown to the others in `rtc-peer-join`.
  * @attr label - The channel's label. Peers talk on channels with the same label.
  * @attr ordered - `ordered="false"` for an unordered channel (files need an ordered, reliable one).
@@ -81,6 +84,7 @@ export class RtcDatachannel extends LitElement {
 
   room = '';
   signaling = '';
+  transport: TransportChoice = 'auto';
   name = '';
   label = 'data';
   ordered = true;
@@ -92,6 +96,7 @@ export class RtcDatachannel extends LitElement {
   readonly #controller = new RoomController(this, () => ({
     room: this.room,
     signaling: this.signaling,
+    transport: this.transport,
     name: this.name,
     iceServers: this.iceServers,
     label: this.label,

@@ -1,8 +1,12 @@
 /**
  * The rtc-elements signaling protocol, version 1: the wire types shared by the relay and every
- * client. docs/protocol.md is the prose contract; this file is the same contract as types.
+ * client, and the meaning of its codes. docs/protocol.md is the prose contract; this file is the
+ * same contract as types and tables.
  *
- * Transport: one WebSocket per (client, room), JSON text frames, one message per frame.
+ * Transports: one endpoint URL, two ways to reach it, the same JSON messages over both:
+ * - WebSocket: one connection per (client, room), one message per text frame;
+ * - SSE + POST: a `GET` with `Accept: text/event-stream` carries the relay's messages (one event
+ *   each), `POST`s to the same URL with the stream's session carry the client's (one per line).
  * The browser side imports this module for its types (and the small constant tables below).
  */
 
@@ -49,7 +53,15 @@ export interface SignalOutMessage {
   data: JsonValue;
 }
 
-export type ClientMessage = JoinMessage | SignalOutMessage;
+/**
+ * Leave the room now: the others get `peer-left` at once and the relay ends the connection (1000).
+ * The way to say goodbye over SSE; over WebSocket a close frame says the same.
+ */
+export interface LeaveMessage {
+  type: 'leave';
+}
+
+export type ClientMessage = JoinMessage | SignalOutMessage | LeaveMessage;
 
 // ---- relay -> client ------------------------------------------------------------------------
 
@@ -134,10 +146,16 @@ export const ErrorCodes = {
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
-/** WebSocket close codes the relay uses (RFC 6455 section 7.4, plus one private code). */
+/** Close codes (RFC 6455 section 7.4, plus private ones); over SSE they arrive in the `close` event. */
 export const CloseCodes = {
+  /** From a client: it leaves. From the relay: the client asked to leave (`leave`). */
   Normal: 1000,
+  /** From a browser: the page went away. A leave. */
   GoingAway: 1001,
+  /** No code in the close frame (what a browser's `ws.close()` sends). A leave. */
+  NoStatus: 1005,
+  /** No close frame at all: the connection was lost (reported locally, never sent). */
+  Abnormal: 1006,
   /** Policy violation: rate limit, join deadline, room full, bad origin, malformed traffic. */
   Policy: 1008,
   /** A frame larger than the relay's maximum payload. */
@@ -147,6 +165,83 @@ export const CloseCodes = {
   ServiceRestart: 1012,
   /** The relay is overloaded: try again later. */
   TryAgainLater: 1013,
+  /**
+   * Private range, from a client: "I will come back" (switching transport, or reconnecting on
+   * purpose). The only client close that keeps the peer's place for the resume grace.
+   */
+  Reconnecting: 4000,
   /** Private range: this session was taken over by a newer connection with the same resume token. */
   Replaced: 4001,
+} as const;
+
+/** What an error code means for the connection that receives it. */
+export interface ErrorMeaning {
+  /** The relay closes the connection right after the error, with this close code. */
+  closesWith?: number;
+  /** Reconnecting cannot help: a client stops for good (it would be refused again, or is replaced). */
+  final: boolean;
+}
+
+/**
+ * Every error code's meaning, for clients: which ones close the connection (and with what code),
+ * and which ones end a session for good. A code not listed here (a newer relay's) is neither.
+ */
+export const ERROR_MEANINGS: Readonly<Record<ErrorCode, ErrorMeaning>> = {
+  'bad-message': { final: false },
+  'unknown-type': { final: false },
+  'not-joined': { final: false },
+  // A client that joins twice has a bug that a reconnect repeats.
+  'already-joined': { final: true },
+  'no-such-peer': { final: false },
+  'bad-room': { closesWith: CloseCodes.Policy, final: true },
+  'room-full': { closesWith: CloseCodes.Policy, final: true },
+  'rate-limited': { closesWith: CloseCodes.Policy, final: false },
+  'join-timeout': { closesWith: CloseCodes.Policy, final: false },
+  'origin-not-allowed': { closesWith: CloseCodes.Policy, final: true },
+  'server-full': { closesWith: CloseCodes.TryAgainLater, final: false },
+  replaced: { closesWith: CloseCodes.Replaced, final: true },
+};
+
+/** Whether an error code ends a session for good (a code this version does not know does not). */
+export function isFinalError(code: string): boolean {
+  return Object.hasOwn(ERROR_MEANINGS, code) && ERROR_MEANINGS[code as ErrorCode].final;
+}
+
+/** The hint for errors only a page and a relay of different versions (or a buggy client) can cause. */
+export const VERSION_HINT = 'Check that the page and the relay run the same version.';
+
+// ---- transports -----------------------------------------------------------------------------
+
+/** The two ways to reach a relay's signaling endpoint. */
+export const Transports = {
+  WebSocket: 'websocket',
+  Sse: 'sse',
+} as const;
+export type TransportName = (typeof Transports)[keyof typeof Transports];
+
+/** SSE: the `event:` names besides the default (`message`, which carries a ServerMessage). */
+export const SseEvents = {
+  /** The stream's first event: `{"session": "<secret>"}`, the secret its POSTs name. */
+  Session: 'session',
+  /** The stream's last event: `{"code": <close code>, "reason": "<code or text>"}`. */
+  Close: 'close',
+} as const;
+
+/** SSE: the first event's data. */
+export interface SseSessionEvent {
+  session: string;
+}
+
+/** SSE: the last event's data (the same code and reason a WebSocket close frame would carry). */
+export interface SseCloseEvent {
+  code: number;
+  reason: string;
+}
+
+/** SSE: the query parameters of the signaling URL. */
+export const SseParams = {
+  /** On POSTs (and on a GET that reconnects a stream): the secret from the `session` event. */
+  Session: 'session',
+  /** On a GET that reconnects: the last event id received (EventSource cannot set the header). */
+  LastEventId: 'last-event-id',
 } as const;

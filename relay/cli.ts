@@ -12,7 +12,7 @@ const USAGE = `Usage: rtc-relay [options]
 Options (environment variable in brackets):
   --port <n>               port to listen on; 0 picks a free one [PORT] (default 8787)
   --host <address>         interface to listen on [HOST] (default 0.0.0.0: every interface)
-  --path <path>            WebSocket endpoint (default /signal)
+  --path <path>            signaling endpoint, WebSocket and SSE (default /signal)
   --ice-servers <json>     ICE servers for clients, a JSON array of RTCIceServer [ICE_SERVERS]
   --allowed-origins <list> comma-separated page origins allowed to connect [ALLOWED_ORIGINS]
                            (default: any origin)

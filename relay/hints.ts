@@ -4,10 +4,7 @@
  * hints name them, and a page never shows a room-name rule or a limit this relay does not have.
  */
 import { DEFAULT_OPTIONS, type ResolvedOptions } from './options.js';
-import type { ErrorCode } from '../protocol/signaling.js';
-
-/** For errors only a page and a relay of different versions (or a buggy client) can cause. */
-export const VERSION_HINT = 'Check that the page and the relay run the same version.';
+import { VERSION_HINT, type ErrorCode } from '../protocol/signaling.js';
 
 export function errorHints(options: ResolvedOptions): Record<ErrorCode, string> {
   const { roomPattern, maxPeersPerRoom, messagesPerSecond, joinTimeout } = options;

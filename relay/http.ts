@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import sirv from 'sirv';
 import type { StaticDirs } from './options.js';
 import { PROTOCOL_VERSION } from '../protocol/signaling.js';
-import type { RelayStats } from './server.js';
+import type { RelayStats } from './stats.js';
 
 export interface HttpHandlerOptions {
   /** Whose numbers `/healthz` reports (zeros without one). */
@@ -71,7 +71,12 @@ export function createHttpHandler(options: HttpHandlerOptions = {}): HttpHandler
   });
 
   const health = (res: ServerResponse): void => {
-    const stats = options.relay?.stats() ?? { connections: 0, rooms: 0, peers: 0 };
+    const stats = options.relay?.stats() ?? {
+      connections: 0,
+      transports: { websocket: 0, sse: 0 },
+      rooms: 0,
+      peers: 0,
+    };
     const uptime = Math.floor((performance.now() - startedAt) / 1000);
     const report: HealthReport = { status: 'ok', uptime, ...stats, protocol: PROTOCOL_VERSION };
     const body = JSON.stringify(report);

@@ -6,6 +6,7 @@
  *   await relay.ready;
  */
 export { createRelay, type Relay, type RelayStats } from './server.js';
+export { SSE_REPLAY_BYTES } from './transports/sse.js';
 export { createHttpHandler, type HealthReport, type HttpHandler, type HttpHandlerOptions } from './http.js';
 export { DEFAULT_OPTIONS, type Logger, type RelayOptions, type StaticDirs } from './options.js';
 export { newResumeToken, peerIdFor } from './ids.js';

@@ -27,22 +27,31 @@ export interface Logger {
 export interface RelayOptions {
   /**
    * Listen on a port of our own HTTP server (0 picks a free one, see `relay.port`). That server serves
-   * the browser build, the demo pages and `/healthz`, and accepts WebSocket upgrades on `path`.
+   * the browser build, the demo pages and `/healthz`, and signaling on `path` (WebSocket upgrades and SSE).
    */
   port?: number;
   /** The interface to listen on with `port`. Default `'127.0.0.1'` (the CLI defaults to `'0.0.0.0'`). */
   host?: string;
-  /** Attach to an existing HTTP server: the relay handles its `upgrade` requests for `path`. */
+  /**
+   * Attach to an existing HTTP server: the relay handles its `upgrade` requests and its requests for
+   * `path` (SSE); every other request still goes to the server's own `request` listeners.
+   */
   server?: Server;
-  /** Listen nowhere: the caller routes upgrades to `relay.handleUpgrade(req, socket, head)`. */
+  /**
+   * Listen nowhere: the caller routes upgrades to `relay.handleUpgrade(req, socket, head)` and requests
+   * for the signaling URL to `relay.handleRequest(req, res)`.
+   */
   noServer?: boolean;
-  /** The WebSocket endpoint with `port` or `server`. Default `'/signal'`. */
+  /** The signaling endpoint (both transports) with `port` or `server`. Default `'/signal'`. */
   path?: string;
   /** Where the HTTP handler (`port` mode) finds the browser build and the demo pages. */
   staticDirs?: StaticDirs;
   /** ICE servers handed out in `welcome`. Default none. */
   iceServers?: IceServer[];
-  /** Largest inbound frame in bytes; a larger one closes the connection with 1009. Default 64 KiB. */
+  /**
+   * Largest inbound WebSocket frame, and largest SSE POST body, in bytes; a larger one closes the
+   * connection with 1009. Default 64 KiB.
+   */
   maxPayload?: number;
   /** Peers a room holds (a peer within its resume grace keeps its place). Default 32. */
   maxPeersPerRoom?: number;
@@ -58,11 +67,15 @@ export interface RelayOptions {
   messageBurst?: number;
   /** Bytes queued for a slow reader before its connection is cut (and treated as lost). Default 1 MiB. */
   maxBufferedAmount?: number;
-  /** Milliseconds between protocol pings; a socket silent for a whole interval is cut. Default 30000. */
+  /**
+   * Milliseconds between heartbeats: a WebSocket ping (one left unanswered until the next is cut),
+   * an SSE `: ping` comment (a dropped stream not back within one to two of these is lost).
+   * Default 15000: proxies commonly cut an HTTP response that is silent for 30-60 s.
+   */
   heartbeatInterval?: number;
   /** Milliseconds a lost peer keeps its id and place before the others get `peer-left`. Default 30000. */
   resumeGrace?: number;
-  /** Open WebSocket connections the relay accepts. Default 10000. */
+  /** Open connections the relay accepts, both transports together. Default 10000. */
   maxConnections?: number;
   /** Page origins allowed to connect (exact `Origin` header values). Default: any origin. */
   allowedOrigins?: string[];
@@ -95,7 +108,7 @@ export const DEFAULT_OPTIONS = {
   messagesPerSecond: 50,
   messageBurst: 200,
   maxBufferedAmount: 1024 * 1024,
-  heartbeatInterval: 30_000,
+  heartbeatInterval: 15_000,
   resumeGrace: 30_000,
   maxConnections: 10_000,
 } as const satisfies RelayOptions;

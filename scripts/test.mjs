@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: every test, the way CI runs them.
-//   1. Chromium: found, or installed from Debian when we are root with apt-get, or a clear stop.
+//   1. Chromium and nginx: found, or installed from Debian when we are root with apt-get, or a
+//      clear stop (nginx is what the transport tests put in front of the relay).
 //   2. Strict type-check of everything, lint (eslint and prettier), and the build (the tests run on
 //      what it produced).
 //   3. Node tests (the relay, and the gates on the build: page budgets, exports, manifest) and browser tests
@@ -13,6 +14,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findChromium } from './chromium.mjs';
+import { findNginx } from './nginx.mjs';
 
 const args = new Set(process.argv.slice(2));
 const withBrowser = !args.has('--no-browser');
@@ -22,6 +24,7 @@ const step = (title) => console.log(`\n== ${title}`);
 
 if (!args.has('--inner')) {
   if (withBrowser) ensureChromium();
+  ensureNginx();
   step('type-check (strict) and build');
   if (run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit']) !== 0)
     fail('type errors');
@@ -99,22 +102,37 @@ function addTapCounts(file, status) {
 }
 
 function ensureChromium() {
-  if (findChromium()) return;
+  ensureInstalled(
+    'chromium',
+    findChromium,
+    'Chromium is needed for the browser tests and was not found. Install it (Debian/Ubuntu: `sudo apt-get install chromium`) or set CHROME_PATH to a Chrome/Chromium binary. `npm test -- --no-browser` runs the relay tests alone.',
+    'set CHROME_PATH',
+  );
+}
+
+function ensureNginx() {
+  ensureInstalled(
+    'nginx',
+    findNginx,
+    'nginx is needed for the tests that put it in front of the relay and was not found. Install it (Debian/Ubuntu: `sudo apt-get install nginx`) or set NGINX_PATH to an nginx binary.',
+    'set NGINX_PATH',
+  );
+}
+
+/** Finds a Debian package's program, or installs the package when we are root with apt-get. */
+function ensureInstalled(pkg, find, missing, override) {
+  if (find()) return;
   const root = process.getuid?.() === 0;
   const apt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
-  if (!root || !apt) {
-    fail(
-      'Chromium is needed for the browser tests and was not found. Install it (Debian/Ubuntu: `sudo apt-get install chromium`) or set CHROME_PATH to a Chrome/Chromium binary. `npm test -- --no-browser` runs the relay tests alone.',
-    );
-  }
-  step("installing Debian's chromium (needed for the browser tests)");
+  if (!root || !apt) fail(missing);
+  step(`installing Debian's ${pkg} (needed for the tests)`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   if (
     run('apt-get', ['update', '-qq'], { env }) !== 0 ||
-    run('apt-get', ['install', '-y', '-qq', 'chromium'], { env }) !== 0 ||
-    !findChromium()
+    run('apt-get', ['install', '-y', '-qq', pkg], { env }) !== 0 ||
+    !find()
   ) {
-    fail('installing chromium with apt-get failed; install it by hand or set CHROME_PATH.');
+    fail(`installing ${pkg} with apt-get failed; install it by hand or ${override}.`);
   }
 }
 

@@ -3,7 +3,7 @@
  * for events and conditions without timing assertions.
  */
 import { executeServerCommand } from '@web/test-runner-commands';
-import type { RelayOptions } from '../../relay/index.js';
+import type { RelayOptions, RelayStats } from '../../relay/index.js';
 
 let counter = 0;
 
@@ -24,12 +24,34 @@ export async function stopRelay(name: string): Promise<void> {
   await executeServerCommand('relay-stop', { name });
 }
 
-export async function relayStats(name: string): Promise<{ connections: number; rooms: number; peers: number } | null> {
-  return (await executeServerCommand('relay-stats', { name })) as {
-    connections: number;
-    rooms: number;
-    peers: number;
-  } | null;
+export async function relayStats(name: string): Promise<RelayStats | null> {
+  return (await executeServerCommand('relay-stats', { name })) as RelayStats | null;
+}
+
+/**
+ * Makes a relay refuse WebSocket upgrades (as a proxy that breaks them does), or leave them
+ * unanswered (`hang`), and cuts the WebSockets it has without a close frame; `false` lets them
+ * through again.
+ */
+export async function blockWebSocket(name: string, blocked = true, how: 'refuse' | 'hang' = 'refuse'): Promise<void> {
+  await executeServerCommand('relay-block-websocket', { name, blocked, how });
+}
+
+/** Cuts a relay's WebSockets without a close frame: to the relay, lost connections. */
+export async function cutWebSockets(name: string): Promise<void> {
+  await executeServerCommand('relay-cut-websockets', { name });
+}
+
+/**
+ * Starts a real nginx in front of the test server (tests/nginx.ts): `naive` drops WebSocket upgrades,
+ * `websocket` passes them. Returns its http origin; stop it with stopNginx().
+ */
+export async function startNginx(mode: 'naive' | 'websocket'): Promise<string> {
+  return ((await executeServerCommand('nginx-start', { mode })) as { origin: string }).origin;
+}
+
+export async function stopNginx(origin: string): Promise<void> {
+  await executeServerCommand('nginx-stop', { origin });
 }
 
 /** Resolves with the next `type` event on `target`; rejects with `what` after `timeout` ms. */

@@ -109,6 +109,36 @@ function pretend(link: PeerLink, state: RTCPeerConnectionState) {
   link.pc.dispatchEvent(new Event('connectionstatechange'));
 }
 
+describe('Room core: candidates before their description', () => {
+  it('candidates sent before the offer are held and added after it: the link connects with no error', async () => {
+    const toB: JsonValue[] = [];
+    const errors: Event[] = [];
+    const a: PeerLink = new PeerLink({ localId: 'a', remoteId: 'b', signal: (data) => toB.push(data) });
+    const b: PeerLink = new PeerLink({
+      localId: 'b',
+      remoteId: 'a',
+      signal: (data) => setTimeout(() => void a.handleSignal(data)),
+    });
+    for (const link of [a, b]) link.addEventListener('error', (event) => errors.push(event));
+    try {
+      const channelA = a.dataChannel('early', channelIdOf('early'));
+      await until(() => a.pc.iceGatheringState === 'complete', "a's candidates gathered");
+      const isCandidate = (data: JsonValue) => Boolean((data as { candidate?: unknown }).candidate);
+      const candidates = toB.filter(isCandidate);
+      expect(candidates.length).to.be.greaterThan(0);
+      // Every candidate first, as a peer that trickles before it signals its offer does.
+      for (const data of [...candidates, ...toB.filter((data) => !isCandidate(data))]) await b.handleSignal(data);
+      const channelB = b.dataChannel('early', channelIdOf('early'));
+      await until(() => channelA.readyState === 'open' && channelB.readyState === 'open', 'both channels open');
+      expect(a.state).to.equal('connected');
+      expect(errors).to.deep.equal([]);
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+});
+
 describe('Room core: ICE restart', () => {
   it('a failing connection gets a bounded number of ICE restarts, then one ice-failed error with a TURN hint', async () => {
     const link = new PeerLink({ localId: 'a', remoteId: 'b', signal: () => {}, maxIceRestarts: 2 });

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { packageRoot } from '../../relay/http.js';
-import { joined, PATIENCE } from './helpers.js';
+import { clientsOf, joined, PATIENCE } from './helpers.js';
 
 const ROOT = packageRoot();
 const SOURCE_CLI = ['--import', 'tsx', join(ROOT, 'relay', 'cli.ts')];
@@ -82,12 +82,22 @@ test('rtc-relay refuses bad flags with a clear message and exit code 2', async (
   }
 });
 
-test('on SIGTERM the CLI closes its clients with 1012 and exits 0', async (t) => {
-  const { child, exited, signalUrl } = await start(t, [...SOURCE_CLI, '--port', '0', '--host', '127.0.0.1']);
+test('on SIGTERM the CLI closes its clients of both transports with 1012 and exits 0; they come back with their ids', async (t) => {
+  const args = [...SOURCE_CLI, '--port', '0', '--host', '127.0.0.1'];
+  const { child, exited, signalUrl } = await start(t, args);
   const alice = await joined(t, signalUrl, 'room');
+  const bob = await clientsOf('sse').joined(t, signalUrl, 'room');
   child.kill('SIGTERM');
   assert.equal(await alice.client.closeCode(), 1012);
+  assert.equal(await bob.client.closeCode(), 1012);
   assert.equal((await exited).code, 0);
+
+  const again = await start(t, args);
+  const aliceBack = await joined(t, again.signalUrl, 'room', { resume: alice.welcome.resume });
+  const bobBack = await clientsOf('sse').joined(t, again.signalUrl, 'room', { resume: bob.welcome.resume });
+  assert.equal(aliceBack.id, alice.id);
+  assert.equal(bobBack.id, bob.id);
+  assert.deepEqual(bobBack.welcome.peers, [{ id: alice.id, name: '' }]);
 });
 
 test('the CLI reads PORT, HOST and ICE_SERVERS from the environment, and SIGINT also exits 0', async (t) => {

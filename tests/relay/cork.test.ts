@@ -8,13 +8,22 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
-import { test, type TestContext } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import { createRelay } from '../../relay/index.js';
 import type { ServerMessage } from '../../protocol/signaling.js';
-import { joined, startRelay, type TestClient, waitUntil } from './helpers.js';
+import {
+  clientsOf,
+  joined,
+  type SseTestClient,
+  startRelay,
+  TRANSPORTS,
+  type TestClient,
+  type WsTestClient,
+  waitUntil,
+} from './helpers.js';
 
 /** Sends every message in one TCP write, so the relay reads them as one burst. */
-function sendBurst(client: TestClient, messages: unknown[]): void {
+function sendBurst(client: WsTestClient, messages: unknown[]): void {
   const raw = (client.socket as unknown as { _socket: Socket })._socket;
   raw.cork();
   for (const message of messages) client.send(message);
@@ -60,49 +69,52 @@ async function countingRelay(t: TestContext) {
   return { url: `ws://127.0.0.1:${port}/signal`, writes };
 }
 
-test('a burst of signals to one peer arrives whole and in order, each from the sender', async (t) => {
-  const { url } = await startRelay(t, { messageBurst: 10_000 });
-  const alice = await joined(t, url, 'room');
-  const bob = await joined(t, url, 'room');
-  await alice.client.next(); // peer-joined
+for (const transport of TRANSPORTS) {
+  describe(`over ${transport}`, () => {
+    const { joined } = clientsOf(transport);
 
-  for (let burst = 0; burst < 5; burst++) {
-    const data = Array.from({ length: 100 }, (_, i) => ({ burst, i, candidate: 'c'.repeat(i * 10) }));
-    sendBurst(
-      alice.client,
-      data.map((d) => ({ type: 'signal', to: bob.id, from: 'forged', data: d })),
-    );
-    assert.deepEqual(
-      await nextMessages(bob.client, 100),
-      data.map((d) => ({ type: 'signal', from: alice.id, data: d })),
-    );
-  }
-  assert.equal(bob.client.hasMessage(), false);
-});
+    test('a burst of signals to one peer arrives whole and in order, each from the sender', async (t) => {
+      const { url } = await startRelay(t, { messageBurst: 10_000 });
+      const alice = await joined(t, url, 'room');
+      const bob = await joined(t, url, 'room');
+      await alice.client.next(); // peer-joined
 
-test('errors and signals from one burst keep their order for each recipient', async (t) => {
-  const { url } = await startRelay(t, { messageBurst: 10_000 });
-  const alice = await joined(t, url, 'room');
-  const bob = await joined(t, url, 'room');
-  await alice.client.next(); // peer-joined
+      for (let burst = 0; burst < 5; burst++) {
+        const data = Array.from({ length: 100 }, (_, i) => ({ burst, i, candidate: 'c'.repeat(i * 10) }));
+        alice.client.sendBurst(data.map((d) => ({ type: 'signal', to: bob.id, from: 'forged', data: d })));
+        assert.deepEqual(
+          await nextMessages(bob.client, 100),
+          data.map((d) => ({ type: 'signal', from: alice.id, data: d })),
+        );
+      }
+      assert.equal(bob.client.hasMessage(), false);
+    });
 
-  sendBurst(alice.client, [
-    { type: 'signal', to: bob.id, data: 1 },
-    { type: 'signal', to: 'nobody', data: 2 },
-    'not json',
-    { type: 'signal', to: bob.id, data: 3 },
-    { type: 'shout' },
-  ]);
-  assert.deepEqual(await nextMessages(bob.client, 2), [
-    { type: 'signal', from: alice.id, data: 1 },
-    { type: 'signal', from: alice.id, data: 3 },
-  ]);
-  const errors = await nextMessages(alice.client, 3);
-  assert.deepEqual(
-    errors.map((m) => m.type === 'error' && m.code),
-    ['no-such-peer', 'bad-message', 'unknown-type'],
-  );
-});
+    test('errors and signals from one burst keep their order for each recipient', async (t) => {
+      const { url } = await startRelay(t, { messageBurst: 10_000 });
+      const alice = await joined(t, url, 'room');
+      const bob = await joined(t, url, 'room');
+      await alice.client.next(); // peer-joined
+
+      alice.client.sendBurst([
+        { type: 'signal', to: bob.id, data: 1 },
+        { type: 'signal', to: 'nobody', data: 2 },
+        'not json',
+        { type: 'signal', to: bob.id, data: 3 },
+        { type: 'shout' },
+      ]);
+      assert.deepEqual(await nextMessages(bob.client, 2), [
+        { type: 'signal', from: alice.id, data: 1 },
+        { type: 'signal', from: alice.id, data: 3 },
+      ]);
+      const errors = await nextMessages(alice.client, 3);
+      assert.deepEqual(
+        errors.map((m) => m.type === 'error' && m.code),
+        ['no-such-peer', 'bad-message', 'unknown-type'],
+      );
+    });
+  });
+}
 
 test('a burst of signals to one peer leaves the relay in a few writes, not one per signal', async (t) => {
   const { url, writes } = await countingRelay(t);
@@ -124,6 +136,61 @@ test('a burst of signals to one peer leaves the relay in a few writes, not one p
   // One write per TCP read of the burst on the relay's side: one, rarely two or three; uncorked, 32.
   const used = writes[bobSocket] - before;
   assert.ok(used >= 1 && used <= 4, `32 signals took ${used} writes`);
+});
+
+test('a burst of signals to one SSE stream leaves the relay in a few writes, not one per signal', async (t) => {
+  const server = createServer();
+  const relay = createRelay({ server, logger: false, messageBurst: 10_000 });
+  const writes = new Map<Socket, number>();
+  const streams: Socket[] = [];
+  server.on('connection', (socket: Socket) => {
+    writes.set(socket, 0);
+    const { _write: write, _writev: writev } = socket as unknown as Record<
+      '_write' | '_writev',
+      (...args: unknown[]) => void
+    >;
+    Object.assign(socket, {
+      _write: (...args: unknown[]) => {
+        writes.set(socket, (writes.get(socket) ?? 0) + 1);
+        return write.apply(socket, args);
+      },
+      _writev: (...args: unknown[]) => {
+        writes.set(socket, (writes.get(socket) ?? 0) + 1);
+        return writev.apply(socket, args);
+      },
+    });
+  });
+  // Before the relay's own listener: which socket carries which stream.
+  server.prependListener('request', (req) => {
+    if (req.method === 'GET' && req.headers.accept === 'text/event-stream') streams.push(req.socket as Socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(async () => {
+    await relay.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  const { port } = server.address() as { port: number };
+  const url = `ws://127.0.0.1:${port}/signal`;
+  const alice = await clientsOf('sse').joined(t, url, 'room');
+  const bob = await clientsOf('sse').joined(t, url, 'room');
+  await alice.client.next(); // peer-joined
+  const bobStream = streams[1] as Socket;
+  const before = writes.get(bobStream) as number;
+
+  const status = await (alice.client as SseTestClient).post(
+    Array.from({ length: 32 }, (_, i) => JSON.stringify({ type: 'signal', to: bob.id, data: { i } })).join('\n'),
+  );
+  assert.equal(status, 204);
+  const received = await nextMessages(bob.client, 32);
+  assert.deepEqual(
+    received.map((m) => m.type === 'signal' && m.data),
+    Array.from({ length: 32 }, (_, i) => ({ i })),
+  );
+  // The relay sends a turn's events as one chunk, and node corks a chunked response within a turn:
+  // one writev. Written one by one without either, 32 events are 96 writes.
+  const used = (writes.get(bobStream) as number) - before;
+  assert.ok(used >= 1 && used <= 3, `32 signals took ${used} writes`);
 });
 
 test('a slow reader is still cut when its signals come in bursts', async (t) => {

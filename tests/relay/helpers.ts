@@ -1,20 +1,37 @@
 /**
- * Small helpers for the relay tests: a real relay on port 0 and real `ws` clients, both closed when
- * the test ends (registered with `t.after`), and a client that buffers what it receives so a test
- * can read messages one by one without racing the socket.
+ * Small helpers for the relay tests: a real relay on port 0 and real clients of either transport,
+ * both closed when the test ends (registered with `t.after`). The two test clients have the same
+ * API and buffer what they receive, so one suite runs over both (`for (const transport of
+ * TRANSPORTS)`) and reads messages one by one without racing the connection.
+ * - WsTestClient: a `ws` WebSocket.
+ * - SseTestClient: a `GET` event stream (node:http, so a test can stop reading it) and `POST`s,
+ *   one at a time so they keep their order, as docs/protocol.md asks of a client.
  */
 import assert from 'node:assert/strict';
+import { request, type ClientRequest, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { TestContext } from 'node:test';
 import { WebSocket, type ClientOptions } from 'ws';
 import { createRelay, type Relay, type RelayOptions } from '../../relay/index.js';
-import type { ErrorCode, ErrorMessage, ServerMessage, WelcomeMessage } from '../../protocol/signaling.js';
+import type {
+  ErrorCode,
+  ErrorMessage,
+  ServerMessage,
+  SseCloseEvent,
+  SseSessionEvent,
+  TransportName,
+  WelcomeMessage,
+} from '../../protocol/signaling.js';
 
 /** How long a test waits for something that should happen; generous, never asserted on. */
 export const PATIENCE = 3000;
 
+/** Both transports, for suites that run over each. */
+export const TRANSPORTS: readonly TransportName[] = ['websocket', 'sse'];
+
 export interface RunningRelay {
   relay: Relay;
-  /** ws://127.0.0.1:PORT/signal */
+  /** ws://127.0.0.1:PORT/signal (the SSE client turns it into http:). */
   url: string;
   /** http://127.0.0.1:PORT */
   origin: string;
@@ -37,57 +54,47 @@ export interface Closed {
   reason: string;
 }
 
-/** A `ws` client that keeps every message it receives until the test reads it. */
-export class TestClient {
-  readonly socket: WebSocket;
+export interface ConnectOptions {
+  /** The Origin header to send. */
+  origin?: string;
+}
+
+/** What a relay test does with a client, over either transport. */
+export abstract class TestClient {
+  abstract readonly transport: TransportName;
   readonly closed: Promise<Closed>;
+  protected isClosed = false;
   private readonly inbox: ServerMessage[] = [];
   private wake: (() => void) | undefined;
+  private resolveClosed!: (closed: Closed) => void;
 
-  private constructor(socket: WebSocket) {
-    this.socket = socket;
-    socket.on('error', () => {}); // a refused or cut connection shows up as `closed`
-    socket.on('message', (data, isBinary) => {
-      assert.equal(isBinary, false, 'the relay sends text frames only');
-      this.inbox.push(JSON.parse(String(data)) as ServerMessage);
-      this.wake?.();
-    });
-    this.closed = new Promise((resolve) => {
-      socket.on('close', (code, reason) => {
-        resolve({ code, reason: String(reason) });
-        this.wake?.();
-      });
-    });
-  }
-
-  /** Opens a connection (closed after the test). */
-  static async connect(t: TestContext, url: string, options?: ClientOptions): Promise<TestClient> {
-    const socket = new WebSocket(url, options);
-    const client = new TestClient(socket);
-    t.after(() => socket.terminate());
-    await new Promise<void>((resolve, reject) => {
-      socket.once('open', () => resolve());
-      socket.once('error', reject);
-    });
-    return client;
+  constructor() {
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
   }
 
   /** Sends a message object as JSON, or a string as it is. */
-  send(message: unknown): void {
-    this.socket.send(typeof message === 'string' ? message : JSON.stringify(message));
-  }
+  abstract send(message: unknown): void;
+  /** Sends several messages so the relay reads them as one burst (one TCP write, or one POST). */
+  abstract sendBurst(messages: unknown[]): void;
+  /** Sends bytes that are not text (a binary frame; a POST body that is not UTF-8). */
+  abstract sendBinary(): void;
+  /** Says goodbye: close 1000 over WebSocket, `leave` over SSE. */
+  abstract leave(): void;
+  /** Goes away without a goodbye (as a lost network does), and does not come back. */
+  abstract drop(): void;
+  /** Stops reading what the relay sends (the relay's writes pile up). */
+  abstract stopReading(): void;
 
   /** Whether a message is waiting to be read. */
   hasMessage(): boolean {
     return this.inbox.length > 0;
   }
 
-  /** The next message received; fails the test if none comes in time or the socket closes first. */
+  /** The next message received; fails the test if none comes in time or the connection closes first. */
   async next(timeout = PATIENCE): Promise<ServerMessage> {
     const deadline = Date.now() + timeout;
     while (this.inbox.length === 0) {
-      if (this.socket.readyState === WebSocket.CLOSED)
-        throw new Error('the connection closed while a message was expected');
+      if (this.isClosed) throw new Error('the connection closed while a message was expected');
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no message within ${timeout} ms`);
       await new Promise<void>((resolve) => {
@@ -119,7 +126,7 @@ export class TestClient {
     return message;
   }
 
-  /** The close code, once the relay closed the connection. */
+  /** The close code, once the relay closed the connection (1006 for one cut without a close). */
   async closeCode(timeout = PATIENCE): Promise<number> {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
@@ -131,11 +138,271 @@ export class TestClient {
       clearTimeout(timer);
     }
   }
+
+  protected receive(text: string): void {
+    this.inbox.push(JSON.parse(text) as ServerMessage);
+    this.wake?.();
+  }
+
+  protected onClosed(closed: Closed): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.resolveClosed(closed);
+    this.wake?.();
+  }
 }
 
-/** Connects and joins `room`; returns the client and its welcome. */
+export interface WsConnectOptions extends ConnectOptions {
+  /** Answer the relay's pings (default true; false plays a dead client). */
+  autoPong?: boolean;
+}
+
+/** A `ws` client that keeps every message it receives until the test reads it. */
+export class WsTestClient extends TestClient {
+  readonly transport = 'websocket';
+  readonly socket: WebSocket;
+
+  private constructor(socket: WebSocket) {
+    super();
+    this.socket = socket;
+    socket.on('error', () => {}); // a refused or cut connection shows up as `closed`
+    socket.on('message', (data, isBinary) => {
+      assert.equal(isBinary, false, 'the relay sends text frames only');
+      this.receive(String(data));
+    });
+    socket.on('close', (code, reason) => this.onClosed({ code, reason: String(reason) }));
+  }
+
+  /** Opens a connection (closed after the test). */
+  static async connect(t: TestContext, url: string, options: WsConnectOptions = {}): Promise<WsTestClient> {
+    const clientOptions: ClientOptions = { autoPong: options.autoPong ?? true };
+    if (options.origin) clientOptions.origin = options.origin;
+    const socket = new WebSocket(url, clientOptions);
+    const client = new WsTestClient(socket);
+    t.after(() => socket.terminate());
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    return client;
+  }
+
+  send(message: unknown): void {
+    this.socket.send(typeof message === 'string' ? message : JSON.stringify(message));
+  }
+
+  sendBurst(messages: unknown[]): void {
+    const raw = this.rawSocket;
+    raw.cork();
+    for (const message of messages) this.send(message);
+    raw.uncork();
+  }
+
+  sendBinary(): void {
+    this.socket.send(Buffer.from([1, 2, 3]), { binary: true });
+  }
+
+  leave(): void {
+    this.socket.close(1000);
+  }
+
+  drop(): void {
+    this.socket.terminate();
+  }
+
+  stopReading(): void {
+    this.rawSocket.pause();
+  }
+
+  /** The TCP socket under the WebSocket. */
+  get rawSocket(): Socket {
+    return (this.socket as unknown as { _socket: Socket })._socket;
+  }
+}
+
+/** A client of the SSE + POST transport, as docs/protocol.md describes it. */
+export class SseTestClient extends TestClient {
+  readonly transport = 'sse';
+  /** The signaling URL over http:. */
+  readonly url: string;
+  /** The session secret from the stream's first event. */
+  session = '';
+  /** The id of the last event received. */
+  lastEventId = 0;
+  /** Every POST's status, in order. */
+  readonly postStatuses: number[] = [];
+  private request: ClientRequest | undefined;
+  private response: IncomingMessage | undefined;
+  /** POSTs go one at a time, in order. */
+  private posting: Promise<unknown> = Promise.resolve();
+  private buffer = '';
+
+  private constructor(url: string) {
+    super();
+    this.url = url.replace(/^ws/, 'http');
+  }
+
+  /** Opens a stream and waits for its session (closed after the test). */
+  static async connect(t: TestContext, url: string, options: ConnectOptions = {}): Promise<SseTestClient> {
+    const client = new SseTestClient(url);
+    t.after(() => client.drop());
+    await client.open(client.url, options);
+    return client;
+  }
+
+  /**
+   * Opens the stream at `url` (a new one, or a reconnect with `?session=`); resolves with the
+   * response's status once it is known and, for a new stream, its session event has arrived.
+   */
+  open(url: string, { origin }: ConnectOptions = {}, headers: Record<string, string> = {}): Promise<number> {
+    this.buffer = '';
+    return new Promise((resolve, reject) => {
+      const req = request(url, { headers: { accept: 'text/event-stream', ...(origin ? { origin } : {}), ...headers } });
+      this.request = req;
+      req.on('error', (error) => {
+        if (this.request === req) this.onClosed({ code: 1006, reason: error.message });
+        reject(error);
+      });
+      req.on('response', (res) => {
+        this.response = res;
+        if (res.statusCode !== 200) {
+          res.resume();
+          return resolve(res.statusCode ?? 0);
+        }
+        assert.match(String(res.headers['content-type']), /^text\/event-stream/);
+        const isNew = !url.includes('session=');
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          this.parse(chunk);
+          if (isNew && this.session) resolve(200);
+        });
+        res.on('close', () => {
+          if (this.request === req) this.onClosed({ code: 1006, reason: 'the stream ended without a close event' });
+        });
+        if (!isNew) resolve(200);
+      });
+      req.end();
+    });
+  }
+
+  /** Reconnects a dropped stream with the last event id (header, or query parameter). */
+  async reconnect(how: 'header' | 'query' = 'header', lastEventId = this.lastEventId): Promise<number> {
+    this.loseStream();
+    const url = new URL(this.url);
+    url.searchParams.set('session', this.session);
+    if (how === 'query') url.searchParams.set('last-event-id', String(lastEventId));
+    return this.open(url.href, {}, how === 'header' ? { 'last-event-id': String(lastEventId) } : {});
+  }
+
+  send(message: unknown): void {
+    this.post(typeof message === 'string' ? message : JSON.stringify(message));
+  }
+
+  sendBurst(messages: unknown[]): void {
+    this.post(messages.map((message) => (typeof message === 'string' ? message : JSON.stringify(message))).join('\n'));
+  }
+
+  sendBinary(): void {
+    this.post(Buffer.from([0xff, 0xfe, 0x00]));
+  }
+
+  leave(): void {
+    this.send({ type: 'leave' });
+  }
+
+  drop(): void {
+    this.loseStream();
+    this.onClosed({ code: 1006, reason: 'dropped' });
+  }
+
+  stopReading(): void {
+    this.response?.pause();
+    this.response?.socket.pause();
+  }
+
+  /** POSTs `body` after the POSTs before it; resolves with its status. */
+  post(body: string | Buffer, session = this.session): Promise<number> {
+    const sent = this.posting.then(() => postTo(`${this.url}?session=${encodeURIComponent(session)}`, body));
+    this.posting = sent.then(
+      (status) => this.postStatuses.push(status),
+      () => this.postStatuses.push(0),
+    );
+    return sent;
+  }
+
+  /** Lets go of the stream without a word, as a lost network does (the session may reconnect). */
+  loseStream(): void {
+    const req = this.request;
+    this.request = undefined;
+    req?.destroy();
+  }
+
+  private parse(chunk: string): void {
+    this.buffer += chunk;
+    let end: number;
+    while ((end = this.buffer.indexOf('\n\n')) !== -1) {
+      const block = this.buffer.slice(0, end);
+      this.buffer = this.buffer.slice(end + 2);
+      let event = 'message';
+      let data = '';
+      for (const line of block.split('\n')) {
+        if (line.startsWith(':')) continue; // a comment: the heartbeat
+        const colon = line.indexOf(':');
+        const field = line.slice(0, colon);
+        const value = line.slice(colon + 1).replace(/^ /, '');
+        if (field === 'event') event = value;
+        else if (field === 'data') data = data ? `${data}\n${value}` : value;
+        else if (field === 'id') this.lastEventId = Number(value);
+      }
+      if (!data) continue;
+      if (event === 'session') this.session = (JSON.parse(data) as SseSessionEvent).session;
+      else if (event === 'close') {
+        const { code, reason } = JSON.parse(data) as SseCloseEvent;
+        this.request = undefined;
+        this.onClosed({ code, reason });
+      } else this.receive(data);
+    }
+  }
+}
+
+function postTo(url: string, body: string | Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers: { 'content-type': 'text/plain;charset=UTF-8' } });
+    req.on('error', reject);
+    req.on('response', (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.end(body);
+  });
+}
+
+/** Connects over `transport`; returns the client. */
+export function connect(
+  t: TestContext,
+  transport: TransportName,
+  url: string,
+  options: ConnectOptions = {},
+): Promise<TestClient> {
+  return transport === 'sse' ? SseTestClient.connect(t, url, options) : WsTestClient.connect(t, url, options);
+}
+
+/** The helpers of one transport, for a suite that runs over each. */
+export function clientsOf(transport: TransportName) {
+  return {
+    connect: (t: TestContext, url: string, options?: ConnectOptions) => connect(t, transport, url, options),
+    /** Connects and joins `room`; returns the client and its welcome. */
+    joined: async (t: TestContext, url: string, room: string, fields: Record<string, unknown> = {}) => {
+      const client = await connect(t, transport, url);
+      const welcome = await client.join(room, fields);
+      return { client, welcome, id: welcome.id };
+    },
+  };
+}
+
+/** Connects over WebSocket and joins `room`; returns the client and its welcome. */
 export async function joined(t: TestContext, url: string, room: string, fields: Record<string, unknown> = {}) {
-  const client = await TestClient.connect(t, url);
+  const client = await WsTestClient.connect(t, url);
   const welcome = await client.join(room, fields);
   return { client, welcome, id: welcome.id };
 }

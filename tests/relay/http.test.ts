@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { test, type TestContext } from 'node:test';
 import { createHttpHandler, packageRoot } from '../../relay/http.js';
-import { TestClient, joined, startRelay } from './helpers.js';
+import { WsTestClient, joined, startRelay } from './helpers.js';
 import { NGINX, startNginx } from './nginx.js';
 
 const ENTRY_CACHE = 'public, max-age=300';
@@ -121,7 +121,15 @@ test('GET /healthz reports status, uptime, counts and the protocol version', asy
   assert.equal(typeof health.uptime, 'number');
   assert.deepEqual(
     { ...health, uptime: 0 },
-    { status: 'ok', uptime: 0, connections: 2, rooms: 1, peers: 2, protocol: 1 },
+    {
+      status: 'ok',
+      uptime: 0,
+      connections: 2,
+      transports: { websocket: 2, sse: 0 },
+      rooms: 1,
+      peers: 2,
+      protocol: 1,
+    },
   );
 });
 
@@ -214,7 +222,7 @@ test(
     );
     await assertServesBuild(`${origin}/rtc`);
     // `signal` beside the loader: where an element with no `signaling` attribute connects.
-    const client = await TestClient.connect(
+    const client = await WsTestClient.connect(
       t,
       new URL('signal', `${origin.replace('http', 'ws')}/rtc/rtc-elements.js`).href,
     );

@@ -1,141 +1,161 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { joined, startRelay, TestClient } from './helpers.js';
+import { describe, test } from 'node:test';
+import { clientsOf, startRelay, TRANSPORTS } from './helpers.js';
 
-test('a frame larger than maxPayload closes the connection with 1009', async (t) => {
-  const { url } = await startRelay(t, { maxPayload: 1024 });
-  const { client } = await joined(t, url, 'room');
-  client.send({ type: 'signal', to: 'x', data: 'x'.repeat(2000) });
-  assert.equal(await client.closeCode(), 1009);
-});
+for (const transport of TRANSPORTS) {
+  describe(`over ${transport}`, () => {
+    const { connect, joined } = clientsOf(transport);
 
-test('malformed frames get bad-message or unknown-type and the connection keeps working', async (t) => {
-  const { url } = await startRelay(t);
-  const client = await TestClient.connect(t, url);
-  const cases: Array<[frame: unknown, code: 'bad-message' | 'unknown-type']> = [
-    ['not json', 'bad-message'],
-    ['[1,2]', 'bad-message'],
-    ['"a string"', 'bad-message'],
-    ['null', 'bad-message'],
-    [{ room: 'no type' }, 'bad-message'],
-    [{ type: 42 }, 'bad-message'],
-    [{ type: 'shout' }, 'unknown-type'],
-    [{ type: 'join', room: 7 }, 'bad-message'],
-    [{ type: 'join', room: 'r', name: 'n'.repeat(65) }, 'bad-message'],
-    [{ type: 'join', room: 'r', name: 5 }, 'bad-message'],
-    [{ type: 'join', room: 'r', token: 5 }, 'bad-message'],
-    [{ type: 'join', room: 'r', token: 't'.repeat(5000) }, 'bad-message'],
-    [{ type: 'join', room: 'r', resume: 'too-short' }, 'bad-message'],
-  ];
-  for (const [frame, code] of cases) {
-    client.send(frame);
-    await client.nextError(code);
-  }
-  client.socket.send(Buffer.from([1, 2, 3]), { binary: true });
-  await client.nextError('bad-message');
+    test('a frame larger than maxPayload closes the connection with 1009', async (t) => {
+      const { url } = await startRelay(t, { maxPayload: 1024 });
+      const { client } = await joined(t, url, 'room');
+      client.send({ type: 'signal', to: 'x', data: 'x'.repeat(2000) });
+      assert.equal(await client.closeCode(), 1009);
+    });
 
-  const welcome = await client.join('room', { token: 'a signed token, ignored for now' });
-  assert.equal(welcome.room, 'room', 'still open and usable after all of that');
-  for (const frame of [
-    { type: 'signal', data: 1 },
-    { type: 'signal', to: 5, data: 1 },
-    { type: 'signal', to: 'x' },
-  ]) {
-    client.send(frame);
-    await client.nextError('bad-message');
-  }
-});
+    test('malformed frames get bad-message or unknown-type and the connection keeps working', async (t) => {
+      const { url } = await startRelay(t);
+      const client = await connect(t, url);
+      const cases: Array<[frame: unknown, code: 'bad-message' | 'unknown-type']> = [
+        ['not json', 'bad-message'],
+        ['[1,2]', 'bad-message'],
+        ['"a string"', 'bad-message'],
+        ['null', 'bad-message'],
+        [{ room: 'no type' }, 'bad-message'],
+        [{ type: 42 }, 'bad-message'],
+        [{ type: 'shout' }, 'unknown-type'],
+        [{ type: 'join', room: 7 }, 'bad-message'],
+        [{ type: 'join', room: 'r', name: 'n'.repeat(65) }, 'bad-message'],
+        [{ type: 'join', room: 'r', name: 5 }, 'bad-message'],
+        [{ type: 'join', room: 'r', token: 5 }, 'bad-message'],
+        [{ type: 'join', room: 'r', token: 't'.repeat(5000) }, 'bad-message'],
+        [{ type: 'join', room: 'r', resume: 'too-short' }, 'bad-message'],
+      ];
+      for (const [frame, code] of cases) {
+        client.send(frame);
+        await client.nextError(code);
+      }
+      client.sendBinary();
+      await client.nextError('bad-message');
 
-test('a signal before join is refused with not-joined', async (t) => {
-  const { url } = await startRelay(t);
-  const client = await TestClient.connect(t, url);
-  client.send({ type: 'signal', to: 'someone', data: {} });
-  await client.nextError('not-joined');
-});
+      const welcome = await client.join('room', { token: 'a signed token, ignored for now' });
+      assert.equal(welcome.room, 'room', 'still open and usable after all of that');
+      for (const frame of [
+        { type: 'signal', data: 1 },
+        { type: 'signal', to: 5, data: 1 },
+        { type: 'signal', to: 'x' },
+      ]) {
+        client.send(frame);
+        await client.nextError('bad-message');
+      }
+    });
 
-test('a second join on the same connection is refused with already-joined', async (t) => {
-  const { url } = await startRelay(t);
-  const { client } = await joined(t, url, 'room');
-  client.send({ type: 'join', room: 'elsewhere' });
-  await client.nextError('already-joined');
-});
+    test('a signal before join is refused with not-joined', async (t) => {
+      const { url } = await startRelay(t);
+      const client = await connect(t, url);
+      client.send({ type: 'signal', to: 'someone', data: {} });
+      await client.nextError('not-joined');
+    });
 
-test('a room name that breaks the rules gets bad-room and the connection is closed with 1008', async (t) => {
-  const { url } = await startRelay(t);
-  for (const room of ['', 'has space', 'x'.repeat(65), 'slash/room']) {
-    const client = await TestClient.connect(t, url);
-    client.send({ type: 'join', room });
-    assert.equal((await client.nextError('bad-room')).hint, 'Use 1-64 letters, digits or - _ . ~ : in the room name.');
-    assert.equal(await client.closeCode(), 1008);
-  }
-});
+    test('a second join on the same connection is refused with already-joined', async (t) => {
+      const { url } = await startRelay(t);
+      const { client } = await joined(t, url, 'room');
+      client.send({ type: 'join', room: 'elsewhere' });
+      await client.nextError('already-joined');
+    });
 
-test('a custom roomPattern decides which room names are allowed', async (t) => {
-  const { url } = await startRelay(t, { roomPattern: /^team-[a-z]+$/g });
-  await joined(t, url, 'team-blue');
-  await joined(t, url, 'team-blue'); // a g flag must not make every other test() fail
-  const client = await TestClient.connect(t, url);
-  client.send({ type: 'join', room: 'standup' });
-  // The hint names this relay's rule, not the default one.
-  assert.equal((await client.nextError('bad-room')).hint, 'Use a room name that matches /^team-[a-z]+$/.');
-});
+    test('a room name that breaks the rules gets bad-room and the connection is closed with 1008', async (t) => {
+      const { url } = await startRelay(t);
+      for (const room of ['', 'has space', 'x'.repeat(65), 'slash/room']) {
+        const client = await connect(t, url);
+        client.send({ type: 'join', room });
+        assert.equal(
+          (await client.nextError('bad-room')).hint,
+          'Use 1-64 letters, digits or - _ . ~ : in the room name.',
+        );
+        assert.equal(await client.closeCode(), 1008);
+      }
+    });
 
-test('a flood of messages gets rate-limited and the connection is closed with 1008', async (t) => {
-  const { url } = await startRelay(t, { messagesPerSecond: 1, messageBurst: 5 });
-  const client = await TestClient.connect(t, url);
-  for (let i = 0; i < 20; i++) client.send('garbage');
-  for (let i = 0; i < 5; i++) await client.nextError('bad-message');
-  assert.equal((await client.nextError('rate-limited')).hint, 'Send fewer messages: this relay allows 1 a second.');
-  assert.equal(await client.closeCode(), 1008);
-});
+    test('a custom roomPattern decides which room names are allowed', async (t) => {
+      const { url } = await startRelay(t, { roomPattern: /^team-[a-z]+$/g });
+      await joined(t, url, 'team-blue');
+      await joined(t, url, 'team-blue'); // a g flag must not make every other test() fail
+      const client = await connect(t, url);
+      client.send({ type: 'join', room: 'standup' });
+      // The hint names this relay's rule, not the default one.
+      assert.equal((await client.nextError('bad-room')).hint, 'Use a room name that matches /^team-[a-z]+$/.');
+    });
 
-test('a full room refuses the next peer with room-full and closes it with 1008', async (t) => {
-  const { url } = await startRelay(t, { maxPeersPerRoom: 2 });
-  await joined(t, url, 'small');
-  await joined(t, url, 'small');
-  const third = await TestClient.connect(t, url);
-  third.send({ type: 'join', room: 'small' });
-  assert.match((await third.nextError('room-full')).hint!, /^The room is full \(this relay allows 2 in a room\)\./);
-  assert.equal(await third.closeCode(), 1008);
-  await joined(t, url, 'another-room'); // the limit is per room
-});
+    test('a flood of messages gets rate-limited and the connection is closed with 1008', async (t) => {
+      const { url } = await startRelay(t, { messagesPerSecond: 1, messageBurst: 5 });
+      const client = await connect(t, url);
+      for (let i = 0; i < 20; i++) client.send('garbage');
+      for (let i = 0; i < 5; i++) await client.nextError('bad-message');
+      assert.equal((await client.nextError('rate-limited')).hint, 'Send fewer messages: this relay allows 1 a second.');
+      assert.equal(await client.closeCode(), 1008);
+    });
 
-test('a connection that does not join in time gets join-timeout and is closed with 1008', async (t) => {
-  const { url } = await startRelay(t, { joinTimeout: 200 });
-  const client = await TestClient.connect(t, url);
-  await client.nextError('join-timeout');
-  assert.equal(await client.closeCode(), 1008);
-});
+    test('a full room refuses the next peer with room-full and closes it with 1008', async (t) => {
+      const { url } = await startRelay(t, { maxPeersPerRoom: 2 });
+      await joined(t, url, 'small');
+      await joined(t, url, 'small');
+      const third = await connect(t, url);
+      third.send({ type: 'join', room: 'small' });
+      assert.match((await third.nextError('room-full')).hint!, /^The room is full \(this relay allows 2 in a room\)\./);
+      assert.equal(await third.closeCode(), 1008);
+      await joined(t, url, 'another-room'); // the limit is per room
+    });
 
-test('a connection that joins in time is not cut by the join deadline', async (t) => {
-  const { url } = await startRelay(t, { joinTimeout: 200, resumeGrace: 0 });
-  const alice = await joined(t, url, 'room');
-  await new Promise((resolve) => setTimeout(resolve, 400));
-  const bob = await joined(t, url, 'room');
-  bob.client.send({ type: 'signal', to: alice.id, data: 'still here?' });
-  const first = await alice.client.next();
-  assert.equal(first.type, 'peer-joined');
-  assert.deepEqual(await alice.client.next(), { type: 'signal', from: bob.id, data: 'still here?' });
-});
+    test('a connection that does not join in time gets join-timeout and is closed with 1008', async (t) => {
+      const { url } = await startRelay(t, { joinTimeout: 200 });
+      const client = await connect(t, url);
+      await client.nextError('join-timeout');
+      assert.equal(await client.closeCode(), 1008);
+    });
 
-test('allowedOrigins refuses other origins with origin-not-allowed and 1008', async (t) => {
-  const { url } = await startRelay(t, { allowedOrigins: ['https://app.example.org'] });
-  const stranger = await TestClient.connect(t, url, { origin: 'https://evil.example.net' });
-  await stranger.nextError('origin-not-allowed');
-  assert.equal(await stranger.closeCode(), 1008);
+    test('a connection that joins in time is not cut by the join deadline', async (t) => {
+      const { url } = await startRelay(t, { joinTimeout: 200, resumeGrace: 0 });
+      const alice = await joined(t, url, 'room');
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const bob = await joined(t, url, 'room');
+      bob.client.send({ type: 'signal', to: alice.id, data: 'still here?' });
+      const first = await alice.client.next();
+      assert.equal(first.type, 'peer-joined');
+      assert.deepEqual(await alice.client.next(), { type: 'signal', from: bob.id, data: 'still here?' });
+    });
 
-  const noOrigin = await TestClient.connect(t, url);
-  await noOrigin.nextError('origin-not-allowed');
+    test('allowedOrigins refuses other origins with origin-not-allowed and 1008', async (t) => {
+      const { url } = await startRelay(t, { allowedOrigins: ['https://app.example.org'] });
+      const stranger = await connect(t, url, { origin: 'https://evil.example.net' });
+      await stranger.nextError('origin-not-allowed');
+      assert.equal(await stranger.closeCode(), 1008);
 
-  const friend = await TestClient.connect(t, url, { origin: 'https://app.example.org' });
-  assert.equal((await friend.join('room')).room, 'room');
-});
+      const noOrigin = await connect(t, url);
+      await noOrigin.nextError('origin-not-allowed');
 
-test('past maxConnections a new connection gets server-full and 1013', async (t) => {
-  const { url } = await startRelay(t, { maxConnections: 2 });
-  await TestClient.connect(t, url);
-  await TestClient.connect(t, url);
-  const third = await TestClient.connect(t, url);
-  await third.nextError('server-full');
-  assert.equal(await third.closeCode(), 1013);
-});
+      const friend = await connect(t, url, { origin: 'https://app.example.org' });
+      assert.equal((await friend.join('room')).room, 'room');
+    });
+
+    test('past maxConnections a new connection gets server-full and 1013', async (t) => {
+      const { url } = await startRelay(t, { maxConnections: 2 });
+      await connect(t, url);
+      await connect(t, url);
+      const third = await connect(t, url);
+      await third.nextError('server-full');
+      assert.equal(await third.closeCode(), 1013);
+    });
+
+    test('a connection over one transport and one over the other share the connection cap', async (t) => {
+      const other = transport === 'sse' ? 'websocket' : 'sse';
+      const { url, relay } = await startRelay(t, { maxConnections: 2 });
+      await connect(t, url);
+      await clientsOf(other).connect(t, url);
+      assert.deepEqual(relay.stats().transports, { websocket: 1, sse: 1 });
+      const third = await connect(t, url);
+      await third.nextError('server-full');
+      assert.equal(await third.closeCode(), 1013);
+    });
+  });
+}

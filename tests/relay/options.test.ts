@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { WebSocket } from 'ws';
 import { createRelay, type RelayOptions } from '../../relay/index.js';
-import { joined, startRelay, TestClient } from './helpers.js';
+import { joined, startRelay, WsTestClient } from './helpers.js';
 
 test('bad options are refused up front with a TypeError naming the option', () => {
   const cases: Array<[options: unknown, message: RegExp]> = [
@@ -45,7 +45,7 @@ test('defaults fill what is not given: a relay with only noServer works', async 
   t.after(() => relay.close());
   await relay.ready;
   assert.equal(relay.port, undefined);
-  assert.deepEqual(relay.stats(), { connections: 0, rooms: 0, peers: 0 });
+  assert.deepEqual(relay.stats(), { connections: 0, transports: { websocket: 0, sse: 0 }, rooms: 0, peers: 0 });
 });
 
 async function listen(t: TestContext, server: Server): Promise<number> {
@@ -92,7 +92,7 @@ test('with noServer the caller routes upgrades; after close() upgrades are answe
 test('close() closes every client with 1012 by default, stops listening, and can be called again', async (t) => {
   const { relay, url, origin } = await startRelay(t);
   const alice = await joined(t, url, 'room');
-  const idle = await TestClient.connect(t, url);
+  const idle = await WsTestClient.connect(t, url);
 
   const closing = relay.close();
   assert.equal(relay.close(), closing, 'the same promise');

@@ -14,8 +14,11 @@ import type { ChannelOptions, RoomChannel } from '../mesh/room-channel.js';
 import type { RtcError } from '../mesh/room-errors.js';
 import type { SignalingState } from '../signaling/signaling-client.js';
 
-/** The attributes every room element has (`room`, `signaling`, `name`): spread into its `properties`. */
-export const roomProperties = { room: {}, signaling: {}, name: {} } as const;
+/**
+ * The attributes every room element has (`room`, `signaling`, `transport`, `name`): spread into its
+ * `properties`.
+ */
+export const roomProperties = { room: {}, signaling: {}, transport: {}, name: {} } as const;
 
 export interface RoomControllerConfig extends RoomOptions {
   /** Room name; empty: not connected. */

@@ -4,7 +4,9 @@
  *
  * - Perfect negotiation, as in the W3C example (WebRTC 1.0, section 10.7): the polite peer rolls
  *   back its own offer on a collision, the impolite one ignores the other's; both converge.
- * - Trickle ICE: candidates are signalled as they are found.
+ * - Trickle ICE: candidates are signalled as they are found. One that arrives before the
+ *   description it belongs to (a peer that sends its candidates first, or a restart's candidates
+ *   overtaking its offer) is held and added once that description is in, never an error.
  * - ICE restart when the connection goes `failed`, stays `disconnected` past a short delay, or ICE
  *   never starts; a bounded number of attempts, then one `error` event with a hint about TURN.
  *
@@ -45,6 +47,9 @@ export interface PeerErrorDetail {
  */
 type LinkSignal = { description?: RTCSessionDescriptionInit; candidate?: RTCIceCandidateInit };
 
+/** Candidates held for a description not yet in; past this the oldest go (a peer sending junk). */
+const MAX_HELD_CANDIDATES = 200;
+
 /** Events: `state` {state: RTCPeerConnectionState}, `error` (PeerErrorDetail): both CustomEvents. */
 export class PeerLink extends EventTarget {
   readonly pc: RTCPeerConnection;
@@ -60,6 +65,8 @@ export class PeerLink extends EventTarget {
   #ignoreOffer?: boolean;
   #isSettingRemoteAnswerPending?: boolean;
   #iceRestarts = 0;
+  /** Candidates that came before their description, oldest first. */
+  #heldCandidates: RTCIceCandidateInit[] = [];
   #disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
   #stallTimer: ReturnType<typeof setTimeout> | undefined;
   #closed?: boolean;
@@ -125,11 +132,40 @@ export class PeerLink extends EventTarget {
         // On a collision the polite side rolls back implicitly (setRemoteDescription does it).
         await pc.setRemoteDescription(description);
         this.#isSettingRemoteAnswerPending = false;
+        await this.#addHeldCandidates();
         if (description.type === 'offer') await this.#sendDescription();
-      } else if (candidate) await pc.addIceCandidate(candidate);
+      } else if (candidate) {
+        if (this.#belongsToRemoteDescription(candidate)) await pc.addIceCandidate(candidate);
+        else this.#holdCandidate(candidate);
+      }
     } catch (error) {
       // Candidates of an offer we ignored have nowhere to go; that is expected.
       if (!candidate || !this.#ignoreOffer) this.#negotiationFailed(error);
+    }
+  }
+
+  /**
+   * Whether the remote description this candidate belongs to is in: there is one, and its ICE
+   * username fragment is the candidate's (a candidate names it; RFC 8839 section 5.4).
+   */
+  #belongsToRemoteDescription(candidate: RTCIceCandidateInit): boolean {
+    const remote = this.pc.remoteDescription;
+    if (!remote) return false;
+    const ufrag = candidate.usernameFragment;
+    return !ufrag || remote.sdp.includes(`a=ice-ufrag:${ufrag}\r\n`);
+  }
+
+  #holdCandidate(candidate: RTCIceCandidateInit): void {
+    if (this.#heldCandidates.push(candidate) > MAX_HELD_CANDIDATES) this.#heldCandidates.shift();
+  }
+
+  /** Adds the held candidates the new remote description accepts; the others wait on. */
+  async #addHeldCandidates(): Promise<void> {
+    const held = this.#heldCandidates;
+    this.#heldCandidates = [];
+    for (const candidate of held) {
+      if (this.#belongsToRemoteDescription(candidate)) await this.pc.addIceCandidate(candidate);
+      else this.#holdCandidate(candidate);
     }
   }
 

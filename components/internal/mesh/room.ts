@@ -23,6 +23,7 @@ import {
   type PeerInfo,
   type SignalingClientOptions,
   type SignalingState,
+  type TransportChoice,
 } from '../signaling/signaling-client.js';
 
 export { RtcError } from './room-errors.js';
@@ -31,6 +32,11 @@ export { RtcError } from './room-errors.js';
 export interface RoomOptions {
   /** The signaling endpoint; default `defaultSignalingUrl()`: `signal` beside the page's script. */
   signaling?: string;
+  /**
+   * How to reach it (default `auto`). Not part of the Room's key: elements naming the same endpoint
+   * and room share one Room whatever their transport; the sole holder's choice applies.
+   */
+  transport?: TransportChoice;
   room: string;
   /** Our display name (the first element to acquire the Room sets it). */
   name?: string;
@@ -51,6 +57,8 @@ export class Room extends EventTarget {
     let room = rooms.get(key);
     if (!room) rooms.set(key, (room = new Room(key, { ...options, url })));
     room.#refs++;
+    // An element that changes its `transport` gives the Room back and takes it again at once.
+    if (room.#refs === 1) room.signaling.useTransport(options.transport ?? 'auto');
     // A new Room gets its ICE servers here too.
     if (options.iceServers) room.setIceServers(options.iceServers);
     return room;

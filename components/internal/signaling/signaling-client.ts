@@ -1,26 +1,46 @@
 /**
- * The browser side of the signaling protocol (docs/protocol.md): one WebSocket to a relay, one room.
+ * The client side of the signaling protocol (docs/protocol.md): one connection to a relay, one room,
+ * over WebSocket or SSE + POST (transport.ts).
  *
  * It keeps the peer's identity across lost connections: it reconnects with exponential backoff and
  * full jitter, sends the `resume` token from its last `welcome`, and rejoins the room with the same
- * id, so a relay restart or a network blip does not look like a leave. Signals sent while it is
- * reconnecting are queued and delivered after the rejoin.
+ * id, so a relay restart, a network blip or a switch of transport does not look like a leave.
+ * Signals sent while it is reconnecting are queued and delivered after the rejoin.
  *
- * It never touches the DOM; the Room core and the elements listen to its typed events.
+ * With `transport: 'auto'` it tries WebSocket first; an attempt that cannot open, or is cut before
+ * the relay says anything, is tried again over SSE at once (a proxy that breaks upgrades), and
+ * whichever reached `welcome` is what this page uses for that endpoint from then on.
+ *
+ * It never touches the DOM (it runs in Node too, given WebSocket and EventSource constructors); the
+ * Room core and the elements listen to its typed events.
  */
-import type {
-  ErrorCode,
-  IceServer,
-  JoinMessage,
-  JsonValue,
-  PeerInfo,
-  ServerMessage,
-  SignalOutMessage,
-  WelcomeMessage,
+import {
+  CloseCodes,
+  isFinalError,
+  Transports,
+  VERSION_HINT,
+  type ErrorCode,
+  type IceServer,
+  type JoinMessage,
+  type JsonValue,
+  type PeerInfo,
+  type ServerMessage,
+  type SignalOutMessage,
+  type WelcomeMessage,
 } from '../../../protocol/signaling.js';
 import { scriptFolder } from '../script-folder.js';
+import { lazyTransport } from './lazy-transport.js';
+import type {
+  OpenTransport,
+  SignalingTransport,
+  TransportChoice,
+  TransportGlobals,
+  TransportName,
+} from './transport.js';
+import { openWebSocket } from './websocket-transport.js';
 
 export type { IceServer, JsonValue, PeerInfo } from '../../../protocol/signaling.js';
+export type { TransportChoice, TransportGlobals, TransportName } from './transport.js';
 
 /** Where a client is in its life. */
 export type SignalingState =
@@ -96,20 +116,32 @@ export interface SignalingClientOptions {
   reconnectMaxDelay?: number;
   /** How many outgoing signals are kept while disconnected. Default 1000. */
   maxQueuedSignals?: number;
+  /** `websocket`, `sse`, or `auto` (default): WebSocket, and SSE when WebSocket does not get through. */
+  transport?: TransportChoice;
+  /**
+   * With `auto`: ms an attempt may go without a word from the relay before the other transport is
+   * tried (a proxy that holds a WebSocket upgrade unanswered). Default 5000.
+   */
+  fallbackTimeout?: number;
+  /** Constructors to use instead of the globals (in Node: `ws`'s WebSocket, an EventSource package). */
+  globals?: TransportGlobals;
 }
 
-/** Relay errors after which reconnecting cannot help: the client closes for good. */
-const fatalCodes: readonly SignalingErrorCode[] = [
-  'bad-room',
-  'room-full',
-  'origin-not-allowed',
-  'already-joined',
-  'replaced',
-];
+const OPENERS: Record<TransportName, OpenTransport> = {
+  [Transports.WebSocket]: openWebSocket,
+  [Transports.Sse]: lazyTransport(async () => (await import('./sse-transport.js')).openEventStream),
+};
 
-// The relay sends a hint with each of its errors (it knows its own limits). The client's own errors
-// pass theirs; this one is for a relay that sent none (a page and a relay of other versions).
-const versionHint = 'Check that the page and the relay run the same version.';
+/**
+ * A transport choice as given (an attribute's value, say); anything else is `auto`, as an HTML
+ * enumerated attribute falls back to its default for an invalid value.
+ */
+function choiceOf(value: string): TransportChoice {
+  return value === Transports.WebSocket || value === Transports.Sse ? value : 'auto';
+}
+
+/** Per endpoint: the transport that last reached `welcome` in this page; `auto` starts with it. */
+const workedFor = new Map<string, TransportName>();
 
 /**
  * `signal` beside the script the page loaded (`rtc-elements.js`: a relay under a path prefix is found
@@ -167,9 +199,20 @@ export class SignalingClient extends EventTarget {
   /** ICE servers from the relay's last `welcome`. */
   iceServers: IceServer[] = [];
 
-  #options: Required<Omit<SignalingClientOptions, 'url' | 'token' | 'name'>> & Pick<SignalingClientOptions, 'token'>;
+  #options: Required<Omit<SignalingClientOptions, 'url' | 'token' | 'name' | 'transport'>> &
+    Pick<SignalingClientOptions, 'token'>;
   #state: SignalingState = 'idle';
-  #socket: WebSocket | undefined;
+  #choice: TransportChoice;
+  /** The transport of the current (or next) attempt. */
+  #kind: TransportName;
+  #connection: SignalingTransport | undefined;
+  /** Counts attempts: events of an attempt that is no longer the current one are ignored. */
+  #run = 0;
+  /** The relay said something on the current attempt (so it got through, even if it then closed). */
+  #heard = false;
+  /** `auto` already tried the other transport in this round of attempts. */
+  #fellBack = false;
+  #fallbackTimer: ReturnType<typeof setTimeout> | undefined;
   #resume: string | undefined;
   #attempt = 0;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -185,16 +228,48 @@ export class SignalingClient extends EventTarget {
   #unconfirmed = new Set<string>();
   #unconfirmedTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor({ url, name = '', ...options }: SignalingClientOptions) {
+  constructor({ url, name = '', transport = 'auto', ...options }: SignalingClientOptions) {
     super();
-    this.#options = { reconnectBaseDelay: 500, reconnectMaxDelay: 10_000, maxQueuedSignals: 1000, ...options };
+    this.#options = {
+      reconnectBaseDelay: 500,
+      reconnectMaxDelay: 10_000,
+      maxQueuedSignals: 1000,
+      fallbackTimeout: 5000,
+      globals: {},
+      ...options,
+    };
     this.url = url ? toWebSocketUrl(url) : defaultSignalingUrl();
     this.room = options.room;
     this.name = name;
+    this.#choice = choiceOf(transport);
+    this.#kind = this.#firstKind();
   }
 
   get state(): SignalingState {
     return this.#state;
+  }
+
+  /** The transport of the current connection (or of the next attempt). */
+  get transport(): TransportName {
+    return this.#kind;
+  }
+
+  /**
+   * Uses `choice` from now on. A connection open over another transport is let go with "I will come
+   * back" and the room is joined again over the new one with the same id: the others see nothing.
+   */
+  useTransport(choice: TransportChoice): void {
+    if (choiceOf(choice) === this.#choice) return;
+    this.#choice = choiceOf(choice);
+    const kind = this.#firstKind();
+    if (kind === this.#kind) return;
+    this.#kind = kind;
+    if (this.#state !== 'connecting' && this.#state !== 'joined') return;
+    this.#connection?.abandon();
+    this.#connection = undefined;
+    this.#run++;
+    this.#setState('reconnecting');
+    this.connect();
   }
 
   /** The other peers in the room, as far as this client knows. */
@@ -209,23 +284,37 @@ export class SignalingClient extends EventTarget {
   connect(): void {
     if (this.#state === 'connecting' || this.#state === 'joined') return;
     clearTimeout(this.#retryTimer);
+    const run = ++this.#run;
+    const current = () => run === this.#run;
+    this.#heard = false;
     // A URL the browser will not open (one with a #fragment, say; Chromium 156 does not throw for a
     // blocked port) throws here, as a bad scheme throws from the constructor: nothing to retry.
-    const socket = (this.#socket = new WebSocket(this.url));
+    this.#connection = OPENERS[this.#kind](
+      this.url,
+      {
+        open: () => {
+          if (current()) this.#join();
+        },
+        message: (text) => {
+          if (!current()) return;
+          this.#heard = true;
+          clearTimeout(this.#fallbackTimer);
+          this.#onMessage(text);
+        },
+        close: (code) => {
+          if (current()) this.#onClose(code);
+        },
+      },
+      this.#options.globals,
+    );
     this.#setState('connecting');
-    // JSON leaves out the fields that are undefined.
-    socket.onopen = () =>
-      socket.send(
-        JSON.stringify({
-          type: 'join',
-          room: this.room,
-          name: this.name || undefined,
-          token: this.#options.token,
-          resume: this.#resume,
-        } satisfies JoinMessage),
-      );
-    socket.onmessage = ({ data }) => socket === this.#socket && this.#onMessage(data);
-    socket.onclose = ({ code }) => socket === this.#socket && this.#onClose(code);
+    if (this.#canFallBack()) {
+      this.#fallbackTimer = setTimeout(() => {
+        if (!current()) return;
+        this.#connection?.abandon();
+        this.#onClose(CloseCodes.Abnormal);
+      }, this.#options.fallbackTimeout);
+    }
   }
 
   /**
@@ -241,19 +330,44 @@ export class SignalingClient extends EventTarget {
     if (this.#state === 'closed') return;
     clearTimeout(this.#retryTimer);
     clearTimeout(this.#unconfirmedTimer);
+    clearTimeout(this.#fallbackTimer);
     globalThis.removeEventListener?.('online', this.#onOnline);
-    this.#socket?.close(1000); // 1000: we leave; the others get peer-left at once
-    this.#socket = undefined;
+    this.#run++;
+    this.#connection?.leave(); // the others get peer-left at once
+    this.#connection = undefined;
     this.#queue.length = 0;
     this.#peers.clear();
     this.#unconfirmed.clear();
     this.#setState('closed');
   }
 
-  #onMessage(raw: unknown): void {
+  #join(): void {
+    // JSON leaves out the fields that are undefined.
+    const join: JoinMessage = {
+      type: 'join',
+      room: this.room,
+      name: this.name || undefined,
+      token: this.#options.token,
+      resume: this.#resume,
+    };
+    this.#connection?.send(JSON.stringify(join));
+  }
+
+  /** `auto`, and the other transport not tried yet in this round of attempts. */
+  #canFallBack(): boolean {
+    return this.#choice === 'auto' && !this.#fellBack;
+  }
+
+  /** `auto` starts with what worked for this endpoint in this page, else WebSocket. */
+  #firstKind(): TransportName {
+    if (this.#choice !== 'auto') return this.#choice;
+    return workedFor.get(this.url) ?? Transports.WebSocket;
+  }
+
+  #onMessage(raw: string): void {
     let message: ServerMessage | undefined;
     try {
-      message = JSON.parse(raw as string) as ServerMessage;
+      message = JSON.parse(raw) as ServerMessage;
     } catch {
       // Reported below, like any frame that is not a protocol v1 message.
     }
@@ -279,6 +393,8 @@ export class SignalingClient extends EventTarget {
     this.#resume = welcome.resume;
     this.iceServers = welcome.iceServers;
     this.#attempt = 0;
+    this.#fellBack = false;
+    if (this.#choice === 'auto') workedFor.set(this.url, this.#kind);
     globalThis.addEventListener?.('online', this.#onOnline);
 
     // Each peer we knew stays only if the relay lists it (on a first join we knew none).
@@ -309,8 +425,20 @@ export class SignalingClient extends EventTarget {
     this.#flush();
   }
 
-  /** The current socket closed (close() lets go of its socket first, so this is no goodbye). */
+  /** The current connection closed (close() lets go of it first, so this is no goodbye). */
   #onClose(code: number): void {
+    this.#connection = undefined;
+    clearTimeout(this.#fallbackTimer);
+    // `auto`: an attempt the relay never answered may have met a proxy that breaks this transport.
+    // The other one is tried at once, not after the backoff.
+    if (this.#canFallBack() && !this.#heard) {
+      this.#fellBack = true;
+      this.#kind = this.#kind === Transports.WebSocket ? Transports.Sse : Transports.WebSocket;
+      this.#setState('reconnecting');
+      return this.connect();
+    }
+    this.#fellBack = false;
+    this.#kind = this.#firstKind();
     // Said once, on the first failure to join; later attempts retry quietly.
     if (!this.#attempt && !this.id) {
       this.#report(
@@ -334,9 +462,10 @@ export class SignalingClient extends EventTarget {
 
   #send(message: SignalOutMessage): void {
     if (this.#state === 'closed') return;
-    if (this.#state === 'joined' && !this.#unconfirmed.has(message.to) && this.#socket?.readyState === WebSocket.OPEN)
-      this.#socket.send(JSON.stringify(message));
-    else if (this.#queue.push(message) > this.#options.maxQueuedSignals) {
+    const sendable = this.#state === 'joined' && !this.#unconfirmed.has(message.to);
+    // A connection that is closing takes nothing: the signal waits for the rejoin.
+    if (sendable && this.#connection?.send(JSON.stringify(message))) return;
+    if (this.#queue.push(message) > this.#options.maxQueuedSignals) {
       this.#queue.shift();
       this.#report(
         'queue-overflow',
@@ -367,8 +496,8 @@ export class SignalingClient extends EventTarget {
     if (this.#peers.delete(id)) this.#emit('peer-left', { id });
   }
 
-  #report(code: SignalingErrorCode, message: string, hint = versionHint): void {
-    const fatal = fatalCodes.includes(code);
+  #report(code: SignalingErrorCode, message: string, hint = VERSION_HINT): void {
+    const fatal = isFinalError(code);
     this.#emit('error', { code, message, hint, fatal });
     if (fatal) this.close();
   }

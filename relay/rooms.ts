@@ -1,0 +1,218 @@
+/**
+ * Rooms and sessions: who is in which room under which id and name, the resume grace of a peer whose
+ * connection was lost, and the signals held for it meanwhile. It knows no transport: it sends text
+ * through the `Member` a session is attached to (a WebSocket or an SSE stream, to the server).
+ *
+ * A room member is a Session; a connection is a Member. They are apart so that a peer whose
+ * connection was lost keeps its place (and its id) for `resumeGrace`, and a new connection that
+ * presents the session's resume token takes it over without the others noticing.
+ *
+ * This is the one place that decides membership, so a directory shared between relay instances
+ * (Redis) replaces this module's maps, not the transports or the server.
+ */
+import { peerIdFor } from './ids.js';
+import type { PeerInfo, PeerJoinedMessage, PeerLeftMessage } from '../protocol/signaling.js';
+
+/** Where a session's messages go: its current connection. */
+export interface Member {
+  /** Sends one relay message (JSON text). */
+  send(text: string): void;
+  /**
+   * Messages it accepted that surely never reached its client (an SSE stream away when they were
+   * sent), handed over once as it is lost or replaced, so its signals can be held and delivered.
+   */
+  takeUndelivered(): string[];
+}
+
+export interface RoomsOptions {
+  /** Peers a room holds, counting those within their resume grace. */
+  maxPeersPerRoom: number;
+  /** Milliseconds a lost session keeps its place; 0: it leaves at once. */
+  resumeGrace: number;
+}
+
+/** Signals held for a peer within its resume grace, delivered when it resumes. */
+export const MAX_HELD_SIGNALS = 256;
+
+/** How every relayed signal's text starts (the relay builds it: see `signal()`). */
+const SIGNAL_PREFIX = '{"type":"signal",';
+
+interface Room<M extends Member> {
+  readonly name: string;
+  /** Members by id, oldest first (Map keeps insertion order). */
+  readonly peers: Map<string, Session<M>>;
+}
+
+// Thousands of these stay idle for hours, so they hold only what the relay needs later: no resume
+// token (a resuming client presents it, and the id is derived from it), no prebuilt strings, no
+// cleared timers, no empty arrays.
+export interface Session<M extends Member = Member> {
+  /** From peerIdFor: base64url characters only, so it needs no escaping inside JSON. */
+  readonly id: string;
+  readonly name: string;
+  readonly room: Room<M>;
+  /** Undefined while the connection is lost and the resume grace runs. */
+  member: M | undefined;
+  graceTimer: NodeJS.Timeout | undefined;
+  /** Signals that arrived for it while its connection was lost (created when the first one does). */
+  held: string[] | undefined;
+}
+
+export interface JoinRequest {
+  room: string;
+  name: string;
+  resumeToken: string;
+}
+
+/** The outcome of a join. */
+export type JoinResult<M extends Member> =
+  | {
+      ok: true;
+      session: Session<M>;
+      /** True when an existing session was taken over (same id; the others saw nothing). */
+      resumed: boolean;
+      /** A connection that held this session (or the token's session in another room) until now. */
+      displaced: M | undefined;
+    }
+  | { ok: false; reason: 'room-full' };
+
+/** What became of a signal. */
+export type SignalOutcome = 'sent' | 'held' | 'no-such-peer';
+
+/** The rooms of one relay; `M` is what its members are (the server's connections). */
+export class Rooms<M extends Member> {
+  private readonly options: RoomsOptions;
+  private readonly rooms = new Map<string, Room<M>>();
+  private readonly sessions = new Map<string, Session<M>>();
+
+  constructor(options: RoomsOptions) {
+    this.options = options;
+  }
+
+  /** Rooms with at least one peer. */
+  get roomCount(): number {
+    return this.rooms.size;
+  }
+
+  /** Peers in all rooms, counting those within their resume grace. */
+  get peerCount(): number {
+    return this.sessions.size;
+  }
+
+  /**
+   * Puts `member` in a room under the id its resume token gives. A session the token already holds
+   * in that room is taken over; one in another room ends (one id, one room). The others get
+   * `peer-joined` unless it is a takeover.
+   */
+  join(member: M, { room: roomName, name, resumeToken }: JoinRequest): JoinResult<M> {
+    const id = peerIdFor(resumeToken);
+    const existing = this.sessions.get(id);
+    if (existing?.room.name === roomName) {
+      const displaced = existing.member;
+      // What the old connection never delivered goes first: it was sent before anything held.
+      if (displaced) this.hold(existing, displaced.takeUndelivered(), true);
+      clearTimeout(existing.graceTimer);
+      existing.graceTimer = undefined;
+      existing.member = member;
+      return { ok: true, session: existing, resumed: true, displaced };
+    }
+
+    const room = this.rooms.get(roomName);
+    if (room && room.peers.size >= this.options.maxPeersPerRoom) return { ok: false, reason: 'room-full' };
+    let displaced: M | undefined;
+    if (existing) {
+      displaced = existing.member;
+      this.leave(existing);
+    }
+    const target = room ?? this.createRoom(roomName);
+    const session: Session<M> = { id, name, room: target, member, graceTimer: undefined, held: undefined };
+    const joined: PeerJoinedMessage = { type: 'peer-joined', id, name };
+    this.broadcast(target, JSON.stringify(joined));
+    target.peers.set(id, session);
+    this.sessions.set(id, session);
+    return { ok: true, session, resumed: false, displaced };
+  }
+
+  /** The others in the session's room, oldest first (for `welcome`). */
+  othersOf(session: Session<M>): PeerInfo[] {
+    const others: PeerInfo[] = [];
+    for (const peer of session.room.peers.values()) {
+      if (peer !== session) others.push({ id: peer.id, name: peer.name });
+    }
+    return others;
+  }
+
+  /** Sends what was held for a resumed session, in order, once. */
+  deliverHeld(session: Session<M>): void {
+    const { held, member } = session;
+    session.held = undefined;
+    if (!held || !member) return;
+    for (const text of held) member.send(text);
+  }
+
+  /**
+   * Delivers `data` (the JSON text of a signal's `data`) from `sender` to the peer `to` of its room,
+   * with `from` set, or holds it while that peer is within its grace.
+   */
+  signal(sender: Session<M>, to: string, data: string): SignalOutcome {
+    const target = sender.room.peers.get(to);
+    if (!target) return 'no-such-peer';
+    // Ids are base64url: nothing in them needs escaping inside JSON.
+    const text = `${SIGNAL_PREFIX}"from":"${sender.id}","data":${data}}`;
+    if (target.member) {
+      target.member.send(text);
+      return 'sent';
+    }
+    this.hold(target, [text], false);
+    return 'held';
+  }
+
+  /** The session's connection is gone without a goodbye: keep its place for the grace period. */
+  lose(session: Session<M>): void {
+    if (session.member) this.hold(session, session.member.takeUndelivered(), false);
+    session.member = undefined;
+    if (this.options.resumeGrace === 0) return this.leave(session);
+    session.graceTimer = setTimeout(() => this.leave(session), this.options.resumeGrace).unref();
+  }
+
+  /** The session ends: the others get `peer-left` (nothing, if it had ended already). */
+  leave(session: Session<M>): void {
+    clearTimeout(session.graceTimer);
+    session.member = undefined;
+    const { room, id } = session;
+    if (this.sessions.get(id) !== session) return;
+    this.sessions.delete(id);
+    room.peers.delete(id);
+    if (room.peers.size === 0) {
+      this.rooms.delete(room.name);
+      return;
+    }
+    const left: PeerLeftMessage = { type: 'peer-left', id };
+    this.broadcast(room, JSON.stringify(left));
+  }
+
+  /** Forgets every room and session at once, telling no one (the relay is shutting down). */
+  clear(): void {
+    for (const session of this.sessions.values()) clearTimeout(session.graceTimer);
+    this.sessions.clear();
+    this.rooms.clear();
+  }
+
+  /** Keeps the signals among `texts` for the session's return (`first`: before those held already). */
+  private hold(session: Session<M>, texts: string[], first: boolean): void {
+    const signals = texts.filter((text) => text.startsWith(SIGNAL_PREFIX));
+    if (signals.length === 0) return;
+    const held = first ? [...signals, ...(session.held ?? [])] : [...(session.held ?? []), ...signals];
+    session.held = held.slice(0, MAX_HELD_SIGNALS);
+  }
+
+  private createRoom(name: string): Room<M> {
+    const room: Room<M> = { name, peers: new Map() };
+    this.rooms.set(name, room);
+    return room;
+  }
+
+  private broadcast(room: Room<M>, text: string): void {
+    for (const peer of room.peers.values()) peer.member?.send(text);
+  }
+}

@@ -1,0 +1,3 @@
+/** Where nginx is ($NGINX_PATH, else Debian's), or undefined. */
+export function findNginx(): string | undefined;
+export const nginxCandidates: string[];
