@@ -234,14 +234,53 @@ class SignalingRelay implements Relay, ConnectionHandler {
       return this.sendError(connection, ErrorCodes.BadMessage, 'a frame must hold one JSON message');
     }
     if (!isRecord(message)) return this.sendError(connection, ErrorCodes.BadMessage, 'a message must be a JSON object');
+    // An earlier message is still being handled: this one waits its turn, so order is kept. The rate
+    // limit above already bounds how many can wait.
+    if (connection.backlog) connection.backlog.push(message);
+    else this.handle(connection, message);
+  }
 
+  /**
+   * Handles one message. One that is handled asynchronously (a join) holds the messages that follow
+   * in the connection's backlog until it is done; they are handled then, in order. Returns that
+   * backlog while it waits.
+   */
+  private handle(connection: Connection, message: Record<string, unknown>): Record<string, unknown>[] | undefined {
+    let pending: Promise<void> | void;
     try {
-      this.dispatch(connection, message);
+      pending = this.dispatch(connection, message);
     } catch (error) {
-      // A bug of ours, not the client's: say so and drop this connection, never the process.
-      this.options.logger.error('rtc-relay: internal error while handling a message:', error);
-      connection.close(CloseCodes.InternalError, 'internal error');
+      this.internalError(connection, error);
+      return undefined;
     }
+    if (!pending) return undefined;
+    const backlog: Record<string, unknown>[] = [];
+    connection.backlog = backlog;
+    pending.then(
+      () => this.handleBacklog(connection, backlog),
+      (error: unknown) => this.internalError(connection, error),
+    );
+    return backlog;
+  }
+
+  private handleBacklog(connection: Connection, backlog: Record<string, unknown>[]): void {
+    connection.backlog = undefined;
+    for (let index = 0; index < backlog.length; index++) {
+      if (connection.closing) return;
+      // Another message is asynchronous in turn: the rest wait behind it, still in order.
+      const waiting = this.handle(connection, backlog[index]);
+      if (waiting) {
+        waiting.push(...backlog.slice(index + 1));
+        return;
+      }
+    }
+  }
+
+  /** A bug of ours, not the client's: say so and drop this connection, never the process. */
+  private internalError(connection: Connection, error: unknown): void {
+    this.options.logger.error('rtc-relay: internal error while handling a message:', error);
+    connection.backlog = undefined;
+    connection.close(CloseCodes.InternalError, 'internal error');
   }
 
   binaryMessage(connection: Connection): void {
@@ -257,7 +296,8 @@ class SignalingRelay implements Relay, ConnectionHandler {
     return false;
   }
 
-  private dispatch(connection: Connection, message: Record<string, unknown>): void {
+  /** Handles a message by its type; a promise when it is handled asynchronously (a join). */
+  private dispatch(connection: Connection, message: Record<string, unknown>): Promise<void> | void {
     switch (message.type) {
       case 'signal':
         return this.onSignal(connection, message);
@@ -303,7 +343,12 @@ class SignalingRelay implements Relay, ConnectionHandler {
     }
   }
 
-  private onJoin(connection: Connection, message: Record<string, unknown>): void {
+  /**
+   * Checks a join and puts the connection in its room. Asynchronous, as the steps a join may wait for
+   * are (a token's verification, a directory shared between relays): the messages that follow it wait
+   * in the connection's backlog meanwhile (see handle()).
+   */
+  private async onJoin(connection: Connection, message: Record<string, unknown>): Promise<void> {
     if (connection.session)
       return this.sendError(connection, ErrorCodes.AlreadyJoined, 'this connection already joined a room');
     const problem = this.joinProblem(message);
@@ -314,7 +359,7 @@ class SignalingRelay implements Relay, ConnectionHandler {
     }
 
     const resumeToken = resume ?? newResumeToken();
-    const result = this.rooms.join(connection, { room, name, resumeToken });
+    const result = await this.rooms.join(connection, { room, name, resumeToken });
     if (!result.ok) return this.kick(connection, ErrorCodes.RoomFull, `room ${room} is full`);
     const { session, resumed, displaced } = result;
     if (displaced) {
@@ -322,6 +367,9 @@ class SignalingRelay implements Relay, ConnectionHandler {
       displaced.session = undefined;
       this.kick(displaced, ErrorCodes.Replaced, 'this session was resumed by a newer connection');
     }
+    // The connection went away while the join was decided: the session it holds now is lost, as it
+    // would be had it been in the room already (its place is kept for the grace).
+    if (!connection.isOpen || connection.closing) return this.rooms.lose(session);
     clearTimeout(connection.joinTimer);
     connection.joinTimer = undefined;
     connection.session = session;

@@ -44,6 +44,11 @@ export abstract class Connection implements Member {
   session: Session<Connection> | undefined = undefined;
   /** The relay is closing this connection: later messages are ignored and its peer leaves at once. */
   closing = false;
+  /**
+   * While a message is being handled asynchronously (a join that waits for a token check or a shared
+   * directory), the messages that came after it, in order; undefined otherwise.
+   */
+  backlog: Record<string, unknown>[] | undefined = undefined;
 
   protected readonly context: TransportContext;
 
