@@ -49,7 +49,14 @@ export interface SignalOutMessage {
   data: JsonValue;
 }
 
-export type ClientMessage = JoinMessage | SignalOutMessage;
+/** Change the display name the others see (after `join`); they get `peer-renamed`. */
+export interface NameMessage {
+  type: 'name';
+  /** The new display name; at most 64 characters, as `join.name`. */
+  name: string;
+}
+
+export type ClientMessage = JoinMessage | SignalOutMessage | NameMessage;
 
 // ---- relay -> client ------------------------------------------------------------------------
 
@@ -83,6 +90,13 @@ export interface PeerLeftMessage {
   id: string;
 }
 
+/** Someone of the room changed its display name (its `name` message). */
+export interface PeerRenamedMessage {
+  type: 'peer-renamed';
+  id: string;
+  name: string;
+}
+
 /** A `signal` from another peer; `from` is set by the relay and cannot be forged. */
 export interface SignalInMessage {
   type: 'signal';
@@ -101,7 +115,13 @@ export interface ErrorMessage {
   to?: string;
 }
 
-export type ServerMessage = WelcomeMessage | PeerJoinedMessage | PeerLeftMessage | SignalInMessage | ErrorMessage;
+export type ServerMessage =
+  | WelcomeMessage
+  | PeerJoinedMessage
+  | PeerLeftMessage
+  | PeerRenamedMessage
+  | SignalInMessage
+  | ErrorMessage;
 
 // ---- codes ----------------------------------------------------------------------------------
 
@@ -115,7 +135,7 @@ export const ErrorCodes = {
   BadRoom: 'bad-room',
   /** The room already holds its maximum number of peers. The connection is closed (1008). */
   RoomFull: 'room-full',
-  /** A `signal` arrived before `join`. */
+  /** A `signal` or `name` arrived before `join`. */
   NotJoined: 'not-joined',
   /** A second `join` on the same connection. */
   AlreadyJoined: 'already-joined',

@@ -21,6 +21,7 @@ import {
   type ErrorMessage,
   type PeerJoinedMessage,
   type PeerLeftMessage,
+  type PeerRenamedMessage,
   type WelcomeMessage,
 } from '../protocol/signaling.js';
 
@@ -74,7 +75,8 @@ interface Room {
 interface Session {
   /** From peerIdFor: base64url characters only, so it needs no escaping inside JSON. */
   readonly id: string;
-  readonly name: string;
+  /** Set by `join`, changed by `name`. */
+  name: string;
   readonly room: Room;
   /** Undefined while the connection is lost and the resume grace runs. */
   connection: Connection | undefined;
@@ -324,6 +326,8 @@ class SignalingRelay implements Relay {
         return this.onSignal(connection, message);
       case 'join':
         return this.onJoin(connection, message);
+      case 'name':
+        return this.onName(connection, message);
       default:
         if (typeof message.type !== 'string')
           return this.sendError(connection, ErrorCodes.BadMessage, 'type must be a string');
@@ -388,6 +392,26 @@ class SignalingRelay implements Relay {
     // The same token used for another room: that earlier session ends (one id, one room).
     if (held) this.replace(held);
     this.enter(connection, room ?? this.createRoom(roomName), id, resumeToken, name);
+  }
+
+  /** A member changes the name the others see: validated as `join.name`, then told to the others. */
+  private onName(connection: Connection, message: Record<string, unknown>): void {
+    const session = connection.session;
+    if (!session) return this.sendError(connection, ErrorCodes.NotJoined, 'join a room before naming yourself');
+    const { name } = message;
+    if (typeof name !== 'string' || name.length > this.options.maxNameLength) {
+      return this.sendError(
+        connection,
+        ErrorCodes.BadMessage,
+        `name.name must be a string of at most ${this.options.maxNameLength} characters`,
+      );
+    }
+    session.name = name;
+    const renamed: PeerRenamedMessage = { type: 'peer-renamed', id: session.id, name };
+    const text = JSON.stringify(renamed);
+    for (const peer of session.room.peers.values()) {
+      if (peer !== session && peer.connection) this.send(peer.connection, text);
+    }
   }
 
   /** Why a join message is malformed (room name rules are checked apart: they close the connection). */
