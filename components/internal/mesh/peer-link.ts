@@ -45,6 +45,16 @@ export interface PeerErrorDetail {
  */
 type LinkSignal = { description?: RTCSessionDescriptionInit; candidate?: RTCIceCandidateInit };
 
+/** What getStats() says of a link, for a call's quality meter and speaking ring. */
+export interface LinkStats {
+  /** The selected candidate pair's current round-trip time, in seconds (0 when unknown). */
+  rtt: number;
+  /** The share of inbound packets lost since the last stats() call, 0 to 1. */
+  loss: number;
+  /** The remote audio's level, 0 to 1 (0 without remote audio). */
+  audioLevel: number;
+}
+
 /** Events: `state` {state: RTCPeerConnectionState}, `error` (PeerErrorDetail): both CustomEvents. */
 export class PeerLink extends EventTarget {
   readonly pc: RTCPeerConnection;
@@ -176,5 +186,53 @@ export class PeerLink extends EventTarget {
 
   #emit(type: string, detail: unknown): void {
     this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  // ---- a call's media ----------------------------------------------------------------------
+
+  /** Inbound packets counted by the last stats() call, to report the loss since then. */
+  #counted = { lost: 0, received: 0 };
+
+  /** Sends `tracks` (of `stream`, which the other side receives them in); starts a negotiation. */
+  sendTracks(tracks: readonly MediaStreamTrack[], stream: MediaStream): void {
+    for (const track of tracks) this.pc.addTrack(track, stream);
+  }
+
+  /**
+   * Sends `track` instead of the track of its kind sent now, without a negotiation (replaceTrack).
+   * A sender that sends nothing (after stopSending()) is left alone.
+   */
+  async replaceTrack(track: MediaStreamTrack): Promise<void> {
+    for (const sender of this.pc.getSenders()) {
+      if (sender.track?.kind === track.kind) await sender.replaceTrack(track);
+    }
+  }
+
+  /** Stops sending every track: the other side's receivers end. The link (and its channels) stays. */
+  stopSending(): void {
+    if (this.#closed) return;
+    for (const sender of this.pc.getSenders()) this.pc.removeTrack(sender);
+  }
+
+  /** Round-trip time, recent loss and remote audio level, from getStats(). */
+  async stats(): Promise<LinkStats> {
+    const result: LinkStats = { rtt: 0, loss: 0, audioLevel: 0 };
+    let lost = 0;
+    let received = 0;
+    for (const report of (await this.pc.getStats()).values()) {
+      // The pair in use (Chromium marks it `nominated`; Firefox also `selected`).
+      if (report.type === 'candidate-pair' && report.nominated && report.currentRoundTripTime !== undefined)
+        result.rtt = report.currentRoundTripTime;
+      if (report.type === 'inbound-rtp') {
+        lost += report.packetsLost ?? 0;
+        received += report.packetsReceived ?? 0;
+        if (report.kind === 'audio') result.audioLevel = report.audioLevel ?? 0;
+      }
+    }
+    const newLost = Math.max(0, lost - this.#counted.lost);
+    const newReceived = Math.max(0, received - this.#counted.received);
+    if (newLost + newReceived > 0) result.loss = newLost / (newLost + newReceived);
+    this.#counted = { lost, received };
+    return result;
   }
 }

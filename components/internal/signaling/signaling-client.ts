@@ -13,6 +13,7 @@ import type {
   IceServer,
   JoinMessage,
   JsonValue,
+  NameMessage,
   PeerInfo,
   ServerMessage,
   SignalOutMessage,
@@ -73,6 +74,8 @@ export interface SignalingEventMap {
   welcome: CustomEvent<WelcomeDetail>;
   'peer-joined': CustomEvent<PeerInfo>;
   'peer-left': CustomEvent<{ id: string }>;
+  /** A peer changed its display name. */
+  'peer-renamed': CustomEvent<PeerInfo>;
   signal: CustomEvent<SignalDetail>;
   error: CustomEvent<SignalingErrorDetail>;
 }
@@ -156,7 +159,8 @@ export interface SignalingClient {
 export class SignalingClient extends EventTarget {
   readonly url: string;
   readonly room: string;
-  readonly name: string;
+  /** Our display name: sent in `join`, and changed with rename(). */
+  name: string;
 
   /** Our id in the room, once joined (kept across reconnects). */
   id: string | null = null;
@@ -232,6 +236,17 @@ export class SignalingClient extends EventTarget {
     this.#send({ type: 'signal', to, data });
   }
 
+  /**
+   * Changes the name the others see: sent now when joined, and in every later `join` (a reconnect
+   * sends it anyway).
+   */
+  rename(name: string): void {
+    if (name === this.name) return;
+    this.name = name;
+    if (this.#state === 'joined' && this.#socket?.readyState === WebSocket.OPEN)
+      this.#socket.send(JSON.stringify({ type: 'name', name } satisfies NameMessage));
+  }
+
   /** Leaves the room and closes the connection for good. */
   close(): void {
     if (this.#state === 'closed') return;
@@ -260,6 +275,8 @@ export class SignalingClient extends EventTarget {
         return this.#addPeer({ id: message.id, name: message.name });
       case 'peer-left':
         return this.#removePeer(message.id);
+      case 'peer-renamed':
+        return this.#renamePeer({ id: message.id, name: message.name });
       case 'signal':
         return this.#emit('signal', { from: message.from, data: message.data });
       case 'error':
@@ -355,6 +372,13 @@ export class SignalingClient extends EventTarget {
       this.#peers.set(peer.id, peer);
       this.#emit('peer-joined', peer);
     }
+  }
+
+  #renamePeer(peer: PeerInfo): void {
+    // A name is text from a peer: kept as a string, rendered only through text bindings.
+    if (!this.#peers.has(peer.id) || typeof peer.name !== 'string') return;
+    this.#peers.set(peer.id, peer);
+    this.#emit('peer-renamed', peer);
   }
 
   #removePeer(id: string): void {
