@@ -195,6 +195,7 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
   #startError?: MediaErrorDetail;
 
   protected override readonly defaults = rtcCameraStrings;
+  protected override readonly localeSections = ['media', 'camera'] as const;
   readonly #internals = this.attachInternals();
 
   readonly #media = new MediaController(this, {

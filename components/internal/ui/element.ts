@@ -3,19 +3,40 @@
  * error box. Kept here once instead of copied into each element.
  */
 import { LitElement, html, nothing, type PropertyDeclarations } from 'lit';
+import { languageOf, localeTexts, type LocaleSection } from './locale.js';
 
 export class RtcElement<S extends object> extends LitElement {
   static override properties: PropertyDeclarations = { strings: { type: Object } };
 
+  // `lang` is the global attribute (not a reactive property, so `el.lang` stays the browser's own);
+  // a change re-renders in the new language.
+  static override get observedAttributes(): string[] {
+    return [...super.observedAttributes, 'lang'];
+  }
+
   /** Replacement texts (attribute: JSON); any key the element's defaults have. */
   strings: Partial<S> | null = {};
 
-  /** The English defaults, merged under `strings`. */
+  /** The English defaults, merged under the language's texts and `strings`. */
   declare protected readonly defaults: S;
 
-  /** The texts to show: the defaults with `strings` over them. */
+  /** The sections of a locale module (components/locales/) that hold this element's texts. */
+  protected readonly localeSections: readonly LocaleSection[] = [];
+
+  override attributeChangedCallback(name: string, old: string | null, value: string | null): void {
+    super.attributeChangedCallback(name, old, value);
+    if (name === 'lang') this.requestUpdate();
+  }
+
+  /**
+   * The texts to show: the English defaults, the built-in texts of the element's language over
+   * them (once its module has loaded: until then, English), and `strings` over both.
+   */
   protected get t(): S {
-    return { ...this.defaults, ...this.strings };
+    const texts = { ...this.defaults } as Record<string, string>;
+    const locale = localeTexts(languageOf(this), () => this.requestUpdate());
+    for (const section of this.localeSections) Object.assign(texts, locale?.[section]);
+    return { ...texts, ...this.strings } as S;
   }
 
   /**

@@ -1,0 +1,3 @@
+import type { LocaleTexts } from '../internal/ui/locale.js';
+
+export default {} satisfies LocaleTexts;
