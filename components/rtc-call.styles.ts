@@ -28,7 +28,6 @@ export const styles = [
       height: var(--rtc-call-height, min(100dvh, 48rem));
       overflow: hidden;
       position: relative;
-      border-radius: var(--radius);
       background: var(--background);
       color: var(--text);
       font-family: system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif;
@@ -126,6 +125,7 @@ export const styles = [
       display: flex;
       align-items: center;
       justify-content: center;
+      gap: 0.5rem;
       min-height: 2.75rem;
       font-weight: 600;
     }
@@ -194,6 +194,9 @@ export const styles = [
     [part='filmstrip'] > [part~='tile'] {
       flex: none;
     }
+    [part='filmstrip'] .tile-actions {
+      display: none;
+    }
 
     /* ---- a tile ---- */
     [part~='tile'] {
@@ -229,6 +232,10 @@ export const styles = [
     }
     [speaking]::after {
       box-shadow: inset 0 0 0 3px var(--accent);
+    }
+    [part='avatar'] .icon {
+      width: 55%;
+      height: 55%;
     }
     [part='avatar'] {
       position: absolute;
@@ -276,7 +283,11 @@ export const styles = [
     }
     [part='hand'] {
       display: flex;
-      color: #fde047;
+      margin-inline-start: -0.3rem;
+      padding: 0.1rem;
+      border-radius: 0.3rem;
+      background: #facc15;
+      color: #1c1917;
     }
     [hand]::after {
       box-shadow: inset 0 0 0 3px #facc15;
@@ -353,8 +364,8 @@ export const styles = [
     }
     [part='reaction'] {
       position: absolute;
-      left: 50%;
-      top: 45%;
+      right: 12%;
+      bottom: 15%;
       font-size: clamp(2rem, 16cqi, 4.5rem);
       pointer-events: none;
       animation: rise 4s ease-out forwards;
@@ -362,18 +373,18 @@ export const styles = [
     @keyframes rise {
       from {
         opacity: 0;
-        transform: translate(-50%, -30%) scale(0.6);
+        transform: translateY(30%) scale(0.6);
       }
       10% {
         opacity: 1;
-        transform: translate(-50%, -50%) scale(1);
+        transform: none;
       }
       75% {
         opacity: 1;
       }
       to {
         opacity: 0;
-        transform: translate(-50%, -110%);
+        transform: translateY(-80%);
       }
     }
 
@@ -384,12 +395,15 @@ export const styles = [
       top: 0.75rem;
       left: 50%;
       transform: translateX(-50%);
-      width: min(34rem, calc(100% - 1.5rem));
+      width: calc(100% - 1.5rem);
       display: grid;
+      justify-items: center;
       gap: 0.5rem;
       pointer-events: none;
     }
     [part~='banner'] {
+      box-sizing: border-box;
+      max-width: 34rem;
       pointer-events: auto;
       display: flex;
       align-items: center;
@@ -544,6 +558,14 @@ export const styles = [
     rtc-chat {
       flex: 1;
       min-height: 0;
+      padding: 0 0.75rem 0.75rem;
+      --rtc-chat-height: auto;
+      --rtc-chat-accent: var(--rtc-call-accent, #2563eb);
+    }
+    rtc-chat::part(messages) {
+      min-height: 0;
+      padding: 0;
+      border: 0;
     }
 
     /* ---- a phone, or any narrow box ---- */

@@ -492,12 +492,12 @@ ${this.state === 'live' ? this.#renderCall() : this.#renderLobby()}`;
     const video = !cameraOff && !!participant.stream?.getVideoTracks().length;
     return html`<div part=${self ? 'tile self' : 'tile'} role="group" aria-label=${label} data-peer=${participant.id} ?speaking=${speaking} ?camera-off=${!video} ?hand=${hand}>
   <video playsinline .muted=${self} class=${self && !this.#call.screen ? 'mirrored' : ''}></video>
-  ${video ? nothing : html`<div part="avatar" aria-hidden="true">${initials(name)}</div>`}
+  ${video ? nothing : html`<div part="avatar" aria-hidden="true">${participant.name ? initials(name) : icon('person')}</div>`}
   ${reaction ? html`<div part="reaction" aria-hidden="true">${reaction}</div>` : nothing}
   ${live && !self ? this.#tileActions(participant, name, video) : nothing}
   <div class="label">
     ${hand ? html`<span part="hand" title=${t.handRaised}>${icon('hand')}<span class="sr">${t.handRaised}</span></span>` : nothing}
-    ${muted ? html`<span part="muted" title=${t.muted}>${icon('micOff')}<span class="sr">${t.muted}</span></span>` : nothing}
+    ${muted && (live || participant.stream) ? html`<span part="muted" title=${t.muted}>${icon('micOff')}<span class="sr">${t.muted}</span></span>` : nothing}
     <span part="name">${self && participant.name ? `${name} (${t.you})` : name}</span>
     ${participant.quality ? this.#quality(participant.quality) : nothing}
   </div>

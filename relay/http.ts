@@ -31,6 +31,8 @@ export interface HealthReport extends RelayStats {
 
 /** The only files served from `dist/` (which also holds the relay's own code). */
 const BUNDLE_FILES: ReadonlySet<string> = new Set(['/rtc-elements.js', '/rtc-elements.js.map']);
+/** The bundle's locale chunks (`/de-HASH.js`), which it imports when a page speaks that language. */
+const LOCALE_CHUNK = /^\/[a-z]{2}-[\w-]{8}\.js(?:\.map)?$/;
 
 /** Five minutes fresh, then revalidated with the ETag: a new release reaches pages quickly. */
 const BUNDLE_CACHE_CONTROL = 'public, max-age=300';
@@ -76,7 +78,7 @@ export function createHttpHandler(options: HttpHandlerOptions = {}): HttpHandler
     }
     const path = pathnameOf(req);
     if (path === '/healthz') return health(res);
-    if (BUNDLE_FILES.has(path)) {
+    if (BUNDLE_FILES.has(path) || LOCALE_CHUNK.test(path)) {
       // Set before sirv runs so a 304 carries them too. CORS: a page on another origin loads the
       // bundle as a module script, which is a CORS request.
       res.setHeader('Access-Control-Allow-Origin', '*');

@@ -418,8 +418,9 @@ export class CallController implements ReactiveController {
     // Without the camera, a microphone that fails too still lets us in, to listen (see #admit).
     if (camera === undefined) return this.media.start();
     if (!camera) return null;
-    // The page's <rtc-camera> may not be defined yet (a page that never loaded it).
-    await import('../../rtc-camera.js');
+    // The page's <rtc-camera> upgrades when its module loads (the loader fetches it for the tag;
+    // a bundler page imports it): not imported here, so a call without one never downloads it.
+    await customElements.whenDefined('rtc-camera');
     this.#camera = camera;
     const stream = await camera.start();
     // The camera switched devices: its stream holds the new track. (On the camera itself: one given
