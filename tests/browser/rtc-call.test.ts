@@ -4,6 +4,8 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import '../../components/rtc-call.js';
 import '../../components/rtc-chat.js';
+// The page's own cameras (a call does not load <rtc-camera>: the page does, or the loader for the tag).
+import '../../components/rtc-camera.js';
 import type { RtcCall } from '../../components/rtc-call.js';
 import type { RtcChat } from '../../components/rtc-chat.js';
 import type { RtcCamera } from '../../components/rtc-camera.js';

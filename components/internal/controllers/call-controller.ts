@@ -316,6 +316,7 @@ export class CallController implements ReactiveController {
   toggleHand(): void {
     this.hand = !this.hand;
     this.sendStatus();
+    this.#host.requestUpdate();
   }
 
   /** Shows `reaction` on your tile, for everyone. */
@@ -331,7 +332,6 @@ export class CallController implements ReactiveController {
     const { muted, cameraOff } = this.#host;
     const status: CallStatus = { muted, cameraOff, hand: this.hand };
     this.room.channel?.sendJSON(status, to === undefined ? undefined : { to });
-    this.#host.requestUpdate();
   }
 
   /** Hides the banner. */

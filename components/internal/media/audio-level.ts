@@ -4,8 +4,12 @@
  * was received.) One AudioContext serves the page; each AudioLevel is an analyser on it.
  */
 
-/** Samples per reading: about 21 ms at 48 kHz. */
-const WINDOW = 1024;
+/**
+ * Samples per reading: the most an AnalyserNode keeps, about 0.7 s at 48 kHz. That is longer than
+ * the call's stats interval, so a short sound between two readings still counts (as the others'
+ * levels, from the energy received over the interval, do).
+ */
+const WINDOW = 32768;
 
 let context: AudioContext | undefined;
 

@@ -51,7 +51,7 @@ export interface LinkStats {
   rtt: number;
   /** The share of inbound packets lost since the last stats() call, 0 to 1. */
   loss: number;
-  /** The remote audio's level, 0 to 1 (0 without remote audio). */
+  /** The remote audio's level since the last stats() call, 0 to 1 (0 without remote audio). */
   audioLevel: number;
 }
 
@@ -190,8 +190,8 @@ export class PeerLink extends EventTarget {
 
   // ---- a call's media ----------------------------------------------------------------------
 
-  /** Inbound packets counted by the last stats() call, to report the loss since then. */
-  #counted = { lost: 0, received: 0 };
+  /** What the last stats() call counted, to report the loss and the audio level since then. */
+  #counted = { lost: 0, received: 0, energy: 0, duration: 0 };
 
   /** Sends `tracks` (of `stream`, which the other side receives them in); starts a negotiation. */
   sendTracks(tracks: readonly MediaStreamTrack[], stream: MediaStream): void {
@@ -217,22 +217,31 @@ export class PeerLink extends EventTarget {
   /** Round-trip time, recent loss and remote audio level, from getStats(). */
   async stats(): Promise<LinkStats> {
     const result: LinkStats = { rtt: 0, loss: 0, audioLevel: 0 };
-    let lost = 0;
-    let received = 0;
+    const counted = { lost: 0, received: 0, energy: 0, duration: 0 };
+    let instant = 0;
     for (const report of (await this.pc.getStats()).values()) {
       // The pair in use (Chromium marks it `nominated`; Firefox also `selected`).
       if (report.type === 'candidate-pair' && report.nominated && report.currentRoundTripTime !== undefined)
         result.rtt = report.currentRoundTripTime;
       if (report.type === 'inbound-rtp') {
-        lost += report.packetsLost ?? 0;
-        received += report.packetsReceived ?? 0;
-        if (report.kind === 'audio') result.audioLevel = report.audioLevel ?? 0;
+        counted.lost += report.packetsLost ?? 0;
+        counted.received += report.packetsReceived ?? 0;
+        if (report.kind === 'audio') {
+          counted.energy += report.totalAudioEnergy ?? 0;
+          counted.duration += report.totalSamplesDuration ?? 0;
+          instant = report.audioLevel ?? 0;
+        }
       }
     }
-    const newLost = Math.max(0, lost - this.#counted.lost);
-    const newReceived = Math.max(0, received - this.#counted.received);
-    if (newLost + newReceived > 0) result.loss = newLost / (newLost + newReceived);
-    this.#counted = { lost, received };
+    const previous = this.#counted;
+    const lost = Math.max(0, counted.lost - previous.lost);
+    const received = Math.max(0, counted.received - previous.received);
+    if (lost + received > 0) result.loss = lost / (lost + received);
+    // The level over the whole interval (webrtc-stats: the square root of the energy over the
+    // duration), so a short sound between two calls counts; `audioLevel` alone is a moment.
+    const duration = counted.duration - previous.duration;
+    result.audioLevel = duration > 0 ? Math.sqrt(Math.max(0, counted.energy - previous.energy) / duration) : instant;
+    this.#counted = counted;
     return result;
   }
 }
