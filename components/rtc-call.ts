@@ -1,6 +1,5 @@
 import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
-import { ref } from 'lit/directives/ref.js';
 import { define } from './internal/ui/define.js';
 import { RtcElement, errorBox } from './internal/ui/element.js';
 import { icon, type IconName } from './internal/ui/icons.js';
@@ -126,18 +125,6 @@ export interface RtcCallReactionDetail {
   peer: string;
   reaction: string;
 }
-
-/** The events of the inner chat panel that stay inside the call (the page hears the call's own). */
-const CHAT_EVENTS = [
-  'rtc-peer-join',
-  'rtc-peer-leave',
-  'rtc-peer-rename',
-  'rtc-peer-error',
-  'rtc-signaling-error',
-  'rtc-open',
-  'rtc-close',
-  'rtc-message',
-];
 
 /**
  * A group video call for a handful of people (a mesh: one peer connection per pair), on the Room
@@ -439,7 +426,7 @@ ${this.state === 'live' ? this.#renderCall() : this.#renderLobby()}`;
   </div>
   ${
     this.chat && this.#chatLoaded
-      ? html`<aside part="chat-panel" aria-label=${t.chat} ?hidden=${!chatOpen} @rtc-message=${this.#onChatMessage} ${keepChatEvents}>
+      ? html`<aside part="chat-panel" aria-label=${t.chat} ?hidden=${!chatOpen} @rtc-message=${this.#onChatMessage} @rtc-open=${stopPropagation} @rtc-close=${stopPropagation} @rtc-peer-join=${stopPropagation} @rtc-peer-leave=${stopPropagation} @rtc-peer-rename=${stopPropagation} @rtc-peer-error=${stopPropagation} @rtc-signaling-error=${stopPropagation}>
     <header><h2>${t.chat}</h2>${this.#button('close-chat', t.closeChat, this.#toggleChat, { iconName: 'close', iconOnly: true })}</header>
     <rtc-chat room=${this.room} signaling=${this.signaling} name=${this.name} lang=${languageOf(this) || nothing}></rtc-chat>
   </aside>`
@@ -720,7 +707,8 @@ ${this.state === 'live' ? this.#renderCall() : this.#renderLobby()}`;
   };
 
   /** A message of the inner chat while its panel is closed counts as unread. */
-  #onChatMessage(): void {
+  #onChatMessage(event: Event): void {
+    event.stopPropagation();
     if (this.#chatOpen) return;
     this.#unread++;
     this.requestUpdate();
@@ -777,12 +765,8 @@ function initials(name: string): string {
   return (first + last).toUpperCase();
 }
 
+/** Stops the inner chat's room events at its panel: the page hears the call's own, once. */
 const stopPropagation = (event: Event) => event.stopPropagation();
-
-/** Stops the inner chat's room events at the panel: the page hears the call's own, once. */
-const keepChatEvents = ref((element?: Element) => {
-  for (const type of CHAT_EVENTS) element?.addEventListener(type, stopPropagation);
-});
 
 define('rtc-call', RtcCall);
 
