@@ -201,6 +201,7 @@ export interface RtcCallReactionDetail {
  */
 export class RtcCall extends RtcElement<RtcCallStrings> {
   static override styles = styles;
+  protected static override localized = true;
 
   static override properties = {
     ...roomProperties,

@@ -93,6 +93,7 @@ export interface RtcRecordingDetail {
  * @attr {string} name - The form field name: the latest photo or recording is submitted as a File under it.
  * @attr {boolean} required - The form is invalid until a photo or recording was taken.
  * @attr {boolean} disabled - Disables the controls (also inside a disabled `<fieldset>`).
+ * @attr {string} lang - The language of the texts (default: the nearest `lang` of the page; built in: en, de, fr, es, pt, it, nl, pl, ja, zh).
  * @attr {string} strings - JSON object replacing any text (see `rtcCameraStrings` for the keys).
  * @attr {'idle'|'starting'|'live'|'error'} state - Read-only, reflected for styling.
  * @attr {boolean} recording - Read-only, reflected while recording.
@@ -118,7 +119,7 @@ export interface RtcRecordingDetail {
  * @cssproperty --rtc-camera-radius - Corner radius (default `0.5rem`).
  * @cssproperty --rtc-camera-accent - Primary buttons and focus ring (default `#2563eb`).
  * @cssproperty --rtc-camera-danger - Recording and pressed toggles (default `#dc2626`).
- * @cssproperty --rtc-camera-controls-background - The toolbar (default `#f4f4f5`).
+ * @cssproperty --rtc-camera-controls-background - The toolbar (default `#f4f4f5`, `#1b1e24` in dark mode).
  *
  * @fires rtc-camera-start - Capture started. detail: `{ stream }`.
  * @fires rtc-camera-stop - Capture stopped. detail: `{ reason: 'stopped' | 'ended' | 'failed' }`.
@@ -131,6 +132,7 @@ export interface RtcRecordingDetail {
  */
 export class RtcCamera extends RtcElement<RtcCameraStrings> {
   static override styles = styles;
+  protected static override localized = true;
   static formAssociated = true;
 
   /**

@@ -8,10 +8,13 @@ import { languageOf, localeTexts, type LocaleSection } from './locale.js';
 export class RtcElement<S extends object> extends LitElement {
   static override properties: PropertyDeclarations = { strings: { type: Object } };
 
+  /** Whether the element has built-in texts by language (it then re-renders when `lang` changes). */
+  protected static localized = false;
+
   // `lang` is the global attribute (not a reactive property, so `el.lang` stays the browser's own);
-  // a change re-renders in the new language.
+  // a localized element re-renders in the new language when it changes.
   static override get observedAttributes(): string[] {
-    return [...super.observedAttributes, 'lang'];
+    return this.localized ? [...super.observedAttributes, 'lang'] : super.observedAttributes;
   }
 
   /** Replacement texts (attribute: JSON); any key the element's defaults have. */
