@@ -431,6 +431,11 @@ export const styles = [
       background: transparent;
       color: inherit;
     }
+    [part~='error-banner'] [part~='retry-button'] {
+      min-height: 2rem;
+      text-decoration: underline;
+      font-weight: 600;
+    }
     [part~='waiting-banner'] span {
       color: var(--quiet-text);
     }

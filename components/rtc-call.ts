@@ -99,6 +99,8 @@ export const rtcCallStrings = {
   raised: '{name} raised a hand',
   'room-full': 'The call is full.',
   'room-full-hint': 'Try again later.',
+  /** Joins again after an error; shares again after a screen error. */
+  retry: 'Try again',
 };
 export type RtcCallStrings = typeof rtcCallStrings;
 
@@ -177,7 +179,7 @@ export interface RtcCallReactionDetail {
  * @csspart controls - The call's toolbar.
  * @csspart reactions - The reactions menu.
  * @csspart chat-panel - The chat side panel.
- * @csspart button - Every button; also `join-button`, `join-without-camera-button`, `cancel-button`, `preview-button`, `mute-button`, `camera-button`, `share-button`, `hand-button`, `react-button`, `chat-button`, `layout-button`, `leave-button`, `audio-button`, `dismiss-button`, `pin-button`, `fullscreen-button`, `pip-button`.
+ * @csspart button - Every button; also `join-button`, `join-without-camera-button`, `retry-button`, `cancel-button`, `preview-button`, `mute-button`, `camera-button`, `share-button`, `hand-button`, `react-button`, `chat-button`, `layout-button`, `leave-button`, `audio-button`, `dismiss-button`, `pin-button`, `fullscreen-button`, `pip-button`.
  *
  * @cssproperty --rtc-call-height - The element's height (default `min(100dvh, 48rem)`).
  * @cssproperty --rtc-call-background - Behind the tiles (default: light grey, or near-black in dark mode).
@@ -380,9 +382,14 @@ ${this.state === 'live' ? this.#renderCall() : this.#renderLobby()}`;
     ${previewing ? this.#devicePickers() : nothing}
     <div class="actions">${
       joining
-        ? [html`<span class="joining" role="status">${t.joining}</span>`, this.#button('cancel', t.cancel, this.hangUp)]
+        ? [
+            html`<span class="joining" role="status"><span class="spinner"></span>${t.joining}</span>`,
+            // The client retries by itself; this skips the rest of its wait.
+            call.notice ? this.#button('retry', t.retry, this.#rejoin) : nothing,
+            this.#button('cancel', t.cancel, this.hangUp),
+          ]
         : [
-            this.#button('join', t.join, this.join, { kind: 'primary', submit: true }),
+            this.#button('join', this.error ? t.retry : t.join, this.join, { kind: 'primary', submit: true }),
             call.cameraFailed && own
               ? this.#button('join-without-camera', t.joinWithoutCamera, this.joinWithoutCamera)
               : nothing,
@@ -547,7 +554,11 @@ ${this.state === 'live' ? this.#renderCall() : this.#renderLobby()}`;
   /** An error the call survives: its message, its hint, and (in a banner) a dismiss button. */
   #alert(notice: CallError, dismissable = false): TemplateResult {
     const { message, hint } = this.#errorText(notice);
+    // A screen that was refused or failed can be asked for again (one the browser cannot share, not).
+    const retry = dismissable && notice.code.startsWith('screen-') && notice.code !== 'screen-unsupported';
     return html`<div part="banner error-banner" role="alert"><div><strong>${message}</strong> <span>${hint}</span></div>${
+      retry ? this.#button('retry', this.t.retry, this.#shareAgain) : nothing
+    }${
       dismissable
         ? this.#button('dismiss', this.t.dismiss, () => this.#call.dismiss(), { iconName: 'close', iconOnly: true })
         : nothing
@@ -622,6 +633,16 @@ ${this.state === 'live' ? this.#renderCall() : this.#renderLobby()}`;
 
   async #preview(): Promise<void> {
     await this.#call.preview();
+  }
+
+  #rejoin(): void {
+    this.hangUp();
+    this.join();
+  }
+
+  #shareAgain(): void {
+    this.#call.dismiss();
+    void this.#call.toggleScreen();
   }
 
   #toggleMute(): void {

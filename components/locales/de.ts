@@ -98,5 +98,6 @@ export default {
     raised: '{name} hat die Hand gehoben',
     'room-full': 'Der Anruf ist voll.',
     'room-full-hint': 'Versuche es später erneut.',
+    retry: 'Erneut versuchen',
   },
 } satisfies LocaleTexts;

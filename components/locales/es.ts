@@ -98,5 +98,6 @@ export default {
     raised: '{name} levantó la mano',
     'room-full': 'La llamada está llena.',
     'room-full-hint': 'Inténtalo más tarde.',
+    retry: 'Reintentar',
   },
 } satisfies LocaleTexts;

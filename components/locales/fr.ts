@@ -98,5 +98,6 @@ export default {
     raised: '{name} a levé la main',
     'room-full': 'L’appel est complet.',
     'room-full-hint': 'Réessayez plus tard.',
+    retry: 'Réessayer',
   },
 } satisfies LocaleTexts;

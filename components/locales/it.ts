@@ -98,5 +98,6 @@ export default {
     raised: '{name} ha alzato la mano',
     'room-full': 'La chiamata è piena.',
     'room-full-hint': 'Riprova più tardi.',
+    retry: 'Riprova',
   },
 } satisfies LocaleTexts;

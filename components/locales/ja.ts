@@ -98,5 +98,6 @@ export default {
     raised: '{name} さんが手を挙げました',
     'room-full': '通話は満員です。',
     'room-full-hint': 'しばらくしてからもう一度お試しください。',
+    retry: '再試行',
   },
 } satisfies LocaleTexts;

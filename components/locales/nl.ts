@@ -98,5 +98,6 @@ export default {
     raised: '{name} heeft een hand opgestoken',
     'room-full': 'Het gesprek is vol.',
     'room-full-hint': 'Probeer het later opnieuw.',
+    retry: 'Opnieuw proberen',
   },
 } satisfies LocaleTexts;

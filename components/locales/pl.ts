@@ -98,5 +98,6 @@ export default {
     raised: '{name} podnosi rękę',
     'room-full': 'Rozmowa jest pełna.',
     'room-full-hint': 'Spróbuj ponownie później.',
+    retry: 'Spróbuj ponownie',
   },
 } satisfies LocaleTexts;

@@ -98,5 +98,6 @@ export default {
     raised: '{name} levantou a mão',
     'room-full': 'A chamada está cheia.',
     'room-full-hint': 'Tente novamente mais tarde.',
+    retry: 'Tentar novamente',
   },
 } satisfies LocaleTexts;

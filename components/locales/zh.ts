@@ -98,5 +98,6 @@ export default {
     raised: '{name} 举手了',
     'room-full': '通话人数已满。',
     'room-full-hint': '请稍后再试。',
+    retry: '重试',
   },
 } satisfies LocaleTexts;

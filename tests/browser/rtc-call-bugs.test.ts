@@ -7,7 +7,7 @@ import '../../components/rtc-call.js';
 import '../../components/rtc-chat.js';
 import type { RtcCall } from '../../components/rtc-call.js';
 import { nextEvent, uniqueName, until, freshRoom } from './helpers.js';
-import { button, call, lowContrastTexts, media, remoteVideos, tiles } from './call-harness.js';
+import { button, call, canvasScreen, lowContrastTexts, media, remoteVideos, tiles } from './call-harness.js';
 
 const restore: Array<() => void> = [];
 afterEach(async () => {
@@ -83,7 +83,7 @@ describe('<rtc-call> bugs', () => {
     expect(!!button(a!, 'share'), 'a share button').to.equal(false);
   });
 
-  it('a refused screen share fires screen-denied and shows its own text; the call goes on', async () => {
+  it('a refused screen share fires screen-denied and shows its own text with Try again; the call goes on', async () => {
     const {
       els: [a, b],
     } = await call(['a', 'b']);
@@ -97,6 +97,11 @@ describe('<rtc-call> bugs', () => {
     expect(a!.shadowRoot!.querySelector('[role=alert]')?.textContent ?? '').to.contain('Screen sharing was blocked.');
     expect(a!.state).to.equal('live');
     expect(remoteVideos(b!)[0]!.videoWidth).to.equal(320);
+    // The banner's "Try again" asks for a screen again.
+    override(media, 'getDisplayMedia', async () => canvasScreen());
+    button(a!, 'retry').click();
+    await until(() => button(a!, 'share').textContent!.includes('Stop sharing'), 'sharing after Try again');
+    expect(a!.shadowRoot!.querySelector('[part~=error-banner]')).to.equal(null);
   });
 
   it('on a phone (390x844) with three people every control is within the first screen, and the tiles match', async () => {
