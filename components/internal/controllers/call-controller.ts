@@ -244,8 +244,6 @@ export class CallController implements ReactiveController {
     return [self, ...this.#peers.values()];
   }
 
-  hostConnected(): void {}
-
   hostUpdated(): void {
     if (this.state === 'joining' && this.room.state === 'joined') void this.#admit();
   }
