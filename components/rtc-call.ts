@@ -326,7 +326,11 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
     this.#meterTimer = undefined;
   }
 
-  /** The camera the page gives (by id, or as a child), null for an id naming nothing, else undefined. */
+  /**
+   * The camera the page gives (by id, or as a child), null for an id naming nothing, else
+   * undefined. For the CallController.
+   * @internal
+   */
   externalCamera(): RtcCamera | null | undefined {
     if (this.camera)
       return ((this.getRootNode() as Document).getElementById?.(this.camera) as RtcCamera | null) ?? null;

@@ -172,6 +172,8 @@ export class CallController implements ReactiveController {
   #stream: MediaStream | null = null;
   /** The page's camera this join started (kept: a removed call can no longer look it up). */
   #camera: RtcCamera | null = null;
+  /** The code of the inner camera's last failed start. */
+  #lastMediaError: MediaErrorCode | undefined;
   #level: AudioLevel | null = null;
   #selfLevel = 0;
   #selfReaction = '';
@@ -434,9 +436,6 @@ export class CallController implements ReactiveController {
     if (this.#host.externalCamera() === null) return { code: 'no-device' };
     return { code: this.#lastMediaError ?? 'device-busy' };
   }
-
-  /** The code of the inner camera's last failed start. */
-  #lastMediaError: MediaErrorCode | undefined;
 
   /**
    * Stops every track and lets the Room go (the RoomController releases it on the next update).
