@@ -267,8 +267,6 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
   #chatLoaded = false;
   #unread = 0;
   #reactionsOpen = false;
-  /** Redraws the join screen's microphone meter while previewing. */
-  #meterTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor() {
     super();
@@ -320,12 +318,6 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
     if (this.autojoin) this.join();
   }
 
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    clearInterval(this.#meterTimer);
-    this.#meterTimer = undefined;
-  }
-
   /**
    * The camera the page gives (by id, or as a child), null for an id naming nothing, else
    * undefined. For the CallController.
@@ -353,13 +345,6 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
   protected override updated(changed: PropertyValues<this>): void {
     if ((changed.has('muted') || changed.has('cameraOff')) && this.state === 'live') this.#call.sendStatus();
     this.#showVideos();
-    // The join screen's microphone meter moves while previewing.
-    const metering = this.state !== 'live' && !!this.#call.media.stream;
-    if (metering && !this.#meterTimer) this.#meterTimer = setInterval(() => this.requestUpdate(), 100);
-    if (!metering && this.#meterTimer) {
-      clearInterval(this.#meterTimer);
-      this.#meterTimer = undefined;
-    }
   }
 
   protected override render() {
@@ -420,7 +405,8 @@ ${this.state === 'live' ? this.#renderCall() : this.#renderLobby()}`;
           html`<option value=${device.deviceId} ?selected=${device.deviceId === current}>${device.label}</option>`,
       )}</select></label>`;
     };
-    const level = Math.min(1, this.#call.readLevel() * 4);
+    // Speech is quiet next to full scale: four times the level fills the meter.
+    const level = Math.min(1, this.#call.previewLevel * 4);
     return html`${picker('video', t.camera)}${picker('audio', t.microphone)}
 <div class="field">${t.level}<div part="level" role="meter" aria-label=${t.level} aria-valuemin="0" aria-valuemax="100" aria-valuenow=${Math.round(level * 100)}><span style="inline-size: ${level * 100}%"></span></div></div>`;
   }

@@ -12,7 +12,7 @@ import { rtcCameraStrings, type RtcCamera } from '../../components/rtc-camera.js
 import { mediaErrorText } from '../../components/internal/media/media.js';
 import { builtInLanguages } from '../../components/internal/ui/locale.js';
 import { nextEvent, startRelay, stopRelay, uniqueName, until } from './helpers.js';
-import { button, call, lowContrastTexts, media, roomOf, tiles } from './call-harness.js';
+import { button, call, lowContrastTexts, media, roomOf, tiles, userMediaCount } from './call-harness.js';
 
 const axe = (window as unknown as { axe: { run(context: Element, options: RunOptions): Promise<AxeResults> } }).axe;
 
@@ -82,6 +82,29 @@ describe('<rtc-call> languages', () => {
         expect(placeholders(translated), `${language} ${key}`).to.deep.equal(placeholders(english));
       }
     }
+  });
+});
+
+describe('<rtc-call> join screen', () => {
+  it('the preview shows your camera, device pickers and a moving microphone meter; joining sends that same capture', async () => {
+    const url = await startRelay(uniqueName('relay'));
+    const el = await fixture<RtcCall>(
+      html`<rtc-call room=${uniqueName('room')} name="Ada" video="320x240" signaling=${url}></rtc-call>`,
+    );
+    expect(part(el, 'preview')!.querySelector('[part=avatar]')!.textContent).to.equal('A');
+    const before = userMediaCount();
+    button(el, 'preview').click();
+    await until(() => part(el, 'camera-select') && part(el, 'microphone-select'), 'the device pickers');
+    const video = part(el, 'preview')!.querySelector('video')!;
+    await until(() => video.videoWidth > 0, 'the preview playing');
+    await until(() => Number(part(el, 'level')!.getAttribute('aria-valuenow')) > 0, 'the meter moving');
+    const previewed = video.srcObject as MediaStream;
+    el.join();
+    await until(() => el.state === 'live', 'live');
+    expect(userMediaCount() - before, 'getUserMedia calls').to.equal(1);
+    expect(previewed.getTracks().every((track) => track.readyState === 'live')).to.equal(true);
+    el.hangUp();
+    expect(previewed.getTracks().map((track) => track.readyState)).to.deep.equal(['ended', 'ended']);
   });
 });
 

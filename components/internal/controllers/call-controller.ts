@@ -106,6 +106,8 @@ export interface CallOptions {
 
 /** The channel label a call's status and reactions travel on. */
 const CHANNEL = 'rtc-call';
+/** How often the join screen's microphone meter moves, in ms. */
+const METER_INTERVAL = 100;
 /** Louder than this (RMS, 0 to 1) is speaking. */
 const SPEAKING_LEVEL = 0.03;
 /** Round-trip times (s) and loss above these make a connection fair, then poor. */
@@ -156,8 +158,10 @@ export class CallController implements ReactiveController {
   screen: MediaStreamTrack | null = null;
   /** Your raised hand. */
   hand = false;
-  /** The others who spoke last, most recent first (the speaker layout follows it). */
+  /** Who spoke loudest last (the speaker layout follows them). */
   activeSpeaker = '';
+  /** Your microphone's level on the join screen while previewing, 0 to 1 (read every 100 ms). */
+  previewLevel = 0;
 
   readonly room: RoomController;
   /** The call's own camera and microphone (when the page gives no `<rtc-camera>`); also the preview. */
@@ -177,7 +181,10 @@ export class CallController implements ReactiveController {
   #level: AudioLevel | null = null;
   #selfLevel = 0;
   #selfReaction = '';
+  /** Reads the stats and levels while live. */
   #timer: ReturnType<typeof setInterval> | undefined;
+  /** Reads the preview's level for the join screen's meter. */
+  #meter: ReturnType<typeof setInterval> | undefined;
   /** Counts joins and ends: a capture or share that settles after an end is dropped. */
   #run = 0;
   /** Aborted at each end: removes the listeners on that join's links. */
@@ -198,8 +205,14 @@ export class CallController implements ReactiveController {
         video: !this.#host.audioOnly && !this.withoutCamera && trackConstraint(this.#host.video, this.cameraId),
         audio: trackConstraint(true, this.microphoneId),
       }),
-      onStart: () => this.#measure(this.media.stream),
-      onStop: () => this.#measure(null),
+      onStart: () => {
+        this.#measure(this.media.stream);
+        if (this.state === 'idle') this.#meter = setInterval(() => this.#readPreviewLevel(), METER_INTERVAL);
+      },
+      onStop: () => {
+        clearInterval(this.#meter);
+        this.#measure(null);
+      },
       onError: (code) => {
         this.#lastMediaError = code;
         // A preview that failed says why on the join screen; a join's failure is reported by #admit.
@@ -251,6 +264,7 @@ export class CallController implements ReactiveController {
   }
 
   hostDisconnected(): void {
+    clearInterval(this.#meter);
     // A move within the page keeps the call (as the Room does); a removal ends it.
     queueMicrotask(() => this.#host.isConnected || this.leave());
   }
@@ -400,6 +414,7 @@ export class CallController implements ReactiveController {
     // Everyone in `welcome` is in the room already; we would be one more.
     if (this.room.peers.length >= this.#host.maxPeers) return this.#end({ code: 'room-full' });
     this.state = 'live';
+    clearInterval(this.#meter);
     const run = this.#run;
     const stream = await this.#capture();
     if (run !== this.#run) return;
@@ -536,10 +551,10 @@ export class CallController implements ReactiveController {
     this.#selfLevel = 0;
   }
 
-  /** The join screen's microphone level (0 to 1), read now. */
-  readLevel(): number {
+  #readPreviewLevel(): void {
     this.#selfLevel = this.#level?.read() ?? 0;
-    return this.#selfLevel;
+    this.previewLevel = this.#selfLevel;
+    this.#host.requestUpdate();
   }
 
   #expireReaction(clear: () => void, reaction: string, peer?: Peer): void {
