@@ -187,7 +187,10 @@ export class CallController implements ReactiveController {
   #meter: ReturnType<typeof setInterval> | undefined;
   /** Counts joins and ends: a capture or share that settles after an end is dropped. */
   #run = 0;
-  /** Aborted at each end: removes the listeners on that join's links. */
+  /**
+   * Aborted at each end: removes the listeners this join added to its links and to a page's
+   * camera (it is passed as addEventListener's options, which read its `signal`).
+   */
   #follow = new AbortController();
 
   constructor(host: CallHost, events: CallEvents, options: CallOptions = {}) {
