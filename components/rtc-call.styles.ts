@@ -2,8 +2,8 @@ import { css } from 'lit';
 import { shared } from './internal/ui/styles.js';
 
 /**
- * The call's look: a stage of 16:9 tiles sized by the element (tile-layout.ts sets
- * `--tile-width`), a control bar of icon buttons at the bottom, banners over the stage, and a join
+ * The call's look: a stage of tiles sized by the element (tile-layout.ts sets `--tile-width`
+ * and `--tile-height`), a control bar of icon buttons at the bottom, banners over the stage, and a join
  * screen. The tiles are dark in both schemes, as video is; the rest follows the page's
  * `color-scheme` through light-dark(). Under 40rem wide (a phone) labels become tooltips, the
  * speaker layout's strip goes under the spotlight and the chat covers the call.
@@ -167,6 +167,8 @@ export const styles = [
     }
     [part='grid'] > [part~='tile'] {
       width: var(--tile-width, 100%);
+      /* Before the first measurement, the tile's 16:9. */
+      height: var(--tile-height, auto);
     }
     :host([layout='speaker']) [part='stage'] {
       display: grid;

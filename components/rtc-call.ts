@@ -438,7 +438,7 @@ ${this.state === 'live' ? this.#renderCall() : this.#renderLobby()}`;
     const stage = this.#stage;
     // Before the first measurement: one column of full-width tiles.
     const fit = stage.width ? fitGrid(participants.length, stage.width, stage.height, GAP) : null;
-    const style = fit ? `--tile-width: ${fit.tileWidth}px` : '';
+    const style = fit ? `--tile-width: ${fit.tileWidth}px; --tile-height: ${fit.tileHeight}px` : '';
     return html`<div part="grid" style=${style}>${repeat(
       participants,
       (participant) => participant.id || 'self',

@@ -11,6 +11,7 @@ import { rtcCallStrings, type RtcCall } from '../../components/rtc-call.js';
 import { rtcCameraStrings, type RtcCamera } from '../../components/rtc-camera.js';
 import { mediaErrorText } from '../../components/internal/media/media.js';
 import { builtInLanguages } from '../../components/internal/ui/locale.js';
+import { fitGrid } from '../../components/internal/ui/tile-layout.js';
 import { nextEvent, startRelay, stopRelay, uniqueName, until } from './helpers.js';
 import { button, call, lowContrastTexts, media, roomOf, tiles, userMediaCount } from './call-harness.js';
 
@@ -81,6 +82,23 @@ describe('<rtc-call> languages', () => {
         expect(translated, `${language} ${key}`).to.be.a('string').and.not.equal('');
         expect(placeholders(translated), `${language} ${key}`).to.deep.equal(placeholders(english));
       }
+    }
+  });
+});
+
+describe('<rtc-call> tile layout', () => {
+  it('fits the tiles into the box: 16:9 in a landscape box, taller (down to 3:4) in a portrait one', () => {
+    // A desktop stage: three people in two rows of 16:9 tiles.
+    expect(fitGrid(3, 1264, 712, 8)).to.deep.equal({ columns: 2, tileWidth: 625, tileHeight: 351 });
+    // A phone held upright: one person fills it at 3:4, three stack in one column.
+    expect(fitGrid(1, 374, 720, 8)).to.deep.equal({ columns: 1, tileWidth: 374, tileHeight: 498 });
+    const three = fitGrid(3, 374, 720, 8);
+    expect(three.columns).to.equal(1);
+    expect(three.tileHeight * 3 + 16).to.be.at.most(720);
+    // Never wider than the box, whatever the count.
+    for (let count = 1; count <= 8; count++) {
+      const fit = fitGrid(count, 374, 720, 8);
+      expect(fit.tileWidth * fit.columns + 8 * (fit.columns - 1), `${count}`).to.be.at.most(374);
     }
   });
 });
