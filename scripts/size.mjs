@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { decode } from '@jridgewell/sourcemap-codec';
 
 const BUNDLE = 'dist/rtc-elements.js';
-const BUDGET = 31_000; // as tests/gates/bundle.test.ts (interim, until per-page budgets)
+const BUDGET = 31_100; // as tests/gates/bundle.test.ts (interim, until per-page budgets)
 const gzip = (text) => gzipSync(text, { level: 9 }).length;
 
 if (!existsSync(`${BUNDLE}.map`)) {

@@ -10,11 +10,11 @@ import { gzipSync } from 'node:zlib';
 /**
  * The budget (docs/performance.md): bytes of `gzip -9` (node's zlib, level 9) of
  * dist/rtc-elements.js, which holds everything, Lit included. Interim: the call's UI of issue 16
- * took the whole kit to about 30.8 KB; per-page budgets (issue 11: the <rtc-call> page, one locale
+ * took the whole kit to about 31.0 KB; per-page budgets (issue 11: the <rtc-call> page, one locale
  * included) replace this whole-kit figure when the loader lands. docs/performance.md has the call
  * page's bytes and what they bought.
  */
-const BUNDLE_BUDGET = 31_000;
+const BUNDLE_BUDGET = 31_100;
 
 function read(path: string): string {
   assert.ok(existsSync(path), `${path} is missing: run \`npm run build\` first`);
