@@ -579,7 +579,7 @@ ${this.state === 'live' ? this.#renderCall() : this.#renderLobby()}`;
       : nothing
   }
   ${this.#button('hand', call.hand ? t.lowerHand : t.raiseHand, () => call.toggleHand(), { iconName: 'hand', active: call.hand })}
-  <div class="menu">
+  <div class="menu" @keydown=${this.#onMenuKey}>
     ${this.#button('react', t.react, this.#toggleReactions, { iconName: 'smile', expanded: this.#reactionsOpen })}
     ${
       this.#reactionsOpen
@@ -651,6 +651,14 @@ ${this.state === 'live' ? this.#renderCall() : this.#renderLobby()}`;
   #toggleReactions(): void {
     this.#reactionsOpen = !this.#reactionsOpen;
     this.requestUpdate();
+  }
+
+  /** Escape closes the reactions menu and gives the focus back to its button. */
+  #onMenuKey(event: KeyboardEvent): void {
+    if (event.key !== 'Escape' || !this.#reactionsOpen) return;
+    this.#reactionsOpen = false;
+    this.requestUpdate();
+    this.renderRoot.querySelector<HTMLElement>('[part~=react-button]')?.focus();
   }
 
   #sendReaction(reaction: (typeof REACTIONS)[number]): void {

@@ -2,7 +2,7 @@
 // panel (this file imports no <rtc-chat>: the panel must load it), banners, renames, joining
 // without the camera, and accessibility (axe-core and contrast) in each state.
 import { expect, fixture, html } from '@open-wc/testing';
-import { emulateMedia } from '@web/test-runner-commands';
+import { emulateMedia, sendKeys } from '@web/test-runner-commands';
 import 'axe-core/axe.min.js';
 import type { AxeResults, RunOptions } from 'axe-core';
 import '../../components/rtc-call.js';
@@ -140,6 +140,18 @@ describe('<rtc-call> in the call', () => {
     expect(tile.querySelector('[part=hand]')!.textContent).to.equal('Hand raised');
     expect(button(a!, 'hand').textContent).to.contain('Lower hand');
     expect(b!.shadowRoot!.querySelector('[role=status]')!.textContent).to.equal('Ada Lovelace raised a hand');
+
+    // The menu opens from its button and Escape closes it, the focus back on the button.
+    button(a!, 'react').click();
+    await a!.updateComplete;
+    expect(button(a!, 'react').getAttribute('aria-expanded')).to.equal('true');
+    part(a!, 'reactions')!.querySelector('button')!.focus();
+    await sendKeys({ press: 'Escape' });
+    await a!.updateComplete;
+    expect([!!part(a!, 'reactions'), a!.shadowRoot!.activeElement === button(a!, 'react')]).to.deep.equal([
+      false,
+      true,
+    ]);
 
     const reaction = nextEvent<CustomEvent<{ peer: string; reaction: string }>>(b!, 'rtc-call-reaction');
     button(a!, 'react').click();
