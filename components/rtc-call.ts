@@ -686,8 +686,9 @@ ${this.state === 'live' ? this.#renderCall() : this.#renderLobby()}`;
       showStream(video, participants.get(tile.dataset['peer']!)?.stream);
       if (video.srcObject && video.paused && !this.#blocked) {
         // NotAllowedError: no user gesture yet (an AbortError only means a newer stream came first).
+        // Only sound needs the gesture: your own tile is muted, and a refusal there blocks nothing.
         video.play().catch((error: Error) => {
-          if (error.name === 'NotAllowedError') {
+          if (error.name === 'NotAllowedError' && !video.muted) {
             this.#blocked = true;
             this.requestUpdate();
           }
