@@ -22,9 +22,12 @@ export {
 export {
   RtcCall,
   rtcCallStrings,
+  REACTIONS,
   type RtcCallStrings,
   type RtcCallStatus,
   type RtcCallErrorDetail,
+  type RtcCallHandDetail,
+  type RtcCallReactionDetail,
   type RtcTrackDetail,
   type RtcConnectionStateDetail,
 } from './rtc-call.js';

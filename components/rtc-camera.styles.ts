@@ -13,7 +13,8 @@ export const styles = [
     [part='base'] {
       border-radius: var(--rtc-camera-radius, 0.5rem);
       overflow: hidden;
-      background: var(--rtc-camera-controls-background, #f4f4f5);
+      background: var(--rtc-camera-controls-background, light-dark(#f4f4f5, #1b1e24));
+      color: light-dark(#15171a, #eef0f3);
     }
     .stage {
       display: grid;

@@ -102,6 +102,8 @@ export interface RtcRecordingDetail {
  * @attr required - The form is invalid until a photo or recording was taken.
  * @attr disabled - Disables the controls. The property is the attribute, as on a form control; a
  *   disabled `<fieldset>` around the element disables them too, without setting it.
+ * @attr lang - The language of the texts (default: the nearest `lang` of the page; built in: en, de,
+ *   fr, es, pt, it, nl, pl, ja, zh). `strings` still replaces any text.
  * @attr strings - Replacement texts as JSON: any keys of `rtcCameraStrings`.
  * @attr state - Where capture is: `idle`, `starting`, `live` or `error`. Read-only, reflected for CSS
  *   (`rtc-camera[state=live]`).
@@ -131,7 +133,7 @@ export interface RtcRecordingDetail {
  * @cssproperty [--rtc-camera-radius=0.5rem] - Corner radius.
  * @cssproperty [--rtc-camera-accent=#2563eb] - Start and photo buttons, focus ring.
  * @cssproperty [--rtc-camera-danger=#dc2626] - Recording badge and pressed toggles.
- * @cssproperty [--rtc-camera-controls-background=#f4f4f5] - The toolbar.
+ * @cssproperty [--rtc-camera-controls-background=#f4f4f5] - The toolbar (`#1b1e24` in dark mode).
  *
  * @fires {RtcCameraStartDetail} rtc-camera-start - Capture started.
  * @fires {RtcCameraStopDetail} rtc-camera-stop - Capture stopped: by `stop()` or the stop button
@@ -149,6 +151,7 @@ export interface RtcRecordingDetail {
  */
 export class RtcCamera extends RtcElement<RtcCameraStrings> {
   static override styles = styles;
+  protected static override localized = true;
   static formAssociated = true;
 
   /**
@@ -210,6 +213,7 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
   #startError?: MediaErrorDetail;
 
   protected override readonly defaults = rtcCameraStrings;
+  protected override readonly localeSections = ['media', 'camera'] as const;
   /** A group, so a `<label for>` or `aria-label` names the element and its controls together. */
   readonly #internals = Object.assign(this.attachInternals(), { role: 'group' });
 

@@ -61,7 +61,14 @@ export interface LeaveMessage {
   type: 'leave';
 }
 
-export type ClientMessage = JoinMessage | SignalOutMessage | LeaveMessage;
+/** Change the display name the others see (after `join`); they get `peer-renamed`. */
+export interface NameMessage {
+  type: 'name';
+  /** The new display name; at most 64 characters, as `join.name`. */
+  name: string;
+}
+
+export type ClientMessage = JoinMessage | SignalOutMessage | LeaveMessage | NameMessage;
 
 // ---- relay -> client ------------------------------------------------------------------------
 
@@ -95,6 +102,13 @@ export interface PeerLeftMessage {
   id: string;
 }
 
+/** Someone of the room changed its display name (its `name` message). */
+export interface PeerRenamedMessage {
+  type: 'peer-renamed';
+  id: string;
+  name: string;
+}
+
 /** A `signal` from another peer; `from` is set by the relay and cannot be forged. */
 export interface SignalInMessage {
   type: 'signal';
@@ -113,7 +127,13 @@ export interface ErrorMessage {
   to?: string;
 }
 
-export type ServerMessage = WelcomeMessage | PeerJoinedMessage | PeerLeftMessage | SignalInMessage | ErrorMessage;
+export type ServerMessage =
+  | WelcomeMessage
+  | PeerJoinedMessage
+  | PeerLeftMessage
+  | PeerRenamedMessage
+  | SignalInMessage
+  | ErrorMessage;
 
 // ---- codes ----------------------------------------------------------------------------------
 
@@ -127,7 +147,7 @@ export const ErrorCodes = {
   BadRoom: 'bad-room',
   /** The room already holds its maximum number of peers. The connection is closed (1008). */
   RoomFull: 'room-full',
-  /** A `signal` arrived before `join`. */
+  /** A `signal` or `name` arrived before `join`. */
   NotJoined: 'not-joined',
   /** A second `join` on the same connection. */
   AlreadyJoined: 'already-joined',

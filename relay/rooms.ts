@@ -11,7 +11,7 @@
  * (Redis) replaces this module's maps, not the transports or the server.
  */
 import { peerIdFor } from './ids.js';
-import type { PeerInfo, PeerJoinedMessage, PeerLeftMessage } from '../protocol/signaling.js';
+import type { PeerInfo, PeerJoinedMessage, PeerLeftMessage, PeerRenamedMessage } from '../protocol/signaling.js';
 
 /** Where a session's messages go: its current connection. */
 export interface Member {
@@ -49,7 +49,8 @@ interface Room<M extends Member> {
 export interface Session<M extends Member = Member> {
   /** From peerIdFor: base64url characters only, so it needs no escaping inside JSON. */
   readonly id: string;
-  readonly name: string;
+  /** Set by `join`, changed by `name`. */
+  name: string;
   readonly room: Room<M>;
   /** Undefined while the connection is lost and the resume grace runs. */
   member: M | undefined;
@@ -165,6 +166,16 @@ export class Rooms<M extends Member> {
     }
     this.hold(target, [text], false);
     return 'held';
+  }
+
+  /** The session takes another display name: the others in its room get `peer-renamed`. */
+  rename(session: Session<M>, name: string): void {
+    session.name = name;
+    const renamed: PeerRenamedMessage = { type: 'peer-renamed', id: session.id, name };
+    const text = JSON.stringify(renamed);
+    for (const peer of session.room.peers.values()) {
+      if (peer !== session) peer.member?.send(text);
+    }
   }
 
   /** The session's connection is gone without a goodbye: keep its place for the grace period. */

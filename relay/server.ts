@@ -305,6 +305,8 @@ class SignalingRelay implements Relay, ConnectionHandler {
         return this.onJoin(connection, message);
       case 'leave':
         return connection.close(CloseCodes.Normal, 'leave');
+      case 'name':
+        return this.onName(connection, message);
       default:
         if (typeof message.type !== 'string')
           return this.sendError(connection, ErrorCodes.BadMessage, 'type must be a string');
@@ -341,6 +343,21 @@ class SignalingRelay implements Relay, ConnectionHandler {
     if (this.rooms.signal(sender, to, JSON.stringify(data)) === 'no-such-peer') {
       this.sendError(connection, ErrorCodes.NoSuchPeer, 'no such peer in this room', to);
     }
+  }
+
+  /** A member changes the name the others see; they get `peer-renamed`. */
+  private onName(connection: Connection, message: Record<string, unknown>): void {
+    const session = connection.session;
+    if (!session) return this.sendError(connection, ErrorCodes.NotJoined, 'join a room before naming yourself');
+    const { name } = message;
+    if (typeof name !== 'string' || name.length > this.options.maxNameLength) {
+      return this.sendError(
+        connection,
+        ErrorCodes.BadMessage,
+        `name.name must be a string of at most ${this.options.maxNameLength} characters`,
+      );
+    }
+    this.rooms.rename(session, name);
   }
 
   /**

@@ -100,12 +100,32 @@ describe('<rtc-camera> errors', () => {
     expect(asked).to.equal(false);
   });
 
-  it('a browser without getDisplayMedia is reported as unsupported for source="screen"', async () => {
+  it('a browser without getDisplayMedia is reported as screen-unsupported for source="screen", with its own text', async () => {
     override(mediaDevices, 'getDisplayMedia', undefined);
     const element = await fixture<RtcCamera>(html`<rtc-camera source="screen"></rtc-camera>`);
     expect(part(element, 'start-button')!.textContent!.trim()).to.equal('Share screen');
-    expect((await errorFrom(element)).code).to.equal('unsupported');
+    const detail = await errorFrom(element);
+    expect(detail.code).to.equal('screen-unsupported');
+    expect(part(element, 'error-message')!.textContent).to.equal('This browser cannot share a screen.');
   });
+
+  // A real refusal cannot be clicked in a headless browser: getDisplayMedia is stubbed to reject as
+  // the picker's Cancel does (NotAllowedError), and as headless Firefox does with no screen (NotFoundError).
+  const screenRejections: Array<[string, string, string]> = [
+    ['NotAllowedError', 'screen-denied', 'Screen sharing was blocked.'],
+    ['NotFoundError', 'screen-failed', 'The screen could not be shared.'],
+    ['NotReadableError', 'screen-failed', 'The screen could not be shared.'],
+  ];
+  for (const [name, code, message] of screenRejections) {
+    it(`a getDisplayMedia ${name} is ${code} with a screen's text, not the camera's`, async () => {
+      override(mediaDevices, 'getDisplayMedia', () => Promise.reject(new DOMException('refused', name)));
+      const element = await fixture<RtcCamera>(html`<rtc-camera source="screen"></rtc-camera>`);
+      const detail = await errorFrom(element);
+      expect([detail.code, detail.message]).to.deep.equal([code, message]);
+      expect(part(element, 'error-message')!.textContent).to.equal(message);
+      expect(part(element, 'error')!.textContent).not.to.contain('camera');
+    });
+  }
 
   it('a getUserMedia that never settles is reported as timeout', async () => {
     mediaDevices.getUserMedia = () => new Promise<MediaStream>(() => {});

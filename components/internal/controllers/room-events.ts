@@ -18,6 +18,8 @@ export interface PeerJoinDetail {
   id: string;
   name: string;
 }
+/** A peer changed the name it is shown under. */
+export type PeerRenameDetail = PeerJoinDetail;
 export interface PeerLeaveDetail {
   id: string;
 }
@@ -76,6 +78,7 @@ export type RtcCloseEvent = CustomEvent<PeerDetail>;
 export type RtcMessageEvent = CustomEvent<MessageDetail>;
 export type RtcPeerJoinEvent = CustomEvent<PeerJoinDetail>;
 export type RtcPeerLeaveEvent = CustomEvent<PeerLeaveDetail>;
+export type RtcPeerRenameEvent = CustomEvent<PeerRenameDetail>;
 export type RtcFileEvent = CustomEvent<FileDetail>;
 export type RtcTransferProgressEvent = CustomEvent<TransferProgressDetail>;
 export type RtcTransferErrorEvent = CustomEvent<TransferErrorDetail>;
@@ -90,6 +93,7 @@ declare global {
     'rtc-message': RtcMessageEvent;
     'rtc-peer-join': RtcPeerJoinEvent;
     'rtc-peer-leave': RtcPeerLeaveEvent;
+    'rtc-peer-rename': RtcPeerRenameEvent;
     'rtc-file': RtcFileEvent;
     'rtc-transfer-progress': RtcTransferProgressEvent;
     'rtc-transfer-error': RtcTransferErrorEvent;

@@ -7,7 +7,7 @@
  * the socket and every connection. A release is carried out a microtask later, so moving an element
  * in the DOM (disconnect, then connect again at once) keeps the Room.
  *
- * Events (CustomEvents): `peer-join` {id, name}, `peer-leave` {id}, `link` {peer, link} (a new
+ * Events (CustomEvents): `peer-join` {id, name}, `peer-leave` {id}, `peer-rename` {id, name}, `link` {peer, link} (a new
  * PeerLink may start negotiating: a call adds its tracks here), `track` {peer, track, streams},
  * `peer-error` (PeerErrorDetail). The signaling's own events (`error`, `state`) are on
  * `room.signaling`. An element that starts listening to a Room others already hold gets the `link`
@@ -38,7 +38,7 @@ export interface RoomOptions {
    */
   transport?: TransportChoice;
   room: string;
-  /** Our display name (the first element to acquire the Room sets it). */
+  /** Our display name (the first element to acquire the Room sets it; setName() changes it). */
   name?: string;
   /** Overrides the relay's ICE servers. */
   iceServers?: RTCIceServer[];
@@ -89,6 +89,7 @@ export class Room extends EventTarget {
     });
     signaling.addEventListener('peer-joined', ({ detail }) => this.#link(detail));
     signaling.addEventListener('peer-left', ({ detail }) => this.#unlink(detail.id));
+    signaling.addEventListener('peer-renamed', ({ detail }) => this.#emit('peer-rename', detail));
     // A signal from a peer not in our list: it has no name here.
     signaling.addEventListener(
       'signal',
@@ -109,6 +110,19 @@ export class Room extends EventTarget {
   /** The other peers in the room. */
   get peers(): PeerInfo[] {
     return this.signaling.peers.filter((peer) => this.links.has(peer.id));
+  }
+
+  /** Our display name as the others see it. */
+  get name(): string {
+    return this.signaling.name;
+  }
+
+  /**
+   * Changes the name the others see (every element sharing this Room speaks under one name: the
+   * last one set). An empty name is no change: an element without a name does not erase another's.
+   */
+  setName(name: string): void {
+    if (name) this.signaling.rename(name);
   }
 
   /**

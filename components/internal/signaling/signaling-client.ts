@@ -23,6 +23,7 @@ import {
   type IceServer,
   type JoinMessage,
   type JsonValue,
+  type NameMessage,
   type PeerInfo,
   type ServerMessage,
   type SignalOutMessage,
@@ -94,6 +95,8 @@ export interface SignalingEventMap {
   welcome: CustomEvent<WelcomeDetail>;
   'peer-joined': CustomEvent<PeerInfo>;
   'peer-left': CustomEvent<{ id: string }>;
+  /** A peer changed its display name. */
+  'peer-renamed': CustomEvent<PeerInfo>;
   signal: CustomEvent<SignalDetail>;
   error: CustomEvent<SignalingErrorDetail>;
 }
@@ -192,7 +195,8 @@ export interface SignalingClient {
 export class SignalingClient extends EventTarget {
   readonly url: string;
   readonly room: string;
-  readonly name: string;
+  /** Our display name: sent in `join`, and changed with rename(). */
+  name: string;
 
   /** Our id in the room, once joined (kept across reconnects). */
   id: string | null = null;
@@ -325,6 +329,17 @@ export class SignalingClient extends EventTarget {
     this.#send({ type: 'signal', to, data });
   }
 
+  /**
+   * Changes the name the others see: sent now when joined, and in every later `join` (a reconnect
+   * sends it anyway).
+   */
+  rename(name: string): void {
+    if (name === this.name) return;
+    this.name = name;
+    // A connection that is closing takes nothing: the next join carries the name.
+    if (this.#state === 'joined') this.#connection?.send(JSON.stringify({ type: 'name', name } satisfies NameMessage));
+  }
+
   /** Leaves the room and closes the connection for good. */
   close(): void {
     if (this.#state === 'closed') return;
@@ -378,6 +393,8 @@ export class SignalingClient extends EventTarget {
         return this.#addPeer({ id: message.id, name: message.name });
       case 'peer-left':
         return this.#removePeer(message.id);
+      case 'peer-renamed':
+        return this.#renamePeer({ id: message.id, name: message.name });
       case 'signal':
         return this.#emit('signal', { from: message.from, data: message.data });
       case 'error':
@@ -488,6 +505,13 @@ export class SignalingClient extends EventTarget {
       this.#peers.set(peer.id, peer);
       this.#emit('peer-joined', peer);
     }
+  }
+
+  #renamePeer(peer: PeerInfo): void {
+    // A name is text from a peer: kept as a string, rendered only through text bindings.
+    if (!this.#peers.has(peer.id) || typeof peer.name !== 'string') return;
+    this.#peers.set(peer.id, peer);
+    this.#emit('peer-renamed', peer);
   }
 
   #removePeer(id: string): void {
