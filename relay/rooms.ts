@@ -11,7 +11,7 @@
  * (Redis) replaces this module's maps, not the transports or the server.
  */
 import { peerIdFor } from './ids.js';
-import type { PeerInfo, PeerJoinedMessage, PeerLeftMessage } from '../protocol/signaling.js';
+import type { Capability, PeerInfo, PeerJoinedMessage, PeerLeftMessage } from '../protocol/signaling.js';
 
 /** Where a session's messages go: its current connection. */
 export interface Member {
@@ -50,6 +50,8 @@ export interface Session<M extends Member = Member> {
   /** From peerIdFor: base64url characters only, so it needs no escaping inside JSON. */
   readonly id: string;
   readonly name: string;
+  /** What its join token allows, when the token lists it (undefined: no restriction). */
+  readonly caps: Capability[] | undefined;
   readonly room: Room<M>;
   /** Undefined while the connection is lost and the resume grace runs. */
   member: M | undefined;
@@ -61,6 +63,8 @@ export interface Session<M extends Member = Member> {
 export interface JoinRequest {
   room: string;
   name: string;
+  /** What the peer's join token allows, told to the others (undefined: no token, or no limits). */
+  caps?: Capability[];
   resumeToken: string;
 }
 
@@ -104,7 +108,7 @@ export class Rooms<M extends Member> {
    * in that room is taken over; one in another room ends (one id, one room). The others get
    * `peer-joined` unless it is a takeover.
    */
-  join(member: M, { room: roomName, name, resumeToken }: JoinRequest): JoinResult<M> {
+  join(member: M, { room: roomName, name, caps, resumeToken }: JoinRequest): JoinResult<M> {
     const id = peerIdFor(resumeToken);
     const existing = this.sessions.get(id);
     if (existing?.room.name === roomName) {
@@ -125,8 +129,8 @@ export class Rooms<M extends Member> {
       this.leave(existing);
     }
     const target = room ?? this.createRoom(roomName);
-    const session: Session<M> = { id, name, room: target, member, graceTimer: undefined, held: undefined };
-    const joined: PeerJoinedMessage = { type: 'peer-joined', id, name };
+    const session: Session<M> = { id, name, caps, room: target, member, graceTimer: undefined, held: undefined };
+    const joined: PeerJoinedMessage = { type: 'peer-joined', id, name, caps };
     this.broadcast(target, JSON.stringify(joined));
     target.peers.set(id, session);
     this.sessions.set(id, session);
@@ -137,7 +141,7 @@ export class Rooms<M extends Member> {
   othersOf(session: Session<M>): PeerInfo[] {
     const others: PeerInfo[] = [];
     for (const peer of session.room.peers.values()) {
-      if (peer !== session) others.push({ id: peer.id, name: peer.name });
+      if (peer !== session) others.push(peerInfoOf(peer));
     }
     return others;
   }
@@ -215,4 +219,9 @@ export class Rooms<M extends Member> {
   private broadcast(room: Room<M>, text: string): void {
     for (const peer of room.peers.values()) peer.member?.send(text);
   }
+}
+
+/** A session as the others see it: `caps` only when its token set them. */
+function peerInfoOf({ id, name, caps }: Session): PeerInfo {
+  return caps ? { id, name, caps } : { id, name };
 }
