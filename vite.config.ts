@@ -55,6 +55,8 @@ export default defineConfig({
  * - `ui`: what the elements with a UI share (their base class, buttons, styles); not the data channel.
  * - `sse`: the SSE + POST transport, imported only when a page needs it (WebSocket did not get through,
  *   or `transport="sse"`): most pages never download it.
+ * - `join-token`: what fetches join tokens from a site's `token-url`, imported only by a page that has
+ *   one.
  * - `room`: the Room core, which every element in a room needs and `<rtc-camera>` does not.
  * - `rtc-camera`: the camera and the media code, which `<rtc-call>` reaches through the camera it
  *   renders. Before the other elements' groups, or `<rtc-call>`'s would take it.
@@ -72,10 +74,11 @@ function chunkGroups() {
     { name: 'ui', test: /\/components\/internal\/ui\//, priority: 4 },
     {
       name: 'room',
-      test: /\/components\/internal\/(signaling\/(?!sse-transport)|mesh\/)|\/components\/internal\/controllers\/room-|\/protocol\//,
+      test: /\/components\/internal\/(signaling\/(?!sse-transport|join-token)|mesh\/)|\/components\/internal\/controllers\/room-|\/protocol\//,
       priority: 3,
     },
     { name: 'sse', test: /\/components\/internal\/signaling\/sse-transport\.ts$/, priority: 3 },
+    { name: 'join-token', test: /\/components\/internal\/signaling\/join-token\.ts$/, priority: 3 },
     { name: 'rtc-camera', test: /\/components\/rtc-camera(\.styles)?\.ts$/, priority: 2 },
     {
       // `components/rtc-call.ts` and `components/rtc-call.styles.ts`: `rtc-call`.

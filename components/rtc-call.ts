@@ -93,6 +93,12 @@ interface Tile extends Partial<RtcCallStatus> {
  * @attr transport - How to reach the relay: `auto` (default: WebSocket, and SSE + POST at once when a
  *   proxy or network breaks WebSocket), `websocket` or `sse`; any other value is `auto`.
  * @attr name - Your name, shown to the others (the join screen's field sets it).
+ * @attr token - A signed join token, for a relay that requires one (docs/security.md). A new value
+ *   is used from the next join (a rejoin after a relay restart).
+ * @attr token-url - A URL of your site that answers with a fresh join token (as text, or JSON
+ *   `{"token": "..."}`), fetched before every join, so a session outlives its token. Wins over `token`.
+ * @attr ice-transport-policy - `relay` connects through TURN servers only (the peers never learn each
+ *   other's addresses); `all` (default) uses any route.
  * @attr {boolean} autojoin - Join at once, without the join screen.
  * @attr {boolean} audio-only - No video.
  * @attr {boolean|string} video - The inner camera's `video`: `true` (default) or an ideal size such as `640x360`.
@@ -151,6 +157,9 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
   signaling = '';
   transport: TransportChoice = 'auto';
   name = '';
+  token = '';
+  tokenUrl = '';
+  iceTransportPolicy: RTCIceTransportPolicy = 'all';
   autojoin = false;
   audioOnly = false;
   video: boolean | string = true;
@@ -191,6 +200,9 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
     signaling: this.signaling,
     transport: this.transport,
     name: this.name,
+    token: this.token,
+    tokenUrl: this.tokenUrl,
+    iceTransportPolicy: this.iceTransportPolicy,
     label: 'rtc-call',
   }));
 
