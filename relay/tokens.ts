@@ -9,7 +9,7 @@
  * `name` (the name the others see, whatever the join says), `caps` (capabilities, protocol/).
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, errors, importSPKI, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { Capabilities, ErrorCodes, type Capability, type ErrorCode } from '../protocol/signaling.js';
 
 export interface TokenOptions {
@@ -95,26 +95,32 @@ export function createTokenChecker(options: TokenOptions & { maxNameLength: numb
   const { tokenSecret, tokenSecretPrevious, tokenPublicKey, maxNameLength } = options;
   if (tokenSecret !== undefined) {
     const secrets = tokenSecretPrevious === undefined ? [tokenSecret] : [tokenSecret, tokenSecretPrevious];
-    const keys = secrets.map((secret) => new TextEncoder().encode(secret));
-    return new TokenChecker(keys, ['HS256'], maxNameLength);
+    return new TokenChecker(Promise.all(secrets.map(importSecret)), ['HS256'], maxNameLength);
   }
   if (tokenPublicKey === undefined) return undefined;
   if (isUrl(tokenPublicKey)) {
-    return new TokenChecker([remoteKeySet(new URL(tokenPublicKey))], ['ES256', 'RS256'], maxNameLength);
+    const keySet = remoteKeySet(new URL(tokenPublicKey));
+    return new TokenChecker(Promise.resolve([keySet]), ['ES256', 'RS256'], maxNameLength);
   }
-  const key = createPublicKey(tokenPublicKey);
-  return new TokenChecker([key], [algorithmOf(key)], maxNameLength);
+  const algorithm = algorithmOf(createPublicKey(tokenPublicKey));
+  return new TokenChecker(Promise.all([importSPKI(tokenPublicKey, algorithm)]), [algorithm], maxNameLength);
 }
 
-type VerificationKey = Uint8Array | KeyObject | JWTVerifyGetKey;
+type VerificationKey = CryptoKey | JWTVerifyGetKey;
+
+/** An HS256 secret as a CryptoKey, imported once: jose imports a key given as bytes on every verification. */
+function importSecret(secret: string): Promise<CryptoKey> {
+  const bytes = new TextEncoder().encode(secret);
+  return crypto.subtle.importKey('raw', bytes, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+}
 
 export class TokenChecker {
-  private readonly keys: VerificationKey[];
+  private readonly keys: Promise<VerificationKey[]>;
   private readonly algorithms: string[];
   private readonly maxNameLength: number;
 
   /** `keys`: the current key first, then one being rotated out (HS256 secrets only). */
-  constructor(keys: VerificationKey[], algorithms: string[], maxNameLength: number) {
+  constructor(keys: Promise<VerificationKey[]>, algorithms: string[], maxNameLength: number) {
     this.keys = keys;
     this.algorithms = algorithms;
     this.maxNameLength = maxNameLength;
@@ -148,8 +154,9 @@ export class TokenChecker {
   /** The token's claims once its signature, `exp` and `nbf` are checked; throws jose's errors. */
   private async verify(token: string): Promise<JWTPayload> {
     const options = { algorithms: this.algorithms, requiredClaims: ['exp'] };
+    const keys = await this.keys;
     for (let index = 0; ; index++) {
-      const key = this.keys[index];
+      const key = keys[index];
       try {
         // Two calls rather than a union: jose types a key and a key getter apart.
         const { payload } =
@@ -157,7 +164,7 @@ export class TokenChecker {
         return payload;
       } catch (error) {
         // During a rotation a token may be signed with the previous secret: try it before refusing.
-        const last = index === this.keys.length - 1;
+        const last = index === keys.length - 1;
         if (last || !(error instanceof errors.JWSSignatureVerificationFailed)) throw error;
       }
     }
