@@ -23,8 +23,8 @@ export const LOADER = 'rtc-elements.js';
 export const BUDGETS = {
   loader: 1_200,
   'rtc-camera': 13_000,
-  'rtc-datachannel': 15_000,
-  'rtc-chat': 17_000,
+  'rtc-datachannel': 16_000,
+  'rtc-chat': 18_000,
   'rtc-call': 24_000,
 };
 
