@@ -8,6 +8,7 @@ import { createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { SignJWT } from 'jose';
 import { createRelay, type IceServer, type RelayOptions } from '../../relay/index.js';
+import { createTurnCredentials } from '../../relay/turn.js';
 import { clientsOf, startRelay, TRANSPORTS } from './helpers.js';
 
 const TURN = { turnSecret: 'coturn static-auth-secret', turnUrls: ['turn:127.0.0.1:3478?transport=udp'] };
@@ -29,6 +30,20 @@ function assertCredential(server: IceServer | undefined, peerId: string, ttl: nu
   assert.equal(server.credential, expected, 'credential = base64(HMAC-SHA1(secret, username))');
   return Number(expiry);
 }
+
+test("TURN credentials follow coturn's TURN REST scheme, as docs/protocol.md specifies (its test vector)", () => {
+  const turn = createTurnCredentials({
+    turnSecret: 'north-wind',
+    turnUrls: ['turn:turn.example.org:3478?transport=udp'],
+  });
+  const expiresAt = 1_765_000_000;
+  const server = turn?.iceServerFor('vHG2M3bafs5KhU80', (expiresAt - 86_400) * 1000);
+  assert.deepEqual(server, {
+    urls: ['turn:turn.example.org:3478?transport=udp'],
+    username: '1765000000:vHG2M3bafs5KhU80',
+    credential: 'LsggB/WR8TtwlqWmZ0061R54OF4=',
+  });
+});
 
 for (const transport of TRANSPORTS) {
   describe(`over ${transport}`, () => {
