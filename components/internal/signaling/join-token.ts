@@ -28,7 +28,7 @@ export class TokenUnavailable extends Error {
   get hint(): string {
     return this.refused
       ? 'The site gives no token to this visitor: sign in, or ask the site.'
-      : 'The `token-url` must answer 200 with a token (text, or JSON {"token": ...}). Retrying.';
+      : 'The token-url must answer 200 with a token (as text, or JSON with a token field). Retrying.';
   }
 }
 
