@@ -234,9 +234,16 @@ function remoteKeySet(url: URL): JWTVerifyGetKey {
   };
 }
 
+/** RS256 keys shorter than this are refused (RFC 7518 section 3.3; jose refuses them too). */
+const MIN_RSA_BITS = 2048;
+
 /** The JWS algorithm of a public key: ES256 for P-256, RS256 for RSA; others are refused. */
 function algorithmOf(key: KeyObject): 'ES256' | 'RS256' {
-  if (key.asymmetricKeyType === 'rsa') return 'RS256';
+  if (key.asymmetricKeyType === 'rsa') {
+    const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+    if (bits < MIN_RSA_BITS) throw new Error(`a ${bits}-bit RSA key is shorter than ${MIN_RSA_BITS} bits`);
+    return 'RS256';
+  }
   if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return 'ES256';
   throw new Error(`a ${key.asymmetricKeyType} key is neither P-256 nor RSA`);
 }

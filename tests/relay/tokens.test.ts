@@ -334,6 +334,9 @@ describe('public keys', () => {
 test('token options are checked up front with a TypeError naming the option', () => {
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const ed = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const shortRsa = generateKeyPairSync('rsa', { modulusLength: 1024 })
+    .publicKey.export({ type: 'spki', format: 'pem' })
+    .toString();
   const cases: Array<[options: Partial<RelayOptions>, message: RegExp]> = [
     [{ tokenSecret: 'short' }, /^tokenSecret must be a string of at least 32 characters$/],
     [{ tokenSecret: SECRET, tokenSecretPrevious: 'short' }, /^tokenSecretPrevious must be a string of at least 32/],
@@ -343,6 +346,10 @@ test('token options are checked up front with a TypeError naming the option', ()
       /^tokenPublicKey must be an ES256 \(P-256\) or RS256 public key in PEM, or a JWKS URL/,
     ],
     [{ tokenPublicKey: ed }, /^tokenPublicKey must be an ES256/],
+    [
+      { tokenPublicKey: shortRsa },
+      /^tokenPublicKey must be an ES256 .* \(a 1024-bit RSA key is shorter than 2048 bits\)$/,
+    ],
     [
       { tokenPublicKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() },
       /^tokenPublicKey must be a public key: this is a private key/,
