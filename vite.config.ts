@@ -59,6 +59,8 @@ export default defineConfig({
  *   data channel. What only one element uses (the call's icons and tile layout) goes with it.
  * - `sse`: the SSE + POST transport, imported only when a page needs it (WebSocket did not get through,
  *   or `transport="sse"`): most pages never download it.
+ * - `join-token`: what fetches join tokens from a site's `token-url`, imported only by a page that has
+ *   one.
  * - `room`: the Room core, which every element in a room needs and `<rtc-camera>` does not.
  * - `media`: capture (the MediaController, devices, errors), shared by `<rtc-camera>` and `<rtc-call>`
  *   (which captures itself: a call page does not download the camera element).
@@ -77,10 +79,11 @@ function chunkGroups() {
     { name: 'ui', test: /\/components\/internal\/ui\/(element|styles|locale)\.ts$/, priority: 4 },
     {
       name: 'room',
-      test: /\/components\/internal\/(signaling\/(?!sse-transport)|mesh\/)|\/components\/internal\/controllers\/room-|\/protocol\//,
+      test: /\/components\/internal\/(signaling\/(?!sse-transport|join-token)|mesh\/)|\/components\/internal\/controllers\/room-|\/protocol\//,
       priority: 3,
     },
     { name: 'sse', test: /\/components\/internal\/signaling\/sse-transport\.ts$/, priority: 3 },
+    { name: 'join-token', test: /\/components\/internal\/signaling\/join-token\.ts$/, priority: 3 },
     { name: 'media', test: /\/components\/internal\/(media\/|controllers\/media-controller\.ts$)/, priority: 2 },
     {
       // `components/rtc-call.ts` and `components/rtc-call.styles.ts`: `rtc-call`.

@@ -1,13 +1,29 @@
-// 2-4. The relay beside baselines: ours (dist/relay, every check on), a bare `ws` relay
+// 2-4, 7. The relay beside baselines: ours (dist/relay, every check on, join tokens and TURN
+// credentials too), a bare `ws` relay
 // (bench/bare-relay.mjs: parse and restringify only) and PeerServer (the `peer` package, driven
 // through its own protocol). Each relay runs alone in a fresh process pinned to core 0; the load
 // generator (bench/relay-client.mjs) runs pinned to core 1. Rounds alternate between the relays.
+import { generateKeyPairSync } from 'node:crypto';
+import { SignJWT } from 'jose';
 import { row, start, kill, sleep, median, canPin } from './lib.mjs';
 
 const NODE = process.execPath;
 /** Ours with its defaults, except the per-connection rate limit, which 100 senders at full speed
  * would trip at once (50/s): it stays on (the token bucket runs for every frame) but does not bind. */
 const OURS_FAST = { messagesPerSecond: 1e9, messageBurst: 1e9 };
+
+/** Join tokens (HS256) and TURN credentials on, as an operator who uses both runs the relay. */
+const TOKEN_SECRET = 'the bench signs its join tokens with this secret';
+const OPERATOR = {
+  tokenSecret: TOKEN_SECRET,
+  turnSecret: 'the bench TURN secret',
+  turnUrls: ['turn:127.0.0.1:3478?transport=udp'],
+};
+
+/** A token for any room, valid for the bench's run; every client of ours sends it. */
+async function benchToken(key = new TextEncoder().encode(TOKEN_SECRET), alg = 'HS256') {
+  return new SignJWT({ room: '*', exp: Math.floor(Date.now() / 1000) + 3600 }).setProtectedHeader({ alg }).sign(key);
+}
 
 async function startRelay(kind, options = {}) {
   const child = start(NODE, ['--expose-gc', 'bench/relay-server.mjs', kind, JSON.stringify(options)], {
@@ -58,10 +74,14 @@ function cpuDuring(relay, fromMs, toMs) {
 }
 
 // `sse` is ours too, driven over SSE + POST instead of WebSocket (same relay, same options).
-const OPTIONS = { ours: OURS_FAST, sse: OURS_FAST, bare: {}, peer: {} };
+const OPTIONS = { ours: { ...OURS_FAST, ...OPERATOR }, sse: { ...OURS_FAST, ...OPERATOR }, bare: {}, peer: {} };
 const NAMES = { ours: 'ours', sse: 'ours (SSE)', bare: 'bare ws', peer: 'PeerServer' };
 const RELAY_OF = { ours: 'ours', sse: 'ours', bare: 'bare', peer: 'peer' };
-const clientJob = (kind) => (kind === 'sse' ? { kind: 'ours', transport: 'sse' } : { kind });
+const TOKEN = await benchToken();
+const clientJob = (kind) => {
+  if (kind === 'sse') return { kind: 'ours', transport: 'sse', token: TOKEN };
+  return kind === 'ours' ? { kind, token: TOKEN } : { kind };
+};
 
 export async function throughput({ quick, log }) {
   const rounds = quick ? 1 : 4;
@@ -136,7 +156,8 @@ export async function latency({ quick, log }) {
   const runs = { ours: [], sse: [], bare: [] };
   for (let round = 0; round < rounds; round++) {
     for (const kind of ['ours', 'sse', 'bare']) {
-      const relay = await startRelay(RELAY_OF[kind]);
+      // Ours with its real defaults (and tokens and TURN on).
+      const relay = await startRelay(RELAY_OF[kind], kind === 'bare' ? {} : OPERATOR);
       try {
         const result = await runClient({ ...job, ...clientJob(kind), ...relay.info });
         runs[kind].push(result);
@@ -180,7 +201,7 @@ export async function memory({ quick, log }) {
   const connections = quick ? 2000 : 5000;
   const runs = {};
   for (const kind of ['ours', 'sse', 'bare', 'peer']) {
-    const relay = await startRelay(RELAY_OF[kind]);
+    const relay = await startRelay(RELAY_OF[kind], kind === 'ours' || kind === 'sse' ? OPERATOR : {});
     try {
       await sleep(300);
       const empty = await relay.ask('mem');
@@ -243,5 +264,67 @@ export async function memory({ quick, log }) {
       ),
     ],
     details: { runs },
+  };
+}
+
+/**
+ * What a join costs with a token checked: joins per CPU-second of the relay, ours without tokens
+ * against ours with an HS256 secret and with an ES256 public key. 2,000 clients connect and join,
+ * 100 at a time (rooms of 10); the relay's CPU time is read before and after.
+ */
+export async function joins({ quick, log }) {
+  const rounds = quick ? 1 : 3;
+  const connections = quick ? 1000 : 2000;
+  const es256 = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const variants = {
+    none: { options: {}, token: undefined },
+    hs256: { options: { tokenSecret: TOKEN_SECRET }, token: TOKEN },
+    es256: {
+      options: { tokenPublicKey: es256.publicKey.export({ type: 'spki', format: 'pem' }) },
+      token: await benchToken(es256.privateKey, 'ES256'),
+    },
+  };
+  const runs = { none: [], hs256: [], es256: [] };
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, { options, token }] of Object.entries(variants)) {
+      const relay = await startRelay('ours', options);
+      try {
+        const before = await relay.ask('cpu');
+        const result = await runClient({ mode: 'joins', kind: 'ours', connections, token, ...relay.info });
+        const after = await relay.ask('cpu');
+        const perCpuSecond = result.joins / ((after.cpu - before.cpu) / 1000);
+        runs[name].push({ ...result, perCpuSecond });
+        log(
+          `round ${round + 1} ${name.padEnd(6)} ${Math.round(result.rate).toLocaleString('en-US').padStart(6)} joins/s  ${Math.round(perCpuSecond).toLocaleString('en-US').padStart(6)} per CPU-second`,
+        );
+      } finally {
+        relay.stop();
+      }
+    }
+  }
+  const m = (name) => median(runs[name].map((r) => r.perCpuSecond));
+  const unit = 'joins/s';
+  return {
+    rows: [
+      row(
+        'relay joins per CPU-second, HS256 token',
+        unit,
+        m('hs256'),
+        m('none'),
+        'ours without tokens',
+        'report',
+        null,
+      ),
+      row(
+        'relay joins per CPU-second, ES256 token',
+        unit,
+        m('es256'),
+        m('none'),
+        'ours without tokens',
+        'report',
+        null,
+      ),
+    ],
+    details: { connections, runs },
   };
 }

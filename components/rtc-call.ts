@@ -151,6 +151,12 @@ export interface RtcCallReactionDetail {
  * @attr transport - How to reach the relay: `auto` (default: WebSocket, and SSE + POST at once when a
  *   proxy or network breaks WebSocket), `websocket` or `sse`; any other value is `auto`.
  * @attr name - Your name, shown to the others (the join screen's field sets it; a change while in the call renames you).
+ * @attr token - A signed join token, for a relay that requires one (docs/security.md). A new value
+ *   is used from the next join (a rejoin after a relay restart).
+ * @attr token-url - A URL of your site that answers with a fresh join token (as text, or JSON
+ *   `{"token": "..."}`), fetched before every join, so a session outlives its token. Wins over `token`.
+ * @attr ice-transport-policy - `relay` connects through TURN servers only (the peers never learn each
+ *   other's addresses); `all` (default) uses any route.
  * @attr {boolean} autojoin - Join at once, without the join screen.
  * @attr {boolean} audio-only - No video.
  * @attr {boolean|string} video - `true` (default) or an ideal size such as `640x360`.
@@ -226,6 +232,9 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
   signaling = '';
   transport: TransportChoice = 'auto';
   name = '';
+  token = '';
+  tokenUrl = '';
+  iceTransportPolicy: RTCIceTransportPolicy = 'all';
   autojoin = false;
   audioOnly = false;
   video: boolean | string = true;
@@ -430,7 +439,7 @@ ${this.state === 'live' ? this.#renderCall() : this.#renderLobby()}`;
     this.chat && this.#chatLoaded
       ? html`<aside part="chat-panel" aria-label=${t.chat} ?hidden=${!chatOpen} @rtc-message=${this.#onChatMessage} @rtc-open=${stopPropagation} @rtc-close=${stopPropagation} @rtc-peer-join=${stopPropagation} @rtc-peer-leave=${stopPropagation} @rtc-peer-rename=${stopPropagation} @rtc-peer-error=${stopPropagation} @rtc-signaling-error=${stopPropagation}>
     <header><h2>${t.chat}</h2>${this.#button('close-chat', t.closeChat, this.#toggleChat, { iconName: 'close', iconOnly: true })}</header>
-    <rtc-chat room=${this.room} signaling=${this.signaling} transport=${this.transport} name=${this.name} lang=${languageOf(this) || nothing}></rtc-chat>
+    <rtc-chat room=${this.room} signaling=${this.signaling} transport=${this.transport} name=${this.name} token=${this.token} token-url=${this.tokenUrl} ice-transport-policy=${this.iceTransportPolicy} lang=${languageOf(this) || nothing}></rtc-chat>
   </aside>`
       : nothing
   }

@@ -79,6 +79,12 @@ const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
  *   proxy or network breaks WebSocket), `websocket` or `sse`; any other value is `auto`.
  * @attr name - Your name, sent with each message and shown to the others (a peer without one shows as
  *   "Guest"). Changing it re-joins the room.
+ * @attr token - A signed join token, for a relay that requires one (docs/security.md). A new value
+ *   is used from the next join (a rejoin after a relay restart).
+ * @attr token-url - A URL of your site that answers with a fresh join token (as text, or JSON
+ *   `{"token": "..."}`), fetched before every join, so a session outlives its token. Wins over `token`.
+ * @attr ice-transport-policy - `relay` connects through TURN servers only (the peers never learn each
+ *   other's addresses); `all` (default) uses any route.
  * @attr max-length - The longest message, in characters. The field stops there and a hint says so
  *   (`part="hint"`, announced politely); a peer's longer message is cut to this length on arrival.
  * @attr strings - Replacement texts as JSON: any keys of `rtcChatStrings`.
@@ -125,6 +131,9 @@ export class RtcChat extends RtcElement<RtcChatStrings> {
   signaling = '';
   transport: TransportChoice = 'auto';
   name = '';
+  token = '';
+  tokenUrl = '';
+  iceTransportPolicy: RTCIceTransportPolicy = 'all';
   maxLength = 4000;
 
   protected override readonly defaults = rtcChatStrings;
@@ -136,6 +145,9 @@ export class RtcChat extends RtcElement<RtcChatStrings> {
     signaling: this.signaling,
     transport: this.transport,
     name: this.name,
+    token: this.token,
+    tokenUrl: this.tokenUrl,
+    iceTransportPolicy: this.iceTransportPolicy,
     label: 'rtc-chat',
   }));
 

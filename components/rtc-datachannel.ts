@@ -29,6 +29,12 @@ export { RtcError } from './internal/mesh/room-errors.js';
  * @attr transport - How to reach the relay: `auto` (default: WebSocket, and SSE + POST at once when a
  *   proxy or network breaks WebSocket), `websocket` or `sse`; any other value is `auto`.
  * @attr name - Your display name, shown to the others in `rtc-peer-join`.
+ * @attr token - A signed join token, for a relay that requires one (docs/security.md). A new value
+ *   is used from the next join (a rejoin after a relay restart).
+ * @attr token-url - A URL of your site that answers with a fresh join token (as text, or JSON
+ *   `{"token": "..."}`), fetched before every join, so a session outlives its token. Wins over `token`.
+ * @attr ice-transport-policy - `relay` connects through TURN servers only (the peers never learn each
+ *   other's addresses); `all` (default) uses any route.
  * @attr label - The channel's label. Peers talk on channels with the same label.
  * @attr ordered - `ordered="false"` for an unordered channel (files need an ordered, reliable one).
  * @attr max-retransmits - Retransmissions before a message is given up: makes the channel unreliable.
@@ -62,7 +68,8 @@ export { RtcError } from './internal/mesh/room-errors.js';
  *   receiver's `max-message-size`; `direction` is `receive` where it was refused, `send` where it came
  *   from), `read-failed` (a Blob we sent could not be read).
  * @fires {PeerErrorDetail} rtc-peer-error - `ice-failed`: no route to the peer after bounded ICE
- *   restarts (a TURN server is needed); `negotiation-failed`; `label-collision`.
+ *   restarts (the hint says whether a TURN server is needed, refused the TURN credentials, or could
+ *   not be reached); `negotiation-failed`; `label-collision`.
  * @fires {SignalingErrorDetail} rtc-signaling-error - The relay cannot be reached or refused us (see
  *   docs/protocol.md for the codes).
  *
@@ -86,6 +93,9 @@ export class RtcDatachannel extends LitElement {
   signaling = '';
   transport: TransportChoice = 'auto';
   name = '';
+  token = '';
+  tokenUrl = '';
+  iceTransportPolicy: RTCIceTransportPolicy = 'all';
   label = 'data';
   ordered = true;
   maxRetransmits: number | undefined;
@@ -98,6 +108,9 @@ export class RtcDatachannel extends LitElement {
     signaling: this.signaling,
     transport: this.transport,
     name: this.name,
+    token: this.token,
+    tokenUrl: this.tokenUrl,
+    iceTransportPolicy: this.iceTransportPolicy,
     iceServers: this.iceServers,
     label: this.label,
     channel: {

@@ -3,6 +3,7 @@
  * rtc-relay: runs the signaling relay, serving the browser build, the demo pages and /healthz on one port.
  * Flags win over environment variables; docs/relay.md has the details.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { RelayOptions } from './options.js';
 import { createRelay } from './server.js';
@@ -20,6 +21,17 @@ Options (environment variable in brackets):
   --max-connections <n>    open connections (default 10000)
   --max-payload <bytes>    largest inbound frame (default 65536)
   --resume-grace <ms>      how long a lost peer keeps its place (default 30000)
+
+Join tokens (docs/security.md): with one of these, every join needs a signed token
+  --token-secret <s>       HS256 secret, at least 32 characters [TOKEN_SECRET]
+  --token-secret-previous <s>
+                           the secret being rotated out, still accepted [TOKEN_SECRET_PREVIOUS]
+  --token-public-key <key> ES256/RS256 public key: a PEM file, or a JWKS URL [TOKEN_PUBLIC_KEY]
+
+TURN credentials (coturn's use-auth-secret): each peer gets its own, renewed
+  --turn-secret <s>        coturn's static-auth-secret [TURN_SECRET]
+  --turn-urls <list>       comma-separated turn:/turns: URLs of that server [TURN_URLS]
+  --turn-ttl <seconds>     how long a credential stays valid [TURN_TTL] (default 86400)
   -h, --help               print this help and exit
 
 SIGTERM or SIGINT closes every client with 1012 (service restart) and exits 0.
@@ -43,6 +55,12 @@ function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): RelayOptions 
       'max-connections': { type: 'string' },
       'max-payload': { type: 'string' },
       'resume-grace': { type: 'string' },
+      'token-secret': { type: 'string' },
+      'token-secret-previous': { type: 'string' },
+      'token-public-key': { type: 'string' },
+      'turn-secret': { type: 'string' },
+      'turn-urls': { type: 'string' },
+      'turn-ttl': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -52,19 +70,24 @@ function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): RelayOptions 
   const fromEnv = (name: string): string | undefined => env[name] || undefined;
   const origins = values['allowed-origins'] ?? fromEnv('ALLOWED_ORIGINS');
   const iceServers = values['ice-servers'] ?? fromEnv('ICE_SERVERS');
+  const publicKey = values['token-public-key'] ?? fromEnv('TOKEN_PUBLIC_KEY');
+  const turnTtl = values['turn-ttl'] ?? fromEnv('TURN_TTL');
   return {
     port: integer('--port', values.port ?? fromEnv('PORT') ?? '8787'),
     host: values.host ?? fromEnv('HOST') ?? '0.0.0.0',
     path: values.path,
     iceServers: iceServers === undefined ? undefined : json('--ice-servers', iceServers),
-    allowedOrigins: origins
-      ?.split(',')
-      .map((origin) => origin.trim())
-      .filter(Boolean),
+    allowedOrigins: list(origins),
     maxPeersPerRoom: optionalInteger('--max-peers', values['max-peers']),
     maxConnections: optionalInteger('--max-connections', values['max-connections']),
     maxPayload: optionalInteger('--max-payload', values['max-payload']),
     resumeGrace: optionalInteger('--resume-grace', values['resume-grace']),
+    tokenSecret: values['token-secret'] ?? fromEnv('TOKEN_SECRET'),
+    tokenSecretPrevious: values['token-secret-previous'] ?? fromEnv('TOKEN_SECRET_PREVIOUS'),
+    tokenPublicKey: publicKey === undefined ? undefined : publicKeyFrom(publicKey),
+    turnSecret: values['turn-secret'] ?? fromEnv('TURN_SECRET'),
+    turnUrls: list(values['turn-urls'] ?? fromEnv('TURN_URLS')),
+    turnTtl: optionalInteger('--turn-ttl', turnTtl),
   };
 }
 
@@ -82,6 +105,24 @@ function json(flag: string, text: string): RelayOptions['iceServers'] {
     return JSON.parse(text) as RelayOptions['iceServers'];
   } catch {
     throw new UsageError(`${flag} must be JSON, e.g. '[{"urls":"stun:stun.example.org:3478"}]'`);
+  }
+}
+
+/** A comma-separated list, its items trimmed and empty ones dropped. */
+function list(text: string | undefined): string[] | undefined {
+  return text
+    ?.split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+/** A JWKS URL or a PEM key as they are; anything else names a PEM file, which is read. */
+function publicKeyFrom(value: string): string {
+  if (/^https?:\/\//.test(value) || value.startsWith('-----BEGIN')) return value;
+  try {
+    return readFileSync(value, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--token-public-key: cannot read ${value} (${(error as NodeJS.ErrnoException).code})`);
   }
 }
 

@@ -3,6 +3,8 @@
  * into a TypeError naming the option (so a typo fails at start-up, not at the first connection).
  */
 import type { Server } from 'node:http';
+import { TOKEN_OPTION_CHECKS, tokenOptionsProblem, type TokenOptions } from './tokens.js';
+import { TURN_OPTION_CHECKS, turnOptionsProblem, type TurnOptions } from './turn.js';
 import type { IceServer } from '../protocol/signaling.js';
 
 /** Where the HTTP handler finds the files it serves. */
@@ -24,7 +26,8 @@ export interface Logger {
   error(...args: unknown[]): void;
 }
 
-export interface RelayOptions {
+/** Join tokens (tokens.ts) and TURN credentials (turn.ts) have their options documented there. */
+export interface RelayOptions extends TokenOptions, TurnOptions {
   /**
    * Listen on a port of our own HTTP server (0 picks a free one, see `relay.port`). That server serves
    * the browser build, the demo pages and `/healthz`, and signaling on `path` (WebSocket upgrades and SSE).
@@ -84,9 +87,16 @@ export interface RelayOptions {
 }
 
 /** Options after defaults, as the relay uses them. */
-export interface ResolvedOptions extends Required<
-  Omit<RelayOptions, 'port' | 'server' | 'staticDirs' | 'allowedOrigins' | 'logger'>
-> {
+export interface ResolvedOptions
+  extends
+    Required<
+      Omit<
+        RelayOptions,
+        keyof TokenOptions | keyof TurnOptions | 'port' | 'server' | 'staticDirs' | 'allowedOrigins' | 'logger'
+      >
+    >,
+    TokenOptions,
+    TurnOptions {
   port: number | undefined;
   server: Server | undefined;
   staticDirs: StaticDirs;
@@ -171,6 +181,8 @@ const CHECKS: Record<keyof RelayOptions, Check> = {
     v === false || (isObject(v) && ['info', 'warn', 'error'].every((m) => typeof v[m] === 'function'))
       ? undefined
       : 'must be false or an object with info, warn and error methods',
+  ...TOKEN_OPTION_CHECKS,
+  ...TURN_OPTION_CHECKS,
 };
 
 function isIceServer(v: unknown): v is IceServer {
@@ -200,6 +212,8 @@ export function resolveOptions(options: RelayOptions = {}): ResolvedOptions {
   if (modes.filter(Boolean).length !== 1) {
     throw new TypeError('exactly one of port, server or noServer must be given');
   }
+  const problem = tokenOptionsProblem(options) ?? turnOptionsProblem(options);
+  if (problem) throw new TypeError(problem);
 
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as RelayOptions;
   const merged = { ...DEFAULT_OPTIONS, ...defined };

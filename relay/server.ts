@@ -5,8 +5,9 @@
  * This file wires the parts together and does what is the same for every transport:
  * - transports/ carry messages (WebSocket; SSE + POST), each behind the small Connection interface;
  * - rooms.ts keeps sessions, membership, resume and held signals, knowing no transport;
- * - here: admission (origins, the connection cap, the join deadline), the message rate, parsing and
- *   validating every message, the heartbeat, and shutdown.
+ * - tokens.ts checks join tokens, turn.ts makes TURN credentials;
+ * - here: admission (origins, the connection cap, the join deadline, the join token), the message
+ *   rate, parsing and validating every message, the heartbeat, and shutdown.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -16,6 +17,8 @@ import { newResumeToken, RESUME_TOKEN_PATTERN } from './ids.js';
 import { resolveOptions, type RelayOptions, type ResolvedOptions } from './options.js';
 import { Rooms, type Session } from './rooms.js';
 import type { RelayStats } from './stats.js';
+import { createTokenChecker, type Grant, type TokenChecker } from './tokens.js';
+import { createTurnCredentials, type TurnCredentials } from './turn.js';
 import { Endings, type Connection, type ConnectionHandler, type Ending } from './transports/connection.js';
 import { SseTransport } from './transports/sse.js';
 import { WebSocketTransport } from './transports/websocket.js';
@@ -26,6 +29,8 @@ import {
   PROTOCOL_VERSION,
   type ErrorCode,
   type ErrorMessage,
+  type IceServer,
+  type IceServersMessage,
   type WelcomeMessage,
 } from '../protocol/signaling.js';
 
@@ -74,6 +79,10 @@ class SignalingRelay implements Relay, ConnectionHandler {
   private readonly refillPerMs: number;
   /** The `hint` of each error code (hints.ts): built once, from the options. */
   private readonly hints: Record<ErrorCode, string>;
+  /** Checks join tokens; undefined when the relay admits joins without one. */
+  private readonly tokens: TokenChecker | undefined;
+  /** Makes each peer's TURN credentials; undefined without a TURN secret. */
+  private readonly turn: TurnCredentials | undefined;
   /** The host server's own request listeners, which get every request not to `path` (`server` mode). */
   private hostListeners: ((req: IncomingMessage, res: ServerResponse) => void)[] = [];
   private shutdown: Promise<void> | undefined;
@@ -82,6 +91,8 @@ class SignalingRelay implements Relay, ConnectionHandler {
     this.options = options;
     this.refillPerMs = options.messagesPerSecond / 1000;
     this.hints = errorHints(options);
+    this.tokens = createTokenChecker(options);
+    this.turn = createTurnCredentials(options);
     this.rooms = new Rooms(options);
     const context = {
       handler: this,
@@ -307,6 +318,8 @@ class SignalingRelay implements Relay, ConnectionHandler {
         return connection.close(CloseCodes.Normal, 'leave');
       case 'name':
         return this.onName(connection, message);
+      case 'ice-servers':
+        return this.onIceServers(connection);
       default:
         if (typeof message.type !== 'string')
           return this.sendError(connection, ErrorCodes.BadMessage, 'type must be a string');
@@ -349,6 +362,7 @@ class SignalingRelay implements Relay, ConnectionHandler {
   private onName(connection: Connection, message: Record<string, unknown>): void {
     const session = connection.session;
     if (!session) return this.sendError(connection, ErrorCodes.NotJoined, 'join a room before naming yourself');
+    if (session.nameFixed) return this.sendError(connection, ErrorCodes.NameFixed, 'your join token names you');
     const { name } = message;
     if (typeof name !== 'string' || name.length > this.options.maxNameLength) {
       return this.sendError(
@@ -370,13 +384,37 @@ class SignalingRelay implements Relay, ConnectionHandler {
       return this.sendError(connection, ErrorCodes.AlreadyJoined, 'this connection already joined a room');
     const problem = this.joinProblem(message);
     if (problem) return this.sendError(connection, ErrorCodes.BadMessage, problem);
-    const { room, name = '', resume } = message as { room: string; name?: string; resume?: string };
+    const {
+      room,
+      name = '',
+      token,
+      resume,
+    } = message as { room: string; name?: string; token?: string; resume?: string };
     if (!this.options.roomPattern.test(room)) {
       return this.kick(connection, ErrorCodes.BadRoom, 'the room name breaks the room-name rules');
     }
+    let grant: Grant | undefined;
+    if (this.tokens) {
+      // Every join, a resume too: a resume token proves who you were, not that you may be here.
+      const verdict = await this.tokens.check(token, room);
+      if (!verdict.ok) {
+        if (verdict.code === ErrorCodes.TokenUnverifiable) this.options.logger.warn(`rtc-relay: ${verdict.message}`);
+        return this.kick(connection, verdict.code, verdict.message);
+      }
+      // It went away, or met its join deadline, while the token was checked.
+      if (!connection.isOpen || connection.closing) return;
+      grant = verdict.grant;
+    }
 
     const resumeToken = resume ?? newResumeToken();
-    const result = await this.rooms.join(connection, { room, name, resumeToken });
+    const result = await this.rooms.join(connection, {
+      room,
+      // The token's name is the one the others see, whatever the page says.
+      name: grant?.name ?? name,
+      caps: grant?.caps,
+      nameFixed: grant?.name !== undefined,
+      resumeToken,
+    });
     if (!result.ok) return this.kick(connection, ErrorCodes.RoomFull, `room ${room} is full`);
     const { session, resumed, displaced } = result;
     if (displaced) {
@@ -416,11 +454,26 @@ class SignalingRelay implements Relay, ConnectionHandler {
       id: session.id,
       room: session.room.name,
       peers: this.rooms.othersOf(session),
-      iceServers: this.options.iceServers,
+      iceServers: this.iceServersFor(session),
+      caps: session.caps,
       resume: resumeToken,
       resumed,
     };
     connection.send(JSON.stringify(welcome));
+  }
+
+  /** Fresh ICE servers for a peer about to restart ICE (its TURN credentials may have expired). */
+  private onIceServers(connection: Connection): void {
+    const session = connection.session;
+    if (!session) return this.sendError(connection, ErrorCodes.NotJoined, 'join a room before asking for ICE servers');
+    const answer: IceServersMessage = { type: 'ice-servers', iceServers: this.iceServersFor(session) };
+    connection.send(JSON.stringify(answer));
+  }
+
+  /** The configured ICE servers, and with a TURN secret, the TURN server with this peer's fresh credentials. */
+  private iceServersFor(session: Session<Connection>): IceServer[] {
+    if (!this.turn) return this.options.iceServers;
+    return [...this.options.iceServers, this.turn.iceServerFor(session.id)];
   }
 
   // ---- outbound -------------------------------------------------------------------------------

@@ -95,3 +95,32 @@ export async function freshRoom(): Promise<{ relay: string; url: string; room: s
   const relay = uniqueName('relay');
   return { relay, url: await startRelay(relay), room: uniqueName('room') };
 }
+
+/** Claims of a join token; `expiresIn` (seconds from now, default 600) becomes `exp`. */
+export type TokenClaims = Record<string, unknown> & { expiresIn?: number };
+
+/** A join token signed (HS256) with `secret` on the node side, as a site would. */
+export async function signToken(claims: TokenClaims, secret: string): Promise<string> {
+  return (await executeServerCommand('token-sign', { claims, secret })) as string;
+}
+
+/**
+ * Sets up (or changes) a site's token endpoint `name`: each GET answers a fresh token with `claims`,
+ * or `status` when given. Returns its URL (same origin as the page).
+ */
+export async function tokenEndpoint(
+  name: string,
+  { claims = {}, secret = '', status }: { claims?: TokenClaims; secret?: string; status?: number },
+): Promise<string> {
+  return ((await executeServerCommand('token-endpoint', { name, claims, secret, status })) as { url: string }).url;
+}
+
+/** How many times the token endpoint `name` was asked for a token. */
+export async function tokenRequests(name: string): Promise<number> {
+  return (await executeServerCommand('token-endpoint-count', { name })) as number;
+}
+
+/** Starts a real coturn on loopback taking the TURN REST credentials of `secret`; returns its URLs. */
+export async function startCoturn(secret: string): Promise<string[]> {
+  return ((await executeServerCommand('coturn-start', { secret })) as { urls: string[] }).urls;
+}

@@ -89,6 +89,9 @@ export interface CallHost extends ReactiveControllerHost, HTMLElement {
   readonly signaling: string;
   readonly transport: TransportChoice;
   readonly name: string;
+  readonly token: string;
+  readonly tokenUrl: string;
+  readonly iceTransportPolicy: RTCIceTransportPolicy;
   readonly maxPeers: number;
   readonly audioOnly: boolean;
   /** The camera's `video`: `true` or an ideal size `WIDTHxHEIGHT`. */
@@ -207,6 +210,9 @@ export class CallController implements ReactiveController {
         signaling: host.signaling,
         transport: host.transport,
         name: host.name,
+        token: host.token,
+        tokenUrl: host.tokenUrl,
+        iceTransportPolicy: host.iceTransportPolicy,
         label: CHANNEL,
       }),
       { onLink: (peer, link) => this.#onLink(peer, link), onTrack: (detail) => this.#onTrack(detail) },

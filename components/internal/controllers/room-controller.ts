@@ -21,10 +21,18 @@ import type { RtcError } from '../mesh/room-errors.js';
 import type { SignalingState } from '../signaling/signaling-client.js';
 
 /**
- * The attributes every room element has (`room`, `signaling`, `transport`, `name`): spread into its
- * `properties`.
+ * The attributes every room element has (`room`, `signaling`, `transport`, `name`, `token`,
+ * `token-url`, `ice-transport-policy`): spread into its `properties`.
  */
-export const roomProperties = { room: {}, signaling: {}, transport: {}, name: {} } as const;
+export const roomProperties = {
+  room: {},
+  signaling: {},
+  transport: {},
+  name: {},
+  token: {},
+  tokenUrl: {},
+  iceTransportPolicy: {},
+} as const;
 
 export interface RoomControllerConfig extends RoomOptions {
   /** Room name; empty: not connected. */
@@ -62,8 +70,10 @@ export class RoomController implements ReactiveController {
   #name = '';
   /** The config of the Room held, as JSON (unset: none). */
   #key?: string;
-  /** The `iceServers` last applied, as JSON (undefined: none). */
+  /** The `iceServers` and `iceTransportPolicy` last applied, as JSON. */
   #ice?: string;
+  /** The `token` and `tokenUrl` last applied, as JSON. */
+  #token?: string;
   #stop: AbortController | undefined;
 
   constructor(
@@ -105,20 +115,29 @@ export class RoomController implements ReactiveController {
   hostUpdate(): void {
     if (!this.#host.isConnected) return;
     const config = this.#config();
-    const { iceServers, name = '', ...rest } = config;
+    // What changes without a new Room: the name (a rename), ICE settings (later gathering), tokens
+    // (later joins).
+    const { iceServers, iceTransportPolicy, token, tokenUrl, name = '', ...rest } = config;
     const key = config.room ? JSON.stringify(rest) : undefined;
-    const ice = JSON.stringify(iceServers);
+    const ice = JSON.stringify([iceServers, iceTransportPolicy]);
+    const tokens = JSON.stringify([token, tokenUrl]);
     if (key !== this.#key) {
       this.hostDisconnected();
       this.#key = key;
-      // Room.acquire() applies the ICE servers itself.
+      // Room.acquire() applies these itself.
       this.#ice = ice;
+      this.#token = tokens;
       if (key) this.#attach(config);
     }
-    if (ice !== this.#ice) this.room?.setIceServers(iceServers);
+    if (ice !== this.#ice) {
+      this.room?.setIceServers(iceServers);
+      this.room?.setIceTransportPolicy(iceTransportPolicy ?? 'all');
+    }
     this.#ice = ice;
     if (name !== this.#name) this.room?.setName(name);
     this.#name = name;
+    if (tokens !== this.#token) this.room?.setToken(token, tokenUrl);
+    this.#token = tokens;
   }
 
   hostDisconnected(): void {

@@ -7,12 +7,20 @@
  * the socket and every connection. A release is carried out a microtask later, so moving an element
  * in the DOM (disconnect, then connect again at once) keeps the Room.
  *
+ * ICE servers are the relay's (renewed with each rejoin, and before each ICE restart: TURN
+ * credentials expire) unless an element sets its own.
+ *
+ * A peer whose join token limits what it may do (`caps`, vouched for by the relay) is held to it
+ * here: no channel is opened with a peer without `data`, and the tracks of a peer without `publish`
+ * are not passed on.
+ *
  * Events (CustomEvents): `peer-join` {id, name}, `peer-leave` {id}, `peer-rename` {id, name}, `link` {peer, link} (a new
  * PeerLink may start negotiating: a call adds its tracks here), `track` {peer, track, streams},
  * `peer-error` (PeerErrorDetail). The signaling's own events (`error`, `state`) are on
  * `room.signaling`. An element that starts listening to a Room others already hold gets the `link`
  * and `track` events it missed from replay().
  */
+import type { Capability } from '../../../protocol/signaling.js';
 import { PeerLink, type PeerErrorDetail } from './peer-link.js';
 import { RoomChannel, type ChannelOptions } from './room-channel.js';
 import { labelCollision } from './room-errors.js';
@@ -42,6 +50,12 @@ export interface RoomOptions {
   name?: string;
   /** Overrides the relay's ICE servers. */
   iceServers?: RTCIceServer[];
+  /** `relay`: connect through TURN only (the last element to set it decides). Default `all`. */
+  iceTransportPolicy?: RTCIceTransportPolicy;
+  /** A join token for a relay that requires one (the last element to set one decides). */
+  token?: string;
+  /** A site URL answering with a fresh join token, fetched before every join; wins over `token`. */
+  tokenUrl?: string;
 }
 
 const rooms = new Map<string, Room>();
@@ -61,6 +75,8 @@ export class Room extends EventTarget {
     if (room.#refs === 1) room.signaling.useTransport(options.transport ?? 'auto');
     // A new Room gets its ICE servers here too.
     if (options.iceServers) room.setIceServers(options.iceServers);
+    if (options.iceTransportPolicy) room.setIceTransportPolicy(options.iceTransportPolicy);
+    if (options.token || options.tokenUrl) room.setToken(options.token, options.tokenUrl);
     return room;
   }
 
@@ -74,6 +90,7 @@ export class Room extends EventTarget {
   /** The `link` and `track` events fired so far on the links still up, for replay(). */
   #past: CustomEvent[] = [];
   #iceServers: RTCIceServer[] | undefined;
+  #iceTransportPolicy: RTCIceTransportPolicy = 'all';
   #refs = 0;
 
   private constructor(key: string, options: SignalingClientOptions) {
@@ -86,6 +103,9 @@ export class Room extends EventTarget {
       // are none yet: nothing comes before it.)
       if (!detail.rejoined) this.#unlinkAll();
       for (const peer of detail.peers) this.#link(peer, true);
+    });
+    signaling.addEventListener('ice-servers', () => {
+      if (!this.#iceServers) this.#applyIceConfiguration();
     });
     signaling.addEventListener('peer-joined', ({ detail }) => this.#link(detail));
     signaling.addEventListener('peer-left', ({ detail }) => this.#unlink(detail.id));
@@ -137,7 +157,9 @@ export class Room extends EventTarget {
         if (other.streamId === channel.streamId) throw labelCollision(label, other.label);
       }
       this.#channels.set(label, (entry = { channel, refs: 0 }));
-      for (const link of this.links.values()) if (!this.#waiting.has(link)) channel.attach(link);
+      for (const link of this.links.values()) {
+        if (!this.#waiting.has(link) && this.#allows(link.remoteId, 'data')) channel.attach(link);
+      }
     }
     entry.refs++;
     return entry.channel;
@@ -183,7 +205,37 @@ export class Room extends EventTarget {
    */
   setIceServers(iceServers: RTCIceServer[] | undefined): void {
     this.#iceServers = iceServers;
-    for (const { pc } of this.links.values()) pc.setConfiguration({ iceServers: this.#configuredIceServers });
+    this.#applyIceConfiguration();
+  }
+
+  /**
+   * `relay` connects through TURN servers only; `all` (the default) uses any route. Any other value
+   * is `all`, as an enumerated attribute's invalid value is its default (RTCPeerConnection would throw).
+   */
+  setIceTransportPolicy(policy: string): void {
+    this.#iceTransportPolicy = policy === 'relay' ? 'relay' : 'all';
+    this.#applyIceConfiguration();
+  }
+
+  /** The join token, or the URL to fetch one from, for the next joins (a rejoin after a relay restart). */
+  setToken(token: string | undefined, tokenUrl: string | undefined): void {
+    this.signaling.useToken(token, tokenUrl);
+  }
+
+  #applyIceConfiguration(): void {
+    for (const link of this.links.values())
+      link.setIceConfiguration(this.#configuredIceServers, this.#iceTransportPolicy);
+  }
+
+  /** Before an ICE restart: fresh ICE servers from the relay (the `ice-servers` event applies them). */
+  async #renewIceServers(): Promise<void> {
+    if (!this.#iceServers) await this.signaling.refreshIceServers();
+  }
+
+  /** Whether the relay says `peer`'s token allows `capability` (a peer without listed caps may do anything). */
+  #allows(peer: string, capability: Capability): boolean {
+    const caps = this.signaling.peers.find((info) => info.id === peer)?.caps;
+    return !caps || caps.includes(capability);
   }
 
   get #configuredIceServers(): RTCIceServer[] {
@@ -203,14 +255,16 @@ export class Room extends EventTarget {
       localId: signaling.id!,
       remoteId: id,
       iceServers: this.#configuredIceServers,
+      iceTransportPolicy: this.#iceTransportPolicy,
+      renewIceServers: () => this.#renewIceServers(),
       signal: (data) => signaling.signal(id, data),
     });
     const pc = link.pc;
     this.links.set(id, link);
     link.addEventListener('error', (event) => this.#emit('peer-error', (event as CustomEvent<PeerErrorDetail>).detail));
-    pc.addEventListener('track', ({ track, streams }) =>
-      this.#past.push(this.#emit('track', { peer: id, track, streams })),
-    );
+    pc.addEventListener('track', ({ track, streams }) => {
+      if (this.#allows(id, 'publish')) this.#past.push(this.#emit('track', { peer: id, track, streams }));
+    });
     // The newcomer offers first; the peer already there adds its channels (and so its own offer)
     // only once that offer is in. Perfect negotiation would resolve the collision, but Chromium may
     // stall ICE gathering on the polite side when an offer is rolled back while it is gathering.
@@ -218,7 +272,9 @@ export class Room extends EventTarget {
     // (or once the link is gone) the link is no longer waiting.
     const attach = () => {
       if (!this.#waiting.delete(link)) return;
-      for (const { channel } of this.#channels.values()) channel.attach(link);
+      if (this.#allows(id, 'data')) {
+        for (const { channel } of this.#channels.values()) channel.attach(link);
+      }
       this.#past.push(this.#emit('link', { peer: id, link }));
     };
     this.#waiting.add(link);
