@@ -2,7 +2,12 @@ import { html, nothing } from 'lit';
 import { define } from './internal/ui/define.js';
 import { RtcElement, button } from './internal/ui/element.js';
 import { RoomController, roomProperties } from './internal/controllers/room-controller.js';
-import type { FileDetail, MessageDetail, TransferErrorDetail } from './internal/controllers/room-events.js';
+import type {
+  RtcFileEvent,
+  RtcMessageEvent,
+  RtcTransferErrorEvent,
+  TransferInfo,
+} from './internal/controllers/room-events.js';
 import { styles } from './rtc-chat.styles.js';
 
 /** Every text the element shows. Replace any of them with the `strings` attribute (JSON) or property. */
@@ -101,7 +106,7 @@ const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
 export class RtcChat extends RtcElement<RtcChatStrings> {
   static override styles = styles;
 
-  // One table instead of a decorator per property (as <rtc-camera>): no decorator code shipped.
+  // One table instead of a decorator per property (as <rtc-camera>).
   static override properties = {
     ...roomProperties,
     maxLength: { type: Number },
@@ -115,9 +120,9 @@ export class RtcChat extends RtcElement<RtcChatStrings> {
 
   protected override readonly defaults = rtcChatStrings;
   private draft = '';
-  #items: Entry[] = [];
+  #entries: Entry[] = [];
 
-  #ctl = new RoomController(this, () => ({
+  readonly #room = new RoomController(this, () => ({
     room: this.room,
     signaling: this.signaling,
     name: this.name,
@@ -126,21 +131,23 @@ export class RtcChat extends RtcElement<RtcChatStrings> {
 
   constructor() {
     super();
-    for (const type of ['message', 'file', 'transfer-progress', 'transfer-error'])
-      this.addEventListener(`rtc-${type}`, this.#onEvent);
+    this.addEventListener('rtc-message', this.#onMessage);
+    this.addEventListener('rtc-file', this.#onFile);
+    this.addEventListener('rtc-transfer-progress', this.#onTransferProgress);
+    this.addEventListener('rtc-transfer-error', this.#onTransferError);
   }
 
   /** Sends a message to everyone in the room (trimmed, cut at `max-length`); false when empty or not in a room. */
   send(text: string): boolean {
-    text = text.trim().slice(0, this.maxLength);
-    if (!text || !this.#ctl.channel) return false;
-    this.#post(text);
+    const message = text.trim().slice(0, this.maxLength);
+    if (!message || !this.#room.channel) return false;
+    this.#post(message);
     return true;
   }
 
   /** Sends a file to everyone in the room and lists it with a progress bar; returns the transfer id (undefined when not in a room). */
   sendFile(file: File): string | undefined {
-    const id = this.#ctl.channel?.sendFile(file);
+    const id = this.#room.channel?.sendFile(file);
     // Announced by a message right behind it, which arrives before the file's data does.
     if (id) this.#post(file.name, id).url = URL.createObjectURL(file);
     return id;
@@ -149,7 +156,7 @@ export class RtcChat extends RtcElement<RtcChatStrings> {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     // The download links end with the element: the files are freed with it.
-    for (const entry of this.#items) {
+    for (const entry of this.#entries) {
       if (entry.url) URL.revokeObjectURL(entry.url);
       entry.url = '';
     }
@@ -157,82 +164,132 @@ export class RtcChat extends RtcElement<RtcChatStrings> {
   }
 
   protected override render() {
-    const t = this.t;
-    const transfers = this.#ctl.channel?.transfers ?? [];
+    const texts = this.t;
+    const transfers = this.#room.channel?.transfers ?? [];
+    return html`<ol part="messages" role="log" tabindex="0" aria-label=${texts.messages}>${this.#entries.map((entry) =>
+      this.#renderEntry(entry, transfers),
+    )}</ol>${this.#renderComposer()}`;
+  }
+
+  /** One item of the list: who, when, then the text or the file. */
+  #renderEntry(entry: Entry, transfers: TransferInfo[]) {
+    const texts = this.t;
+    const mine = entry.from === '';
+    const sender = mine ? texts.you : entry.name || texts.guest;
+    return html`<li part=${mine ? 'message mine' : 'message'}><b part="name">${sender}</b> <time part="time">${clock.format(entry.ts)}</time>
+${entry.id ? this.#renderFile(entry, transfers) : entry.text}</li>`;
+  }
+
+  /**
+   * A file: its name (a download link once it is here), then its progress bar, or "Failed". The
+   * bar shows the slowest of its transfers under way (to each peer); none left: done.
+   */
+  #renderFile(entry: Entry, transfers: TransferInfo[]) {
+    const fractions = transfers
+      .filter((transfer) => transfer.id === entry.id)
+      .map((transfer) => transfer.loaded / transfer.total);
+    // Without a URL (before it arrived, or once the element left) the name is no link.
+    const link = html`<a part="file" href=${entry.url || nothing} download=${entry.text}>${entry.text}</a>`;
+    if (entry.failed) return html`${link} ${this.t.failed}`;
+    return html`${link} <progress part="progress" aria-label=${entry.text} value=${Math.min(1, ...fractions)}></progress>`;
+  }
+
+  /** The text field, the two buttons, the hidden file picker and the length hint. */
+  #renderComposer() {
+    const texts = this.t;
     const max = this.maxLength;
-    // A file's bar shows the slowest of its transfers under way (to each peer); none left: done.
-    return html`<ol part="messages" role="log" tabindex="0" aria-label=${t.messages}>${this.#items.map(
-      (e) =>
-        html`<li part="message${e.from ? '' : ' mine'}"><b part="name">${e.from ? e.name || t.guest : t.you}</b> <time part="time">${clock.format(e.ts)}</time>
-${
-  e.id
-    ? // Without a URL (before it arrived, or once the element left) the name is no link.
-      html`<a part="file" href=${e.url || nothing} download=${e.text}>${e.text}</a> ${
-        e.failed
-          ? t.failed
-          : html`<progress part="progress" aria-label=${e.text} value=${Math.min(1, ...transfers.filter((x) => x.id === e.id).map((x) => x.loaded / x.total))}></progress>`
-      }`
-    : e.text
-}</li>`,
-    )}</ol><textarea part="input" maxlength=${max} aria-label=${t.input} placeholder=${t.input} .value=${this.draft} @input=${(ev: Event) => (this.draft = (ev.target as HTMLTextAreaElement).value)} @keydown=${(
-      ev: KeyboardEvent,
-    ) => {
-      // Enter sends, Shift+Enter is a new line; an IME's Enter confirms its composition instead.
-      if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
-        ev.preventDefault();
-        this.#submit();
-      }
-    }}></textarea>${button('attach', t.attach, () => this.renderRoot.querySelector('input')!.click())}<input type="file" multiple hidden @change=${(
-      ev: Event,
-    ) => {
-      const input = ev.target as HTMLInputElement;
-      for (const file of input.files!) this.sendFile(file);
-      input.value = '';
-    }}>${button('send', t.send, this.#submit, { kind: 'primary' })}<p part="hint" aria-live="polite">${this.draft.length < max ? '' : t.limit.replace('{max}', max as unknown as string)}</p>`;
+    const hint = this.draft.length < max ? '' : texts.limit.replace('{max}', String(max));
+    return html`<textarea part="input" maxlength=${max} aria-label=${texts.input} placeholder=${texts.input} .value=${this.draft} @input=${this.#onInput} @keydown=${this.#onKeydown}></textarea>${button(
+      'attach',
+      texts.attach,
+      this.#openPicker,
+    )}<input type="file" multiple hidden @change=${this.#onPick}>${button('send', texts.send, this.#submit, {
+      kind: 'primary',
+    })}<p part="hint" aria-live="polite">${hint}</p>`;
   }
 
   /** Sends a message (a file's announcement with its transfer `id`) and lists it as ours. */
   #post(text: string, id?: string): Entry {
     const message: RtcChatMessage = { t: 'msg', text, name: this.name, ts: Date.now(), id };
-    this.#ctl.channel!.sendJSON(message);
+    this.#room.channel!.sendJSON(message);
     return this.#add({ ...message, from: '' });
   }
 
-  // Called with the element as `this` (the send button's click, Lit's `host` option), or from Enter.
-  #submit(): void {
+  // Event handlers are arrow functions: Lit calls template listeners with the element as `this`
+  // (its `host` option) and addEventListener with the target, which is the element here too.
+
+  #submit = (): void => {
     if (this.send(this.draft)) this.draft = '';
-  }
+  };
+
+  #onInput = (event: Event): void => {
+    this.draft = (event.target as HTMLTextAreaElement).value;
+  };
+
+  #onKeydown = (event: KeyboardEvent): void => {
+    // Enter sends, Shift+Enter is a new line; an IME's Enter confirms its composition instead.
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      this.#submit();
+    }
+  };
+
+  #openPicker = (): void => {
+    this.renderRoot.querySelector('input')!.click();
+  };
+
+  #onPick = (event: Event): void => {
+    const input = event.target as HTMLInputElement;
+    for (const file of input.files!) this.sendFile(file);
+    input.value = '';
+  };
 
   /** Appends an item; keeps the list scrolled to the end if it was there (or the item is ours). */
-  #add(e: Entry): Entry {
-    const l = this.renderRoot.firstElementChild;
-    if (l && (!e.from || l.scrollHeight - l.scrollTop - l.clientHeight < 40))
-      this.updateComplete.then(() => (l.scrollTop = 1e9));
-    this.#items.push(e);
+  #add(entry: Entry): Entry {
+    const list = this.renderRoot.firstElementChild;
+    if (list && (!entry.from || list.scrollHeight - list.scrollTop - list.clientHeight < 40)) {
+      void this.updateComplete.then(() => {
+        list.scrollTop = 1e9;
+      });
+    }
+    this.#entries.push(entry);
     this.requestUpdate();
-    return e;
+    return entry;
   }
 
-  /** What the controller dispatches on this element. */
-  #onEvent = (event: Event): void => {
-    const { type, detail: d } = event as CustomEvent<Partial<MessageDetail & FileDetail & TransferErrorDetail>>;
-    const m = d.data as Partial<RtcChatMessage> | null;
-    // A transfer's item: ours, or the one its sender announced.
-    const e = this.#items.find((e) => e.id === d.id && (!e.from || e.from === (d.from ?? d.peer)));
-    if (type === 'rtc-message') {
-      // The time is the sender's clock, but never ahead of ours (nor missing).
-      if (m?.t === 'msg' && typeof m.text === 'string') {
-        this.#add({
-          from: d.from!,
-          name: String(m.name ?? ''),
-          ts: Math.min(m.ts! > 0 ? m.ts! : Infinity, Date.now()),
-          text: m.text.slice(0, this.maxLength),
-          id: m.id,
-        });
-      }
-    } else if (type === 'rtc-file' && e) e.url = URL.createObjectURL(d.file!);
-    else if (type === 'rtc-transfer-error' && e) e.failed = true;
-    // Progress needs a render only: the bars read the channel's transfers.
+  /** The item of a transfer: ours, or the one its sender announced. */
+  #entryOf(id: string, peer: string): Entry | undefined {
+    return this.#entries.find((entry) => entry.id === id && (entry.from === '' || entry.from === peer));
+  }
+
+  #onMessage = ({ detail }: RtcMessageEvent): void => {
+    const message = detail.data as Partial<RtcChatMessage> | null;
+    if (message?.t !== 'msg' || typeof message.text !== 'string') return;
+    // The time is the sender's clock, but never ahead of ours (nor missing).
+    const sent = typeof message.ts === 'number' && message.ts > 0 ? message.ts : Infinity;
+    this.#add({
+      from: detail.from,
+      name: String(message.name ?? ''),
+      ts: Math.min(sent, Date.now()),
+      text: message.text.slice(0, this.maxLength),
+      id: typeof message.id === 'string' ? message.id : undefined,
+    });
+  };
+
+  #onFile = ({ detail }: RtcFileEvent): void => {
+    const entry = this.#entryOf(detail.id, detail.from);
+    if (entry) entry.url = URL.createObjectURL(detail.file);
+    this.requestUpdate();
+  };
+
+  /** Progress needs a render only: the bars read the channel's transfers. */
+  #onTransferProgress = (): void => {
+    this.requestUpdate();
+  };
+
+  #onTransferError = ({ detail }: RtcTransferErrorEvent): void => {
+    const entry = this.#entryOf(detail.id, detail.peer);
+    if (entry) entry.failed = true;
     this.requestUpdate();
   };
 }

@@ -18,28 +18,29 @@
  * - Limits: an incoming message whose size is over `maxMessageSize`, or a file over `maxFileSize`
  *   (or one that brings more bytes than it announced), is dropped and refused (a `Cancel` frame
  *   with `too-large`), so a peer cannot make us buffer without end.
+ *
+ * It knows its RoomChannel only as a ChannelSpec (label, stream id, options) and reports through an
+ * event sink, so the two modules do not depend on each other.
  */
+import type { ChannelEventSink, TransferDirection, TransferErrorCode } from './channel-events.js';
 import {
-  CANCEL,
+  CancelType,
   decodeFrame,
   decoder,
   encodeFrame,
   encoder,
-  FILE_DATA,
-  FILE_END,
-  FILE_START,
   HEADER_SIZE,
-  HELLO,
+  HelloType,
+  Kind,
   MAX_FRAME,
-  MESSAGE,
   messageTypes,
   type Frame,
-  type Kind,
+  type FrameHeader,
   type MessageType,
 } from './framing.js';
 import type { PeerLink } from './peer-link.js';
-import type { RoomChannel } from './room-channel.js';
 import { labelCollision } from './room-errors.js';
+import type { Source } from './source.js';
 
 const MiB = 1024 * 1024;
 const HIGH_WATER = 4 * MiB;
@@ -49,22 +50,8 @@ const PROGRESS_STEP = 256 * 1024;
 /** Unfinished incoming messages kept per peer on an unordered channel (lost chunks never come). */
 const MAX_PARTIAL = 64;
 const DEFAULT_MAX_MESSAGE_SIZE = 64 * MiB;
-
-export type { MessageType } from './framing.js';
-
-export type TransferDirection = 'send' | 'receive';
-
-export type TransferErrorCode =
-  /** Either side called cancelTransfer(). */
-  | 'cancelled'
-  /** The peer left (or its channel closed) before the transfer finished. */
-  | 'peer-left'
-  /** The received bytes do not have the sender's SHA-256. */
-  | 'integrity'
-  /** The file could not be read (it was deleted or changed meanwhile). */
-  | 'read-failed'
-  /** Larger than the receiver's `max-file-size` (or `max-message-size`, for a message). */
-  | 'too-large';
+/** How long an unreliable channel waits for the answer to its Hello before asking again. */
+const HELLO_RETRY = 1000;
 
 /** A channel's options: the data channel's, and limits on what it accepts from peers. */
 export interface ChannelOptions extends RTCDataChannelInit {
@@ -72,6 +59,16 @@ export interface ChannelOptions extends RTCDataChannelInit {
   maxMessageSize?: number | undefined;
   /** Largest incoming file in bytes; default: no limit. */
   maxFileSize?: number | undefined;
+}
+
+/** What a PeerChannel needs to know of the labelled channel it is part of. */
+export interface ChannelSpec {
+  readonly label: string;
+  /** The SCTP stream id both peers use for this label. */
+  readonly streamId: number;
+  readonly options: ChannelOptions;
+  /** Set when the channel may lose messages (max-retransmits, or maxPacketLifeTime). */
+  readonly unreliable: boolean;
 }
 
 export interface TransferInfo {
@@ -82,52 +79,6 @@ export interface TransferInfo {
   name: string;
   loaded: number;
   total: number;
-}
-
-/**
- * What a message or a file is made of, shared by the channels to every recipient: bytes, or a Blob
- * read into memory once, as the channel furthest ahead needs them. The Blob is read as one stream
- * and each chunk copied into place: a `slice().arrayBuffer()` per MiB asks the blob store for a new
- * blob and a new pipe each time, and reading so was about 3 times slower. Frames are cut from
- * `bytes`, and a file's SHA-256 is computed from it, so the file is read only once.
- */
-export class Source {
-  /** The first `loaded` bytes are in. A Blob's buffer is untouched memory until they come. */
-  readonly bytes: Uint8Array<ArrayBuffer>;
-  loaded: number;
-  #reader?: ReadableStreamDefaultReader<Uint8Array>;
-  #reading?: Promise<void> | undefined;
-  #digest?: Promise<ArrayBuffer>;
-
-  constructor(readonly data: Blob | Uint8Array<ArrayBuffer>) {
-    const blob = data instanceof Blob;
-    this.bytes = blob ? new Uint8Array(data.size) : data;
-    this.loaded = blob ? 0 : data.byteLength;
-  }
-
-  /** Resolves once the first `end` bytes are in; rejects when the Blob cannot be read. */
-  async load(end: number): Promise<void> {
-    while (this.loaded < end) await (this.#reading ??= this.#read());
-  }
-
-  /**
-   * The SHA-256 of all the bytes, computed once for every recipient. The first call reads the rest
-   * of a Blob at once, ahead of the channels, so that the hash is ready before the last frame goes.
-   */
-  digest(): Promise<ArrayBuffer> {
-    return (this.#digest ??= this.load(this.bytes.byteLength).then(() => crypto.subtle.digest('SHA-256', this.bytes)));
-  }
-
-  async #read(): Promise<void> {
-    try {
-      const { value } = await (this.#reader ??= (this.data as Blob).stream().getReader()).read();
-      if (!value) throw new Error('the file changed');
-      this.bytes.set(value, this.loaded); // a RangeError when it grew
-      this.loaded += value.byteLength;
-    } finally {
-      this.#reading = undefined;
-    }
-  }
 }
 
 /** A file being sent, shared by the channels to every recipient. */
@@ -184,8 +135,8 @@ export class PeerChannel {
   /** The remote peer's id. */
   readonly peer: string;
   readonly #link: PeerLink;
-  /** The channel by label this is part of: its label and options, and where events go. */
-  readonly #channel: RoomChannel;
+  readonly #spec: ChannelSpec;
+  readonly #emit: ChannelEventSink;
   /** Unset when disposed, or when the connection was closed before the channel could be created. */
   #dc: RTCDataChannel | undefined;
   /** The two lanes, by job id; a Map keeps the order in which jobs were queued. */
@@ -196,44 +147,40 @@ export class PeerChannel {
   /** The message we refused last: its remaining frames are dropped. */
   #refused?: number;
   #nextId = 0;
-  #pumping?: boolean;
-  #filesTurn?: boolean;
+  #pumping = false;
+  #filesTurn = false;
   /** Resumes a pump that waits for the send buffer to drain. */
   #wake?: () => void;
 
-  constructor(link: PeerLink, channel: RoomChannel) {
+  constructor(link: PeerLink, spec: ChannelSpec, emit: ChannelEventSink) {
     this.#link = link;
-    this.#channel = channel;
+    this.#spec = spec;
+    this.#emit = emit;
     this.peer = link.remoteId;
     this.#open();
   }
 
-  /** Queues a message of `type`, or with `file`, that file (`source` holds its Blob). */
-  queue(type: MessageType, source: Source, file?: OutgoingFile): void {
-    const id = file ? file.id : (this.#nextId = (this.#nextId + 1) >>> 0);
-    const job: Outgoing = {
-      id,
-      direction: 'send',
-      name: file?.name ?? '',
-      loaded: 0,
-      total: source.bytes.byteLength,
-      type: messageTypes.indexOf(type),
-      source,
-      file,
-    };
-    (file ? this.#files : this.#messages).set(id, job);
-    void this.#pump();
+  /** Queues a message of `type` made of `source`. */
+  queueMessage(type: MessageType, source: Source): void {
+    this.#nextId = (this.#nextId + 1) >>> 0;
+    this.#queue(this.#messages, { id: this.#nextId, name: '', type: messageTypes.indexOf(type), source });
+  }
+
+  /** Queues `file`, whose bytes are `source`. */
+  queueFile(file: OutgoingFile, source: Source): void {
+    this.#queue(this.#files, { id: file.id, name: file.name, type: 0, source, file });
   }
 
   /** Stops transfer `id` in either direction and tells the peer. False when there is none. */
   cancel(id: number): boolean {
     if (!this.#endTransfer(id, 'cancelled', 'Cancelled here.')) return false;
-    this.#control(CANCEL, 0, id, 'cancelled');
+    this.#sendControl(Kind.Cancel, CancelType.Transfer, id, 'cancelled');
     return true;
   }
 
   get transfers(): TransferInfo[] {
-    return [...this.#files.values(), ...this.#incoming.values()].map(({ id, direction, name, loaded, total }) => ({
+    const all = [...this.#files.values(), ...this.#incoming.values()];
+    return all.map(({ id, direction, name, loaded, total }) => ({
       id: transferId(id),
       peer: this.peer,
       direction,
@@ -251,25 +198,32 @@ export class PeerChannel {
     this.#dc = undefined;
   }
 
+  #queue(lane: Map<number, Outgoing>, job: Pick<Outgoing, 'id' | 'name' | 'type' | 'source' | 'file'>): void {
+    lane.set(job.id, { ...job, direction: 'send', loaded: 0, total: job.source.bytes.byteLength });
+    void this.#pump();
+  }
+
   #open(): void {
-    const { label, streamId, init } = this.#channel;
+    const { label, streamId, options } = this.#spec;
     let dc: RTCDataChannel;
     try {
-      dc = this.#dc = this.#link.dataChannel(label, streamId, init);
+      dc = this.#link.dataChannel(label, streamId, options);
     } catch {
       return; // the connection is closed; the Room disposes of us shortly
     }
+    this.#dc = dc;
     dc.bufferedAmountLowThreshold = LOW_WATER;
     dc.onbufferedamountlow = () => this.#wake?.();
     let opened = false;
     dc.onopen = () => {
       opened = true;
-      this.#hello(0);
+      this.#askHello();
     };
     dc.onmessage = ({ data }) => {
       const frame = decodeFrame(data);
+      if (!frame || dc !== this.#dc) return;
       try {
-        if (frame && dc === this.#dc) this.#receive(frame, dc);
+        this.#receive(frame, dc);
       } catch {
         // A malformed frame (not from rtc-elements): dropped.
       }
@@ -282,10 +236,6 @@ export class PeerChannel {
       // as the association lives (a channel that never opened is not retried: no loop).
       if (opened && this.#link.pc.sctp?.state === 'connected') this.#open();
     };
-  }
-
-  #emit(type: string, detail: object): void {
-    this.#channel.dispatchEvent(new CustomEvent(type, { detail }));
   }
 
   /** The channel went away: fail the transfers, keep queued messages for the next channel. */
@@ -301,120 +251,157 @@ export class PeerChannel {
     }
   }
 
-  #hello(answer: 0 | 1): void {
-    this.#control(HELLO, answer, 0, this.#channel.label);
+  #askHello(): void {
+    this.#sendControl(Kind.Hello, HelloType.Ask, 0, this.#spec.label);
     // On an unreliable channel a Hello (or its answer) can be lost: ask again until answered, as
     // long as the channel is open (not forever once it closed or was disposed of unanswered).
-    if (!answer && this.#channel.unreliable && this.#dc?.readyState === 'open')
-      setTimeout(() => this.ready || this.#hello(0), 1000);
+    if (this.#spec.unreliable && this.#dc?.readyState === 'open') {
+      setTimeout(() => {
+        if (!this.ready) this.#askHello();
+      }, HELLO_RETRY);
+    }
   }
 
   /**
    * Sends a Hello or a Cancel with its text, ahead of the queue (a Cancel must overtake the data
    * frames it stops); nothing when the channel is not open.
    */
-  #control(kind: Kind, type: number, id: number, text: string): void {
-    if (this.#dc?.readyState === 'open') this.#dc.send(encodeFrame(kind, type, id, 0, 0, encoder.encode(text)));
+  #sendControl(kind: Kind, type: number, id: number, text: string): void {
+    if (this.#dc?.readyState !== 'open') return;
+    this.#dc.send(encodeFrame({ kind, type, id, offset: 0, total: 0 }, encoder.encode(text)));
   }
 
-  #receive({ kind, type, id, seq, total, payload }: Frame, dc: RTCDataChannel): void {
-    const size = payload.byteLength;
-    const { maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE, maxFileSize = Infinity } = this.#channel.init;
-    if (kind === HELLO) {
-      const label = decoder.decode(payload);
-      if (label !== dc.label) {
-        const { code, message, hint } = labelCollision(dc.label, label);
-        return this.#emit('peer-error', { peer: this.peer, code, message, hint });
-      }
-      if (!type) this.#hello(1);
-      if (!this.ready) {
-        this.ready = true;
-        this.#emit('open', { peer: this.peer });
-        void this.#pump();
-      }
-    } else if (kind === MESSAGE) {
-      const partial = this.#partial;
-      let message = partial.get(id);
-      if (!message) {
-        if (id === this.#refused) return;
-        const bytes = allocate(total, maxMessageSize);
-        if (!bytes) {
-          this.#refused = id;
-          return this.#refuse(id, 1);
-        }
-        partial.set(id, (message = { bytes, loaded: 0 }));
-        // An ordered sender finishes one message before the next: anything older is lost.
-        const keep = dc.ordered ? 1 : MAX_PARTIAL;
-        for (const old of partial.keys()) if (partial.size > keep) partial.delete(old);
-      }
-      message.bytes.set(payload, seq);
-      if ((message.loaded += size) >= total) {
-        partial.delete(id);
-        this.#deliver(type, message.bytes);
-      }
-    } else if (kind === FILE_START) {
-      const bytes = allocate(total, maxFileSize);
-      const file: IncomingFile = {
-        ...(JSON.parse(decoder.decode(payload)) as FileMeta),
-        id,
-        direction: 'receive',
-        loaded: 0,
-        total,
-        bytes: bytes!,
-      };
-      this.#incoming.set(id, file);
-      if (bytes) this.#progress(file, -1);
-      else this.#refuse(id, 0);
-    } else if (kind === FILE_DATA) {
-      const file = this.#incoming.get(id);
-      if (!file) return; // cancelled
-      // More than the announced size: the same as a file past the limit.
-      if (file.loaded + size > file.total) return this.#refuse(id, 0);
-      file.bytes.set(payload, seq);
-      file.loaded += size;
-      this.#progress(file, seq);
-    } else if (kind === FILE_END) {
-      const file = this.#incoming.get(id);
-      if (file) void this.#complete(file, payload);
-    } else if (kind === CANCEL) {
-      // The peer stopped a transfer, or refused a message or a file as too large.
-      const tooLarge = decoder.decode(payload) === 'too-large';
-      const code = tooLarge ? 'too-large' : 'cancelled';
-      const message = `${this.peer} stopped it: ${code}.`;
-      const hint = tooLarge ? `Ask ${this.peer} to raise ${type ? 'max-message-size' : 'max-file-size'}.` : undefined;
-      // A file refused after we sent it all is no longer ours to end, but we still hear of it.
-      if (!type) return void this.#endTransfer(id, code, message, hint, tooLarge ? 'send' : undefined);
-      this.#messages.delete(id);
-      this.#messageError('send', code, message, hint);
+  #receive(frame: Frame, dc: RTCDataChannel): void {
+    switch (frame.kind) {
+      case Kind.Hello:
+        return this.#onHello(frame, dc);
+      case Kind.Message:
+        return this.#onMessage(frame, dc);
+      case Kind.FileStart:
+        return this.#onFileStart(frame);
+      case Kind.FileData:
+        return this.#onFileData(frame);
+      case Kind.FileEnd:
+        return this.#onFileEnd(frame);
+      case Kind.Cancel:
+        return this.#onCancel(frame);
+      default:
+      // A kind this version does not know (a newer peer's): dropped.
     }
   }
 
-  /** Drops incoming message (`message` 1) or file `id` as too large, and tells the peer. */
-  #refuse(id: number, message: 0 | 1): void {
-    this.#control(CANCEL, message, id, 'too-large');
-    const limit = message ? 'max-message-size' : 'max-file-size';
-    const text = `Over ${limit}: dropped.`;
-    const hint = `Raise ${limit}.`;
-    if (message) this.#messageError('receive', 'too-large', text, hint);
-    else this.#endTransfer(id, 'too-large', text, hint);
+  #onHello({ type, payload }: Frame, dc: RTCDataChannel): void {
+    const label = decoder.decode(payload);
+    if (label !== dc.label) {
+      const { message, hint } = labelCollision(dc.label, label);
+      this.#emit('peer-error', { peer: this.peer, code: 'label-collision', message, hint });
+      return;
+    }
+    if (type === HelloType.Ask) this.#sendControl(Kind.Hello, HelloType.Answer, 0, this.#spec.label);
+    if (!this.ready) {
+      this.ready = true;
+      this.#emit('open', { peer: this.peer });
+      void this.#pump();
+    }
   }
 
-  #messageError(direction: TransferDirection, code: TransferErrorCode, message: string, hint?: string): void {
-    this.#emit('message-error', { peer: this.peer, direction, code, message, hint });
+  #onMessage({ type, id, offset, total, payload }: Frame, dc: RTCDataChannel): void {
+    const partial = this.#partial;
+    let message = partial.get(id);
+    if (!message) {
+      if (id === this.#refused) return;
+      const bytes = allocate(total, this.#spec.options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE);
+      if (!bytes) {
+        this.#refused = id;
+        this.#refuseMessage(id);
+        return;
+      }
+      message = { bytes, loaded: 0 };
+      partial.set(id, message);
+      // An ordered sender finishes one message before the next: anything older is lost.
+      const keep = dc.ordered ? 1 : MAX_PARTIAL;
+      for (const old of partial.keys()) if (partial.size > keep) partial.delete(old);
+    }
+    message.bytes.set(payload, offset);
+    message.loaded += payload.byteLength;
+    if (message.loaded >= total) {
+      partial.delete(id);
+      this.#deliver(type, message.bytes);
+    }
+  }
+
+  #onFileStart({ id, total, payload }: Frame): void {
+    const bytes = allocate(total, this.#spec.options.maxFileSize ?? Infinity);
+    const file: IncomingFile = {
+      ...(JSON.parse(decoder.decode(payload)) as FileMeta),
+      id,
+      direction: 'receive',
+      loaded: 0,
+      total,
+      bytes: bytes!,
+    };
+    this.#incoming.set(id, file);
+    if (bytes) this.#progress(file, -1);
+    else this.#refuseFile(id);
+  }
+
+  #onFileData({ id, offset, payload }: Frame): void {
+    const file = this.#incoming.get(id);
+    if (!file) return; // cancelled
+    // More than the announced size: the same as a file past the limit.
+    if (file.loaded + payload.byteLength > file.total) {
+      this.#refuseFile(id);
+      return;
+    }
+    file.bytes.set(payload, offset);
+    file.loaded += payload.byteLength;
+    this.#progress(file, offset);
+  }
+
+  #onFileEnd({ id, payload }: Frame): void {
+    const file = this.#incoming.get(id);
+    if (file) void this.#complete(file, payload);
+  }
+
+  /** The peer stopped a transfer, or refused a message or a file as too large. */
+  #onCancel({ type, id, payload }: Frame): void {
+    const tooLarge = decoder.decode(payload) === 'too-large';
+    const code = tooLarge ? 'too-large' : 'cancelled';
+    const message = `${this.peer} stopped it: ${code}.`;
+    if (type === CancelType.Transfer) {
+      const hint = tooLarge ? `Ask ${this.peer} to raise max-file-size.` : undefined;
+      // A file refused after we sent it all is no longer ours to end, but we still hear of it.
+      this.#endTransfer(id, code, message, hint, tooLarge ? 'send' : undefined);
+    } else {
+      const hint = tooLarge ? `Ask ${this.peer} to raise max-message-size.` : undefined;
+      this.#messages.delete(id);
+      this.#emit('message-error', { peer: this.peer, direction: 'send', code, message, hint });
+    }
+  }
+
+  /** Drops incoming message `id` as too large, and tells the peer. */
+  #refuseMessage(id: number): void {
+    this.#sendControl(Kind.Cancel, CancelType.Message, id, 'too-large');
+    const message = 'Over max-message-size: dropped.';
+    this.#emit('message-error', {
+      peer: this.peer,
+      direction: 'receive',
+      code: 'too-large',
+      message,
+      hint: 'Raise max-message-size.',
+    });
+  }
+
+  /** Drops incoming file `id` as too large, and tells the peer. */
+  #refuseFile(id: number): void {
+    this.#sendControl(Kind.Cancel, CancelType.Transfer, id, 'too-large');
+    this.#endTransfer(id, 'too-large', 'Over max-file-size: dropped.', 'Raise max-file-size.');
   }
 
   #deliver(wireType: number, bytes: Uint8Array<ArrayBuffer>): void {
     // A type this version does not know (a newer peer's) arrives as binary.
     const type = messageTypes[wireType] ?? 'binary';
-    const data: unknown =
-      type === 'blob'
-        ? new Blob([bytes])
-        : type === 'string'
-          ? decoder.decode(bytes)
-          : type === 'json'
-            ? JSON.parse(decoder.decode(bytes))
-            : bytes.buffer;
-    this.#emit('message', { from: this.peer, data, type });
+    this.#emit('message', { from: this.peer, data: decodeMessage(type, bytes), type });
   }
 
   /**
@@ -427,8 +414,7 @@ export class PeerChannel {
     // copies the bytes at once and hashes them on another thread while the File is built here.
     const hashing = crypto.subtle.digest('SHA-256', bytes);
     const received = new File([bytes], name, { type, lastModified });
-    // The same bytes, compared as their text ("12,255,...").
-    if (new Uint8Array(await hashing).join() === expected.join())
+    if (sameBytes(new Uint8Array(await hashing), expected))
       this.#emit('file', { id: transferId(id), from: this.peer, file: received });
     else this.#endTransfer(id, 'integrity', `"${name}" failed its SHA-256 check.`, undefined, 'receive');
   }
@@ -442,15 +428,15 @@ export class PeerChannel {
     code: TransferErrorCode,
     message: string,
     hint?: string,
-    direction?: TransferDirection,
+    fallbackDirection?: TransferDirection,
   ): boolean {
     const transfer = this.#files.get(id) ?? this.#incoming.get(id);
     this.#files.delete(id);
     this.#incoming.delete(id);
-    direction = transfer?.direction ?? direction;
-    if (direction)
-      this.#emit('transfer-error', { id: transferId(id), peer: this.peer, direction, code, message, hint });
-    return !!direction;
+    const direction = transfer?.direction ?? fallbackDirection;
+    if (!direction) return false;
+    this.#emit('transfer-error', { id: transferId(id), peer: this.peer, direction, code, message, hint });
+    return true;
   }
 
   /** Sends the lanes' frames, taking turns, while the send buffer has room. */
@@ -465,17 +451,15 @@ export class PeerChannel {
           await new Promise<void>((resolve) => (this.#wake = resolve));
           continue;
         }
-        this.#filesTurn = !this.#filesTurn;
-        const lane = (this.#filesTurn && this.#files.size) || !this.#messages.size ? this.#files : this.#messages;
+        const lane = this.#nextLane();
         const [job] = lane.values();
         if (!job) return;
         let next;
         try {
-          next = await (job.frames ??= this.#frames(job)).next();
+          job.frames ??= this.#frames(job);
+          next = await job.frames.next();
         } catch (error) {
-          const message = `Unreadable: ${(error as Error).message}`;
-          if (job.file) this.#endTransfer(job.id, 'read-failed', message);
-          else if (lane.delete(job.id)) this.#messageError('send', 'read-failed', message);
+          this.#readFailed(lane, job, error);
           continue;
         }
         // The job may have been cancelled, or the channel lost, while the frame was being made (a
@@ -494,6 +478,21 @@ export class PeerChannel {
     }
   }
 
+  /** The lanes take turns; a lane with nothing queued gives its turn to the other. */
+  #nextLane(): Map<number, Outgoing> {
+    this.#filesTurn = !this.#filesTurn;
+    if (this.#filesTurn) return this.#files.size > 0 ? this.#files : this.#messages;
+    return this.#messages.size > 0 ? this.#messages : this.#files;
+  }
+
+  /** A job whose Blob could not be read fails (a file) or is dropped with an error (a message). */
+  #readFailed(lane: Map<number, Outgoing>, job: Outgoing, error: unknown): void {
+    const message = `Unreadable: ${(error as Error).message}`;
+    if (job.file) this.#endTransfer(job.id, 'read-failed', message);
+    else if (lane.delete(job.id))
+      this.#emit('message-error', { peer: this.peer, direction: 'send', code: 'read-failed', message });
+  }
+
   /**
    * A job's frames, cut to the peer's limit: a file's `FileStart`, its data and `FileEnd`, or a
    * message's chunks; each data frame carries its byte offset and the whole size. The last frame is
@@ -503,37 +502,34 @@ export class PeerChannel {
   async *#frames(job: Outgoing): AsyncGenerator<ArrayBuffer, ArrayBuffer> {
     const { id, type, source, file, total } = job;
     // The peer's limit (RFC 8841); 0 would mean "unknown": keep our own.
-    const chunk = Math.min(MAX_FRAME, this.#link.pc.sctp?.maxMessageSize || MAX_FRAME) - HEADER_SIZE;
+    const peerLimit = this.#link.pc.sctp?.maxMessageSize || MAX_FRAME;
+    const chunk = Math.min(MAX_FRAME, peerLimit) - HEADER_SIZE;
     const buffer = total > chunk ? new Uint8Array(HEADER_SIZE + chunk) : undefined;
     if (file) {
       source.digest().catch(() => {}); // a read that fails fails the job at its load()
       this.#progress(job, -1);
-      const { type, lastModified = Date.now() } = source.data as File;
-      const meta: FileMeta = { name: file.name, type, lastModified };
-      yield encodeFrame(FILE_START, 0, id, 0, total, encoder.encode(JSON.stringify(meta)));
+      const { type: mimeType, lastModified = Date.now() } = source.data as File;
+      const meta: FileMeta = { name: file.name, type: mimeType, lastModified };
+      const header = { kind: Kind.FileStart, type: 0, id, offset: 0, total };
+      yield encodeFrame(header, encoder.encode(JSON.stringify(meta)));
     }
+    const kind = file ? Kind.FileData : Kind.Message;
     // At least one frame, even for no bytes at all.
-    for (let start = 0; !start || start < total; start += chunk) {
+    for (let start = 0; start === 0 || start < total; start += chunk) {
       const end = Math.min(start + chunk, total);
       // Bytes are all in at once: only a Blob waits here (for a chat line, an await per message
       // made small messages about 5 times slower).
       if (source.loaded < end) await source.load(end);
-      const frame = encodeFrame(
-        file ? FILE_DATA : MESSAGE,
-        type,
-        id,
-        start,
-        total,
-        source.bytes.subarray(start, end),
-        buffer,
-      );
+      const header: FrameHeader = { kind, type, id, offset: start, total };
+      const frame = encodeFrame(header, source.bytes.subarray(start, end), buffer);
       if (file) {
         job.loaded = end;
         this.#progress(job, start);
       } else if (end === total) return frame; // a message's last frame
       yield frame;
     }
-    return encodeFrame(FILE_END, 0, id, 0, total, new Uint8Array(await source.digest()));
+    const digest = new Uint8Array(await source.digest());
+    return encodeFrame({ kind: Kind.FileEnd, type: 0, id, offset: 0, total }, digest);
   }
 
   /**
@@ -546,13 +542,36 @@ export class PeerChannel {
   }
 }
 
+/** A message's bytes as the value its sender gave (`type` says how it was sent). */
+function decodeMessage(type: MessageType, bytes: Uint8Array<ArrayBuffer>): unknown {
+  switch (type) {
+    case 'blob':
+      return new Blob([bytes]);
+    case 'string':
+      return decoder.decode(bytes);
+    case 'json':
+      return JSON.parse(decoder.decode(bytes));
+    case 'binary':
+      return bytes.buffer;
+  }
+}
+
+/** Whether two digests are the same bytes. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /**
  * `size` bytes for something a peer announced, or nothing when it is over `limit` or more than this
  * page can hold at all (a RangeError): either way it is refused.
  */
 function allocate(size: number, limit: number): Uint8Array<ArrayBuffer> | undefined {
+  if (size > limit) return undefined;
   try {
-    if (size <= limit) return new Uint8Array(size);
-  } catch {}
-  return undefined;
+    return new Uint8Array(size);
+  } catch {
+    return undefined;
+  }
 }
