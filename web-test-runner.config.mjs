@@ -56,6 +56,7 @@ export default {
           '--disable-sync',
           '--no-first-run',
           '--disable-gpu',
+          '--js-flags=--expose-gc', // window.gc(): a test proves stored files go when the page lets go of them
         ],
       },
     }),
@@ -64,6 +65,7 @@ export default {
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' }),
     // RTC_NO_RELAY=1 runs element tests that need no relay without loading it.
     ...(process.env.RTC_NO_RELAY ? [] : [(await import('./tests/browser/relay-plugin.ts')).relayPlugin()]),
+    (await import('./tests/browser/memory-plugin.ts')).memoryPlugin(),
   ],
   reporters: [defaultReporter(), countsReporter(process.env.RTC_WTR_COUNTS)],
 };

@@ -28,7 +28,10 @@ export { RtcError } from './internal/mesh/room-errors.js';
  * @attr ordered - `false` for an unordered channel (files need an ordered, reliable one).
  * @attr max-retransmits - Retransmissions before a message is given up: makes the channel unreliable.
  * @attr max-message-size - Largest message accepted from a peer, in bytes (default 64 MiB); larger ones are refused with `too-large`.
- * @attr max-file-size - Largest file accepted from a peer, in bytes (default: no limit); larger ones are refused with `too-large`.
+ * @attr max-file-size - Largest file accepted from a peer, in bytes (default 4 GiB - 1, stored on disk; 256 MiB where the browser has no Origin Private File System and files are held in memory); larger ones are refused with `too-large`.
+ * @attr max-transfers - Incoming files one peer may have open at once (default 4); more are refused with `busy`.
+ * @attr max-transfer-bytes - Bytes (announced sizes) of one peer's incoming files open at once (default: the max file size); more are refused with `busy`.
+ * @attr transfer-timeout - Milliseconds an incoming file may go without data before it is cancelled with `stalled` (default 30000).
  * @attr ice-servers - JSON array of RTCIceServer; overrides the ICE servers the relay hands out.
  * @attr state - Reflected, read only: `idle`, `connecting`, `joined`, `reconnecting` or `closed` (signaling).
  *
@@ -41,9 +44,9 @@ export { RtcError } from './internal/mesh/room-errors.js';
  * @fires rtc-peer-leave - {id} A peer left the room.
  * @fires rtc-transfer-progress - {id, peer, loaded, total, direction} A file transfer moved on (both sides).
  * @fires rtc-file - {id, from, file} A file arrived whole, its SHA-256 checked.
- * @fires rtc-transfer-error - {id, peer, direction, code, message, hint?} A transfer failed: `cancelled`, `peer-left`, `integrity`, `read-failed`, `too-large`.
- * @fires rtc-message-error - {peer, direction, code, message, hint?} A message was refused as `too-large` (by the receiver, or by us), or a Blob could not be read (`read-failed`).
- * @fires rtc-peer-error - {peer, code, message, hint} A peer cannot be reached (`ice-failed`), or negotiation failed.
+ * @fires rtc-transfer-error - {id, peer, direction, code, message, hint?} A transfer failed: `cancelled`, `peer-left`, `integrity`, `read-failed`, `storage-failed`, or refused by the receiver: `too-large`, `busy`, `bad-frame`, `stalled`.
+ * @fires rtc-message-error - {peer, direction, code, message, hint?} A message was refused as `too-large` or `bad-frame` (by the receiver, or by us), or a Blob could not be read (`read-failed`).
+ * @fires rtc-peer-error - {peer, code, message, hint} A peer cannot be reached (`ice-failed`), negotiation failed, its label collides with ours, or it went over one of our limits (`too-large`, `busy`, `bad-frame`, `stalled`).
  * @fires rtc-signaling-error - {code, message, hint, fatal} The relay refused us or cannot be reached.
  *
  * @tagname rtc-datachannel
@@ -59,6 +62,9 @@ export class RtcDatachannel extends LitElement {
     maxRetransmits: { type: Number },
     maxMessageSize: { type: Number },
     maxFileSize: { type: Number },
+    maxTransfers: { type: Number },
+    maxTransferBytes: { type: Number },
+    transferTimeout: { type: Number },
     iceServers: { type: Array },
   };
 
@@ -70,8 +76,14 @@ export class RtcDatachannel extends LitElement {
   maxRetransmits: number | undefined;
   /** Largest incoming message in bytes; unset: 64 MiB. */
   maxMessageSize: number | undefined;
-  /** Largest incoming file in bytes; unset: no limit. */
+  /** Largest incoming file in bytes; unset: 4 GiB - 1 (256 MiB where files are held in memory). */
   maxFileSize: number | undefined;
+  /** Incoming files one peer may have open at once; unset: 4. */
+  maxTransfers: number | undefined;
+  /** Bytes of one peer's incoming files open at once; unset: the max file size. */
+  maxTransferBytes: number | undefined;
+  /** Milliseconds an incoming file may go without data; unset: 30000. */
+  transferTimeout: number | undefined;
   /** ICE servers instead of the relay's (attribute `ice-servers`, as JSON). */
   iceServers: RTCIceServer[] | undefined;
 
@@ -86,6 +98,9 @@ export class RtcDatachannel extends LitElement {
       maxRetransmits: numberOrUnset(this.maxRetransmits),
       maxMessageSize: numberOrUnset(this.maxMessageSize),
       maxFileSize: numberOrUnset(this.maxFileSize),
+      maxTransfers: numberOrUnset(this.maxTransfers),
+      maxTransferBytes: numberOrUnset(this.maxTransferBytes),
+      transferTimeout: numberOrUnset(this.transferTimeout),
     },
   }));
 

@@ -5,6 +5,7 @@
  */
 import type { PeerErrorCode } from '../mesh/peer-link.js';
 import type {
+  ChannelPeerErrorDetail,
   FileDetail,
   MessageDetail,
   MessageErrorDetail,
@@ -15,6 +16,7 @@ import type {
 import type { SignalingErrorDetail } from '../signaling/signaling-client.js';
 
 export type {
+  LimitCode,
   FileDetail,
   MessageDetail,
   MessageErrorDetail,
@@ -38,8 +40,11 @@ export interface PeerLeaveDetail {
 export interface PeerErrorDetail {
   /** The remote peer's id; '' for a label collision within this page. */
   peer: string;
-  /** `ice-failed` (no route between the peers: TURN needed), `negotiation-failed`, `label-collision`. */
-  code: PeerErrorCode | 'label-collision';
+  /**
+   * `ice-failed` (no route between the peers: TURN needed), `negotiation-failed`, `label-collision`,
+   * or a LimitCode: the peer went over one of our limits and what it sent was refused.
+   */
+  code: PeerErrorCode | ChannelPeerErrorDetail['code'];
   message: string;
   hint: string;
 }

@@ -9,7 +9,22 @@ export type { MessageType } from './framing.js';
 
 export type TransferDirection = 'send' | 'receive';
 
+/**
+ * Why the receiver refused a message or a transfer because of what the peer sent: the peer went
+ * over one of its limits (docs/datachannel.md, "Limits"). Also `rtc-peer-error` codes.
+ */
+export type LimitCode =
+  /** Larger than the receiver's `max-file-size` (or `max-message-size`, for a message). */
+  | 'too-large'
+  /** The peer already has `max-transfers` transfers (or `max-transfer-bytes` bytes) open with the receiver. */
+  | 'busy'
+  /** The frames broke the contract: out of order, more bytes than announced, bad file metadata, an early end. */
+  | 'bad-frame'
+  /** No frame of the transfer for `transfer-timeout` ms. */
+  | 'stalled';
+
 export type TransferErrorCode =
+  | LimitCode
   /** Either side called cancelTransfer(). */
   | 'cancelled'
   /** The peer left (or its channel closed) before the transfer finished. */
@@ -18,8 +33,18 @@ export type TransferErrorCode =
   | 'integrity'
   /** The file could not be read (it was deleted or changed meanwhile). */
   | 'read-failed'
-  /** Larger than the receiver's `max-file-size` (or `max-message-size`, for a message). */
-  | 'too-large';
+  /** The receiver could not store the file (no room left, or no storage for a file that large). */
+  | 'storage-failed';
+
+/** The codes a Cancel frame may carry (its payload): the receiver's refusals, and `cancelled`. */
+export const cancelCodes: readonly TransferErrorCode[] = [
+  'cancelled',
+  'too-large',
+  'busy',
+  'bad-frame',
+  'stalled',
+  'storage-failed',
+];
 
 export interface PeerDetail {
   /** The remote peer's id. */
@@ -58,7 +83,7 @@ export interface TransferErrorDetail {
   direction: TransferDirection;
   code: TransferErrorCode;
   message: string;
-  /** What to do about it (set for `too-large`). */
+  /** What to do about it (set for the refusals of LimitCode and for `storage-failed`). */
   hint?: string | undefined;
 }
 
@@ -66,8 +91,11 @@ export interface MessageErrorDetail {
   /** The peer that refused our message (`send`), or whose message we refused (`receive`). */
   peer: string;
   direction: TransferDirection;
-  /** `too-large`: over the receiver's `max-message-size`; `read-failed`: a Blob could not be read. */
-  code: 'too-large' | 'read-failed' | 'cancelled';
+  /**
+   * `too-large`: over the receiver's `max-message-size`; `bad-frame`: its frames broke the contract;
+   * `read-failed`: a Blob we sent could not be read; `cancelled`: refused for another reason.
+   */
+  code: 'too-large' | 'bad-frame' | 'read-failed' | 'cancelled';
   message: string;
   hint?: string | undefined;
 }
@@ -76,8 +104,11 @@ export interface MessageErrorDetail {
 export interface ChannelPeerErrorDetail {
   /** The remote peer's id. */
   peer: string;
-  /** `label-collision`: the peer's channel with our channel's id has another label. */
-  code: 'label-collision';
+  /**
+   * `label-collision`: the peer's channel with our channel's id has another label; a LimitCode: the
+   * peer went over one of our limits (what it sent was refused; the channel stays open).
+   */
+  code: 'label-collision' | LimitCode;
   message: string;
   hint: string;
 }

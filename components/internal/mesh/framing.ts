@@ -69,18 +69,25 @@ export interface Frame extends FrameHeader {
 }
 
 /**
- * A frame, as the ArrayBuffer to send. It is written into `buffer` when that has exactly the frame's
- * size: RTCDataChannel.send() copies what it is given, so one buffer can carry every full frame of a
- * job (a fresh 64 KiB per frame cost more CPU than the copy into it).
+ * A frame, as the bytes to send. It is written into `buffer` when that is large enough (the frame
+ * is then a view of its start): RTCDataChannel.send() copies what it is given, so one buffer can
+ * carry every frame of a job (a fresh 64 KiB per frame cost more CPU than the copy into it).
  */
 export function encodeFrame(
-  { kind, type, id, offset, total }: FrameHeader,
+  header: FrameHeader,
   payload: Uint8Array,
   buffer?: Uint8Array<ArrayBuffer>,
-): ArrayBuffer {
+): Uint8Array<ArrayBuffer> {
   const size = HEADER_SIZE + payload.byteLength;
-  const bytes = buffer?.byteLength === size ? buffer : new Uint8Array(size);
-  const view = new DataView(bytes.buffer);
+  const frame = buffer && buffer.byteLength >= size ? buffer.subarray(0, size) : new Uint8Array(size);
+  writeHeader(frame, header);
+  frame.set(payload, HEADER_SIZE);
+  return frame;
+}
+
+/** Writes `header` into the first HEADER_SIZE bytes of `frame` (whose payload is already in place). */
+export function writeHeader(frame: Uint8Array, { kind, type, id, offset, total }: FrameHeader): void {
+  const view = new DataView(frame.buffer, frame.byteOffset, HEADER_SIZE);
   view.setUint8(0, kind);
   view.setUint8(1, type);
   view.setUint8(2, VERSION);
@@ -88,8 +95,6 @@ export function encodeFrame(
   view.setUint32(4, id);
   view.setUint32(8, offset);
   view.setUint32(12, total);
-  bytes.set(payload, HEADER_SIZE);
-  return bytes.buffer;
 }
 
 /** The frame in `data`, or null when it is not one of ours (not binary, too short, another version). */

@@ -6,16 +6,17 @@
  *
  *   open {peer}  close {peer}  message {from, data, type}  file {id, from, file}
  *   transfer-progress {id, peer, loaded, total, direction}  transfer-error {id, peer, direction, code, message}
- *   message-error {peer, direction, code, message, hint}  peer-error {peer, code: 'label-collision', message, hint}
+ *   message-error {peer, direction, code, message, hint}  peer-error {peer, code, message, hint}
  */
 import type { ChannelEventSink } from './channel-events.js';
 import { channelIdOf, encoder, type MessageType } from './framing.js';
-import { PeerChannel, transferId, type ChannelOptions, type ChannelSpec, type TransferInfo } from './peer-channel.js';
+import type { ChannelOptions } from './limits.js';
+import { MessageBody } from './message-body.js';
+import { PeerChannel, transferId, type ChannelSpec, type TransferInfo } from './peer-channel.js';
 import type { PeerLink } from './peer-link.js';
 import { RtcError } from './room-errors.js';
-import { Source } from './source.js';
 
-export type { ChannelOptions } from './peer-channel.js';
+export type { ChannelOptions } from './limits.js';
 
 /** What `send()` accepts. */
 export type ChannelData = string | Blob | ArrayBuffer | ArrayBufferView;
@@ -81,7 +82,7 @@ export class RoomChannel extends EventTarget implements ChannelSpec {
   }
 
   /**
-   * Streams a file to every peer (or `to` one), read slice by slice, checked with SHA-256 on arrival.
+   * Streams a file to every peer (or `to` one), read as a stream for each, checked with SHA-256 on arrival.
    * Returns the transfer id used by progress and error events and by cancelTransfer().
    */
   sendFile(blob: Blob, options: SendFileOptions = {}): string {
@@ -94,8 +95,7 @@ export class RoomChannel extends EventTarget implements ChannelSpec {
     }
     // The id only tells this sender's transfers apart (each peer keeps its own): nothing secret.
     const file = { id: Math.floor(Math.random() * 2 ** 32), name: options.name ?? (blob as File).name ?? 'file' };
-    const source = new Source(blob);
-    for (const pipe of this.#recipients(options)) pipe.queueFile(file, source);
+    for (const pipe of this.#recipients(options)) pipe.queueFile(file, blob);
     return transferId(file.id);
   }
 
@@ -127,8 +127,8 @@ export class RoomChannel extends EventTarget implements ChannelSpec {
 
   /** Queues a message to every peer, or `to` one. */
   #send(type: MessageType, data: Blob | Uint8Array<ArrayBuffer>, options: SendOptions): void {
-    const source = new Source(data);
-    for (const pipe of this.#recipients(options)) pipe.queueMessage(type, source);
+    const body = new MessageBody(data);
+    for (const pipe of this.#recipients(options)) pipe.queueMessage(type, body);
   }
 
   /** The PeerChannel to peer `to`, or every one when `to` is unset. */
