@@ -6,8 +6,7 @@
  * - Handshake: each side sends `Hello` when its channel opens and answers the other's. A negotiated
  *   channel opens as soon as the SCTP association is up, even when the other page has no element
  *   with that label yet (its data would be dropped), so nothing is sent before the other's Hello.
- * - Chunking: messages and files are cut into frames no larger than the peer accepts. A file is
- *   read as a stream, for each recipient, and hashed as it is read (files.ts).
+ * - Chunking: messages and files are cut into frames no larger than the peer accepts.
  * - Backpressure: frames are sent while `bufferedAmount` is under HIGH_WATER, then the pump waits for
  *   `bufferedamountlow`: the browser's send buffer never overflows (Chromium closes a channel whose
  *   buffer passes 16 MiB).
@@ -16,8 +15,9 @@
  *   time, as the pump asks for them (an async generator).
  * - Receiving: whatever a peer sends is checked against the channel's Limits before it is kept,
  *   and what is kept grows with the bytes that arrive, never with the sizes announced. A message's
- *   chunks are joined when its last arrives; a file is hashed and stored (in the Origin Private File
- *   System where there is one) as its chunks arrive, in order.
+ *   chunks are joined when its last arrives.
+ * - Files, both ways, are files.ts's work: it is imported on the first file, so a page that only
+ *   exchanges messages never downloads it. File frames that come while it loads wait for it.
  *
  * It knows its RoomChannel only as a ChannelSpec (label, stream id, options) and reports through an
  * event sink, so the two modules do not depend on each other.
@@ -25,10 +25,10 @@
 import {
   cancelCodes,
   type ChannelEventSink,
-  type LimitCode,
   type TransferDirection,
   type TransferErrorCode,
 } from './channel-events.js';
+import type * as Files from './files.js';
 import {
   CancelType,
   decodeFrame,
@@ -40,33 +40,37 @@ import {
   Kind,
   MAX_FRAME,
   messageTypes,
-  writeHeader,
   type Frame,
   type MessageType,
 } from './framing.js';
-import type * as Files from './files.js';
-import type { ReceivedFile } from './files.js';
 import { DEFAULT_MAX_MEMORY_FILE_SIZE, limitsOf, type ChannelOptions, type Limits } from './limits.js';
 import type { MessageBody } from './message-body.js';
 import type { PeerLink } from './peer-link.js';
 import { labelCollision } from './room-errors.js';
+import {
+  isStalled,
+  transferId,
+  type FileContext,
+  type FileJob,
+  type Transfer,
+  type Violation,
+  type Watched,
+} from './transfers.js';
 
 export type { ChannelOptions } from './limits.js';
 
 const MiB = 1024 * 1024;
 const HIGH_WATER = 4 * MiB;
 const LOW_WATER = 2 * MiB;
-/** Progress events come at most once per this many bytes (and always for the last byte). */
-const PROGRESS_STEP = 256 * 1024;
 /** Unfinished incoming messages kept per peer on an unordered channel (lost chunks never come). */
 const MAX_PARTIAL = 64;
 /** How long an unreliable channel waits for the answer to its Hello before asking again. */
 const HELLO_RETRY = 1000;
-/** The size of a SHA-256, FileEnd's payload. */
-const DIGEST_SIZE = 32;
-/** Longest file name and MIME type accepted in a FileStart. */
-const MAX_FILE_NAME = 1024;
-const MAX_MIME_TYPE = 255;
+/**
+ * File frames kept while the file code loads: past this a sender is too fast for us, and its
+ * files are refused (`busy`).
+ */
+const MAX_EARLY_BYTES = 16 * MiB;
 
 /** What a PeerChannel needs to know of the labelled channel it is part of. */
 export interface ChannelSpec {
@@ -94,47 +98,15 @@ export interface OutgoingFile {
   name: string;
 }
 
-/** A file on its way to or from this peer. */
-interface Transfer {
-  id: number;
-  direction: TransferDirection;
-  name: string;
-  /** Bytes sent (handed to the channel) or received so far. */
-  loaded: number;
-  total: number;
-}
-
-/** What a lane holds: a message or a file queued to this peer. */
-interface Job {
-  id: number;
-  /** Its frames, made one at a time; unset until it starts (and again after a lost channel). */
-  frames?: AsyncGenerator<Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>> | undefined;
-}
-
-interface MessageJob extends Job {
+/** A message queued to this peer (the messages lane's job; a file is a FileJob). */
+interface MessageJob {
   kind: 'message';
+  id: number;
   /** The frames' `type`: how the message was sent (an index in messageTypes). */
   type: number;
   body: MessageBody;
-}
-
-interface FileJob extends Job, Transfer {
-  kind: 'file';
-  blob: Blob;
-}
-
-/** What `FileStart` carries besides the size (in `total`). */
-interface FileMeta {
-  name: string;
-  type: string;
-  lastModified: number;
-}
-
-/** For the stall check: how far a transfer was at the last sweep, and since when it has not moved. */
-interface Watched {
-  loaded: number;
-  seenLoaded: number;
-  seenAt: number;
+  /** Its frames, made one at a time; unset until it starts (and again after a lost channel). */
+  frames?: AsyncGenerator<Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>> | undefined;
 }
 
 /** An unfinished incoming message: its chunks so far, joined when the last one arrives. */
@@ -142,25 +114,6 @@ interface PartialMessage extends Watched {
   type: number;
   total: number;
   chunks: { offset: number; bytes: Uint8Array }[];
-}
-
-/** An incoming file: hashed and stored as its chunks arrive (see #openStore). */
-interface IncomingFile extends Transfer, Watched {
-  meta: FileMeta;
-  /** Set once its store is open; until then chunks wait in `early`. */
-  received?: ReceivedFile | undefined;
-  early: Uint8Array[];
-  /** Resolves with its store once open and the early chunks are in it; undefined when that failed. */
-  opened?: Promise<ReceivedFile | undefined>;
-  /** Set when the transfer ended before its FileEnd (cancelled, refused, lost). */
-  ended: boolean;
-}
-
-/** Something a peer sent that went over a limit: what to tell it, the page and the user. */
-interface Violation {
-  code: LimitCode;
-  message: string;
-  hint: string;
 }
 
 type FilesModule = typeof Files;
@@ -175,7 +128,7 @@ function loadFiles(): Promise<FilesModule> {
   return filesModule;
 }
 
-export const transferId = (id: number): string => id.toString(16).padStart(8, '0');
+export { transferId } from './transfers.js';
 
 export class PeerChannel {
   /** True once both ends have their channel (Hello exchanged): data flows. */
@@ -199,7 +152,10 @@ export class PeerChannel {
   #partialBytes = 0;
   /** Messages we refused: their remaining frames are dropped. */
   readonly #refused = new RecentIds();
-  readonly #incoming = new Map<number, IncomingFile>();
+  /** Files from this peer, once the file code is loaded; until then their frames wait in #early. */
+  #incoming: Files.IncomingFiles | undefined;
+  #early: Frame[] = [];
+  #earlyBytes = 0;
   #nextId = 0;
   #pumping = false;
   #filesTurn = false;
@@ -207,6 +163,8 @@ export class PeerChannel {
   #wake?: () => void;
   /** Runs #sweep while something incoming is unfinished. */
   #sweeper: ReturnType<typeof setInterval> | undefined;
+  /** What the file code may use of this channel. */
+  readonly #fileContext: FileContext;
 
   constructor(link: PeerLink, spec: ChannelSpec, emit: ChannelEventSink) {
     this.#link = link;
@@ -214,6 +172,15 @@ export class PeerChannel {
     this.#limits = limitsOf(spec.options);
     this.#emit = emit;
     this.peer = link.remoteId;
+    this.#fileContext = {
+      peer: this.peer,
+      limits: this.#limits,
+      // Without a private file system a file is held in memory: the default limit is lower then.
+      memoryLimit: spec.options.maxFileSize ?? DEFAULT_MAX_MEMORY_FILE_SIZE,
+      emit,
+      sendCancel: (id, code) => this.#sendControl(Kind.Cancel, CancelType.Transfer, id, code),
+      chunkSize: () => this.#chunkSize(),
+    };
     this.#open();
   }
 
@@ -238,7 +205,7 @@ export class PeerChannel {
   }
 
   get transfers(): TransferInfo[] {
-    const all: Transfer[] = [...this.#files.values(), ...this.#incoming.values()];
+    const all: Transfer[] = [...this.#files.values(), ...(this.#incoming?.transfers ?? [])];
     return all.map(({ id, direction, name, loaded, total }) => ({
       id: transferId(id),
       peer: this.peer,
@@ -294,8 +261,9 @@ export class PeerChannel {
 
   /** The channel went away: fail the transfers, keep queued messages for the next channel. */
   #lost(): void {
-    for (const { id } of [...this.#files.values(), ...this.#incoming.values()])
-      this.#endTransfer(id, 'peer-left', `The channel to ${this.peer} closed.`);
+    const transfers = [...this.#files.values(), ...(this.#incoming?.transfers ?? [])];
+    for (const { id } of transfers) this.#endTransfer(id, 'peer-left', `The channel to ${this.peer} closed.`);
+    this.#dropEarlyFiles();
     this.#partial.clear();
     this.#partialBytes = 0;
     this.#stopSweeping();
@@ -334,11 +302,9 @@ export class PeerChannel {
       case Kind.Message:
         return this.#onMessage(frame, dc);
       case Kind.FileStart:
-        return this.#onFileStart(frame);
       case Kind.FileData:
-        return this.#onFileData(frame);
       case Kind.FileEnd:
-        return this.#onFileEnd(frame);
+        return this.#onFileFrame(frame);
       case Kind.Cancel:
         return this.#onCancel(frame);
       default:
@@ -388,7 +354,11 @@ export class PeerChannel {
       const problem = outOfOrder
         ? `a chunk at ${offset} where ${message.loaded} was due`
         : 'more bytes than it announced';
-      this.#refuseMessage(id, badFrame(this.peer, `a message with ${problem}`));
+      this.#refuseMessage(id, {
+        code: 'bad-frame',
+        message: `${this.peer} sent a message with ${problem}: dropped.`,
+        hint: 'Its client breaks the data-channel contract (docs/datachannel.md); update it, or do not trust this peer.',
+      });
       return;
     }
     if (size > 0) {
@@ -441,173 +411,67 @@ export class PeerChannel {
   }
 
   /** Refuses incoming message `id`: tells the peer, drops its remaining frames, reports it here. */
-  #refuseMessage(id: number, violation: Violation): void {
+  #refuseMessage(id: number, violation: Violation & { code: 'too-large' | 'bad-frame' }): void {
     this.#refused.add(id);
-    this.#sendControl(Kind.Cancel, CancelType.Message, id, violation.code);
-    const { message, hint } = violation;
-    const code = violation.code === 'bad-frame' ? 'bad-frame' : 'too-large';
+    const { code, message, hint } = violation;
+    this.#sendControl(Kind.Cancel, CancelType.Message, id, code);
     this.#emit('message-error', { peer: this.peer, direction: 'receive', code, message, hint });
-    this.#reportPeer(violation);
+    this.#emit('peer-error', { peer: this.peer, code, message, hint });
   }
 
   // ---- receiving files ------------------------------------------------------------------------
 
-  #onFileStart({ id, total, payload }: Frame): void {
-    const meta = parseFileMeta(payload);
-    if (!meta) {
-      this.#refuseTransfer(id, badFrame(this.peer, 'a file without a valid name, type and lastModified'));
+  /** A file frame: for the file code, which loads on the first (frames wait meanwhile). */
+  #onFileFrame(frame: Frame): void {
+    if (this.#incoming) {
+      this.#incoming.receive(frame);
+      if (frame.kind === Kind.FileStart) this.#watch();
       return;
     }
-    if (this.#incoming.has(id)) {
-      this.#refuseTransfer(id, badFrame(this.peer, `a second file with the id ${transferId(id)}`));
+    if (this.#early.length === 0) {
+      if (frame.kind !== Kind.FileStart) return; // the end of a file that is over
+      void this.#loadIncomingFiles();
+    }
+    this.#early.push(frame);
+    this.#earlyBytes += frame.payload.byteLength;
+    if (this.#earlyBytes > MAX_EARLY_BYTES) this.#dropEarlyFiles('busy');
+  }
+
+  async #loadIncomingFiles(): Promise<void> {
+    let files: typeof Files;
+    try {
+      files = await loadFiles();
+    } catch {
+      this.#dropEarlyFiles('storage-failed');
       return;
     }
-    const violation = this.#overFileLimits(total);
-    if (violation) {
-      this.#refuseTransfer(id, violation, meta.name);
-      return;
-    }
-    const now = performance.now();
-    const file: IncomingFile = {
-      id,
-      direction: 'receive',
-      name: meta.name,
-      loaded: 0,
-      total,
-      meta,
-      early: [],
-      ended: false,
-      seenLoaded: 0,
-      seenAt: now,
-    };
-    this.#incoming.set(id, file);
-    file.opened = this.#openStore(file);
-    this.#progress(file, -1);
+    if (!this.#dc || this.#early.length === 0) return; // disposed, or what came was dropped
+    this.#incoming = new files.IncomingFiles(this.#fileContext);
+    const early = this.#early;
+    this.#early = [];
+    this.#earlyBytes = 0;
+    for (const frame of early) this.#incoming.receive(frame);
     this.#watch();
   }
 
-  /** Why a file of `total` bytes is refused, if it is: too large, or one too many at once. */
-  #overFileLimits(total: number): Violation | undefined {
-    const { maxFileSize, maxTransfers, maxTransferBytes } = this.#limits;
-    if (total > maxFileSize) {
-      return {
-        code: 'too-large',
-        message: `${this.peer} sent a file of ${total} bytes, over max-file-size (${maxFileSize}): refused.`,
-        hint: 'Raise max-file-size to accept larger files.',
-      };
+  /**
+   * Drops the file frames waiting for the file code; with a `code`, each file they started is
+   * refused with it (the sender is told).
+   */
+  #dropEarlyFiles(code?: 'busy' | 'storage-failed'): void {
+    const early = this.#early;
+    this.#early = [];
+    this.#earlyBytes = 0;
+    if (!code) return;
+    for (const { kind, id } of early) {
+      if (kind !== Kind.FileStart) continue;
+      this.#sendControl(Kind.Cancel, CancelType.Transfer, id, code);
+      const message =
+        code === 'busy'
+          ? `${this.peer} sent files faster than they could be taken.`
+          : 'Could not load the code for files.';
+      this.#transferError(id, 'receive', code, message);
     }
-    let openBytes = total;
-    for (const file of this.#incoming.values()) openBytes += file.total;
-    if (this.#incoming.size >= maxTransfers || openBytes > maxTransferBytes) {
-      return {
-        code: 'busy',
-        message: `${this.peer} has too many transfers open at once (max-transfers ${maxTransfers}, max-transfer-bytes ${maxTransferBytes}): refused.`,
-        hint: 'Wait for the transfers under way to end, or raise max-transfers and max-transfer-bytes.',
-      };
-    }
-    return undefined;
-  }
-
-  /** Opens the file's store, then writes to it the chunks that came meanwhile. */
-  async #openStore(file: IncomingFile): Promise<ReceivedFile | undefined> {
-    let received: ReceivedFile;
-    try {
-      const { ReceivedFile } = await loadFiles();
-      // Without a private file system a file is held in memory: the default limit is lower then.
-      const memoryLimit = this.#spec.options.maxFileSize ?? DEFAULT_MAX_MEMORY_FILE_SIZE;
-      received = await ReceivedFile.open(file.total, memoryLimit);
-    } catch (error) {
-      if (!file.ended) this.#storageFailed(file.id, error);
-      return undefined;
-    }
-    if (file.ended) {
-      received.discard();
-      return undefined;
-    }
-    try {
-      for (const chunk of file.early) received.write(chunk);
-    } catch (error) {
-      this.#storageFailed(file.id, error);
-      return undefined;
-    }
-    file.early = [];
-    file.received = received;
-    return received;
-  }
-
-  #onFileData({ id, offset, payload }: Frame): void {
-    const file = this.#incoming.get(id);
-    if (!file) return; // cancelled or refused: its last frames were on their way
-    const size = payload.byteLength;
-    if (offset !== file.loaded) {
-      this.#refuseTransfer(id, badFrame(this.peer, `a file chunk at ${offset} where ${file.loaded} was due`));
-      return;
-    }
-    if (file.loaded + size > file.total) {
-      this.#refuseTransfer(id, badFrame(this.peer, 'a file with more bytes than it announced'));
-      return;
-    }
-    if (size === 0) return;
-    file.loaded += size;
-    if (file.received) {
-      try {
-        file.received.write(payload);
-      } catch (error) {
-        this.#storageFailed(id, error);
-        return;
-      }
-    } else file.early.push(payload);
-    this.#progress(file, offset);
-  }
-
-  #onFileEnd({ id, payload }: Frame): void {
-    const file = this.#incoming.get(id);
-    if (!file) return;
-    if (file.loaded !== file.total || payload.byteLength !== DIGEST_SIZE) {
-      const problem = file.loaded === file.total ? 'a file end without a SHA-256' : 'a file end before all its bytes';
-      this.#refuseTransfer(id, badFrame(this.peer, problem));
-      return;
-    }
-    // Every byte is here: the transfer is no longer open, only ours to finish.
-    this.#incoming.delete(id);
-    void this.#complete(file, payload);
-  }
-
-  /** Delivers a file whose bytes are all in, if they have the `expected` SHA-256. */
-  async #complete(file: IncomingFile, expected: Uint8Array): Promise<void> {
-    const { id, meta } = file;
-    const received = await file.opened;
-    if (!received) return; // its store failed, and that was reported
-    let delivered: File;
-    try {
-      delivered = await received.finish(expected, meta.name, { type: meta.type, lastModified: meta.lastModified });
-    } catch (error) {
-      const { IntegrityError } = await loadFiles();
-      if (error instanceof IntegrityError) this.#transferError(id, 'receive', 'integrity', error.message);
-      else this.#storageFailed(id, error, 'receive');
-      return;
-    }
-    this.#emit('file', { id: transferId(id), from: this.peer, file: delivered });
-  }
-
-  /** Refuses incoming transfer `id`: tells the peer, ends it here, and reports the peer. */
-  #refuseTransfer(id: number, violation: Violation, name?: string): void {
-    this.#sendControl(Kind.Cancel, CancelType.Transfer, id, violation.code);
-    const message = name === undefined ? violation.message : `"${name}": ${violation.message}`;
-    this.#endTransfer(id, violation.code, message, violation.hint, 'receive');
-    this.#reportPeer(violation);
-  }
-
-  /** The file could not be stored: it ends, and the sender is told (no fault of theirs). */
-  #storageFailed(id: number, error: unknown, direction?: TransferDirection): void {
-    this.#sendControl(Kind.Cancel, CancelType.Transfer, id, 'storage-failed');
-    const reason = error instanceof Error ? error.message : String(error);
-    const hint = 'Free some storage space in this browser.';
-    this.#endTransfer(id, 'storage-failed', `Could not store the file: ${reason}`, hint, direction);
-  }
-
-  #reportPeer({ code, message, hint }: Violation): void {
-    this.#emit('peer-error', { peer: this.peer, code, message, hint });
   }
 
   // ---- stalled transfers ----------------------------------------------------------------------
@@ -630,28 +494,11 @@ export class PeerChannel {
    */
   #sweep(): void {
     const now = performance.now();
-    const timeout = this.#limits.transferTimeout;
-    const stalled = (watched: Watched): boolean => {
-      if (watched.loaded !== watched.seenLoaded) {
-        watched.seenLoaded = watched.loaded;
-        watched.seenAt = now;
-      }
-      return now - watched.seenAt >= timeout;
-    };
-    for (const [id, message] of this.#partial) if (stalled(message)) this.#dropMessage(id);
-    for (const [id, file] of this.#incoming) {
-      if (!stalled(file)) continue;
-      this.#refuseTransfer(
-        id,
-        {
-          code: 'stalled',
-          message: `Nothing came from ${this.peer} for ${timeout} ms: cancelled.`,
-          hint: 'Raise transfer-timeout for slow links.',
-        },
-        file.name,
-      );
+    for (const [id, message] of this.#partial) {
+      if (isStalled(message, now, this.#limits.transferTimeout)) this.#dropMessage(id);
     }
-    if (this.#partial.size === 0 && this.#incoming.size === 0) this.#stopSweeping();
+    this.#incoming?.sweep(now);
+    if (this.#partial.size === 0 && (this.#incoming?.transfers.length ?? 0) === 0) this.#stopSweeping();
   }
 
   // ---- Cancel ---------------------------------------------------------------------------------
@@ -668,7 +515,7 @@ export class PeerChannel {
     const hint = refusalHint(this.peer, code, 'max-file-size');
     if (this.#files.has(id)) {
       this.#endTransfer(id, code, `${this.peer} stopped it: ${code}.`, hint);
-    } else if (this.#incoming.has(id)) {
+    } else if (this.#incoming?.has(id)) {
       // The sender stopped its own transfer.
       this.#endTransfer(id, 'cancelled', `${this.peer} cancelled it.`);
     } else if (this.#sentFiles.delete(id)) {
@@ -697,32 +544,22 @@ export class PeerChannel {
 
   /**
    * Ends transfer `id` in whichever direction it runs (frees it, stops its reading or storing) with
-   * an error event; when it runs in neither, the event is still fired in `fallbackDirection`, if
-   * given. False when there was no transfer.
+   * an error event. False when there was none.
    */
-  #endTransfer(
-    id: number,
-    code: TransferErrorCode,
-    message: string,
-    hint?: string,
-    fallbackDirection?: TransferDirection,
-  ): boolean {
+  #endTransfer(id: number, code: TransferErrorCode, message: string, hint?: string): boolean {
+    let direction: TransferDirection;
     const outgoing = this.#files.get(id);
-    const incoming = this.#incoming.get(id);
     if (outgoing) {
       this.#files.delete(id);
       void outgoing.frames?.return(new Uint8Array());
+      direction = 'send';
+    } else if (this.#incoming?.end(id)) {
+      direction = 'receive';
+    } else {
+      return false;
     }
-    if (incoming) {
-      this.#incoming.delete(id);
-      incoming.ended = true;
-      incoming.early = [];
-      incoming.received?.discard();
-    }
-    const direction = outgoing?.direction ?? incoming?.direction ?? fallbackDirection;
-    if (!direction) return false;
     this.#transferError(id, direction, code, message, hint);
-    return outgoing !== undefined || incoming !== undefined;
+    return true;
   }
 
   #transferError(
@@ -753,7 +590,7 @@ export class PeerChannel {
         if (!job) return;
         let next;
         try {
-          job.frames ??= job.kind === 'file' ? this.#fileFrames(job) : this.#messageFrames(job);
+          job.frames ??= await this.#framesOf(job);
           next = await job.frames.next();
         } catch (error) {
           this.#readFailed(job, error);
@@ -781,6 +618,12 @@ export class PeerChannel {
     const [file] = this.#files.values();
     const [message] = this.#messages.values();
     return this.#filesTurn ? (file ?? message) : (message ?? file);
+  }
+
+  async #framesOf(job: MessageJob | FileJob): Promise<NonNullable<MessageJob['frames']>> {
+    if (job.kind === 'message') return this.#messageFrames(job);
+    const { fileFrames } = await loadFiles();
+    return fileFrames(job, this.#fileContext);
   }
 
   #isQueued(job: MessageJob | FileJob): boolean {
@@ -837,45 +680,6 @@ export class PeerChannel {
       yield frame;
     }
   }
-
-  /**
-   * A file's frames: `FileStart`, the data read from the Blob straight into the frame buffer, and
-   * `FileEnd` with the SHA-256 computed while reading (returned, as a message's last frame is).
-   */
-  async *#fileFrames(job: FileJob): AsyncGenerator<Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>> {
-    const { id, name, blob, total } = job;
-    const { BlobReader } = await loadFiles();
-    const reader = new BlobReader(blob);
-    try {
-      this.#progress(job, -1);
-      const { type, lastModified = Date.now() } = blob as Partial<File>;
-      const meta: FileMeta = { name, type: type ?? '', lastModified };
-      yield encodeFrame({ kind: Kind.FileStart, type: 0, id, offset: 0, total }, encoder.encode(JSON.stringify(meta)));
-      const chunk = this.#chunkSize();
-      const buffer = new Uint8Array(HEADER_SIZE + Math.min(chunk, total));
-      for (let offset = 0; offset < total; offset += chunk) {
-        const frame = buffer.subarray(0, HEADER_SIZE + Math.min(chunk, total - offset));
-        await reader.fill(frame.subarray(HEADER_SIZE));
-        writeHeader(frame, { kind: Kind.FileData, type: 0, id, offset, total });
-        job.loaded = offset + frame.byteLength - HEADER_SIZE;
-        this.#progress(job, offset);
-        yield frame;
-      }
-      const digest = await reader.digest();
-      return encodeFrame({ kind: Kind.FileEnd, type: 0, id, offset: 0, total }, digest);
-    } finally {
-      reader.close();
-    }
-  }
-
-  /**
-   * A progress event for a transfer that moved on from `before` bytes: the first (`before` -1), the
-   * last, and one each time a PROGRESS_STEP boundary is crossed.
-   */
-  #progress({ id, direction, loaded, total }: Transfer, before: number): void {
-    if (loaded === total || Math.floor(loaded / PROGRESS_STEP) > Math.floor(before / PROGRESS_STEP))
-      this.#emit('transfer-progress', { id: transferId(id), peer: this.peer, direction, loaded, total });
-  }
 }
 
 /** The last few ids of something, to recognise a late frame about one of them. */
@@ -913,30 +717,6 @@ function decodeMessage(type: MessageType, bytes: Uint8Array<ArrayBuffer>): unkno
     case 'binary':
       return bytes.buffer;
   }
-}
-
-/** A FileStart's metadata, or null when it is not `{name, type, lastModified}` of the right types and sizes. */
-function parseFileMeta(payload: Uint8Array): FileMeta | null {
-  let meta: unknown;
-  try {
-    meta = JSON.parse(decoder.decode(payload));
-  } catch {
-    return null;
-  }
-  if (typeof meta !== 'object' || meta === null) return null;
-  const { name, type, lastModified } = meta as Record<string, unknown>;
-  if (typeof name !== 'string' || name.length > MAX_FILE_NAME) return null;
-  if (typeof type !== 'string' || type.length > MAX_MIME_TYPE) return null;
-  if (typeof lastModified !== 'number' || !Number.isFinite(lastModified)) return null;
-  return { name, type, lastModified };
-}
-
-function badFrame(peer: string, what: string): Violation {
-  return {
-    code: 'bad-frame',
-    message: `${peer} sent ${what}: refused.`,
-    hint: 'Its client breaks the data-channel contract (docs/datachannel.md); update it, or do not trust this peer.',
-  };
 }
 
 /** What a sender can do about a refusal of its message or file. */
