@@ -31,6 +31,11 @@ import {
 const PROGRESS_STEP = 256 * 1024;
 /** The size of a SHA-256, FileEnd's payload. */
 const DIGEST_SIZE = 32;
+/**
+ * Bytes of one file that may wait in memory for its store (while it opens, or behind the disk):
+ * past this the store cannot keep up with the sender, and the transfer fails.
+ */
+const MAX_WAITING = 64 * 1024 * 1024;
 /** Longest file name and MIME type accepted in a FileStart. */
 const MAX_FILE_NAME = 1024;
 const MAX_MIME_TYPE = 255;
@@ -49,6 +54,7 @@ interface IncomingFile extends Transfer, Watched {
   /** Set once its store is open; until then chunks wait in `early`. */
   store?: FileStore | undefined;
   early: Uint8Array[];
+  earlyBytes: number;
   /** Resolves with its store once open and the early chunks are in it; undefined when that failed. */
   opened: Promise<FileStore | undefined>;
   /** Set when the transfer ended before its FileEnd (cancelled, refused, lost). */
@@ -86,6 +92,7 @@ export class IncomingFiles {
     this.#files.delete(id);
     file.ended = true;
     file.early = [];
+    file.earlyBytes = 0;
     file.store?.discard();
     return true;
   }
@@ -127,6 +134,7 @@ export class IncomingFiles {
       meta,
       hash: sha256.create(),
       early: [],
+      earlyBytes: 0,
       opened: Promise.resolve(undefined),
       ended: false,
       seenLoaded: 0,
@@ -180,6 +188,7 @@ export class IncomingFiles {
       return undefined;
     }
     file.early = [];
+    file.earlyBytes = 0;
     file.store = store;
     return store;
   }
@@ -199,15 +208,24 @@ export class IncomingFiles {
     if (size === 0) return;
     file.loaded += size;
     file.hash.update(payload);
-    if (file.store) {
-      try {
-        file.store.write(payload);
-      } catch (error) {
-        this.#storageFailed(id, error);
-        return;
-      }
-    } else file.early.push(payload);
+    try {
+      this.#store(file, payload);
+    } catch (error) {
+      this.#storageFailed(id, error);
+      return;
+    }
     progress(this.#context, file, offset);
+  }
+
+  /** Hands a chunk to the file's store, or keeps it until the store is open. */
+  #store(file: IncomingFile, chunk: Uint8Array): void {
+    if (file.store) file.store.write(chunk);
+    else {
+      file.early.push(chunk);
+      file.earlyBytes += chunk.byteLength;
+    }
+    if (file.earlyBytes + (file.store?.unwritten ?? 0) > MAX_WAITING)
+      throw new Error('storage cannot keep up with this transfer');
   }
 
   #onEnd({ id, payload }: Frame): void {
