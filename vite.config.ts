@@ -16,7 +16,13 @@ export default defineConfig({
     },
     rolldownOptions: {
       // Minify, and drop the /* @__PURE__ */ and JSDoc comments the minifier would otherwise keep.
-      output: { minify: true, comments: { annotation: false, legal: false, jsdoc: false } },
+      // One file until the build is split per element: the file code that mesh/peer-channel.ts
+      // imports on a page's first file (mesh/files.ts) is inlined, since the relay serves the bundle alone.
+      output: {
+        minify: true,
+        comments: { annotation: false, legal: false, jsdoc: false },
+        codeSplitting: false,
+      },
     },
   },
 });

@@ -1,10 +1,13 @@
 import { html, nothing } from 'lit';
+import { repeat } from 'lit/directives/repeat.js';
 import { define } from './internal/ui/define.js';
 import { RtcElement, button } from './internal/ui/element.js';
 import { RoomController, roomProperties } from './internal/controllers/room-controller.js';
 import type {
   RtcFileEvent,
   RtcMessageEvent,
+  RtcPeerJoinEvent,
+  RtcPeerLeaveEvent,
   RtcTransferErrorEvent,
   TransferInfo,
 } from './internal/controllers/room-events.js';
@@ -26,6 +29,12 @@ export const rtcChatStrings = {
   limit: 'At most {max} characters.',
   /** Replaces the progress bar of a file that did not arrive (at one peer at least, for yours). */
   failed: 'Failed',
+  /** A line in the list when a peer joins; `{name}` is replaced by theirs. */
+  joined: '{name} joined',
+  /** A line in the list when a peer leaves. */
+  left: '{name} left',
+  /** A line in the list while a peer sends more than `max-rate` allows; `{count}` messages were not shown. */
+  dropped: '{name} is sending too fast: {count} messages not shown',
 };
 export type RtcChatStrings = typeof rtcChatStrings;
 
@@ -42,22 +51,53 @@ export interface RtcChatMessage {
   ts: number;
 }
 
-/** One item of the list: a message, or a file when `id` (the transfer id) is set. */
-interface Entry {
+/** A message of the list, or a file when `id` (the transfer id) is set. */
+interface MessageEntry {
+  kind: 'message';
+  /** Keys the list: an item keeps its DOM while others come and go. */
+  key: number;
   /** The sender's peer id; `''` for ours. */
   from: string;
   name: string;
-  ts: number;
+  /** When it was sent, formatted once. */
+  time: string;
   /** The message, or the file's name. */
   text: string;
   /** A file's transfer id. */
-  id?: string;
-  /** The download link of a file, while the element is in the page. */
+  id?: string | undefined;
+  /** The download link of a file, while the element is in the page, and the File it keeps alive. */
   url?: string;
+  file?: File;
   failed?: boolean;
 }
 
+/** A line about the room: a peer joined or left, or sends too fast. */
+interface NoticeEntry {
+  kind: 'notice';
+  key: number;
+  notice: 'joined' | 'left' | 'dropped';
+  /** The peer's name (`''`: a guest). */
+  name: string;
+  /** For `dropped`: how many messages were not shown. */
+  count: number;
+}
+
+type Entry = MessageEntry | NoticeEntry;
+
+/** How many messages one peer may send at once (a burst), and then per second (`max-rate`). */
+interface Allowance {
+  tokens: number;
+  /** When `tokens` was last topped up (performance.now()). */
+  at: number;
+  /** The `dropped` line of the burst being cut, while it lasts. */
+  note?: NoticeEntry | undefined;
+}
+
 const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
+/** A list scrolled to within this many pixels of its end is at the end (scroll offsets are fractional). */
+const END_SLACK = 4;
+/** A peer's burst may hold this many seconds of `max-rate`. */
+const BURST = 4;
 
 /**
  * A chat box for everyone in a room: names and times, a list that scrolls, Enter to send
@@ -69,8 +109,12 @@ const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
  * The time shown is the sender's clock when they sent it (capped at the moment it arrived, so a
  * clock running ahead shows no future), formatted in the reader's locale and time zone.
  *
- * The list is a live region (`role="log"`): screen readers announce each new item. Received files
- * are links to object URLs, revoked when the element leaves the page.
+ * The list is a live region (`role="log"`): screen readers announce each new item. It holds the
+ * newest `max-messages` items (older ones are dropped) and renders only what changed, so a flood
+ * cannot freeze the page; a peer that sends more than `max-rate` messages a second has the excess
+ * dropped, with a line saying so. It follows new messages while it is scrolled to the end (and
+ * always for your own), and stays put while you read back. Peers joining and leaving get a line.
+ * Received files are links to object URLs, revoked when the element leaves the page.
  *
  * @summary A peer-to-peer chat box with file attachments.
  *
@@ -78,6 +122,8 @@ const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
  * @attr signaling - The relay's signaling URL. Default: `/signal` on the origin the script came from.
  * @attr name - Your name, sent with your messages and shown to the others.
  * @attr {number} max-length - The longest message in characters (default 4000): the field stops there and says so.
+ * @attr {number} max-messages - The most items the list keeps (default 500); the oldest go first.
+ * @attr {number} max-rate - Messages a second one peer may send (default 5, in bursts of up to 4 times that); the rest are dropped with a note.
  * @attr strings - JSON object replacing any text (see `rtcChatStrings` for the keys).
  *
  * @csspart messages - The scrolling list (`<ol role="log">`).
@@ -89,6 +135,7 @@ const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
  * @csspart input - The `<textarea>`.
  * @csspart button - Both buttons; also `attach-button` and `send-button`.
  * @csspart hint - The length limit hint.
+ * @csspart notice - A line about the room: a peer joined, left, or sends too fast.
  *
  * @cssproperty --rtc-chat-height - Height of the message list (default `20rem`).
  * @cssproperty --rtc-chat-accent - The send button and the focus ring (default `#2563eb`).
@@ -110,6 +157,8 @@ export class RtcChat extends RtcElement<RtcChatStrings> {
   static override properties = {
     ...roomProperties,
     maxLength: { type: Number },
+    maxMessages: { type: Number },
+    maxRate: { type: Number },
     draft: { state: true },
   };
 
@@ -117,10 +166,22 @@ export class RtcChat extends RtcElement<RtcChatStrings> {
   signaling = '';
   name = '';
   maxLength = 4000;
+  /** The most items the list keeps; the oldest go first. */
+  maxMessages = 500;
+  /** Messages a second one peer may send (in bursts of up to BURST times that). */
+  maxRate = 5;
 
   protected override readonly defaults = rtcChatStrings;
   private draft = '';
   #entries: Entry[] = [];
+  #nextKey = 0;
+  /** The names of the peers in the room, by id, for the lines about them. */
+  readonly #names = new Map<string, string>();
+  readonly #allowances = new Map<string, Allowance>();
+  /** Whether the next update scrolls the list to its end (see willUpdate). */
+  #follow = true;
+  /** Set when our own message goes in: the list shows it whatever the reader was doing. */
+  #showOwn = false;
 
   readonly #room = new RoomController(this, () => ({
     room: this.room,
@@ -135,6 +196,8 @@ export class RtcChat extends RtcElement<RtcChatStrings> {
     this.addEventListener('rtc-file', this.#onFile);
     this.addEventListener('rtc-transfer-progress', this.#onTransferProgress);
     this.addEventListener('rtc-transfer-error', this.#onTransferError);
+    this.addEventListener('rtc-peer-join', this.#onPeerJoin);
+    this.addEventListener('rtc-peer-leave', this.#onPeerLeave);
   }
 
   /** Sends a message to everyone in the room (trimmed, cut at `max-length`); false when empty or not in a room. */
@@ -156,35 +219,56 @@ export class RtcChat extends RtcElement<RtcChatStrings> {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     // The download links end with the element: the files are freed with it.
-    for (const entry of this.#entries) {
-      if (entry.url) URL.revokeObjectURL(entry.url);
-      entry.url = '';
-    }
+    for (const entry of this.#entries) forgetFile(entry);
     this.requestUpdate();
+  }
+
+  /** Notes, before the list changes, whether it is scrolled to its end: then it follows. */
+  protected override willUpdate(): void {
+    const list = this.#list;
+    this.#follow = this.#showOwn || !list || list.scrollHeight - list.scrollTop - list.clientHeight <= END_SLACK;
+    this.#showOwn = false;
+  }
+
+  protected override updated(): void {
+    const list = this.#list;
+    if (this.#follow && list) list.scrollTop = list.scrollHeight;
   }
 
   protected override render() {
     const texts = this.t;
     const transfers = this.#room.channel?.transfers ?? [];
-    return html`<ol part="messages" role="log" tabindex="0" aria-label=${texts.messages}>${this.#entries.map((entry) =>
-      this.#renderEntry(entry, transfers),
+    return html`<ol part="messages" role="log" tabindex="0" aria-label=${texts.messages}>${repeat(
+      this.#entries,
+      (entry) => entry.key,
+      (entry) => (entry.kind === 'notice' ? this.#renderNotice(entry) : this.#renderMessage(entry, transfers)),
     )}</ol>${this.#renderComposer()}`;
   }
 
-  /** One item of the list: who, when, then the text or the file. */
-  #renderEntry(entry: Entry, transfers: TransferInfo[]) {
+  get #list(): HTMLOListElement | null {
+    return this.renderRoot.querySelector('ol');
+  }
+
+  /** One message of the list: who, when, then the text or the file. */
+  #renderMessage(entry: MessageEntry, transfers: TransferInfo[]) {
     const texts = this.t;
     const mine = entry.from === '';
     const sender = mine ? texts.you : entry.name || texts.guest;
-    return html`<li part=${mine ? 'message mine' : 'message'}><b part="name">${sender}</b> <time part="time">${clock.format(entry.ts)}</time>
+    return html`<li part=${mine ? 'message mine' : 'message'}><b part="name">${sender}</b> <time part="time">${entry.time}</time>
 ${entry.id ? this.#renderFile(entry, transfers) : entry.text}</li>`;
+  }
+
+  /** A line about the room, in the texts of `strings`. */
+  #renderNotice({ notice, name, count }: NoticeEntry) {
+    const text = this.t[notice].replace('{name}', name || this.t.guest).replace('{count}', String(count));
+    return html`<li part="notice">${text}</li>`;
   }
 
   /**
    * A file: its name (a download link once it is here), then its progress bar, or "Failed". The
    * bar shows the slowest of its transfers under way (to each peer); none left: done.
    */
-  #renderFile(entry: Entry, transfers: TransferInfo[]) {
+  #renderFile(entry: MessageEntry, transfers: TransferInfo[]) {
     const fractions = transfers
       .filter((transfer) => transfer.id === entry.id)
       .map((transfer) => transfer.loaded / transfer.total);
@@ -209,10 +293,20 @@ ${entry.id ? this.#renderFile(entry, transfers) : entry.text}</li>`;
   }
 
   /** Sends a message (a file's announcement with its transfer `id`) and lists it as ours. */
-  #post(text: string, id?: string): Entry {
+  #post(text: string, id?: string): MessageEntry {
     const message: RtcChatMessage = { t: 'msg', text, name: this.name, ts: Date.now(), id };
     this.#room.channel!.sendJSON(message);
-    return this.#add({ ...message, from: '' });
+    this.#showOwn = true;
+    const entry: MessageEntry = {
+      kind: 'message',
+      key: 0,
+      from: '',
+      name: this.name,
+      time: clock.format(message.ts),
+      text,
+      id,
+    };
+    return this.#add(entry);
   }
 
   // Event handlers are arrow functions: Lit calls template listeners with the element as `this`
@@ -244,33 +338,67 @@ ${entry.id ? this.#renderFile(entry, transfers) : entry.text}</li>`;
     input.value = '';
   };
 
-  /** Appends an item; keeps the list scrolled to the end if it was there (or the item is ours). */
-  #add(entry: Entry): Entry {
-    const list = this.renderRoot.firstElementChild;
-    if (list && (!entry.from || list.scrollHeight - list.scrollTop - list.clientHeight < 40)) {
-      void this.updateComplete.then(() => {
-        list.scrollTop = 1e9;
-      });
-    }
+  /** Appends an item, and drops the oldest ones past `max-messages`. */
+  #add<E extends Entry>(entry: E): E {
+    entry.key = this.#nextKey++;
     this.#entries.push(entry);
+    const excess = this.#entries.length - Math.max(1, this.maxMessages);
+    if (excess > 0) for (const dropped of this.#entries.splice(0, excess)) forgetFile(dropped);
     this.requestUpdate();
     return entry;
   }
 
+  /**
+   * Whether `peer` may post now: each peer has an allowance of BURST times `max-rate` messages,
+   * topped up at `max-rate` a second. Past it, messages are dropped and one line counts them, until
+   * the peer has kept quiet long enough for its allowance to fill up again.
+   */
+  #allowed(peer: string): boolean {
+    const now = performance.now();
+    const rate = Math.max(this.maxRate, 0);
+    const burst = rate * BURST;
+    let allowance = this.#allowances.get(peer);
+    if (!allowance) {
+      allowance = { tokens: burst, at: now };
+      this.#allowances.set(peer, allowance);
+    }
+    allowance.tokens = Math.min(burst, allowance.tokens + ((now - allowance.at) / 1000) * rate);
+    allowance.at = now;
+    if (allowance.tokens >= burst) allowance.note = undefined; // a flood that was cut is over
+    if (allowance.tokens >= 1) {
+      allowance.tokens -= 1;
+      return true;
+    }
+    if (allowance.note && this.#entries.includes(allowance.note)) {
+      allowance.note.count += 1;
+      this.requestUpdate();
+    } else {
+      const name = this.#names.get(peer) ?? '';
+      allowance.note = this.#add<NoticeEntry>({ kind: 'notice', key: 0, notice: 'dropped', name, count: 1 });
+    }
+    return false;
+  }
+
   /** The item of a transfer: ours, or the one its sender announced. */
-  #entryOf(id: string, peer: string): Entry | undefined {
-    return this.#entries.find((entry) => entry.id === id && (entry.from === '' || entry.from === peer));
+  #entryOf(id: string, peer: string): MessageEntry | undefined {
+    for (const entry of this.#entries) {
+      if (entry.kind === 'message' && entry.id === id && (entry.from === '' || entry.from === peer)) return entry;
+    }
+    return undefined;
   }
 
   #onMessage = ({ detail }: RtcMessageEvent): void => {
     const message = detail.data as Partial<RtcChatMessage> | null;
     if (message?.t !== 'msg' || typeof message.text !== 'string') return;
+    if (!this.#allowed(detail.from)) return;
     // The time is the sender's clock, but never ahead of ours (nor missing).
     const sent = typeof message.ts === 'number' && message.ts > 0 ? message.ts : Infinity;
-    this.#add({
+    this.#add<MessageEntry>({
+      kind: 'message',
+      key: 0,
       from: detail.from,
-      name: String(message.name ?? ''),
-      ts: Math.min(sent, Date.now()),
+      name: String(message.name ?? '').slice(0, this.maxLength),
+      time: clock.format(Math.min(sent, Date.now())),
       text: message.text.slice(0, this.maxLength),
       id: typeof message.id === 'string' ? message.id : undefined,
     });
@@ -278,7 +406,11 @@ ${entry.id ? this.#renderFile(entry, transfers) : entry.text}</li>`;
 
   #onFile = ({ detail }: RtcFileEvent): void => {
     const entry = this.#entryOf(detail.id, detail.from);
-    if (entry) entry.url = URL.createObjectURL(detail.file);
+    if (entry) {
+      // The URL needs the File kept: a stored file goes once nothing refers to its File.
+      entry.file = detail.file;
+      entry.url = URL.createObjectURL(detail.file);
+    }
     this.requestUpdate();
   };
 
@@ -292,6 +424,26 @@ ${entry.id ? this.#renderFile(entry, transfers) : entry.text}</li>`;
     if (entry) entry.failed = true;
     this.requestUpdate();
   };
+
+  #onPeerJoin = ({ detail }: RtcPeerJoinEvent): void => {
+    this.#names.set(detail.id, detail.name);
+    this.#add<NoticeEntry>({ kind: 'notice', key: 0, notice: 'joined', name: detail.name, count: 0 });
+  };
+
+  #onPeerLeave = ({ detail }: RtcPeerLeaveEvent): void => {
+    const name = this.#names.get(detail.id) ?? '';
+    this.#names.delete(detail.id);
+    this.#allowances.delete(detail.id);
+    this.#add<NoticeEntry>({ kind: 'notice', key: 0, notice: 'left', name, count: 0 });
+  };
+}
+
+/** Revokes an item's download link and lets go of its File. */
+function forgetFile(entry: Entry): void {
+  if (entry.kind !== 'message' || !entry.url) return;
+  URL.revokeObjectURL(entry.url);
+  entry.url = '';
+  entry.file = undefined;
 }
 
 define('rtc-chat', RtcChat);

@@ -157,12 +157,12 @@ export class RawPeer {
     this.#label = label;
   }
 
-  /** Joins `room` at the relay `signaling` (a ws: URL); resolves once welcomed. */
-  static join(signaling: string, room: string, label = 'data'): Promise<RawPeer> {
+  /** Joins `room` at the relay `signaling` (a ws: URL) as `name`; resolves once welcomed. */
+  static join(signaling: string, room: string, label = 'data', name = 'raw'): Promise<RawPeer> {
     const ws = new WebSocket(signaling);
     const peer = new RawPeer(ws, label);
     return new Promise((resolve, reject) => {
-      ws.onopen = () => ws.send(JSON.stringify({ type: 'join', room, name: 'raw' }));
+      ws.onopen = () => ws.send(JSON.stringify({ type: 'join', room, name }));
       ws.onerror = () => reject(new Error('the relay cannot be reached'));
       ws.onmessage = ({ data }: MessageEvent<string>) => {
         const message = JSON.parse(data) as {

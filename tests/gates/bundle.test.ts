@@ -9,9 +9,11 @@ import { gzipSync } from 'node:zlib';
 
 /**
  * The budget (docs/performance.md): bytes of `gzip -9` (node's zlib, level 9) of
- * dist/rtc-elements.js, which holds everything, Lit included.
+ * dist/rtc-elements.js, which holds everything, Lit included. Interim: it also holds the file code
+ * (mesh/files.ts, @noble/hashes: about 6 kB) that pages import on their first file, until the build
+ * is split per element and per-page budgets replace this one.
  */
-const BUNDLE_BUDGET = 20_100;
+const BUNDLE_BUDGET = 30_000;
 
 function read(path: string): string {
   assert.ok(existsSync(path), `${path} is missing: run \`npm run build\` first`);
