@@ -66,6 +66,7 @@ export default {
     // RTC_NO_RELAY=1 runs element tests that need no relay without loading it.
     ...(process.env.RTC_NO_RELAY ? [] : [(await import('./tests/browser/relay-plugin.ts')).relayPlugin()]),
     (await import('./tests/browser/memory-plugin.ts')).memoryPlugin(),
+    (await import('./tests/browser/werift-plugin.ts')).weriftPlugin(),
   ],
   reporters: [defaultReporter(), countsReporter(process.env.RTC_WTR_COUNTS)],
 };
