@@ -179,19 +179,4 @@ describe('<rtc-datachannel> files in bounded memory', () => {
     expect(received.size).to.equal(256 * MiB);
     expect(await streamedDigest(received)).to.equal(digest);
   });
-
-  // Last in this file: the policy it adds stays with the page.
-  it('under a Content-Security-Policy that allows no worker, files are written from the page instead', async () => {
-    const policy = document.createElement('meta');
-    policy.httpEquiv = 'Content-Security-Policy';
-    policy.content = "worker-src 'none'";
-    document.head.append(policy);
-    const [a, b] = await pair();
-    const before = await storedNames();
-    const bytes = new Uint8Array(3 * MiB + 5).map((_, index) => index % 253);
-    const file = await transfer(a, b, bytes, 'no-worker.bin');
-    expect(new Uint8Array(await file.arrayBuffer())).to.deep.equal(bytes);
-    const added = (await storedNames()).filter((name) => !before.includes(name));
-    expect(added, 'stored in the private file system').to.have.length(1);
-  });
 });

@@ -11,11 +11,11 @@
  * - Sending: the Blob is read as a stream for each recipient straight into the frame buffer and
  *   hashed as it is read, so the sender never holds the file either.
  *
- * Both sides hash with @noble/hashes (`crypto.subtle` has no streaming digest).
+ * Both sides hash with a streaming SHA-256 (sha256.ts).
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import type { TransferDirection, TransferErrorCode } from './channel-events.js';
 import { openFileStore, type FileStore } from './file-store.js';
+import { createSha256, type Sha256 } from './sha256.js';
 import { decoder, encodeFrame, encoder, HEADER_SIZE, Kind, writeHeader, type Frame } from './framing.js';
 import {
   isStalled,
@@ -47,16 +47,21 @@ interface FileMeta {
   lastModified: number;
 }
 
+/** Where an incoming file's chunks go: its hash and its store. */
+interface Sink {
+  hash: Sha256;
+  store: FileStore;
+}
+
 /** An incoming file: hashed and stored as its chunks arrive. */
 interface IncomingFile extends Transfer, Watched {
   meta: FileMeta;
-  hash: ReturnType<typeof sha256.create>;
-  /** Set once its store is open; until then chunks wait in `early`. */
-  store?: FileStore | undefined;
+  /** Set once the hash and the store are ready; until then chunks wait in `early`. */
+  sink?: Sink | undefined;
   early: Uint8Array[];
   earlyBytes: number;
-  /** Resolves with its store once open and the early chunks are in it; undefined when that failed. */
-  opened: Promise<FileStore | undefined>;
+  /** Resolves with its sink once ready and the early chunks are in it; undefined when that failed. */
+  opened: Promise<Sink | undefined>;
   /** Set when the transfer ended before its FileEnd (cancelled, refused, lost). */
   ended: boolean;
 }
@@ -93,7 +98,7 @@ export class IncomingFiles {
     file.ended = true;
     file.early = [];
     file.earlyBytes = 0;
-    file.store?.discard();
+    file.sink?.store.discard();
     return true;
   }
 
@@ -132,7 +137,6 @@ export class IncomingFiles {
       loaded: 0,
       total,
       meta,
-      hash: sha256.create(),
       early: [],
       earlyBytes: 0,
       opened: Promise.resolve(undefined),
@@ -141,7 +145,7 @@ export class IncomingFiles {
       seenAt: performance.now(),
     };
     this.#files.set(id, file);
-    file.opened = this.#openStore(file);
+    file.opened = this.#openSink(file);
     progress(this.#context, file, -1);
   }
 
@@ -168,29 +172,30 @@ export class IncomingFiles {
     return undefined;
   }
 
-  /** Opens the file's store, then writes to it the chunks that came meanwhile. */
-  async #openStore(file: IncomingFile): Promise<FileStore | undefined> {
-    let store: FileStore;
+  /** Opens the file's hash and store, then hands them the chunks that came meanwhile. */
+  async #openSink(file: IncomingFile): Promise<Sink | undefined> {
+    let sink: Sink;
     try {
-      store = await openFileStore(file.total, this.#context.memoryLimit);
+      const [hash, store] = await Promise.all([createSha256(), openFileStore(file.total, this.#context.memoryLimit)]);
+      sink = { hash, store };
     } catch (error) {
       if (!file.ended) this.#storageFailed(file.id, error);
       return undefined;
     }
     if (file.ended) {
-      store.discard();
+      sink.store.discard();
       return undefined;
     }
     try {
-      for (const chunk of file.early) store.write(chunk);
+      for (const chunk of file.early) write(sink, chunk);
     } catch (error) {
       this.#storageFailed(file.id, error);
       return undefined;
     }
     file.early = [];
     file.earlyBytes = 0;
-    file.store = store;
-    return store;
+    file.sink = sink;
+    return sink;
   }
 
   #onData({ id, offset, payload }: Frame): void {
@@ -207,7 +212,6 @@ export class IncomingFiles {
     }
     if (size === 0) return;
     file.loaded += size;
-    file.hash.update(payload);
     try {
       this.#store(file, payload);
     } catch (error) {
@@ -217,14 +221,14 @@ export class IncomingFiles {
     progress(this.#context, file, offset);
   }
 
-  /** Hands a chunk to the file's store, or keeps it until the store is open. */
+  /** Hands a chunk to the file's hash and store, or keeps it until they are ready. */
   #store(file: IncomingFile, chunk: Uint8Array): void {
-    if (file.store) file.store.write(chunk);
+    if (file.sink) write(file.sink, chunk);
     else {
       file.early.push(chunk);
       file.earlyBytes += chunk.byteLength;
     }
-    if (file.earlyBytes + (file.store?.unwritten ?? 0) > MAX_WAITING)
+    if (file.earlyBytes + (file.sink?.store.unwritten ?? 0) > MAX_WAITING)
       throw new Error('storage cannot keep up with this transfer');
   }
 
@@ -245,9 +249,10 @@ export class IncomingFiles {
   async #complete(file: IncomingFile, expected: Uint8Array): Promise<void> {
     const { id, meta } = file;
     const { emit, peer } = this.#context;
-    const store = await file.opened;
-    if (!store) return; // its store failed, and that was reported
-    if (!sameBytes(file.hash.digest(), expected)) {
+    const sink = await file.opened;
+    if (!sink) return; // its store failed, and that was reported
+    const { hash, store } = sink;
+    if (!sameBytes(hash.digest(), expected)) {
       store.discard();
       transferError(this.#context, id, 'receive', 'integrity', `"${meta.name}" failed its SHA-256 check.`);
       return;
@@ -300,7 +305,7 @@ export async function* fileFrames(
   context: FileContext,
 ): AsyncGenerator<Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>> {
   const { id, name, blob, total } = job;
-  const reader = new BlobReader(blob);
+  const reader = new BlobReader(blob, await createSha256());
   try {
     progress(context, job, -1);
     const { type, lastModified = Date.now() } = blob as Partial<File>;
@@ -330,12 +335,13 @@ export async function* fileFrames(
  */
 class BlobReader {
   readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
-  readonly #hash = sha256.create();
+  readonly #hash: Sha256;
   /** What is left of the chunk read last. */
   #rest: Uint8Array = new Uint8Array(0);
 
-  constructor(blob: Blob) {
+  constructor(blob: Blob, hash: Sha256) {
     this.#reader = blob.stream().getReader();
+    this.#hash = hash;
   }
 
   /** Fills `target` with the next bytes; rejects when the Blob ends first (it changed) or cannot be read. */
@@ -402,6 +408,12 @@ function parseFileMeta(payload: Uint8Array): FileMeta | null {
   if (typeof type !== 'string' || type.length > MAX_MIME_TYPE) return null;
   if (typeof lastModified !== 'number' || !Number.isFinite(lastModified)) return null;
   return { name, type, lastModified };
+}
+
+/** Hashes a chunk and stores it. */
+function write({ hash, store }: Sink, chunk: Uint8Array): void {
+  hash.update(chunk);
+  store.write(chunk);
 }
 
 /** Whether two digests are the same bytes. */
