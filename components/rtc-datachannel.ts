@@ -1,4 +1,4 @@
-import { LitElement, css, html } from 'lit';
+import { ReactiveElement, css } from '@lit/reactive-element';
 import { define } from './internal/ui/define.js';
 import { RoomController, roomProperties } from './internal/controllers/room-controller.js';
 import type { ChannelData, SendFileOptions, SendOptions } from './internal/mesh/room-channel.js';
@@ -51,7 +51,7 @@ export { RtcError } from './internal/mesh/room-errors.js';
  *
  * @tagname rtc-datachannel
  */
-export class RtcDatachannel extends LitElement {
+export class RtcDatachannel extends ReactiveElement {
   static override styles = css`:host{display:none}`;
 
   static override properties = {
@@ -154,8 +154,11 @@ export class RtcDatachannel extends LitElement {
     if (this.getAttribute('state') !== this.state) this.setAttribute('state', this.state);
   }
 
-  protected override render() {
-    return html`<slot></slot>`;
+  /** Its shadow root shows the default slot and nothing else: no template to render. */
+  protected override createRenderRoot(): HTMLElement | DocumentFragment {
+    const root = super.createRenderRoot();
+    root.append(document.createElement('slot'));
+    return root;
   }
 
   #channel() {

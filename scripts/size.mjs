@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { decode } from '@jridgewell/sourcemap-codec';
 
 const BUNDLE = 'dist/rtc-elements.js';
-const BUDGET = 30_000; // interim, as in tests/gates/bundle.test.ts
+const BUDGET = 40_000; // interim, as in tests/gates/bundle.test.ts
 const gzip = (text) => gzipSync(text, { level: 9 }).length;
 
 if (!existsSync(`${BUNDLE}.map`)) {

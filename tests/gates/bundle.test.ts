@@ -10,10 +10,11 @@ import { gzipSync } from 'node:zlib';
 /**
  * The budget (docs/performance.md): bytes of `gzip -9` (node's zlib, level 9) of
  * dist/rtc-elements.js, which holds everything, Lit included. Interim: it also holds the file code
- * (mesh/files.ts, @noble/hashes: about 6 kB) that pages import on their first file, until the build
- * is split per element and per-page budgets replace this one.
+ * that pages import on their first file (mesh/files.ts, file-store.ts, sha256.ts with hash-wasm and
+ * the @noble/hashes fallback: about 16 kB), until the build is split per element, that code is a
+ * chunk of its own, and per-page budgets replace this one.
  */
-const BUNDLE_BUDGET = 30_000;
+const BUNDLE_BUDGET = 40_000;
 
 function read(path: string): string {
   assert.ok(existsSync(path), `${path} is missing: run \`npm run build\` first`);
