@@ -98,6 +98,7 @@ const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
 const END_SLACK = 4;
 /** A peer's burst may hold this many seconds of `max-rate`. */
 const BURST = 4;
+const DEFAULT_MAX_RATE = 5;
 
 /**
  * A chat box for everyone in a room: names and times, a list that scrolls, Enter to send
@@ -168,8 +169,8 @@ export class RtcChat extends RtcElement<RtcChatStrings> {
   maxLength = 4000;
   /** The most items the list keeps; the oldest go first. */
   maxMessages = 500;
-  /** Messages a second one peer may send (in bursts of up to BURST times that). */
-  maxRate = 5;
+  /** Messages a second one peer may send (in bursts of up to BURST times that); 0 shows none. */
+  maxRate = DEFAULT_MAX_RATE;
 
   protected override readonly defaults = rtcChatStrings;
   private draft = '';
@@ -355,7 +356,8 @@ ${entry.id ? this.#renderFile(entry, transfers) : entry.text}</li>`;
    */
   #allowed(peer: string): boolean {
     const now = performance.now();
-    const rate = Math.max(this.maxRate, 0);
+    // A value that is not a number of messages (NaN from the attribute) counts as the default.
+    const rate = Number.isFinite(this.maxRate) ? Math.max(this.maxRate, 0) : DEFAULT_MAX_RATE;
     const burst = rate * BURST;
     let allowance = this.#allowances.get(peer);
     if (!allowance) {
@@ -364,7 +366,8 @@ ${entry.id ? this.#renderFile(entry, transfers) : entry.text}</li>`;
     }
     allowance.tokens = Math.min(burst, allowance.tokens + ((now - allowance.at) / 1000) * rate);
     allowance.at = now;
-    if (allowance.tokens >= burst) allowance.note = undefined; // a flood that was cut is over
+    // A flood that was cut is over once the allowance is full again (with max-rate 0, never).
+    if (allowance.tokens >= Math.max(burst, 1)) allowance.note = undefined;
     if (allowance.tokens >= 1) {
       allowance.tokens -= 1;
       return true;

@@ -237,7 +237,7 @@ window.bench = {
     const chat = document.createElement('rtc-chat');
     chat.setAttribute('room', room);
     chat.setAttribute('signaling', config.signaling);
-    if (maxRate !== undefined) chat.maxRate = maxRate;
+    if (typeof maxRate === 'number') chat.maxRate = maxRate; // puppeteer passes an undefined argument as null
     state.chat = chat;
     state.chatMessages = 0;
     chat.addEventListener('rtc-message', () => state.chatMessages++);

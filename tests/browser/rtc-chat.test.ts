@@ -333,6 +333,15 @@ describe('<rtc-chat>', () => {
     expect(items(b).map(body)).to.deep.equal(['message 4', 'message 5', 'message 6', 'message 7', 'message 8']);
   });
 
+  it('max-rate 0 shows no message from peers, and one line counts them', async () => {
+    const [a, b] = await pair();
+    b.maxRate = 0;
+    for (let index = 1; index <= 3; index++) a.send(`message ${index}`);
+    await until(() => notices(b).includes('Ada is sending too fast: 3 messages not shown'), 'the line counting three');
+    expect(items(b)).to.have.length(0);
+    expect(notices(b).filter((text) => text?.includes('too fast'))).to.have.length(1);
+  });
+
   /** A RawPeer named Mallory linked to `target` on the chat's channel. */
   async function mallory(target: RtcChat): Promise<{ raw: RawPeer; link: RawLink }> {
     const raw = await RawPeer.join(`${last.url}?peer=flood`, last.room, 'rtc-chat', 'Mallory');
