@@ -52,11 +52,15 @@ export default defineConfig({
  * UI helpers. A few larger chunks also gzip better than many small ones (gzip finds no repeats across
  * files). A group takes what its test matches and what that imports, unless a group of higher
  * priority took it first.
- * - `lit`: Lit's core, and `define()`, through which every element registers.
+ * - `reactive-element`: Lit's reactive base class, and `define()`, through which every element
+ *   registers: all a headless element (`<rtc-datachannel>`) needs of Lit.
+ * - `lit`: Lit's templates (lit-html) and LitElement, for the elements that render.
  * - `lit-directives`: the Lit directives an element uses (`repeat`), shared by the elements that use
  *   them and not downloaded by the others.
  * - `ui`: what the elements with a UI share (their base class, styles, texts by language); not the
  *   data channel. What only one element uses (the call's icons and tile layout) goes with it.
+ * - `files`: sending and receiving files (OPFS storage, the streaming SHA-256), imported on a page's
+ *   first file: a chat that only talks never downloads it.
  * - `sse`: the SSE + POST transport, imported only when a page needs it (WebSocket did not get through,
  *   or `transport="sse"`): most pages never download it.
  * - `join-token`: what fetches join tokens from a site's `token-url`, imported only by a page that has
@@ -71,16 +75,22 @@ export default defineConfig({
 function chunkGroups() {
   return [
     {
-      name: 'lit',
-      test: /\/node_modules\/(lit\/index|lit-html\/lit-html|lit-element\/lit-element|@lit\/reactive-element\/(reactive-element|css-tag))\.js$|\/components\/internal\/ui\/define\.ts$/,
-      priority: 6,
+      name: 'reactive-element',
+      test: /\/node_modules\/@lit\/reactive-element\/(reactive-element|css-tag)\.js$|\/components\/internal\/ui\/define\.ts$/,
+      priority: 7,
     },
+    { name: 'lit', test: /\/node_modules\/(lit\/index|lit-html\/lit-html|lit-element\/lit-element)\.js$/, priority: 6 },
     { name: 'lit-directives', test: /\/node_modules\/(lit|lit-html)\/(directives\/|directive)/, priority: 5 },
     { name: 'ui', test: /\/components\/internal\/ui\/(element|styles|locale)\.ts$/, priority: 4 },
     {
       name: 'room',
-      test: /\/components\/internal\/(signaling\/(?!sse-transport|join-token)|mesh\/)|\/components\/internal\/controllers\/room-|\/protocol\//,
+      test: /\/components\/internal\/(signaling\/(?!sse-transport|join-token)|mesh\/(?!files|file-store|sha256))|\/components\/internal\/controllers\/room-|\/protocol\//,
       priority: 3,
+    },
+    {
+      name: 'files',
+      test: /\/components\/internal\/mesh\/(files|file-store|sha256)\.ts$|\/node_modules\/hash-wasm\//,
+      priority: 2,
     },
     { name: 'sse', test: /\/components\/internal\/signaling\/sse-transport\.ts$/, priority: 3 },
     { name: 'join-token', test: /\/components\/internal\/signaling\/join-token\.ts$/, priority: 3 },

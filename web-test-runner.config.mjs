@@ -59,6 +59,7 @@ export default {
           '--disable-sync',
           '--no-first-run',
           '--disable-gpu',
+          '--js-flags=--expose-gc', // window.gc(): a test proves stored files go when the page lets go of them
         ],
       },
     }),
@@ -69,6 +70,8 @@ export default {
     ...(relays ? [relays] : []),
     // Relays serving the built files on another origin, for the tests of the loader.
     ...(process.env.RTC_NO_RELAY ? [] : [(await import('./tests/browser/build-server-plugin.ts')).buildServerPlugin()]),
+    (await import('./tests/browser/memory-plugin.ts')).memoryPlugin(),
+    (await import('./tests/browser/werift-plugin.ts')).weriftPlugin(),
   ],
   // Before the runner's own middleware: the relays' SSE requests.
   middleware: relays ? [relays.middleware] : [],
