@@ -65,6 +65,8 @@ export default defineConfig({
  *   or `transport="sse"`): most pages never download it.
  * - `join-token`: what fetches join tokens from a site's `token-url`, imported only by a page that has
  *   one.
+ * - `verification`: safety codes and the passphrase proof (WebCrypto), imported when a Room makes its
+ *   first link (or at once, with a passphrase): a page alone in its room never downloads it.
  * - `room`: the Room core, which every element in a room needs and `<rtc-camera>` does not.
  * - `media`: capture (the MediaController, devices, errors), shared by `<rtc-camera>` and `<rtc-call>`
  *   (which captures itself: a call page does not download the camera element).
@@ -84,7 +86,7 @@ function chunkGroups() {
     { name: 'ui', test: /\/components\/internal\/ui\/(element|styles|locale)\.ts$/, priority: 4 },
     {
       name: 'room',
-      test: /\/components\/internal\/(signaling\/(?!sse-transport|join-token)|mesh\/(?!files|file-store|sha256))|\/components\/internal\/controllers\/room-|\/protocol\//,
+      test: /\/components\/internal\/(signaling\/(?!sse-transport|join-token)|mesh\/(?!files|file-store|sha256|link-verifier|verification))|\/components\/internal\/controllers\/room-|\/protocol\//,
       priority: 3,
     },
     {
@@ -94,6 +96,7 @@ function chunkGroups() {
     },
     { name: 'sse', test: /\/components\/internal\/signaling\/sse-transport\.ts$/, priority: 3 },
     { name: 'join-token', test: /\/components\/internal\/signaling\/join-token\.ts$/, priority: 3 },
+    { name: 'verification', test: /\/components\/internal\/mesh\/(link-verifier|verification)\.ts$/, priority: 3 },
     { name: 'media', test: /\/components\/internal\/(media\/|controllers\/media-controller\.ts$)/, priority: 2 },
     {
       // `components/rtc-call.ts` and `components/rtc-call.styles.ts`: `rtc-call`.

@@ -27,11 +27,19 @@ export const Kind = {
   FileEnd: 5,
   /** Stops a transfer or refuses a message (`type` is a CancelType); payload: the error code (UTF-8). */
   Cancel: 6,
+  /**
+   * Proves the room's passphrase, on the `rtc-verify` channel only (`type` is a ProofType);
+   * payload: the proof, an HMAC-SHA-256 (32 bytes). See verification.ts.
+   */
+  Proof: 7,
 } as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
 
 /** A Hello's `type`: the first Hello of a side asks, the other side's reply answers. */
 export const HelloType = { Ask: 0, Answer: 1 } as const;
+
+/** A Proof's `type`: as a Hello's, the first of a side asks for the other's, the reply answers. */
+export const ProofType = { Ask: 0, Answer: 1 } as const;
 
 /** A Cancel's `type`: what its `id` names. */
 export const CancelType = { Transfer: 0, Message: 1 } as const;
