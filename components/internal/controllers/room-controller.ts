@@ -14,7 +14,7 @@
  * touches the RTCPeerConnections itself.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { Room, type RoomOptions } from '../mesh/room.js';
+import { Room, type RoomOptions, type SafetyCodeDetail } from '../mesh/room.js';
 import type { ChannelOptions, RoomChannel } from '../mesh/room-channel.js';
 import type { PeerLink } from '../mesh/peer-link.js';
 import type { RtcError } from '../mesh/room-errors.js';
@@ -22,7 +22,7 @@ import type { SignalingState } from '../signaling/signaling-client.js';
 
 /**
  * The attributes every room element has (`room`, `signaling`, `transport`, `name`, `token`,
- * `token-url`, `ice-transport-policy`): spread into its `properties`.
+ * `token-url`, `ice-transport-policy`, `passphrase`, `verify-timeout`): spread into its `properties`.
  */
 export const roomProperties = {
   room: {},
@@ -32,6 +32,8 @@ export const roomProperties = {
   token: {},
   tokenUrl: {},
   iceTransportPolicy: {},
+  passphrase: {},
+  verifyTimeout: { type: Number },
 } as const;
 
 export interface RoomControllerConfig extends RoomOptions {
@@ -102,6 +104,11 @@ export class RoomController implements ReactiveController {
     return this.room?.signaling.peers ?? [];
   }
 
+  /** The safety codes of the links known so far (empty while no Room is held). */
+  get safetyCodes(): SafetyCodeDetail[] {
+    return this.room?.safetyCodes ?? [];
+  }
+
   /** The signaling state: `idle` while no room is set. */
   get state(): SignalingState {
     return this.room?.state ?? 'idle';
@@ -116,8 +123,8 @@ export class RoomController implements ReactiveController {
     if (!this.#host.isConnected) return;
     const config = this.#config();
     // What changes without a new Room: the name (a rename), ICE settings (later gathering), tokens
-    // (later joins).
-    const { iceServers, iceTransportPolicy, token, tokenUrl, name = '', ...rest } = config;
+    // (later joins). The verify timeout is not part of it either: the Room reads it once, when made.
+    const { iceServers, iceTransportPolicy, token, tokenUrl, name = '', verifyTimeout: _readOnce, ...rest } = config;
     const key = config.room ? JSON.stringify(rest) : undefined;
     const ice = JSON.stringify([iceServers, iceTransportPolicy]);
     const tokens = JSON.stringify([token, tokenUrl]);
@@ -182,7 +189,7 @@ export class RoomController implements ReactiveController {
       for (const type of types)
         target.addEventListener(type, (event) => this.#dispatch(type, (event as CustomEvent).detail), { signal });
     };
-    forward(room, ['peer-join', 'peer-leave', 'peer-rename', 'peer-error']);
+    forward(room, ['peer-join', 'peer-leave', 'peer-rename', 'peer-error', 'safety-code']);
     const media = this.#media;
     if (media) {
       const onMedia = (event: Event) => {
@@ -211,6 +218,7 @@ export class RoomController implements ReactiveController {
     queueMicrotask(() => {
       if (this.room !== room) return;
       for (const peer of room.peers) this.#dispatch('peer-join', peer);
+      for (const detail of room.safetyCodes) this.#dispatch('safety-code', detail);
       for (const peer of channel.openPeers) this.#dispatch('open', { peer });
     });
     this.#host.requestUpdate();
