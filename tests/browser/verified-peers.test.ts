@@ -135,7 +135,87 @@ describe('verified peers, with an honest relay', () => {
   });
 });
 
-// Keep the linter quiet about helpers used only by the relay-in-the-middle tests below.
-void executeServerCommand;
-void startRelay;
-void uniqueName;
+/** A leg of the relay in the middle: one browser and the impostor it took for its peer (mitm-plugin.ts). */
+interface Leg {
+  facing: string;
+  posingAs: string;
+  fingerprints: { browser: string; impostor: string };
+  code: string;
+  injected: number;
+}
+
+/**
+ * A real relay wrapped by a relay in the middle whose impostors bridge `labels`; returns the
+ * wrapper's ws: URL (what the browsers use), a room, and the name to ask it things by.
+ */
+async function relayInTheMiddle(labels: string[]): Promise<{ name: string; url: string; room: string }> {
+  const name = uniqueName('relay');
+  await startRelay(name);
+  const { url } = (await executeServerCommand('mitm-start', { name, labels })) as { url: string };
+  return { name, url: new URL(url, location.href).href.replace(/^http/, 'ws'), room: uniqueName('room') };
+}
+
+const legsOf = async (name: string) => (await executeServerCommand('mitm-legs', { name })) as Leg[];
+
+describe('verified peers, with a relay in the middle (a werift impostor per side, bridging the channels)', () => {
+  it('without a passphrase the data channel works through it, but the two sides show different safety codes: each its own leg’s', async function () {
+    this.timeout(60_000);
+    const { name, url, room } = await relayInTheMiddle(['data']);
+    const [a, b] = await pair(url, room);
+    await until(() => a.el.openPeers.length === 1 && b.el.openPeers.length === 1, 'the channels open, bridged', 30_000);
+    a.el.send('hello b');
+    b.el.send('hello a');
+    await until(() => a.seen.messages.length && b.seen.messages.length, 'a message each way, bridged');
+    expect(b.seen.messages[0]).to.deep.include({ from: a.el.peerId, data: 'hello b' });
+    expect(a.seen.messages[0]).to.deep.include({ from: b.el.peerId, data: 'hello a' });
+
+    await until(() => a.seen.codes.length && b.seen.codes.length, 'a safety code on both sides', 20_000);
+    const [codeA] = a.seen.codes;
+    const [codeB] = b.seen.codes;
+    expect(codeA!.code).to.not.equal(codeB!.code);
+    // Each browser shows the code of its own leg, as the relay computes it from the docs.
+    const legs = await legsOf(name);
+    const legA = legs.find((leg) => leg.facing === a.el.peerId)!;
+    const legB = legs.find((leg) => leg.facing === b.el.peerId)!;
+    expect(legA.posingAs).to.equal(b.el.peerId);
+    expect(codeA).to.deep.equal({ peer: b.el.peerId, code: legA.code, verified: false });
+    expect(codeB).to.deep.equal({ peer: a.el.peerId, code: legB.code, verified: false });
+    // Neither browser talks to the other's certificate.
+    expect(legA.fingerprints.impostor).to.not.equal(legB.fingerprints.browser);
+    expect(legB.fingerprints.impostor).to.not.equal(legA.fingerprints.browser);
+    expect([...a.seen.errors, ...b.seen.errors]).to.deep.equal([]);
+  });
+
+  const modes = [
+    { what: 'it passes the proofs on (they are wrong)', labels: ['data', 'rtc-verify'], problem: /proof .* is wrong/ },
+    { what: 'it drops the proofs (they are missing)', labels: ['data'], problem: /no proof .* within 2000 ms/ },
+  ];
+  for (const { what, labels, problem } of modes) {
+    it(`with a passphrase both browsers report peer-unverified and deliver nothing from it, when ${what}`, async function () {
+      this.timeout(60_000);
+      const { name, url, room } = await relayInTheMiddle(labels);
+      // The relay also speaks for itself on the data channel, as soon as it opens.
+      await executeServerCommand('mitm-inject', { name, label: 'data', text: 'from the relay itself' });
+      const [a, b] = await pair(url, room, ['a shared secret', 'a shared secret'], 2000);
+      a.el.send('must not arrive');
+      b.el.send('must not arrive either');
+      await until(() => a.seen.left.length && b.seen.left.length, 'both links closed', 30_000);
+      for (const [self, other] of [
+        [a, b],
+        [b, a],
+      ] as const) {
+        expect(self.seen.errors.map(({ code, peer }) => ({ code, peer }))).to.deep.equal([
+          { code: 'peer-unverified', peer: other.el.peerId },
+        ]);
+        expect(self.seen.errors[0]!.message).to.match(problem);
+        expect(self.seen.left).to.deep.equal([other.el.peerId]);
+        expect(self.seen.opened).to.deep.equal([]);
+        expect(self.seen.messages).to.deep.equal([]);
+        expect(self.seen.codes).to.deep.equal([]);
+      }
+      // The relay did send its message, and the browsers' own went nowhere near it.
+      const legs = await legsOf(name);
+      expect(legs.map((leg) => leg.injected)).to.deep.equal([1, 1]);
+    });
+  }
+});
