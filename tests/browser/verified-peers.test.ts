@@ -11,6 +11,16 @@ import type {
   RtcDatachannel,
   SafetyCodeDetail,
 } from '../../components/rtc-datachannel.js';
+import {
+  fingerprintOf,
+  isProofOf,
+  passphraseKey,
+  proofOf,
+  safetyCodeOf,
+} from '../../components/internal/mesh/verification.js';
+import { LinkVerifier } from '../../components/internal/mesh/link-verifier.js';
+import { PeerLink } from '../../components/internal/mesh/peer-link.js';
+import type { JsonValue } from '../../components/internal/signaling/signaling-client.js';
 import { freshRoom, nextEvent, startRelay, uniqueName, until } from './helpers.js';
 
 /** What one element reported, from the moment it was made. */
@@ -65,6 +75,109 @@ async function pair(
 }
 
 const SAFETY_CODE = /^(\p{Extended_Pictographic}) (?:\p{Extended_Pictographic} ){6}\p{Extended_Pictographic}$/u;
+
+const hex = (bytes: Uint8Array) => [...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+
+describe('the derivations of verified peers', () => {
+  // docs/datachannel.md, "Verification", worked example.
+  const A = 'sha-256 4A:0F:93:6C:2B:7E:11:D8:5A:C4:90:3E:F2:68:BB:07:1D:E5:42:9C:70:AF:36:81:5B:CE:14:F9:62:8D:A3:E0';
+  const B = 'sha-256 B1:6E:02:D7:48:9A:F3:25:C0:7B:5E:E9:14:86:3D:A2:6F:C8:01:57:E4:9B:32:AD:70:18:CB:45:F6:0E:93:2C';
+
+  it('give the worked example of docs/datachannel.md: the code, the key and both proofs', async () => {
+    expect(await safetyCodeOf({ local: A, remote: B })).to.equal('🐢 🐴 🐶 ⭐ 👓 🚀 🐼 🍕');
+    expect(await safetyCodeOf({ local: B, remote: A })).to.equal('🐢 🐴 🐶 ⭐ 👓 🚀 🐼 🍕');
+    const key = await passphraseKey('correct horse battery staple', 'standup');
+    const proofA = await proofOf(key, { local: A, remote: B });
+    const proofB = await proofOf(key, { local: B, remote: A });
+    expect(hex(proofA)).to.equal('be0fa034a9f3a2b0ea206ef7a0944b70fe9fe8ef0ae5c7703abc1e2c7a05adab');
+    expect(hex(proofB)).to.equal('949340822d26b43d4975b5489c76d9d2addbec0fda71f64d9c62a3185469e89b');
+    // Each side accepts the other's proof, not its own sent back, nor one from another room.
+    expect(await isProofOf(key, proofB, { local: A, remote: B })).to.equal(true);
+    expect(await isProofOf(key, proofA, { local: A, remote: B })).to.equal(false);
+    const otherRoom = await passphraseKey('correct horse battery staple', 'standup-2');
+    expect(await isProofOf(otherRoom, proofB, { local: A, remote: B })).to.equal(false);
+  });
+
+  it('read the first a=fingerprint line at any level, in one form (function lower case, hex upper case)', () => {
+    const firefox =
+      'v=0\r\no=- 1 0 IN IP4 0.0.0.0\r\na=fingerprint:SHA-256 4a:0f:93:6c\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n';
+    const chromium =
+      'v=0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=fingerprint:sha-256 4A:0F:93:6C\r\na=fingerprint:sha-256 FF:FF\r\n';
+    expect(fingerprintOf(firefox)).to.equal('sha-256 4A:0F:93:6C');
+    expect(fingerprintOf(chromium)).to.equal('sha-256 4A:0F:93:6C');
+    expect(fingerprintOf('v=0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n')).to.equal(null);
+  });
+});
+
+/** What a LinkVerifier reported. */
+interface Verdicts {
+  codes: { code: string; verified: boolean }[];
+  failures: string[];
+}
+
+describe('verified peers, against a certificate swapped in a later offer', () => {
+  // Two PeerLinks in this page, wired by a "relay" that, once told to, puts a third certificate's
+  // fingerprint into what it carries to `a`: Chromium then starts a new DTLS handshake (a DTLS
+  // restart) with whoever holds that certificate.
+  for (const passphrase of ['a passphrase', '']) {
+    const what = passphrase
+      ? 'with a passphrase, the verified link ends with peer-unverified'
+      : 'without a passphrase, the safety code changes';
+    it(what, async function () {
+      this.timeout(30_000);
+      let tamper = (data: JsonValue) => data;
+      const links = {} as Record<'a' | 'b', PeerLink>;
+      const wire = (to: 'a' | 'b') => (data: JsonValue) =>
+        setTimeout(() => void links[to].handleSignal(to === 'a' ? tamper(data) : data));
+      links.a = new PeerLink({ localId: 'a', remoteId: 'b', signal: wire('b') });
+      links.b = new PeerLink({ localId: 'b', remoteId: 'a', signal: wire('a') });
+      const third = new RTCPeerConnection();
+      const key = passphrase ? passphraseKey(passphrase, 'room') : null;
+      const verdicts: Record<'a' | 'b', Verdicts> = { a: { codes: [], failures: [] }, b: { codes: [], failures: [] } };
+      const verifiers = (['a', 'b'] as const).map(
+        (side) =>
+          new LinkVerifier(links[side], {
+            key,
+            timeout: 10_000,
+            onCode: (code, verified) => verdicts[side].codes.push({ code, verified }),
+            onFailure: (message) => verdicts[side].failures.push(message),
+          }),
+      );
+      try {
+        // Without a passphrase nothing negotiates by itself: a channel of each side's does.
+        if (!passphrase) for (const link of Object.values(links)) link.dataChannel('x', 1);
+        await until(() => verdicts.a.codes.length && verdicts.b.codes.length, 'a code on both sides');
+        const [first] = verdicts.a.codes;
+        expect(first).to.deep.equal({ code: verdicts.b.codes[0]!.code, verified: !!passphrase });
+
+        third.createDataChannel('z');
+        await third.setLocalDescription();
+        const swapped = /^a=fingerprint:.*$/m.exec(third.localDescription!.sdp)![0];
+        tamper = (data) => {
+          const description = (data as { description?: RTCSessionDescriptionInit }).description;
+          if (!description?.sdp) return data;
+          return {
+            description: { type: description.type!, sdp: description.sdp.replace(/^a=fingerprint:.*$/gm, swapped) },
+          };
+        };
+        links.b.pc.restartIce();
+        if (passphrase) {
+          await until(() => verdicts.a.failures.length, 'a’s verdict');
+          expect(verdicts.a.failures[0]).to.match(/changed its DTLS certificate after it was verified/);
+        } else {
+          await until(() => verdicts.a.codes.length === 2, 'a new code at a');
+          expect(verdicts.a.codes[1]!.code).to.not.equal(first!.code);
+          expect(verdicts.a.codes[1]!.verified).to.equal(false);
+        }
+      } finally {
+        for (const verifier of verifiers) verifier.close();
+        links.a.close();
+        links.b.close();
+        third.close();
+      }
+    });
+  }
+});
 
 describe('verified peers, with an honest relay', () => {
   it('both sides of a link show the same safety code, 8 emoji, once it is up (no passphrase: not verified)', async function () {
