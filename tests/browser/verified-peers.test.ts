@@ -134,19 +134,24 @@ describe('verified peers, against a certificate swapped in a later offer', () =>
       const third = new RTCPeerConnection();
       const key = passphrase ? passphraseKey(passphrase, 'room') : null;
       const verdicts: Record<'a' | 'b', Verdicts> = { a: { codes: [], failures: [] }, b: { codes: [], failures: [] } };
-      const verifiers = (['a', 'b'] as const).map(
-        (side) =>
-          new LinkVerifier(links[side], {
-            key,
-            timeout: 10_000,
-            onCode: (code, verified) => verdicts[side].codes.push({ code, verified }),
-            onFailure: (message) => verdicts[side].failures.push(message),
-          }),
-      );
+      const verifiers: LinkVerifier[] = [];
+      const verify = (side: 'a' | 'b') => {
+        // Without a passphrase the verifier opens no channel: one of the test's makes the offer.
+        if (!passphrase) links[side].dataChannel('x', 1);
+        const verifier = new LinkVerifier(links[side], {
+          key,
+          timeout: 20_000,
+          onCode: (code, verified) => verdicts[side].codes.push({ code, verified }),
+          onFailure: (message) => verdicts[side].failures.push(message),
+        });
+        verifiers.push(verifier);
+      };
       try {
-        // Without a passphrase nothing negotiates by itself: a channel of each side's does.
-        if (!passphrase) for (const link of Object.values(links)) link.dataChannel('x', 1);
-        await until(() => verdicts.a.codes.length && verdicts.b.codes.length, 'a code on both sides');
+        // As in a Room: `a` (the newcomer) offers first, `b` adds its channels once that offer is in.
+        verify('a');
+        await until(() => links.b.pc.remoteDescription, 'a’s offer at b');
+        verify('b');
+        await until(() => verdicts.a.codes.length && verdicts.b.codes.length, 'a code on both sides', 25_000);
         const [first] = verdicts.a.codes;
         expect(first).to.deep.equal({ code: verdicts.b.codes[0]!.code, verified: !!passphrase });
 
@@ -299,17 +304,29 @@ describe('verified peers, with a relay in the middle (a werift impostor per side
     expect([...a.seen.errors, ...b.seen.errors]).to.deep.equal([]);
   });
 
+  // A wrong proof is reported as soon as it comes, long before a missing one would be: its timeout
+  // is long. A missing one is reported after a short one.
   const modes = [
-    { what: 'it passes the proofs on (they are wrong)', labels: ['data', 'rtc-verify'], problem: /proof .* is wrong/ },
-    { what: 'it drops the proofs (they are missing)', labels: ['data'], problem: /no proof .* within 2000 ms/ },
+    {
+      what: 'it passes the proofs on (they are wrong)',
+      labels: ['data', 'rtc-verify'],
+      timeout: 30_000,
+      problem: /proof .* is wrong/,
+    },
+    {
+      what: 'it drops the proofs (they are missing)',
+      labels: ['data'],
+      timeout: 2000,
+      problem: /no proof .* within 2000 ms/,
+    },
   ];
-  for (const { what, labels, problem } of modes) {
+  for (const { what, labels, timeout, problem } of modes) {
     it(`with a passphrase both browsers report peer-unverified and deliver nothing from it, when ${what}`, async function () {
       this.timeout(60_000);
       const { name, url, room } = await relayInTheMiddle(labels);
       // The relay also speaks for itself on the data channel, as soon as it opens.
       await executeServerCommand('mitm-inject', { name, label: 'data', text: 'from the relay itself' });
-      const [a, b] = await pair(url, room, ['a shared secret', 'a shared secret'], 2000);
+      const [a, b] = await pair(url, room, ['a shared secret', 'a shared secret'], timeout);
       a.el.send('must not arrive');
       b.el.send('must not arrive either');
       await until(() => a.seen.left.length && b.seen.left.length, 'both links closed', 30_000);

@@ -47,6 +47,12 @@ export class LinkVerifier {
   /** The fingerprints the code (and the proof) were for; a renegotiation that changes them is news. */
   #known: FingerprintPair | undefined;
   #verified = false;
+  /**
+   * Our ask, once it went out. A verdict waits for it: a side that finds the other's proof wrong
+   * closes the link at once, and its own proof must be on its way by then, so that the other side
+   * fails it for a wrong proof too, instead of waiting out its timeout.
+   */
+  #asked: Promise<void> = Promise.resolve();
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(link: PeerLink, options: LinkVerifierOptions) {
@@ -127,7 +133,9 @@ export class LinkVerifier {
       return; // the connection is closed; the Room drops the link
     }
     this.#channel = channel;
-    channel.onopen = () => void this.#sendProof(ProofType.Ask);
+    channel.onopen = () => {
+      this.#asked = this.#sendProof(ProofType.Ask);
+    };
     channel.onmessage = ({ data }) => {
       const frame = decodeFrame(data);
       if (frame?.kind !== Kind.Proof) return;
@@ -151,6 +159,7 @@ export class LinkVerifier {
     const key = await this.#options.key!;
     const pair = fingerprintsOf(this.#link.pc);
     const valid = !!pair && proof.byteLength === PROOF_SIZE && (await isProofOf(key, proof, pair));
+    await this.#asked;
     if (this.#verified || this.#closed) return;
     if (!valid) {
       this.#fail(
