@@ -253,6 +253,37 @@ describe('verified peers, with an honest relay', () => {
   });
 });
 
+describe('verified peers, on a page that is not a secure context (no WebCrypto)', () => {
+  // Every address here is loopback, which browsers count as secure: the page's isSecureContext is
+  // overridden for these tests instead (a stand-in, where the real part cannot run here).
+  // isSecureContext is the window's own property (Window is the global): put back as it was.
+  const secure = Object.getOwnPropertyDescriptor(window, 'isSecureContext')!;
+  beforeEach(() => Object.defineProperty(window, 'isSecureContext', { value: false, configurable: true }));
+  afterEach(() => Object.defineProperty(window, 'isSecureContext', secure));
+
+  it('with a passphrase every link is refused (peer-unverified, pointing to https)', async function () {
+    this.timeout(40_000);
+    const { url, room } = await freshRoom();
+    const [a, b] = await pair(url, room, ['a passphrase', 'a passphrase']);
+    await until(() => a.seen.left.length && b.seen.left.length, 'both links closed', 20_000);
+    for (const peer of [a, b]) {
+      expect(peer.seen.errors.map(({ code }) => code)).to.deep.equal(['peer-unverified']);
+      expect(peer.seen.errors[0]!.hint).to.match(/https:\/\//);
+      expect([...peer.seen.opened, ...peer.seen.codes]).to.deep.equal([]);
+    }
+  });
+
+  it('without a passphrase data flows, and no safety code is shown', async function () {
+    this.timeout(40_000);
+    const { url, room } = await freshRoom();
+    const [a, b] = await pair(url, room);
+    await until(() => a.el.openPeers.length === 1 && b.el.openPeers.length === 1, 'the channels open');
+    a.el.send('no code, but a message');
+    await until(() => b.seen.messages.length, 'the message');
+    expect([...a.seen.codes, ...b.seen.codes, ...a.seen.errors, ...b.seen.errors]).to.deep.equal([]);
+  });
+});
+
 /** A leg of the relay in the middle: one browser and the impostor it took for its peer (mitm-plugin.ts). */
 interface Leg {
   facing: string;

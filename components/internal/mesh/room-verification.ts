@@ -112,7 +112,8 @@ export class RoomVerification {
       },
       onFailure: (message, hint) => this.#options.onFailure(peer, message, hint),
     });
-    this.#verifiers.set(link, verifier);
+    // A verifier can fail at once (a page without WebCrypto): the link is closed and stopped by then.
+    if (link.pc.signalingState !== 'closed') this.#verifiers.set(link, verifier);
   }
 
   /** The link is gone: its verifier stops, its code is forgotten. */
