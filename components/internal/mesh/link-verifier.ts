@@ -139,9 +139,17 @@ export class LinkVerifier {
     channel.onmessage = ({ data }) => {
       const frame = decodeFrame(data);
       if (frame?.kind !== Kind.Proof) return;
-      if (frame.type === ProofType.Ask) void this.#sendProof(ProofType.Answer);
-      void this.#checkProof(frame.payload.slice());
+      // The peer's ask can come before our own `open` event (as a Hello can, peer-channel.ts): it
+      // is handled once our ask is on its way.
+      if (channel.readyState === 'connecting')
+        channel.addEventListener('open', () => this.#onProof(frame.type, frame.payload.slice()), { once: true });
+      else this.#onProof(frame.type, frame.payload.slice());
     };
+  }
+
+  #onProof(type: number, proof: Uint8Array<ArrayBuffer>): void {
+    if (type === ProofType.Ask) void this.#sendProof(ProofType.Answer);
+    void this.#checkProof(proof);
   }
 
   async #sendProof(type: number): Promise<void> {
