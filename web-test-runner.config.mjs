@@ -60,6 +60,8 @@ export default {
       },
     }),
   ],
+  // A form submitted in a test is answered with what arrived (tests/browser/upload-echo.ts).
+  middleware: [(await import('./tests/browser/upload-echo.ts')).uploadEcho],
   plugins: [
     esbuildPlugin({ ts: true, target: 'es2022', tsconfig: './tsconfig.json' }),
     // RTC_NO_RELAY=1 runs element tests that need no relay without loading it.

@@ -17,6 +17,8 @@ export {
   type RtcCameraStopDetail,
   type RtcSnapshotDetail,
   type RtcRecordingDetail,
+  type RtcRecordingErrorDetail,
+  RecordingError,
   type MediaErrorCode,
   type MediaErrorDetail,
 } from './rtc-camera.js';

@@ -9,10 +9,12 @@ import {
   type MediaSourceKind,
 } from './internal/media/media.js';
 import { MediaController, type MediaStopReason } from './internal/controllers/media-controller.js';
+import { Recording, fileExtension, type RecordedMedia, type RecordingError } from './internal/media/recording.js';
 import { styles } from './rtc-camera.styles.js';
 
 export { mediaErrorText, type MediaErrorCode, type MediaErrorDetail } from './internal/media/media.js';
 export type { MediaStopReason } from './internal/controllers/media-controller.js';
+export { RecordingError } from './internal/media/recording.js';
 
 /**
  * Every text the element shows, in English. Replace any of them with the `strings` attribute or
@@ -40,6 +42,8 @@ export const rtcCameraStrings = {
   attached: 'Attached:',
   /** The form's validity message while `required` and nothing was captured. */
   required: 'Please take a photo or record a video.',
+  'recording-failed': 'The recording failed.',
+  'recording-failed-hint': 'Record again.',
   ...mediaErrorText,
 };
 export type RtcCameraStrings = typeof rtcCameraStrings;
@@ -58,12 +62,14 @@ export interface RtcSnapshotDetail {
   width: number;
   height: number;
 }
-export interface RtcRecordingDetail {
-  blob: Blob;
-  /** The MIME type recorded, e.g. `video/webm;codecs=vp8,opus`. */
-  mimeType: string;
-  /** Length in milliseconds, as measured by the page clock. */
-  duration: number;
+/** A finished recording: `{ blob, mimeType, duration }`. */
+export type RtcRecordingDetail = RecordedMedia;
+export interface RtcRecordingErrorDetail {
+  code: 'recording-failed';
+  message: string;
+  hint: string;
+  /** The RecordingError: its `cause` is the recorder's, its `partial` what was recorded before. */
+  cause: RecordingError;
 }
 
 /**
@@ -85,7 +91,7 @@ export interface RtcRecordingDetail {
  * @attr {string} microphone-id - The microphone's `deviceId` (set by the picker; set it to choose one). Ignored with `source="screen"`.
  * @attr {string} snapshot-type - Photo format: `image/png` (default), `image/jpeg` or `image/webp`.
  * @attr {number} snapshot-quality - JPEG / WebP quality from 0 to 1 (the browser's default when absent).
- * @attr {string} recording-type - Preferred MediaRecorder MIME type; the browser's default when absent or unsupported.
+ * @attr {string} recording-type - Preferred MediaRecorder MIME type. When absent or unsupported: WebM where the browser records it, else MP4.
  * @attr {number} max-duration - Recordings stop by themselves after this many seconds (0: no limit).
  * @attr {number} timeout - Milliseconds to wait for the browser before reporting `timeout` (default 20000; 0 waits forever).
  * @attr {boolean} muted - The microphone is muted (reflected).
@@ -126,6 +132,7 @@ export interface RtcRecordingDetail {
  * @fires rtc-media-error - A start or a device switch failed. detail: `{ code, message, hint, cause }`.
  * @fires rtc-snapshot - A photo was taken. detail: `{ blob, width, height }`.
  * @fires rtc-recording - A recording finished. detail: `{ blob, mimeType, duration }` (duration in ms).
+ * @fires rtc-recording-error - The recorder failed; `stopRecording()` rejects with the same RecordingError. detail: `{ code: 'recording-failed', message, hint, cause }`.
  *
  * @tagname rtc-camera
  */
@@ -203,10 +210,14 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
         video: trackConstraint(this.video, this.cameraId, this.facing),
         audio: trackConstraint(this.audio, this.microphoneId),
       },
-    onStart: (stream) => this.emit('rtc-camera-start', { stream }),
+    onStart: (stream) => {
+      this.#recordingError = undefined;
+      this.emit('rtc-camera-start', { stream });
+    },
     onStop: (reason) => {
-      // However the stream ended (stop(), the element left the page, the browser), a running recording is delivered.
-      void this.stopRecording();
+      // However the stream ended (stop(), the element left the page, the browser), a running
+      // recording is delivered (a failed one was reported by its own event).
+      this.stopRecording().catch(() => {});
       this.emit('rtc-camera-stop', { reason });
     },
     onError: (code, cause) => {
@@ -217,13 +228,13 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
   });
 
   /** The running recording (a recording lasts as long as its stream: stopping the stream stops it). */
-  #recorder: MediaRecorder | null = null;
-  /** When it started (performance.now()). */
-  #recordingStart = 0;
+  #recording: Recording | null = null;
   /** Ticks the badge's clock and applies max-duration while recording. */
   #ticker?: ReturnType<typeof setInterval>;
-  /** The last recording's Blob once it stopped (null when nothing was recorded). */
+  /** The last recording's Blob once it stopped (null when nothing was recorded), or its RecordingError. */
   #recorded?: Promise<Blob | null>;
+  /** Why the last recording failed, shown while live until the next recording or start. */
+  #recordingError?: RtcRecordingErrorDetail;
 
   constructor() {
     super();
@@ -307,53 +318,52 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
 
   /**
    * Starts recording the live stream. Throws an `InvalidStateError` when nothing is live or a
-   * recording runs.
+   * recording runs, and a `NotSupportedError` when the browser cannot record.
    */
   startRecording(): void {
-    if (!this.stream || this.#recorder) throw new DOMException('Not live, or already recording.', 'InvalidStateError');
-    const preferred = this.recordingType ?? '';
-    // An empty type lets the browser pick its default format.
-    const recorder = new MediaRecorder(this.stream, {
-      mimeType: MediaRecorder.isTypeSupported(preferred) ? preferred : '',
-    });
-    const chunks: Blob[] = [];
-    recorder.ondataavailable = (event) => chunks.push(event.data);
-    // However it stops (stopRecording(), max-duration, the stream ending), the recording is delivered.
-    this.#recorded = new Promise((resolve) => {
-      recorder.onstop = () => {
-        const duration = this.#elapsed;
-        clearInterval(this.#ticker);
-        this.#recorder = null;
-        this.requestUpdate();
-        const { mimeType } = recorder;
-        const blob = new Blob(chunks, { type: mimeType });
-        if (blob.size) {
-          this.#setValue(blob);
-          this.emit('rtc-recording', { blob, mimeType, duration });
-        }
-        resolve(blob.size ? blob : null);
-      };
-    });
-    this.#recorder = recorder;
-    this.#recordingStart = performance.now();
-    // Chunks every second, so a long recording does not sit in one buffer until the end.
-    recorder.start(1000);
+    if (!this.stream || this.#recording) throw new DOMException('Not live, or already recording.', 'InvalidStateError');
+    const recording = new Recording(this.stream, this.recordingType);
+    this.#recording = recording;
+    this.#recordingError = undefined;
+    // However it stops (stopRecording(), max-duration, stop(), the element leaving the page, the
+    // stream ending), the recording is delivered; a recorder that fails is reported.
+    this.#recorded = recording.done.then(
+      (recorded) => {
+        this.#recordingEnded();
+        if (!recorded) return null;
+        this.#setValue(recorded.blob);
+        this.emit('rtc-recording', recorded);
+        return recorded.blob;
+      },
+      (error: RecordingError) => {
+        this.#recordingEnded();
+        this.#recordingError = { ...this.errorText(error.code), cause: error };
+        this.emit('rtc-recording-error', this.#recordingError);
+        throw error;
+      },
+    );
+    // The failure is reported by the event; only a caller of stopRecording() needs to handle it.
+    this.#recorded.catch(() => {});
     this.#ticker = setInterval(() => {
-      if (this.maxDuration > 0 && this.#elapsed >= this.maxDuration * 1000) void this.stopRecording();
+      if (this.maxDuration > 0 && recording.elapsed >= this.maxDuration * 1000) recording.stop();
       this.requestUpdate();
     }, 250);
     this.requestUpdate();
   }
 
-  /** Stops recording; resolves with the recording (also fired as `rtc-recording`), or `null`. */
-  async stopRecording(): Promise<Blob | null> {
-    if (this.#recorder?.state === 'recording') this.#recorder.stop();
-    return this.#recorded ?? null;
+  /**
+   * Stops recording. Resolves with the recording (also fired as `rtc-recording`), or `null` when
+   * nothing was recorded; rejects with a `RecordingError` when the recorder failed.
+   */
+  stopRecording(): Promise<Blob | null> {
+    this.#recording?.stop();
+    return this.#recorded ?? Promise.resolve(null);
   }
 
-  /** Milliseconds recorded so far (while recording). */
-  get #elapsed(): number {
-    return performance.now() - this.#recordingStart;
+  #recordingEnded(): void {
+    clearInterval(this.#ticker);
+    this.#recording = null;
+    this.requestUpdate();
   }
 
   override connectedCallback(): void {
@@ -375,7 +385,7 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
     // before rendering. The media controller applies `muted` and `cameraOff` to the tracks itself, at
     // each update.
     this.state = this.#media.state;
-    this.recording = !!this.#recorder;
+    this.recording = !!this.#recording;
   }
 
   protected override updated(changed: PropertyValues<this>): void {
@@ -399,7 +409,8 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
     const audio = stream?.getAudioTracks()[0];
     const mirrored =
       this.mirrored ?? (this.source === 'camera' && (video?.getSettings().facingMode ?? this.facing) !== 'environment');
-    const error = this.error;
+    // A start error, or while live a recording that failed.
+    const error = this.error ?? (live ? this.#recordingError : undefined) ?? null;
     const disabled = this.matches(':disabled');
     // A toolbar button unless `controls` leaves it out, disabled with the element.
     const tool = (name: string, label: string, onClick: () => void, options?: ButtonOptions, control = name) =>
@@ -413,7 +424,7 @@ ${
     ? html`<div part="placeholder">${state === 'idle' ? html`<slot name="placeholder">${t.idle}</slot>` : t.starting}</div>`
     : errorBox(error)
 }
-${recording ? html`<div part="recording-indicator" role="timer">${t.recording} ${clock(this.#elapsed)}</div>` : nothing}
+${recording ? html`<div part="recording-indicator" role="timer">${t.recording} ${clock(this.#recording!.elapsed)}</div>` : nothing}
 </div>
 ${
   this.controls !== 'none'
@@ -474,9 +485,8 @@ ${this.file ? html`<div part="attachment">${t.attached} ${this.file.name} (${Mat
   }
 
   #setValue(blob: Blob | null): void {
-    // Named after the field, the subtype as extension: `image/jpeg` -> `NAME.jpg`, `video/webm;codecs=vp8` -> `NAME.webm`.
-    const extension = blob?.type.split(/[/;]/)[1]!.replace('jpeg', 'jpg');
-    this.file = blob && new File([blob], `${this.name || 'capture'}.${extension}`, { type: blob.type });
+    // Named after the field, with the type's extension: `NAME.jpg`, `NAME.webm`.
+    this.file = blob && new File([blob], `${this.name || 'capture'}.${fileExtension(blob.type)}`, { type: blob.type });
     this.#internals.setFormValue(this.file);
   }
 }
@@ -500,5 +510,6 @@ declare global {
     'rtc-media-error': CustomEvent<MediaErrorDetail>;
     'rtc-snapshot': CustomEvent<RtcSnapshotDetail>;
     'rtc-recording': CustomEvent<RtcRecordingDetail>;
+    'rtc-recording-error': CustomEvent<RtcRecordingErrorDetail>;
   }
 }

@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
  * The budget (docs/performance.md): bytes of `gzip -9` (node's zlib, level 9) of
  * dist/rtc-elements.js, which holds everything, Lit included.
  */
-const BUNDLE_BUDGET = 20_100;
+const BUNDLE_BUDGET = 20_700;
 
 function read(path: string): string {
   assert.ok(existsSync(path), `${path} is missing: run \`npm run build\` first`);
