@@ -72,13 +72,16 @@ export class PeerLink extends EventTarget {
     this.remoteId = remoteId;
     this.polite = localId > remoteId;
     const pc = (this.pc = new RTCPeerConnection({ iceServers }));
-    pc.onnegotiationneeded = async () => {
+    // Listeners rather than on* handlers: Firefox runs an RTCPeerConnection's on* handler only for
+    // the events it fires itself, so a test that dispatches `connectionstatechange` (ICE cannot be
+    // made to fail on loopback) would not reach one.
+    pc.addEventListener('negotiationneeded', async () => {
       this.#makingOffer = true;
       await this.#sendDescription();
       this.#makingOffer = false;
-    };
-    pc.onicecandidate = ({ candidate }) => candidate && this.#send({ candidate });
-    pc.onconnectionstatechange = () => {
+    });
+    pc.addEventListener('icecandidate', ({ candidate }) => candidate && this.#send({ candidate }));
+    pc.addEventListener('connectionstatechange', () => {
       const state = pc.connectionState;
       clearTimeout(this.#disconnectedTimer);
       if (state === 'connected') this.#iceRestarts = 0;
@@ -87,15 +90,15 @@ export class PeerLink extends EventTarget {
       else if (state === 'disconnected')
         this.#disconnectedTimer = setTimeout(() => this.#restartIce(), this.#stallTimeout);
       this.#emit('state', { state });
-    };
+    });
     // Seen in Chromium: a gathering that never yields a candidate after a negotiation, leaving ICE
     // `new` for good. A restart gathers afresh (and counts against the same bound).
-    pc.onsignalingstatechange = () => {
+    pc.addEventListener('signalingstatechange', () => {
       clearTimeout(this.#stallTimer);
       if (pc.signalingState === 'stable' && pc.iceConnectionState === 'new') {
         this.#stallTimer = setTimeout(() => pc.iceConnectionState === 'new' && this.#restartIce(), this.#stallTimeout);
       }
-    };
+    });
   }
 
   get state(): RTCPeerConnectionState {
