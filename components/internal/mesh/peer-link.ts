@@ -71,7 +71,10 @@ export class PeerLink extends EventTarget {
     this.#maxIceRestarts = maxIceRestarts;
     this.remoteId = remoteId;
     this.polite = localId > remoteId;
-    const pc = (this.pc = new RTCPeerConnection({ iceServers }));
+    // One transport for everything (every peer is one of ours, and bundles): no section ever gathers
+    // on its own. With the default policy Firefox gives a section a transport of its own while an
+    // offer is pending, and the connection reports `connecting` at each renegotiation.
+    const pc = (this.pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' }));
     // Listeners rather than on* handlers: Firefox runs an RTCPeerConnection's on* handler only for
     // the events it fires itself, so a test that dispatches `connectionstatechange` (ICE cannot be
     // made to fail on loopback) would not reach one.
@@ -103,6 +106,12 @@ export class PeerLink extends EventTarget {
 
   get state(): RTCPeerConnectionState {
     return this.pc.connectionState;
+  }
+
+  /** ICE servers for later gathering (an ICE restart); the rest of the configuration stays as it is. */
+  setIceServers(iceServers: RTCIceServer[]): void {
+    // setConfiguration() throws if the bundle policy it is given differs, and the default differs.
+    this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers });
   }
 
   /** Both peers call this with the same label and id: the channel opens without an offer of its own. */
