@@ -457,6 +457,8 @@ ${
         () => this.emit('rtc-connection-state', { peer: id, state: link.state }),
         this.#follow,
       );
+      // Media sections first, so that we and the peer never both add new ones at once (PeerLink says why).
+      link.reserveMedia();
       this.#send(link);
     } else if (type === 'track') {
       // Our peers send every track with their stream (#send()). A replayed track may come before

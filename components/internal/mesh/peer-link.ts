@@ -121,6 +121,28 @@ export class PeerLink extends EventTarget {
     return channel;
   }
 
+  /**
+   * Gives the connection a media section of each kind (audio, video) it has none of yet, receiving
+   * until a track is added (`addTrack` takes it over). A call calls this on each new link, before
+   * it first negotiates: the first offer (the newcomer's, see Room) then settles the media sections
+   * and their RTP header extension ids, and later offers only change directions, even when both
+   * peers make one at once.
+   *
+   * Without it, two peers that add their tracks at the same moment each offer new media sections,
+   * each numbering the header extensions its own way (Chromium and Firefox differ). Perfect
+   * negotiation has the polite peer roll its offer back and take the other's; but Chromium (148 and
+   * later) keeps the ids of an offer it rolled back and refuses one that gives such an id to another
+   * extension ("RTP extension ID reassignment not supported"), after which that connection cannot
+   * negotiate media at all. On the other side of the link (the peer that answers the first offer)
+   * the sections come with that offer, and this adds nothing.
+   */
+  reserveMedia(): void {
+    const kinds = new Set(this.pc.getTransceivers().map((transceiver) => transceiver.receiver.track.kind));
+    for (const kind of ['audio', 'video']) {
+      if (!kinds.has(kind)) this.pc.addTransceiver(kind, { direction: 'recvonly' });
+    }
+  }
+
   /** A signal from the remote peer's PeerLink. */
   async handleSignal(data: JsonValue): Promise<void> {
     const { description, candidate } = (data ?? {}) as LinkSignal;
