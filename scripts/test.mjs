@@ -4,9 +4,10 @@
 //      clear stop.
 //   2. Strict type-check of everything, lint (eslint and prettier), and the build (the tests run on
 //      what it produced).
-//   3. Node tests (the relay, and the gates on the build: bundle budget, manifest) and browser tests
-//      (@web/test-runner, the whole suite in Chromium, then in Firefox), inside a loopback-only
-//      network namespace where the machine allows it, so no packet leaves the machine.
+//   3. Node tests (the relay, and the gates on the build: bundle budget, manifest), browser tests
+//      (@web/test-runner, the whole suite in Chromium, then in Firefox) and cross-browser tests
+//      (node --test driving a Chromium page and a Firefox page in one room), inside a
+//      loopback-only network namespace where the machine allows it, so no packet leaves the machine.
 //   4. One closing line: `N passed, N failed` (and how many were skipped, with why: the browser
 //      tests that a browser lacks the feature for).
 // Options: --no-browser (relay tests only), --inner (internal: already inside the namespace).
@@ -72,6 +73,9 @@ if (withBrowser) {
   if (status !== 0 && browser.failed === 0) browser.failed = 1; // the runner itself failed
   for (const key of Object.keys(totals)) totals[key] += browser[key];
   skippedWhy.push(...(browser.skippedTitles ?? []));
+
+  step('cross-browser tests (node --test: a Chromium page and a Firefox page in one room)');
+  nodeTests('cross', ['tests/cross']);
 }
 
 rmSync(scratch, { recursive: true, force: true });
