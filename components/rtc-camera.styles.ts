@@ -1,7 +1,8 @@
 import { css } from 'lit';
 import { shared } from './internal/ui/styles.js';
 
-// One rule a line: the bundle ships this text as is (nothing minifies CSS in templates).
+// One rule a line: the bundle ships this text as is (nothing minifies CSS in templates). An error
+// while the picture shows (a recording that failed) lies over its bottom edge.
 export const styles = [
   shared,
   css`
@@ -38,6 +39,12 @@ export const styles = [
       gap: 0.5rem;
       padding: 1.5rem;
       text-align: center;
+    }
+    video:not([hidden]) ~ [part='error'] {
+      position: absolute;
+      inset: auto 0 0;
+      padding: 0.75rem;
+      background: rgb(0 0 0 / 0.75);
     }
     [part='recording-indicator'] {
       position: absolute;
