@@ -471,8 +471,9 @@ describe('<rtc-datachannel>', () => {
   });
 
   it("uses the relay's ICE servers, and an ice-servers attribute overrides them", async () => {
-    const relayIce = [{ urls: 'turn:127.0.0.1:9', username: 'relay', credential: 'secret' }];
-    const ownIce = [{ urls: 'turn:127.0.0.1:7', username: 'own', credential: 'other' }];
+    // Ports nothing listens on here, and that no browser blocks (Firefox refuses 7 and 9, for one).
+    const relayIce = [{ urls: 'turn:127.0.0.1:3478', username: 'relay', credential: 'secret' }];
+    const ownIce = [{ urls: 'turn:127.0.0.1:3479', username: 'own', credential: 'other' }];
     const url = await startRelay(uniqueName('relay'), { iceServers: relayIce });
     const room = uniqueName('room');
     const host = await fixture<HTMLDivElement>(html`<div>
@@ -481,9 +482,11 @@ describe('<rtc-datachannel>', () => {
     </div>`);
     const [a, b] = [...host.querySelectorAll('rtc-datachannel')];
     await allOpen([a!, b!], 1);
+    // The members set here (Firefox adds a `credentialType`), `urls` as a list.
     const configOf = (el: RtcDatachannel) => {
       const roomOf = [...Room.open.values()].find((r) => r.id === el.peerId)!;
-      return [...roomOf.links.values()][0]!.pc.getConfiguration().iceServers;
+      const { iceServers = [] } = [...roomOf.links.values()][0]!.pc.getConfiguration();
+      return iceServers.map(({ urls, username, credential }) => ({ urls: [urls].flat(), username, credential }));
     };
     expect(configOf(a!)).to.deep.include.members(relayIce.map((s) => ({ ...s, urls: [s.urls] })));
     expect(configOf(b!)).to.deep.include.members(ownIce.map((s) => ({ ...s, urls: [s.urls] })));

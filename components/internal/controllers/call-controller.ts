@@ -494,6 +494,8 @@ export class CallController implements ReactiveController {
   #onLink(peer: string, link: PeerLink): void {
     this.#peer(peer).link = link;
     link.addEventListener('state', () => this.#events.onConnectionState(peer, link.state), this.#follow);
+    // Media sections first, so that we and the peer never both add new ones at once (PeerLink says why).
+    link.reserveMedia();
     if (this.#stream) this.#send(link, peer);
     this.#host.requestUpdate();
   }

@@ -88,14 +88,20 @@ export class PeerLink extends EventTarget {
     this.#maxIceRestarts = maxIceRestarts;
     this.remoteId = remoteId;
     this.polite = localId > remoteId;
-    const pc = (this.pc = new RTCPeerConnection({ iceServers }));
-    pc.onnegotiationneeded = async () => {
+    // One transport for everything (every peer is one of ours, and bundles): no section ever gathers
+    // on its own. With the default policy Firefox gives a section a transport of its own while an
+    // offer is pending, and the connection reports `connecting` at each renegotiation.
+    const pc = (this.pc = new RTCPeerConnection({ iceServers, bundlePolicy: 'max-bundle' }));
+    // Listeners rather than on* handlers: Firefox runs an RTCPeerConnection's on* handler only for
+    // the events it fires itself, so a test that dispatches `connectionstatechange` (ICE cannot be
+    // made to fail on loopback) would not reach one.
+    pc.addEventListener('negotiationneeded', async () => {
       this.#makingOffer = true;
       await this.#sendDescription();
       this.#makingOffer = false;
-    };
-    pc.onicecandidate = ({ candidate }) => candidate && this.#send({ candidate });
-    pc.onconnectionstatechange = () => {
+    });
+    pc.addEventListener('icecandidate', ({ candidate }) => candidate && this.#send({ candidate }));
+    pc.addEventListener('connectionstatechange', () => {
       const state = pc.connectionState;
       clearTimeout(this.#disconnectedTimer);
       if (state === 'connected') this.#iceRestarts = 0;
@@ -104,19 +110,25 @@ export class PeerLink extends EventTarget {
       else if (state === 'disconnected')
         this.#disconnectedTimer = setTimeout(() => this.#restartIce(), this.#stallTimeout);
       this.#emit('state', { state });
-    };
+    });
     // Seen in Chromium: a gathering that never yields a candidate after a negotiation, leaving ICE
     // `new` for good. A restart gathers afresh (and counts against the same bound).
-    pc.onsignalingstatechange = () => {
+    pc.addEventListener('signalingstatechange', () => {
       clearTimeout(this.#stallTimer);
       if (pc.signalingState === 'stable' && pc.iceConnectionState === 'new') {
         this.#stallTimer = setTimeout(() => pc.iceConnectionState === 'new' && this.#restartIce(), this.#stallTimeout);
       }
-    };
+    });
   }
 
   get state(): RTCPeerConnectionState {
     return this.pc.connectionState;
+  }
+
+  /** ICE servers for later gathering (an ICE restart); the rest of the configuration stays as it is. */
+  setIceServers(iceServers: RTCIceServer[]): void {
+    // setConfiguration() throws if the bundle policy it is given differs, and the default differs.
+    this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers });
   }
 
   /** Both peers call this with the same label and id: the channel opens without an offer of its own. */
@@ -124,6 +136,28 @@ export class PeerLink extends EventTarget {
     const channel = this.pc.createDataChannel(label, { ...init, negotiated: true, id });
     channel.binaryType = 'arraybuffer';
     return channel;
+  }
+
+  /**
+   * Gives the connection a media section of each kind (audio, video) it has none of yet, receiving
+   * until a track is added (`addTrack` takes it over). A call calls this on each new link, before
+   * it first negotiates: the first offer (the newcomer's, see Room) then settles the media sections
+   * and their RTP header extension ids, and later offers only change directions, even when both
+   * peers make one at once.
+   *
+   * Without it, two peers that add their tracks at the same moment each offer new media sections,
+   * each numbering the header extensions its own way (Chromium and Firefox differ). Perfect
+   * negotiation has the polite peer roll its offer back and take the other's; but Chromium (148 and
+   * later) keeps the ids of an offer it rolled back and refuses one that gives such an id to another
+   * extension ("RTP extension ID reassignment not supported"), after which that connection cannot
+   * negotiate media at all. On the other side of the link (the peer that answers the first offer)
+   * the sections come with that offer, and this adds nothing.
+   */
+  reserveMedia(): void {
+    const kinds = new Set(this.pc.getTransceivers().map((transceiver) => transceiver.receiver.track.kind));
+    for (const kind of ['audio', 'video']) {
+      if (!kinds.has(kind)) this.pc.addTransceiver(kind, { direction: 'recvonly' });
+    }
   }
 
   /** A signal from the remote peer's PeerLink. */

@@ -178,12 +178,11 @@ export class Room extends EventTarget {
 
   /**
    * ICE servers for every link, instead of the relay's (undefined: the relay's again). They apply
-   * to later gathering (a restart), not to candidates already found. The rest of a link's
-   * configuration is the default, as PeerLink makes it.
+   * to later gathering (a restart), not to candidates already found.
    */
   setIceServers(iceServers: RTCIceServer[] | undefined): void {
     this.#iceServers = iceServers;
-    for (const { pc } of this.links.values()) pc.setConfiguration({ iceServers: this.#configuredIceServers });
+    for (const link of this.links.values()) link.setIceServers(this.#configuredIceServers);
   }
 
   get #configuredIceServers(): RTCIceServer[] {
