@@ -283,9 +283,12 @@ describe('<rtc-call> in the call', () => {
       await until(() => a!.state === 'live' && tiles(b!).length === 1, 'a in the call');
       await until(() => tiles(b!)[0]!.querySelector('[part=avatar]'), 'a’s tile without video at b');
       const pc = [...roomOf(a!).links.values()][0]!.pc;
-      await until(() => pc.getSenders().length, 'a sending');
-      // (A transceiver the other side's offer made has a sender without a track.)
-      const sending = pc.getSenders().filter((sender) => sender.track);
+      // Every link has an audio and a video transceiver from the start (PeerLink.reserveMedia()):
+      // a sender without a track sends nothing.
+      const sending = await until(() => {
+        const withTrack = pc.getSenders().filter((sender) => sender.track);
+        return withTrack.length > 0 ? withTrack : null;
+      }, 'a sending');
       expect(sending.map((sender) => sender.track!.kind)).to.deep.equal(['audio']);
       expect(!!button(a!, 'camera'), 'a camera button').to.equal(false);
     } finally {
