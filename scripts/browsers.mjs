@@ -50,6 +50,9 @@ export const firefoxPrefs = {
   'media.autoplay.default': 0, // allows playing audible media without a user gesture
   'media.peerconnection.ice.loopback': true, // gathers 127.0.0.1 host candidates
   'media.peerconnection.ice.obfuscate_host_addresses': false, // no mDNS names for them
+  // A mock audio output device (as headless Chromium has a fake one): on a machine without a sound
+  // card an AudioContext never leaves `suspended` (the microphone meter and speaking rings read 0).
+  'media.cubeb.force_mock_context': true,
 };
 
 /** puppeteer-core launch options for headless Chromium, or undefined when it is not installed. */
