@@ -319,7 +319,11 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (this.autojoin) this.join();
+    // After the update this connection asks for: a property the page set before the element was
+    // defined (the loader defines it when its module arrives) is applied in that update, not before.
+    void this.updateComplete.then(() => {
+      if (this.autojoin && this.isConnected) this.join();
+    });
   }
 
   /**

@@ -405,7 +405,11 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (this.autostart) void this.start();
+    // After the update this connection asks for: a property the page set before the element was
+    // defined (the loader defines it when its module arrives) is applied in that update, not before.
+    void this.updateComplete.then(() => {
+      if (this.autostart && this.isConnected) void this.start();
+    });
   }
 
   formResetCallback(): void {
