@@ -106,7 +106,10 @@ export const rtcCallStrings = {
 export type RtcCallStrings = typeof rtcCallStrings;
 
 export interface RtcCallErrorDetail {
-  /** `room-full`, a camera code (`permission-denied`...), a screen code (`screen-denied`...), `ice-failed`, or a signaling code. */
+  /**
+   * `room-full`, a camera code (`permission-denied`...), a screen code (`screen-denied`...), a peer's
+   * code (`ice-failed`, `negotiation-failed`, `ice-servers-refused`), or a signaling code.
+   */
   code: string;
   message: string;
   hint: string;
@@ -193,7 +196,7 @@ export interface RtcCallReactionDetail {
  *
  * @fires rtc-call-join - {{id: string}} You are in the call, sending.
  * @fires rtc-call-leave - {Record<string, never>} You left (hang up, or removed from the page).
- * @fires rtc-call-error - {RtcCallErrorDetail} `room-full`, a camera error, a screen error (`screen-denied`, `screen-unsupported`, `screen-failed`), `ice-failed`, a signaling error.
+ * @fires rtc-call-error - {RtcCallErrorDetail} `room-full`, a camera error, a screen error (`screen-denied`, `screen-unsupported`, `screen-failed`), a peer's error (`ice-failed`, `negotiation-failed`, `ice-servers-refused`), a signaling error.
  * @fires rtc-call-hand - {RtcCallHandDetail} Someone raised or lowered a hand.
  * @fires rtc-call-reaction - {RtcCallReactionDetail} Someone sent a reaction.
  * @fires rtc-peer-join - {PeerJoinDetail} Someone is in the room.

@@ -62,7 +62,9 @@ export { RtcError } from './internal/mesh/room-errors.js';
  *   receiver's `max-message-size`; `direction` is `receive` where it was refused, `send` where it came
  *   from), `read-failed` (a Blob we sent could not be read).
  * @fires {PeerErrorDetail} rtc-peer-error - `ice-failed`: no route to the peer after bounded ICE
- *   restarts (a TURN server is needed); `negotiation-failed`; `label-collision`.
+ *   restarts (a TURN server is needed); `negotiation-failed`; `ice-servers-refused`: the browser
+ *   refuses the ICE servers (`ice-servers`, or the relay's), so no connection to that peer is made;
+ *   `label-collision`.
  * @fires {SignalingErrorDetail} rtc-signaling-error - The relay cannot be reached or refused us (see
  *   docs/protocol.md for the codes).
  *

@@ -7,6 +7,7 @@ import type { RtcDatachannel } from '../../components/rtc-datachannel.js';
 import type { MessageDetail, TransferProgressDetail } from '../../components/rtc-datachannel.js';
 import { Room } from '../../components/internal/mesh/room.js';
 import { channelIdOf } from '../../components/internal/mesh/framing.js';
+import type { PeerErrorDetail } from '../../components/internal/controllers/room-events.js';
 import { nextEvent, relayStats, startRelay, stopRelay, uniqueName, until, freshRoom } from './helpers.js';
 
 interface Peers {
@@ -490,6 +491,50 @@ describe('<rtc-datachannel>', () => {
     };
     expect(configOf(a!)).to.deep.include.members(relayIce.map((s) => ({ ...s, urls: [s.urls] })));
     expect(configOf(b!)).to.deep.include.members(ownIce.map((s) => ({ ...s, urls: [s.urls] })));
+  });
+
+  it('ICE servers the browser refuses give one rtc-peer-error per peer (ice-servers-refused), not a silent missing link', async () => {
+    // A turn: URL without credentials: every browser's RTCPeerConnection constructor throws on it.
+    const refused = [{ urls: 'turn:127.0.0.1:3478' }];
+    const { url, room } = await freshRoom();
+    const host = await fixture<HTMLDivElement>(html`<div>
+      <rtc-datachannel room=${room} signaling=${`${url}?peer=a`}></rtc-datachannel>
+    </div>`);
+    const a = host.querySelector('rtc-datachannel')!;
+    await until(() => a.peerId, 'a in the room');
+    const b = Object.assign(document.createElement('rtc-datachannel'), {
+      room,
+      signaling: `${url}?peer=b`,
+      iceServers: refused,
+    });
+    const errors: PeerErrorDetail[] = [];
+    b.addEventListener('rtc-peer-error', ({ detail }) => errors.push(detail));
+    host.append(b);
+    await until(() => errors.length > 0, 'rtc-peer-error at b');
+    expect(errors[0]).to.include({ peer: a.peerId, code: 'ice-servers-refused' });
+    expect(errors[0]!.hint).to.match(/ICE server/);
+    // a's offer and candidates reach b meanwhile: still one error, and no link to a.
+    const c = Object.assign(document.createElement('rtc-datachannel'), { room, signaling: `${url}?peer=c` });
+    host.append(c);
+    await allOpen([a, c], 1);
+    await until(() => errors.length === 2, 'the error for c');
+    expect(errors.map((error) => error.peer)).to.deep.equal([a.peerId, c.peerId]);
+    expect(b.openPeers).to.deep.equal([]);
+  });
+
+  it('ICE servers refused while links are up give rtc-peer-error for each link, which stays up', async () => {
+    const {
+      els: [a, b],
+    } = await peers(['a', 'b']);
+    const errors: PeerErrorDetail[] = [];
+    b!.addEventListener('rtc-peer-error', ({ detail }) => errors.push(detail));
+    b!.iceServers = [{ urls: 'turn:127.0.0.1:3478' }];
+    await until(() => errors.length > 0, 'rtc-peer-error at b');
+    expect(errors).to.have.length(1);
+    expect(errors[0]).to.include({ peer: a!.peerId, code: 'ice-servers-refused' });
+    const got = nextEvent<CustomEvent<MessageDetail>>(a!, 'rtc-message');
+    b!.send('still linked');
+    expect((await got).detail.data).to.equal('still linked');
   });
 
   it('a signaling URL that is not ws(s) or http(s) gives rtc-signaling-error, not an exception', async () => {

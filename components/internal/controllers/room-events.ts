@@ -67,7 +67,10 @@ export interface MessageErrorDetail {
 export interface PeerErrorDetail {
   /** The remote peer's id; '' for a label collision within this page. */
   peer: string;
-  /** `ice-failed` (no route between the peers: TURN needed), `negotiation-failed`, `label-collision`. */
+  /**
+   * `ice-failed` (no route between the peers: TURN needed), `negotiation-failed`,
+   * `ice-servers-refused` (the browser refuses the ICE servers: no link to that peer), `label-collision`.
+   */
   code: PeerErrorCode | 'label-collision';
   message: string;
   hint: string;

@@ -31,7 +31,7 @@ export interface PeerLinkOptions {
   maxIceRestarts?: number;
 }
 
-export type PeerErrorCode = 'ice-failed' | 'negotiation-failed';
+export type PeerErrorCode = 'ice-failed' | 'negotiation-failed' | 'ice-servers-refused';
 
 export interface PeerErrorDetail {
   /** The remote peer's id. */
@@ -39,6 +39,21 @@ export interface PeerErrorDetail {
   code: PeerErrorCode;
   message: string;
   hint: string;
+}
+
+/**
+ * The error for ICE servers the browser refuses: RTCPeerConnection's constructor and
+ * setConfiguration() throw on a URL they will not use (a turn: URL without credentials, a port the
+ * browser blocks, such as 7 or 9 in Firefox), and then no connection to `peer` can use them.
+ */
+export function iceServersRefused(peer: string, error: unknown): PeerErrorDetail {
+  return {
+    peer,
+    code: 'ice-servers-refused',
+    // The browser's message names the fault ("Both username and credential are required...").
+    message: `${peer}: ${(error as Error).message}`,
+    hint: 'Check the ICE server URLs (`ice-servers`, or the relay’s).',
+  };
 }
 
 /**
@@ -60,7 +75,10 @@ export interface LinkStats {
   audioLevel: number;
 }
 
-/** Events: `state` {state: RTCPeerConnectionState}, `error` (PeerErrorDetail): both CustomEvents. */
+/**
+ * Events: `state` {state: RTCPeerConnectionState}, `error` (PeerErrorDetail): both CustomEvents.
+ * The constructor throws when the browser refuses `iceServers` (see iceServersRefused()).
+ */
 export class PeerLink extends EventTarget {
   readonly pc: RTCPeerConnection;
   readonly remoteId: string;
@@ -125,10 +143,18 @@ export class PeerLink extends EventTarget {
     return this.pc.connectionState;
   }
 
-  /** ICE servers for later gathering (an ICE restart); the rest of the configuration stays as it is. */
+  /**
+   * ICE servers for later gathering (an ICE restart); the rest of the configuration stays as it is.
+   * Servers the browser refuses are an `error` (`ice-servers-refused`), and the link keeps the
+   * ones it has.
+   */
   setIceServers(iceServers: RTCIceServer[]): void {
-    // setConfiguration() throws if the bundle policy it is given differs, and the default differs.
-    this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers });
+    try {
+      // setConfiguration() throws if the bundle policy it is given differs, and the default differs.
+      this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers });
+    } catch (error) {
+      if (!this.#closed) this.#emit('error', iceServersRefused(this.remoteId, error));
+    }
   }
 
   /** Both peers call this with the same label and id: the channel opens without an offer of its own. */

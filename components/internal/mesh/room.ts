@@ -13,7 +13,7 @@
  * `room.signaling`. An element that starts listening to a Room others already hold gets the `link`
  * and `track` events it missed from replay().
  */
-import { PeerLink, type PeerErrorDetail } from './peer-link.js';
+import { PeerLink, iceServersRefused, type PeerErrorDetail } from './peer-link.js';
 import { RoomChannel, type ChannelOptions } from './room-channel.js';
 import { labelCollision } from './room-errors.js';
 import {
@@ -69,6 +69,11 @@ export class Room extends EventTarget {
   /** One PeerLink per remote peer, by peer id. */
   readonly links = new Map<string, PeerLink>();
   #channels = new Map<string, { channel: RoomChannel; refs: number }>();
+  /**
+   * Peers we could make no link to: the browser refused the ICE servers (reported once; their
+   * signals are dropped until they leave, or a new session of ours starts afresh).
+   */
+  #refused = new Set<string>();
   /** Links whose channels wait for the other side's first offer (see #link()). */
   #waiting = new Set<PeerLink>();
   /** The `link` and `track` events fired so far on the links still up, for replay(). */
@@ -93,7 +98,7 @@ export class Room extends EventTarget {
     // A signal from a peer not in our list: it has no name here.
     signaling.addEventListener(
       'signal',
-      ({ detail }) => void this.#link({ id: detail.from, name: '' }).handleSignal(detail.data),
+      ({ detail }) => void this.#link({ id: detail.from, name: '' })?.handleSignal(detail.data),
     );
     signaling.connect();
   }
@@ -191,19 +196,28 @@ export class Room extends EventTarget {
 
   /**
    * The link to `peer`, created (with every channel on it) the first time. `initiator`: we are the
-   * newcomer (the peer was in our `welcome`), so we make the first offer.
+   * newcomer (the peer was in our `welcome`), so we make the first offer. Undefined when the browser
+   * refuses the ICE servers (a `peer-error` says so, once per peer).
    */
-  #link(peer: PeerInfo, initiator?: boolean): PeerLink {
+  #link(peer: PeerInfo, initiator?: boolean): PeerLink | undefined {
     const id = peer.id;
     const existing = this.links.get(id);
     if (existing) return existing;
+    if (this.#refused.has(id)) return undefined;
     const signaling = this.signaling;
-    const link = new PeerLink({
-      localId: signaling.id!,
-      remoteId: id,
-      iceServers: this.#configuredIceServers,
-      signal: (data) => signaling.signal(id, data),
-    });
+    let link: PeerLink;
+    try {
+      link = new PeerLink({
+        localId: signaling.id!,
+        remoteId: id,
+        iceServers: this.#configuredIceServers,
+        signal: (data) => signaling.signal(id, data),
+      });
+    } catch (error) {
+      this.#refused.add(id);
+      this.#emit('peer-error', iceServersRefused(id, error));
+      return undefined;
+    }
     const pc = link.pc;
     this.links.set(id, link);
     link.addEventListener('error', (event) => this.#emit('peer-error', (event as CustomEvent<PeerErrorDetail>).detail));
@@ -234,6 +248,7 @@ export class Room extends EventTarget {
   }
 
   #unlink(id: string): void {
+    this.#refused.delete(id);
     const link = this.links.get(id);
     if (!link) return;
     this.links.delete(id);
@@ -245,6 +260,7 @@ export class Room extends EventTarget {
   }
 
   #unlinkAll(): void {
+    this.#refused.clear();
     // Deleting from a Map while iterating it is safe.
     for (const id of this.links.keys()) this.#unlink(id);
   }
