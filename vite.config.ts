@@ -61,7 +61,8 @@ export default defineConfig({
  *   or `transport="sse"`): most pages never download it.
  * - `room`: the Room core, which every element in a room needs and `<rtc-camera>` does not.
  * - `media`: capture (the MediaController, devices, errors), shared by `<rtc-camera>` and `<rtc-call>`
- *   (which captures itself: a call page does not download the camera element).
+ *   (which captures itself: a call page does not download the camera element). Not recording: only
+ *   `<rtc-camera>` records, so `media/recording.ts` goes with it.
  * - one chunk for each element: its module, its styles and what only it uses.
  * An element's entry file is its chunk, or re-exports it (when another entry, `all.js` or an element,
  * imports it too).
@@ -81,7 +82,11 @@ function chunkGroups() {
       priority: 3,
     },
     { name: 'sse', test: /\/components\/internal\/signaling\/sse-transport\.ts$/, priority: 3 },
-    { name: 'media', test: /\/components\/internal\/(media\/|controllers\/media-controller\.ts$)/, priority: 2 },
+    {
+      name: 'media',
+      test: /\/components\/internal\/(media\/(?!recording\.ts$)|controllers\/media-controller\.ts$)/,
+      priority: 2,
+    },
     {
       // `components/rtc-call.ts` and `components/rtc-call.styles.ts`: `rtc-call`.
       name: (id: string) => id.match(/\/components\/(rtc-[a-z-]+)(\.styles)?\.ts$/)?.[1] ?? null,
