@@ -59,7 +59,8 @@ export default defineConfig({
  *   data channel. What only one element uses (the call's icons and tile layout) goes with it.
  * - `sse`: the SSE + POST transport, imported only when a page needs it (WebSocket did not get through,
  *   or `transport="sse"`): most pages never download it.
- * - `room`: the Room core, which every element in a room needs and `<rtc-camera>` does not.
+ * - `room`: the Room core, which every element in a room needs and `<rtc-camera>` does not. Not a
+ *   call's media on a link (`mesh/link-media.ts`): only `<rtc-call>` sends media, so it goes with it.
  * - `media`: capture (the MediaController, devices, errors), shared by `<rtc-camera>` and `<rtc-call>`
  *   (which captures itself: a call page does not download the camera element). Not recording: only
  *   `<rtc-camera>` records, so `media/recording.ts` goes with it.
@@ -78,7 +79,7 @@ function chunkGroups() {
     { name: 'ui', test: /\/components\/internal\/ui\/(element|styles|locale)\.ts$/, priority: 4 },
     {
       name: 'room',
-      test: /\/components\/internal\/(signaling\/(?!sse-transport)|mesh\/)|\/components\/internal\/controllers\/room-|\/protocol\//,
+      test: /\/components\/internal\/(signaling\/(?!sse-transport)|mesh\/(?!link-media\.ts$))|\/components\/internal\/controllers\/room-|\/protocol\//,
       priority: 3,
     },
     { name: 'sse', test: /\/components\/internal\/signaling\/sse-transport\.ts$/, priority: 3 },

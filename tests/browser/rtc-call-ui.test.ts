@@ -282,7 +282,7 @@ describe('<rtc-call> in the call', () => {
       await until(() => a!.state === 'live' && tiles(b!).length === 1, 'a in the call');
       await until(() => tiles(b!)[0]!.querySelector('[part=avatar]'), 'a’s tile without video at b');
       const pc = [...roomOf(a!).links.values()][0]!.pc;
-      // Every link has an audio and a video transceiver from the start (PeerLink.reserveMedia()):
+      // Every link has an audio and a video transceiver from the start (reserveMedia(), link-media.ts):
       // a sender without a track sends nothing.
       const sending = await until(() => {
         const withTrack = pc.getSenders().filter((sender) => sender.track);

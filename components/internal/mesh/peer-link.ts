@@ -11,7 +11,8 @@
  *   never starts; a bounded number of attempts, then one `error` event with a hint about TURN.
  *
  * It never touches the DOM or the signaling socket: signals go out through `options.signal`,
- * come in through `handleSignal()`.
+ * come in through `handleSignal()`. A call's media on a link (sending tracks, stats) is in
+ * link-media.ts, which only a call's page loads.
  */
 import type { JsonValue } from '../signaling/signaling-client.js';
 
@@ -64,16 +65,6 @@ type LinkSignal = { description?: RTCSessionDescriptionInit; candidate?: RTCIceC
 
 /** Candidates held for a description not yet in; past this the oldest go (a peer sending junk). */
 const MAX_HELD_CANDIDATES = 200;
-
-/** What getStats() says of a link, for a call's quality meter and speaking ring. */
-export interface LinkStats {
-  /** The selected candidate pair's current round-trip time, in seconds (0 when unknown). */
-  rtt: number;
-  /** The share of inbound packets lost since the last stats() call, 0 to 1. */
-  loss: number;
-  /** The remote audio's level since the last stats() call, 0 to 1 (0 without remote audio). */
-  audioLevel: number;
-}
 
 /**
  * Events: `state` {state: RTCPeerConnectionState}, `error` (PeerErrorDetail): both CustomEvents.
@@ -162,28 +153,6 @@ export class PeerLink extends EventTarget {
     const channel = this.pc.createDataChannel(label, { ...init, negotiated: true, id });
     channel.binaryType = 'arraybuffer';
     return channel;
-  }
-
-  /**
-   * Gives the connection a media section of each kind (audio, video) it has none of yet, receiving
-   * until a track is added (`addTrack` takes it over). A call calls this on each new link, before
-   * it first negotiates: the first offer (the newcomer's, see Room) then settles the media sections
-   * and their RTP header extension ids, and later offers only change directions, even when both
-   * peers make one at once.
-   *
-   * Without it, two peers that add their tracks at the same moment each offer new media sections,
-   * each numbering the header extensions its own way (Chromium and Firefox differ). Perfect
-   * negotiation has the polite peer roll its offer back and take the other's; but Chromium (148 and
-   * later) keeps the ids of an offer it rolled back and refuses one that gives such an id to another
-   * extension ("RTP extension ID reassignment not supported"), after which that connection cannot
-   * negotiate media at all. On the other side of the link (the peer that answers the first offer)
-   * the sections come with that offer, and this adds nothing.
-   */
-  reserveMedia(): void {
-    const kinds = new Set(this.pc.getTransceivers().map((transceiver) => transceiver.receiver.track.kind));
-    for (const kind of ['audio', 'video']) {
-      if (!kinds.has(kind)) this.pc.addTransceiver(kind, { direction: 'recvonly' });
-    }
   }
 
   /** A signal from the remote peer's PeerLink. */
@@ -282,62 +251,5 @@ export class PeerLink extends EventTarget {
 
   #emit(type: string, detail: unknown): void {
     this.dispatchEvent(new CustomEvent(type, { detail }));
-  }
-
-  // ---- a call's media ----------------------------------------------------------------------
-
-  /** What the last stats() call counted, to report the loss and the audio level since then. */
-  #counted = { lost: 0, received: 0, energy: 0, duration: 0 };
-
-  /** Sends `tracks` (of `stream`, which the other side receives them in); starts a negotiation. */
-  sendTracks(tracks: readonly MediaStreamTrack[], stream: MediaStream): void {
-    for (const track of tracks) this.pc.addTrack(track, stream);
-  }
-
-  /**
-   * Sends `track` instead of the track of its kind sent now, without a negotiation (replaceTrack).
-   * A sender that sends nothing (after stopSending()) is left alone.
-   */
-  async replaceTrack(track: MediaStreamTrack): Promise<void> {
-    for (const sender of this.pc.getSenders()) {
-      if (sender.track?.kind === track.kind) await sender.replaceTrack(track);
-    }
-  }
-
-  /** Stops sending every track: the other side's receivers end. The link (and its channels) stays. */
-  stopSending(): void {
-    if (this.#closed) return;
-    for (const sender of this.pc.getSenders()) this.pc.removeTrack(sender);
-  }
-
-  /** Round-trip time, recent loss and remote audio level, from getStats(). */
-  async stats(): Promise<LinkStats> {
-    const result: LinkStats = { rtt: 0, loss: 0, audioLevel: 0 };
-    const counted = { lost: 0, received: 0, energy: 0, duration: 0 };
-    let instant = 0;
-    for (const report of (await this.pc.getStats()).values()) {
-      // The pair in use (Chromium marks it `nominated`; Firefox also `selected`).
-      if (report.type === 'candidate-pair' && report.nominated && report.currentRoundTripTime !== undefined)
-        result.rtt = report.currentRoundTripTime;
-      if (report.type === 'inbound-rtp') {
-        counted.lost += report.packetsLost ?? 0;
-        counted.received += report.packetsReceived ?? 0;
-        if (report.kind === 'audio') {
-          counted.energy += report.totalAudioEnergy ?? 0;
-          counted.duration += report.totalSamplesDuration ?? 0;
-          instant = report.audioLevel ?? 0;
-        }
-      }
-    }
-    const previous = this.#counted;
-    const lost = Math.max(0, counted.lost - previous.lost);
-    const received = Math.max(0, counted.received - previous.received);
-    if (lost + received > 0) result.loss = lost / (lost + received);
-    // The level over the whole interval (webrtc-stats: the square root of the energy over the
-    // duration), so a short sound between two calls counts; `audioLevel` alone is a moment.
-    const duration = counted.duration - previous.duration;
-    result.audioLevel = duration > 0 ? Math.sqrt(Math.max(0, counted.energy - previous.energy) / duration) : instant;
-    this.#counted = counted;
-    return result;
   }
 }
