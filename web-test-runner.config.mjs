@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { chromeLauncher, puppeteerCore } from '@web/test-runner-chrome';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { defaultReporter } from '@web/test-runner';
-import { chromiumLaunchOptions, firefoxLaunchOptions } from './scripts/browsers.mjs';
+import { chromiumLaunchOptions, firefoxLaunchOptions, firefoxMockAudioOutput } from './scripts/browsers.mjs';
 
 /**
  * The browsers to run in: $RTC_BROWSERS (a comma-separated list of `chromium`, `firefox`), default
@@ -16,7 +16,7 @@ import { chromiumLaunchOptions, firefoxLaunchOptions } from './scripts/browsers.
  * Chromium (a custom puppeteer with `browser: 'firefox'` is what makes it use BiDi).
  */
 function selectedBrowsers() {
-  const launchOptions = { chromium: chromiumLaunchOptions, firefox: firefoxLaunchOptions };
+  const launchOptions = { chromium: chromiumLaunchOptions, firefox: firefoxWithAudioOutput };
   const names = (process.env.RTC_BROWSERS ?? 'chromium,firefox').split(',').filter(Boolean);
   return names.map((name) => {
     if (!launchOptions[name]) throw new Error(`RTC_BROWSERS: unknown browser "${name}" (chromium, firefox)`);
@@ -24,6 +24,12 @@ function selectedBrowsers() {
     if (!options) throw new Error(`${name} is not installed (CHROME_PATH / FIREFOX_PATH name its binary)`);
     return chromeLauncher({ launchOptions: options, puppeteer: puppeteerCore });
   });
+}
+
+/** Firefox's launch options with a mock audio output device, so an AudioContext runs (browsers.mjs says why). */
+function firefoxWithAudioOutput() {
+  const options = firefoxLaunchOptions();
+  return options && { ...options, extraPrefsFirefox: { ...options.extraPrefsFirefox, ...firefoxMockAudioOutput } };
 }
 
 /**

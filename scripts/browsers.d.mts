@@ -7,5 +7,6 @@ export function findChromium(): string | undefined;
 export function findFirefox(): string | undefined;
 export const chromiumArgs: string[];
 export const firefoxPrefs: Record<string, boolean | number | string>;
+export const firefoxMockAudioOutput: Record<string, boolean>;
 export function chromiumLaunchOptions(): LaunchOptions | undefined;
 export function firefoxLaunchOptions(): LaunchOptions | undefined;
