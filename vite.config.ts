@@ -65,9 +65,11 @@ export default defineConfig({
  *   or `transport="sse"`): most pages never download it.
  * - `join-token`: what fetches join tokens from a site's `token-url`, imported only by a page that has
  *   one.
- * - `room`: the Room core, which every element in a room needs and `<rtc-camera>` does not.
+ * - `room`: the Room core, which every element in a room needs and `<rtc-camera>` does not. Not a
+ *   call's media on a link (`mesh/link-media.ts`): only `<rtc-call>` sends media, so it goes with it.
  * - `media`: capture (the MediaController, devices, errors), shared by `<rtc-camera>` and `<rtc-call>`
- *   (which captures itself: a call page does not download the camera element).
+ *   (which captures itself: a call page does not download the camera element). Not recording: only
+ *   `<rtc-camera>` records, so `media/recording.ts` goes with it.
  * - one chunk for each element: its module, its styles and what only it uses.
  * An element's entry file is its chunk, or re-exports it (when another entry, `all.js` or an element,
  * imports it too).
@@ -84,7 +86,7 @@ function chunkGroups() {
     { name: 'ui', test: /\/components\/internal\/ui\/(element|styles|locale)\.ts$/, priority: 4 },
     {
       name: 'room',
-      test: /\/components\/internal\/(signaling\/(?!sse-transport|join-token)|mesh\/(?!files|file-store|sha256))|\/components\/internal\/controllers\/room-|\/protocol\//,
+      test: /\/components\/internal\/(signaling\/(?!sse-transport|join-token)|mesh\/(?!files|file-store|sha256|link-media\.ts$))|\/components\/internal\/controllers\/room-|\/protocol\//,
       priority: 3,
     },
     {
@@ -94,7 +96,11 @@ function chunkGroups() {
     },
     { name: 'sse', test: /\/components\/internal\/signaling\/sse-transport\.ts$/, priority: 3 },
     { name: 'join-token', test: /\/components\/internal\/signaling\/join-token\.ts$/, priority: 3 },
-    { name: 'media', test: /\/components\/internal\/(media\/|controllers\/media-controller\.ts$)/, priority: 2 },
+    {
+      name: 'media',
+      test: /\/components\/internal\/(media\/(?!recording\.ts$)|controllers\/media-controller\.ts$)/,
+      priority: 2,
+    },
     {
       // `components/rtc-call.ts` and `components/rtc-call.styles.ts`: `rtc-call`.
       name: (id: string) => id.match(/\/components\/(rtc-[a-z-]+)(\.styles)?\.ts$/)?.[1] ?? null,

@@ -16,6 +16,8 @@ export {
   type RtcCameraStopDetail,
   type RtcSnapshotDetail,
   type RtcRecordingDetail,
+  type RtcRecordingErrorDetail,
+  RecordingError,
   type MediaErrorCode,
   type MediaErrorDetail,
 } from './rtc-camera.js';

@@ -106,7 +106,10 @@ export const rtcCallStrings = {
 export type RtcCallStrings = typeof rtcCallStrings;
 
 export interface RtcCallErrorDetail {
-  /** `room-full`, a camera code (`permission-denied`...), a screen code (`screen-denied`...), `ice-failed`, or a signaling code. */
+  /**
+   * `room-full`, a camera code (`permission-denied`...), a screen code (`screen-denied`...), a peer's
+   * code (`ice-failed`, `negotiation-failed`, `ice-servers-refused`), or a signaling code.
+   */
   code: string;
   message: string;
   hint: string;
@@ -199,7 +202,7 @@ export interface RtcCallReactionDetail {
  *
  * @fires rtc-call-join - {{id: string}} You are in the call, sending.
  * @fires rtc-call-leave - {Record<string, never>} You left (hang up, or removed from the page).
- * @fires rtc-call-error - {RtcCallErrorDetail} `room-full`, a camera error, a screen error (`screen-denied`, `screen-unsupported`, `screen-failed`), `ice-failed`, a signaling error.
+ * @fires rtc-call-error - {RtcCallErrorDetail} `room-full`, a camera error, a screen error (`screen-denied`, `screen-unsupported`, `screen-failed`), a peer's error (`ice-failed`, `negotiation-failed`, `ice-servers-refused`), a signaling error.
  * @fires rtc-call-hand - {RtcCallHandDetail} Someone raised or lowered a hand.
  * @fires rtc-call-reaction - {RtcCallReactionDetail} Someone sent a reaction.
  * @fires rtc-peer-join - {PeerJoinDetail} Someone is in the room.
@@ -328,7 +331,11 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (this.autojoin) this.join();
+    // After the update this connection asks for: a property the page set before the element was
+    // defined (the loader defines it when its module arrives) is applied in that update, not before.
+    void this.updateComplete.then(() => {
+      if (this.autojoin && this.isConnected) this.join();
+    });
   }
 
   /**

@@ -166,7 +166,8 @@ const DEFAULT_MAX_RATE = 5;
  * @fires {PeerLeaveDetail} rtc-peer-leave - A peer left the room.
  * @fires {PeerDetail} rtc-open - The chat's channel to a peer is open.
  * @fires {PeerDetail} rtc-close - The chat's channel to a peer closed.
- * @fires {PeerErrorDetail} rtc-peer-error - A peer cannot be reached (`ice-failed`), or negotiation failed.
+ * @fires {PeerErrorDetail} rtc-peer-error - A peer cannot be reached (`ice-failed`), negotiation failed
+ *   (`negotiation-failed`), or the browser refuses the ICE servers (`ice-servers-refused`).
  * @fires {SignalingErrorDetail} rtc-signaling-error - The relay refused us or cannot be reached.
  *
  * @tagname rtc-chat

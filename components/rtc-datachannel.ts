@@ -76,8 +76,9 @@ export { RtcError } from './internal/mesh/room-errors.js';
  *   from), `bad-frame`, `read-failed` (a Blob we sent could not be read).
  * @fires {PeerErrorDetail} rtc-peer-error - `ice-failed`: no route to the peer after bounded ICE
  *   restarts (the hint says whether a TURN server is needed, refused the TURN credentials, or could
- *   not be reached); `negotiation-failed`; `label-collision`; or the peer went over one of our limits
- *   (`too-large`, `busy`, `bad-frame`, `stalled`).
+ *   not be reached); `negotiation-failed`; `ice-servers-refused`: the browser refuses the ICE servers
+ *   (`ice-servers`, or the relay's), so no connection to that peer is made; `label-collision`; or the
+ *   peer went over one of our limits (`too-large`, `busy`, `bad-frame`, `stalled`).
  * @fires {SignalingErrorDetail} rtc-signaling-error - The relay cannot be reached or refused us (see
  *   docs/protocol.md for the codes).
  *

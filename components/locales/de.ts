@@ -45,6 +45,8 @@ export default {
     videoOff: 'Kamera ausgeschaltet',
     attached: 'Angehängt:',
     required: 'Bitte nimm ein Foto oder ein Video auf.',
+    'recording-failed': 'Die Aufnahme ist fehlgeschlagen.',
+    'recording-failed-hint': 'Nimm erneut auf.',
   },
   call: {
     ready: 'Bereit zum Beitreten?',

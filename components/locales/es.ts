@@ -45,6 +45,8 @@ export default {
     videoOff: 'Cámara apagada',
     attached: 'Adjunto:',
     required: 'Toma una foto o graba un vídeo.',
+    'recording-failed': 'La grabación ha fallado.',
+    'recording-failed-hint': 'Vuelve a grabar.',
   },
   call: {
     ready: '¿Listo para unirte?',

@@ -45,6 +45,8 @@ export default {
     videoOff: 'Caméra coupée',
     attached: 'Pièce jointe :',
     required: 'Veuillez prendre une photo ou enregistrer une vidéo.',
+    'recording-failed': 'L’enregistrement a échoué.',
+    'recording-failed-hint': 'Enregistrez à nouveau.',
   },
   call: {
     ready: 'Prêt à rejoindre ?',

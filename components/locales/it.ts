@@ -45,6 +45,8 @@ export default {
     videoOff: 'Fotocamera disattivata',
     attached: 'Allegato:',
     required: 'Scatta una foto o registra un video.',
+    'recording-failed': 'La registrazione non è riuscita.',
+    'recording-failed-hint': 'Registra di nuovo.',
   },
   call: {
     ready: 'Pronto a partecipare?',

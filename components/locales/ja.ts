@@ -45,6 +45,8 @@ export default {
     videoOff: 'カメラはオフ',
     attached: '添付：',
     required: '写真を撮るか動画を録画してください。',
+    'recording-failed': '録画に失敗しました。',
+    'recording-failed-hint': 'もう一度録画してください。',
   },
   call: {
     ready: '参加の準備はできましたか？',

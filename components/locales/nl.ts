@@ -45,6 +45,8 @@ export default {
     videoOff: 'Camera uitgeschakeld',
     attached: 'Bijgevoegd:',
     required: 'Maak een foto of neem een video op.',
+    'recording-failed': 'De opname is mislukt.',
+    'recording-failed-hint': 'Neem opnieuw op.',
   },
   call: {
     ready: 'Klaar om deel te nemen?',

@@ -45,6 +45,8 @@ export default {
     videoOff: 'Kamera wyłączona',
     attached: 'Załączono:',
     required: 'Zrób zdjęcie lub nagraj film.',
+    'recording-failed': 'Nagrywanie nie powiodło się.',
+    'recording-failed-hint': 'Nagraj ponownie.',
   },
   call: {
     ready: 'Gotowy, by dołączyć?',

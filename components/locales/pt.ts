@@ -45,6 +45,8 @@ export default {
     videoOff: 'Câmera desligada',
     attached: 'Anexado:',
     required: 'Tire uma foto ou grave um vídeo.',
+    'recording-failed': 'A gravação falhou.',
+    'recording-failed-hint': 'Grave novamente.',
   },
   call: {
     ready: 'Pronto para entrar?',

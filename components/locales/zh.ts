@@ -45,6 +45,8 @@ export default {
     videoOff: '摄像头已关闭',
     attached: '已附加：',
     required: '请拍一张照片或录一段视频。',
+    'recording-failed': '录制失败。',
+    'recording-failed-hint': '请重新录制。',
   },
   call: {
     ready: '准备好加入了吗？',

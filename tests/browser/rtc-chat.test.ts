@@ -207,7 +207,7 @@ describe('<rtc-chat>', () => {
     textarea(a).value = 'by space';
     textarea(a).dispatchEvent(new InputEvent('input'));
     $(a, '[part~=send-button]').focus();
-    await sendKeys({ press: 'Space' });
+    await sendKeys({ press: ' ' }); // the key value: WebDriver BiDi (Firefox) knows no key named Space
     textarea(a).value = 'by enter';
     textarea(a).dispatchEvent(new InputEvent('input'));
     await sendKeys({ press: 'Enter' });

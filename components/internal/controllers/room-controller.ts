@@ -130,8 +130,7 @@ export class RoomController implements ReactiveController {
       if (key) this.#attach(config);
     }
     if (ice !== this.#ice) {
-      this.room?.setIceServers(iceServers);
-      this.room?.setIceTransportPolicy(iceTransportPolicy ?? 'all');
+      this.room?.setIceConfiguration(iceServers, iceTransportPolicy ?? 'all');
     }
     this.#ice = ice;
     if (name !== this.#name) this.room?.setName(name);

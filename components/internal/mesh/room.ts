@@ -21,7 +21,7 @@
  * and `track` events it missed from replay().
  */
 import type { Capability } from '../../../protocol/signaling.js';
-import { PeerLink, type PeerErrorDetail } from './peer-link.js';
+import { PeerLink, iceServersRefused, type PeerErrorDetail } from './peer-link.js';
 import { RoomChannel, type ChannelOptions } from './room-channel.js';
 import { labelCollision } from './room-errors.js';
 import {
@@ -74,8 +74,8 @@ export class Room extends EventTarget {
     // An element that changes its `transport` gives the Room back and takes it again at once.
     if (room.#refs === 1) room.signaling.useTransport(options.transport ?? 'auto');
     // A new Room gets its ICE servers here too.
-    if (options.iceServers) room.setIceServers(options.iceServers);
-    if (options.iceTransportPolicy) room.setIceTransportPolicy(options.iceTransportPolicy);
+    if (options.iceServers || options.iceTransportPolicy)
+      room.setIceConfiguration(options.iceServers, options.iceTransportPolicy ?? 'all');
     if (options.token || options.tokenUrl) room.setToken(options.token, options.tokenUrl);
     return room;
   }
@@ -85,6 +85,11 @@ export class Room extends EventTarget {
   /** One PeerLink per remote peer, by peer id. */
   readonly links = new Map<string, PeerLink>();
   #channels = new Map<string, { channel: RoomChannel; refs: number }>();
+  /**
+   * Peers we could make no link to: the browser refused the ICE servers (reported once; their
+   * signals are dropped until they leave, or a new session of ours starts afresh).
+   */
+  #refused = new Set<string>();
   /** Links whose channels wait for the other side's first offer (see #link()). */
   #waiting = new Set<PeerLink>();
   /** The `link` and `track` events fired so far on the links still up, for replay(). */
@@ -113,7 +118,7 @@ export class Room extends EventTarget {
     // A signal from a peer not in our list: it has no name here.
     signaling.addEventListener(
       'signal',
-      ({ detail }) => void this.#link({ id: detail.from, name: '' }).handleSignal(detail.data),
+      ({ detail }) => void this.#link({ id: detail.from, name: '' })?.handleSignal(detail.data),
     );
     signaling.connect();
   }
@@ -199,20 +204,14 @@ export class Room extends EventTarget {
   }
 
   /**
-   * ICE servers for every link, instead of the relay's (undefined: the relay's again). They apply
-   * to later gathering (a restart), not to candidates already found. The rest of a link's
-   * configuration is the default, as PeerLink makes it.
+   * The ICE configuration of every link, applied to later gathering (a restart), not to candidates
+   * already found: `iceServers` instead of the relay's (undefined: the relay's again), and the
+   * transport policy: `relay` connects through TURN servers only, `all` uses any route. Any other
+   * policy is `all`, as an enumerated attribute's invalid value is its default (RTCPeerConnection
+   * would throw).
    */
-  setIceServers(iceServers: RTCIceServer[] | undefined): void {
+  setIceConfiguration(iceServers: RTCIceServer[] | undefined, policy: string): void {
     this.#iceServers = iceServers;
-    this.#applyIceConfiguration();
-  }
-
-  /**
-   * `relay` connects through TURN servers only; `all` (the default) uses any route. Any other value
-   * is `all`, as an enumerated attribute's invalid value is its default (RTCPeerConnection would throw).
-   */
-  setIceTransportPolicy(policy: string): void {
     this.#iceTransportPolicy = policy === 'relay' ? 'relay' : 'all';
     this.#applyIceConfiguration();
   }
@@ -244,21 +243,30 @@ export class Room extends EventTarget {
 
   /**
    * The link to `peer`, created (with every channel on it) the first time. `initiator`: we are the
-   * newcomer (the peer was in our `welcome`), so we make the first offer.
+   * newcomer (the peer was in our `welcome`), so we make the first offer. Undefined when the browser
+   * refuses the ICE servers (a `peer-error` says so, once per peer).
    */
-  #link(peer: PeerInfo, initiator?: boolean): PeerLink {
+  #link(peer: PeerInfo, initiator?: boolean): PeerLink | undefined {
     const id = peer.id;
     const existing = this.links.get(id);
     if (existing) return existing;
+    if (this.#refused.has(id)) return undefined;
     const signaling = this.signaling;
-    const link = new PeerLink({
-      localId: signaling.id!,
-      remoteId: id,
-      iceServers: this.#configuredIceServers,
-      iceTransportPolicy: this.#iceTransportPolicy,
-      renewIceServers: () => this.#renewIceServers(),
-      signal: (data) => signaling.signal(id, data),
-    });
+    let link: PeerLink;
+    try {
+      link = new PeerLink({
+        localId: signaling.id!,
+        remoteId: id,
+        iceServers: this.#configuredIceServers,
+        iceTransportPolicy: this.#iceTransportPolicy,
+        renewIceServers: () => this.#renewIceServers(),
+        signal: (data) => signaling.signal(id, data),
+      });
+    } catch (error) {
+      this.#refused.add(id);
+      this.#emit('peer-error', iceServersRefused(id, error));
+      return undefined;
+    }
     const pc = link.pc;
     this.links.set(id, link);
     link.addEventListener('error', (event) => this.#emit('peer-error', (event as CustomEvent<PeerErrorDetail>).detail));
@@ -291,6 +299,7 @@ export class Room extends EventTarget {
   }
 
   #unlink(id: string): void {
+    this.#refused.delete(id);
     const link = this.links.get(id);
     if (!link) return;
     this.links.delete(id);
@@ -302,6 +311,7 @@ export class Room extends EventTarget {
   }
 
   #unlinkAll(): void {
+    this.#refused.clear();
     // Deleting from a Map while iterating it is safe.
     for (const id of this.links.keys()) this.#unlink(id);
   }
