@@ -54,11 +54,11 @@ export default defineConfig({
  * priority took it first.
  * - `reactive-element`: Lit's reactive base class, and `define()`, through which every element
  *   registers: all a headless element (`<rtc-datachannel>`) needs of Lit.
- * - `lit`: Lit's templates (lit-html) and LitElement, for the elements that render.
+ * - `lit`: Lit's templates (lit-html) and LitElement, and what the elements that render share (their
+ *   base class, styles, texts by language): every page that loads one loads the other, so one file
+ *   saves the second file's header and import names (about 250 B on each of those pages).
  * - `lit-directives`: the Lit directives an element uses (`repeat`), shared by the elements that use
  *   them and not downloaded by the others.
- * - `ui`: what the elements with a UI share (their base class, styles, texts by language); not the
- *   data channel. What only one element uses (the call's icons and tile layout) goes with it.
  * - `files`: sending and receiving files (OPFS storage, the streaming SHA-256), imported on a page's
  *   first file: a chat that only talks never downloads it.
  * - `sse`: the SSE + POST transport, imported only when a page needs it (WebSocket did not get through,
@@ -79,9 +79,12 @@ function chunkGroups() {
       test: /\/node_modules\/@lit\/reactive-element\/(reactive-element|css-tag)\.js$|\/components\/internal\/ui\/define\.ts$/,
       priority: 7,
     },
-    { name: 'lit', test: /\/node_modules\/(lit\/index|lit-html\/lit-html|lit-element\/lit-element)\.js$/, priority: 6 },
+    {
+      name: 'lit',
+      test: /\/node_modules\/(lit\/index|lit-html\/lit-html|lit-element\/lit-element)\.js$|\/components\/internal\/ui\/(element|styles|locale)\.ts$/,
+      priority: 6,
+    },
     { name: 'lit-directives', test: /\/node_modules\/(lit|lit-html)\/(directives\/|directive)/, priority: 5 },
-    { name: 'ui', test: /\/components\/internal\/ui\/(element|styles|locale)\.ts$/, priority: 4 },
     {
       name: 'room',
       test: /\/components\/internal\/(signaling\/(?!sse-transport|join-token)|mesh\/(?!files|file-store|sha256))|\/components\/internal\/controllers\/room-|\/protocol\//,
