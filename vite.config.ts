@@ -35,6 +35,11 @@ export default defineConfig({
       fileName: (_format, entryName) => `${entryName}.js`,
     },
     rolldownOptions: {
+      // `all.js` imports every element's module. With the default ('strict') an entry must export
+      // exactly its module's exports, so each element's code went to a chunk of its own and its
+      // entry file only re-exported it: one more file (and request) on every page. Here the entry
+      // file holds the code and may export more (what `all.js` needs).
+      preserveEntrySignatures: 'allow-extension',
       output: {
         chunkFileNames: 'chunks/[name]-[hash].js',
         // Minify, and drop the /* @__PURE__ */ and JSDoc comments the minifier would otherwise keep.
@@ -68,9 +73,8 @@ export default defineConfig({
  * - `room`: the Room core, which every element in a room needs and `<rtc-camera>` does not.
  * - `media`: capture (the MediaController, devices, errors), shared by `<rtc-camera>` and `<rtc-call>`
  *   (which captures itself: a call page does not download the camera element).
- * - one chunk for each element: its module, its styles and what only it uses.
- * An element's entry file is its chunk, or re-exports it (when another entry, `all.js` or an element,
- * imports it too).
+ * What no group takes (an element's module, its styles and what only it uses) stays in the element's
+ * entry file (`rtc-call.js`), which also exports what `all.js` imports from it (below).
  */
 function chunkGroups() {
   return [
@@ -98,12 +102,6 @@ function chunkGroups() {
     { name: 'sse', test: /\/components\/internal\/signaling\/sse-transport\.ts$/, priority: 3 },
     { name: 'join-token', test: /\/components\/internal\/signaling\/join-token\.ts$/, priority: 3 },
     { name: 'media', test: /\/components\/internal\/(media\/|controllers\/media-controller\.ts$)/, priority: 2 },
-    {
-      // `components/rtc-call.ts` and `components/rtc-call.styles.ts`: `rtc-call`.
-      name: (id: string) => id.match(/\/components\/(rtc-[a-z-]+)(\.styles)?\.ts$/)?.[1] ?? null,
-      debugName: 'elements',
-      priority: 1,
-    },
   ];
 }
 
