@@ -70,7 +70,11 @@ export default defineConfig({
  *   or `transport="sse"`): most pages never download it.
  * - `join-token`: what fetches join tokens from a site's `token-url`, imported only by a page that has
  *   one.
- * - `room`: the Room core, which every element in a room needs and `<rtc-camera>` does not.
+ * - `room`: the Room core, which every element in a room needs and `<rtc-camera>` does not: the
+ *   signaling client, the Room, PeerLink, the RoomController, the frame format.
+ * - `channels`: RoomChannel and PeerChannel, messages of any size and the limits on what a peer
+ *   sends, for `<rtc-datachannel>` and `<rtc-chat>`. A call's status and reactions go over its own
+ *   small CallChannel (in the call's file), so a call page does not download them.
  * - `media`: capture (the MediaController, devices, errors), shared by `<rtc-camera>` and `<rtc-call>`
  *   (which captures itself: a call page does not download the camera element).
  * What no group takes (an element's module, its styles and what only it uses) stays in the element's
@@ -91,7 +95,12 @@ function chunkGroups() {
     { name: 'lit-directives', test: /\/node_modules\/(lit|lit-html)\/(directives\/|directive)/, priority: 5 },
     {
       name: 'room',
-      test: /\/components\/internal\/(signaling\/(?!sse-transport|join-token)|mesh\/(?!files|file-store|sha256))|\/components\/internal\/controllers\/room-|\/protocol\//,
+      test: /\/components\/internal\/(signaling\/(?!sse-transport|join-token)|mesh\/(room|peer-link|room-errors|framing)\.ts$|controllers\/room-)|\/protocol\//,
+      priority: 3,
+    },
+    {
+      name: 'channels',
+      test: /\/components\/internal\/mesh\/(room-channel|peer-channel|limits|message-body|transfers|channel-events)\.ts$/,
       priority: 3,
     },
     {

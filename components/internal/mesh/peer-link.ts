@@ -1,6 +1,7 @@
 /**
  * One RTCPeerConnection to one remote peer of a Room. It carries every element's data channels and
  * a call's tracks; negotiation is automatic (any addTrack/createDataChannel/restartIce starts one).
+ * What a call does with its media on a link is link-media.ts's (pages without a call skip it).
  *
  * - Perfect negotiation, as in the W3C example (WebRTC 1.0, section 10.7): the polite peer rolls
  *   back its own offer on a collision, the impolite one ignores the other's; both converge.
@@ -57,16 +58,6 @@ type LinkSignal = { description?: RTCSessionDescriptionInit; candidate?: RTCIceC
 
 /** Candidates held for a description not yet in; past this the oldest go (a peer sending junk). */
 const MAX_HELD_CANDIDATES = 200;
-
-/** What getStats() says of a link, for a call's quality meter and speaking ring. */
-export interface LinkStats {
-  /** The selected candidate pair's current round-trip time, in seconds (0 when unknown). */
-  rtt: number;
-  /** The share of inbound packets lost since the last stats() call, 0 to 1. */
-  loss: number;
-  /** The remote audio's level since the last stats() call, 0 to 1 (0 without remote audio). */
-  audioLevel: number;
-}
 
 /**
  * `icecandidateerror` codes (WebRTC 1.0 section 4.8.3): a TURN server's STUN error codes (RFC 8656
@@ -251,6 +242,11 @@ export class PeerLink extends EventTarget {
     }
   }
 
+  /** Whether close() was called: the link carries nothing any more. */
+  get closed(): boolean {
+    return this.#closed === true;
+  }
+
   /** Closes the connection and every channel on it. */
   close(): void {
     this.#closed = true;
@@ -306,62 +302,5 @@ export class PeerLink extends EventTarget {
 
   #emit(type: string, detail: unknown): void {
     this.dispatchEvent(new CustomEvent(type, { detail }));
-  }
-
-  // ---- a call's media ----------------------------------------------------------------------
-
-  /** What the last stats() call counted, to report the loss and the audio level since then. */
-  #counted = { lost: 0, received: 0, energy: 0, duration: 0 };
-
-  /** Sends `tracks` (of `stream`, which the other side receives them in); starts a negotiation. */
-  sendTracks(tracks: readonly MediaStreamTrack[], stream: MediaStream): void {
-    for (const track of tracks) this.pc.addTrack(track, stream);
-  }
-
-  /**
-   * Sends `track` instead of the track of its kind sent now, without a negotiation (replaceTrack).
-   * A sender that sends nothing (after stopSending()) is left alone.
-   */
-  async replaceTrack(track: MediaStreamTrack): Promise<void> {
-    for (const sender of this.pc.getSenders()) {
-      if (sender.track?.kind === track.kind) await sender.replaceTrack(track);
-    }
-  }
-
-  /** Stops sending every track: the other side's receivers end. The link (and its channels) stays. */
-  stopSending(): void {
-    if (this.#closed) return;
-    for (const sender of this.pc.getSenders()) this.pc.removeTrack(sender);
-  }
-
-  /** Round-trip time, recent loss and remote audio level, from getStats(). */
-  async stats(): Promise<LinkStats> {
-    const result: LinkStats = { rtt: 0, loss: 0, audioLevel: 0 };
-    const counted = { lost: 0, received: 0, energy: 0, duration: 0 };
-    let instant = 0;
-    for (const report of (await this.pc.getStats()).values()) {
-      // The pair in use (Chromium marks it `nominated`; Firefox also `selected`).
-      if (report.type === 'candidate-pair' && report.nominated && report.currentRoundTripTime !== undefined)
-        result.rtt = report.currentRoundTripTime;
-      if (report.type === 'inbound-rtp') {
-        counted.lost += report.packetsLost ?? 0;
-        counted.received += report.packetsReceived ?? 0;
-        if (report.kind === 'audio') {
-          counted.energy += report.totalAudioEnergy ?? 0;
-          counted.duration += report.totalSamplesDuration ?? 0;
-          instant = report.audioLevel ?? 0;
-        }
-      }
-    }
-    const previous = this.#counted;
-    const lost = Math.max(0, counted.lost - previous.lost);
-    const received = Math.max(0, counted.received - previous.received);
-    if (lost + received > 0) result.loss = lost / (lost + received);
-    // The level over the whole interval (webrtc-stats: the square root of the energy over the
-    // duration), so a short sound between two calls counts; `audioLevel` alone is a moment.
-    const duration = counted.duration - previous.duration;
-    result.audioLevel = duration > 0 ? Math.sqrt(Math.max(0, counted.energy - previous.energy) / duration) : instant;
-    this.#counted = counted;
-    return result;
   }
 }
