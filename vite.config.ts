@@ -75,8 +75,9 @@ export default defineConfig({
  * - `channels`: RoomChannel and PeerChannel, messages of any size and the limits on what a peer
  *   sends, for `<rtc-datachannel>` and `<rtc-chat>`. A call's status and reactions go over its own
  *   small CallChannel (in the call's file), so a call page does not download them.
- * - `media`: capture (the MediaController, devices, errors), shared by `<rtc-camera>` and `<rtc-call>`
- *   (which captures itself: a call page does not download the camera element).
+ * - `media`: capture (the MediaController, devices, errors, the microphone level), shared by
+ *   `<rtc-camera>` and `<rtc-call>` (which captures itself: a call page does not download the camera
+ *   element). Named module by module: what only the camera uses (recording) stays in its file.
  * What no group takes (an element's module, its styles and what only it uses) stays in the element's
  * entry file (`rtc-call.js`), which also exports what `all.js` imports from it (below).
  */
@@ -110,7 +111,11 @@ function chunkGroups() {
     },
     { name: 'sse', test: /\/components\/internal\/signaling\/sse-transport\.ts$/, priority: 3 },
     { name: 'join-token', test: /\/components\/internal\/signaling\/join-token\.ts$/, priority: 3 },
-    { name: 'media', test: /\/components\/internal\/(media\/|controllers\/media-controller\.ts$)/, priority: 2 },
+    {
+      name: 'media',
+      test: /\/components\/internal\/(media\/(media|audio-level)\.ts|controllers\/media-controller\.ts)$/,
+      priority: 2,
+    },
   ];
 }
 
