@@ -143,6 +143,12 @@ export const ErrorCodes = {
   OriginNotAllowed: 'origin-not-allowed',
   /** The same id connected again elsewhere; this older connection is closed (4001). */
   Replaced: 'replaced',
+  /**
+   * Relay instances share rooms through a directory (Redis) that this one cannot reach now: a `join`
+   * is refused (closed with 1013: try again later) and a `signal` to a peer on another instance is
+   * not delivered (carries `to`; the connection stays open). Peers on the same instance still work.
+   */
+  DirectoryUnavailable: 'directory-unavailable',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
@@ -200,6 +206,8 @@ export const ERROR_MEANINGS: Readonly<Record<ErrorCode, ErrorMeaning>> = {
   'origin-not-allowed': { closesWith: CloseCodes.Policy, final: true },
   'server-full': { closesWith: CloseCodes.TryAgainLater, final: false },
   replaced: { closesWith: CloseCodes.Replaced, final: true },
+  // Closes a join with 1013, but leaves a connection open that a signal was refused on.
+  'directory-unavailable': { final: false },
 };
 
 /** Whether an error code ends a session for good (a code this version does not know does not). */

@@ -20,6 +20,8 @@ Options (environment variable in brackets):
   --max-connections <n>    open connections (default 10000)
   --max-payload <bytes>    largest inbound frame (default 65536)
   --resume-grace <ms>      how long a lost peer keeps its place (default 30000)
+  --redis <url>            share rooms with every instance using this Redis [REDIS_URL]
+                           (redis://host:6379; default: rooms live in this process)
   -h, --help               print this help and exit
 
 SIGTERM or SIGINT closes every client with 1012 (service restart) and exits 0.
@@ -43,6 +45,7 @@ function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): RelayOptions 
       'max-connections': { type: 'string' },
       'max-payload': { type: 'string' },
       'resume-grace': { type: 'string' },
+      redis: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -65,6 +68,7 @@ function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): RelayOptions 
     maxConnections: optionalInteger('--max-connections', values['max-connections']),
     maxPayload: optionalInteger('--max-payload', values['max-payload']),
     resumeGrace: optionalInteger('--resume-grace', values['resume-grace']),
+    redis: values.redis ?? fromEnv('REDIS_URL'),
   };
 }
 

@@ -24,5 +24,6 @@ export function errorHints(options: ResolvedOptions): Record<ErrorCode, string> 
     'origin-not-allowed': "Ask the relay's operator to allow this site.",
     'server-full': 'The relay is busy. Try again later.',
     replaced: 'This identity connected again elsewhere.',
+    'directory-unavailable': 'The relay cannot reach the other relays right now. It will try again in a moment.',
   };
 }

@@ -24,6 +24,20 @@ export interface Logger {
   error(...args: unknown[]): void;
 }
 
+/** Where relay instances share their rooms (docs/scaling.md). */
+export interface RedisOptions {
+  /** `redis://[user:password@]host:port[/db]`, or `rediss://` for TLS. */
+  url: string;
+  /** Prepended to every key and channel, so several deployments can share one Redis. Default `'rtc:'`. */
+  prefix?: string;
+  /**
+   * Milliseconds after an instance's last heartbeat in Redis that it counts as dead: its peers are
+   * then lost (the others see them leave after the resume grace, unless they resume elsewhere).
+   * Default 10000.
+   */
+  instanceTimeout?: number;
+}
+
 export interface RelayOptions {
   /**
    * Listen on a port of our own HTTP server (0 picks a free one, see `relay.port`). That server serves
@@ -81,17 +95,23 @@ export interface RelayOptions {
   allowedOrigins?: string[];
   /** Where to log. Default `console`; `false` for silence. */
   logger?: Logger | false;
+  /**
+   * Share rooms with every relay instance that names the same Redis (a URL, or `RedisOptions`).
+   * Default: rooms live in this process's memory.
+   */
+  redis?: string | RedisOptions;
 }
 
 /** Options after defaults, as the relay uses them. */
 export interface ResolvedOptions extends Required<
-  Omit<RelayOptions, 'port' | 'server' | 'staticDirs' | 'allowedOrigins' | 'logger'>
+  Omit<RelayOptions, 'port' | 'server' | 'staticDirs' | 'allowedOrigins' | 'logger' | 'redis'>
 > {
   port: number | undefined;
   server: Server | undefined;
   staticDirs: StaticDirs;
   allowedOrigins: ReadonlySet<string> | undefined;
   logger: Logger;
+  redis: Required<RedisOptions> | undefined;
 }
 
 export const DEFAULT_OPTIONS = {
@@ -112,6 +132,8 @@ export const DEFAULT_OPTIONS = {
   resumeGrace: 30_000,
   maxConnections: 10_000,
 } as const satisfies RelayOptions;
+
+const REDIS_DEFAULTS = { prefix: 'rtc:', instanceTimeout: 10_000 } as const;
 
 const SILENT: Logger = { info() {}, warn() {}, error() {} };
 
@@ -171,6 +193,20 @@ const CHECKS: Record<keyof RelayOptions, Check> = {
     v === false || (isObject(v) && ['info', 'warn', 'error'].every((m) => typeof v[m] === 'function'))
       ? undefined
       : 'must be false or an object with info, warn and error methods',
+  redis: (v) => {
+    const options = typeof v === 'string' ? { url: v } : v;
+    if (!isObject(options) || !Object.keys(options).every((k) => ['url', 'prefix', 'instanceTimeout'].includes(k))) {
+      return 'must be a redis:// URL or { url, prefix?, instanceTimeout? }';
+    }
+    const { url, prefix, instanceTimeout } = options;
+    if (typeof url !== 'string' || !/^rediss?:\/\/./.test(url)) return 'url must be a redis:// or rediss:// URL';
+    if (prefix !== undefined && typeof prefix !== 'string') return 'prefix must be a string';
+    if (instanceTimeout !== undefined) {
+      const problem = delay(instanceTimeout);
+      if (problem) return `instanceTimeout ${problem}`;
+    }
+    return undefined;
+  },
 };
 
 function isIceServer(v: unknown): v is IceServer {
@@ -213,5 +249,13 @@ export function resolveOptions(options: RelayOptions = {}): ResolvedOptions {
     roomPattern: new RegExp(merged.roomPattern.source, merged.roomPattern.flags.replace(/[gy]/g, '')),
     allowedOrigins: merged.allowedOrigins && new Set(merged.allowedOrigins),
     logger: merged.logger === false ? SILENT : (merged.logger ?? console),
+    redis: resolveRedis(merged.redis),
   };
+}
+
+function resolveRedis(redis: string | RedisOptions | undefined): Required<RedisOptions> | undefined {
+  if (redis === undefined) return undefined;
+  const options = typeof redis === 'string' ? { url: redis } : redis;
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  return { ...REDIS_DEFAULTS, ...defined } as Required<RedisOptions>;
 }

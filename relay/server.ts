@@ -13,8 +13,11 @@ import type { Duplex } from 'node:stream';
 import { errorHints } from './hints.js';
 import { createHttpHandler } from './http.js';
 import { newResumeToken, RESUME_TOKEN_PATTERN } from './ids.js';
+import type { Directory, JoinRefusal, JoinResult, SignalOutcome } from './directory.js';
 import { resolveOptions, type RelayOptions, type ResolvedOptions } from './options.js';
-import { Rooms, type Session } from './rooms.js';
+import { Readiness, type ReadinessCheck, type ReadinessReport } from './readiness.js';
+import { RedisDirectory } from './redis/directory.js';
+import { Rooms } from './rooms.js';
 import type { RelayStats } from './stats.js';
 import { Endings, type Connection, type ConnectionHandler, type Ending } from './transports/connection.js';
 import { SseTransport } from './transports/sse.js';
@@ -30,6 +33,7 @@ import {
 } from '../protocol/signaling.js';
 
 export type { RelayStats } from './stats.js';
+export type { ReadinessCheck, ReadinessReport } from './readiness.js';
 
 export interface Relay {
   /** Resolves once listening (at once with `server` or `noServer`); rejects if `listen` fails. */
@@ -44,6 +48,10 @@ export interface Relay {
    */
   handleRequest(req: IncomingMessage, res: ServerResponse): void;
   stats(): RelayStats;
+  /** Whether this instance can serve now (`/readyz`): every readiness check, by name. */
+  readiness(): ReadinessReport;
+  /** Adds a condition for readiness (a module of the application's, say). */
+  addReadinessCheck(check: ReadinessCheck): void;
   /**
    * Closes every client with `code` (default 1012, service restart: clients reconnect and resume),
    * stops the timers and, if the relay owns its server, stops listening. Idempotent.
@@ -65,7 +73,8 @@ class SignalingRelay implements Relay, ConnectionHandler {
   readonly ready: Promise<void>;
 
   private readonly options: ResolvedOptions;
-  private readonly rooms: Rooms<Connection>;
+  private readonly rooms: Directory<Connection>;
+  private readonly readinessChecks = new Readiness();
   private readonly websocket: WebSocketTransport;
   private readonly sse: SseTransport;
   private readonly server: Server | undefined;
@@ -82,14 +91,20 @@ class SignalingRelay implements Relay, ConnectionHandler {
     this.options = options;
     this.refillPerMs = options.messagesPerSecond / 1000;
     this.hints = errorHints(options);
-    this.rooms = new Rooms(options);
+    this.rooms = this.createDirectory();
+    this.readinessChecks.add({ name: 'accepting', check: () => (this.shutdown ? 'shutting down' : undefined) });
+    if (this.rooms instanceof RedisDirectory) this.readinessChecks.add(this.rooms.readinessCheck);
     const context = {
       handler: this,
       maxBufferedAmount: options.maxBufferedAmount,
       warn: (message: string) => options.logger.warn(message),
     };
     this.websocket = new WebSocketTransport({ ...context, maxPayload: options.maxPayload });
-    this.sse = new SseTransport({ ...context, maxPayload: options.maxPayload });
+    this.sse = new SseTransport({
+      ...context,
+      maxPayload: options.maxPayload,
+      forward: this.rooms instanceof RedisDirectory ? this.rooms.forwardPost.bind(this.rooms) : undefined,
+    });
     this.heartbeat = setInterval(this.beat, options.heartbeatInterval).unref();
 
     this.ownsServer = options.port !== undefined;
@@ -123,6 +138,14 @@ class SignalingRelay implements Relay, ConnectionHandler {
     };
   }
 
+  readiness(): ReadinessReport {
+    return this.readinessChecks.report();
+  }
+
+  addReadinessCheck(check: ReadinessCheck): void {
+    this.readinessChecks.add(check);
+  }
+
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     if (this.shutdown) return refuseUpgrade(socket, 503, 'Service Unavailable');
     this.websocket.handleUpgrade(req, socket, head, this.accept);
@@ -143,6 +166,23 @@ class SignalingRelay implements Relay, ConnectionHandler {
     }
     this.shutdown ??= this.closeAll(code);
     return this.shutdown;
+  }
+
+  /** Rooms in this process's memory, or shared with other instances through Redis. */
+  private createDirectory(): Directory<Connection> {
+    const { redis, maxPeersPerRoom, resumeGrace, logger } = this.options;
+    if (!redis) return new Rooms(this.options);
+    return new RedisDirectory<Connection>({
+      ...redis,
+      maxPeersPerRoom,
+      resumeGrace,
+      logger,
+      onReplaced: (connection) => {
+        connection.session = undefined;
+        this.kick(connection, ErrorCodes.Replaced, 'this session was resumed by a newer connection');
+      },
+      onForwardedPost: (secret, body) => this.sse.handleForwarded(secret, body),
+    });
   }
 
   // ---- connections ----------------------------------------------------------------------------
@@ -338,8 +378,16 @@ class SignalingRelay implements Relay, ConnectionHandler {
     if (data === undefined) return this.sendError(connection, ErrorCodes.BadMessage, 'signal.data is required');
 
     // The relay sets `from` (the client's own `from`, if any, was parsed and dropped).
-    if (this.rooms.signal(sender, to, JSON.stringify(data)) === 'no-such-peer') {
-      this.sendError(connection, ErrorCodes.NoSuchPeer, 'no such peer in this room', to);
+    const outcome = this.rooms.signal(sender, to, JSON.stringify(data));
+    // A shared directory answers later; the connection's next messages do not wait for it.
+    if (typeof outcome === 'string') this.reportSignal(connection, outcome, to);
+    else outcome.then((settled) => this.reportSignal(connection, settled, to));
+  }
+
+  private reportSignal(connection: Connection, outcome: SignalOutcome, to: string): void {
+    if (outcome === 'no-such-peer') this.sendError(connection, ErrorCodes.NoSuchPeer, 'no such peer in this room', to);
+    if (outcome === 'directory-unavailable') {
+      this.sendError(connection, ErrorCodes.DirectoryUnavailable, 'the relays cannot reach each other now', to);
     }
   }
 
@@ -360,8 +408,8 @@ class SignalingRelay implements Relay, ConnectionHandler {
 
     const resumeToken = resume ?? newResumeToken();
     const result = await this.rooms.join(connection, { room, name, resumeToken });
-    if (!result.ok) return this.kick(connection, ErrorCodes.RoomFull, `room ${room} is full`);
-    const { session, resumed, displaced } = result;
+    if (!result.ok) return this.refuseJoin(connection, result.reason, room);
+    const { session, displaced } = result;
     if (displaced) {
       // Half-open: the old connection looks alive to us but its client has already come back.
       displaced.session = undefined;
@@ -373,8 +421,16 @@ class SignalingRelay implements Relay, ConnectionHandler {
     clearTimeout(connection.joinTimer);
     connection.joinTimer = undefined;
     connection.session = session;
-    this.welcome(connection, session, resumeToken, resumed);
-    if (resumed) this.rooms.deliverHeld(session);
+    this.welcome(connection, result, resumeToken);
+    this.rooms.deliverHeld(session);
+  }
+
+  private refuseJoin(connection: Connection, reason: JoinRefusal, room: string): void {
+    if (reason === 'room-full') return this.kick(connection, ErrorCodes.RoomFull, `room ${room} is full`);
+    // Not the client's fault, and it passes: come back later (the resume token keeps the id).
+    this.sendError(connection, ErrorCodes.DirectoryUnavailable, 'the relays cannot reach each other now');
+    clearTimeout(connection.joinTimer);
+    connection.close(CloseCodes.TryAgainLater, ErrorCodes.DirectoryUnavailable);
   }
 
   /** Why a join message is malformed (room name rules are checked apart: they close the connection). */
@@ -392,13 +448,17 @@ class SignalingRelay implements Relay, ConnectionHandler {
     return undefined;
   }
 
-  private welcome(connection: Connection, session: Session<Connection>, resumeToken: string, resumed: boolean): void {
+  private welcome(
+    connection: Connection,
+    { session, peers, resumed }: Extract<JoinResult<Connection>, { ok: true }>,
+    resumeToken: string,
+  ): void {
     const welcome: WelcomeMessage = {
       type: 'welcome',
       protocol: PROTOCOL_VERSION,
       id: session.id,
       room: session.room.name,
-      peers: this.rooms.othersOf(session),
+      peers,
       iceServers: this.options.iceServers,
       resume: resumeToken,
       resumed,
@@ -429,9 +489,9 @@ class SignalingRelay implements Relay, ConnectionHandler {
 
   private async closeAll(code: number): Promise<void> {
     clearInterval(this.heartbeat);
-    this.rooms.clear();
+    const cleared = this.rooms.clear();
     const reason = code === CloseCodes.ServiceRestart ? 'relay restarting' : '';
-    await Promise.all([this.websocket.closeAll(code, reason), this.sse.closeAll(code, reason)]);
+    await Promise.all([this.websocket.closeAll(code, reason), this.sse.closeAll(code, reason), cleared]);
     this.server?.off('upgrade', this.onServerUpgrade);
     if (!this.ownsServer && this.server) {
       this.server.off('request', this.onServerRequest);

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: every test, the way CI runs them.
-//   1. Chromium and nginx: found, or installed from Debian when we are root with apt-get, or a
-//      clear stop (nginx is what the transport tests put in front of the relay).
+//   1. Chromium, nginx and redis-server: found, or installed from Debian when we are root with
+//      apt-get, or a clear stop (nginx is what the transport tests put in front of the relay;
+//      redis-server is what relay instances share rooms through).
 //   2. Strict type-check of everything, lint (eslint and prettier), and the build (the tests run on
 //      what it produced).
 //   3. Node tests (the relay, and the gates on the build: page budgets, exports, manifest) and browser tests
@@ -15,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findChromium } from './chromium.mjs';
 import { findNginx } from './nginx.mjs';
+import { findRedisServer } from './redis.mjs';
 
 const args = new Set(process.argv.slice(2));
 const withBrowser = !args.has('--no-browser');
@@ -25,6 +27,7 @@ const step = (title) => console.log(`\n== ${title}`);
 if (!args.has('--inner')) {
   if (withBrowser) ensureChromium();
   ensureNginx();
+  ensureRedis();
   step('type-check (strict) and build');
   if (run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit']) !== 0)
     fail('type errors');
@@ -116,6 +119,15 @@ function ensureNginx() {
     findNginx,
     'nginx is needed for the tests that put it in front of the relay and was not found. Install it (Debian/Ubuntu: `sudo apt-get install nginx`) or set NGINX_PATH to an nginx binary.',
     'set NGINX_PATH',
+  );
+}
+
+function ensureRedis() {
+  ensureInstalled(
+    'redis-server',
+    findRedisServer,
+    'redis-server is needed for the tests of relay instances that share rooms and was not found. Install it (Debian/Ubuntu: `sudo apt-get install redis-server`) or set REDIS_SERVER_PATH to a redis-server binary.',
+    'set REDIS_SERVER_PATH',
   );
 }
 

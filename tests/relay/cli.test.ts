@@ -26,7 +26,7 @@ function run(
 ): { child: ChildProcess; exited: Promise<Exit> } {
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: { ...process.env, PORT: '', HOST: '', ICE_SERVERS: '', ALLOWED_ORIGINS: '', ...env },
+    env: { ...process.env, PORT: '', HOST: '', ICE_SERVERS: '', ALLOWED_ORIGINS: '', REDIS_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   t.after(() => child.kill('SIGKILL'));

@@ -1,0 +1,673 @@
+/**
+ * The directory in Redis (directory.ts): every relay instance that names the same Redis shares every
+ * room. docs/scaling.md has the design; in short:
+ * - Membership (a room's members, each with its instance, name, join order and whether it is in its
+ *   grace), an id's one room, held signals, the instances' heartbeats and the graces that run live in
+ *   Redis and change only through the Lua scripts of scripts.ts, atomically.
+ * - Each instance subscribes to its own channel. A signal to a peer of another instance is one script
+ *   call that checks the room and publishes to that instance's channel (or holds it); a peer of this
+ *   instance that is connected gets it directly, without Redis.
+ * - Redis answers on one connection and notices arrive on another, so a notice can overtake the
+ *   reply to a join. While a join into a room waits for its reply, the notices about that room (and
+ *   about the joining id) wait too, and are applied after it, in order.
+ * - While Redis is away, peers of this instance keep signaling each other; joins and signals to
+ *   peers elsewhere are refused (`directory-unavailable`). When it comes back, the instance puts its
+ *   sessions back (sync) and tells its peers what changed.
+ */
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import {
+  MAX_HELD_SIGNALS,
+  SIGNAL_PREFIX,
+  signalText,
+  type Directory,
+  type JoinRequest,
+  type JoinResult,
+  type Member,
+  type Session,
+  type SignalOutcome,
+} from '../directory.js';
+import { peerIdFor, PEER_ID_LENGTH } from '../ids.js';
+import type { Logger } from '../options.js';
+import type { ReadinessCheck } from '../readiness.js';
+import { listOf, SCRIPTS, type JoinReply, type MemberEntry, type SyncReply } from './scripts.js';
+import type { PeerInfo, PeerJoinedMessage, PeerLeftMessage } from '../../protocol/signaling.js';
+
+export interface RedisDirectoryOptions<M extends Member> {
+  /** `redis://[user:password@]host:port[/db]` (or `rediss://` for TLS). */
+  url: string;
+  /** Prepended to every key and channel, so deployments can share one Redis. */
+  prefix: string;
+  /** Milliseconds after an instance's last heartbeat that its peers are taken as lost. */
+  instanceTimeout: number;
+  /** Peers a room holds, counting those within their resume grace. */
+  maxPeersPerRoom: number;
+  /** Milliseconds a lost session keeps its place; 0: it leaves at once. */
+  resumeGrace: number;
+  /** A session of ours was taken over on another instance: close its connection (`replaced`). */
+  onReplaced(member: M): void;
+  /** A POST for an SSE session this instance holds, forwarded by another instance: its HTTP status. */
+  onForwardedPost(secret: string, body: Buffer): number | undefined;
+  logger: Pick<Logger, 'info' | 'warn'>;
+}
+
+/** How long a command may take before Redis counts as unreachable (a join then fails fast). */
+const COMMAND_TIMEOUT = 2000;
+/** How long a forwarded POST waits for the instances' answers. */
+const FORWARD_TIMEOUT = 2000;
+/** The longest wait between two reconnection attempts. */
+const MAX_RECONNECT_DELAY = 1000;
+
+interface LocalRoom<M extends Member> {
+  readonly name: string;
+  /** This instance's members, by id. */
+  readonly local: Map<string, RedisSession<M>>;
+  /** The members on other instances that this instance's peers know of, by id: their names. */
+  readonly remote: Map<string, string>;
+}
+
+interface RedisSession<M extends Member> extends Session<M> {
+  readonly room: LocalRoom<M>;
+  /** Until its welcome is out: what arrived for it meanwhile (undefined once it is out). */
+  queued: string[] | undefined;
+  /** What was held for it, delivered right after its welcome. */
+  held: string[] | undefined;
+  /** Only while Redis is away: the grace of a lost session runs here. */
+  graceTimer: NodeJS.Timeout | undefined;
+  /** Taken over elsewhere before its welcome went out: its connection is closed right after. */
+  replaced: boolean;
+}
+
+/** Control notices between instances (`c<json>` on an instance's channel; see scripts.ts). */
+type Notice =
+  | { type: 'joined'; room: string; id: string; name: string }
+  | { type: 'left'; room: string; id: string }
+  | { type: 'replaced'; id: string }
+  | { type: 'post'; secret: string; reply: string; n: number; body: string }
+  | { type: 'posted'; n: number; status: number | null };
+
+/** Notices held back while a join into their room (or of their id) waits for its reply. */
+interface Waiting {
+  joins: number;
+  notices: string[];
+}
+
+interface Forward {
+  answers: number;
+  resolve(status: number | undefined): void;
+  timer: NodeJS.Timeout;
+}
+
+type Commands = Redis & {
+  rtcJoin(...args: (string | number)[]): Promise<string>;
+  rtcSignal(...args: (string | number)[]): Promise<SignalOutcome>;
+  rtcLose(...args: (string | number)[]): Promise<number>;
+  rtcLeave(...args: (string | number)[]): Promise<number>;
+  rtcSweep(...args: (string | number)[]): Promise<number>;
+  rtcSync(...args: (string | number)[]): Promise<string>;
+  rtcRetire(...args: (string | number)[]): Promise<number>;
+};
+
+export class RedisDirectory<M extends Member> implements Directory<M> {
+  /** This instance's name in Redis: random, new at every start. */
+  readonly instance = randomBytes(12).toString('base64url');
+  readonly readinessCheck: ReadinessCheck;
+
+  private readonly options: RedisDirectoryOptions<M>;
+  private readonly commands: Commands;
+  private readonly subscriber: Redis;
+  private readonly channel: string;
+  private readonly broadcastChannel: string;
+  private readonly sessions = new Map<string, RedisSession<M>>();
+  private readonly rooms = new Map<string, LocalRoom<M>>();
+  /** Joins waiting for their reply, by room, and the rooms of the ids they are for. */
+  private readonly waiting = new Map<string, Waiting>();
+  private readonly waitingIds = new Map<string, string>();
+  private readonly forwards = new Map<number, Forward>();
+  private forwardCount = 0;
+  private readonly sweepTimer: NodeJS.Timeout;
+  private sweeping: Promise<void> | undefined;
+  /** Redis's view matches ours (false until the first sync, and after Redis was away). */
+  private synced = false;
+  private needsSync = true;
+  /** The subscriber listens on our channels (false while it is away). */
+  private subscribed = false;
+  /** Ids that notices changed while a sync was under way (the sync's answer may predate them). */
+  private touchedDuringSync: Set<string> | undefined;
+  private closed = false;
+
+  constructor(options: RedisDirectoryOptions<M>) {
+    this.options = options;
+    this.channel = `${options.prefix}to:${this.instance}`;
+    this.broadcastChannel = `${options.prefix}all`;
+    const clientOptions = {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: COMMAND_TIMEOUT,
+      retryStrategy: (attempt: number) => Math.min(attempt * 100, MAX_RECONNECT_DELAY),
+      scripts: Object.fromEntries(Object.entries(SCRIPTS).map(([name, lua]) => [name, { lua, numberOfKeys: 0 }])),
+    };
+    this.commands = new Redis(options.url, clientOptions) as Commands;
+    // It subscribes each time it is ready (see onSubscriberReady), not by itself.
+    this.subscriber = new Redis(options.url, { ...clientOptions, autoResubscribe: false });
+    for (const client of [this.commands, this.subscriber]) {
+      client.on('error', this.onRedisError);
+      client.on('close', this.onRedisAway);
+    }
+    this.commands.on('ready', this.onRedisBack);
+    this.subscriber.on('ready', this.onSubscriberReady);
+    this.subscriber.on('message', this.onNotice);
+
+    this.readinessCheck = {
+      name: 'redis',
+      check: () =>
+        this.synced && this.isConnected() ? undefined : `Redis at ${redactedUrl(options.url)} is unreachable`,
+    };
+    const { instanceTimeout, resumeGrace } = options;
+    const interval = Math.max(25, Math.min(1000, instanceTimeout / 4, resumeGrace > 0 ? resumeGrace / 4 : 1000));
+    this.sweepTimer = setInterval(this.sweep, interval).unref();
+    setImmediate(this.sweep);
+  }
+
+  get roomCount(): number {
+    return this.rooms.size;
+  }
+
+  get peerCount(): number {
+    return this.sessions.size;
+  }
+
+  // ---- joins ----------------------------------------------------------------------------------
+
+  async join(member: M, { room: roomName, name, resumeToken }: JoinRequest): Promise<JoinResult<M>> {
+    if (!this.synced || !this.isConnected()) return { ok: false, reason: 'directory-unavailable' };
+    const id = peerIdFor(resumeToken);
+    this.startWaiting(roomName, id);
+    let reply: JoinReply;
+    try {
+      const { instance, options } = this;
+      const text = await this.commands.rtcJoin(options.prefix, instance, roomName, id, name, options.maxPeersPerRoom);
+      reply = JSON.parse(text) as JoinReply;
+    } catch {
+      this.stopWaiting(roomName, id);
+      return { ok: false, reason: 'directory-unavailable' };
+    }
+    let result: JoinResult<M>;
+    if (reply.outcome === 'room-full') result = { ok: false, reason: 'room-full' };
+    else if (reply.outcome === 'resumed') result = this.resumed(member, roomName, id, reply);
+    else result = this.joined(member, roomName, id, name, reply);
+    this.stopWaiting(roomName, id);
+    return result;
+  }
+
+  /** Redis handed us a session that was already in the room (here, or on another instance). */
+  private resumed(member: M, roomName: string, id: string, reply: JoinReply): JoinResult<M> {
+    const existing = this.sessions.get(id);
+    const others = listOf(reply.others);
+    let session: RedisSession<M>;
+    let displaced: M | undefined;
+    let earlier: string[] = [];
+    if (existing?.room.name === roomName) {
+      session = existing;
+      displaced = existing.member;
+      // What the old connection never delivered, and what reached this instance while it was lost,
+      // were sent before anything Redis held.
+      earlier = [...(displaced ? heldOnly(displaced.takeUndelivered()) : []), ...(existing.held ?? [])];
+      clearTimeout(existing.graceTimer);
+      existing.graceTimer = undefined;
+      existing.member = member;
+    } else {
+      if (existing) this.forget(existing);
+      session = this.addSession(member, roomName, id, reply.name ?? '');
+      session.room.remote.delete(id);
+    }
+    session.held = [...earlier, ...listOf(reply.held)].slice(0, MAX_HELD_SIGNALS);
+    session.queued = [];
+    session.replaced = false;
+    this.learn(session.room, others);
+    return { ok: true, session, peers: peersOf(others), resumed: true, displaced };
+  }
+
+  /** A fresh seat (the id may have left another room for it). */
+  private joined(member: M, roomName: string, id: string, name: string, reply: JoinReply): JoinResult<M> {
+    const existing = this.sessions.get(id);
+    let displaced: M | undefined;
+    if (existing) {
+      displaced = existing.member;
+      this.forget(existing);
+      this.tellLocal(existing.room, leftText(id), id);
+    } else if (reply.oldRoom) {
+      const oldRoom = this.rooms.get(reply.oldRoom);
+      if (oldRoom) this.removeRemote(oldRoom, id);
+    }
+    const room = this.rooms.get(roomName);
+    if (room) this.tellLocal(room, joinedText(id, name), id);
+    const session = this.addSession(member, roomName, id, name);
+    session.queued = [];
+    const others = listOf(reply.others);
+    this.learn(session.room, others);
+    return { ok: true, session, peers: peersOf(others), resumed: false, displaced };
+  }
+
+  deliverHeld(session: Session<M>): void {
+    const own = session as RedisSession<M>;
+    const { member, held, queued } = own;
+    own.held = undefined;
+    own.queued = undefined;
+    if (!member) return;
+    if (own.replaced) {
+      this.forget(own);
+      return this.options.onReplaced(member);
+    }
+    for (const text of held ?? []) member.send(text);
+    for (const text of queued ?? []) member.send(text);
+  }
+
+  // ---- signals --------------------------------------------------------------------------------
+
+  signal(sender: Session<M>, to: string, data: string): SignalOutcome | Promise<SignalOutcome> {
+    const text = signalText(sender.id, data);
+    const target = (sender as RedisSession<M>).room.local.get(to);
+    // A peer of this instance that is connected: no need for Redis (and no wait for it).
+    if (target?.member && target.queued === undefined) {
+      target.member.send(text);
+      return 'sent';
+    }
+    if (!this.isConnected()) return 'directory-unavailable';
+    const { instance, options } = this;
+    return this.commands
+      .rtcSignal(options.prefix, instance, sender.room.name, sender.id, to, text, MAX_HELD_SIGNALS)
+      .catch(() => 'directory-unavailable' as const);
+  }
+
+  // ---- leaving --------------------------------------------------------------------------------
+
+  lose(session: Session<M>): void {
+    const own = session as RedisSession<M>;
+    if (this.sessions.get(own.id) !== own) return;
+    const undelivered = [
+      ...(own.member ? heldOnly(own.member.takeUndelivered()) : []),
+      ...heldOnly(own.queued ?? []),
+      ...(own.held ?? []),
+    ];
+    own.member = undefined;
+    own.queued = undefined;
+    own.held = undefined;
+    if (this.options.resumeGrace === 0) return this.leave(own);
+    const { instance, options } = this;
+    this.commands
+      .rtcLose(options.prefix, instance, own.room.name, own.id, options.resumeGrace, ...undelivered)
+      .catch(() => {
+        // Redis is away: the grace runs here, and the sync after Redis returns tells it the outcome.
+        own.held = undelivered;
+        own.graceTimer = setTimeout(() => this.leave(own), options.resumeGrace).unref();
+      });
+  }
+
+  leave(session: Session<M>): void {
+    const own = session as RedisSession<M>;
+    if (this.sessions.get(own.id) !== own) return;
+    this.forget(own);
+    this.tellLocal(own.room, leftText(own.id), own.id);
+    const { instance, options } = this;
+    // Redis away: the sync after it returns removes the entry and tells the others.
+    this.commands.rtcLeave(options.prefix, instance, own.room.name, own.id).catch(() => undefined);
+  }
+
+  async clear(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.sweepTimer);
+    for (const session of this.sessions.values()) clearTimeout(session.graceTimer);
+    this.sessions.clear();
+    this.rooms.clear();
+    for (const forward of this.forwards.values()) forward.resolve(undefined);
+    if (this.isConnected()) {
+      const { instance, options } = this;
+      await this.commands.rtcRetire(options.prefix, instance, options.resumeGrace).catch(() => undefined);
+    }
+    this.commands.disconnect();
+    this.subscriber.disconnect();
+  }
+
+  // ---- SSE POSTs for a stream on another instance ----------------------------------------------
+
+  /**
+   * Hands a POST whose session no stream of this instance holds to the instance that holds it;
+   * resolves with the status it answered, or undefined when no instance holds it.
+   */
+  forwardPost(secret: string, body: Buffer): Promise<number | undefined> {
+    if (!this.isConnected()) return Promise.resolve(undefined);
+    const n = ++this.forwardCount;
+    const notice: Notice = { type: 'post', secret, reply: this.instance, n, body: body.toString('base64') };
+    return new Promise((resolve) => {
+      const done = (status: number | undefined) => {
+        clearTimeout(forward.timer);
+        this.forwards.delete(n);
+        resolve(status);
+      };
+      const forward: Forward = {
+        answers: Number.POSITIVE_INFINITY,
+        resolve: done,
+        timer: setTimeout(() => done(undefined), FORWARD_TIMEOUT),
+      };
+      this.forwards.set(n, forward);
+      this.commands.publish(this.broadcastChannel, `c${JSON.stringify(notice)}`).then(
+        // Every instance answers, ours too: with a status, or null when the session is not its.
+        (receivers) => {
+          forward.answers = Math.min(forward.answers, receivers);
+          if (forward.answers <= 0) done(undefined);
+        },
+        () => done(undefined),
+      );
+    });
+  }
+
+  // ---- notices from other instances -------------------------------------------------------------
+
+  private readonly onNotice = (_channel: string, text: string): void => {
+    const about = this.waitingFor(text);
+    if (about) about.notices.push(text);
+    else this.apply(text);
+  };
+
+  /** The waiting join a notice must wait behind, if any. */
+  private waitingFor(text: string): Waiting | undefined {
+    if (this.waiting.size === 0) return undefined;
+    let room: string | undefined;
+    if (text.startsWith('d')) room = this.waitingIds.get(text.slice(1, 1 + PEER_ID_LENGTH));
+    else {
+      const notice = parseNotice(text);
+      if (notice && (notice.type === 'joined' || notice.type === 'left')) room = notice.room;
+      else if (notice?.type === 'replaced') room = this.waitingIds.get(notice.id);
+    }
+    return room === undefined ? undefined : this.waiting.get(room);
+  }
+
+  private apply(text: string): void {
+    if (text.startsWith('d')) return this.deliver(text.slice(1, 1 + PEER_ID_LENGTH), text.slice(1 + PEER_ID_LENGTH));
+    const notice = parseNotice(text);
+    if (!notice) return;
+    if (notice.type === 'joined' || notice.type === 'left' || notice.type === 'replaced') {
+      this.touchedDuringSync?.add(notice.id);
+    }
+    switch (notice.type) {
+      case 'joined': {
+        const room = this.rooms.get(notice.room);
+        if (!room || room.local.has(notice.id)) return;
+        room.remote.set(notice.id, notice.name);
+        return this.tellLocal(room, joinedText(notice.id, notice.name), notice.id);
+      }
+      case 'left': {
+        const room = this.rooms.get(notice.room);
+        if (!room) return;
+        const session = room.local.get(notice.id);
+        if (session) {
+          // It joined another room elsewhere, or its grace ran out (any instance's sweep).
+          this.forget(session);
+          if (session.member) this.options.onReplaced(session.member);
+        }
+        return this.removeRemote(room, notice.id);
+      }
+      case 'replaced':
+        return this.replaced(notice.id);
+      case 'post':
+        return this.answerPost(notice);
+      case 'posted':
+        return this.posted(notice);
+    }
+  }
+
+  private deliver(id: string, text: string): void {
+    const session = this.sessions.get(id);
+    if (!session) return;
+    if (session.queued) session.queued.push(text);
+    else if (session.member) session.member.send(text);
+    // Lost here while this was on its way: kept for a resume on this instance.
+    else if (text.startsWith(SIGNAL_PREFIX)) (session.held ??= []).push(text);
+  }
+
+  /** Our session was taken over on another instance, in the same room: it goes without a word. */
+  private replaced(id: string): void {
+    const session = this.sessions.get(id);
+    if (!session) return;
+    if (session.queued && session.member) {
+      session.replaced = true;
+      return;
+    }
+    this.forget(session);
+    // It lives on over there: our peers in the room still know it.
+    if (session.room.local.size > 0) session.room.remote.set(id, session.name);
+    if (session.member) this.options.onReplaced(session.member);
+  }
+
+  private answerPost(notice: Extract<Notice, { type: 'post' }>): void {
+    const status = this.options.onForwardedPost(notice.secret, Buffer.from(notice.body, 'base64'));
+    const answer: Notice = { type: 'posted', n: notice.n, status: status ?? null };
+    this.commands
+      .publish(`${this.options.prefix}to:${notice.reply}`, `c${JSON.stringify(answer)}`)
+      .catch(() => undefined);
+  }
+
+  private posted(notice: Extract<Notice, { type: 'posted' }>): void {
+    const forward = this.forwards.get(notice.n);
+    if (!forward) return;
+    if (notice.status !== null) return forward.resolve(notice.status);
+    forward.answers -= 1;
+    if (forward.answers <= 0) forward.resolve(undefined);
+  }
+
+  // ---- heartbeat, sweeps and sync ---------------------------------------------------------------
+
+  private readonly sweep = (): void => {
+    if (this.sweeping || this.closed || !this.isConnected()) return;
+    this.sweeping = this.sweepOnce().finally(() => (this.sweeping = undefined));
+  };
+
+  private async sweepOnce(): Promise<void> {
+    const { instance, options } = this;
+    try {
+      const unknown = await this.commands.rtcSweep(
+        options.prefix,
+        instance,
+        options.instanceTimeout,
+        options.resumeGrace,
+      );
+      // Redis did not know us: our first beat, or it lost its data, or took us for dead while we
+      // could not reach it.
+      if (unknown === 1) this.needsSync = true;
+      if (this.needsSync) await this.sync();
+    } catch {
+      this.needsSync = true;
+    }
+  }
+
+  /** Puts this instance's sessions back into Redis and reconciles what our peers know. */
+  private async sync(): Promise<void> {
+    this.needsSync = false;
+    const sessions = [...this.sessions.values()].map((session) => ({
+      room: session.room.name,
+      id: session.id,
+      name: session.name,
+      lost: session.member === undefined,
+    }));
+    const touched = new Set<string>();
+    this.touchedDuringSync = touched;
+    let reply: SyncReply;
+    try {
+      const { instance, options } = this;
+      reply = JSON.parse(
+        await this.commands.rtcSync(options.prefix, instance, options.resumeGrace, JSON.stringify(sessions)),
+      ) as SyncReply;
+    } catch (error) {
+      this.needsSync = true;
+      throw error;
+    } finally {
+      this.touchedDuringSync = undefined;
+    }
+    for (const id of listOf(reply.replaced)) this.replaced(id);
+    for (const [roomName, members] of Object.entries(reply.rooms)) {
+      const room = this.rooms.get(roomName);
+      if (room) this.reconcile(room, listOf(members), touched);
+    }
+    if (!this.synced) this.options.logger.info(`rtc-relay: sharing rooms through Redis (instance ${this.instance})`);
+    this.synced = true;
+  }
+
+  /** Tells our peers in `room` of the members elsewhere they do not know of, and of those gone. */
+  private reconcile(room: LocalRoom<M>, members: MemberEntry[], touched: Set<string>): void {
+    const elsewhere = new Map<string, string>();
+    for (const member of members) if (!room.local.has(member.id)) elsewhere.set(member.id, member.name);
+    for (const id of [...room.remote.keys()]) {
+      if (!elsewhere.has(id) && !touched.has(id)) this.removeRemote(room, id);
+    }
+    for (const [id, name] of elsewhere) {
+      if (room.remote.has(id) || touched.has(id)) continue;
+      room.remote.set(id, name);
+      this.tellLocal(room, joinedText(id, name), id);
+    }
+  }
+
+  private readonly onRedisAway = (): void => {
+    if (this.closed) return;
+    if (this.synced) {
+      this.options.logger.warn('rtc-relay: Redis is unreachable; peers on other instances are out of reach');
+    }
+    this.synced = false;
+    this.needsSync = true;
+    if (this.subscriber.status !== 'ready') this.subscribed = false;
+  };
+
+  private readonly onRedisBack = (): void => {
+    if (this.closed) return;
+    this.needsSync = true;
+    this.sweep();
+  };
+
+  /** Notices published while the subscriber was away are lost: the sync that follows makes up for them. */
+  private readonly onSubscriberReady = (): void => {
+    this.subscriber.subscribe(this.channel, this.broadcastChannel).then(() => {
+      this.subscribed = true;
+      this.onRedisBack();
+    }, this.onRedisError);
+  };
+
+  private readonly onRedisError = (): void => {
+    // ioredis reconnects by itself; 'close' says Redis is away. Without a listener the error would throw.
+  };
+
+  private isConnected(): boolean {
+    return this.subscribed && this.commands.status === 'ready' && this.subscriber.status === 'ready';
+  }
+
+  // ---- local bookkeeping ----------------------------------------------------------------------
+
+  private startWaiting(roomName: string, id: string): void {
+    const waiting = this.waiting.get(roomName);
+    if (waiting) waiting.joins += 1;
+    else this.waiting.set(roomName, { joins: 1, notices: [] });
+    this.waitingIds.set(id, roomName);
+  }
+
+  /** The join is decided: the notices that waited for it are applied now, in order. */
+  private stopWaiting(roomName: string, id: string): void {
+    if (this.waitingIds.get(id) === roomName) this.waitingIds.delete(id);
+    const waiting = this.waiting.get(roomName);
+    if (!waiting) return;
+    waiting.joins -= 1;
+    if (waiting.joins > 0) return;
+    this.waiting.delete(roomName);
+    for (const text of waiting.notices) this.apply(text);
+  }
+
+  private addSession(member: M, roomName: string, id: string, name: string): RedisSession<M> {
+    let room = this.rooms.get(roomName);
+    if (!room) {
+      room = { name: roomName, local: new Map(), remote: new Map() };
+      this.rooms.set(roomName, room);
+    }
+    const session: RedisSession<M> = {
+      id,
+      name,
+      room,
+      member,
+      queued: undefined,
+      held: undefined,
+      graceTimer: undefined,
+      replaced: false,
+    };
+    room.local.set(id, session);
+    this.sessions.set(id, session);
+    return session;
+  }
+
+  /** Drops a session here, telling no one. */
+  private forget(session: RedisSession<M>): void {
+    clearTimeout(session.graceTimer);
+    if (this.sessions.get(session.id) === session) this.sessions.delete(session.id);
+    const { room } = session;
+    if (room.local.get(session.id) === session) room.local.delete(session.id);
+    if (room.local.size === 0 && this.rooms.get(room.name) === room) this.rooms.delete(room.name);
+  }
+
+  /** Records the members elsewhere that a welcome names, so a later sync can tell what changed. */
+  private learn(room: LocalRoom<M>, others: MemberEntry[]): void {
+    for (const other of others) {
+      if (other.instance !== this.instance && !room.local.has(other.id)) room.remote.set(other.id, other.name);
+    }
+  }
+
+  private removeRemote(room: LocalRoom<M>, id: string): void {
+    room.remote.delete(id);
+    this.tellLocal(room, leftText(id), id);
+  }
+
+  /** Sends `text` to this instance's members of `room` but `except`. */
+  private tellLocal(room: LocalRoom<M>, text: string, except: string): void {
+    for (const session of room.local.values()) {
+      if (session.id === except) continue;
+      if (session.queued) session.queued.push(text);
+      else session.member?.send(text);
+    }
+  }
+}
+
+function joinedText(id: string, name: string): string {
+  const joined: PeerJoinedMessage = { type: 'peer-joined', id, name };
+  return JSON.stringify(joined);
+}
+
+function leftText(id: string): string {
+  const left: PeerLeftMessage = { type: 'peer-left', id };
+  return JSON.stringify(left);
+}
+
+/** Oldest first, as `welcome.peers` lists them. */
+function peersOf(others: MemberEntry[]): PeerInfo[] {
+  return [...others].sort((a, b) => a.since - b.since).map(({ id, name }) => ({ id, name }));
+}
+
+/** The signals among messages a connection never delivered (only signals are held). */
+function heldOnly(texts: string[]): string[] {
+  return texts.filter((text) => text.startsWith(SIGNAL_PREFIX));
+}
+
+function parseNotice(text: string): Notice | undefined {
+  if (!text.startsWith('c')) return undefined;
+  try {
+    return JSON.parse(text.slice(1)) as Notice;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The URL without its password, for messages. */
+function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.href;
+  } catch {
+    return 'the configured URL';
+  }
+}
