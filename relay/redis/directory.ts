@@ -30,7 +30,7 @@ import {
 import { peerIdFor, PEER_ID_LENGTH } from '../ids.js';
 import type { Logger } from '../options.js';
 import type { ReadinessCheck } from '../readiness.js';
-import { listOf, SCRIPTS, type JoinReply, type MemberEntry, type SyncReply } from './scripts.js';
+import { listOf, SCRIPTS, type CheckAnswer, type JoinReply, type MemberEntry, type SyncReply } from './scripts.js';
 import type { PeerInfo, PeerJoinedMessage, PeerLeftMessage } from '../../protocol/signaling.js';
 
 export interface RedisDirectoryOptions<M extends Member> {
@@ -62,8 +62,18 @@ interface LocalRoom<M extends Member> {
   readonly name: string;
   /** This instance's members, by id. */
   readonly local: Map<string, RedisSession<M>>;
-  /** The members on other instances that this instance's peers know of, by id: their names. */
-  readonly remote: Map<string, string>;
+  /** The members on other instances that this instance's peers know of, by id. */
+  readonly remote: Map<string, RemotePeer>;
+}
+
+interface RemotePeer {
+  name: string;
+  instance: string;
+  /**
+   * A sync did not find it: its instance may not have put it back yet (Redis lost its data). Until
+   * then our peers keep it; past then it has left.
+   */
+  unconfirmedUntil?: number;
 }
 
 interface RedisSession<M extends Member> extends Session<M> {
@@ -80,9 +90,9 @@ interface RedisSession<M extends Member> extends Session<M> {
 
 /** Control notices between instances (`c<json>` on an instance's channel; see scripts.ts). */
 type Notice =
-  | { type: 'joined'; room: string; id: string; name: string }
+  | { type: 'joined'; room: string; id: string; name: string; instance: string }
   | { type: 'left'; room: string; id: string }
-  | { type: 'replaced'; id: string }
+  | { type: 'replaced'; id: string; instance: string }
   | { type: 'post'; secret: string; reply: string; n: number; body: string }
   | { type: 'posted'; n: number; status: number | null };
 
@@ -105,6 +115,7 @@ type Commands = Redis & {
   rtcLeave(...args: (string | number)[]): Promise<number>;
   rtcSweep(...args: (string | number)[]): Promise<number>;
   rtcSync(...args: (string | number)[]): Promise<string>;
+  rtcCheck(...args: (string | number)[]): Promise<string>;
   rtcRetire(...args: (string | number)[]): Promise<number>;
 };
 
@@ -395,8 +406,11 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
       case 'joined': {
         const room = this.rooms.get(notice.room);
         if (!room || room.local.has(notice.id)) return;
-        room.remote.set(notice.id, notice.name);
-        return this.tellLocal(room, joinedText(notice.id, notice.name), notice.id);
+        const known = room.remote.has(notice.id);
+        room.remote.set(notice.id, { name: notice.name, instance: notice.instance });
+        // Known already: an instance putting its peers back after Redis lost its data.
+        if (!known) this.tellLocal(room, joinedText(notice.id, notice.name), notice.id);
+        return;
       }
       case 'left': {
         const room = this.rooms.get(notice.room);
@@ -410,7 +424,7 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
         return this.removeRemote(room, notice.id);
       }
       case 'replaced':
-        return this.replaced(notice.id);
+        return this.replaced(notice.id, notice.instance);
       case 'post':
         return this.answerPost(notice);
       case 'posted':
@@ -427,8 +441,11 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
     else if (text.startsWith(SIGNAL_PREFIX)) (session.held ??= []).push(text);
   }
 
-  /** Our session was taken over on another instance, in the same room: it goes without a word. */
-  private replaced(id: string): void {
+  /**
+   * Our session was taken over on another instance (`by`; undefined when a sync found it elsewhere),
+   * in the same room: it goes without a word.
+   */
+  private replaced(id: string, by: string | undefined): void {
     const session = this.sessions.get(id);
     if (!session) return;
     if (session.queued && session.member) {
@@ -437,7 +454,7 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
     }
     this.forget(session);
     // It lives on over there: our peers in the room still know it.
-    if (session.room.local.size > 0) session.room.remote.set(id, session.name);
+    if (session.room.local.size > 0) session.room.remote.set(id, { name: session.name, instance: by ?? '' });
     if (session.member) this.options.onReplaced(session.member);
   }
 
@@ -477,6 +494,7 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
       // could not reach it.
       if (unknown === 1) this.needsSync = true;
       if (this.needsSync) await this.sync();
+      await this.confirmRemotes();
     } catch {
       this.needsSync = true;
     }
@@ -496,16 +514,21 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
     let reply: SyncReply;
     try {
       const { instance, options } = this;
-      reply = JSON.parse(
-        await this.commands.rtcSync(options.prefix, instance, options.resumeGrace, JSON.stringify(sessions)),
-      ) as SyncReply;
+      const text = await this.commands.rtcSync(
+        options.prefix,
+        instance,
+        options.resumeGrace,
+        options.instanceTimeout,
+        JSON.stringify(sessions),
+      );
+      reply = JSON.parse(text) as SyncReply;
     } catch (error) {
       this.needsSync = true;
       throw error;
     } finally {
       this.touchedDuringSync = undefined;
     }
-    for (const id of listOf(reply.replaced)) this.replaced(id);
+    for (const id of listOf(reply.replaced)) this.replaced(id, undefined);
     for (const [roomName, members] of Object.entries(reply.rooms)) {
       const room = this.rooms.get(roomName);
       if (room) this.reconcile(room, listOf(members), touched);
@@ -514,17 +537,47 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
     this.synced = true;
   }
 
-  /** Tells our peers in `room` of the members elsewhere they do not know of, and of those gone. */
+  /**
+   * Tells our peers in `room` of the members elsewhere they do not know of. Those they know that
+   * Redis does not have are unconfirmed: their instance may not have synced yet (confirmRemotes).
+   */
   private reconcile(room: LocalRoom<M>, members: MemberEntry[], touched: Set<string>): void {
-    const elsewhere = new Map<string, string>();
-    for (const member of members) if (!room.local.has(member.id)) elsewhere.set(member.id, member.name);
-    for (const id of [...room.remote.keys()]) {
-      if (!elsewhere.has(id) && !touched.has(id)) this.removeRemote(room, id);
+    const elsewhere = new Map<string, MemberEntry>();
+    for (const member of members) if (!room.local.has(member.id)) elsewhere.set(member.id, member);
+    const deadline = Date.now() + this.options.instanceTimeout + this.options.resumeGrace;
+    for (const [id, peer] of room.remote) {
+      if (!elsewhere.has(id) && !touched.has(id)) peer.unconfirmedUntil = deadline;
     }
-    for (const [id, name] of elsewhere) {
-      if (room.remote.has(id) || touched.has(id)) continue;
-      room.remote.set(id, name);
-      this.tellLocal(room, joinedText(id, name), id);
+    for (const [id, member] of elsewhere) {
+      if (touched.has(id)) continue;
+      const known = room.remote.has(id);
+      room.remote.set(id, { name: member.name, instance: member.instance });
+      if (!known) this.tellLocal(room, joinedText(id, member.name), id);
+    }
+  }
+
+  /**
+   * Members elsewhere that a sync did not find: back in the room (their instance synced: nothing to
+   * say), gone (their instance synced without them: peer-left), or still unknown until their deadline.
+   */
+  private async confirmRemotes(): Promise<void> {
+    const unconfirmed: { room: LocalRoom<M>; id: string; peer: RemotePeer }[] = [];
+    for (const room of this.rooms.values()) {
+      for (const [id, peer] of room.remote)
+        if (peer.unconfirmedUntil !== undefined) unconfirmed.push({ room, id, peer });
+    }
+    if (unconfirmed.length === 0) return;
+    const question = unconfirmed.map(({ room, id, peer }) => ({ room: room.name, id, instance: peer.instance }));
+    const answers = JSON.parse(
+      await this.commands.rtcCheck(this.options.prefix, JSON.stringify(question)),
+    ) as CheckAnswer[];
+    const now = Date.now();
+    for (const [index, { room, id, peer }] of unconfirmed.entries()) {
+      // Changed meanwhile (a notice about it arrived): what it said stands.
+      if (room.remote.get(id) !== peer || peer.unconfirmedUntil === undefined) continue;
+      const answer = answers[index];
+      if (answer === 'present') peer.unconfirmedUntil = undefined;
+      else if (answer === 'gone' || now > peer.unconfirmedUntil) this.removeRemote(room, id);
     }
   }
 
@@ -613,7 +666,9 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
   /** Records the members elsewhere that a welcome names, so a later sync can tell what changed. */
   private learn(room: LocalRoom<M>, others: MemberEntry[]): void {
     for (const other of others) {
-      if (other.instance !== this.instance && !room.local.has(other.id)) room.remote.set(other.id, other.name);
+      if (other.instance !== this.instance && !room.local.has(other.id)) {
+        room.remote.set(other.id, { name: other.name, instance: other.instance });
+      }
     }
   }
 

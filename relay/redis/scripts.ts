@@ -97,7 +97,7 @@ if current == room then
   local entry = entryOf(room, id)
   if entry then
     if entry.instance ~= me then
-      tell(entry.instance, control({type = 'replaced', id = id}))
+      tell(entry.instance, control({type = 'replaced', id = id, instance = me}))
       redis.call('SREM', key('instance:', entry.instance), id)
       redis.call('SADD', key('instance:', me), id)
     end
@@ -117,7 +117,7 @@ local oldRoom = ''
 if current then
   local old = entryOf(current, id)
   if old then
-    if old.instance ~= me then tell(old.instance, control({type = 'replaced', id = id})) end
+    if old.instance ~= me then tell(old.instance, control({type = 'replaced', id = id, instance = me})) end
     remove(current, id, old, me)
     oldRoom = current
   end
@@ -125,7 +125,7 @@ end
 putEntry(room, id, {instance = me, name = name, since = redis.call('INCR', key('joins'))})
 redis.call('SET', key('peer:', id), room)
 redis.call('SADD', key('instance:', me), id)
-tellAll(instancesOf(room, id), me, control({type = 'joined', room = room, id = id, name = name}))
+tellAll(instancesOf(room, id), me, control({type = 'joined', room = room, id = id, name = name, instance = me}))
 return cjson.encode({outcome = 'joined', others = membersOf(room, id), oldRoom = oldRoom})
 `;
 
@@ -174,15 +174,16 @@ return 1
 `;
 
 /**
- * sweep(prefix, me, instanceTimeout, grace) -> 1 when this instance was not registered (its first
- * beat, or it was taken for dead, or Redis lost its data): it must sync.
+ * sweep(prefix, me, instanceTimeout, grace) -> 0, or 1 when Redis does not know this instance (it has
+ * not synced yet, or was taken for dead, or Redis lost its data): it must sync, which registers it.
  * This instance's heartbeat; the peers of instances that missed theirs become lost (their grace
  * starts); the peers whose grace ran out leave. Any instance may run it: each step happens once.
  */
 const SWEEP = `${PRELUDE}
 local me, timeout, grace = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local t = now()
-local unknown = redis.call('ZADD', key('instances'), t + timeout, me)
+if not redis.call('ZSCORE', key('instances'), me) then return 1 end
+redis.call('ZADD', key('instances'), t + timeout, me)
 for _, instance in ipairs(redis.call('ZRANGEBYSCORE', key('instances'), '-inf', t)) do
   redis.call('ZREM', key('instances'), instance)
   for _, id in ipairs(redis.call('SMEMBERS', key('instance:', instance))) do
@@ -205,19 +206,21 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', key('grace'), '-inf', t, 'LIMIT'
   local entry = room and entryOf(room, id)
   if entry and entry.lost then remove(room, id, entry, nil) end
 end
-return unknown
+return 0
 `;
 
 /**
- * sync(prefix, me, grace, sessionsJson) -> JSON {replaced, rooms}
- * After Redis was away (or lost its data, or took this instance for dead): puts this instance's
- * sessions back as they are here, removes those it held that ended meanwhile, and answers every
- * room's members so the instance can tell its peers what changed.
+ * sync(prefix, me, grace, instanceTimeout, sessionsJson) -> JSON {replaced, rooms}
+ * At the start, and after Redis was away (or lost its data, or took this instance for dead): puts
+ * this instance's sessions back as they are here, removes those it held that ended meanwhile,
+ * registers the instance (so a registered instance is one whose sessions are in Redis), and answers
+ * every room's members so the instance can tell its peers what changed.
  */
 const SYNC = `${PRELUDE}
-local me, grace = ARGV[2], tonumber(ARGV[3])
-local sessions = cjson.decode(ARGV[4])
+local me, grace, timeout = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local sessions = cjson.decode(ARGV[5])
 local t = now()
+redis.call('ZADD', key('instances'), t + timeout, me)
 local mine, replaced, rooms = {}, {}, {}
 for _, session in ipairs(sessions) do
   local room, id = session.room, session.id
@@ -241,7 +244,9 @@ for _, session in ipairs(sessions) do
       redis.call('ZREM', key('grace'), id)
     end
     putEntry(room, id, entry)
-    if fresh then tellAll(instancesOf(room, id), me, control({type = 'joined', room = room, id = id, name = entry.name})) end
+    if fresh then
+      tellAll(instancesOf(room, id), me, control({type = 'joined', room = room, id = id, name = entry.name, instance = me}))
+    end
     rooms[room] = true
   end
 end
@@ -256,6 +261,22 @@ end
 local members = {}
 for room in pairs(rooms) do members[room] = membersOf(room, nil) end
 return cjson.encode({replaced = replaced, rooms = members})
+`;
+
+/**
+ * check(prefix, peersJson) -> JSON list, one per peer {room, id, instance}: 'present' (in the room),
+ * 'gone' (not in the room, though its instance has synced), or 'unknown' (its instance has not).
+ * For members elsewhere that a sync did not find: after Redis lost its data, their instance may
+ * simply not have put them back yet.
+ */
+const CHECK = `${PRELUDE}
+local answers = {}
+for i, peer in ipairs(cjson.decode(ARGV[2])) do
+  if redis.call('HEXISTS', key('room:', peer.room), peer.id) == 1 then answers[i] = 'present'
+  elseif redis.call('ZSCORE', key('instances'), peer.instance) then answers[i] = 'gone'
+  else answers[i] = 'unknown' end
+end
+return cjson.encode(answers)
 `;
 
 /**
@@ -286,6 +307,7 @@ export const SCRIPTS = {
   rtcLeave: LEAVE,
   rtcSweep: SWEEP,
   rtcSync: SYNC,
+  rtcCheck: CHECK,
   rtcRetire: RETIRE,
 } as const;
 
@@ -307,6 +329,8 @@ export interface JoinReply {
   /** The room the id left to join this one ('' when none). */
   oldRoom?: string;
 }
+
+export type CheckAnswer = 'present' | 'gone' | 'unknown';
 
 export interface SyncReply {
   replaced: string[] | Record<string, never>;
