@@ -16,11 +16,15 @@
  *   relay-cut-websockets {name}             cut its WebSockets without a close frame
  *   nginx-start {mode}          -> {origin} a real nginx in front of the test server (tests/nginx.ts)
  *   nginx-stop  {origin}
+ *   redis-start                 -> {url}    a real redis-server (tests/redis.ts), one for the whole run;
+ *                                           relays started with `options.redis` naming it share rooms,
+ *                                           and relay-start returns once such a relay is ready
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createRelay, type Relay, type RelayOptions } from '../../relay/index.js';
 import { startNginx, type NginxMode, type RunningNginx } from '../nginx.js';
+import { startRedis, type RunningRedis } from '../redis.js';
 
 interface ServerLike {
   on(event: 'upgrade', listener: (req: IncomingMessage, socket: Duplex, head: Buffer) => void): unknown;
@@ -58,6 +62,7 @@ interface TestRelay {
 export function relayPlugin() {
   const relays = new Map<string, TestRelay>();
   const nginxes = new Map<string, RunningNginx>();
+  let redis: Promise<RunningRedis> | undefined;
   let serverPort = 0;
 
   const pathOf = (name: string) => (name === 'default' ? '/signal' : `${PREFIX}${name}/signal`);
@@ -72,11 +77,12 @@ export function relayPlugin() {
   async function start(name: string, options: Partial<RelayOptions> = {}): Promise<{ url: string }> {
     await relays.get(name)?.relay.close();
     // Test relays are quiet; the browser sees everything it needs through the protocol.
-    relays.set(name, {
-      relay: createRelay({ noServer: true, logger: false, ...options }),
-      sockets: new Set(),
-      websocketBlocked: undefined,
-    });
+    const relay = createRelay({ noServer: true, logger: false, ...options });
+    relays.set(name, { relay, sockets: new Set(), websocketBlocked: undefined });
+    // A relay that shares rooms through Redis serves once it is in sync with it.
+    for (let tries = 0; tries < 250 && !relay.readiness().ready; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     return { url: pathOf(name) };
   }
 
@@ -130,6 +136,7 @@ export function relayPlugin() {
       relays.clear();
       await Promise.all([...nginxes.values()].map((nginx) => nginx.stop()));
       nginxes.clear();
+      await (await redis)?.stop();
     },
     async executeCommand({ command, payload }: { command: string; payload?: unknown }) {
       const {
@@ -169,6 +176,9 @@ export function relayPlugin() {
           await nginxes.get(origin)?.stop();
           nginxes.delete(origin);
           return true;
+        case 'redis-start':
+          redis ??= startRedis();
+          return { url: (await redis).url };
         default:
           return undefined; // not ours
       }
