@@ -3,8 +3,10 @@
 // docs/performance.md explains the method and the latest results.
 //   npm run bench                     everything (about 4 minutes on 2 cores)
 //   npm run bench -- --quick          fewer rounds, shorter windows (about 1.5 minutes)
-//   npm run bench -- --only relay     a selection: pages, throughput, latency, memory, datachannel,
-//                                     connect; `relay` = the three relay ones, `browser` = the last two
+//   npm run bench -- --only relay     a selection: pages, throughput, latency, memory, scaling,
+//                                     datachannel, connect; `relay` = the four relay ones (scaling:
+//                                     instances sharing rooms through a redis-server of its own),
+//                                     `browser` = the last two
 //   npm run bench -- --no-build       use dist/ as it is (otherwise `npm run build` runs first)
 // Prints one table and writes bench/results.json. Runs inside a loopback-only network namespace
 // where `unshare -n` is permitted (like scripts/test.mjs); everything it starts is killed at the end.
@@ -23,8 +25,8 @@ const valueOf = (name) => {
   if (at === -1) return undefined;
   return argv[at].includes('=') ? argv[at].split('=')[1] : argv[at + 1];
 };
-const ALL = ['pages', 'throughput', 'latency', 'memory', 'datachannel', 'connect'];
-const GROUPS = { relay: ['throughput', 'latency', 'memory'], browser: ['datachannel', 'connect'] };
+const ALL = ['pages', 'throughput', 'latency', 'memory', 'scaling', 'datachannel', 'connect'];
+const GROUPS = { relay: ['throughput', 'latency', 'memory', 'scaling'], browser: ['datachannel', 'connect'] };
 const only = valueOf('--only');
 const selected = only ? only.split(',').flatMap((name) => GROUPS[name] ?? [name]) : ALL;
 for (const name of selected)

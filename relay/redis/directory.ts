@@ -51,8 +51,12 @@ export interface RedisDirectoryOptions<M extends Member> {
   logger: Pick<Logger, 'info' | 'warn'>;
 }
 
-/** How long a command may take before Redis counts as unreachable (a join then fails fast). */
-const COMMAND_TIMEOUT = 2000;
+/**
+ * TCP keep-alive on the connections to Redis, so a Redis that vanished without closing them is
+ * noticed (a Redis that answers slowly is waited for: a join that outlasts the join deadline is
+ * handled by the server, and a command given up on might still run).
+ */
+const KEEP_ALIVE = 5000;
 /** How long a forwarded POST waits for the instances' answers. */
 const FORWARD_TIMEOUT = 2000;
 /** The longest wait between two reconnection attempts. */
@@ -140,6 +144,8 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
   private sweeping: Promise<void> | undefined;
   /** Redis's view matches ours (false until the first sync, and after Redis was away). */
   private synced = false;
+  /** When the last heartbeat (sweep) went through. */
+  private lastBeat = 0;
   private needsSync = true;
   /** The subscriber listens on our channels (false while it is away). */
   private subscribed = false;
@@ -154,7 +160,7 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
     const clientOptions = {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
-      commandTimeout: COMMAND_TIMEOUT,
+      keepAlive: KEEP_ALIVE,
       retryStrategy: (attempt: number) => Math.min(attempt * 100, MAX_RECONNECT_DELAY),
       scripts: Object.fromEntries(Object.entries(SCRIPTS).map(([name, lua]) => [name, { lua, numberOfKeys: 0 }])),
     };
@@ -169,11 +175,7 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
     this.subscriber.on('ready', this.onSubscriberReady);
     this.subscriber.on('message', this.onNotice);
 
-    this.readinessCheck = {
-      name: 'redis',
-      check: () =>
-        this.synced && this.isConnected() ? undefined : `Redis at ${redactedUrl(options.url)} is unreachable`,
-    };
+    this.readinessCheck = { name: 'redis', check: () => this.problem() };
     const { instanceTimeout, resumeGrace } = options;
     const interval = Math.max(25, Math.min(1000, instanceTimeout / 4, resumeGrace > 0 ? resumeGrace / 4 : 1000));
     this.sweepTimer = setInterval(this.sweep, interval).unref();
@@ -492,6 +494,7 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
       );
       // Redis did not know us: our first beat, or it lost its data, or took us for dead while we
       // could not reach it.
+      this.lastBeat = performance.now();
       if (unknown === 1) this.needsSync = true;
       if (this.needsSync) await this.sync();
       await this.confirmRemotes();
@@ -608,6 +611,15 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
   private readonly onRedisError = (): void => {
     // ioredis reconnects by itself; 'close' says Redis is away. Without a listener the error would throw.
   };
+
+  /** What keeps this instance from serving through Redis, if anything (its readiness check). */
+  private problem(): string | undefined {
+    const where = `Redis at ${redactedUrl(this.options.url)}`;
+    if (!this.synced || !this.isConnected()) return `${where} is unreachable`;
+    // The others take us for dead once our heartbeat is this old.
+    if (performance.now() - this.lastBeat > this.options.instanceTimeout) return `${where} does not answer`;
+    return undefined;
+  }
 
   private isConnected(): boolean {
     return this.subscribed && this.commands.status === 'ready' && this.subscriber.status === 'ready';
