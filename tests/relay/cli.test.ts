@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { packageRoot } from '../../relay/http.js';
+import { startRedis } from '../redis.js';
 import { clientsOf, joined, PATIENCE } from './helpers.js';
 
 const ROOT = packageRoot();
@@ -73,6 +74,7 @@ test('rtc-relay refuses bad flags with a clear message and exit code 2', async (
     [['--port', 'eighty'], /--port must be a whole number/],
     [['--max-peers', '0'], /maxPeersPerRoom must be a positive integer/],
     [['--ice-servers', '{not json'], /--ice-servers must be JSON/],
+    [['--redis', 'localhost:6379'], /redis url must be a redis:\/\/ or rediss:\/\/ URL/],
   ];
   for (const [args, message] of cases) {
     const exit = await run(t, [...SOURCE_CLI, ...args]).exited;
@@ -98,6 +100,26 @@ test('on SIGTERM the CLI closes its clients of both transports with 1012 and exi
   assert.equal(aliceBack.id, alice.id);
   assert.equal(bobBack.id, bob.id);
   assert.deepEqual(bobBack.welcome.peers, [{ id: alice.id, name: '' }]);
+});
+
+test('two CLI instances given one Redis, by --redis and by REDIS_URL, share rooms and are ready', async (t) => {
+  const redis = await startRedis();
+  t.after(() => redis.stop());
+  const first = await start(t, [...SOURCE_CLI, '--port', '0', '--host', '127.0.0.1', '--redis', redis.url]);
+  const second = await start(t, [...SOURCE_CLI, '--port', '0', '--host', '127.0.0.1'], { REDIS_URL: redis.url });
+  for (const { origin } of [first, second]) {
+    let report: unknown;
+    for (let tries = 0; tries < 100; tries++) {
+      const response = await fetch(`${origin}/readyz`);
+      report = await response.json();
+      if (response.status === 200) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.deepEqual(report, { status: 'ready', checks: { accepting: 'ok', redis: 'ok' } });
+  }
+  const alice = await joined(t, first.signalUrl, 'room', { name: 'Alice' });
+  const bob = await joined(t, second.signalUrl, 'room', { name: 'Bob' });
+  assert.deepEqual(bob.welcome.peers, [{ id: alice.id, name: 'Alice' }]);
 });
 
 test('the CLI reads PORT, HOST and ICE_SERVERS from the environment, and SIGINT also exits 0', async (t) => {
