@@ -286,7 +286,12 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
       target.member.send(text);
       return 'sent';
     }
-    if (!this.isConnected()) return 'directory-unavailable';
+    if (!this.isConnected()) {
+      // A peer of this instance in its grace while Redis is away: its grace runs here, so does this.
+      if (!target || target.member || (target.held?.length ?? 0) >= MAX_HELD_SIGNALS) return 'directory-unavailable';
+      (target.held ??= []).push(text);
+      return 'held';
+    }
     const { instance, options } = this;
     return this.commands
       .rtcSignal(options.prefix, instance, sender.room.name, sender.id, to, text, MAX_HELD_SIGNALS)
@@ -298,10 +303,11 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
   lose(session: Session<M>): void {
     const own = session as RedisSession<M>;
     if (this.sessions.get(own.id) !== own) return;
+    // Oldest first: what was held for its welcome, what arrived before it, what its connection lost.
     const undelivered = [
-      ...(own.member ? heldOnly(own.member.takeUndelivered()) : []),
-      ...heldOnly(own.queued ?? []),
       ...(own.held ?? []),
+      ...heldOnly(own.queued ?? []),
+      ...(own.member ? heldOnly(own.member.takeUndelivered()) : []),
     ];
     own.member = undefined;
     own.queued = undefined;
