@@ -450,10 +450,10 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
   }
 
   /**
-   * Our session was taken over on another instance (`by`; undefined when a sync found it elsewhere),
-   * in the same room: it goes without a word.
+   * Our session was taken over on instance `by` ('' when unknown): it goes without a word. Our peers
+   * in the room still know it; if it is in another room now, the reconcile of a sync tells them.
    */
-  private replaced(id: string, by: string | undefined): void {
+  private replaced(id: string, by: string): void {
     const session = this.sessions.get(id);
     if (!session) return;
     if (session.queued && session.member) {
@@ -462,7 +462,7 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
     }
     this.forget(session);
     // It lives on over there: our peers in the room still know it.
-    if (session.room.local.size > 0) session.room.remote.set(id, { name: session.name, instance: by ?? '' });
+    if (session.room.local.size > 0) session.room.remote.set(id, { name: session.name, instance: by });
     if (session.member) this.options.onReplaced(session.member);
   }
 
@@ -537,7 +537,7 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
     } finally {
       this.touchedDuringSync = undefined;
     }
-    for (const id of listOf(reply.replaced)) this.replaced(id, undefined);
+    for (const { id, instance } of listOf(reply.replaced)) this.replaced(id, instance);
     for (const [roomName, members] of Object.entries(reply.rooms)) {
       const room = this.rooms.get(roomName);
       if (room) this.reconcile(room, listOf(members), touched);

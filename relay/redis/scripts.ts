@@ -227,7 +227,9 @@ for _, session in ipairs(sessions) do
   local current = redis.call('GET', key('peer:', id))
   local entry = entryOf(room, id)
   if (entry and entry.instance ~= me) or (current and current ~= room) then
-    replaced[#replaced + 1] = id
+    -- It resumed elsewhere meanwhile: the instance that holds it now.
+    local holder = entry or entryOf(current, id)
+    replaced[#replaced + 1] = {id = id, instance = holder and holder.instance or ''}
   else
     mine[id] = true
     local fresh = entry == nil
@@ -333,7 +335,8 @@ export interface JoinReply {
 export type CheckAnswer = 'present' | 'gone' | 'unknown';
 
 export interface SyncReply {
-  replaced: string[] | Record<string, never>;
+  /** Sessions of ours that resumed elsewhere while Redis was away, and where they are now. */
+  replaced: { id: string; instance: string }[] | Record<string, never>;
   rooms: Record<string, MemberEntry[] | Record<string, never>>;
 }
 
