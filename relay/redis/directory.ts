@@ -161,6 +161,8 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       keepAlive: KEEP_ALIVE,
+      // No auto-pipelining: measured, it doubled the garbage collected per signal without relaying
+      // more, and a script's first call in a pipeline fails (NOSCRIPT) instead of falling back to EVAL.
       retryStrategy: (attempt: number) => Math.min(attempt * 100, MAX_RECONNECT_DELAY),
       scripts: Object.fromEntries(Object.entries(SCRIPTS).map(([name, lua]) => [name, { lua, numberOfKeys: 0 }])),
     };

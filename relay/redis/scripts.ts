@@ -133,18 +133,21 @@ return cjson.encode({outcome = 'joined', others = membersOf(room, id), oldRoom =
  * signal(prefix, me, room, from, to, text, maxHeld) -> 'sent' | 'held' | 'no-such-peer'
  * Delivered to the instance holding `to`, or held while `to` is in its grace. A sender that is not
  * this instance's member of the room any more (taken over elsewhere) sends nothing.
+ * The one script per message: it does without the prelude, whose functions Lua would build anew at
+ * every call (about half of this script's cost).
  */
-const SIGNAL = `${PRELUDE}
-local me, room, from, to, text, maxHeld = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7])
-local sender = entryOf(room, from)
-if not sender or sender.instance ~= me then return 'no-such-peer' end
-local target = entryOf(room, to)
-if not target then return 'no-such-peer' end
+const SIGNAL = `
+local prefix, me, room, from, to, text, maxHeld = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7])
+local members = redis.call('HMGET', prefix .. 'room:' .. room, from, to)
+if not members[1] or not members[2] then return 'no-such-peer' end
+if cjson.decode(members[1]).instance ~= me then return 'no-such-peer' end
+local target = cjson.decode(members[2])
 if target.lost then
-  if redis.call('LLEN', key('held:', to)) < maxHeld then redis.call('RPUSH', key('held:', to), text) end
+  local held = prefix .. 'held:' .. to
+  if redis.call('LLEN', held) < maxHeld then redis.call('RPUSH', held, text) end
   return 'held'
 end
-tell(target.instance, 'd' .. to .. text)
+redis.call('PUBLISH', prefix .. 'to:' .. target.instance, 'd' .. to .. text)
 return 'sent'
 `;
 
