@@ -360,8 +360,10 @@ export async function scaling({ quick, log }) {
   }
   const p = (kind, key) => median(runs[kind].map((r) => r[key]));
   const rate = (kind) => median(runs[kind].map((r) => r.rate));
-  const addedP50 = p('across', 'p50') - p('same', 'p50');
-  const addedP99 = p('across', 'p99') - p('same', 'p99');
+  // Same and across are measured back to back in each round: the median of each round's difference.
+  const added = (key) => median(runs.across.map((r, round) => r[key] - runs.same[round][key]));
+  const addedP50 = added('p50');
+  const addedP99 = added('p99');
   // Redis's CPU per message that crossed instances (measured over the whole run, warm-up included).
   const redisMicroseconds = median(runs.split.map((r) => (r.redisCpu * 1e6) / r.relayed));
   return {
