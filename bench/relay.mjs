@@ -247,6 +247,13 @@ export async function memory({ quick, log }) {
   };
 }
 
+/** The CPU time (ms) the relays' processes used so far, together. */
+async function cpuOf(relays) {
+  let total = 0;
+  for (const relay of relays) total += (await relay.ask('cpu')).cpu;
+  return total;
+}
+
 /** A redis-server of our own on a free port (nothing saved), with its CPU time for the cost per message. */
 async function startRedisServer() {
   const { findRedisServer } = await import('../scripts/redis.mjs');
@@ -335,7 +342,9 @@ export async function scaling({ quick, log }) {
 
       const one = await startRelay('ours', OURS_FAST, 0);
       try {
-        runs.one.push(await runClient({ ...throughputJob, kind: 'ours', ...one.info }));
+        const cpuBefore = await cpuOf([one]);
+        const result = await runClient({ ...throughputJob, kind: 'ours', ...one.info });
+        runs.one.push({ ...result, relayCpu: (await cpuOf([one])) - cpuBefore });
       } finally {
         one.stop();
       }
@@ -343,10 +352,11 @@ export async function scaling({ quick, log }) {
         const pair = await twoInstances(OURS_FAST);
         try {
           const ports = pair.map((instance) => instance.info.port);
-          const cpuBefore = await redis.cpu();
+          const [redisBefore, relaysBefore] = [await redis.cpu(), await cpuOf(pair)];
           const result = await runClient({ ...throughputJob, kind: 'ours', path: '/signal', ports, spread });
-          const redisCpu = (await redis.cpu()) - cpuBefore;
-          runs[spread === 'rooms' ? 'spread' : 'split'].push({ ...result, redisCpu });
+          const redisCpu = (await redis.cpu()) - redisBefore;
+          const relayCpu = (await cpuOf(pair)) - relaysBefore;
+          runs[spread === 'rooms' ? 'spread' : 'split'].push({ ...result, redisCpu, relayCpu });
         } finally {
           for (const instance of pair) instance.stop();
         }
@@ -364,7 +374,9 @@ export async function scaling({ quick, log }) {
   const added = (key) => median(runs.across.map((r, round) => r[key] - runs.same[round][key]));
   const addedP50 = added('p50');
   const addedP99 = added('p99');
-  // Redis's CPU per message that crossed instances (measured over the whole run, warm-up included).
+  // CPU per relayed message over the whole run (warm-up included): steadier than rates on a shared
+  // machine. The relays' own, and Redis's for the messages that crossed instances.
+  const relayMicroseconds = (kind) => median(runs[kind].map((r) => (r.relayCpu * 1e3) / r.relayed));
   const redisMicroseconds = median(runs.split.map((r) => (r.redisCpu * 1e6) / r.relayed));
   return {
     rows: [
@@ -400,6 +412,15 @@ export async function scaling({ quick, log }) {
         'msg/s',
         rate('split'),
         rate('one'),
+        'one instance',
+        'report',
+        null,
+      ),
+      row(
+        'relays CPU per message, all across',
+        'µs',
+        relayMicroseconds('split'),
+        relayMicroseconds('one'),
         'one instance',
         'report',
         null,
