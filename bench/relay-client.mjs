@@ -125,7 +125,7 @@ async function throughput() {
       inFlight = window;
     };
     link.receiver.ws.onFrame = (payload) => {
-      // Across instances a receiver may hear of its sender (peer-joined) after the pair was set up.
+      // Across instances a peer may hear of the other (peer-joined) after the pair was set up.
       if (job.ports && payload.subarray(0, PEER_NEWS.length).equals(PEER_NEWS)) return;
       received += 1;
       inFlight -= 1;
@@ -135,7 +135,10 @@ async function throughput() {
         setImmediate(flush);
       }
     };
-    link.sender.ws.onFrame = () => (errors += 1);
+    link.sender.ws.onFrame = (payload) => {
+      if (job.ports && payload.subarray(0, PEER_NEWS.length).equals(PEER_NEWS)) return;
+      errors += 1;
+    };
   }
   errors = 0;
   for (const link of links) link.fill();
