@@ -427,6 +427,7 @@ class SignalingRelay implements Relay, ConnectionHandler {
 
   private refuseJoin(connection: Connection, reason: JoinRefusal, room: string): void {
     if (reason === 'room-full') return this.kick(connection, ErrorCodes.RoomFull, `room ${room} is full`);
+    if (connection.closing) return;
     // Not the client's fault, and it passes: come back later (the resume token keeps the id).
     this.sendError(connection, ErrorCodes.DirectoryUnavailable, 'the relays cannot reach each other now');
     clearTimeout(connection.joinTimer);
