@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm test`: every test, the way CI runs them.
-//   1. Chromium, nginx and coturn: found, or installed from Debian when we are root with apt-get, or
-//      a clear stop (nginx is what the transport tests put in front of the relay; coturn is the TURN
-//      server the browser tests relay through).
+//   1. Chromium, nginx, coturn and redis-server: found, or installed from Debian when we are root
+//      with apt-get, or a clear stop (nginx is what the transport tests put in front of the relay;
+//      coturn is the TURN server the browser tests relay through; redis-server is what relay
+//      instances share rooms through).
 //   2. Strict type-check of everything, lint (eslint and prettier), and the build (the tests run on
 //      what it produced).
 //   3. Node tests (the relay, and the gates on the build: page budgets, exports, manifest) and browser tests
@@ -17,6 +18,7 @@ import { join } from 'node:path';
 import { findChromium } from './chromium.mjs';
 import { findNginx } from './nginx.mjs';
 import { findTurnserver } from './coturn.mjs';
+import { findRedisServer } from './redis.mjs';
 
 const args = new Set(process.argv.slice(2));
 const withBrowser = !args.has('--no-browser');
@@ -28,6 +30,7 @@ if (!args.has('--inner')) {
   if (withBrowser) ensureChromium();
   ensureNginx();
   if (withBrowser) ensureCoturn();
+  ensureRedis();
   step('type-check (strict) and build');
   if (run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit']) !== 0)
     fail('type errors');
@@ -128,6 +131,15 @@ function ensureCoturn() {
     findTurnserver,
     "coturn is needed for the browser tests that connect through a TURN server and was not found. Install it (Debian/Ubuntu: `sudo apt-get install coturn`; it starts no daemon) or set TURNSERVER_PATH to coturn's turnserver binary.",
     'set TURNSERVER_PATH',
+  );
+}
+
+function ensureRedis() {
+  ensureInstalled(
+    'redis-server',
+    findRedisServer,
+    'redis-server is needed for the tests of relay instances that share rooms and was not found. Install it (Debian/Ubuntu: `sudo apt-get install redis-server`) or set REDIS_SERVER_PATH to a redis-server binary.',
+    'set REDIS_SERVER_PATH',
   );
 }
 
