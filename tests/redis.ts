@@ -5,7 +5,7 @@
  * by the browser tests (through relay-plugin.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, connect } from 'node:net';
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import { findRedisServer } from '../scripts/redis.mjs';
 
 export interface RunningRedis {
@@ -45,6 +45,76 @@ export async function startRedis(): Promise<RunningRedis> {
   };
   await start();
   return { url: `redis://127.0.0.1:${port}`, start, stop };
+}
+
+/**
+ * A TCP proxy between one relay instance and a real Redis: the network between them, which a test
+ * can break (`cut`: every connection dropped, new ones refused, until `restore`) or slow down
+ * (`holdReplies`: what Redis answers on the instance's command connections is held back, in
+ * order, until `releaseReplies`; its subscriber connection, the one that sent SUBSCRIBE, still gets
+ * what is published).
+ */
+export interface RedisProxy {
+  /** redis://127.0.0.1:PORT, to give the instance instead of Redis's own URL. */
+  url: string;
+  cut(): void;
+  restore(): void;
+  holdReplies(): void;
+  releaseReplies(): void;
+  stop(): Promise<void>;
+}
+
+export async function startRedisProxy(redisUrl: string): Promise<RedisProxy> {
+  const target = new URL(redisUrl);
+  const links = new Set<{ client: Socket; redis: Socket; subscriber: boolean; held: Buffer[] }>();
+  let broken = false;
+  let holding = false;
+  const server: Server = createServer((client) => {
+    if (broken) return void client.destroy();
+    const redis = connect(Number(target.port), target.hostname);
+    const link = { client, redis, subscriber: false, held: [] as Buffer[] };
+    links.add(link);
+    const drop = () => {
+      links.delete(link);
+      client.destroy();
+      redis.destroy();
+    };
+    client.on('error', drop).on('close', drop);
+    redis.on('error', drop).on('close', drop);
+    client.on('data', (chunk: Buffer) => {
+      if (/subscribe/i.test(chunk.toString('latin1'))) link.subscriber = true;
+      redis.write(chunk);
+    });
+    redis.on('data', (chunk: Buffer) => {
+      if (holding && !link.subscriber) link.held.push(chunk);
+      else client.write(chunk);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    cut() {
+      broken = true;
+      for (const link of links) link.client.destroy();
+    },
+    restore() {
+      broken = false;
+    },
+    holdReplies() {
+      holding = true;
+    },
+    releaseReplies() {
+      holding = false;
+      for (const link of links) {
+        for (const chunk of link.held.splice(0)) link.client.write(chunk);
+      }
+    },
+    async stop() {
+      for (const link of links) link.client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 function freePort(): Promise<number> {

@@ -434,12 +434,18 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
     else this.apply(text);
   };
 
-  /** The waiting join a notice must wait behind, if any. */
+  /**
+   * The waiting join a notice must wait behind, if any. A delivery to a peer of a room where a join
+   * waits waits too, behind the notices about that room that came before it: a peer-joined or a
+   * peer-renamed that waits must not be overtaken by the signal its sender sent after it.
+   */
   private waitingFor(text: string): Waiting | undefined {
     if (this.waiting.size === 0) return undefined;
     let room: string | undefined;
-    if (text.startsWith('d')) room = this.waitingIds.get(text.slice(1, 1 + PEER_ID_LENGTH));
-    else {
+    if (text.startsWith('d')) {
+      const id = text.slice(1, 1 + PEER_ID_LENGTH);
+      room = this.waitingIds.get(id) ?? this.sessions.get(id)?.room.name;
+    } else {
       const notice = parseNotice(text);
       if (notice && (notice.type === 'joined' || notice.type === 'left' || notice.type === 'renamed')) {
         room = notice.room;

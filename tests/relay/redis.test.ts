@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startRedis, type RunningRedis } from '../redis.js';
+import { Redis } from 'ioredis';
+import { startRedis, startRedisProxy, type RunningRedis } from '../redis.js';
 import {
   clientsOf,
   connect,
@@ -17,7 +18,7 @@ import {
   waitUntil,
   type TestClient,
 } from './helpers.js';
-import type { ServerMessage } from '../../protocol/signaling.js';
+import type { ServerMessage, WelcomeMessage } from '../../protocol/signaling.js';
 
 let redis: RunningRedis;
 before(async () => {
@@ -373,6 +374,53 @@ test('Redis stopped: same-instance signaling works, cross-instance work fails wi
   assert.deepEqual(await carol.client.next(), { type: 'signal', from: bob.id, data: 'and back' });
   const erin = await joined(t, b!.url, 'room', { name: 'Erin' });
   assert.deepEqual(erin.welcome.peers.map((peer) => peer.name).sort(), ['Alice', 'Bob', 'Carol']);
+});
+
+test('what reaches a peer of a room where a join waits for Redis waits too: a newcomer elsewhere is announced before its first signal', async (t) => {
+  // Instance B reaches Redis through a network that can hold Redis's answers back, so a join on B
+  // waits for its answer while the notices published meanwhile reach B.
+  const network = await startRedisProxy(redis.url);
+  t.after(() => network.stop());
+  const prefix = `test-${Math.random().toString(36).slice(2)}:`;
+  const a = await startRelay(t, { redis: { url: redis.url, prefix } });
+  const b = await startRelay(t, { redis: { url: network.url, prefix } });
+  await waitUntil(() => a.relay.readiness().ready && b.relay.readiness().ready, PATIENCE * 2);
+  const inspector = new Redis(redis.url);
+  t.after(() => inspector.disconnect());
+  const { joined } = clientsOf('websocket');
+  const paul = await joined(t, b.url, 'room');
+  // A pair in another room, for a marker that crosses from A to B behind everything else.
+  const sam = await joined(t, b.url, 'elsewhere');
+  const tom = await joined(t, a.url, 'elsewhere');
+  await sam.client.next(); // peer-joined tom
+
+  network.holdReplies();
+  const quinn = await connect(t, 'websocket', b.url);
+  quinn.send({ type: 'join', room: 'room' });
+  // Quinn's join has been decided in Redis; B waits for the answer.
+  for (let tries = 0; (await inspector.hlen(`${prefix}room:room`)) < 2; tries++) {
+    assert.ok(tries < 500, "quinn's join reached Redis");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+
+  const mia = await joined(t, a.url, 'room');
+  assert.equal(mia.welcome.peers.length, 2, 'paul, and quinn whose welcome is on its way');
+  mia.client.send({ type: 'signal', to: paul.id, data: 'hello' });
+  // Redis ran that signal's script before this one's, whose refusal mia gets back...
+  mia.client.send({ type: 'signal', to: 'nobody', data: 'marker' });
+  await mia.client.nextError('no-such-peer');
+  // ...and B's subscriber got what that script published before the marker tom sends now.
+  tom.client.send({ type: 'signal', to: sam.id, data: 'marker' });
+  assert.deepEqual(await sam.client.next(), { type: 'signal', from: tom.id, data: 'marker' });
+  assert.equal(paul.client.hasMessage(), false, 'nothing reached paul while the join waited');
+
+  network.releaseReplies();
+  const welcome = (await quinn.next()) as WelcomeMessage;
+  assert.equal(welcome.type, 'welcome');
+  assert.deepEqual(await paul.client.next(), { type: 'peer-joined', id: welcome.id, name: '' });
+  assert.deepEqual(await paul.client.next(), { type: 'peer-joined', id: mia.id, name: '' });
+  assert.deepEqual(await paul.client.next(), { type: 'signal', from: mia.id, data: 'hello' });
+  assert.deepEqual(await quinn.next(), { type: 'peer-joined', id: mia.id, name: '' });
 });
 
 test('a relay without Redis is ready, and its /readyz lists what it checked', async (t) => {
