@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
+import { SignJWT, type JWTPayload } from 'jose';
 import { startRedis, startRedisProxy, type RunningRedis } from '../redis.js';
 import {
   clientsOf,
@@ -19,6 +20,15 @@ import {
   type TestClient,
 } from './helpers.js';
 import type { ServerMessage, WelcomeMessage } from '../../protocol/signaling.js';
+
+const TOKEN_SECRET = 'the secret the instances share, 32 characters or more';
+
+/** A join token for `room`, valid for an hour, with the claims in `extra` (name, caps). */
+function tokenFor(room: string, extra: JWTPayload = {}): Promise<string> {
+  return new SignJWT({ room, exp: Math.floor(Date.now() / 1000) + 3600, ...extra })
+    .setProtectedHeader({ alg: 'HS256' })
+    .sign(new TextEncoder().encode(TOKEN_SECRET));
+}
 
 let redis: RunningRedis;
 before(async () => {
@@ -148,6 +158,90 @@ for (const transport of TRANSPORTS) {
       assert.equal(welcome.resumed, false);
       assert.deepEqual(await bob.client.next(), { type: 'peer-left', id: alice.id });
       assert.deepEqual(await carol.client.next(), { type: 'peer-joined', id: alice.id, name: '' });
+    });
+
+    test('a rename reaches the room on every instance as peer-renamed, in order with the signals around it, and later welcomes anywhere list the new name', async (t) => {
+      const [a, b, c] = await startSharedRelays(t, redis.url, 3, { ...AWAY, resumeGrace: 60_000 });
+      const alice = await joined(t, a!.url, 'room', { name: 'Guest' });
+      const carol = await joined(t, a!.url, 'room', { name: 'Carol' });
+      const bob = await joined(t, b!.url, 'room', { name: 'Bob' });
+      await alice.client.next(); // peer-joined carol
+      await alice.client.next(); // peer-joined bob
+      await carol.client.next(); // peer-joined bob
+
+      for (const name of ['Ada', 'Ada Lovelace']) {
+        alice.client.send({ type: 'signal', to: bob.id, data: `before ${name}` });
+        alice.client.send({ type: 'signal', to: carol.id, data: `before ${name}` });
+        alice.client.send({ type: 'name', name });
+      }
+      alice.client.send({ type: 'signal', to: bob.id, data: 'last' });
+      alice.client.send({ type: 'signal', to: carol.id, data: 'last' });
+      // Carol is on alice's instance, bob on another: both hear it all in the order it was sent.
+      for (const other of [bob, carol]) {
+        assert.deepEqual(await other.client.next(), { type: 'signal', from: alice.id, data: 'before Ada' });
+        assert.deepEqual(await other.client.next(), { type: 'peer-renamed', id: alice.id, name: 'Ada' });
+        assert.deepEqual(await other.client.next(), { type: 'signal', from: alice.id, data: 'before Ada Lovelace' });
+        assert.deepEqual(await other.client.next(), { type: 'peer-renamed', id: alice.id, name: 'Ada Lovelace' });
+        assert.deepEqual(await other.client.next(), { type: 'signal', from: alice.id, data: 'last' });
+      }
+      // Alice hears nothing of her own renames: the next thing she gets is Bob's signal, sent after them.
+      bob.client.send({ type: 'signal', to: alice.id, data: 'after' });
+      assert.deepEqual(await alice.client.next(), { type: 'signal', from: bob.id, data: 'after' });
+
+      const dave = await joined(t, c!.url, 'room');
+      assert.deepEqual(
+        dave.welcome.peers.map((peer) => peer.name),
+        ['Ada Lovelace', 'Carol', 'Bob'],
+      );
+      // A resume on another instance keeps the name it has now.
+      alice.client.drop();
+      await waitUntil(() => a!.relay.stats().connections === 1);
+      const back = await connect(t, transport, c!.url);
+      const welcome = await back.join('room', { resume: alice.welcome.resume, name: 'ignored on resume' });
+      assert.equal(welcome.resumed, true);
+      const erin = await joined(t, b!.url, 'room');
+      assert.equal(erin.welcome.peers.find((peer) => peer.id === alice.id)?.name, 'Ada Lovelace');
+    });
+
+    test('a peer named by its join token is seen with its name and caps on the other instances, keeps them when it resumes on one, and cannot rename itself there', async (t) => {
+      const [a, b, c] = await startSharedRelays(t, redis.url, 3, {
+        ...AWAY,
+        resumeGrace: 60_000,
+        tokenSecret: TOKEN_SECRET,
+      });
+      const alice = await joined(t, a!.url, 'room', {
+        name: 'Mallory',
+        token: await tokenFor('room', { name: 'Alice (verified)', caps: ['data'] }),
+      });
+      const bob = await joined(t, b!.url, 'room', { name: 'Bob', token: await tokenFor('room') });
+      const aliceSeen = { id: alice.id, name: 'Alice (verified)', caps: ['data'] };
+      assert.deepEqual(bob.welcome.peers, [aliceSeen]);
+      assert.deepEqual(await alice.client.next(), { type: 'peer-joined', id: bob.id, name: 'Bob' });
+      // A token that allows nothing: an empty list, not the absence of one.
+      const carol = await joined(t, c!.url, 'room', { token: await tokenFor('room', { caps: [] }) });
+      assert.deepEqual(carol.welcome.peers, [aliceSeen, { id: bob.id, name: 'Bob' }]);
+      const carolSeen = { type: 'peer-joined', id: carol.id, name: '', caps: [] };
+      assert.deepEqual(await alice.client.next(), carolSeen);
+      assert.deepEqual(await bob.client.next(), carolSeen);
+
+      // The token check runs on every instance, before the directory is asked.
+      const stranger = await connect(t, transport, c!.url);
+      stranger.send({ type: 'join', room: 'room' });
+      await stranger.nextError('token-required');
+
+      alice.client.drop();
+      await waitUntil(() => a!.relay.stats().connections === 0);
+      const back = await connect(t, transport, b!.url);
+      const resumeToken = await tokenFor('room', { name: 'Someone else', caps: ['publish'] });
+      const welcome = await back.join('room', { resume: alice.welcome.resume, token: resumeToken });
+      assert.equal(welcome.resumed, true);
+      assert.deepEqual(welcome.caps, ['data']);
+      back.send({ type: 'name', name: 'Eve' });
+      await back.nextError('name-fixed');
+      const dave = await joined(t, c!.url, 'room', { token: await tokenFor('room') });
+      assert.deepEqual(dave.welcome.peers[0], aliceSeen);
+      // Nobody heard of a rename: bob's next message is dave's arrival.
+      assert.deepEqual(await bob.client.next(), { type: 'peer-joined', id: dave.id, name: '' });
     });
   });
 }
@@ -361,19 +455,57 @@ test('Redis stopped: same-instance signaling works, cross-instance work fails wi
   // Dave leaves while Redis is away: his own instance's peers hear it at once, the others later.
   dave.client.leave();
   assert.deepEqual(await bob.client.next(), { type: 'peer-left', id: dave.id });
+  // So does Carol's new name.
+  carol.client.send({ type: 'name', name: 'Caroline' });
+  assert.deepEqual(await alice.client.next(), { type: 'peer-renamed', id: carol.id, name: 'Caroline' });
 
   await ownRedis.start(); // empty: everything the instances shared is gone
   await waitUntil(() => a!.relay.readiness().ready && b!.relay.readiness().ready, PATIENCE * 3);
   assert.equal((await fetch(`${a!.origin}/readyz`)).status, 200);
-  // The rooms converge: alice and carol learn that dave left (and hear nothing else).
+  // The rooms converge: alice and carol learn that dave left, bob learns carol's new name (and they
+  // hear nothing else).
   assert.deepEqual(await alice.client.next(), { type: 'peer-left', id: dave.id });
   assert.deepEqual(await carol.client.next(), { type: 'peer-left', id: dave.id });
+  assert.deepEqual(await bob.client.next(), { type: 'peer-renamed', id: carol.id, name: 'Caroline' });
   alice.client.send({ type: 'signal', to: bob.id, data: 'across again' });
   assert.deepEqual(await bob.client.next(), { type: 'signal', from: alice.id, data: 'across again' });
   bob.client.send({ type: 'signal', to: carol.id, data: 'and back' });
   assert.deepEqual(await carol.client.next(), { type: 'signal', from: bob.id, data: 'and back' });
   const erin = await joined(t, b!.url, 'room', { name: 'Erin' });
-  assert.deepEqual(erin.welcome.peers.map((peer) => peer.name).sort(), ['Alice', 'Bob', 'Carol']);
+  assert.deepEqual(erin.welcome.peers.map((peer) => peer.name).sort(), ['Alice', 'Bob', 'Caroline']);
+});
+
+test('a rename while its instance cannot reach Redis (which keeps its data) reaches the peers of that instance at once and the others once it is back', async (t) => {
+  const network = await startRedisProxy(redis.url);
+  t.after(() => network.stop());
+  const prefix = `test-${Math.random().toString(36).slice(2)}:`;
+  const a = await startRelay(t, { resumeGrace: 60_000, redis: { url: network.url, prefix } });
+  const b = await startRelay(t, { resumeGrace: 60_000, redis: { url: redis.url, prefix } });
+  await waitUntil(() => a.relay.readiness().ready && b.relay.readiness().ready, PATIENCE * 2);
+  const { joined } = clientsOf('websocket');
+  const alice = await joined(t, a.url, 'room', { name: 'Guest' });
+  const carol = await joined(t, a.url, 'room', { name: 'Carol' });
+  const bob = await joined(t, b.url, 'room', { name: 'Bob' });
+  await alice.client.next(); // peer-joined carol
+  await alice.client.next(); // peer-joined bob
+  await carol.client.next(); // peer-joined bob
+
+  network.cut();
+  await waitUntil(() => !a.relay.readiness().ready);
+  alice.client.send({ type: 'name', name: 'Ada' });
+  assert.deepEqual(await carol.client.next(), { type: 'peer-renamed', id: alice.id, name: 'Ada' });
+
+  network.restore();
+  await waitUntil(() => a.relay.readiness().ready, PATIENCE * 3);
+  assert.deepEqual(await bob.client.next(), { type: 'peer-renamed', id: alice.id, name: 'Ada' });
+  // Once: the next thing bob hears is alice's signal, sent after she was back.
+  alice.client.send({ type: 'signal', to: bob.id, data: 'back' });
+  assert.deepEqual(await bob.client.next(), { type: 'signal', from: alice.id, data: 'back' });
+  const dave = await joined(t, b.url, 'room');
+  assert.deepEqual(
+    dave.welcome.peers.map((peer) => peer.name),
+    ['Ada', 'Carol', 'Bob'],
+  );
 });
 
 test('what reaches a peer of a room where a join waits for Redis waits too: a newcomer elsewhere is announced before its first signal', async (t) => {
