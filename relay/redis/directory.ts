@@ -359,7 +359,7 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
     if (this.options.resumeGrace === 0) return this.leave(own);
     const { instance, options } = this;
     this.commands
-      .rtcLose(options.prefix, instance, own.room.name, own.id, options.resumeGrace, ...undelivered)
+      .rtcLose(options.prefix, instance, own.room.name, own.id, options.resumeGrace, MAX_HELD_SIGNALS, ...undelivered)
       .catch(() => {
         // Redis is away: the grace runs here, and the sync after Redis returns tells it the outcome.
         own.held = undelivered;

@@ -169,18 +169,22 @@ return 'sent'
 `;
 
 /**
- * lose(prefix, me, room, id, grace, ...undelivered) -> 1 | 0
+ * lose(prefix, me, room, id, grace, maxHeld, ...undelivered) -> 1 | 0
  * The connection is gone without a goodbye: the peer keeps its place until the grace runs out
- * (any instance's sweep ends it then). What its connection never delivered is held first.
+ * (any instance's sweep ends it then). What its connection never delivered is held, the oldest
+ * maxHeld signals of all that is held for it, as in memory.
  */
 const LOSE = `${PRELUDE}
-local me, room, id, grace = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+local me, room, id, grace, maxHeld = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
 local entry = entryOf(room, id)
 if not entry or entry.instance ~= me then return 0 end
 entry.lost = true
 putEntry(room, id, entry)
 redis.call('ZADD', key('grace'), now() + grace, id)
-for i = 6, #ARGV do redis.call('RPUSH', key('held:', id), ARGV[i]) end
+if #ARGV > 6 then
+  for i = 7, #ARGV do redis.call('RPUSH', key('held:', id), ARGV[i]) end
+  redis.call('LTRIM', key('held:', id), 0, maxHeld - 1)
+end
 return 1
 `;
 
