@@ -77,7 +77,6 @@ interface LocalRoom<M extends Member> {
 
 interface RemotePeer {
   name: string;
-  caps: Capability[] | undefined;
   instance: string;
   /**
    * A sync did not find it: its instance may not have put it back yet (Redis lost its data). Until
@@ -100,7 +99,7 @@ interface RedisSession<M extends Member> extends Session<M> {
   replaced: boolean;
 }
 
-/** What a session joined with, and keeps when it resumes anywhere. */
+/** What a session is called and allowed: set by its join, kept by a resume (a rename changes the name). */
 type Profile = Pick<Session, 'name' | 'caps' | 'nameFixed'>;
 
 /** Control notices between instances (`c<json>` on an instance's channel; see scripts.ts). */
@@ -255,7 +254,7 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
       existing.member = member;
     } else {
       if (existing) this.forget(existing);
-      // Its name, caps and nameFixed are those it first joined with, as Redis keeps them.
+      // As Redis keeps them: the name it has now, the caps and nameFixed of its first join.
       const profile = { name: reply.name ?? '', caps: capsFrom(reply.caps), nameFixed: reply.nameFixed };
       session = this.addSession(member, roomName, id, profile);
       session.room.remote.delete(id);
@@ -464,9 +463,10 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
         const room = this.rooms.get(notice.room);
         if (!room || room.local.has(notice.id)) return;
         const known = room.remote.get(notice.id);
-        const caps = capsFrom(notice.caps);
-        room.remote.set(notice.id, { name: notice.name, caps, instance: notice.instance });
-        if (!known) return this.tellLocal(room, peerJoinedText(notice.id, notice.name, caps), notice.id);
+        room.remote.set(notice.id, { name: notice.name, instance: notice.instance });
+        if (!known) {
+          return this.tellLocal(room, peerJoinedText(notice.id, notice.name, capsFrom(notice.caps)), notice.id);
+        }
         // Known already: an instance putting its peers back after Redis lost its data, under the
         // name it has now (it may have been renamed while Redis was away).
         if (known.name !== notice.name) this.tellLocal(room, peerRenamedText(notice.id, notice.name), notice.id);
@@ -524,7 +524,7 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
     this.forget(session);
     // It lives on over there: our peers in the room still know it.
     if (session.room.local.size > 0) {
-      session.room.remote.set(id, { name: session.name, caps: session.caps, instance: by });
+      session.room.remote.set(id, { name: session.name, instance: by });
     }
     if (session.member) this.options.onReplaced(session.member);
   }
@@ -626,9 +626,8 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
     for (const [id, member] of elsewhere) {
       if (touched.has(id)) continue;
       const known = room.remote.get(id);
-      const caps = capsFrom(member.caps);
-      room.remote.set(id, { name: member.name, caps, instance: member.instance });
-      if (!known) this.tellLocal(room, peerJoinedText(id, member.name, caps), id);
+      room.remote.set(id, { name: member.name, instance: member.instance });
+      if (!known) this.tellLocal(room, peerJoinedText(id, member.name, capsFrom(member.caps)), id);
       else if (known.name !== member.name) this.tellLocal(room, peerRenamedText(id, member.name), id);
     }
   }
@@ -755,7 +754,7 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
   private learn(room: LocalRoom<M>, others: MemberEntry[]): void {
     for (const other of others) {
       if (other.instance !== this.instance && !room.local.has(other.id)) {
-        room.remote.set(other.id, { name: other.name, caps: capsFrom(other.caps), instance: other.instance });
+        room.remote.set(other.id, { name: other.name, instance: other.instance });
       }
     }
   }
