@@ -33,6 +33,10 @@ function countsReporter(file) {
   };
 }
 
+// The public key of the test TURN server's TLS certificate (tests/fixtures/), the one certificate
+// Chromium accepts without a CA: `turns:` URLs in the tests reach coturn on loopback.
+const turnTlsKey = (await import('./tests/coturn.ts')).tlsPublicKeyHash();
+
 // RTC_NO_RELAY=1 runs element tests that need no relay without loading it.
 const relays = process.env.RTC_NO_RELAY ? undefined : (await import('./tests/browser/relay-plugin.ts')).relayPlugin();
 
@@ -60,6 +64,7 @@ export default {
           '--no-first-run',
           '--disable-gpu',
           '--js-flags=--expose-gc', // window.gc(): a test proves stored files go when the page lets go of them
+          `--ignore-certificate-errors-spki-list=${turnTlsKey}`, // the test TURN server's certificate, only
         ],
       },
     }),
