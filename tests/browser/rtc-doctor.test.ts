@@ -24,6 +24,17 @@ function coturn(): Promise<string[]> {
   return coturnUrls;
 }
 
+/**
+ * Firefox differs from Chromium in three ways these tests meet: it has no permissions policy to
+ * read, it refuses a TURN URL on a system port outright (Chromium skips it silently), and the test
+ * cannot make it accept the TLS certificate of the test coturn (Chromium takes it by its public
+ * key), so TURN over TLS fails there as any refused certificate would.
+ */
+const firefox = navigator.userAgent.includes('Firefox/');
+const readablePolicy = 'permissionsPolicy' in document || 'featurePolicy' in document;
+/** What the TURN-over-TLS line says where the test certificate is not accepted, and where it is. */
+const tlsLine = (passing: string) => (firefox ? 'turn: fail turn-failed' : passing);
+
 /** A TURN username in coturn's REST scheme, valid for an hour. */
 const freshUsername = () => `${Math.floor(Date.now() / 1000) + 3600}:doctor-test`;
 
@@ -45,7 +56,7 @@ describe('<rtc-doctor> checks', () => {
 
     expect(verdicts(report)).to.deep.equal([
       'secure-context: pass secure',
-      'permissions-policy: pass policy-allowed',
+      `permissions-policy: pass ${readablePolicy ? 'policy-allowed' : 'policy-top-level'}`,
       'camera: pass camera-ok',
       'microphone: pass microphone-ok',
       'relay-websocket: pass relay-ok',
@@ -55,7 +66,7 @@ describe('<rtc-doctor> checks', () => {
       'ice-srflx: pass no-nat',
       'turn: pass turn-ok',
       'turn: pass turn-ok',
-      'turn: pass turn-ok',
+      tlsLine('turn: pass turn-ok'),
       'datachannel: pass datachannel-turn',
     ]);
     expect(linesOf(report, 'turn').map((line) => line.title)).to.deep.equal(
@@ -75,11 +86,11 @@ describe('<rtc-doctor> checks', () => {
     // One event per line, each with its words; the report is the element's, JSON as it is.
     const key = (line: DoctorCheckResult) => `${line.check} ${line.target ?? ''}`;
     expect(checked.map(key).sort()).to.deep.equal(report.checks.map(key).sort());
-    expect(checked.every((line) => line.title && line.summary && line.state === 'pass')).to.equal(true);
+    expect(checked.every((line) => line.title && line.summary)).to.equal(true);
     expect(el.report).to.deep.equal(report);
     expect(JSON.parse(JSON.stringify(report))).to.deep.equal(report);
     expect(report.done).to.equal(true);
-    expect(report.counts).to.deep.equal({ pass: 12, warn: 0, fail: 0 });
+    expect(report.counts).to.deep.equal(firefox ? { pass: 11, warn: 0, fail: 1 } : { pass: 12, warn: 0, fail: 0 });
     expect(report.signaling).to.equal(signaling);
 
     // Nothing stays open: the camera light goes off, every connection and relay session goes.
@@ -118,17 +129,17 @@ describe('<rtc-doctor> checks', () => {
       'ice-srflx: pass no-nat',
       'turn: fail turn-credentials',
       'turn: fail turn-credentials',
-      'turn: fail turn-credentials',
+      tlsLine('turn: fail turn-credentials'),
       'datachannel: pass datachannel-direct',
     ]);
-    for (const line of linesOf(report, 'turn')) {
+    for (const line of linesOf(report, 'turn').slice(0, firefox ? 2 : 3)) {
       expect(line.values.errorCode).to.equal(401);
       expect(line.summary).to.equal('The TURN server refused the credentials (error 401).');
       expect(line.hint).to.match(/--turn-secret must be the TURN server’s static-auth-secret/);
     }
   });
 
-  it('TURN servers given in ice-servers: a wrong password fails as refused credentials (401), a closed port as unreachable (701), a system port as one browsers skip', async () => {
+  it('TURN servers given in ice-servers: a wrong password fails as refused credentials (401), a closed port as unreachable (701)', async () => {
     const [udp] = await coturn();
     const username = freshUsername();
     const el = await doctor({
@@ -137,7 +148,6 @@ describe('<rtc-doctor> checks', () => {
         { urls: udp!, username, credential: 'not the password' },
         // IANA reserves port 1024: nothing listens there.
         { urls: 'turn:127.0.0.1:1024?transport=tcp', username, credential: 'anything' },
-        { urls: 'turn:127.0.0.1:9?transport=tcp', username, credential: 'anything' },
       ],
     });
     const report = await runToEnd(el);
@@ -146,13 +156,26 @@ describe('<rtc-doctor> checks', () => {
       'ice-srflx: pass no-nat',
       'turn: fail turn-credentials',
       'turn: fail turn-unreachable',
-      'turn: fail turn-port-blocked',
       'datachannel: pass datachannel-direct',
     ]);
-    const [, closed, system] = linesOf(report, 'turn');
+    const [, closed] = linesOf(report, 'turn');
     expect(closed!.values).to.include({ errorCode: 701, transport: 'TCP', server: '127.0.0.1:1024' });
     expect(closed!.hint).to.match(/firewall blocks this port or transport/);
-    expect(system!.summary).to.equal('This browser does not use TURN on port 9.');
+  });
+
+  it('a TURN URL on a system port fails saying so: Chromium skips it, Firefox refuses the configuration', async () => {
+    const el = await doctor({
+      checks: 'network',
+      iceServers: [{ urls: 'turn:127.0.0.1:9?transport=tcp', username: freshUsername(), credential: 'anything' }],
+    });
+    const report = await runToEnd(el);
+    if (firefox) {
+      expect(verdicts(report)).to.include('turn: fail ice-servers-refused');
+      return expect(lineOf(report, 'turn').summary).to.match(/uses a port that is blocked/);
+    }
+    expect(verdicts(report)).to.include('turn: fail turn-port-blocked');
+    expect(lineOf(report, 'turn').summary).to.equal('This browser does not use TURN on port 9.');
+    expect(lineOf(report, 'turn').hint).to.match(/ports below 1024 other than 53, 80 and 443/);
   });
 
   it('ICE servers the browser refuses fail every network line with its reason, and nothing else', async () => {
@@ -276,19 +299,18 @@ describe('<rtc-doctor> checks', () => {
   });
 
   it('removed from the page mid-run, the element stops at once: every track and connection goes, and no event fires after', async () => {
-    // A TURN URL where nothing answers over UDP keeps the run going until its timeout.
-    const el = await doctor({
-      checks: 'camera microphone network',
-      iceServers: [{ urls: 'turn:127.0.0.1:9?transport=udp', username: freshUsername(), credential: 'x' }],
-      timeout: 30_000,
-    });
+    // The microphone is listened to for longer than the test lasts; the data channel is measured
+    // for a second: the element is removed while both are under way.
+    const el = await doctor({ checks: 'microphone network', listenTime: 60_000 });
     const events: string[] = [];
     for (const type of ['rtc-doctor-check', 'rtc-doctor-done']) el.addEventListener(type, () => events.push(type));
-    const connectionsBefore = connections.length;
     void el.run();
     await until(
-      () => lineOf(el.report!, 'microphone').state === 'pass' && connections.length > connectionsBefore + 1,
-      'the microphone heard and the TURN allocation under way',
+      () =>
+        el.report?.checks.find((line) => line.check === 'datachannel')?.state === 'running' &&
+        connections.some((pc) => pc.connectionState === 'connected') &&
+        captured.some((track) => track.readyState === 'live'),
+      'the data channel measured, the microphone listened to',
     );
     const fired = events.length;
     el.remove();
