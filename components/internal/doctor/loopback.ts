@@ -8,8 +8,10 @@ import { deadline, fail, isTimeout, median, nextEvent, pass, since, warn, type O
 
 /** Pings timed once the channel is open; the report gives their median. */
 const PINGS = 10;
-/** How long the throughput is measured for, in ms of sending. */
+/** The throughput is measured over this many ms of sending at most... */
 const SEND_TIME = 1000;
+/** ...or this many bytes, whichever comes first: a check through a metered connection (or a paid TURN server) stays cheap. */
+const SEND_BYTES = 4 * 1024 * 1024;
 /** The size of each message sent for the throughput. */
 const CHUNK_SIZE = 16 * 1024;
 /** Sending waits while this much is buffered, until `bufferedamountlow` (at LOW_WATER). */
@@ -103,14 +105,14 @@ async function roundTrip(channel: RTCDataChannel, limit: AbortSignal): Promise<n
 }
 
 /**
- * Sends for SEND_TIME ms as fast as the channel takes it, then asks the other end how much
- * arrived: Mbit/s, to a tenth, over the time until its answer.
+ * Sends as fast as the channel takes it, for SEND_TIME ms or SEND_BYTES, then asks the other end
+ * how much arrived: Mbit/s, to a tenth, over the time until its answer.
  */
 async function throughput(channel: RTCDataChannel, limit: AbortSignal): Promise<number> {
   const chunk = new ArrayBuffer(CHUNK_SIZE);
   channel.bufferedAmountLowThreshold = LOW_WATER;
   const start = performance.now();
-  while (performance.now() - start < SEND_TIME) {
+  for (let sent = 0; sent < SEND_BYTES && performance.now() - start < SEND_TIME; sent += CHUNK_SIZE) {
     if (channel.bufferedAmount > HIGH_WATER) await nextEvent(channel, 'bufferedamountlow', limit);
     // send() copies the data: one buffer serves every message.
     channel.send(chunk);
