@@ -4,6 +4,8 @@
 // (a refused camera permission, no devices), the browser API is replaced, and the test says so.
 import { expect } from '@open-wc/testing';
 import type { DoctorCheckResult } from '../../components/rtc-doctor.js';
+import { turnTargets } from '../../components/internal/doctor/ice.js';
+import { groupsOf } from '../../components/internal/doctor/report.js';
 import { relayStats, signToken, startCoturn, startNginx, startRelay, stopNginx, uniqueName, until } from './helpers.js';
 import {
   TURN_SECRET,
@@ -319,5 +321,45 @@ describe('<rtc-doctor> checks', () => {
     expect(events.length).to.equal(fired);
     expect(events).to.not.include('rtc-doctor-done');
     expect(el.state).to.equal('idle');
+  });
+});
+
+describe('<rtc-doctor> reading its settings', () => {
+  it('each TURN URL is one check over its transport: turn: is UDP unless it says tcp, turns: is TLS; STUN URLs are not TURN', () => {
+    const credentials = { username: 'u', credential: 'c' };
+    const targets = turnTargets([
+      { urls: 'turn:turn.example.org', ...credentials },
+      { urls: ['TURN:Turn.Example.org:3478?transport=TCP', 'stun:stun.example.org:3478'], ...credentials },
+      { urls: 'turns:turn.example.org:443?transport=tcp', ...credentials },
+      { urls: 'turn:[::1]:3478?transport=udp', ...credentials },
+    ]);
+    expect(targets.map(({ url, server, transport }) => `${transport} ${server} ${url}`)).to.deep.equal([
+      'udp turn.example.org turn:turn.example.org',
+      'tcp Turn.Example.org:3478 TURN:Turn.Example.org:3478?transport=TCP',
+      'tls turn.example.org:443 turns:turn.example.org:443?transport=tcp',
+      'udp [::1]:3478 turn:[::1]:3478?transport=udp',
+    ]);
+    expect(targets.every((target) => target.username === 'u' && target.credential === 'c')).to.equal(true);
+  });
+
+  it('ice-servers that are not RTCIceServers give no TURN check and no exception', () => {
+    const hostile = [
+      { urls: 5 },
+      null,
+      'turn:a.example.org',
+      { urls: ['turn:b.example.org', 7, { toString: () => 'turn:c' }] },
+      {},
+    ] as unknown as RTCIceServer[];
+    expect(turnTargets(hostile).map((target) => target.url)).to.deep.equal(['turn:b.example.org']);
+    expect(turnTargets({ urls: 'turn:x' } as unknown as RTCIceServer[])).to.deep.equal([]);
+  });
+
+  it('checks names groups by words; unknown words are ignored, and naming none runs all', () => {
+    const all = ['environment', 'camera', 'microphone', 'relay', 'network'];
+    expect(groupsOf('network  relay')).to.deep.equal(['relay', 'network']);
+    expect(groupsOf('relay nonsense')).to.deep.equal(['relay']);
+    expect(groupsOf('nonsense')).to.deep.equal(all);
+    expect(groupsOf('')).to.deep.equal(all);
+    expect(groupsOf(undefined)).to.deep.equal(all);
   });
 });

@@ -185,7 +185,6 @@ export class DoctorRun {
     const allocations = turns.map(({ entry, target }) =>
       this.#checkEntry(entry, () => checkTurn(target, timeout, this.#signal)),
     );
-    const working = () => turns.filter(({ entry }) => entry.state === 'pass').map(({ target }) => target);
     await Promise.all([
       this.#check(DoctorChecks.LocalNetwork, async () => localNetworkOutcome(await gathering)),
       this.#check(DoctorChecks.PublicAddress, async () => {
@@ -199,7 +198,7 @@ export class DoctorRun {
       }),
       ...allocations,
     ]);
-    const relayed = working();
+    const relayed = turns.filter(({ entry }) => entry.state === 'pass').map(({ target }) => target);
     await this.#check(DoctorChecks.DataChannel, () =>
       relayed.length > 0
         ? checkDataChannel(relayed.map(iceServerOf), true, timeout, this.#signal)
