@@ -366,7 +366,8 @@ export class RtcDoctor extends RtcElement<RtcDoctorStrings> {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (this.autostart) void this.run();
+    // Once: an element moved within the page keeps the report it has.
+    if (this.autostart && this.#doctor.state === 'idle') void this.run();
   }
 
   protected override willUpdate(): void {
