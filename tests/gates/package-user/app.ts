@@ -25,6 +25,7 @@ export const isChannel: boolean = channel instanceof RtcDatachannel;
 channel.send('hello');
 export const client = new SignalingClient({ room: 'standup' });
 export const doctor: RtcDoctor = document.createElement('rtc-doctor');
+export const isDoctor: boolean = doctor instanceof RtcDoctor;
 doctor.addEventListener('rtc-doctor-done', (event) => {
   const report: DoctorReport = event.detail;
   report.checks.filter((check) => check.state === 'fail');
