@@ -26,10 +26,14 @@ function selectedBrowsers() {
   });
 }
 
-/** Chromium's launch options with `window.gc()`: a test proves stored files go when the page lets go of them. */
+/**
+ * Chromium's launch options with `window.gc()` (a test proves stored files go when the page lets go
+ * of them), trusting the test TURN server's certificate by its public key and no other.
+ */
 function chromiumWithGc() {
   const options = chromiumLaunchOptions();
-  return options && { ...options, args: [...options.args, '--js-flags=--expose-gc'] };
+  const args = ['--js-flags=--expose-gc', `--ignore-certificate-errors-spki-list=${turnTlsKey}`];
+  return options && { ...options, args: [...options.args, ...args] };
 }
 
 /** Firefox's launch options with a mock audio output device, so an AudioContext runs (browsers.mjs says why). */
@@ -67,6 +71,10 @@ function countsReporter(file) {
     },
   };
 }
+
+// The public key of the test TURN server's TLS certificate (tests/fixtures/), the one certificate
+// Chromium accepts without a CA: `turns:` URLs in the tests reach coturn on loopback.
+const turnTlsKey = (await import('./tests/coturn.ts')).tlsPublicKeyHash();
 
 // RTC_NO_RELAY=1 runs element tests that need no relay without loading it.
 const relays = process.env.RTC_NO_RELAY ? undefined : (await import('./tests/browser/relay-plugin.ts')).relayPlugin();

@@ -134,9 +134,12 @@ export async function tokenRequests(name: string): Promise<number> {
   return (await executeServerCommand('token-endpoint-count', { name })) as number;
 }
 
-/** Starts a real coturn on loopback taking the TURN REST credentials of `secret`; returns its URLs. */
-export async function startCoturn(secret: string): Promise<string[]> {
-  return ((await executeServerCommand('coturn-start', { secret })) as { urls: string[] }).urls;
+/**
+ * Starts a real coturn on loopback taking the TURN REST credentials of `secret`; returns its URLs
+ * (UDP and TCP, and TLS with `tls`).
+ */
+export async function startCoturn(secret: string, { tls = false }: { tls?: boolean } = {}): Promise<string[]> {
+  return ((await executeServerCommand('coturn-start', { secret, tls })) as { urls: string[] }).urls;
 }
 
 /** The browser running the tests: `firefox` or `chromium` (web-test-runner.config.mjs runs both). */

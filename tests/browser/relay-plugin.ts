@@ -16,8 +16,9 @@
  *   relay-cut-websockets {name}             cut its WebSockets without a close frame
  *   nginx-start {mode}          -> {origin} a real nginx in front of the test server (tests/nginx.ts)
  *   nginx-stop  {origin}
- *   coturn-start {secret}       -> {urls}   a real coturn on loopback taking TURN REST credentials made
- *                                           with `secret` (tests/coturn.ts); stopped with the server
+ *   coturn-start {secret, tls?} -> {urls}   a real coturn on loopback taking TURN REST credentials made
+ *                                           with `secret` (tests/coturn.ts), also over TLS with `tls`;
+ *                                           stopped with the server
  *   token-sign {claims, secret} -> token    a join token (HS256), as a site would sign it
  *   token-endpoint {name, claims, secret, status?}
  *                               -> {url}    a site's token endpoint at /token-endpoints/NAME: each GET
@@ -59,6 +60,7 @@ type Payload = {
   secret?: string;
   claims?: JWTPayload & { expiresIn?: number };
   status?: number;
+  tls?: boolean;
 };
 
 /** How a blocked relay meets a WebSocket upgrade. */
@@ -198,6 +200,7 @@ export function relayPlugin() {
         secret = '',
         claims = {},
         status,
+        tls = false,
       } = (payload ?? {}) as Payload;
       switch (command) {
         case 'relay-start':
@@ -229,7 +232,7 @@ export function relayPlugin() {
           nginxes.delete(origin);
           return true;
         case 'coturn-start': {
-          const coturn = await startCoturn(secret);
+          const coturn = await startCoturn(secret, { tls });
           coturns.push(coturn);
           return { urls: coturn.urls };
         }
