@@ -10,11 +10,11 @@
 import { spawn } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findTurnserver } from '../scripts/coturn.mjs';
+import { freePort, waitForPort } from './ports.js';
 
 const TLS_CERTIFICATE = fileURLToPath(new URL('fixtures/turn-tls.crt', import.meta.url));
 const TLS_KEY = fileURLToPath(new URL('fixtures/turn-tls.key', import.meta.url));
@@ -76,11 +76,7 @@ export async function startCoturn(secret: string, { tls = false }: CoturnOptions
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
     for (const listening of tls ? [port, tlsPort] : [port]) {
-      await waitForPort(
-        listening,
-        () => child.exitCode !== null,
-        () => output,
-      );
+      await waitForPort(listening, { name: 'coturn', exited: () => child.exitCode !== null, output: () => output });
     }
   } catch (error) {
     child.kill('SIGKILL');
@@ -97,32 +93,4 @@ export async function startCoturn(secret: string, { tls = false }: CoturnOptions
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Resolves once the TCP listener answers (coturn opens its UDP one beside it). */
-async function waitForPort(port: number, exited: () => boolean, output: () => string): Promise<void> {
-  for (let tries = 0; tries < 200; tries++) {
-    if (exited()) throw new Error(`coturn exited: ${output()}`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`coturn did not listen on ${port}: ${output()}`);
 }

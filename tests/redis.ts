@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { findRedisServer } from '../scripts/redis.mjs';
+import { freePort, waitForPort } from './ports.js';
 
 export interface RunningRedis {
   /** redis://127.0.0.1:PORT */
@@ -36,7 +37,7 @@ export async function startRedis(): Promise<RunningRedis> {
     let stderr = '';
     server.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     exited = new Promise((resolve) => server.once('exit', () => resolve()));
-    await waitForPort(port, server, () => stderr);
+    await waitForPort(port, { name: 'redis-server', exited: () => server.exitCode !== null, output: () => stderr });
   };
   const stop = async () => {
     child?.kill('SIGKILL');
@@ -115,31 +116,4 @@ export async function startRedisProxy(redisUrl: string): Promise<RedisProxy> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(port: number, child: ChildProcess, output: () => string): Promise<void> {
-  for (let tries = 0; tries < 200; tries++) {
-    if (child.exitCode !== null) throw new Error(`redis-server exited: ${output()}`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`redis-server did not listen on ${port}: ${output()}`);
 }
