@@ -23,7 +23,7 @@ import { build } from 'esbuild';
 import puppeteer from 'puppeteer-core';
 import { createBareRelay } from './bare-relay.mjs';
 import { median, row, sleep } from './lib.mjs';
-import { findChromium } from '../scripts/chromium.mjs';
+import { findChromium } from '../scripts/browsers.mjs';
 import { rendererMemory } from '../scripts/renderer-memory.mjs';
 
 const MiB = 1024 * 1024;

@@ -13,6 +13,8 @@ if (kind === 'ours') {
   const { createRelay } = await import('../dist/relay/index.js');
   const relay = createRelay({ port: 0, host: '127.0.0.1', logger: false, ...options });
   await relay.ready;
+  // With `redis`, it serves once it is in sync with Redis.
+  while (!relay.readiness().ready) await new Promise((resolve) => setTimeout(resolve, 20));
   close = () => relay.close();
   process.send({ port: relay.port, path: '/signal' });
 } else if (kind === 'bare') {

@@ -16,6 +16,8 @@ export {
   type RtcCameraStopDetail,
   type RtcSnapshotDetail,
   type RtcRecordingDetail,
+  type RtcRecordingErrorDetail,
+  RecordingError,
   type MediaErrorCode,
   type MediaErrorDetail,
 } from './rtc-camera.js';
@@ -32,5 +34,19 @@ export {
   type RtcConnectionStateDetail,
 } from './rtc-call.js';
 export { RtcChat, rtcChatStrings, type RtcChatStrings, type RtcChatMessage } from './rtc-chat.js';
+export {
+  RtcDoctor,
+  rtcDoctorStrings,
+  DoctorChecks,
+  DoctorGroups,
+  type RtcDoctorStrings,
+  type DoctorCheckName,
+  type DoctorCheckResult,
+  type DoctorGroup,
+  type DoctorReport,
+  type DoctorState,
+  type DoctorValues,
+  type DoctorVerdict,
+} from './rtc-doctor.js';
 export { SignalingClient, defaultSignalingUrl } from './internal/signaling/signaling-client.js';
 export type * from './internal/signaling/signaling-client.js';

@@ -30,6 +30,13 @@ import type { TransportChoice } from './internal/signaling/transport.js';
 import { styles } from './rtc-call.styles.js';
 
 export { REACTIONS, type CallStatus as RtcCallStatus } from './internal/controllers/call-controller.js';
+export type {
+  PeerErrorDetail,
+  PeerJoinDetail,
+  PeerLeaveDetail,
+  PeerRenameDetail,
+  SafetyCodeDetail,
+} from './internal/controllers/room-events.js';
 
 /**
  * Every text the element shows, in English. The `lang` attribute (or the document's) picks built-in
@@ -118,8 +125,17 @@ export const rtcCallStrings = {
 };
 export type RtcCallStrings = typeof rtcCallStrings;
 
+export interface RtcCallJoinDetail {
+  /** Your peer id in the room. */
+  id: string;
+}
+/** `rtc-call-leave` carries nothing. */
+export type RtcCallLeaveDetail = Record<string, never>;
 export interface RtcCallErrorDetail {
-  /** `room-full`, a camera code (`permission-denied`...), a screen code (`screen-denied`...), `ice-failed`, or a signaling code. */
+  /**
+   * `room-full`, a camera code (`permission-denied`...), a screen code (`screen-denied`...), a peer's
+   * code (`ice-failed`, `negotiation-failed`, `ice-servers-refused`), or a signaling code.
+   */
   code: string;
   message: string;
   hint: string;
@@ -178,12 +194,13 @@ export interface RtcCallReactionDetail {
  *   source.
  * @attr verify-timeout - How long a connected participant has to prove the passphrase, in ms (default 10000).
  * @attr {boolean} autojoin - Join at once, without the join screen.
- * @attr {boolean} audio-only - No video.
- * @attr {boolean|string} video - `true` (default) or an ideal size such as `640x360`.
+ * @attr {boolean} audio-only - No video: no camera or share buttons.
+ * @attr {boolean|string} video - `true` (default) or the camera's ideal size, such as `640x360`.
  * @attr camera - The id of an `<rtc-camera>` of the page to send instead of capturing (an `<rtc-camera>` child works too).
+ *   The page loads `<rtc-camera>` (the loader does for the tag; a bundler page imports it).
  * @attr {number} max-peers - The most people in the call, you included (default 6).
- * @attr {boolean} muted - The microphone is muted (reflected).
- * @attr {boolean} camera-off - The camera is off (reflected).
+ * @attr {boolean} muted - The microphone is muted: its track sends silence (reflected).
+ * @attr {boolean} camera-off - The camera is off: black frames, and your initials on your tile and theirs (reflected).
  * @attr {boolean} chat - A Chat button and side panel (an `<rtc-chat>` on the same room, loaded when first needed).
  * @attr {'grid'|'speaker'} layout - `grid` (default): everyone the same size; `speaker`: one large tile (the pinned one, else whoever speaks) and a strip.
  * @attr lang - The language of the texts (default: the nearest `lang` of the page).
@@ -219,19 +236,25 @@ export interface RtcCallReactionDetail {
  * @cssproperty --rtc-call-danger - Leave, and a muted microphone or stopped camera (default `#dc2626`).
  * @cssproperty --rtc-call-radius - The tiles' corner radius (default `0.75rem`).
  *
- * @fires rtc-call-join - {{id: string}} You are in the call, sending.
- * @fires rtc-call-leave - {Record<string, never>} You left (hang up, or removed from the page).
- * @fires rtc-call-error - {RtcCallErrorDetail} `room-full`, a camera error, a screen error (`screen-denied`, `screen-unsupported`, `screen-failed`), `ice-failed`, `peer-unverified`, a signaling error.
- * @fires rtc-call-hand - {RtcCallHandDetail} Someone raised or lowered a hand.
- * @fires rtc-call-reaction - {RtcCallReactionDetail} Someone sent a reaction.
- * @fires rtc-peer-join - {PeerJoinDetail} Someone is in the room.
- * @fires rtc-peer-leave - {PeerLeaveDetail} Someone left.
- * @fires rtc-peer-rename - {PeerRenameDetail} Someone changed their name.
- * @fires rtc-track - {RtcTrackDetail} A remote track arrived.
- * @fires rtc-connection-state - {RtcConnectionStateDetail} A peer connection's state changed.
- * @fires rtc-safety-code - {SafetyCodeDetail} The safety code of your connection to someone is known:
+ * @fires {RtcCallJoinDetail} rtc-call-join - You are in the call and sending (`id`: your peer id).
+ * @fires {RtcCallLeaveDetail} rtc-call-leave - You left: hang up, or the element was removed.
+ * @fires {RtcCallErrorDetail} rtc-call-error - `room-full`; a camera error (`permission-denied`,
+ *   `no-device`...; `no-device` too when `camera` names no element), after which the call is left;
+ *   a screen error (`screen-denied`, `screen-unsupported`, `screen-failed`), after which the call
+ *   goes on; `ice-failed` (a TURN server is needed), `negotiation-failed`; a signaling error
+ *   (`connection-failed` while the client retries; those the client gives up on end the call);
+ *   `peer-unverified` (someone did not prove the passphrase and was cut off).
+ * @fires {RtcCallHandDetail} rtc-call-hand - Someone raised or lowered a hand.
+ * @fires {RtcCallReactionDetail} rtc-call-reaction - Someone sent a reaction.
+ * @fires {PeerJoinDetail} rtc-peer-join - Someone is in the room.
+ * @fires {PeerLeaveDetail} rtc-peer-leave - Someone left.
+ * @fires {PeerRenameDetail} rtc-peer-rename - Someone changed their name.
+ * @fires {RtcTrackDetail} rtc-track - A remote track arrived.
+ * @fires {RtcConnectionStateDetail} rtc-connection-state - A peer connection's `connectionState`
+ *   changed (while joining or in the call).
+ * @fires {SafetyCodeDetail} rtc-safety-code - The safety code of your connection to someone is known:
  *   once it is up, or, with a passphrase, once they proved it (`verified`).
- * @fires rtc-peer-error - {PeerErrorDetail} `peer-unverified`: someone did not prove the passphrase and
+ * @fires {PeerErrorDetail} rtc-peer-error - `peer-unverified`: someone did not prove the passphrase and
  *   was cut off (also shown in a banner).
  *
  * @tagname rtc-call
@@ -369,7 +392,11 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (this.autojoin) this.join();
+    // After the update this connection asks for: a property the page set before the element was
+    // defined (the loader defines it when its module arrives) is applied in that update, not before.
+    void this.updateComplete.then(() => {
+      if (this.autojoin && this.isConnected) this.join();
+    });
   }
 
   /**
@@ -898,8 +925,8 @@ declare global {
     'rtc-call': RtcCall;
   }
   interface GlobalEventHandlersEventMap {
-    'rtc-call-join': CustomEvent<{ id: string }>;
-    'rtc-call-leave': CustomEvent<Record<string, never>>;
+    'rtc-call-join': CustomEvent<RtcCallJoinDetail>;
+    'rtc-call-leave': CustomEvent<RtcCallLeaveDetail>;
     'rtc-call-error': CustomEvent<RtcCallErrorDetail>;
     'rtc-call-hand': CustomEvent<RtcCallHandDetail>;
     'rtc-call-reaction': CustomEvent<RtcCallReactionDetail>;

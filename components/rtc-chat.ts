@@ -4,6 +4,7 @@ import { define } from './internal/ui/define.js';
 import { RtcElement, button } from './internal/ui/element.js';
 import type { TransportChoice } from './internal/signaling/transport.js';
 import { RoomController, roomProperties } from './internal/controllers/room-controller.js';
+import { RoomChannel } from './internal/mesh/room-channel.js';
 import type {
   RtcFileEvent,
   RtcMessageEvent,
@@ -174,8 +175,9 @@ const DEFAULT_MAX_RATE = 5;
  * @fires {PeerLeaveDetail} rtc-peer-leave - A peer left the room.
  * @fires {PeerDetail} rtc-open - The chat's channel to a peer is open.
  * @fires {PeerDetail} rtc-close - The chat's channel to a peer closed.
- * @fires {PeerErrorDetail} rtc-peer-error - A peer cannot be reached (`ice-failed`), negotiation
- *   failed, or the peer did not prove the passphrase (`peer-unverified`: it was cut off).
+ * @fires {PeerErrorDetail} rtc-peer-error - A peer cannot be reached (`ice-failed`), negotiation failed
+ *   (`negotiation-failed`), the browser refuses the ICE servers (`ice-servers-refused`), or the peer
+ *   did not prove the passphrase (`peer-unverified`: it was cut off).
  * @fires {SafetyCodeDetail} rtc-safety-code - A link's safety code is known: once the connection is
  *   up, or, with a passphrase, once the peer proved it (`verified`).
  * @fires {SignalingErrorDetail} rtc-signaling-error - The relay refused us or cannot be reached.
@@ -222,18 +224,22 @@ export class RtcChat extends RtcElement<RtcChatStrings> {
   /** Set when our own message goes in: the list shows it whatever the reader was doing. */
   #showOwn = false;
 
-  readonly #room = new RoomController(this, () => ({
-    room: this.room,
-    signaling: this.signaling,
-    transport: this.transport,
-    name: this.name,
-    token: this.token,
-    tokenUrl: this.tokenUrl,
-    iceTransportPolicy: this.iceTransportPolicy,
-    passphrase: this.passphrase,
-    verifyTimeout: this.verifyTimeout,
-    label: 'rtc-chat',
-  }));
+  readonly #room = new RoomController(
+    this,
+    () => ({
+      room: this.room,
+      signaling: this.signaling,
+      transport: this.transport,
+      name: this.name,
+      token: this.token,
+      tokenUrl: this.tokenUrl,
+      iceTransportPolicy: this.iceTransportPolicy,
+      passphrase: this.passphrase,
+      verifyTimeout: this.verifyTimeout,
+      label: 'rtc-chat',
+    }),
+    { channel: RoomChannel },
+  );
 
   constructor() {
     super();

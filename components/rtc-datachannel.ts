@@ -3,7 +3,7 @@ import { define } from './internal/ui/define.js';
 import type { TransportChoice } from './internal/signaling/transport.js';
 import { RoomController, roomProperties } from './internal/controllers/room-controller.js';
 import type { SafetyCodeDetail } from './internal/controllers/room-events.js';
-import type { ChannelData, SendFileOptions, SendOptions } from './internal/mesh/room-channel.js';
+import { RoomChannel, type ChannelData, type SendFileOptions, type SendOptions } from './internal/mesh/room-channel.js';
 import { RtcError } from './internal/mesh/room-errors.js';
 import type { TransferInfo } from './internal/mesh/peer-channel.js';
 import type { PeerInfo, SignalingState } from './internal/signaling/signaling-client.js';
@@ -84,9 +84,11 @@ export { RtcError } from './internal/mesh/room-errors.js';
  *   from), `bad-frame`, `read-failed` (a Blob we sent could not be read).
  * @fires {PeerErrorDetail} rtc-peer-error - `ice-failed`: no route to the peer after bounded ICE
  *   restarts (the hint says whether a TURN server is needed, refused the TURN credentials, or could
- *   not be reached); `negotiation-failed`; `label-collision`; `peer-unverified` (the peer did not
- *   prove the passphrase: its connection was closed, and nothing it sent was delivered); or the
- *   peer went over one of our limits (`too-large`, `busy`, `bad-frame`, `stalled`).
+ *   not be reached); `negotiation-failed`; `ice-servers-refused`: the browser refuses the ICE servers
+ *   (`ice-servers`, or the relay's), so no connection to that peer is made; `label-collision`;
+ *   `peer-unverified` (the peer did not prove the passphrase: its connection was closed, and nothing
+ *   it sent was delivered); or the peer went over one of our limits (`too-large`, `busy`,
+ *   `bad-frame`, `stalled`).
  * @fires {SafetyCodeDetail} rtc-safety-code - A link's safety code is known: once the connection is
  *   up, or, with a passphrase, once the peer proved it (`verified`).
  * @fires {SignalingErrorDetail} rtc-signaling-error - The relay cannot be reached or refused us (see
@@ -136,28 +138,32 @@ export class RtcDatachannel extends ReactiveElement {
   /** ICE servers instead of the relay's (attribute `ice-servers`, as JSON). */
   iceServers: RTCIceServer[] | undefined;
 
-  readonly #controller = new RoomController(this, () => ({
-    room: this.room,
-    signaling: this.signaling,
-    transport: this.transport,
-    name: this.name,
-    token: this.token,
-    tokenUrl: this.tokenUrl,
-    iceTransportPolicy: this.iceTransportPolicy,
-    passphrase: this.passphrase,
-    verifyTimeout: this.verifyTimeout,
-    iceServers: this.iceServers,
-    label: this.label,
-    channel: {
-      ordered: this.ordered,
-      maxRetransmits: numberOrUnset(this.maxRetransmits),
-      maxMessageSize: numberOrUnset(this.maxMessageSize),
-      maxFileSize: numberOrUnset(this.maxFileSize),
-      maxTransfers: numberOrUnset(this.maxTransfers),
-      maxTransferBytes: numberOrUnset(this.maxTransferBytes),
-      transferTimeout: numberOrUnset(this.transferTimeout),
-    },
-  }));
+  readonly #controller = new RoomController(
+    this,
+    () => ({
+      room: this.room,
+      signaling: this.signaling,
+      transport: this.transport,
+      name: this.name,
+      token: this.token,
+      tokenUrl: this.tokenUrl,
+      iceTransportPolicy: this.iceTransportPolicy,
+      passphrase: this.passphrase,
+      verifyTimeout: this.verifyTimeout,
+      iceServers: this.iceServers,
+      label: this.label,
+      channel: {
+        ordered: this.ordered,
+        maxRetransmits: numberOrUnset(this.maxRetransmits),
+        maxMessageSize: numberOrUnset(this.maxMessageSize),
+        maxFileSize: numberOrUnset(this.maxFileSize),
+        maxTransfers: numberOrUnset(this.maxTransfers),
+        maxTransferBytes: numberOrUnset(this.maxTransferBytes),
+        transferTimeout: numberOrUnset(this.transferTimeout),
+      },
+    }),
+    { channel: RoomChannel },
+  );
 
   /** The signaling state (also reflected as the `state` attribute). */
   get state(): SignalingState {

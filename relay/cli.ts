@@ -21,6 +21,8 @@ Options (environment variable in brackets):
   --max-connections <n>    open connections (default 10000)
   --max-payload <bytes>    largest inbound frame (default 65536)
   --resume-grace <ms>      how long a lost peer keeps its place (default 30000)
+  --redis <url>            share rooms with every instance using this Redis [REDIS_URL]
+                           (redis://host:6379; default: rooms live in this process)
 
 Join tokens (docs/security.md): with one of these, every join needs a signed token
   --token-secret <s>       HS256 secret, at least 32 characters [TOKEN_SECRET]
@@ -61,6 +63,7 @@ function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): RelayOptions 
       'turn-secret': { type: 'string' },
       'turn-urls': { type: 'string' },
       'turn-ttl': { type: 'string' },
+      redis: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -88,6 +91,7 @@ function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): RelayOptions 
     turnSecret: values['turn-secret'] ?? fromEnv('TURN_SECRET'),
     turnUrls: list(values['turn-urls'] ?? fromEnv('TURN_URLS')),
     turnTtl: optionalInteger('--turn-ttl', turnTtl),
+    redis: values.redis ?? fromEnv('REDIS_URL'),
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * The relay's HTTP side: the browser build (the loader `rtc-elements.js`, the elements' files and
- * their chunks, loadable as module scripts from any origin), the demo pages, and `/healthz`. The relay
+ * their chunks, loadable as module scripts from any origin), the demo pages, `/healthz` (liveness)
+ * and `/readyz` (readiness: the relay's checks, readiness.ts). The relay
  * mounts it on its own server in `port` mode; a host with its own server can mount
  * `createHttpHandler()` wherever it likes, also under a path prefix.
  */
@@ -11,11 +12,12 @@ import { fileURLToPath } from 'node:url';
 import sirv from 'sirv';
 import type { StaticDirs } from './options.js';
 import { PROTOCOL_VERSION } from '../protocol/signaling.js';
+import type { ReadinessReport } from './readiness.js';
 import type { RelayStats } from './stats.js';
 
 export interface HttpHandlerOptions {
-  /** Whose numbers `/healthz` reports (zeros without one). */
-  relay?: { stats(): RelayStats };
+  /** Whose numbers `/healthz` reports (zeros without one), and whose checks `/readyz` runs. */
+  relay?: { stats(): RelayStats; readiness?(): ReadinessReport };
   /** Where the build and the demo pages are; defaults to `dist/` and `demo/` of this package. */
   staticDirs?: StaticDirs;
   /**
@@ -70,6 +72,19 @@ export function createHttpHandler(options: HttpHandlerOptions = {}): HttpHandler
     onNoMatch: (_req, res) => notFound(res),
   });
 
+  // Readiness, not liveness: 503 tells a load balancer to send no one here for now, while /healthz
+  // keeps telling an orchestrator that the process works (a Redis outage is no reason to restart it).
+  const readiness = (res: ServerResponse): void => {
+    const report = options.relay?.readiness?.() ?? { ready: true, checks: {} };
+    const body = JSON.stringify({ status: report.ready ? 'ready' : 'not-ready', checks: report.checks });
+    res.writeHead(report.ready ? 200 : 503, {
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-store',
+      'Content-Length': Buffer.byteLength(body),
+    });
+    res.end(body);
+  };
+
   const health = (res: ServerResponse): void => {
     const stats = options.relay?.stats() ?? {
       connections: 0,
@@ -101,6 +116,7 @@ export function createHttpHandler(options: HttpHandlerOptions = {}): HttpHandler
     req.url = url.slice(prefix.length - 1);
     const path = pathnameOf(req);
     if (path === '/healthz') return health(res);
+    if (path === '/readyz') return readiness(res);
     if (isHidden(path)) return notFound(res);
     // Set before sirv runs so a 304 carries them too. CORS: a page on another origin loads these as
     // module scripts (and preloads), which are CORS requests.

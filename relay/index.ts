@@ -5,9 +5,9 @@
  *   const relay = createRelay({ port: 8787 });
  *   await relay.ready;
  */
-export { createRelay, type Relay, type RelayStats } from './server.js';
+export { createRelay, type ReadinessCheck, type ReadinessReport, type Relay, type RelayStats } from './server.js';
 export { SSE_REPLAY_BYTES } from './transports/sse.js';
 export { createHttpHandler, type HealthReport, type HttpHandler, type HttpHandlerOptions } from './http.js';
-export { DEFAULT_OPTIONS, type Logger, type RelayOptions, type StaticDirs } from './options.js';
+export { DEFAULT_OPTIONS, type Logger, type RedisOptions, type RelayOptions, type StaticDirs } from './options.js';
 export { newResumeToken, peerIdFor } from './ids.js';
 export * from '../protocol/signaling.js';

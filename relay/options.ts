@@ -26,6 +26,20 @@ export interface Logger {
   error(...args: unknown[]): void;
 }
 
+/** Where relay instances share their rooms (docs/scaling.md). */
+export interface RedisOptions {
+  /** `redis://[user:password@]host:port[/db]`, or `rediss://` for TLS. */
+  url: string;
+  /** Prepended to every key and channel, so several deployments can share one Redis. Default `'rtc:'`. */
+  prefix?: string;
+  /**
+   * Milliseconds after an instance's last heartbeat in Redis that it counts as dead: its peers are
+   * then lost (the others see them leave after the resume grace, unless they resume elsewhere).
+   * Default 10000.
+   */
+  instanceTimeout?: number;
+}
+
 /** Join tokens (tokens.ts) and TURN credentials (turn.ts) have their options documented there. */
 export interface RelayOptions extends TokenOptions, TurnOptions {
   /**
@@ -84,6 +98,11 @@ export interface RelayOptions extends TokenOptions, TurnOptions {
   allowedOrigins?: string[];
   /** Where to log. Default `console`; `false` for silence. */
   logger?: Logger | false;
+  /**
+   * Share rooms with every relay instance that names the same Redis (a URL, or `RedisOptions`).
+   * Default: rooms live in this process's memory.
+   */
+  redis?: string | RedisOptions;
 }
 
 /** Options after defaults, as the relay uses them. */
@@ -92,7 +111,14 @@ export interface ResolvedOptions
     Required<
       Omit<
         RelayOptions,
-        keyof TokenOptions | keyof TurnOptions | 'port' | 'server' | 'staticDirs' | 'allowedOrigins' | 'logger'
+        | keyof TokenOptions
+        | keyof TurnOptions
+        | 'port'
+        | 'server'
+        | 'staticDirs'
+        | 'allowedOrigins'
+        | 'logger'
+        | 'redis'
       >
     >,
     TokenOptions,
@@ -102,6 +128,7 @@ export interface ResolvedOptions
   staticDirs: StaticDirs;
   allowedOrigins: ReadonlySet<string> | undefined;
   logger: Logger;
+  redis: Required<RedisOptions> | undefined;
 }
 
 export const DEFAULT_OPTIONS = {
@@ -122,6 +149,8 @@ export const DEFAULT_OPTIONS = {
   resumeGrace: 30_000,
   maxConnections: 10_000,
 } as const satisfies RelayOptions;
+
+const REDIS_DEFAULTS = { prefix: 'rtc:', instanceTimeout: 10_000 } as const;
 
 const SILENT: Logger = { info() {}, warn() {}, error() {} };
 
@@ -181,6 +210,20 @@ const CHECKS: Record<keyof RelayOptions, Check> = {
     v === false || (isObject(v) && ['info', 'warn', 'error'].every((m) => typeof v[m] === 'function'))
       ? undefined
       : 'must be false or an object with info, warn and error methods',
+  redis: (v) => {
+    const options = typeof v === 'string' ? { url: v } : v;
+    if (!isObject(options) || !Object.keys(options).every((k) => ['url', 'prefix', 'instanceTimeout'].includes(k))) {
+      return 'must be a redis:// URL or { url, prefix?, instanceTimeout? }';
+    }
+    const { url, prefix, instanceTimeout } = options;
+    if (typeof url !== 'string' || !/^rediss?:\/\/./.test(url)) return 'url must be a redis:// or rediss:// URL';
+    if (prefix !== undefined && typeof prefix !== 'string') return 'prefix must be a string';
+    if (instanceTimeout !== undefined) {
+      const problem = delay(instanceTimeout);
+      if (problem) return `instanceTimeout ${problem}`;
+    }
+    return undefined;
+  },
   ...TOKEN_OPTION_CHECKS,
   ...TURN_OPTION_CHECKS,
 };
@@ -227,5 +270,13 @@ export function resolveOptions(options: RelayOptions = {}): ResolvedOptions {
     roomPattern: new RegExp(merged.roomPattern.source, merged.roomPattern.flags.replace(/[gy]/g, '')),
     allowedOrigins: merged.allowedOrigins && new Set(merged.allowedOrigins),
     logger: merged.logger === false ? SILENT : (merged.logger ?? console),
+    redis: resolveRedis(merged.redis),
   };
+}
+
+function resolveRedis(redis: string | RedisOptions | undefined): Required<RedisOptions> | undefined {
+  if (redis === undefined) return undefined;
+  const options = typeof redis === 'string' ? { url: redis } : redis;
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  return { ...REDIS_DEFAULTS, ...defined } as Required<RedisOptions>;
 }

@@ -1,34 +1,30 @@
 /**
- * Rooms and sessions: who is in which room under which id and name, the resume grace of a peer whose
- * connection was lost, and the signals held for it meanwhile. It knows no transport: it sends text
- * through the `Member` a session is attached to (a WebSocket or an SSE stream, to the server).
+ * The directory in memory (directory.ts), for one relay process: rooms and sessions, who is in which
+ * room under which id and name, the resume grace of a peer whose connection was lost, and the signals
+ * held for it meanwhile. It knows no transport: it sends text through the `Member` a session is
+ * attached to (a WebSocket or an SSE stream, to the server).
  *
  * A room member is a Session; a connection is a Member. They are apart so that a peer whose
  * connection was lost keeps its place (and its id) for `resumeGrace`, and a new connection that
  * presents the session's resume token takes it over without the others noticing.
- *
- * This is the one place that decides membership, so a directory shared between relay instances
- * (Redis) replaces this module's maps, not the transports or the server.
  */
+import {
+  MAX_HELD_SIGNALS,
+  peerInfo,
+  peerJoinedText,
+  peerLeftText,
+  peerRenamedText,
+  SIGNAL_PREFIX,
+  signalText,
+  type Directory,
+  type JoinRequest,
+  type JoinResult,
+  type Member,
+  type Session,
+  type SignalOutcome,
+} from './directory.js';
 import { peerIdFor } from './ids.js';
-import type {
-  Capability,
-  PeerInfo,
-  PeerJoinedMessage,
-  PeerLeftMessage,
-  PeerRenamedMessage,
-} from '../protocol/signaling.js';
-
-/** Where a session's messages go: its current connection. */
-export interface Member {
-  /** Sends one relay message (JSON text). */
-  send(text: string): void;
-  /**
-   * Messages it accepted that surely never reached its client (an SSE stream away when they were
-   * sent), handed over once as it is lost or replaced, so its signals can be held and delivered.
-   */
-  takeUndelivered(): string[];
-}
+import type { PeerInfo } from '../protocol/signaling.js';
 
 export interface RoomsOptions {
   /** Peers a room holds, counting those within their resume grace. */
@@ -37,68 +33,28 @@ export interface RoomsOptions {
   resumeGrace: number;
 }
 
-/** Signals held for a peer within its resume grace, delivered when it resumes. */
-export const MAX_HELD_SIGNALS = 256;
-
-/** How every relayed signal's text starts (the relay builds it: see `signal()`). */
-const SIGNAL_PREFIX = '{"type":"signal",';
-
 interface Room<M extends Member> {
   readonly name: string;
   /** Members by id, oldest first (Map keeps insertion order). */
-  readonly peers: Map<string, Session<M>>;
+  readonly peers: Map<string, MemorySession<M>>;
 }
 
 // Thousands of these stay idle for hours, so they hold only what the relay needs later: no resume
 // token (a resuming client presents it, and the id is derived from it), no prebuilt strings, no
 // cleared timers, no empty arrays.
-export interface Session<M extends Member = Member> {
-  /** From peerIdFor: base64url characters only, so it needs no escaping inside JSON. */
-  readonly id: string;
-  /** Set by `join`, changed by `name` (unless its join token named it). */
+export interface MemorySession<M extends Member = Member> extends Session<M> {
   name: string;
-  /** What its join token allows, when the token lists it (undefined: no restriction). */
-  readonly caps: Capability[] | undefined;
-  /** True when its join token named it: the name stays the token's. */
-  readonly nameFixed: boolean | undefined;
   readonly room: Room<M>;
-  /** Undefined while the connection is lost and the resume grace runs. */
-  member: M | undefined;
   graceTimer: NodeJS.Timeout | undefined;
   /** Signals that arrived for it while its connection was lost (created when the first one does). */
   held: string[] | undefined;
 }
 
-export interface JoinRequest {
-  room: string;
-  name: string;
-  /** What the peer's join token allows, told to the others (undefined: no token, or no limits). */
-  caps?: Capability[];
-  /** The name is the join token's: `name` messages cannot change it. */
-  nameFixed?: boolean;
-  resumeToken: string;
-}
-
-/** The outcome of a join. */
-export type JoinResult<M extends Member> =
-  | {
-      ok: true;
-      session: Session<M>;
-      /** True when an existing session was taken over (same id; the others saw nothing). */
-      resumed: boolean;
-      /** A connection that held this session (or the token's session in another room) until now. */
-      displaced: M | undefined;
-    }
-  | { ok: false; reason: 'room-full' };
-
-/** What became of a signal. */
-export type SignalOutcome = 'sent' | 'held' | 'no-such-peer';
-
 /** The rooms of one relay; `M` is what its members are (the server's connections). */
-export class Rooms<M extends Member> {
+export class Rooms<M extends Member> implements Directory<M> {
   private readonly options: RoomsOptions;
   private readonly rooms = new Map<string, Room<M>>();
-  private readonly sessions = new Map<string, Session<M>>();
+  private readonly sessions = new Map<string, MemorySession<M>>();
 
   constructor(options: RoomsOptions) {
     this.options = options;
@@ -114,12 +70,10 @@ export class Rooms<M extends Member> {
     return this.sessions.size;
   }
 
-  /**
-   * Puts `member` in a room under the id its resume token gives. A session the token already holds
-   * in that room is taken over; one in another room ends (one id, one room). The others get
-   * `peer-joined` unless it is a takeover.
-   */
-  join(member: M, { room: roomName, name, caps, nameFixed, resumeToken }: JoinRequest): JoinResult<M> {
+  join(
+    member: M,
+    { room: roomName, name, caps, nameFixed, resumeToken }: JoinRequest,
+  ): JoinResult<M, MemorySession<M>> {
     const id = peerIdFor(resumeToken);
     const existing = this.sessions.get(id);
     if (existing?.room.name === roomName) {
@@ -129,7 +83,7 @@ export class Rooms<M extends Member> {
       clearTimeout(existing.graceTimer);
       existing.graceTimer = undefined;
       existing.member = member;
-      return { ok: true, session: existing, resumed: true, displaced };
+      return { ok: true, session: existing, peers: this.othersOf(existing), resumed: true, displaced };
     }
 
     const room = this.rooms.get(roomName);
@@ -140,7 +94,7 @@ export class Rooms<M extends Member> {
       this.leave(existing);
     }
     const target = room ?? this.createRoom(roomName);
-    const session: Session<M> = {
+    const session: MemorySession<M> = {
       id,
       name,
       caps,
@@ -150,39 +104,32 @@ export class Rooms<M extends Member> {
       graceTimer: undefined,
       held: undefined,
     };
-    const joined: PeerJoinedMessage = { type: 'peer-joined', id, name, caps };
-    this.broadcast(target, JSON.stringify(joined));
+    this.broadcast(target, peerJoinedText(id, name, caps));
     target.peers.set(id, session);
     this.sessions.set(id, session);
-    return { ok: true, session, resumed: false, displaced };
+    return { ok: true, session, peers: this.othersOf(session), resumed: false, displaced };
   }
 
   /** The others in the session's room, oldest first (for `welcome`). */
-  othersOf(session: Session<M>): PeerInfo[] {
+  private othersOf(session: MemorySession<M>): PeerInfo[] {
     const others: PeerInfo[] = [];
     for (const peer of session.room.peers.values()) {
-      if (peer !== session) others.push(peerInfoOf(peer));
+      if (peer !== session) others.push(peerInfo(peer.id, peer.name, peer.caps));
     }
     return others;
   }
 
-  /** Sends what was held for a resumed session, in order, once. */
-  deliverHeld(session: Session<M>): void {
+  deliverHeld(session: MemorySession<M>): void {
     const { held, member } = session;
     session.held = undefined;
     if (!held || !member) return;
     for (const text of held) member.send(text);
   }
 
-  /**
-   * Delivers `data` (the JSON text of a signal's `data`) from `sender` to the peer `to` of its room,
-   * with `from` set, or holds it while that peer is within its grace.
-   */
-  signal(sender: Session<M>, to: string, data: string): SignalOutcome {
+  signal(sender: MemorySession<M>, to: string, data: string): SignalOutcome {
     const target = sender.room.peers.get(to);
     if (!target) return 'no-such-peer';
-    // Ids are base64url: nothing in them needs escaping inside JSON.
-    const text = `${SIGNAL_PREFIX}"from":"${sender.id}","data":${data}}`;
+    const text = signalText(sender.id, data);
     if (target.member) {
       target.member.send(text);
       return 'sent';
@@ -191,26 +138,22 @@ export class Rooms<M extends Member> {
     return 'held';
   }
 
-  /** The session takes another display name: the others in its room get `peer-renamed`. */
-  rename(session: Session<M>, name: string): void {
+  rename(session: MemorySession<M>, name: string): void {
     session.name = name;
-    const renamed: PeerRenamedMessage = { type: 'peer-renamed', id: session.id, name };
-    const text = JSON.stringify(renamed);
+    const text = peerRenamedText(session.id, name);
     for (const peer of session.room.peers.values()) {
       if (peer !== session) peer.member?.send(text);
     }
   }
 
-  /** The session's connection is gone without a goodbye: keep its place for the grace period. */
-  lose(session: Session<M>): void {
+  lose(session: MemorySession<M>): void {
     if (session.member) this.hold(session, session.member.takeUndelivered(), false);
     session.member = undefined;
     if (this.options.resumeGrace === 0) return this.leave(session);
     session.graceTimer = setTimeout(() => this.leave(session), this.options.resumeGrace).unref();
   }
 
-  /** The session ends: the others get `peer-left` (nothing, if it had ended already). */
-  leave(session: Session<M>): void {
+  leave(session: MemorySession<M>): void {
     clearTimeout(session.graceTimer);
     session.member = undefined;
     const { room, id } = session;
@@ -221,8 +164,7 @@ export class Rooms<M extends Member> {
       this.rooms.delete(room.name);
       return;
     }
-    const left: PeerLeftMessage = { type: 'peer-left', id };
-    this.broadcast(room, JSON.stringify(left));
+    this.broadcast(room, peerLeftText(id));
   }
 
   /** Forgets every room and session at once, telling no one (the relay is shutting down). */
@@ -233,7 +175,7 @@ export class Rooms<M extends Member> {
   }
 
   /** Keeps the signals among `texts` for the session's return (`first`: before those held already). */
-  private hold(session: Session<M>, texts: string[], first: boolean): void {
+  private hold(session: MemorySession<M>, texts: string[], first: boolean): void {
     const signals = texts.filter((text) => text.startsWith(SIGNAL_PREFIX));
     if (signals.length === 0) return;
     const held = first ? [...signals, ...(session.held ?? [])] : [...(session.held ?? []), ...signals];
@@ -249,9 +191,4 @@ export class Rooms<M extends Member> {
   private broadcast(room: Room<M>, text: string): void {
     for (const peer of room.peers.values()) peer.member?.send(text);
   }
-}
-
-/** A session as the others see it: `caps` only when its token set them. */
-function peerInfoOf({ id, name, caps }: Session): PeerInfo {
-  return caps ? { id, name, caps } : { id, name };
 }

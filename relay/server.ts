@@ -4,7 +4,9 @@
  *
  * This file wires the parts together and does what is the same for every transport:
  * - transports/ carry messages (WebSocket; SSE + POST), each behind the small Connection interface;
- * - rooms.ts keeps sessions, membership, resume and held signals, knowing no transport;
+ * - the directory (directory.ts) keeps sessions, membership, names, resume and held signals, knowing
+ *   no transport: in this process's memory (rooms.ts), or shared by relay instances through Redis
+ *   (redis/directory.ts);
  * - tokens.ts checks join tokens, turn.ts makes TURN credentials;
  * - here: admission (origins, the connection cap, the join deadline, the join token), the message
  *   rate, parsing and validating every message, the heartbeat, and shutdown.
@@ -14,8 +16,11 @@ import type { Duplex } from 'node:stream';
 import { errorHints } from './hints.js';
 import { createHttpHandler } from './http.js';
 import { newResumeToken, RESUME_TOKEN_PATTERN } from './ids.js';
+import type { Directory, JoinRefusal, JoinResult, Session, SignalOutcome } from './directory.js';
 import { resolveOptions, type RelayOptions, type ResolvedOptions } from './options.js';
-import { Rooms, type Session } from './rooms.js';
+import { Readiness, type ReadinessCheck, type ReadinessReport } from './readiness.js';
+import { RedisDirectory } from './redis/directory.js';
+import { Rooms } from './rooms.js';
 import type { RelayStats } from './stats.js';
 import { createTokenChecker, type Grant, type TokenChecker } from './tokens.js';
 import { createTurnCredentials, type TurnCredentials } from './turn.js';
@@ -35,6 +40,7 @@ import {
 } from '../protocol/signaling.js';
 
 export type { RelayStats } from './stats.js';
+export type { ReadinessCheck, ReadinessReport } from './readiness.js';
 
 export interface Relay {
   /** Resolves once listening (at once with `server` or `noServer`); rejects if `listen` fails. */
@@ -49,6 +55,10 @@ export interface Relay {
    */
   handleRequest(req: IncomingMessage, res: ServerResponse): void;
   stats(): RelayStats;
+  /** Whether this instance can serve now (`/readyz`): every readiness check, by name. */
+  readiness(): ReadinessReport;
+  /** Adds a condition for readiness (a module of the application's, say). */
+  addReadinessCheck(check: ReadinessCheck): void;
   /**
    * Closes every client with `code` (default 1012, service restart: clients reconnect and resume),
    * stops the timers and, if the relay owns its server, stops listening. Idempotent.
@@ -70,7 +80,8 @@ class SignalingRelay implements Relay, ConnectionHandler {
   readonly ready: Promise<void>;
 
   private readonly options: ResolvedOptions;
-  private readonly rooms: Rooms<Connection>;
+  private readonly directory: Directory<Connection>;
+  private readonly readinessChecks = new Readiness();
   private readonly websocket: WebSocketTransport;
   private readonly sse: SseTransport;
   private readonly server: Server | undefined;
@@ -93,14 +104,20 @@ class SignalingRelay implements Relay, ConnectionHandler {
     this.hints = errorHints(options);
     this.tokens = createTokenChecker(options);
     this.turn = createTurnCredentials(options);
-    this.rooms = new Rooms(options);
+    this.directory = this.createDirectory();
+    this.readinessChecks.add({ name: 'accepting', check: () => (this.shutdown ? 'shutting down' : undefined) });
+    if (this.directory instanceof RedisDirectory) this.readinessChecks.add(this.directory.readinessCheck);
     const context = {
       handler: this,
       maxBufferedAmount: options.maxBufferedAmount,
       warn: (message: string) => options.logger.warn(message),
     };
     this.websocket = new WebSocketTransport({ ...context, maxPayload: options.maxPayload });
-    this.sse = new SseTransport({ ...context, maxPayload: options.maxPayload });
+    this.sse = new SseTransport({
+      ...context,
+      maxPayload: options.maxPayload,
+      forward: this.directory instanceof RedisDirectory ? this.directory.forwardPost.bind(this.directory) : undefined,
+    });
     this.heartbeat = setInterval(this.beat, options.heartbeatInterval).unref();
 
     this.ownsServer = options.port !== undefined;
@@ -129,9 +146,17 @@ class SignalingRelay implements Relay, ConnectionHandler {
     return {
       connections: websocket + sse,
       transports: { websocket, sse },
-      rooms: this.rooms.roomCount,
-      peers: this.rooms.peerCount,
+      rooms: this.directory.roomCount,
+      peers: this.directory.peerCount,
     };
+  }
+
+  readiness(): ReadinessReport {
+    return this.readinessChecks.report();
+  }
+
+  addReadinessCheck(check: ReadinessCheck): void {
+    this.readinessChecks.add(check);
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -154,6 +179,23 @@ class SignalingRelay implements Relay, ConnectionHandler {
     }
     this.shutdown ??= this.closeAll(code);
     return this.shutdown;
+  }
+
+  /** Rooms in this process's memory, or shared with other instances through Redis. */
+  private createDirectory(): Directory<Connection> {
+    const { redis, maxPeersPerRoom, resumeGrace, logger } = this.options;
+    if (!redis) return new Rooms(this.options);
+    return new RedisDirectory<Connection>({
+      ...redis,
+      maxPeersPerRoom,
+      resumeGrace,
+      logger,
+      onReplaced: (connection) => {
+        connection.session = undefined;
+        this.kick(connection, ErrorCodes.Replaced, 'this session was resumed by a newer connection');
+      },
+      onForwardedPost: (secret, body) => this.sse.handleForwarded(secret, body),
+    });
   }
 
   // ---- connections ----------------------------------------------------------------------------
@@ -224,8 +266,8 @@ class SignalingRelay implements Relay, ConnectionHandler {
     const session = connection.session;
     if (!session || this.shutdown) return;
     connection.session = undefined;
-    if (ending === Endings.Left) this.rooms.leave(session);
-    else this.rooms.lose(session);
+    if (ending === Endings.Left) this.directory.leave(session);
+    else this.directory.lose(session);
   }
 
   /** Pings every connection; one that did not answer the previous ping is cut (and counts as lost). */
@@ -353,8 +395,16 @@ class SignalingRelay implements Relay, ConnectionHandler {
     if (data === undefined) return this.sendError(connection, ErrorCodes.BadMessage, 'signal.data is required');
 
     // The relay sets `from` (the client's own `from`, if any, was parsed and dropped).
-    if (this.rooms.signal(sender, to, JSON.stringify(data)) === 'no-such-peer') {
-      this.sendError(connection, ErrorCodes.NoSuchPeer, 'no such peer in this room', to);
+    const outcome = this.directory.signal(sender, to, JSON.stringify(data));
+    // A shared directory answers later; the connection's next messages do not wait for it.
+    if (typeof outcome === 'string') this.reportSignal(connection, outcome, to);
+    else outcome.then((settled) => this.reportSignal(connection, settled, to));
+  }
+
+  private reportSignal(connection: Connection, outcome: SignalOutcome, to: string): void {
+    if (outcome === 'no-such-peer') this.sendError(connection, ErrorCodes.NoSuchPeer, 'no such peer in this room', to);
+    if (outcome === 'directory-unavailable') {
+      this.sendError(connection, ErrorCodes.DirectoryUnavailable, 'the relays cannot reach each other now', to);
     }
   }
 
@@ -371,7 +421,7 @@ class SignalingRelay implements Relay, ConnectionHandler {
         `name.name must be a string of at most ${this.options.maxNameLength} characters`,
       );
     }
-    this.rooms.rename(session, name);
+    this.directory.rename(session, name);
   }
 
   /**
@@ -407,7 +457,7 @@ class SignalingRelay implements Relay, ConnectionHandler {
     }
 
     const resumeToken = resume ?? newResumeToken();
-    const result = await this.rooms.join(connection, {
+    const result = await this.directory.join(connection, {
       room,
       // The token's name is the one the others see, whatever the page says.
       name: grant?.name ?? name,
@@ -415,8 +465,8 @@ class SignalingRelay implements Relay, ConnectionHandler {
       nameFixed: grant?.name !== undefined,
       resumeToken,
     });
-    if (!result.ok) return this.kick(connection, ErrorCodes.RoomFull, `room ${room} is full`);
-    const { session, resumed, displaced } = result;
+    if (!result.ok) return this.refuseJoin(connection, result.reason, room);
+    const { session, displaced } = result;
     if (displaced) {
       // Half-open: the old connection looks alive to us but its client has already come back.
       displaced.session = undefined;
@@ -424,12 +474,21 @@ class SignalingRelay implements Relay, ConnectionHandler {
     }
     // The connection went away while the join was decided: the session it holds now is lost, as it
     // would be had it been in the room already (its place is kept for the grace).
-    if (!connection.isOpen || connection.closing) return this.rooms.lose(session);
+    if (!connection.isOpen || connection.closing) return this.directory.lose(session);
     clearTimeout(connection.joinTimer);
     connection.joinTimer = undefined;
     connection.session = session;
-    this.welcome(connection, session, resumeToken, resumed);
-    if (resumed) this.rooms.deliverHeld(session);
+    this.welcome(connection, result, resumeToken);
+    this.directory.deliverHeld(session);
+  }
+
+  private refuseJoin(connection: Connection, reason: JoinRefusal, room: string): void {
+    if (reason === 'room-full') return this.kick(connection, ErrorCodes.RoomFull, `room ${room} is full`);
+    if (connection.closing) return;
+    // Not the client's fault, and it passes: come back later (the resume token keeps the id).
+    this.sendError(connection, ErrorCodes.DirectoryUnavailable, 'the relays cannot reach each other now');
+    clearTimeout(connection.joinTimer);
+    connection.close(CloseCodes.TryAgainLater, ErrorCodes.DirectoryUnavailable);
   }
 
   /** Why a join message is malformed (room name rules are checked apart: they close the connection). */
@@ -447,13 +506,17 @@ class SignalingRelay implements Relay, ConnectionHandler {
     return undefined;
   }
 
-  private welcome(connection: Connection, session: Session<Connection>, resumeToken: string, resumed: boolean): void {
+  private welcome(
+    connection: Connection,
+    { session, peers, resumed }: Extract<JoinResult<Connection>, { ok: true }>,
+    resumeToken: string,
+  ): void {
     const welcome: WelcomeMessage = {
       type: 'welcome',
       protocol: PROTOCOL_VERSION,
       id: session.id,
       room: session.room.name,
-      peers: this.rooms.othersOf(session),
+      peers,
       iceServers: this.iceServersFor(session),
       caps: session.caps,
       resume: resumeToken,
@@ -499,9 +562,9 @@ class SignalingRelay implements Relay, ConnectionHandler {
 
   private async closeAll(code: number): Promise<void> {
     clearInterval(this.heartbeat);
-    this.rooms.clear();
+    const cleared = this.directory.clear();
     const reason = code === CloseCodes.ServiceRestart ? 'relay restarting' : '';
-    await Promise.all([this.websocket.closeAll(code, reason), this.sse.closeAll(code, reason)]);
+    await Promise.all([this.websocket.closeAll(code, reason), this.sse.closeAll(code, reason), cleared]);
     this.server?.off('upgrade', this.onServerUpgrade);
     if (!this.ownsServer && this.server) {
       this.server.off('request', this.onServerRequest);

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import puppeteer from 'puppeteer-core';
 import { createRelay } from '../dist/relay/index.js';
-import { findChromium } from './chromium.mjs';
+import { findChromium } from './browsers.mjs';
 
 const OUT = '.screenshots';
 const SIZES = [

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
-import { findChromium } from './chromium.mjs';
+import { findChromium } from './browsers.mjs';
 
 if (!process.argv.includes('--inner')) {
   const inner = `ip link set lo up && exec '${process.execPath}' '${process.argv[1]}' --inner ${process.argv.slice(2).join(' ')}`;

@@ -3,31 +3,58 @@
  * it accepts the credentials a relay with the same `turnSecret` hands out, and refuses others and
  * expired ones. Started with flags only (`-n`: no config file from /etc), on a free port, relaying
  * between loopback addresses (which coturn refuses unless told to: `--allow-loopback-peers`).
+ * With `tls`, it also listens for TURN over TLS (`turns:`) with the certificate of
+ * tests/fixtures/, which the test browser accepts by its public key (tlsPublicKeyHash()).
  * Used by the browser tests through relay-plugin.ts.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { createHash, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { findTurnserver } from '../scripts/coturn.mjs';
+import { freePort, waitForPort } from './ports.js';
+
+const TLS_CERTIFICATE = fileURLToPath(new URL('fixtures/turn-tls.crt', import.meta.url));
+const TLS_KEY = fileURLToPath(new URL('fixtures/turn-tls.key', import.meta.url));
 
 export interface RunningCoturn {
-  /** Its TURN URLs on 127.0.0.1, over UDP and TCP. */
+  /** Its TURN URLs on 127.0.0.1: over UDP and TCP, and over TLS when started with `tls`. */
   urls: string[];
   stop(): Promise<void>;
 }
 
-export async function startCoturn(secret: string): Promise<RunningCoturn> {
+export interface CoturnOptions {
+  /** Also listen for TURN over TLS (a `turns:` URL), with the certificate of tests/fixtures/. */
+  tls?: boolean;
+}
+
+/**
+ * The SHA-256 of the test certificate's public key, base64: what Chromium's
+ * `--ignore-certificate-errors-spki-list` takes to accept it (and no other certificate).
+ */
+export function tlsPublicKeyHash(): string {
+  const publicKey = new X509Certificate(readFileSync(TLS_CERTIFICATE)).publicKey;
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('base64');
+}
+
+export async function startCoturn(secret: string, { tls = false }: CoturnOptions = {}): Promise<RunningCoturn> {
   const binary = findTurnserver();
   if (!binary)
     throw new Error('coturn is not installed (Debian: apt-get install coturn); npm test installs it as root');
   const dir = mkdtempSync(join(tmpdir(), 'rtc-coturn-'));
   const port = await freePort();
+  const tlsPort = tls ? await freePort() : 0;
+  const tlsArgs = tls
+    ? [`--tls-listening-port=${tlsPort}`, `--cert=${TLS_CERTIFICATE}`, `--pkey=${TLS_KEY}`]
+    : ['--no-tls'];
   const args = [
     '-n',
     '--no-cli',
-    '--no-tls',
+    ...tlsArgs,
     '--no-dtls',
     `--listening-port=${port}`,
     '--listening-ip=127.0.0.1',
@@ -48,50 +75,22 @@ export async function startCoturn(secret: string): Promise<RunningCoturn> {
   child.stderr.setEncoding('utf8').on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
-    await waitForPort(
-      port,
-      () => child.exitCode !== null,
-      () => output,
-    );
+    for (const listening of tls ? [port, tlsPort] : [port]) {
+      await waitForPort(listening, { name: 'coturn', exited: () => child.exitCode !== null, output: () => output });
+    }
   } catch (error) {
     child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
+  const urls = [`turn:127.0.0.1:${port}?transport=udp`, `turn:127.0.0.1:${port}?transport=tcp`];
+  if (tls) urls.push(`turns:127.0.0.1:${tlsPort}?transport=tcp`);
   return {
-    urls: [`turn:127.0.0.1:${port}?transport=udp`, `turn:127.0.0.1:${port}?transport=tcp`],
+    urls,
     async stop() {
       child.kill('SIGTERM');
       await exited;
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Resolves once the TCP listener answers (coturn opens its UDP one beside it). */
-async function waitForPort(port: number, exited: () => boolean, output: () => string): Promise<void> {
-  for (let tries = 0; tries < 200; tries++) {
-    if (exited()) throw new Error(`coturn exited: ${output()}`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`coturn did not listen on ${port}: ${output()}`);
 }

@@ -1,6 +1,6 @@
 // German texts of the elements (see components/internal/ui/locale.ts). Keys are those of the
-// English defaults: mediaErrorText (media), rtcCameraStrings (camera), rtcCallStrings (call). A
-// `chat` section may be added for <rtc-chat> once its texts settle.
+// English defaults: mediaErrorText (media), rtcCameraStrings (camera), rtcCallStrings (call),
+// rtcDoctorStrings (doctor). A `chat` section may be added for <rtc-chat> once its texts settle.
 import type { LocaleTexts } from '../internal/ui/locale.js';
 
 export default {
@@ -45,6 +45,8 @@ export default {
     videoOff: 'Kamera ausgeschaltet',
     attached: 'Angehängt:',
     required: 'Bitte nimm ein Foto oder ein Video auf.',
+    'recording-failed': 'Die Aufnahme ist fehlgeschlagen.',
+    'recording-failed-hint': 'Nimm erneut auf.',
   },
   call: {
     ready: 'Bereit zum Beitreten?',
@@ -107,5 +109,127 @@ export default {
     'peer-unverified-hint':
       'Prüft, ob alle dieselbe Passphrase haben. Wenn ja, hört womöglich jemand zwischen euch mit.',
     retry: 'Erneut versuchen',
+  },
+  doctor: {
+    heading: 'Verbindungstest',
+    intro: 'Prüft diesen Browser, Kamera und Mikrofon, das Relay und das Netzwerk und sagt, was zu tun ist.',
+    run: 'Test starten',
+    again: 'Erneut testen',
+    copy: 'Bericht kopieren',
+    copied: 'Bericht kopiert.',
+    copyManually: 'Kopiere den Bericht unten.',
+    report: 'Bericht',
+    pending: 'Ausstehend',
+    running: 'Wird geprüft…',
+    pass: 'Bestanden',
+    warn: 'Warnung',
+    fail: 'Fehler',
+    allPassed: 'Alle Prüfungen bestanden.',
+    problems: 'Fehler: {fail}, Warnungen: {warn}, bestanden: {pass}.',
+    level: 'Mikrofonpegel',
+    'secure-context': 'Sichere Seite',
+    'permissions-policy': 'Berechtigungsrichtlinie',
+    camera: 'Kamera',
+    microphone: 'Mikrofon',
+    'relay-websocket': 'Relay über WebSocket',
+    'relay-sse': 'Relay über SSE',
+    'ice-host': 'Lokales Netzwerk',
+    'ice-srflx': 'Öffentliche Adresse',
+    turn: 'TURN-Server',
+    turnServer: 'TURN über {transport}: {server}',
+    datachannel: 'Datenkanal',
+    'camera-running': 'Erlaube die Kamera, falls gefragt.',
+    'microphone-running': 'Erlaube das Mikrofon, falls gefragt, und sag etwas.',
+    secure: 'Sicherer Kontext: {origin}.',
+    insecure: 'Kein sicherer Kontext: {origin}.',
+    'insecure-hint':
+      'Öffne die Seite mit https:// (oder auf localhost): Nur dort darf sie Kamera und Mikrofon verwenden.',
+    'policy-allowed': 'Erlaubt: {features}.',
+    'policy-top-level': 'Nicht in einem Frame: Nichts schränkt diese Seite ein.',
+    'policy-blocked': 'Für diese Seite gesperrt: {features}.',
+    'policy-blocked-hint':
+      'Die einbettende Seite muss sie erlauben (<iframe allow="camera; microphone; display-capture">), und kein Permissions-Policy-Header darf sie verbieten.',
+    'policy-unknown': 'Dieser Browser verrät nicht, was dieser Frame verwenden darf.',
+    'policy-unknown-hint':
+      'Falls die Kamera scheitert, muss die einbettende Seite sie erlauben: <iframe allow="camera; microphone; display-capture">.',
+    'camera-ok': '{label}, {width}×{height}.',
+    'camera-none': 'Keine Kamera gefunden.',
+    'camera-none-hint': 'Schließe eine an oder prüfe, ob das System sie abgeschaltet hat.',
+    'camera-blocked': 'Der Zugriff auf die Kamera ist blockiert.',
+    'camera-blocked-hint': 'Erlaube ihn in der Adressleiste oder in den Website-Einstellungen und teste dann erneut.',
+    'camera-busy': 'Die Kamera konnte nicht starten.',
+    'camera-busy-hint': 'Schließe andere Apps oder Tabs, die sie verwenden, und teste dann erneut.',
+    'camera-error': 'Die Kamera konnte nicht geöffnet werden ({error}).',
+    'camera-error-hint': 'Versuche einen anderen Browser oder starte das Gerät neu.',
+    'microphone-ok': '{label}: Ton erkannt.',
+    'microphone-unmeasured': '{label}.',
+    'microphone-quiet': '{label}: kein Ton in {seconds} s.',
+    'microphone-quiet-hint':
+      'Prüfe, ob es stummgeschaltet ist (ein Schalter oder eine Taste am Gerät), oder wähle in den Systemeinstellungen ein anderes Mikrofon.',
+    'microphone-none': 'Kein Mikrofon gefunden.',
+    'microphone-none-hint': 'Schließe eines an oder prüfe, ob das System es abgeschaltet hat.',
+    'microphone-blocked': 'Der Zugriff auf das Mikrofon ist blockiert.',
+    'microphone-blocked-hint':
+      'Erlaube ihn in der Adressleiste oder in den Website-Einstellungen und teste dann erneut.',
+    'microphone-busy': 'Das Mikrofon konnte nicht starten.',
+    'microphone-busy-hint': 'Schließe andere Apps oder Tabs, die es verwenden, und teste dann erneut.',
+    'microphone-error': 'Das Mikrofon konnte nicht geöffnet werden ({error}).',
+    'microphone-error-hint': 'Versuche einen anderen Browser oder starte das Gerät neu.',
+    'relay-ok': 'Beigetreten in {joinMs} ms, Umlaufzeit {rttMs} ms.',
+    'websocket-blocked': 'Keine Verbindung über WebSocket.',
+    'websocket-blocked-hint':
+      'Ein Proxy oder eine Firewall unterwegs blockiert WebSocket, oder der Proxy vor dem Relay leitet keine WebSocket-Upgrades weiter. Anrufe funktionieren trotzdem: Sie nutzen von selbst SSE.',
+    'sse-blocked': 'Keine Verbindung über SSE.',
+    'sse-blocked-hint':
+      'Anrufe funktionieren über WebSocket, aber ein Netzwerk, das es blockiert, ließe keinen Weg offen: Ein Proxy puffert womöglich Event-Streams.',
+    'relay-unreachable': 'Das Relay unter {url} ist nicht erreichbar.',
+    'relay-unreachable-hint': 'Prüfe die Signaling-URL und ob das Relay läuft; eine Firewall könnte es blockieren.',
+    'signaling-url': 'Die Signaling-URL ist ungültig: {url}.',
+    'signaling-url-hint': 'Verwende eine ws:-, wss:-, http:- oder https:-URL.',
+    'host-ok': '{count} lokale Kandidaten ({protocols}).',
+    'host-none': 'Kein lokaler Kandidat.',
+    'host-none-hint':
+      'WebRTC ist in diesem Browser eingeschränkt: Eine Erweiterung oder eine Richtlinie könnte es begrenzen.',
+    'no-webrtc': 'Dieser Browser hat kein WebRTC.',
+    'no-webrtc-hint':
+      'Verwende einen aktuellen Browser; eine Erweiterung oder eine Richtlinie könnte WebRTC abgeschaltet haben.',
+    'ice-servers-refused': 'Dieser Browser lehnt die ICE-Server ab: {error}',
+    'ice-servers-refused-hint':
+      'ice-servers ist eine JSON-Liste von {"urls": ..., "username": ..., "credential": ...} mit stun:-, turn:- oder turns:-URLs.',
+    'srflx-ok': 'Öffentliche Adresse gefunden ({count} Kandidaten).',
+    'no-nat': 'Der TURN-Server sieht die eigene Adresse dieses Geräts: kein NAT dazwischen.',
+    'no-stun': 'Kein STUN- oder TURN-Server eingerichtet.',
+    'no-stun-hint':
+      'Teilnehmende in verschiedenen Netzwerken erreichen sich womöglich nicht. Richte TURN am Relay ein (--turn-secret, --turn-urls) oder setze ice-servers.',
+    'stun-no-answer': 'Keine öffentliche Adresse: Der STUN-Server hat über UDP nicht geantwortet.',
+    'stun-no-answer-hint':
+      'UDP ist in diesem Netzwerk womöglich blockiert (Anrufe brauchen dann TURN über TCP oder TLS), oder dieses Gerät hat selbst eine öffentliche Adresse.',
+    'servers-unknown': 'Unbekannt: Das Relay, das die ICE-Server verteilt, war nicht erreichbar.',
+    'turn-ok': 'Relay-Adresse in {allocationMs} ms zugeteilt.',
+    'turn-credentials': 'Der TURN-Server hat die Zugangsdaten abgelehnt (Fehler {errorCode}).',
+    'turn-credentials-hint':
+      '--turn-secret des Relays muss das static-auth-secret des TURN-Servers sein, und beide Uhren müssen stimmen (die Zugangsdaten laufen ab).',
+    'turn-unreachable': 'Keine Antwort vom TURN-Server.',
+    'turn-unreachable-hint':
+      'Eine Firewall blockiert diesen Port oder dieses Protokoll, oder der Server läuft nicht oder lauscht dort nicht.',
+    'turn-error': 'Der TURN-Server antwortete {errorCode}: {errorText}.',
+    'turn-error-hint': 'Das Log des TURN-Servers sagt mehr.',
+    'turn-failed': 'Keine Relay-Adresse: Die Zugangsdaten wurden abgelehnt, oder der Server war nicht erreichbar.',
+    'turn-port-blocked': 'Dieser Browser nutzt TURN nicht auf Port {port}.',
+    'turn-port-blocked-hint':
+      'Browser übergehen TURN-Server auf Ports unter 1024 außer 53, 80 und 443: Verwende 3478, 5349 oder 443.',
+    'turn-none': 'Kein TURN-Server eingerichtet.',
+    'turn-none-hint':
+      'Hinter strengen Firewalls oder in manchen Mobilfunknetzen kommt ohne ihn keine Verbindung zustande: Richte ihn am Relay ein (--turn-secret, --turn-urls).',
+    'datachannel-turn': 'Über TURN: Umlaufzeit {rttMs} ms, {mbps} Mbit/s.',
+    'datachannel-direct': 'Umlaufzeit {rttMs} ms, {mbps} Mbit/s.',
+    'datachannel-slow': 'Langsam: Umlaufzeit {rttMs} ms, {mbps} Mbit/s.',
+    'datachannel-slow-hint': 'Anrufe könnten über diese Verbindung stocken.',
+    'datachannel-failed': 'Der Datenkanal hat sich nicht innerhalb von {seconds} s geöffnet.',
+    'datachannel-failed-hint': 'WebRTC kann auf diesem Gerät keine Verbindung herstellen: siehe die Zeilen oben.',
+    'datachannel-turn-failed': 'Der Datenkanal hat sich nicht innerhalb von {seconds} s über TURN geöffnet.',
+    'datachannel-turn-failed-hint':
+      'Der TURN-Server vergibt Adressen, leitet zwischen ihnen aber nichts weiter: Prüfe, ob seine Relay-Ports offen sind und ob er an seine eigenen Adressen weiterleiten darf.',
+    'check-error': 'Die Prüfung konnte nicht laufen ({error}).',
   },
 } satisfies LocaleTexts;

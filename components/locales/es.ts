@@ -1,6 +1,6 @@
 // Spanish texts of the elements (see components/internal/ui/locale.ts). Keys are those of the
-// English defaults: mediaErrorText (media), rtcCameraStrings (camera), rtcCallStrings (call). A
-// `chat` section may be added for <rtc-chat> once its texts settle.
+// English defaults: mediaErrorText (media), rtcCameraStrings (camera), rtcCallStrings (call),
+// rtcDoctorStrings (doctor). A `chat` section may be added for <rtc-chat> once its texts settle.
 import type { LocaleTexts } from '../internal/ui/locale.js';
 
 export default {
@@ -45,6 +45,8 @@ export default {
     videoOff: 'Cámara apagada',
     attached: 'Adjunto:',
     required: 'Toma una foto o graba un vídeo.',
+    'recording-failed': 'La grabación ha fallado.',
+    'recording-failed-hint': 'Vuelve a grabar.',
   },
   call: {
     ready: '¿Listo para unirte?',
@@ -107,5 +109,125 @@ export default {
     'peer-unverified-hint':
       'Comprueba que todos tengan la misma frase de contraseña. Si la tienen, puede que alguien esté escuchando entre vosotros.',
     retry: 'Reintentar',
+  },
+  doctor: {
+    heading: 'Prueba de conexión',
+    intro: 'Comprueba este navegador, la cámara y el micrófono, el relay y la red, y te dice qué corregir.',
+    run: 'Iniciar prueba',
+    again: 'Repetir',
+    copy: 'Copiar informe',
+    copied: 'Informe copiado.',
+    copyManually: 'Copia el informe de abajo.',
+    report: 'Informe',
+    pending: 'Sin iniciar',
+    running: 'Comprobando…',
+    pass: 'Correcto',
+    warn: 'Aviso',
+    fail: 'Error',
+    allPassed: 'Todas las comprobaciones son correctas.',
+    problems: 'Errores: {fail}, avisos: {warn}, correctas: {pass}.',
+    level: 'Nivel del micrófono',
+    'secure-context': 'Página segura',
+    'permissions-policy': 'Política de permisos',
+    camera: 'Cámara',
+    microphone: 'Micrófono',
+    'relay-websocket': 'Relay por WebSocket',
+    'relay-sse': 'Relay por SSE',
+    'ice-host': 'Red local',
+    'ice-srflx': 'Dirección pública',
+    turn: 'Servidor TURN',
+    turnServer: 'TURN por {transport}: {server}',
+    datachannel: 'Canal de datos',
+    'camera-running': 'Permite la cámara si te lo pide.',
+    'microphone-running': 'Permite el micrófono si te lo pide y luego di algo.',
+    secure: 'Contexto seguro: {origin}.',
+    insecure: 'No es un contexto seguro: {origin}.',
+    'insecure-hint': 'Abre la página con https:// (o en localhost): solo así puede usar la cámara y el micrófono.',
+    'policy-allowed': 'Permitido: {features}.',
+    'policy-top-level': 'No está en un marco: nada limita esta página.',
+    'policy-blocked': 'Bloqueado para esta página: {features}.',
+    'policy-blocked-hint':
+      'La página que incrusta esta debe permitirlos (<iframe allow="camera; microphone; display-capture">), y ningún encabezado Permissions-Policy debe prohibirlos.',
+    'policy-unknown': 'Este navegador no indica qué puede usar este marco.',
+    'policy-unknown-hint':
+      'Si la cámara falla, la página que incrusta esta debe permitirla: <iframe allow="camera; microphone; display-capture">.',
+    'camera-ok': '{label}, {width}×{height}.',
+    'camera-none': 'No se encontró ninguna cámara.',
+    'camera-none-hint': 'Conecta una, o comprueba que el sistema no la haya desactivado.',
+    'camera-blocked': 'El acceso a la cámara está bloqueado.',
+    'camera-blocked-hint': 'Permítelo en la barra de direcciones o en la configuración del sitio y repite la prueba.',
+    'camera-busy': 'La cámara no pudo iniciarse.',
+    'camera-busy-hint': 'Cierra otras aplicaciones o pestañas que la usen y repite la prueba.',
+    'camera-error': 'No se pudo abrir la cámara ({error}).',
+    'camera-error-hint': 'Prueba otro navegador o reinicia el dispositivo.',
+    'microphone-ok': '{label}: se oye sonido.',
+    'microphone-unmeasured': '{label}.',
+    'microphone-quiet': '{label}: ningún sonido en {seconds} s.',
+    'microphone-quiet-hint':
+      'Comprueba que no esté silenciado (un interruptor o una tecla del dispositivo), o elige otro micrófono en la configuración del sistema.',
+    'microphone-none': 'No se encontró ningún micrófono.',
+    'microphone-none-hint': 'Conecta uno, o comprueba que el sistema no lo haya desactivado.',
+    'microphone-blocked': 'El acceso al micrófono está bloqueado.',
+    'microphone-blocked-hint':
+      'Permítelo en la barra de direcciones o en la configuración del sitio y repite la prueba.',
+    'microphone-busy': 'El micrófono no pudo iniciarse.',
+    'microphone-busy-hint': 'Cierra otras aplicaciones o pestañas que lo usen y repite la prueba.',
+    'microphone-error': 'No se pudo abrir el micrófono ({error}).',
+    'microphone-error-hint': 'Prueba otro navegador o reinicia el dispositivo.',
+    'relay-ok': 'Conectado en {joinMs} ms, ida y vuelta {rttMs} ms.',
+    'websocket-blocked': 'Sin conexión por WebSocket.',
+    'websocket-blocked-hint':
+      'Un proxy o un cortafuegos en el camino bloquea WebSocket, o el proxy delante del relay no deja pasar las actualizaciones a WebSocket. Las llamadas funcionan igualmente: usan SSE por sí solas.',
+    'sse-blocked': 'Sin conexión por SSE.',
+    'sse-blocked-hint':
+      'Las llamadas funcionan por WebSocket, pero una red que lo bloquee no dejaría ninguna salida: quizá un proxy almacena en búfer los flujos de eventos.',
+    'relay-unreachable': 'No se puede llegar al relay en {url}.',
+    'relay-unreachable-hint':
+      'Comprueba la URL de señalización y que el relay esté en marcha; un cortafuegos puede bloquearlo.',
+    'signaling-url': 'La URL de señalización no es válida: {url}.',
+    'signaling-url-hint': 'Usa una URL ws:, wss:, http: o https:.',
+    'host-ok': '{count} candidatos locales ({protocols}).',
+    'host-none': 'Ningún candidato local.',
+    'host-none-hint': 'WebRTC está restringido en este navegador: una extensión o una política puede limitarlo.',
+    'no-webrtc': 'Este navegador no tiene WebRTC.',
+    'no-webrtc-hint': 'Usa un navegador actual; una extensión o una política puede haber desactivado WebRTC.',
+    'ice-servers-refused': 'Este navegador rechaza los servidores ICE: {error}',
+    'ice-servers-refused-hint':
+      'ice-servers es una lista JSON de {"urls": ..., "username": ..., "credential": ...}, con URL stun:, turn: o turns:.',
+    'srflx-ok': 'Dirección pública encontrada ({count} candidatos).',
+    'no-nat': 'El servidor TURN ve la dirección propia de este dispositivo: no hay NAT de por medio.',
+    'no-stun': 'No hay ningún servidor STUN ni TURN configurado.',
+    'no-stun-hint':
+      'Es posible que participantes en redes distintas no se alcancen. Configura TURN en el relay (--turn-secret, --turn-urls) o define ice-servers.',
+    'stun-no-answer': 'Sin dirección pública: el servidor STUN no respondió por UDP.',
+    'stun-no-answer-hint':
+      'Puede que UDP esté bloqueado en esta red (entonces las llamadas necesitan TURN por TCP o TLS), o que este dispositivo tenga una dirección pública propia.',
+    'servers-unknown': 'Desconocido: no se llegó al relay, que reparte los servidores ICE.',
+    'turn-ok': 'Dirección de relay asignada en {allocationMs} ms.',
+    'turn-credentials': 'El servidor TURN rechazó las credenciales (error {errorCode}).',
+    'turn-credentials-hint':
+      'El --turn-secret del relay debe ser el static-auth-secret del servidor TURN, y ambos relojes deben estar en hora (las credenciales caducan).',
+    'turn-unreachable': 'Sin respuesta del servidor TURN.',
+    'turn-unreachable-hint':
+      'Un cortafuegos bloquea este puerto o transporte, o el servidor está caído o no escucha en él.',
+    'turn-error': 'El servidor TURN respondió {errorCode}: {errorText}.',
+    'turn-error-hint': 'El registro del servidor TURN da más detalles.',
+    'turn-failed': 'Sin dirección de relay: se rechazaron las credenciales, o no se pudo llegar al servidor.',
+    'turn-port-blocked': 'Este navegador no usa TURN en el puerto {port}.',
+    'turn-port-blocked-hint':
+      'Los navegadores ignoran los servidores TURN en puertos por debajo de 1024 salvo 53, 80 y 443: usa 3478, 5349 o 443.',
+    'turn-none': 'No hay ningún servidor TURN configurado.',
+    'turn-none-hint':
+      'Tras cortafuegos estrictos o en algunas redes móviles no hay conexión sin él: configúralo en el relay (--turn-secret, --turn-urls).',
+    'datachannel-turn': 'Por TURN: ida y vuelta {rttMs} ms, {mbps} Mbit/s.',
+    'datachannel-direct': 'Ida y vuelta {rttMs} ms, {mbps} Mbit/s.',
+    'datachannel-slow': 'Lento: ida y vuelta {rttMs} ms, {mbps} Mbit/s.',
+    'datachannel-slow-hint': 'Las llamadas pueden entrecortarse con esta conexión.',
+    'datachannel-failed': 'El canal de datos no se abrió en {seconds} s.',
+    'datachannel-failed-hint': 'WebRTC no puede conectarse en este dispositivo: mira las líneas de arriba.',
+    'datachannel-turn-failed': 'El canal de datos no se abrió por TURN en {seconds} s.',
+    'datachannel-turn-failed-hint':
+      'El servidor TURN asigna direcciones pero no retransmite nada entre ellas: comprueba que sus puertos de relay estén abiertos y que pueda retransmitir a sus propias direcciones.',
+    'check-error': 'La comprobación no pudo ejecutarse ({error}).',
   },
 } satisfies LocaleTexts;

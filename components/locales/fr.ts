@@ -1,6 +1,6 @@
 // French texts of the elements (see components/internal/ui/locale.ts). Keys are those of the
-// English defaults: mediaErrorText (media), rtcCameraStrings (camera), rtcCallStrings (call). A
-// `chat` section may be added for <rtc-chat> once its texts settle.
+// English defaults: mediaErrorText (media), rtcCameraStrings (camera), rtcCallStrings (call),
+// rtcDoctorStrings (doctor). A `chat` section may be added for <rtc-chat> once its texts settle.
 import type { LocaleTexts } from '../internal/ui/locale.js';
 
 export default {
@@ -45,6 +45,8 @@ export default {
     videoOff: 'Caméra coupée',
     attached: 'Pièce jointe :',
     required: 'Veuillez prendre une photo ou enregistrer une vidéo.',
+    'recording-failed': 'L’enregistrement a échoué.',
+    'recording-failed-hint': 'Enregistrez à nouveau.',
   },
   call: {
     ready: 'Prêt à rejoindre ?',
@@ -107,5 +109,124 @@ export default {
     'peer-unverified-hint':
       'Vérifiez que tout le monde a la même phrase secrète. Si c’est le cas, quelqu’un écoute peut-être entre vous.',
     retry: 'Réessayer',
+  },
+  doctor: {
+    heading: 'Test de connexion',
+    intro: 'Vérifie ce navigateur, la caméra et le micro, le relais et le réseau, et indique quoi corriger.',
+    run: 'Lancer le test',
+    again: 'Relancer',
+    copy: 'Copier le rapport',
+    copied: 'Rapport copié.',
+    copyManually: 'Copiez le rapport ci-dessous.',
+    report: 'Rapport',
+    pending: 'Pas lancé',
+    running: 'Vérification…',
+    pass: 'Réussi',
+    warn: 'Attention',
+    fail: 'Échec',
+    allPassed: 'Toutes les vérifications ont réussi.',
+    problems: 'Échecs : {fail}, avertissements : {warn}, réussis : {pass}.',
+    level: 'Niveau du micro',
+    'secure-context': 'Page sécurisée',
+    'permissions-policy': 'Politique d’autorisations',
+    camera: 'Caméra',
+    microphone: 'Micro',
+    'relay-websocket': 'Relais par WebSocket',
+    'relay-sse': 'Relais par SSE',
+    'ice-host': 'Réseau local',
+    'ice-srflx': 'Adresse publique',
+    turn: 'Serveur TURN',
+    turnServer: 'TURN par {transport} : {server}',
+    datachannel: 'Canal de données',
+    'camera-running': 'Autorisez la caméra si on vous le demande.',
+    'microphone-running': 'Autorisez le micro si on vous le demande, puis dites quelque chose.',
+    secure: 'Contexte sécurisé : {origin}.',
+    insecure: 'Pas un contexte sécurisé : {origin}.',
+    'insecure-hint':
+      'Ouvrez la page en https:// (ou sur localhost) : ce n’est qu’ainsi qu’elle peut utiliser la caméra et le micro.',
+    'policy-allowed': 'Autorisé : {features}.',
+    'policy-top-level': 'Pas dans un cadre : rien ne restreint cette page.',
+    'policy-blocked': 'Bloqué pour cette page : {features}.',
+    'policy-blocked-hint':
+      'La page qui intègre celle-ci doit les autoriser (<iframe allow="camera; microphone; display-capture">), et aucun en-tête Permissions-Policy ne doit les interdire.',
+    'policy-unknown': 'Ce navigateur n’indique pas ce que ce cadre peut utiliser.',
+    'policy-unknown-hint':
+      'Si la caméra échoue, la page qui intègre celle-ci doit l’autoriser : <iframe allow="camera; microphone; display-capture">.',
+    'camera-ok': '{label}, {width}×{height}.',
+    'camera-none': 'Aucune caméra trouvée.',
+    'camera-none-hint': 'Branchez-en une, ou vérifiez que le système ne l’a pas désactivée.',
+    'camera-blocked': 'L’accès à la caméra est bloqué.',
+    'camera-blocked-hint': 'Autorisez-le dans la barre d’adresse ou les paramètres du site, puis relancez le test.',
+    'camera-busy': 'La caméra n’a pas pu démarrer.',
+    'camera-busy-hint': 'Fermez les autres applications ou onglets qui l’utilisent, puis relancez le test.',
+    'camera-error': 'La caméra n’a pas pu être ouverte ({error}).',
+    'camera-error-hint': 'Essayez un autre navigateur, ou redémarrez l’appareil.',
+    'microphone-ok': '{label} : son entendu.',
+    'microphone-unmeasured': '{label}.',
+    'microphone-quiet': '{label} : aucun son en {seconds} s.',
+    'microphone-quiet-hint':
+      'Vérifiez qu’il n’est pas coupé (un interrupteur ou une touche sur l’appareil), ou choisissez un autre micro dans les réglages du système.',
+    'microphone-none': 'Aucun micro trouvé.',
+    'microphone-none-hint': 'Branchez-en un, ou vérifiez que le système ne l’a pas désactivé.',
+    'microphone-blocked': 'L’accès au micro est bloqué.',
+    'microphone-blocked-hint': 'Autorisez-le dans la barre d’adresse ou les paramètres du site, puis relancez le test.',
+    'microphone-busy': 'Le micro n’a pas pu démarrer.',
+    'microphone-busy-hint': 'Fermez les autres applications ou onglets qui l’utilisent, puis relancez le test.',
+    'microphone-error': 'Le micro n’a pas pu être ouvert ({error}).',
+    'microphone-error-hint': 'Essayez un autre navigateur, ou redémarrez l’appareil.',
+    'relay-ok': 'Connecté en {joinMs} ms, aller-retour {rttMs} ms.',
+    'websocket-blocked': 'Pas de connexion par WebSocket.',
+    'websocket-blocked-hint':
+      'Un proxy ou un pare-feu sur le chemin bloque WebSocket, ou le proxy devant le relais ne transmet pas les mises à niveau WebSocket. Les appels fonctionnent quand même : ils passent d’eux-mêmes par SSE.',
+    'sse-blocked': 'Pas de connexion par SSE.',
+    'sse-blocked-hint':
+      'Les appels passent par WebSocket, mais un réseau qui le bloque ne laisserait aucune issue : un proxy met peut-être les flux d’événements en mémoire tampon.',
+    'relay-unreachable': 'Le relais à l’adresse {url} est injoignable.',
+    'relay-unreachable-hint': 'Vérifiez l’URL de signalisation et que le relais tourne ; un pare-feu peut le bloquer.',
+    'signaling-url': 'L’URL de signalisation n’est pas valide : {url}.',
+    'signaling-url-hint': 'Utilisez une URL ws:, wss:, http: ou https:.',
+    'host-ok': '{count} candidats locaux ({protocols}).',
+    'host-none': 'Aucun candidat local.',
+    'host-none-hint': 'WebRTC est restreint dans ce navigateur : une extension ou une politique peut le limiter.',
+    'no-webrtc': 'Ce navigateur n’a pas WebRTC.',
+    'no-webrtc-hint': 'Utilisez un navigateur récent ; une extension ou une politique a peut-être désactivé WebRTC.',
+    'ice-servers-refused': 'Ce navigateur refuse les serveurs ICE : {error}',
+    'ice-servers-refused-hint':
+      'ice-servers est une liste JSON de {"urls": ..., "username": ..., "credential": ...}, avec des URL stun:, turn: ou turns:.',
+    'srflx-ok': 'Adresse publique trouvée ({count} candidats).',
+    'no-nat': 'Le serveur TURN voit l’adresse propre de cet appareil : pas de NAT entre les deux.',
+    'no-stun': 'Aucun serveur STUN ou TURN n’est configuré.',
+    'no-stun-hint':
+      'Des participants sur des réseaux différents risquent de ne pas se joindre. Configurez TURN sur le relais (--turn-secret, --turn-urls), ou définissez ice-servers.',
+    'stun-no-answer': 'Pas d’adresse publique : le serveur STUN n’a pas répondu par UDP.',
+    'stun-no-answer-hint':
+      'UDP est peut-être bloqué sur ce réseau (les appels ont alors besoin de TURN par TCP ou TLS), ou cet appareil a lui-même une adresse publique.',
+    'servers-unknown': 'Inconnu : le relais, qui fournit les serveurs ICE, n’a pas été joint.',
+    'turn-ok': 'Adresse de relais allouée en {allocationMs} ms.',
+    'turn-credentials': 'Le serveur TURN a refusé les identifiants (erreur {errorCode}).',
+    'turn-credentials-hint':
+      'Le --turn-secret du relais doit être le static-auth-secret du serveur TURN, et les deux horloges doivent être justes (les identifiants expirent).',
+    'turn-unreachable': 'Pas de réponse du serveur TURN.',
+    'turn-unreachable-hint':
+      'Un pare-feu bloque ce port ou ce transport, ou le serveur est arrêté ou n’écoute pas dessus.',
+    'turn-error': 'Le serveur TURN a répondu {errorCode} : {errorText}.',
+    'turn-error-hint': 'Le journal du serveur TURN en dit plus.',
+    'turn-failed': 'Pas d’adresse de relais : les identifiants ont été refusés, ou le serveur était injoignable.',
+    'turn-port-blocked': 'Ce navigateur n’utilise pas TURN sur le port {port}.',
+    'turn-port-blocked-hint':
+      'Les navigateurs ignorent les serveurs TURN sur les ports inférieurs à 1024 autres que 53, 80 et 443 : utilisez 3478, 5349 ou 443.',
+    'turn-none': 'Aucun serveur TURN n’est configuré.',
+    'turn-none-hint':
+      'Derrière un pare-feu strict ou sur certains réseaux mobiles, les participants ne peuvent pas se connecter sans lui : configurez-le sur le relais (--turn-secret, --turn-urls).',
+    'datachannel-turn': 'Par TURN : aller-retour {rttMs} ms, {mbps} Mbit/s.',
+    'datachannel-direct': 'Aller-retour {rttMs} ms, {mbps} Mbit/s.',
+    'datachannel-slow': 'Lent : aller-retour {rttMs} ms, {mbps} Mbit/s.',
+    'datachannel-slow-hint': 'Les appels risquent de saccader sur cette connexion.',
+    'datachannel-failed': 'Le canal de données ne s’est pas ouvert en {seconds} s.',
+    'datachannel-failed-hint': 'WebRTC ne peut pas se connecter sur cet appareil : voir les lignes ci-dessus.',
+    'datachannel-turn-failed': 'Le canal de données ne s’est pas ouvert par TURN en {seconds} s.',
+    'datachannel-turn-failed-hint':
+      'Le serveur TURN attribue des adresses mais ne relaie rien entre elles : vérifiez que ses ports de relais sont ouverts et qu’il peut relayer vers ses propres adresses.',
+    'check-error': 'La vérification n’a pas pu s’exécuter ({error}).',
   },
 } satisfies LocaleTexts;

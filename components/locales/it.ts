@@ -1,6 +1,6 @@
 // Italian texts of the elements (see components/internal/ui/locale.ts). Keys are those of the
-// English defaults: mediaErrorText (media), rtcCameraStrings (camera), rtcCallStrings (call). A
-// `chat` section may be added for <rtc-chat> once its texts settle.
+// English defaults: mediaErrorText (media), rtcCameraStrings (camera), rtcCallStrings (call),
+// rtcDoctorStrings (doctor). A `chat` section may be added for <rtc-chat> once its texts settle.
 import type { LocaleTexts } from '../internal/ui/locale.js';
 
 export default {
@@ -45,6 +45,8 @@ export default {
     videoOff: 'Fotocamera disattivata',
     attached: 'Allegato:',
     required: 'Scatta una foto o registra un video.',
+    'recording-failed': 'La registrazione non è riuscita.',
+    'recording-failed-hint': 'Registra di nuovo.',
   },
   call: {
     ready: 'Pronto a partecipare?',
@@ -107,5 +109,125 @@ export default {
     'peer-unverified-hint':
       'Controllate che tutti abbiano la stessa passphrase. Se è così, qualcuno potrebbe ascoltare tra voi.',
     retry: 'Riprova',
+  },
+  doctor: {
+    heading: 'Test di connessione',
+    intro: 'Controlla questo browser, la fotocamera e il microfono, il relay e la rete, e dice cosa correggere.',
+    run: 'Avvia il test',
+    again: 'Ripeti',
+    copy: 'Copia il rapporto',
+    copied: 'Rapporto copiato.',
+    copyManually: 'Copia il rapporto qui sotto.',
+    report: 'Rapporto',
+    pending: 'Non avviato',
+    running: 'Controllo…',
+    pass: 'Superato',
+    warn: 'Avviso',
+    fail: 'Non riuscito',
+    allPassed: 'Tutti i controlli superati.',
+    problems: 'Non riusciti: {fail}, avvisi: {warn}, superati: {pass}.',
+    level: 'Livello del microfono',
+    'secure-context': 'Pagina sicura',
+    'permissions-policy': 'Criteri delle autorizzazioni',
+    camera: 'Fotocamera',
+    microphone: 'Microfono',
+    'relay-websocket': 'Relay via WebSocket',
+    'relay-sse': 'Relay via SSE',
+    'ice-host': 'Rete locale',
+    'ice-srflx': 'Indirizzo pubblico',
+    turn: 'Server TURN',
+    turnServer: 'TURN via {transport}: {server}',
+    datachannel: 'Canale dati',
+    'camera-running': 'Consenti la fotocamera se richiesto.',
+    'microphone-running': 'Consenti il microfono se richiesto, poi di’ qualcosa.',
+    secure: 'Contesto sicuro: {origin}.',
+    insecure: 'Non è un contesto sicuro: {origin}.',
+    'insecure-hint': 'Apri la pagina con https:// (o su localhost): solo così può usare la fotocamera e il microfono.',
+    'policy-allowed': 'Consentito: {features}.',
+    'policy-top-level': 'Non in un frame: nulla limita questa pagina.',
+    'policy-blocked': 'Bloccato per questa pagina: {features}.',
+    'policy-blocked-hint':
+      'La pagina che incorpora questa deve consentirli (<iframe allow="camera; microphone; display-capture">), e nessuna intestazione Permissions-Policy deve vietarli.',
+    'policy-unknown': 'Questo browser non dice cosa può usare questo frame.',
+    'policy-unknown-hint':
+      'Se la fotocamera non funziona, la pagina che incorpora questa deve consentirla: <iframe allow="camera; microphone; display-capture">.',
+    'camera-ok': '{label}, {width}×{height}.',
+    'camera-none': 'Nessuna fotocamera trovata.',
+    'camera-none-hint': 'Collegane una, o controlla che il sistema non l’abbia disattivata.',
+    'camera-blocked': 'L’accesso alla fotocamera è bloccato.',
+    'camera-blocked-hint': 'Consentilo nella barra degli indirizzi o nelle impostazioni del sito, poi ripeti il test.',
+    'camera-busy': 'Non è stato possibile avviare la fotocamera.',
+    'camera-busy-hint': 'Chiudi le altre app o schede che la usano, poi ripeti il test.',
+    'camera-error': 'Non è stato possibile aprire la fotocamera ({error}).',
+    'camera-error-hint': 'Prova un altro browser, o riavvia il dispositivo.',
+    'microphone-ok': '{label}: suono rilevato.',
+    'microphone-unmeasured': '{label}.',
+    'microphone-quiet': '{label}: nessun suono in {seconds} s.',
+    'microphone-quiet-hint':
+      'Controlla che non sia disattivato (un interruttore o un tasto sul dispositivo), o scegli un altro microfono nelle impostazioni di sistema.',
+    'microphone-none': 'Nessun microfono trovato.',
+    'microphone-none-hint': 'Collegane uno, o controlla che il sistema non l’abbia disattivato.',
+    'microphone-blocked': 'L’accesso al microfono è bloccato.',
+    'microphone-blocked-hint':
+      'Consentilo nella barra degli indirizzi o nelle impostazioni del sito, poi ripeti il test.',
+    'microphone-busy': 'Non è stato possibile avviare il microfono.',
+    'microphone-busy-hint': 'Chiudi le altre app o schede che lo usano, poi ripeti il test.',
+    'microphone-error': 'Non è stato possibile aprire il microfono ({error}).',
+    'microphone-error-hint': 'Prova un altro browser, o riavvia il dispositivo.',
+    'relay-ok': 'Connesso in {joinMs} ms, andata e ritorno {rttMs} ms.',
+    'websocket-blocked': 'Nessuna connessione via WebSocket.',
+    'websocket-blocked-hint':
+      'Un proxy o un firewall lungo il percorso blocca WebSocket, oppure il proxy davanti al relay non inoltra gli upgrade WebSocket. Le chiamate funzionano comunque: passano da sole a SSE.',
+    'sse-blocked': 'Nessuna connessione via SSE.',
+    'sse-blocked-hint':
+      'Le chiamate funzionano via WebSocket, ma una rete che lo blocca non lascerebbe alternative: forse un proxy mette in buffer i flussi di eventi.',
+    'relay-unreachable': 'Il relay all’indirizzo {url} non è raggiungibile.',
+    'relay-unreachable-hint':
+      'Controlla l’URL di segnalazione e che il relay sia in funzione; un firewall potrebbe bloccarlo.',
+    'signaling-url': 'L’URL di segnalazione non è valido: {url}.',
+    'signaling-url-hint': 'Usa un URL ws:, wss:, http: o https:.',
+    'host-ok': '{count} candidati locali ({protocols}).',
+    'host-none': 'Nessun candidato locale.',
+    'host-none-hint': 'WebRTC è limitato in questo browser: un’estensione o un criterio potrebbe restringerlo.',
+    'no-webrtc': 'Questo browser non ha WebRTC.',
+    'no-webrtc-hint': 'Usa un browser aggiornato; un’estensione o un criterio potrebbe aver disattivato WebRTC.',
+    'ice-servers-refused': 'Questo browser rifiuta i server ICE: {error}',
+    'ice-servers-refused-hint':
+      'ice-servers è un elenco JSON di {"urls": ..., "username": ..., "credential": ...}, con URL stun:, turn: o turns:.',
+    'srflx-ok': 'Indirizzo pubblico trovato ({count} candidati).',
+    'no-nat': 'Il server TURN vede l’indirizzo proprio di questo dispositivo: nessun NAT in mezzo.',
+    'no-stun': 'Nessun server STUN o TURN configurato.',
+    'no-stun-hint':
+      'I partecipanti su reti diverse potrebbero non raggiungersi. Configura TURN sul relay (--turn-secret, --turn-urls), o imposta ice-servers.',
+    'stun-no-answer': 'Nessun indirizzo pubblico: il server STUN non ha risposto via UDP.',
+    'stun-no-answer-hint':
+      'UDP potrebbe essere bloccato su questa rete (le chiamate hanno allora bisogno di TURN via TCP o TLS), oppure questo dispositivo ha un indirizzo pubblico proprio.',
+    'servers-unknown': 'Sconosciuto: il relay, che distribuisce i server ICE, non è stato raggiunto.',
+    'turn-ok': 'Indirizzo di relay assegnato in {allocationMs} ms.',
+    'turn-credentials': 'Il server TURN ha rifiutato le credenziali (errore {errorCode}).',
+    'turn-credentials-hint':
+      'Il --turn-secret del relay deve essere lo static-auth-secret del server TURN, ed entrambi gli orologi devono essere esatti (le credenziali scadono).',
+    'turn-unreachable': 'Nessuna risposta dal server TURN.',
+    'turn-unreachable-hint':
+      'Un firewall blocca questa porta o questo trasporto, oppure il server è spento o non è in ascolto lì.',
+    'turn-error': 'Il server TURN ha risposto {errorCode}: {errorText}.',
+    'turn-error-hint': 'Il log del server TURN dice di più.',
+    'turn-failed': 'Nessun indirizzo di relay: le credenziali sono state rifiutate, o il server non era raggiungibile.',
+    'turn-port-blocked': 'Questo browser non usa TURN sulla porta {port}.',
+    'turn-port-blocked-hint':
+      'I browser ignorano i server TURN sulle porte sotto 1024 tranne 53, 80 e 443: usa 3478, 5349 o 443.',
+    'turn-none': 'Nessun server TURN configurato.',
+    'turn-none-hint':
+      'Dietro firewall rigidi o su alcune reti mobili non ci si connette senza: configuralo sul relay (--turn-secret, --turn-urls).',
+    'datachannel-turn': 'Via TURN: andata e ritorno {rttMs} ms, {mbps} Mbit/s.',
+    'datachannel-direct': 'Andata e ritorno {rttMs} ms, {mbps} Mbit/s.',
+    'datachannel-slow': 'Lento: andata e ritorno {rttMs} ms, {mbps} Mbit/s.',
+    'datachannel-slow-hint': 'Le chiamate potrebbero scattare su questa connessione.',
+    'datachannel-failed': 'Il canale dati non si è aperto entro {seconds} s.',
+    'datachannel-failed-hint': 'WebRTC non riesce a connettersi su questo dispositivo: vedi le righe sopra.',
+    'datachannel-turn-failed': 'Il canale dati non si è aperto via TURN entro {seconds} s.',
+    'datachannel-turn-failed-hint':
+      'Il server TURN assegna indirizzi ma non inoltra nulla tra di essi: controlla che le sue porte di relay siano aperte e che possa inoltrare verso i propri indirizzi.',
+    'check-error': 'Non è stato possibile eseguire il controllo ({error}).',
   },
 } satisfies LocaleTexts;

@@ -1,6 +1,6 @@
 // Japanese texts of the elements (see components/internal/ui/locale.ts). Keys are those of the
-// English defaults: mediaErrorText (media), rtcCameraStrings (camera), rtcCallStrings (call). A
-// `chat` section may be added for <rtc-chat> once its texts settle.
+// English defaults: mediaErrorText (media), rtcCameraStrings (camera), rtcCallStrings (call),
+// rtcDoctorStrings (doctor). A `chat` section may be added for <rtc-chat> once its texts settle.
 import type { LocaleTexts } from '../internal/ui/locale.js';
 
 export default {
@@ -45,6 +45,8 @@ export default {
     videoOff: 'カメラはオフ',
     attached: '添付：',
     required: '写真を撮るか動画を録画してください。',
+    'recording-failed': '録画に失敗しました。',
+    'recording-failed-hint': 'もう一度録画してください。',
   },
   call: {
     ready: '参加の準備はできましたか？',
@@ -107,5 +109,126 @@ export default {
     'peer-unverified-hint':
       '全員が同じパスフレーズを使っているか確認してください。同じなら、誰かが間で盗聴している可能性があります。',
     retry: '再試行',
+  },
+  doctor: {
+    heading: '接続テスト',
+    intro: 'このブラウザー、カメラとマイク、リレー、ネットワークを確認し、直すべき点を示します。',
+    run: 'テストを開始',
+    again: 'もう一度テスト',
+    copy: 'レポートをコピー',
+    copied: 'レポートをコピーしました。',
+    copyManually: '下のレポートをコピーしてください。',
+    report: 'レポート',
+    pending: '未実行',
+    running: '確認中…',
+    pass: '合格',
+    warn: '注意',
+    fail: '失敗',
+    allPassed: 'すべての確認に合格しました。',
+    problems: '失敗: {fail}、注意: {warn}、合格: {pass}。',
+    level: 'マイクの音量',
+    'secure-context': '安全なページ',
+    'permissions-policy': '権限ポリシー',
+    camera: 'カメラ',
+    microphone: 'マイク',
+    'relay-websocket': 'WebSocket でのリレー',
+    'relay-sse': 'SSE でのリレー',
+    'ice-host': 'ローカルネットワーク',
+    'ice-srflx': 'パブリックアドレス',
+    turn: 'TURN サーバー',
+    turnServer: '{transport} での TURN: {server}',
+    datachannel: 'データチャネル',
+    'camera-running': '確認が表示されたらカメラを許可してください。',
+    'microphone-running': '確認が表示されたらマイクを許可し、何か話してください。',
+    secure: '安全なコンテキスト: {origin}。',
+    insecure: '安全なコンテキストではありません: {origin}。',
+    'insecure-hint': 'https://(または localhost)でページを開いてください。カメラとマイクはそこでしか使えません。',
+    'policy-allowed': '許可: {features}。',
+    'policy-top-level': 'フレーム内ではありません。このページを制限するものはありません。',
+    'policy-blocked': 'このページではブロックされています: {features}。',
+    'policy-blocked-hint':
+      'このページを埋め込むページが許可する必要があります(<iframe allow="camera; microphone; display-capture">)。Permissions-Policy ヘッダーで禁止してもいけません。',
+    'policy-unknown': 'このブラウザーは、このフレームで何が使えるかを示しません。',
+    'policy-unknown-hint':
+      'カメラが使えない場合は、このページを埋め込むページが許可する必要があります: <iframe allow="camera; microphone; display-capture">。',
+    'camera-ok': '{label}、{width}×{height}。',
+    'camera-none': 'カメラが見つかりません。',
+    'camera-none-hint': 'カメラを接続するか、システムで無効になっていないか確認してください。',
+    'camera-blocked': 'カメラへのアクセスがブロックされています。',
+    'camera-blocked-hint': 'アドレスバーまたはサイトの設定で許可してから、もう一度テストしてください。',
+    'camera-busy': 'カメラを起動できませんでした。',
+    'camera-busy-hint': 'カメラを使っているほかのアプリやタブを閉じてから、もう一度テストしてください。',
+    'camera-error': 'カメラを開けませんでした({error})。',
+    'camera-error-hint': '別のブラウザーを試すか、デバイスを再起動してください。',
+    'microphone-ok': '{label}: 音を検出しました。',
+    'microphone-unmeasured': '{label}。',
+    'microphone-quiet': '{label}: {seconds} 秒間、音がありません。',
+    'microphone-quiet-hint':
+      'ミュートになっていないか(デバイスのスイッチやキー)確認するか、システム設定で別のマイクを選んでください。',
+    'microphone-none': 'マイクが見つかりません。',
+    'microphone-none-hint': 'マイクを接続するか、システムで無効になっていないか確認してください。',
+    'microphone-blocked': 'マイクへのアクセスがブロックされています。',
+    'microphone-blocked-hint': 'アドレスバーまたはサイトの設定で許可してから、もう一度テストしてください。',
+    'microphone-busy': 'マイクを起動できませんでした。',
+    'microphone-busy-hint': 'マイクを使っているほかのアプリやタブを閉じてから、もう一度テストしてください。',
+    'microphone-error': 'マイクを開けませんでした({error})。',
+    'microphone-error-hint': '別のブラウザーを試すか、デバイスを再起動してください。',
+    'relay-ok': '{joinMs} ms で参加、往復 {rttMs} ms。',
+    'websocket-blocked': 'WebSocket で接続できません。',
+    'websocket-blocked-hint':
+      '途中のプロキシやファイアウォールが WebSocket をブロックしているか、リレーの前にあるプロキシが WebSocket のアップグレードを通していません。通話は SSE に自動で切り替わるので、問題なく使えます。',
+    'sse-blocked': 'SSE で接続できません。',
+    'sse-blocked-hint':
+      '通話は WebSocket で使えますが、WebSocket をブロックするネットワークでは代わりの手段がありません。プロキシがイベントストリームをバッファしている可能性があります。',
+    'relay-unreachable': '{url} のリレーに接続できません。',
+    'relay-unreachable-hint':
+      'シグナリング URL と、リレーが動いているかを確認してください。ファイアウォールがブロックしている可能性もあります。',
+    'signaling-url': 'シグナリング URL が無効です: {url}。',
+    'signaling-url-hint': 'ws:、wss:、http:、https: のいずれかの URL を使ってください。',
+    'host-ok': 'ローカル候補 {count} 件({protocols})。',
+    'host-none': 'ローカル候補がありません。',
+    'host-none-hint':
+      'このブラウザーでは WebRTC が制限されています。拡張機能やポリシーが制限している可能性があります。',
+    'no-webrtc': 'このブラウザーには WebRTC がありません。',
+    'no-webrtc-hint':
+      '最新のブラウザーを使ってください。拡張機能やポリシーが WebRTC を無効にしている可能性があります。',
+    'ice-servers-refused': 'このブラウザーは ICE サーバーを拒否しました: {error}',
+    'ice-servers-refused-hint':
+      'ice-servers は {"urls": ..., "username": ..., "credential": ...} の JSON リストで、URL は stun:、turn:、turns: のいずれかです。',
+    'srflx-ok': 'パブリックアドレスが見つかりました(候補 {count} 件)。',
+    'no-nat': 'TURN サーバーにはこのデバイス自身のアドレスが見えています。間に NAT はありません。',
+    'no-stun': 'STUN サーバーも TURN サーバーも設定されていません。',
+    'no-stun-hint':
+      '別のネットワークにいる参加者同士がつながらない場合があります。リレーで TURN を設定する(--turn-secret、--turn-urls)か、ice-servers を指定してください。',
+    'stun-no-answer': 'パブリックアドレスがありません: STUN サーバーが UDP で応答しませんでした。',
+    'stun-no-answer-hint':
+      'このネットワークでは UDP がブロックされている可能性があります(その場合、通話には TCP または TLS での TURN が必要です)。または、このデバイス自体がパブリックアドレスを持っています。',
+    'servers-unknown': '不明: ICE サーバーを配るリレーに接続できませんでした。',
+    'turn-ok': '{allocationMs} ms でリレーアドレスを割り当てました。',
+    'turn-credentials': 'TURN サーバーが認証情報を拒否しました(エラー {errorCode})。',
+    'turn-credentials-hint':
+      'リレーの --turn-secret は TURN サーバーの static-auth-secret と同じでなければならず、両方の時計が正確である必要があります(認証情報には期限があります)。',
+    'turn-unreachable': 'TURN サーバーから応答がありません。',
+    'turn-unreachable-hint':
+      'ファイアウォールがこのポートやトランスポートをブロックしているか、サーバーが停止しているか、そこで待ち受けていません。',
+    'turn-error': 'TURN サーバーの応答: {errorCode} {errorText}。',
+    'turn-error-hint': '詳しくは TURN サーバーのログを確認してください。',
+    'turn-failed': 'リレーアドレスがありません: 認証情報が拒否されたか、サーバーに接続できませんでした。',
+    'turn-port-blocked': 'このブラウザーはポート {port} の TURN を使いません。',
+    'turn-port-blocked-hint':
+      'ブラウザーは 53、80、443 以外の 1024 未満のポートの TURN サーバーを使いません。3478、5349、443 のいずれかを使ってください。',
+    'turn-none': 'TURN サーバーが設定されていません。',
+    'turn-none-hint':
+      '厳しいファイアウォールの内側や一部のモバイルネットワークでは、TURN がないと接続できません。リレーで設定してください(--turn-secret、--turn-urls)。',
+    'datachannel-turn': 'TURN 経由: 往復 {rttMs} ms、{mbps} Mbit/s。',
+    'datachannel-direct': '往復 {rttMs} ms、{mbps} Mbit/s。',
+    'datachannel-slow': '低速: 往復 {rttMs} ms、{mbps} Mbit/s。',
+    'datachannel-slow-hint': 'この接続では通話が途切れる可能性があります。',
+    'datachannel-failed': 'データチャネルが {seconds} 秒以内に開きませんでした。',
+    'datachannel-failed-hint': 'このデバイスでは WebRTC が接続できません。上の行を確認してください。',
+    'datachannel-turn-failed': 'データチャネルが {seconds} 秒以内に TURN 経由で開きませんでした。',
+    'datachannel-turn-failed-hint':
+      'TURN サーバーはアドレスを割り当てますが、その間で何も中継していません。リレーポートが開いているか、自分のアドレスへの中継が許可されているか確認してください。',
+    'check-error': '確認を実行できませんでした({error})。',
   },
 } satisfies LocaleTexts;

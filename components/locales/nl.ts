@@ -1,6 +1,6 @@
 // Dutch texts of the elements (see components/internal/ui/locale.ts). Keys are those of the
-// English defaults: mediaErrorText (media), rtcCameraStrings (camera), rtcCallStrings (call). A
-// `chat` section may be added for <rtc-chat> once its texts settle.
+// English defaults: mediaErrorText (media), rtcCameraStrings (camera), rtcCallStrings (call),
+// rtcDoctorStrings (doctor). A `chat` section may be added for <rtc-chat> once its texts settle.
 import type { LocaleTexts } from '../internal/ui/locale.js';
 
 export default {
@@ -45,6 +45,8 @@ export default {
     videoOff: 'Camera uitgeschakeld',
     attached: 'Bijgevoegd:',
     required: 'Maak een foto of neem een video op.',
+    'recording-failed': 'De opname is mislukt.',
+    'recording-failed-hint': 'Neem opnieuw op.',
   },
   call: {
     ready: 'Klaar om deel te nemen?',
@@ -107,5 +109,124 @@ export default {
     'peer-unverified-hint':
       'Controleer of iedereen dezelfde wachtzin heeft. Zo ja, dan luistert er misschien iemand tussen jullie mee.',
     retry: 'Opnieuw proberen',
+  },
+  doctor: {
+    heading: 'Verbindingstest',
+    intro: 'Controleert deze browser, de camera en microfoon, de relay en het netwerk, en zegt wat je moet oplossen.',
+    run: 'Test starten',
+    again: 'Opnieuw testen',
+    copy: 'Rapport kopiëren',
+    copied: 'Rapport gekopieerd.',
+    copyManually: 'Kopieer het rapport hieronder.',
+    report: 'Rapport',
+    pending: 'Niet gestart',
+    running: 'Bezig…',
+    pass: 'Geslaagd',
+    warn: 'Waarschuwing',
+    fail: 'Mislukt',
+    allPassed: 'Alle controles geslaagd.',
+    problems: 'Mislukt: {fail}, waarschuwingen: {warn}, geslaagd: {pass}.',
+    level: 'Microfoonniveau',
+    'secure-context': 'Beveiligde pagina',
+    'permissions-policy': 'Machtigingsbeleid',
+    camera: 'Camera',
+    microphone: 'Microfoon',
+    'relay-websocket': 'Relay via WebSocket',
+    'relay-sse': 'Relay via SSE',
+    'ice-host': 'Lokaal netwerk',
+    'ice-srflx': 'Openbaar adres',
+    turn: 'TURN-server',
+    turnServer: 'TURN via {transport}: {server}',
+    datachannel: 'Datakanaal',
+    'camera-running': 'Sta de camera toe als dat gevraagd wordt.',
+    'microphone-running': 'Sta de microfoon toe als dat gevraagd wordt en zeg iets.',
+    secure: 'Beveiligde context: {origin}.',
+    insecure: 'Geen beveiligde context: {origin}.',
+    'insecure-hint':
+      'Open de pagina met https:// (of op localhost): alleen daar mag ze de camera en microfoon gebruiken.',
+    'policy-allowed': 'Toegestaan: {features}.',
+    'policy-top-level': 'Niet in een frame: niets beperkt deze pagina.',
+    'policy-blocked': 'Geblokkeerd voor deze pagina: {features}.',
+    'policy-blocked-hint':
+      'De pagina die deze insluit moet ze toestaan (<iframe allow="camera; microphone; display-capture">), en geen Permissions-Policy-header mag ze verbieden.',
+    'policy-unknown': 'Deze browser zegt niet wat dit frame mag gebruiken.',
+    'policy-unknown-hint':
+      'Als de camera mislukt, moet de pagina die deze insluit hem toestaan: <iframe allow="camera; microphone; display-capture">.',
+    'camera-ok': '{label}, {width}×{height}.',
+    'camera-none': 'Geen camera gevonden.',
+    'camera-none-hint': 'Sluit er een aan, of controleer of het systeem hem niet heeft uitgeschakeld.',
+    'camera-blocked': 'De toegang tot de camera is geblokkeerd.',
+    'camera-blocked-hint': 'Sta hem toe in de adresbalk of de site-instellingen en test dan opnieuw.',
+    'camera-busy': 'De camera kon niet starten.',
+    'camera-busy-hint': 'Sluit andere apps of tabbladen die hem gebruiken en test dan opnieuw.',
+    'camera-error': 'De camera kon niet worden geopend ({error}).',
+    'camera-error-hint': 'Probeer een andere browser, of start het apparaat opnieuw.',
+    'microphone-ok': '{label}: geluid gehoord.',
+    'microphone-unmeasured': '{label}.',
+    'microphone-quiet': '{label}: geen geluid in {seconds} s.',
+    'microphone-quiet-hint':
+      'Controleer of hij niet gedempt is (een schakelaar of toets op het apparaat), of kies een andere microfoon in de systeeminstellingen.',
+    'microphone-none': 'Geen microfoon gevonden.',
+    'microphone-none-hint': 'Sluit er een aan, of controleer of het systeem hem niet heeft uitgeschakeld.',
+    'microphone-blocked': 'De toegang tot de microfoon is geblokkeerd.',
+    'microphone-blocked-hint': 'Sta hem toe in de adresbalk of de site-instellingen en test dan opnieuw.',
+    'microphone-busy': 'De microfoon kon niet starten.',
+    'microphone-busy-hint': 'Sluit andere apps of tabbladen die hem gebruiken en test dan opnieuw.',
+    'microphone-error': 'De microfoon kon niet worden geopend ({error}).',
+    'microphone-error-hint': 'Probeer een andere browser, of start het apparaat opnieuw.',
+    'relay-ok': 'Verbonden in {joinMs} ms, heen en terug {rttMs} ms.',
+    'websocket-blocked': 'Geen verbinding via WebSocket.',
+    'websocket-blocked-hint':
+      'Een proxy of firewall onderweg blokkeert WebSocket, of de proxy voor de relay geeft geen WebSocket-upgrades door. Gesprekken werken toch: ze gebruiken vanzelf SSE.',
+    'sse-blocked': 'Geen verbinding via SSE.',
+    'sse-blocked-hint':
+      'Gesprekken werken via WebSocket, maar een netwerk dat het blokkeert laat dan geen weg over: misschien buffert een proxy de eventstreams.',
+    'relay-unreachable': 'De relay op {url} is onbereikbaar.',
+    'relay-unreachable-hint': 'Controleer de signaling-URL en of de relay draait; een firewall kan hem blokkeren.',
+    'signaling-url': 'De signaling-URL is ongeldig: {url}.',
+    'signaling-url-hint': 'Gebruik een ws:-, wss:-, http:- of https:-URL.',
+    'host-ok': '{count} lokale kandidaten ({protocols}).',
+    'host-none': 'Geen lokale kandidaat.',
+    'host-none-hint': 'WebRTC is beperkt in deze browser: een extensie of een beleid kan het inperken.',
+    'no-webrtc': 'Deze browser heeft geen WebRTC.',
+    'no-webrtc-hint': 'Gebruik een actuele browser; een extensie of een beleid heeft WebRTC misschien uitgeschakeld.',
+    'ice-servers-refused': 'Deze browser weigert de ICE-servers: {error}',
+    'ice-servers-refused-hint':
+      'ice-servers is een JSON-lijst van {"urls": ..., "username": ..., "credential": ...}, met stun:-, turn:- of turns:-URL’s.',
+    'srflx-ok': 'Openbaar adres gevonden ({count} kandidaten).',
+    'no-nat': 'De TURN-server ziet het eigen adres van dit apparaat: geen NAT ertussen.',
+    'no-stun': 'Er is geen STUN- of TURN-server ingesteld.',
+    'no-stun-hint':
+      'Deelnemers op verschillende netwerken bereiken elkaar misschien niet. Stel TURN in op de relay (--turn-secret, --turn-urls), of stel ice-servers in.',
+    'stun-no-answer': 'Geen openbaar adres: de STUN-server antwoordde niet via UDP.',
+    'stun-no-answer-hint':
+      'UDP is misschien geblokkeerd op dit netwerk (gesprekken hebben dan TURN via TCP of TLS nodig), of dit apparaat heeft zelf een openbaar adres.',
+    'servers-unknown': 'Onbekend: de relay, die de ICE-servers uitdeelt, was niet bereikbaar.',
+    'turn-ok': 'Relay-adres toegewezen in {allocationMs} ms.',
+    'turn-credentials': 'De TURN-server weigerde de inloggegevens (fout {errorCode}).',
+    'turn-credentials-hint':
+      'De --turn-secret van de relay moet het static-auth-secret van de TURN-server zijn, en beide klokken moeten kloppen (de inloggegevens verlopen).',
+    'turn-unreachable': 'Geen antwoord van de TURN-server.',
+    'turn-unreachable-hint':
+      'Een firewall blokkeert deze poort of dit transport, of de server is uit of luistert er niet.',
+    'turn-error': 'De TURN-server antwoordde {errorCode}: {errorText}.',
+    'turn-error-hint': 'Het log van de TURN-server zegt meer.',
+    'turn-failed': 'Geen relay-adres: de inloggegevens zijn geweigerd, of de server was onbereikbaar.',
+    'turn-port-blocked': 'Deze browser gebruikt TURN niet op poort {port}.',
+    'turn-port-blocked-hint':
+      'Browsers slaan TURN-servers over op poorten onder 1024 behalve 53, 80 en 443: gebruik 3478, 5349 of 443.',
+    'turn-none': 'Er is geen TURN-server ingesteld.',
+    'turn-none-hint':
+      'Achter strenge firewalls of op sommige mobiele netwerken komt zonder TURN geen verbinding tot stand: stel hem in op de relay (--turn-secret, --turn-urls).',
+    'datachannel-turn': 'Via TURN: heen en terug {rttMs} ms, {mbps} Mbit/s.',
+    'datachannel-direct': 'Heen en terug {rttMs} ms, {mbps} Mbit/s.',
+    'datachannel-slow': 'Traag: heen en terug {rttMs} ms, {mbps} Mbit/s.',
+    'datachannel-slow-hint': 'Gesprekken kunnen haperen over deze verbinding.',
+    'datachannel-failed': 'Het datakanaal ging niet open binnen {seconds} s.',
+    'datachannel-failed-hint': 'WebRTC kan op dit apparaat geen verbinding maken: zie de regels hierboven.',
+    'datachannel-turn-failed': 'Het datakanaal ging niet open via TURN binnen {seconds} s.',
+    'datachannel-turn-failed-hint':
+      'De TURN-server deelt adressen uit maar geeft niets tussen ze door: controleer of zijn relay-poorten open zijn en of hij naar zijn eigen adressen mag doorsturen.',
+    'check-error': 'De controle kon niet worden uitgevoerd ({error}).',
   },
 } satisfies LocaleTexts;

@@ -4,7 +4,7 @@
  * subclasses Connection; the server keeps its per-connection state (rate bucket, join deadline,
  * session) in the same object, so an idle connection is one object plus what its transport needs.
  */
-import type { Member, Session } from '../rooms.js';
+import type { Member, Session } from '../directory.js';
 import type { TransportName } from '../../protocol/signaling.js';
 
 /** How a connection ended, for the room: a leave (the others are told at once) or a loss (grace). */

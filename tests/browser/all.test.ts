@@ -6,10 +6,11 @@ const all = '/dist/browser/all.js';
 describe('all.js', () => {
   it('registers every element at once, and exports their classes', async () => {
     const module = (await import(/* @vite-ignore */ all)) as Record<string, unknown>;
-    for (const tag of ['rtc-call', 'rtc-camera', 'rtc-chat', 'rtc-datachannel'])
+    for (const tag of ['rtc-call', 'rtc-camera', 'rtc-chat', 'rtc-datachannel', 'rtc-doctor'])
       expect(customElements.get(tag), tag).to.be.a('function');
     expect(customElements.get('rtc-call')).to.equal(module.RtcCall);
     expect(customElements.get('rtc-datachannel')).to.equal(module.RtcDatachannel);
+    expect(customElements.get('rtc-doctor')).to.equal(module.RtcDoctor);
     expect(module.SignalingClient).to.be.a('function');
   });
 
@@ -19,7 +20,7 @@ describe('all.js', () => {
     const declarations = manifest.modules.flatMap(
       (module: { declarations?: unknown[] }) => module.declarations ?? [],
     ) as { tagName?: string; attributes?: { name: string }[] }[];
-    for (const tag of ['rtc-call', 'rtc-camera', 'rtc-chat', 'rtc-datachannel']) {
+    for (const tag of ['rtc-call', 'rtc-camera', 'rtc-chat', 'rtc-datachannel', 'rtc-doctor']) {
       const documented = declarations
         .find((declaration) => declaration.tagName === tag)!
         .attributes!.map((attribute) => attribute.name);

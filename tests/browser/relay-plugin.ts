@@ -16,8 +16,9 @@
  *   relay-cut-websockets {name}             cut its WebSockets without a close frame
  *   nginx-start {mode}          -> {origin} a real nginx in front of the test server (tests/nginx.ts)
  *   nginx-stop  {origin}
- *   coturn-start {secret}       -> {urls}   a real coturn on loopback taking TURN REST credentials made
- *                                           with `secret` (tests/coturn.ts); stopped with the server
+ *   coturn-start {secret, tls?} -> {urls}   a real coturn on loopback taking TURN REST credentials made
+ *                                           with `secret` (tests/coturn.ts), also over TLS with `tls`;
+ *                                           stopped with the server
  *   token-sign {claims, secret} -> token    a join token (HS256), as a site would sign it
  *   token-endpoint {name, claims, secret, status?}
  *                               -> {url}    a site's token endpoint at /token-endpoints/NAME: each GET
@@ -25,6 +26,9 @@
  *                                           from now, as `expiresIn`), or `status` when set; set again
  *                                           to change what it answers
  *   token-endpoint-count {name} -> number   how many times it was asked
+ *   redis-start                 -> {url}    a real redis-server (tests/redis.ts), one for the whole run;
+ *                                           relays started with `options.redis` naming it share rooms,
+ *                                           and relay-start returns once such a relay is ready
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -32,6 +36,7 @@ import { createRelay, type Relay, type RelayOptions } from '../../relay/index.js
 import { SignJWT, type JWTPayload } from 'jose';
 import { startCoturn, type RunningCoturn } from '../coturn.js';
 import { startNginx, type NginxMode, type RunningNginx } from '../nginx.js';
+import { startRedis, type RunningRedis } from '../redis.js';
 
 interface ServerLike {
   on(event: 'upgrade', listener: (req: IncomingMessage, socket: Duplex, head: Buffer) => void): unknown;
@@ -55,6 +60,7 @@ type Payload = {
   secret?: string;
   claims?: JWTPayload & { expiresIn?: number };
   status?: number;
+  tls?: boolean;
 };
 
 /** How a blocked relay meets a WebSocket upgrade. */
@@ -90,6 +96,7 @@ export function relayPlugin() {
   const nginxes = new Map<string, RunningNginx>();
   const coturns: RunningCoturn[] = [];
   const tokenEndpoints = new Map<string, TokenEndpoint>();
+  let redis: Promise<RunningRedis> | undefined;
   let serverPort = 0;
 
   const pathOf = (name: string) => (name === 'default' ? '/signal' : `${PREFIX}${name}/signal`);
@@ -104,11 +111,12 @@ export function relayPlugin() {
   async function start(name: string, options: Partial<RelayOptions> = {}): Promise<{ url: string }> {
     await relays.get(name)?.relay.close();
     // Test relays are quiet; the browser sees everything it needs through the protocol.
-    relays.set(name, {
-      relay: createRelay({ noServer: true, logger: false, ...options }),
-      sockets: new Set(),
-      websocketBlocked: undefined,
-    });
+    const relay = createRelay({ noServer: true, logger: false, ...options });
+    relays.set(name, { relay, sockets: new Set(), websocketBlocked: undefined });
+    // A relay that shares rooms through Redis serves once it is in sync with it.
+    for (let tries = 0; tries < 250 && !relay.readiness().ready; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     return { url: pathOf(name) };
   }
 
@@ -179,6 +187,7 @@ export function relayPlugin() {
       nginxes.clear();
       await Promise.all(coturns.map((coturn) => coturn.stop()));
       coturns.length = 0;
+      await (await redis)?.stop();
     },
     async executeCommand({ command, payload }: { command: string; payload?: unknown }) {
       const {
@@ -191,6 +200,7 @@ export function relayPlugin() {
         secret = '',
         claims = {},
         status,
+        tls = false,
       } = (payload ?? {}) as Payload;
       switch (command) {
         case 'relay-start':
@@ -222,7 +232,7 @@ export function relayPlugin() {
           nginxes.delete(origin);
           return true;
         case 'coturn-start': {
-          const coturn = await startCoturn(secret);
+          const coturn = await startCoturn(secret, { tls });
           coturns.push(coturn);
           return { urls: coturn.urls };
         }
@@ -235,6 +245,9 @@ export function relayPlugin() {
         }
         case 'token-endpoint-count':
           return tokenEndpoints.get(name)?.requests ?? 0;
+        case 'redis-start':
+          redis ??= startRedis();
+          return { url: (await redis).url };
         default:
           return undefined; // not ours
       }

@@ -46,13 +46,14 @@ function linkOf(el: RtcDatachannel): PeerLink | undefined {
 /** The type of the local candidate of the pair in use (`relay` when it goes through TURN). */
 async function localCandidateType(link: PeerLink): Promise<string | undefined> {
   const stats = await link.pc.getStats();
+  // Chromium names the pair on its transport; Firefox has no such field and marks the pair itself
+  // (`selected`, a Firefox extension of RTCIceCandidatePairStats).
+  let pair: { localCandidateId?: string } | undefined;
   for (const report of stats.values()) {
-    if (report.type === 'transport' && report.selectedCandidatePairId) {
-      const pair = stats.get(report.selectedCandidatePairId);
-      return stats.get(pair?.localCandidateId)?.candidateType;
-    }
+    if (report.type === 'transport' && report.selectedCandidatePairId) pair = stats.get(report.selectedCandidatePairId);
   }
-  return undefined;
+  pair ??= [...stats.values()].find((report) => report.type === 'candidate-pair' && report.selected);
+  return pair?.localCandidateId ? stats.get(pair.localCandidateId)?.candidateType : undefined;
 }
 
 /** base64(HMAC-SHA1(secret, username)): coturn's TURN REST password, made here as a site could. */

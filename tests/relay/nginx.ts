@@ -5,23 +5,14 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { freePort } from '../ports.js';
 
 export const NGINX = ['/usr/sbin/nginx', 'nginx'].find(
   (path) => spawnSync(path, ['-v'], { stdio: 'ignore' }).status === 0,
 );
-
-/** A free port on 127.0.0.1 (nginx cannot listen on port 0 and tell us which it got). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * Starts nginx with `locations` (the `location` blocks of its one server); returns its origin

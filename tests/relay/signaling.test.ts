@@ -94,6 +94,19 @@ for (const transport of TRANSPORTS) {
       assert.deepEqual(await bob.client.next(), { type: 'signal', from: alice.id, data: null });
     });
 
+    test('a signal to your own id comes back to you, and to no one else: a round trip through the relay', async (t) => {
+      const { url } = await startRelay(t);
+      const alice = await joined(t, url, 'room');
+      const bob = await joined(t, url, 'room');
+      await alice.client.next(); // peer-joined bob
+
+      alice.client.send({ type: 'signal', to: alice.id, data: { doctor: 0 } });
+      assert.deepEqual(await alice.client.next(), { type: 'signal', from: alice.id, data: { doctor: 0 } });
+      // Anything bob got from alice's signal was sent before this marker, so it would come first.
+      alice.client.send({ type: 'signal', to: bob.id, data: 'marker' });
+      assert.deepEqual(await bob.client.next(), { type: 'signal', from: alice.id, data: 'marker' });
+    });
+
     test('a client in another room receives nothing from a room it is not in', async (t) => {
       const { url } = await startRelay(t);
       const alice = await joined(t, url, 'one');

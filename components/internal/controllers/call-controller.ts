@@ -4,7 +4,7 @@
  * the screen share, the others' stats and everyone's speaking level, raise hand and reactions.
  *
  * It talks to the Room only through its RoomController (links, tracks, peers, the `rtc-call`
- * channel) and to each link through PeerLink's media methods: never through an RTCPeerConnection.
+ * channel) and to each link through mesh/link-media.ts: never through an RTCPeerConnection of its own.
  * It never touches the DOM: the element renders `participants`, `state`, `error` and `notice`,
  * and fires the public events from the `events` callbacks.
  */
@@ -13,7 +13,9 @@ import { RoomController, type RoomTrack } from './room-controller.js';
 import { MediaController, type MediaHost } from './media-controller.js';
 import { AudioLevel, hasAudio } from '../media/audio-level.js';
 import { canShareScreen, mediaErrorCode, stopStream, trackConstraint, type MediaErrorCode } from '../media/media.js';
+import { CallChannel } from '../mesh/call-channel.js';
 import type { PeerLink } from '../mesh/peer-link.js';
+import { linkStats, replaceTrack, reserveMedia, sendTracks, stopSending } from '../mesh/link-media.js';
 import type { TransportChoice } from '../signaling/transport.js';
 import type { RtcCamera } from '../../rtc-camera.js';
 
@@ -176,7 +178,7 @@ export class CallController implements ReactiveController {
   /** Your microphone's level on the join screen while previewing, 0 to 1 (read every 100 ms). */
   previewLevel = 0;
 
-  readonly room: RoomController;
+  readonly room: RoomController<CallChannel>;
   /** The call's own camera and microphone (when the page gives no `<rtc-camera>`); also the preview. */
   readonly media: MediaController;
 
@@ -225,7 +227,10 @@ export class CallController implements ReactiveController {
         verifyTimeout: host.verifyTimeout,
         label: CHANNEL,
       }),
-      { onLink: (peer, link) => this.#onLink(peer, link), onTrack: (detail) => this.#onTrack(detail) },
+      {
+        channel: CallChannel,
+        media: { onLink: (peer, link) => this.#onLink(peer, link), onTrack: (detail) => this.#onTrack(detail) },
+      },
     );
     this.media = new MediaController(this.#mediaHost(), {
       constraints: () => ({
@@ -505,7 +510,7 @@ export class CallController implements ReactiveController {
     this.#camera?.stop();
     this.#camera = null;
     // The others stop receiving us, also on links a chat keeps up.
-    for (const link of this.room.links.values()) link.stopSending();
+    for (const link of this.room.links.values()) stopSending(link);
     this.#peers.clear();
     this.hand = false;
     this.activeSpeaker = '';
@@ -519,6 +524,8 @@ export class CallController implements ReactiveController {
   #onLink(peer: string, link: PeerLink): void {
     this.#peer(peer).link = link;
     link.addEventListener('state', () => this.#events.onConnectionState(peer, link.state), this.#follow);
+    // Media sections first, so that we and the peer never both add new ones at once (link-media.ts says why).
+    reserveMedia(link);
     if (this.#stream) this.#send(link, peer);
     this.#host.requestUpdate();
   }
@@ -536,13 +543,13 @@ export class CallController implements ReactiveController {
     const stream = this.#stream;
     if (!stream || !this.#peers.has(peer)) return;
     const tracks = stream.getTracks().map((track) => (track.kind === 'video' && this.screen) || track);
-    link.sendTracks(tracks, stream);
+    sendTracks(link, tracks, stream);
   }
 
   /** Sends `track` on every link instead of the one of its kind (no renegotiation). */
   #replace(track: MediaStreamTrack): void {
     if (!this.#stream) return;
-    for (const link of this.room.links.values()) void link.replaceTrack(track);
+    for (const link of this.room.links.values()) void replaceTrack(link, track);
   }
 
   #stopScreen(): void {
@@ -567,7 +574,7 @@ export class CallController implements ReactiveController {
     let loudest = SPEAKING_LEVEL;
     for (const [id, peer] of this.#peers) {
       if (!peer.link) continue;
-      const { rtt, loss, audioLevel } = await peer.link.stats();
+      const { rtt, loss, audioLevel } = await linkStats(peer.link);
       if (run !== this.#run) return;
       peer.level = audioLevel;
       peer.speaking = !peer.muted && audioLevel > SPEAKING_LEVEL;

@@ -45,7 +45,8 @@ export interface PeerErrorDetail {
   /** The remote peer's id; '' for a label collision within this page. */
   peer: string;
   /**
-   * `ice-failed` (no route between the peers: TURN needed), `negotiation-failed`, `label-collision`,
+   * `ice-failed` (no route between the peers: TURN needed), `negotiation-failed`,
+   * `ice-servers-refused` (the browser refuses the ICE servers: no link to that peer), `label-collision`,
    * `peer-unverified` (the peer did not prove the room's passphrase: its link was closed), or a
    * LimitCode: the peer went over one of our limits and what it sent was refused.
    */

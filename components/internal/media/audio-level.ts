@@ -38,6 +38,14 @@ export class AudioLevel {
     return Math.sqrt(sum / WINDOW);
   }
 
+  /**
+   * Whether the audio is being measured: an AudioContext made without a user gesture waits for
+   * one (the autoplay policy), and reads silence until then.
+   */
+  get running(): boolean {
+    return context!.state === 'running';
+  }
+
   close(): void {
     this.#source.disconnect();
   }

@@ -1,6 +1,7 @@
 /**
  * One RTCPeerConnection to one remote peer of a Room. It carries every element's data channels and
  * a call's tracks; negotiation is automatic (any addTrack/createDataChannel/restartIce starts one).
+ * What a call does with its media on a link is link-media.ts's (pages without a call skip it).
  *
  * - Perfect negotiation, as in the W3C example (WebRTC 1.0, section 10.7): the polite peer rolls
  *   back its own offer on a collision, the impolite one ignores the other's; both converge.
@@ -12,7 +13,8 @@
  *   attempts, then one `error` event whose hint says what the TURN servers answered.
  *
  * It never touches the DOM or the signaling socket: signals go out through `options.signal`,
- * come in through `handleSignal()`.
+ * come in through `handleSignal()`. A call's media on a link (sending tracks, stats) is in
+ * link-media.ts, which only a call's page loads.
  */
 import type { JsonValue } from '../signaling/signaling-client.js';
 
@@ -39,7 +41,7 @@ export interface PeerLinkOptions {
   maxIceRestarts?: number;
 }
 
-export type PeerErrorCode = 'ice-failed' | 'negotiation-failed';
+export type PeerErrorCode = 'ice-failed' | 'negotiation-failed' | 'ice-servers-refused';
 
 export interface PeerErrorDetail {
   /** The remote peer's id. */
@@ -50,6 +52,21 @@ export interface PeerErrorDetail {
 }
 
 /**
+ * The error for ICE servers the browser refuses: RTCPeerConnection's constructor and
+ * setConfiguration() throw on a URL they will not use (a turn: URL without credentials, a port the
+ * browser blocks, such as 7 or 9 in Firefox), and then no connection to `peer` can use them.
+ */
+export function iceServersRefused(peer: string, error: unknown): PeerErrorDetail {
+  return {
+    peer,
+    code: 'ice-servers-refused',
+    // The browser's message names the fault ("Both username and credential are required...").
+    message: `${peer}: ${(error as Error).message}`,
+    hint: 'Check the ICE server URLs (`ice-servers`, or the relay’s).',
+  };
+}
+
+/**
  * The signal payloads PeerLinks exchange (the relay forwards them untouched). They carry the
  * RTCSessionDescription and RTCIceCandidate objects themselves: JSON.stringify calls their toJSON().
  */
@@ -57,16 +74,6 @@ type LinkSignal = { description?: RTCSessionDescriptionInit; candidate?: RTCIceC
 
 /** Candidates held for a description not yet in; past this the oldest go (a peer sending junk). */
 const MAX_HELD_CANDIDATES = 200;
-
-/** What getStats() says of a link, for a call's quality meter and speaking ring. */
-export interface LinkStats {
-  /** The selected candidate pair's current round-trip time, in seconds (0 when unknown). */
-  rtt: number;
-  /** The share of inbound packets lost since the last stats() call, 0 to 1. */
-  loss: number;
-  /** The remote audio's level since the last stats() call, 0 to 1 (0 without remote audio). */
-  audioLevel: number;
-}
 
 /**
  * `icecandidateerror` codes (WebRTC 1.0 section 4.8.3): a TURN server's STUN error codes (RFC 8656
@@ -89,7 +96,10 @@ const IceFailureHints = {
   unreachable: 'The TURN server could not be reached: check its URL and that it runs.',
 } as const;
 
-/** Events: `state` {state: RTCPeerConnectionState}, `error` (PeerErrorDetail): both CustomEvents. */
+/**
+ * Events: `state` {state: RTCPeerConnectionState}, `error` (PeerErrorDetail): both CustomEvents.
+ * The constructor throws when the browser refuses `iceServers` (see iceServersRefused()).
+ */
 export class PeerLink extends EventTarget {
   readonly pc: RTCPeerConnection;
   readonly remoteId: string;
@@ -131,14 +141,20 @@ export class PeerLink extends EventTarget {
     this.#maxIceRestarts = maxIceRestarts;
     this.remoteId = remoteId;
     this.polite = localId > remoteId;
-    const pc = (this.pc = new RTCPeerConnection({ iceServers, iceTransportPolicy }));
-    pc.onnegotiationneeded = async () => {
+    // One transport for everything (every peer is one of ours, and bundles): no section ever gathers
+    // on its own. With the default policy Firefox gives a section a transport of its own while an
+    // offer is pending, and the connection reports `connecting` at each renegotiation.
+    const pc = (this.pc = new RTCPeerConnection({ iceServers, iceTransportPolicy, bundlePolicy: 'max-bundle' }));
+    // Listeners rather than on* handlers: Firefox runs an RTCPeerConnection's on* handler only for
+    // the events it fires itself, so a test that dispatches `connectionstatechange` (ICE cannot be
+    // made to fail on loopback) would not reach one.
+    pc.addEventListener('negotiationneeded', async () => {
       this.#makingOffer = true;
       await this.#sendDescription();
       this.#makingOffer = false;
-    };
-    pc.onicecandidate = ({ candidate }) => candidate && this.#send({ candidate });
-    pc.onconnectionstatechange = () => {
+    });
+    pc.addEventListener('icecandidate', ({ candidate }) => candidate && this.#send({ candidate }));
+    pc.addEventListener('connectionstatechange', () => {
       const state = pc.connectionState;
       clearTimeout(this.#disconnectedTimer);
       if (state === 'connected') this.#connected();
@@ -147,10 +163,10 @@ export class PeerLink extends EventTarget {
       else if (state === 'disconnected')
         this.#disconnectedTimer = setTimeout(() => void this.restartIce(), this.#stallTimeout);
       this.#emit('state', { state });
-    };
+    });
     // Seen in Chromium: a gathering that never yields a candidate after a negotiation, leaving ICE
     // `new` for good. A restart gathers afresh (and counts against the same bound).
-    pc.onsignalingstatechange = () => {
+    pc.addEventListener('signalingstatechange', () => {
       clearTimeout(this.#stallTimer);
       if (pc.signalingState === 'stable' && pc.iceConnectionState === 'new') {
         this.#stallTimer = setTimeout(
@@ -158,7 +174,7 @@ export class PeerLink extends EventTarget {
           this.#stallTimeout,
         );
       }
-    };
+    });
     pc.addEventListener('icecandidateerror', (event) => this.#onCandidateError(event));
   }
 
@@ -168,11 +184,16 @@ export class PeerLink extends EventTarget {
 
   /**
    * The ICE servers and policy for later gathering (an ICE restart), not for candidates already
-   * found; the rest of the configuration stays.
+   * found; the rest of the configuration stays. Servers the browser refuses are an `error`
+   * (`ice-servers-refused`), and the link keeps the ones it has.
    */
   setIceConfiguration(iceServers: RTCIceServer[], iceTransportPolicy: RTCIceTransportPolicy): void {
-    // setConfiguration() resets what it is not given, and throws if that changes the bundle policy.
-    this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers, iceTransportPolicy });
+    try {
+      // setConfiguration() resets what it is not given, and throws if that changes the bundle policy.
+      this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers, iceTransportPolicy });
+    } catch (error) {
+      if (!this.#closed) this.#emit('error', iceServersRefused(this.remoteId, error));
+    }
   }
 
   /**
@@ -251,6 +272,11 @@ export class PeerLink extends EventTarget {
     }
   }
 
+  /** Whether close() was called: the link carries nothing any more. */
+  get closed(): boolean {
+    return this.#closed === true;
+  }
+
   /** Closes the connection and every channel on it. */
   close(): void {
     this.#closed = true;
@@ -306,62 +332,5 @@ export class PeerLink extends EventTarget {
 
   #emit(type: string, detail: unknown): void {
     this.dispatchEvent(new CustomEvent(type, { detail }));
-  }
-
-  // ---- a call's media ----------------------------------------------------------------------
-
-  /** What the last stats() call counted, to report the loss and the audio level since then. */
-  #counted = { lost: 0, received: 0, energy: 0, duration: 0 };
-
-  /** Sends `tracks` (of `stream`, which the other side receives them in); starts a negotiation. */
-  sendTracks(tracks: readonly MediaStreamTrack[], stream: MediaStream): void {
-    for (const track of tracks) this.pc.addTrack(track, stream);
-  }
-
-  /**
-   * Sends `track` instead of the track of its kind sent now, without a negotiation (replaceTrack).
-   * A sender that sends nothing (after stopSending()) is left alone.
-   */
-  async replaceTrack(track: MediaStreamTrack): Promise<void> {
-    for (const sender of this.pc.getSenders()) {
-      if (sender.track?.kind === track.kind) await sender.replaceTrack(track);
-    }
-  }
-
-  /** Stops sending every track: the other side's receivers end. The link (and its channels) stays. */
-  stopSending(): void {
-    if (this.#closed) return;
-    for (const sender of this.pc.getSenders()) this.pc.removeTrack(sender);
-  }
-
-  /** Round-trip time, recent loss and remote audio level, from getStats(). */
-  async stats(): Promise<LinkStats> {
-    const result: LinkStats = { rtt: 0, loss: 0, audioLevel: 0 };
-    const counted = { lost: 0, received: 0, energy: 0, duration: 0 };
-    let instant = 0;
-    for (const report of (await this.pc.getStats()).values()) {
-      // The pair in use (Chromium marks it `nominated`; Firefox also `selected`).
-      if (report.type === 'candidate-pair' && report.nominated && report.currentRoundTripTime !== undefined)
-        result.rtt = report.currentRoundTripTime;
-      if (report.type === 'inbound-rtp') {
-        counted.lost += report.packetsLost ?? 0;
-        counted.received += report.packetsReceived ?? 0;
-        if (report.kind === 'audio') {
-          counted.energy += report.totalAudioEnergy ?? 0;
-          counted.duration += report.totalSamplesDuration ?? 0;
-          instant = report.audioLevel ?? 0;
-        }
-      }
-    }
-    const previous = this.#counted;
-    const lost = Math.max(0, counted.lost - previous.lost);
-    const received = Math.max(0, counted.received - previous.received);
-    if (lost + received > 0) result.loss = lost / (lost + received);
-    // The level over the whole interval (webrtc-stats: the square root of the energy over the
-    // duration), so a short sound between two calls counts; `audioLevel` alone is a moment.
-    const duration = counted.duration - previous.duration;
-    result.audioLevel = duration > 0 ? Math.sqrt(Math.max(0, counted.energy - previous.energy) / duration) : instant;
-    this.#counted = counted;
-    return result;
   }
 }

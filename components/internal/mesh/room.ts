@@ -27,9 +27,9 @@
  * and `track` events it missed from replay().
  */
 import type { Capability } from '../../../protocol/signaling.js';
-import { PeerLink, type PeerErrorDetail } from './peer-link.js';
-import { RoomChannel, type ChannelOptions } from './room-channel.js';
-import { labelCollision } from './room-errors.js';
+import { PeerLink, iceServersRefused, type PeerErrorDetail } from './peer-link.js';
+import type { ChannelOptions } from './limits.js';
+import { labelCollision, RtcError } from './room-errors.js';
 import { RoomVerification, type PeerUnverifiedDetail, type SafetyCodeDetail } from './room-verification.js';
 import {
   SignalingClient,
@@ -43,6 +43,24 @@ import {
 
 export { RtcError } from './room-errors.js';
 export type { PeerUnverifiedDetail, SafetyCodeDetail } from './room-verification.js';
+
+/**
+ * What the Room needs of a labelled channel: its label and SCTP stream id, and to be put on each
+ * link and taken off it. RoomChannel (messages and files) and CallChannel (a call's JSON) are two;
+ * the Room imports neither, so a page loads only the one its elements use.
+ */
+export interface LinkChannel extends EventTarget {
+  readonly label: string;
+  readonly streamId: number;
+  /** The peers whose end of this channel is open. */
+  readonly openPeers: string[];
+  attach(link: PeerLink): void;
+  detach(peer: string): void;
+  close(): void;
+}
+
+/** A LinkChannel's class: what channel() makes a channel with. */
+export type LinkChannelClass<C extends LinkChannel> = new (label: string, options: ChannelOptions) => C;
 
 /** What a Room is acquired with: a room element's own settings, named as its attributes. */
 export interface RoomOptions {
@@ -96,8 +114,8 @@ export class Room extends EventTarget {
     // An element that changes its `transport` gives the Room back and takes it again at once.
     if (room.#refs === 1) room.signaling.useTransport(options.transport ?? 'auto');
     // A new Room gets its ICE servers here too.
-    if (options.iceServers) room.setIceServers(options.iceServers);
-    if (options.iceTransportPolicy) room.setIceTransportPolicy(options.iceTransportPolicy);
+    if (options.iceServers || options.iceTransportPolicy)
+      room.setIceConfiguration(options.iceServers, options.iceTransportPolicy ?? 'all');
     if (options.token || options.tokenUrl) room.setToken(options.token, options.tokenUrl);
     return room;
   }
@@ -106,7 +124,13 @@ export class Room extends EventTarget {
   readonly signaling: SignalingClient;
   /** One PeerLink per remote peer, by peer id. */
   readonly links = new Map<string, PeerLink>();
-  #channels = new Map<string, { channel: RoomChannel; refs: number }>();
+  #channels = new Map<string, { channel: LinkChannel; refs: number }>();
+  /**
+   * Peers we make no link to: the browser refused the ICE servers, or the peer failed to prove the
+   * room's passphrase (reported once; their signals are dropped until they leave, or a new session
+   * of ours starts afresh).
+   */
+  #refused = new Set<string>();
   /** Links whose channels wait for the other side's first offer (see #link()). */
   #waiting = new Set<PeerLink>();
   /** The `link` and `track` events fired so far on the links still up, for replay(). */
@@ -114,8 +138,6 @@ export class Room extends EventTarget {
   readonly #verification: RoomVerification;
   /** Links waiting for the peer's proof of the passphrase, with the peer's tracks held meanwhile. */
   readonly #unverified = new Map<PeerLink, TrackDetail[]>();
-  /** Peers that failed to prove the passphrase: ignored until they leave the room. */
-  readonly #refused = new Set<string>();
   #iceServers: RTCIceServer[] | undefined;
   #iceTransportPolicy: RTCIceTransportPolicy = 'all';
   #refs = 0;
@@ -142,15 +164,13 @@ export class Room extends EventTarget {
       if (!this.#iceServers) this.#applyIceConfiguration();
     });
     signaling.addEventListener('peer-joined', ({ detail }) => this.#link(detail));
-    signaling.addEventListener('peer-left', ({ detail }) => {
-      this.#refused.delete(detail.id);
-      this.#unlink(detail.id);
-    });
+    signaling.addEventListener('peer-left', ({ detail }) => this.#unlink(detail.id));
     signaling.addEventListener('peer-renamed', ({ detail }) => this.#emit('peer-rename', detail));
     // A signal from a peer not in our list: it has no name here.
-    signaling.addEventListener('signal', ({ detail }) => {
-      void this.#link({ id: detail.from, name: '' })?.handleSignal(detail.data);
-    });
+    signaling.addEventListener(
+      'signal',
+      ({ detail }) => void this.#link({ id: detail.from, name: '' })?.handleSignal(detail.data),
+    );
     signaling.connect();
   }
 
@@ -190,13 +210,20 @@ export class Room extends EventTarget {
   }
 
   /**
-   * The channel with `label` on every link, shared by everyone who asks for it; give it back with
-   * releaseChannel(). The first caller's options apply.
+   * The channel with `label` on every link, a `Kind` (RoomChannel, CallChannel), shared by everyone
+   * who asks for it; give it back with releaseChannel(). The first caller's options apply.
    */
-  channel(label: string, init: ChannelOptions = {}): RoomChannel {
+  channel<C extends LinkChannel>(label: string, Kind: LinkChannelClass<C>, init: ChannelOptions = {}): C {
     let entry = this.#channels.get(label);
+    if (entry && !(entry.channel instanceof Kind)) {
+      throw new RtcError(
+        'label-collision',
+        `Label "${label}" is another kind of element's channel here.`,
+        'Rename one.',
+      );
+    }
     if (!entry) {
-      const channel = new RoomChannel(label, init);
+      const channel = new Kind(label, init);
       for (const { channel: other } of this.#channels.values()) {
         if (other.streamId === channel.streamId) throw labelCollision(label, other.label);
       }
@@ -206,11 +233,11 @@ export class Room extends EventTarget {
       }
     }
     entry.refs++;
-    return entry.channel;
+    return entry.channel as C;
   }
 
   /** Gives back a channel from channel(), once for every time it was asked for. */
-  releaseChannel(channel: RoomChannel): void {
+  releaseChannel(channel: LinkChannel): void {
     const entry = this.#channels.get(channel.label)!;
     if (--entry.refs) return;
     queueMicrotask(() => {
@@ -243,20 +270,14 @@ export class Room extends EventTarget {
   }
 
   /**
-   * ICE servers for every link, instead of the relay's (undefined: the relay's again). They apply
-   * to later gathering (a restart), not to candidates already found. The rest of a link's
-   * configuration is the default, as PeerLink makes it.
+   * The ICE configuration of every link, applied to later gathering (a restart), not to candidates
+   * already found: `iceServers` instead of the relay's (undefined: the relay's again), and the
+   * transport policy: `relay` connects through TURN servers only, `all` uses any route. Any other
+   * policy is `all`, as an enumerated attribute's invalid value is its default (RTCPeerConnection
+   * would throw).
    */
-  setIceServers(iceServers: RTCIceServer[] | undefined): void {
+  setIceConfiguration(iceServers: RTCIceServer[] | undefined, policy: string): void {
     this.#iceServers = iceServers;
-    this.#applyIceConfiguration();
-  }
-
-  /**
-   * `relay` connects through TURN servers only; `all` (the default) uses any route. Any other value
-   * is `all`, as an enumerated attribute's invalid value is its default (RTCPeerConnection would throw).
-   */
-  setIceTransportPolicy(policy: string): void {
     this.#iceTransportPolicy = policy === 'relay' ? 'relay' : 'all';
     this.#applyIceConfiguration();
   }
@@ -287,24 +308,32 @@ export class Room extends EventTarget {
   }
 
   /**
-   * The link to `peer`, created (with every channel on it) the first time; undefined for a peer
-   * that failed to prove the passphrase. `initiator`: we are the newcomer (the peer was in our
-   * `welcome`), so we make the first offer.
+   * The link to `peer`, created (with every channel on it) the first time. `initiator`: we are the
+   * newcomer (the peer was in our `welcome`), so we make the first offer. Undefined when the browser
+   * refuses the ICE servers (a `peer-error` says so, once per peer), and for a peer that failed to
+   * prove the passphrase.
    */
   #link(peer: PeerInfo, initiator?: boolean): PeerLink | undefined {
     const id = peer.id;
-    if (this.#refused.has(id)) return undefined;
     const existing = this.links.get(id);
     if (existing) return existing;
+    if (this.#refused.has(id)) return undefined;
     const signaling = this.signaling;
-    const link = new PeerLink({
-      localId: signaling.id!,
-      remoteId: id,
-      iceServers: this.#configuredIceServers,
-      iceTransportPolicy: this.#iceTransportPolicy,
-      renewIceServers: () => this.#renewIceServers(),
-      signal: (data) => signaling.signal(id, data),
-    });
+    let link: PeerLink;
+    try {
+      link = new PeerLink({
+        localId: signaling.id!,
+        remoteId: id,
+        iceServers: this.#configuredIceServers,
+        iceTransportPolicy: this.#iceTransportPolicy,
+        renewIceServers: () => this.#renewIceServers(),
+        signal: (data) => signaling.signal(id, data),
+      });
+    } catch (error) {
+      this.#refused.add(id);
+      this.#emit('peer-error', iceServersRefused(id, error));
+      return undefined;
+    }
     const pc = link.pc;
     this.links.set(id, link);
     if (this.#verification.required) this.#unverified.set(link, []);
@@ -366,12 +395,14 @@ export class Room extends EventTarget {
   /** The peer did not prove the passphrase: reported, its link closed, its signals ignored from now on. */
   #refuse(peer: string, message: string, hint: string): void {
     if (!this.links.has(peer)) return;
-    this.#refused.add(peer);
     this.#emit('peer-error', { peer, code: 'peer-unverified', message, hint } satisfies PeerUnverifiedDetail);
     this.#unlink(peer);
+    // After #unlink, which forgets a peer's refusal (it is also what a peer leaving goes through).
+    this.#refused.add(peer);
   }
 
   #unlink(id: string): void {
+    this.#refused.delete(id);
     const link = this.links.get(id);
     if (!link) return;
     this.links.delete(id);
@@ -385,6 +416,7 @@ export class Room extends EventTarget {
   }
 
   #unlinkAll(): void {
+    this.#refused.clear();
     // Deleting from a Map while iterating it is safe.
     for (const id of this.links.keys()) this.#unlink(id);
   }

@@ -9,12 +9,12 @@
  */
 
 /**
- * A language's texts, one section per element (`call`, `camera`, `chat`) plus `media` for the
+ * A language's texts, one section per element (`call`, `camera`, `chat`, `doctor`) plus `media` for the
  * capture errors both the camera and the call show. Keys are those of the element's English
  * defaults (`rtcCallStrings`, ...); a key a locale lacks shows in English.
  */
 export type LocaleTexts = Partial<Record<LocaleSection, Record<string, string>>>;
-export type LocaleSection = 'media' | 'camera' | 'call' | 'chat';
+export type LocaleSection = 'media' | 'camera' | 'call' | 'chat' | 'doctor';
 
 type LocaleModule = { default: LocaleTexts };
 
