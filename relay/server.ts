@@ -14,6 +14,7 @@ import { errorHints } from './hints.js';
 import { createHttpHandler } from './http.js';
 import { newResumeToken, RESUME_TOKEN_PATTERN } from './ids.js';
 import { resolveOptions, type RelayOptions, type ResolvedOptions } from './options.js';
+import { rawMemberText } from './raw-member.js';
 import { Rooms, type Session } from './rooms.js';
 import type { RelayStats } from './stats.js';
 import { Endings, type Connection, type ConnectionHandler, type Ending } from './transports/connection.js';
@@ -236,7 +237,7 @@ class SignalingRelay implements Relay, ConnectionHandler {
     if (!isRecord(message)) return this.sendError(connection, ErrorCodes.BadMessage, 'a message must be a JSON object');
 
     try {
-      this.dispatch(connection, message);
+      this.dispatch(connection, message, text);
     } catch (error) {
       // A bug of ours, not the client's: say so and drop this connection, never the process.
       this.options.logger.error('rtc-relay: internal error while handling a message:', error);
@@ -257,10 +258,11 @@ class SignalingRelay implements Relay, ConnectionHandler {
     return false;
   }
 
-  private dispatch(connection: Connection, message: Record<string, unknown>): void {
+  /** Handles one parsed message; `text` is the JSON it was parsed from. */
+  private dispatch(connection: Connection, message: Record<string, unknown>, text: string): void {
     switch (message.type) {
       case 'signal':
-        return this.onSignal(connection, message);
+        return this.onSignal(connection, message, text);
       case 'join':
         return this.onJoin(connection, message);
       case 'leave':
@@ -288,17 +290,19 @@ class SignalingRelay implements Relay, ConnectionHandler {
     return true;
   }
 
-  private onSignal(connection: Connection, message: Record<string, unknown>): void {
+  private onSignal(connection: Connection, message: Record<string, unknown>, text: string): void {
     const sender = connection.session;
     if (!sender) return this.sendError(connection, ErrorCodes.NotJoined, 'join a room before sending signals');
-    const { to, data } = message;
+    const { to } = message;
     if (typeof to !== 'string' || to.length > MAX_PEER_ID_LENGTH) {
       return this.sendError(connection, ErrorCodes.BadMessage, 'signal.to must be a peer id');
     }
+    // `data` goes on as the client wrote it, cut from the frame: never re-serialised (raw-member.ts).
+    const data = rawMemberText(text, 'data');
     if (data === undefined) return this.sendError(connection, ErrorCodes.BadMessage, 'signal.data is required');
 
     // The relay sets `from` (the client's own `from`, if any, was parsed and dropped).
-    if (this.rooms.signal(sender, to, JSON.stringify(data)) === 'no-such-peer') {
+    if (this.rooms.signal(sender, to, data) === 'no-such-peer') {
       this.sendError(connection, ErrorCodes.NoSuchPeer, 'no such peer in this room', to);
     }
   }

@@ -135,7 +135,7 @@ export class SseConnection extends Connection {
   }
 
   protected write(text: string): void {
-    const event = `id: ${++this.lastId}\ndata: ${text}\n\n`;
+    const event = `id: ${++this.lastId}\n${dataField(text)}\n\n`;
     this.recent.push(event);
     this.recentBytes += event.length;
     if (this.recentBytes > SSE_REPLAY_BYTES) this.forgetUpTo(this.lastId - this.recentCount + 1);
@@ -384,6 +384,17 @@ function readBody(req: IncomingMessage, limit: number, done: (body: Buffer | und
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * An event's data field. A line break in the text (only possible as whitespace between the JSON
+ * tokens of a client's `signal.data`, which is forwarded as written) would end the field early, so
+ * each line goes in a `data:` line of its own; the client joins them with `\n` (HTML, "Interpreting
+ * an event stream"). The JSON means the same with `\n` in place of `\r\n` or `\r` there.
+ */
+function dataField(text: string): string {
+  if (!text.includes('\n') && !text.includes('\r')) return `data: ${text}`;
+  return `data: ${text.split(/\r\n|\r|\n/).join('\ndata: ')}`;
+}
 
 function startStream(req: IncomingMessage, res: ServerResponse): void {
   // The response lives as long as the session: no idle timeout, and the kernel notices a dead peer.

@@ -64,7 +64,8 @@ export abstract class TestClient {
   abstract readonly transport: TransportName;
   readonly closed: Promise<Closed>;
   protected isClosed = false;
-  private readonly inbox: ServerMessage[] = [];
+  /** What arrived and was not read yet: each message's text as it came. */
+  private readonly inbox: string[] = [];
   private wake: (() => void) | undefined;
   private resolveClosed!: (closed: Closed) => void;
 
@@ -92,6 +93,11 @@ export abstract class TestClient {
 
   /** The next message received; fails the test if none comes in time or the connection closes first. */
   async next(timeout = PATIENCE): Promise<ServerMessage> {
+    return JSON.parse(await this.nextText(timeout)) as ServerMessage;
+  }
+
+  /** The next message's text exactly as it arrived (an SSE event's data lines joined with `\n`). */
+  async nextText(timeout = PATIENCE): Promise<string> {
     const deadline = Date.now() + timeout;
     while (this.inbox.length === 0) {
       if (this.isClosed) throw new Error('the connection closed while a message was expected');
@@ -106,7 +112,7 @@ export abstract class TestClient {
       });
       this.wake = undefined;
     }
-    return this.inbox.shift() as ServerMessage;
+    return this.inbox.shift() as string;
   }
 
   /** The next message, which must be an error with `code` and a hint; returns it. */
@@ -140,7 +146,7 @@ export abstract class TestClient {
   }
 
   protected receive(text: string): void {
-    this.inbox.push(JSON.parse(text) as ServerMessage);
+    this.inbox.push(text);
     this.wake?.();
   }
 
