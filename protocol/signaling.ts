@@ -133,6 +133,11 @@ export const ErrorCodes = {
   AlreadyJoined: 'already-joined',
   /** `signal.to` names no peer of this room. Nothing was delivered. */
   NoSuchPeer: 'no-such-peer',
+  /**
+   * `signal.to` names a peer within its resume grace, and the relay already holds as many signals
+   * for it (or for all such peers) as it allows. This one was dropped.
+   */
+  HeldFull: 'held-full',
   /** The connection sent more than its message rate allows. The connection is closed (1008). */
   RateLimited: 'rate-limited',
   /** No `join` arrived within the join deadline. The connection is closed (1008). */
@@ -193,6 +198,7 @@ export const ERROR_MEANINGS: Readonly<Record<ErrorCode, ErrorMeaning>> = {
   // A client that joins twice has a bug that a reconnect repeats.
   'already-joined': { final: true },
   'no-such-peer': { final: false },
+  'held-full': { final: false },
   'bad-room': { closesWith: CloseCodes.Policy, final: true },
   'room-full': { closesWith: CloseCodes.Policy, final: true },
   'rate-limited': { closesWith: CloseCodes.Policy, final: false },

@@ -14,6 +14,7 @@ export function errorHints(options: ResolvedOptions): Record<ErrorCode, string> 
     'not-joined': VERSION_HINT,
     'already-joined': VERSION_HINT,
     'no-such-peer': 'That peer is not in this room (it may have left).',
+    'held-full': 'That peer is reconnecting and the relay holds no more for it; send again once it is back.',
     'bad-room':
       roomPattern.source === DEFAULT_OPTIONS.roomPattern.source
         ? 'Use 1-64 letters, digits or - _ . ~ : in the room name.'

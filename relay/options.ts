@@ -75,7 +75,17 @@ export interface RelayOptions {
   heartbeatInterval?: number;
   /** Milliseconds a lost peer keeps its id and place before the others get `peer-left`. Default 30000. */
   resumeGrace?: number;
-  /** Open connections the relay accepts, both transports together. Default 10000. */
+  /**
+   * Bytes of signals the relay holds for one peer within its resume grace (delivered when it
+   * resumes); a signal past it is dropped and its sender gets `held-full`. Default 256 KiB.
+   */
+  maxHeldBytesPerPeer?: number;
+  /** Bytes of signals held for all peers within their grace together (`held-full` past it). Default 32 MiB. */
+  maxHeldBytes?: number;
+  /**
+   * Open connections the relay accepts, both transports together, plus peers within their resume
+   * grace (each holds a place until it resumes or leaves). Default 10000.
+   */
   maxConnections?: number;
   /** Page origins allowed to connect (exact `Origin` header values). Default: any origin. */
   allowedOrigins?: string[];
@@ -110,6 +120,8 @@ export const DEFAULT_OPTIONS = {
   maxBufferedAmount: 1024 * 1024,
   heartbeatInterval: 15_000,
   resumeGrace: 30_000,
+  maxHeldBytesPerPeer: 256 * 1024,
+  maxHeldBytes: 32 * 1024 * 1024,
   maxConnections: 10_000,
 } as const satisfies RelayOptions;
 
@@ -164,6 +176,8 @@ const CHECKS: Record<keyof RelayOptions, Check> = {
   maxBufferedAmount: positiveInteger,
   heartbeatInterval: delay,
   resumeGrace: nonNegativeDelay,
+  maxHeldBytesPerPeer: positiveInteger,
+  maxHeldBytes: positiveInteger,
   maxConnections: positiveInteger,
   allowedOrigins: (v) =>
     Array.isArray(v) && v.every((o) => typeof o === 'string') ? undefined : 'must be an array of origin strings',

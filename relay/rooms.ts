@@ -29,6 +29,10 @@ export interface RoomsOptions {
   maxPeersPerRoom: number;
   /** Milliseconds a lost session keeps its place; 0: it leaves at once. */
   resumeGrace: number;
+  /** Bytes of signals held for one peer within its resume grace. */
+  maxHeldBytesPerPeer: number;
+  /** Bytes of signals held for all peers together. */
+  maxHeldBytes: number;
 }
 
 /** Signals held for a peer within its resume grace, delivered when it resumes. */
@@ -56,6 +60,8 @@ export interface Session<M extends Member = Member> {
   graceTimer: NodeJS.Timeout | undefined;
   /** Signals that arrived for it while its connection was lost (created when the first one does). */
   held: string[] | undefined;
+  /** The UTF-8 bytes of `held`. */
+  heldBytes: number;
 }
 
 export interface JoinRequest {
@@ -76,14 +82,20 @@ export type JoinResult<M extends Member> =
     }
   | { ok: false; reason: 'room-full' };
 
-/** What became of a signal. */
-export type SignalOutcome = 'sent' | 'held' | 'no-such-peer';
+/**
+ * What became of a signal: sent; held for a peer within its grace; dropped because the signals
+ * held for that peer, or for all, reached their cap; or refused, as no peer of the room has that id.
+ */
+export type SignalOutcome = 'sent' | 'held' | 'held-full' | 'no-such-peer';
 
 /** The rooms of one relay; `M` is what its members are (the server's connections). */
 export class Rooms<M extends Member> {
   private readonly options: RoomsOptions;
   private readonly rooms = new Map<string, Room<M>>();
   private readonly sessions = new Map<string, Session<M>>();
+  private away = 0;
+  private heldSignals = 0;
+  private heldBytes = 0;
 
   constructor(options: RoomsOptions) {
     this.options = options;
@@ -99,6 +111,16 @@ export class Rooms<M extends Member> {
     return this.sessions.size;
   }
 
+  /** Peers within their resume grace: no connection, and still a place in a room. */
+  get awayCount(): number {
+    return this.away;
+  }
+
+  /** Signals held for peers within their grace, and their UTF-8 bytes. */
+  get held(): { signals: number; bytes: number } {
+    return { signals: this.heldSignals, bytes: this.heldBytes };
+  }
+
   /**
    * Puts `member` in a room under the id its resume token gives. A session the token already holds
    * in that room is taken over; one in another room ends (one id, one room). The others get
@@ -111,6 +133,7 @@ export class Rooms<M extends Member> {
       const displaced = existing.member;
       // What the old connection never delivered goes first: it was sent before anything held.
       if (displaced) this.hold(existing, displaced.takeUndelivered(), true);
+      else this.away--;
       clearTimeout(existing.graceTimer);
       existing.graceTimer = undefined;
       existing.member = member;
@@ -125,7 +148,15 @@ export class Rooms<M extends Member> {
       this.leave(existing);
     }
     const target = room ?? this.createRoom(roomName);
-    const session: Session<M> = { id, name, room: target, member, graceTimer: undefined, held: undefined };
+    const session: Session<M> = {
+      id,
+      name,
+      room: target,
+      member,
+      graceTimer: undefined,
+      held: undefined,
+      heldBytes: 0,
+    };
     const joined: PeerJoinedMessage = { type: 'peer-joined', id, name };
     this.broadcast(target, JSON.stringify(joined));
     target.peers.set(id, session);
@@ -145,7 +176,7 @@ export class Rooms<M extends Member> {
   /** Sends what was held for a resumed session, in order, once. */
   deliverHeld(session: Session<M>): void {
     const { held, member } = session;
-    session.held = undefined;
+    this.dropHeld(session);
     if (!held || !member) return;
     for (const text of held) member.send(text);
   }
@@ -163,14 +194,15 @@ export class Rooms<M extends Member> {
       target.member.send(text);
       return 'sent';
     }
-    this.hold(target, [text], false);
-    return 'held';
+    return this.hold(target, [text], false) === 1 ? 'held' : 'held-full';
   }
 
   /** The session's connection is gone without a goodbye: keep its place for the grace period. */
   lose(session: Session<M>): void {
-    if (session.member) this.hold(session, session.member.takeUndelivered(), false);
+    if (!session.member) return;
+    this.hold(session, session.member.takeUndelivered(), false);
     session.member = undefined;
+    this.away++;
     if (this.options.resumeGrace === 0) return this.leave(session);
     session.graceTimer = setTimeout(() => this.leave(session), this.options.resumeGrace).unref();
   }
@@ -178,9 +210,11 @@ export class Rooms<M extends Member> {
   /** The session ends: the others get `peer-left` (nothing, if it had ended already). */
   leave(session: Session<M>): void {
     clearTimeout(session.graceTimer);
-    session.member = undefined;
     const { room, id } = session;
     if (this.sessions.get(id) !== session) return;
+    if (!session.member) this.away--;
+    session.member = undefined;
+    this.dropHeld(session);
     this.sessions.delete(id);
     room.peers.delete(id);
     if (room.peers.size === 0) {
@@ -196,14 +230,48 @@ export class Rooms<M extends Member> {
     for (const session of this.sessions.values()) clearTimeout(session.graceTimer);
     this.sessions.clear();
     this.rooms.clear();
+    this.away = 0;
+    this.heldSignals = 0;
+    this.heldBytes = 0;
   }
 
-  /** Keeps the signals among `texts` for the session's return (`first`: before those held already). */
-  private hold(session: Session<M>, texts: string[], first: boolean): void {
-    const signals = texts.filter((text) => text.startsWith(SIGNAL_PREFIX));
-    if (signals.length === 0) return;
-    const held = first ? [...signals, ...(session.held ?? [])] : [...(session.held ?? []), ...signals];
-    session.held = held.slice(0, MAX_HELD_SIGNALS);
+  /**
+   * Keeps the signals among `texts` for the session's return (`first`: before those held already),
+   * in order, until one does not fit under the caps; returns how many were kept.
+   */
+  private hold(session: Session<M>, texts: string[], first: boolean): number {
+    const kept: string[] = [];
+    for (const text of texts) {
+      if (!text.startsWith(SIGNAL_PREFIX)) continue;
+      const bytes = Buffer.byteLength(text);
+      if (!this.hasRoomFor(session, kept.length, bytes)) break;
+      kept.push(text);
+      session.heldBytes += bytes;
+      this.heldBytes += bytes;
+    }
+    if (kept.length === 0) return 0;
+    this.heldSignals += kept.length;
+    const held = session.held ?? [];
+    session.held = first ? [...kept, ...held] : [...held, ...kept];
+    return kept.length;
+  }
+
+  /** Whether one more signal of `bytes` fits, with `adding` already on their way into the session's list. */
+  private hasRoomFor(session: Session<M>, adding: number, bytes: number): boolean {
+    const { maxHeldBytesPerPeer, maxHeldBytes } = this.options;
+    return (
+      (session.held?.length ?? 0) + adding < MAX_HELD_SIGNALS &&
+      session.heldBytes + bytes <= maxHeldBytesPerPeer &&
+      this.heldBytes + bytes <= maxHeldBytes
+    );
+  }
+
+  /** Forgets the signals held for the session (delivered, or it left). */
+  private dropHeld(session: Session<M>): void {
+    this.heldSignals -= session.held?.length ?? 0;
+    this.heldBytes -= session.heldBytes;
+    session.held = undefined;
+    session.heldBytes = 0;
   }
 
   private createRoom(name: string): Room<M> {

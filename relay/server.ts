@@ -202,8 +202,8 @@ class SignalingRelay implements Relay, ConnectionHandler {
     if (allowedOrigins && !isAllowedOrigin(req, allowedOrigins)) {
       return { code: ErrorCodes.OriginNotAllowed, message: `origin ${origin ?? '(none)'} is not allowed` };
     }
-    // The new connection is counted already.
-    if (this.websocket.size + this.sse.size > maxConnections) {
+    // The new connection is counted already; a peer within its grace holds a place too.
+    if (this.websocket.size + this.sse.size + this.rooms.awayCount > maxConnections) {
       return { code: ErrorCodes.ServerFull, message: 'the relay is full, try again later' };
     }
     return undefined;
@@ -302,8 +302,10 @@ class SignalingRelay implements Relay, ConnectionHandler {
     if (data === undefined) return this.sendError(connection, ErrorCodes.BadMessage, 'signal.data is required');
 
     // The relay sets `from` (the client's own `from`, if any, was parsed and dropped).
-    if (this.rooms.signal(sender, to, data) === 'no-such-peer') {
-      this.sendError(connection, ErrorCodes.NoSuchPeer, 'no such peer in this room', to);
+    const outcome = this.rooms.signal(sender, to, data);
+    if (outcome === 'no-such-peer') this.sendError(connection, ErrorCodes.NoSuchPeer, 'no such peer in this room', to);
+    else if (outcome === 'held-full') {
+      this.sendError(connection, ErrorCodes.HeldFull, 'that peer is reconnecting and no more is held for it', to);
     }
   }
 
