@@ -144,6 +144,10 @@ export const ErrorCodes = {
   JoinTimeout: 'join-timeout',
   /** The relay holds as many connections as it allows. The connection is closed (1013). */
   ServerFull: 'server-full',
+  /** The client's address holds as many connections as the relay allows one address. Closed (1013). */
+  TooManyConnections: 'too-many-connections',
+  /** The client's address joined as often this minute as the relay allows one address. Closed (1013). */
+  TooManyJoins: 'too-many-joins',
   /** The page's origin is not allowed by the relay. The connection is closed (1008). */
   OriginNotAllowed: 'origin-not-allowed',
   /** The same id connected again elsewhere; this older connection is closed (4001). */
@@ -168,7 +172,7 @@ export const CloseCodes = {
   InternalError: 1011,
   /** The relay is restarting or shutting down: reconnect (and resume) shortly. */
   ServiceRestart: 1012,
-  /** The relay is overloaded: try again later. */
+  /** The relay is overloaded, or this client's address has reached its limits: try again later. */
   TryAgainLater: 1013,
   /**
    * Private range, from a client: "I will come back" (switching transport, or reconnecting on
@@ -205,6 +209,8 @@ export const ERROR_MEANINGS: Readonly<Record<ErrorCode, ErrorMeaning>> = {
   'join-timeout': { closesWith: CloseCodes.Policy, final: false },
   'origin-not-allowed': { closesWith: CloseCodes.Policy, final: true },
   'server-full': { closesWith: CloseCodes.TryAgainLater, final: false },
+  'too-many-connections': { closesWith: CloseCodes.TryAgainLater, final: false },
+  'too-many-joins': { closesWith: CloseCodes.TryAgainLater, final: false },
   replaced: { closesWith: CloseCodes.Replaced, final: true },
 };
 

@@ -17,9 +17,18 @@ Options (environment variable in brackets):
   --allowed-origins <list> comma-separated page origins allowed to connect [ALLOWED_ORIGINS]
                            (default: any origin)
   --max-peers <n>          peers per room (default 32)
-  --max-connections <n>    open connections (default 10000)
+  --max-connections <n>    open connections, plus peers within their resume grace (default 10000)
+  --max-connections-per-ip <n>
+                           open connections one client address may hold (default 100)
+  --joins-per-minute-per-ip <n>
+                           joins one client address may make a minute (default 120)
+  --trust-proxy <list>     comma-separated proxies (addresses, CIDR blocks, loopback, linklocal,
+                           uniquelocal) whose X-Forwarded-For names the client [TRUST_PROXY]
   --max-payload <bytes>    largest inbound frame (default 65536)
   --resume-grace <ms>      how long a lost peer keeps its place (default 30000)
+  --max-held-bytes-per-peer <bytes>
+                           signals held for one peer within its grace (default 262144)
+  --max-held-bytes <bytes> signals held for all peers within their grace (default 33554432)
   -h, --help               print this help and exit
 
 SIGTERM or SIGINT closes every client with 1012 (service restart) and exits 0.
@@ -41,8 +50,13 @@ function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): RelayOptions 
       'allowed-origins': { type: 'string' },
       'max-peers': { type: 'string' },
       'max-connections': { type: 'string' },
+      'max-connections-per-ip': { type: 'string' },
+      'joins-per-minute-per-ip': { type: 'string' },
+      'trust-proxy': { type: 'string' },
       'max-payload': { type: 'string' },
       'resume-grace': { type: 'string' },
+      'max-held-bytes-per-peer': { type: 'string' },
+      'max-held-bytes': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -52,20 +66,31 @@ function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): RelayOptions 
   const fromEnv = (name: string): string | undefined => env[name] || undefined;
   const origins = values['allowed-origins'] ?? fromEnv('ALLOWED_ORIGINS');
   const iceServers = values['ice-servers'] ?? fromEnv('ICE_SERVERS');
+  const trustProxy = values['trust-proxy'] ?? fromEnv('TRUST_PROXY');
   return {
     port: integer('--port', values.port ?? fromEnv('PORT') ?? '8787'),
     host: values.host ?? fromEnv('HOST') ?? '0.0.0.0',
     path: values.path,
     iceServers: iceServers === undefined ? undefined : json('--ice-servers', iceServers),
-    allowedOrigins: origins
-      ?.split(',')
-      .map((origin) => origin.trim())
-      .filter(Boolean),
+    allowedOrigins: list(origins),
     maxPeersPerRoom: optionalInteger('--max-peers', values['max-peers']),
     maxConnections: optionalInteger('--max-connections', values['max-connections']),
+    maxConnectionsPerIp: optionalInteger('--max-connections-per-ip', values['max-connections-per-ip']),
+    joinsPerMinutePerIp: optionalInteger('--joins-per-minute-per-ip', values['joins-per-minute-per-ip']),
+    trustProxy: list(trustProxy),
     maxPayload: optionalInteger('--max-payload', values['max-payload']),
     resumeGrace: optionalInteger('--resume-grace', values['resume-grace']),
+    maxHeldBytesPerPeer: optionalInteger('--max-held-bytes-per-peer', values['max-held-bytes-per-peer']),
+    maxHeldBytes: optionalInteger('--max-held-bytes', values['max-held-bytes']),
   };
+}
+
+/** A comma-separated list, its entries trimmed, empty ones dropped. */
+function list(text: string | undefined): string[] | undefined {
+  return text
+    ?.split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
 }
 
 function integer(flag: string, text: string): number {

@@ -3,6 +3,7 @@
  * into a TypeError naming the option (so a typo fails at start-up, not at the first connection).
  */
 import type { Server } from 'node:http';
+import { trustProxyProblem } from './addresses.js';
 import type { IceServer } from '../protocol/signaling.js';
 
 /** Where the HTTP handler finds the files it serves. */
@@ -87,6 +88,23 @@ export interface RelayOptions {
    * grace (each holds a place until it resumes or leaves). Default 10000.
    */
   maxConnections?: number;
+  /**
+   * Open connections one client address may hold (an IPv6 address counts by its /64); past it a new
+   * one gets `too-many-connections` (1013). Default 100: raise it when many people share one
+   * address (a school or an office behind one NAT).
+   */
+  maxConnectionsPerIp?: number;
+  /**
+   * Joins one client address may make in a minute, in a burst or spread out (resumes count); past it
+   * `too-many-joins` (1013). Default 120.
+   */
+  joinsPerMinutePerIp?: number;
+  /**
+   * Reverse proxies whose `X-Forwarded-For` names the client (IP addresses, CIDR blocks, or
+   * `'loopback'`, `'linklocal'`, `'uniquelocal'`). The client's address is then the rightmost one in
+   * the header that is not such a proxy. Default none: the TCP peer is the client.
+   */
+  trustProxy?: string[];
   /** Page origins allowed to connect (exact `Origin` header values). Default: any origin. */
   allowedOrigins?: string[];
   /** Where to log. Default `console`; `false` for silence. */
@@ -95,10 +113,11 @@ export interface RelayOptions {
 
 /** Options after defaults, as the relay uses them. */
 export interface ResolvedOptions extends Required<
-  Omit<RelayOptions, 'port' | 'server' | 'staticDirs' | 'allowedOrigins' | 'logger'>
+  Omit<RelayOptions, 'port' | 'server' | 'staticDirs' | 'allowedOrigins' | 'trustProxy' | 'logger'>
 > {
   port: number | undefined;
   server: Server | undefined;
+  trustProxy: readonly string[] | undefined;
   staticDirs: StaticDirs;
   allowedOrigins: ReadonlySet<string> | undefined;
   logger: Logger;
@@ -123,6 +142,8 @@ export const DEFAULT_OPTIONS = {
   maxHeldBytesPerPeer: 256 * 1024,
   maxHeldBytes: 32 * 1024 * 1024,
   maxConnections: 10_000,
+  maxConnectionsPerIp: 100,
+  joinsPerMinutePerIp: 120,
 } as const satisfies RelayOptions;
 
 const SILENT: Logger = { info() {}, warn() {}, error() {} };
@@ -179,6 +200,16 @@ const CHECKS: Record<keyof RelayOptions, Check> = {
   maxHeldBytesPerPeer: positiveInteger,
   maxHeldBytes: positiveInteger,
   maxConnections: positiveInteger,
+  maxConnectionsPerIp: positiveInteger,
+  joinsPerMinutePerIp: positiveInteger,
+  trustProxy: (v) => {
+    if (!Array.isArray(v) || !v.every((entry) => typeof entry === 'string')) return 'must be an array of strings';
+    for (const entry of v as string[]) {
+      const problem = trustProxyProblem(entry);
+      if (problem) return `has ${problem}`;
+    }
+    return undefined;
+  },
   allowedOrigins: (v) =>
     Array.isArray(v) && v.every((o) => typeof o === 'string') ? undefined : 'must be an array of origin strings',
   logger: (v) =>
@@ -226,6 +257,7 @@ export function resolveOptions(options: RelayOptions = {}): ResolvedOptions {
     // Without the g and y flags, test() keeps no lastIndex state between room names.
     roomPattern: new RegExp(merged.roomPattern.source, merged.roomPattern.flags.replace(/[gy]/g, '')),
     allowedOrigins: merged.allowedOrigins && new Set(merged.allowedOrigins),
+    trustProxy: merged.trustProxy && [...merged.trustProxy],
     logger: merged.logger === false ? SILENT : (merged.logger ?? console),
   };
 }

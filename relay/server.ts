@@ -10,6 +10,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { AddressLimits } from './addresses.js';
 import { errorHints } from './hints.js';
 import { createHttpHandler } from './http.js';
 import { newResumeToken, RESUME_TOKEN_PATTERN } from './ids.js';
@@ -67,6 +68,7 @@ class SignalingRelay implements Relay, ConnectionHandler {
 
   private readonly options: ResolvedOptions;
   private readonly rooms: Rooms<Connection>;
+  private readonly addresses: AddressLimits;
   private readonly websocket: WebSocketTransport;
   private readonly sse: SseTransport;
   private readonly server: Server | undefined;
@@ -84,6 +86,7 @@ class SignalingRelay implements Relay, ConnectionHandler {
     this.refillPerMs = options.messagesPerSecond / 1000;
     this.hints = errorHints(options);
     this.rooms = new Rooms(options);
+    this.addresses = new AddressLimits(options);
     const context = {
       handler: this,
       maxBufferedAmount: options.maxBufferedAmount,
@@ -191,6 +194,11 @@ class SignalingRelay implements Relay, ConnectionHandler {
     }
     const refusal = this.refusalFor(req);
     if (refusal) return this.kick(connection, refusal.code, refusal.message);
+    connection.address = this.addresses.admit(this.addresses.addressOf(req));
+    if (!connection.address) {
+      const limit = this.options.maxConnectionsPerIp;
+      return this.kick(connection, ErrorCodes.TooManyConnections, `this address holds ${limit} connections already`);
+    }
     connection.joinTimer = setTimeout(() => {
       this.kick(connection, ErrorCodes.JoinTimeout, `no join within ${this.options.joinTimeout} ms`);
     }, this.options.joinTimeout).unref();
@@ -211,6 +219,7 @@ class SignalingRelay implements Relay, ConnectionHandler {
 
   ended(connection: Connection, ending: Ending): void {
     clearTimeout(connection.joinTimer);
+    if (connection.address) this.addresses.release(connection.address);
     const session = connection.session;
     if (!session || this.shutdown) return;
     connection.session = undefined;
@@ -318,6 +327,9 @@ class SignalingRelay implements Relay, ConnectionHandler {
     if (!this.options.roomPattern.test(room)) {
       return this.kick(connection, ErrorCodes.BadRoom, 'the room name breaks the room-name rules');
     }
+    if (connection.address && !this.addresses.takeJoin(connection.address)) {
+      return this.kick(connection, ErrorCodes.TooManyJoins, 'too many joins from this address this minute');
+    }
 
     const resumeToken = resume ?? newResumeToken();
     const result = this.rooms.join(connection, { room, name, resumeToken });
@@ -387,6 +399,7 @@ class SignalingRelay implements Relay, ConnectionHandler {
 
   private async closeAll(code: number): Promise<void> {
     clearInterval(this.heartbeat);
+    this.addresses.close();
     this.rooms.clear();
     const reason = code === CloseCodes.ServiceRestart ? 'relay restarting' : '';
     await Promise.all([this.websocket.closeAll(code, reason), this.sse.closeAll(code, reason)]);

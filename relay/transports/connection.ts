@@ -4,6 +4,7 @@
  * subclasses Connection; the server keeps its per-connection state (rate bucket, join deadline,
  * session) in the same object, so an idle connection is one object plus what its transport needs.
  */
+import type { ClientAddress } from '../addresses.js';
 import type { Member, Session } from '../rooms.js';
 import type { TransportName } from '../../protocol/signaling.js';
 
@@ -42,6 +43,8 @@ export abstract class Connection implements Member {
   /** Until the connection joins (then undefined again, so an idle connection holds no timer). */
   joinTimer: NodeJS.Timeout | undefined = undefined;
   session: Session<Connection> | undefined = undefined;
+  /** The client's address, once admitted (shared with its other connections). */
+  address: ClientAddress | undefined = undefined;
   /** The relay is closing this connection: later messages are ignored and its peer leaves at once. */
   closing = false;
 
