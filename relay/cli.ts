@@ -25,6 +25,7 @@ Options (environment variable in brackets):
   --trust-proxy <list>     comma-separated proxies (addresses, CIDR blocks, loopback, linklocal,
                            uniquelocal) whose X-Forwarded-For names the client [TRUST_PROXY]
   --max-payload <bytes>    largest inbound frame (default 65536)
+  --request-timeout <ms>   time a TCP connection has to send a whole request (default 10000)
   --resume-grace <ms>      how long a lost peer keeps its place (default 30000)
   --max-held-bytes-per-peer <bytes>
                            signals held for one peer within its grace (default 262144)
@@ -54,6 +55,7 @@ function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): RelayOptions 
       'joins-per-minute-per-ip': { type: 'string' },
       'trust-proxy': { type: 'string' },
       'max-payload': { type: 'string' },
+      'request-timeout': { type: 'string' },
       'resume-grace': { type: 'string' },
       'max-held-bytes-per-peer': { type: 'string' },
       'max-held-bytes': { type: 'string' },
@@ -79,6 +81,7 @@ function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): RelayOptions 
     joinsPerMinutePerIp: optionalInteger('--joins-per-minute-per-ip', values['joins-per-minute-per-ip']),
     trustProxy: list(trustProxy),
     maxPayload: optionalInteger('--max-payload', values['max-payload']),
+    requestTimeout: optionalInteger('--request-timeout', values['request-timeout']),
     resumeGrace: optionalInteger('--resume-grace', values['resume-grace']),
     maxHeldBytesPerPeer: optionalInteger('--max-held-bytes-per-peer', values['max-held-bytes-per-peer']),
     maxHeldBytes: optionalInteger('--max-held-bytes', values['max-held-bytes']),

@@ -62,6 +62,15 @@ export interface RelayOptions {
   maxNameLength?: number;
   /** Milliseconds a new connection has to send `join`. Default 10000. */
   joinTimeout?: number;
+  /**
+   * Milliseconds a TCP connection to our own server (`port` mode) has to send a whole request: a
+   * WebSocket upgrade, an SSE stream's GET, a POST with its body, a request for a file. One that
+   * sends nothing, or too slowly, is answered 408 and closed. (An open stream or WebSocket is not a
+   * request in progress: the heartbeat looks after those.) Default 10000; Node's own is 60 s for the
+   * headers, checked every 30 s. With `server`, set the server's `requestTimeout` and
+   * `headersTimeout` yourself.
+   */
+  requestTimeout?: number;
   /** Sustained inbound messages per second per connection (token bucket refill). Default 50. */
   messagesPerSecond?: number;
   /** Inbound messages a connection may send in a burst (token bucket size). Default 200. */
@@ -134,6 +143,7 @@ export const DEFAULT_OPTIONS = {
   roomPattern: /^[A-Za-z0-9._~:-]{1,64}$/,
   maxNameLength: 64,
   joinTimeout: 10_000,
+  requestTimeout: 10_000,
   messagesPerSecond: 50,
   messageBurst: 200,
   maxBufferedAmount: 1024 * 1024,
@@ -192,6 +202,7 @@ const CHECKS: Record<keyof RelayOptions, Check> = {
   roomPattern: (v) => (v instanceof RegExp ? undefined : 'must be a RegExp'),
   maxNameLength: positiveInteger,
   joinTimeout: delay,
+  requestTimeout: delay,
   messagesPerSecond: positiveNumber,
   messageBurst: positiveInteger,
   maxBufferedAmount: positiveInteger,

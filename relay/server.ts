@@ -8,7 +8,13 @@
  * - here: admission (origins, the connection cap, the join deadline), the message rate, parsing and
  *   validating every message, the heartbeat, and shutdown.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerOptions,
+  type ServerResponse,
+} from 'node:http';
 import type { Duplex } from 'node:stream';
 import { AddressLimits } from './addresses.js';
 import { errorHints } from './hints.js';
@@ -62,6 +68,8 @@ export function createRelay(options?: RelayOptions): Relay {
 const MAX_PEER_ID_LENGTH = 64;
 /** A `join.token` longer than this is refused; real signed tokens are a few hundred bytes. */
 const MAX_JOIN_TOKEN_LENGTH = 4096;
+/** At most this many milliseconds pass between Node's checks for requests past `requestTimeout`. */
+const REQUEST_TIMEOUT_CHECK = 1000;
 
 class SignalingRelay implements Relay, ConnectionHandler {
   readonly ready: Promise<void>;
@@ -99,7 +107,7 @@ class SignalingRelay implements Relay, ConnectionHandler {
     this.ownsServer = options.port !== undefined;
     if (this.ownsServer) {
       const http = createHttpHandler({ relay: this, staticDirs: options.staticDirs });
-      this.server = createServer((req, res) => {
+      this.server = createServer(requestTimeouts(options.requestTimeout), (req, res) => {
         if (pathnameOf(req) === options.path) this.handleRequest(req, res);
         else http(req, res);
       });
@@ -430,6 +438,16 @@ function isAllowedOrigin(req: IncomingMessage, allowedOrigins: ReadonlySet<strin
   const origin = req.headers.origin;
   if (origin !== undefined) return allowedOrigins.has(origin);
   return req.method === 'GET' && req.headers['sec-fetch-site'] === 'same-origin';
+}
+
+/**
+ * Node's own timeouts for a request that is not complete in time (a TCP connection that sends
+ * nothing, or headers or a body that trickle in), checked often enough that one closes soon after
+ * its time is up (Node checks every 30 s by default).
+ */
+function requestTimeouts(timeout: number): ServerOptions {
+  const checkEvery = Math.min(REQUEST_TIMEOUT_CHECK, Math.ceil(timeout / 4));
+  return { requestTimeout: timeout, headersTimeout: timeout, connectionsCheckingInterval: checkEvery };
 }
 
 /** RFC 6455 section 7.4: codes an endpoint may send (1004-1006 and 1015 are reserved). */
