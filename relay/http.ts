@@ -1,8 +1,9 @@
 /**
  * The relay's HTTP side: the browser build (the loader `rtc-elements.js`, the elements' files and
- * their chunks, loadable as module scripts from any origin), the demo pages, and `/healthz`. The relay
- * mounts it on its own server in `port` mode; a host with its own server can mount
- * `createHttpHandler()` wherever it likes, also under a path prefix.
+ * their chunks, loadable as module scripts from any origin), the demo pages, and the operator's
+ * endpoints: `/healthz` (alive), `/readyz` (ready for new clients), `/metrics` (Prometheus, when the
+ * relay's `metrics` option is on). The relay mounts it on its own server in `port` mode; a host with
+ * its own server can mount `createHttpHandler()` wherever it likes, also under a path prefix.
  */
 import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -11,11 +12,16 @@ import { fileURLToPath } from 'node:url';
 import sirv from 'sirv';
 import type { StaticDirs } from './options.js';
 import { PROTOCOL_VERSION } from '../protocol/signaling.js';
+import type { ReadinessReport } from './readiness.js';
+import type { Relay } from './server.js';
 import type { RelayStats } from './stats.js';
 
 export interface HttpHandlerOptions {
-  /** Whose numbers `/healthz` reports (zeros without one). */
-  relay?: { stats(): RelayStats };
+  /**
+   * The relay whose health, readiness and metrics these are. Without one, `/healthz` reports zeros,
+   * `/readyz` is ready and `/metrics` is 404.
+   */
+  relay?: Pick<Relay, 'stats' | 'readiness' | 'metrics'>;
   /** Where the build and the demo pages are; defaults to `dist/` and `demo/` of this package. */
   staticDirs?: StaticDirs;
   /**
@@ -79,9 +85,24 @@ export function createHttpHandler(options: HttpHandlerOptions = {}): HttpHandler
     };
     const uptime = Math.floor((performance.now() - startedAt) / 1000);
     const report: HealthReport = { status: 'ok', uptime, ...stats, protocol: PROTOCOL_VERSION };
-    const body = JSON.stringify(report);
+    sendJson(res, 200, report);
+  };
+
+  const readiness = async (res: ServerResponse): Promise<void> => {
+    const report: ReadinessReport = (await options.relay?.readiness.report()) ?? { ready: true, checks: {} };
+    sendJson(res, report.ready ? 200 : 503, report);
+  };
+
+  const metrics = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const relayMetrics = options.relay?.metrics;
+    if (!relayMetrics?.enabled) return notFound(res);
+    if (!relayMetrics.authorizes(req.headers.authorization)) {
+      res.writeHead(401, { 'WWW-Authenticate': 'Bearer realm="metrics"', 'Content-Length': 0 });
+      return void res.end();
+    }
+    const body = await relayMetrics.registry.metrics();
     res.writeHead(200, {
-      'Content-Type': 'application/json',
+      'Content-Type': relayMetrics.registry.contentType,
       'Cache-Control': 'no-store',
       'Content-Length': Buffer.byteLength(body),
     });
@@ -101,6 +122,8 @@ export function createHttpHandler(options: HttpHandlerOptions = {}): HttpHandler
     req.url = url.slice(prefix.length - 1);
     const path = pathnameOf(req);
     if (path === '/healthz') return health(res);
+    if (path === '/readyz') return void readiness(res).catch(() => internalError(res));
+    if (path === '/metrics') return void metrics(req, res).catch(() => internalError(res));
     if (isHidden(path)) return notFound(res);
     // Set before sirv runs so a 304 carries them too. CORS: a page on another origin loads these as
     // module scripts (and preloads), which are CORS requests.
@@ -128,6 +151,23 @@ function checkPrefix(prefix: unknown = '/'): string {
     throw new TypeError(`prefix must be a path starting and ending with '/', such as '/rtc/' (got ${String(prefix)})`);
   }
   return prefix;
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Cache-Control': 'no-store',
+    'Content-Length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+/** A collector of ours that threw (a readiness check's failure is a 503 report, not this). */
+function internalError(res: ServerResponse): void {
+  if (res.headersSent) return void res.destroy();
+  res.writeHead(500, { 'Content-Length': 0 });
+  res.end();
 }
 
 function notFound(res: ServerResponse): void {

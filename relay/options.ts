@@ -4,7 +4,10 @@
  */
 import type { Server } from 'node:http';
 import { trustProxyProblem } from './addresses.js';
+import { createLogger, SILENT, type Logger } from './log.js';
 import type { IceServer } from '../protocol/signaling.js';
+
+export type { Logger, LogFields } from './log.js';
 
 /** Where the HTTP handler finds the files it serves. */
 export interface StaticDirs {
@@ -16,13 +19,6 @@ export interface StaticDirs {
   dist?: string;
   /** The demo pages, served at `/` (`index.html`). Default: `<package root>/demo`. */
   demo?: string;
-}
-
-/** Where the relay writes what it has to say. `console` fits; `false` silences it. */
-export interface Logger {
-  info(...args: unknown[]): void;
-  warn(...args: unknown[]): void;
-  error(...args: unknown[]): void;
 }
 
 export interface RelayOptions {
@@ -116,17 +112,36 @@ export interface RelayOptions {
   trustProxy?: string[];
   /** Page origins allowed to connect (exact `Origin` header values). Default: any origin. */
   allowedOrigins?: string[];
-  /** Where to log. Default `console`; `false` for silence. */
+  /**
+   * Where to log: a pino logger (or anything with pino's `info(fields, message)` shape, `console`
+   * included). Default: a pino logger writing JSON lines to standard output from level `info`;
+   * `false` for silence.
+   */
   logger?: Logger | false;
+  /**
+   * Serve `/metrics` in Prometheus' text format (`port` mode, or `createHttpHandler({ relay })`),
+   * with the process's own metrics and the event loop's lag. Default false: the counts tell
+   * outsiders how busy the relay is.
+   */
+  metrics?: boolean;
+  /** When set, `/metrics` answers only requests with `Authorization: Bearer <metricsToken>` (and is on). */
+  metricsToken?: string;
+  /**
+   * Milliseconds `relay.drain()` (the CLI: SIGTERM) keeps serving the clients it has, refusing new
+   * ones and answering `/readyz` with 503, before it closes them all with 1012 (come back). Time for
+   * a load balancer to notice and send new clients elsewhere. Default 5000.
+   */
+  drainWindow?: number;
 }
 
 /** Options after defaults, as the relay uses them. */
 export interface ResolvedOptions extends Required<
-  Omit<RelayOptions, 'port' | 'server' | 'staticDirs' | 'allowedOrigins' | 'trustProxy' | 'logger'>
+  Omit<RelayOptions, 'port' | 'server' | 'staticDirs' | 'allowedOrigins' | 'trustProxy' | 'logger' | 'metricsToken'>
 > {
   port: number | undefined;
   server: Server | undefined;
   trustProxy: readonly string[] | undefined;
+  metricsToken: string | undefined;
   staticDirs: StaticDirs;
   allowedOrigins: ReadonlySet<string> | undefined;
   logger: Logger;
@@ -154,9 +169,9 @@ export const DEFAULT_OPTIONS = {
   maxConnections: 10_000,
   maxConnectionsPerIp: 100,
   joinsPerMinutePerIp: 120,
+  metrics: false,
+  drainWindow: 5000,
 } as const satisfies RelayOptions;
-
-const SILENT: Logger = { info() {}, warn() {}, error() {} };
 
 /** The largest timer delay node accepts (about 24.8 days); beyond it setTimeout fires at once. */
 const MAX_DELAY = 2 ** 31 - 1;
@@ -227,6 +242,9 @@ const CHECKS: Record<keyof RelayOptions, Check> = {
     v === false || (isObject(v) && ['info', 'warn', 'error'].every((m) => typeof v[m] === 'function'))
       ? undefined
       : 'must be false or an object with info, warn and error methods',
+  metrics: boolean,
+  metricsToken: nonEmptyString,
+  drainWindow: nonNegativeDelay,
 };
 
 function isIceServer(v: unknown): v is IceServer {
@@ -269,6 +287,8 @@ export function resolveOptions(options: RelayOptions = {}): ResolvedOptions {
     roomPattern: new RegExp(merged.roomPattern.source, merged.roomPattern.flags.replace(/[gy]/g, '')),
     allowedOrigins: merged.allowedOrigins && new Set(merged.allowedOrigins),
     trustProxy: merged.trustProxy && [...merged.trustProxy],
-    logger: merged.logger === false ? SILENT : (merged.logger ?? console),
+    logger: merged.logger === false ? SILENT : (merged.logger ?? createLogger()),
+    metrics: merged.metrics || merged.metricsToken !== undefined,
+    metricsToken: merged.metricsToken,
   };
 }

@@ -8,23 +8,19 @@
  * - here: admission (origins, the connection cap, the join deadline), the message rate, parsing and
  *   validating every message, the heartbeat, and shutdown.
  */
-import {
-  createServer,
-  type IncomingMessage,
-  type Server,
-  type ServerOptions,
-  type ServerResponse,
-} from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { AddressLimits } from './addresses.js';
 import { errorHints } from './hints.js';
 import { createHttpHandler } from './http.js';
 import { newResumeToken, RESUME_TOKEN_PATTERN } from './ids.js';
+import { RelayMetrics } from './metrics.js';
 import { resolveOptions, type RelayOptions, type ResolvedOptions } from './options.js';
 import { rawMemberText } from './raw-member.js';
+import { Readiness } from './readiness.js';
 import { Rooms, type Session } from './rooms.js';
 import type { RelayStats } from './stats.js';
-import { Endings, type Connection, type ConnectionHandler, type Ending } from './transports/connection.js';
+import { Endings, noTraffic, type Connection, type ConnectionHandler, type Ending } from './transports/connection.js';
 import { SseTransport } from './transports/sse.js';
 import { WebSocketTransport } from './transports/websocket.js';
 import {
@@ -53,8 +49,25 @@ export interface Relay {
   handleRequest(req: IncomingMessage, res: ServerResponse): void;
   stats(): RelayStats;
   /**
+   * The relay's metrics (`/metrics` when the `metrics` option is on): `relay.metrics.registry` is
+   * their prom-client registry, for a host that serves or merges them itself.
+   */
+  readonly metrics: RelayMetrics;
+  /**
+   * What `/readyz` checks. The relay adds its own check (`relay`: not draining or closed); a host
+   * may add more: `relay.readiness.add('database', async () => db.ping())`.
+   */
+  readonly readiness: Readiness;
+  /**
+   * Drains the relay for a restart: at once `/readyz` says 503 and new connections are refused
+   * (503), while the clients it has go on; after `drainWindow` ms every client is closed with 1012
+   * (come back, and resume) as `close()` does. Resolves when closed. Idempotent.
+   */
+  drain(): Promise<void>;
+  /**
    * Closes every client with `code` (default 1012, service restart: clients reconnect and resume),
-   * stops the timers and, if the relay owns its server, stops listening. Idempotent.
+   * stops the timers and, if the relay owns its server, stops listening. Idempotent; cuts a drain
+   * short.
    */
   close(code?: number): Promise<void>;
 }
@@ -73,6 +86,8 @@ const REQUEST_TIMEOUT_CHECK = 1000;
 
 class SignalingRelay implements Relay, ConnectionHandler {
   readonly ready: Promise<void>;
+  readonly metrics: RelayMetrics;
+  readonly readiness = new Readiness();
 
   private readonly options: ResolvedOptions;
   private readonly rooms: Rooms<Connection>;
@@ -88,6 +103,10 @@ class SignalingRelay implements Relay, ConnectionHandler {
   /** The host server's own request listeners, which get every request not to `path` (`server` mode). */
   private hostListeners: ((req: IncomingMessage, res: ServerResponse) => void)[] = [];
   private shutdown: Promise<void> | undefined;
+  private draining: Promise<void> | undefined;
+  private drainTimer: NodeJS.Timeout | undefined;
+  /** Ends the drain window early (close() was called meanwhile). */
+  private endDrain: (() => void) | undefined;
 
   constructor(options: ResolvedOptions) {
     this.options = options;
@@ -98,11 +117,22 @@ class SignalingRelay implements Relay, ConnectionHandler {
     const context = {
       handler: this,
       maxBufferedAmount: options.maxBufferedAmount,
-      warn: (message: string) => options.logger.warn(message),
+      log: options.logger,
+      maxPayload: options.maxPayload,
     };
-    this.websocket = new WebSocketTransport({ ...context, maxPayload: options.maxPayload });
-    this.sse = new SseTransport({ ...context, maxPayload: options.maxPayload });
+    this.websocket = new WebSocketTransport({ ...context, traffic: noTraffic() });
+    this.sse = new SseTransport({ ...context, traffic: noTraffic() });
     this.heartbeat = setInterval(this.beat, options.heartbeatInterval).unref();
+    this.metrics = new RelayMetrics(
+      {
+        stats: () => this.stats(),
+        awayCount: () => this.rooms.awayCount,
+        held: () => this.rooms.held,
+        traffic: (transport) => (transport === 'sse' ? this.sse : this.websocket).traffic(),
+      },
+      { enabled: options.metrics, token: options.metricsToken },
+    );
+    this.readiness.add('relay', () => (this.draining || this.shutdown ? 'draining' : true));
 
     this.ownsServer = options.port !== undefined;
     if (this.ownsServer) {
@@ -136,12 +166,13 @@ class SignalingRelay implements Relay, ConnectionHandler {
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (this.shutdown) return refuseUpgrade(socket, 503, 'Service Unavailable');
+    if (this.shutdown || this.draining) return refuseUpgrade(socket, 503, 'Service Unavailable');
     this.websocket.handleUpgrade(req, socket, head, this.accept);
   }
 
   handleRequest(req: IncomingMessage, res: ServerResponse): void {
-    if (this.shutdown) {
+    // While draining, the sessions the relay has go on (their POSTs, a dropped stream coming back).
+    if (this.shutdown || (this.draining && this.sse.opensNewStream(req))) {
       res.writeHead(503, { 'Content-Length': 0, 'Retry-After': '1' });
       res.end();
       return;
@@ -155,6 +186,16 @@ class SignalingRelay implements Relay, ConnectionHandler {
     }
     this.shutdown ??= this.closeAll(code);
     return this.shutdown;
+  }
+
+  drain(): Promise<void> {
+    this.draining ??= new Promise<void>((resolve) => {
+      const window = this.options.drainWindow;
+      this.options.logger.info({ window, ...this.stats() }, 'draining: refusing new clients');
+      this.endDrain = resolve;
+      this.drainTimer = setTimeout(resolve, window);
+    }).then(() => this.close());
+    return this.draining;
   }
 
   // ---- connections ----------------------------------------------------------------------------
@@ -193,6 +234,7 @@ class SignalingRelay implements Relay, ConnectionHandler {
 
   /** A new connection on either transport (already counted): admitted, or told why not. */
   private readonly accept = (connection: Connection, req: IncomingMessage): void => {
+    this.metrics.connectionOpened(connection.transport);
     connection.tokens = this.options.messageBurst;
     connection.refilledAt = performance.now();
     if (this.shutdown) {
@@ -225,10 +267,12 @@ class SignalingRelay implements Relay, ConnectionHandler {
     return undefined;
   }
 
-  ended(connection: Connection, ending: Ending): void {
+  ended(connection: Connection, ending: Ending, code: number): void {
     clearTimeout(connection.joinTimer);
+    this.metrics.closed(connection.transport, code);
     if (connection.address) this.addresses.release(connection.address);
     const session = connection.session;
+    if (session) this.options.logger.info({ ...this.logFields(connection), code, ending }, 'session end');
     if (!session || this.shutdown) return;
     connection.session = undefined;
     if (ending === Endings.Left) this.rooms.leave(session);
@@ -257,7 +301,10 @@ class SignalingRelay implements Relay, ConnectionHandler {
       this.dispatch(connection, message, text);
     } catch (error) {
       // A bug of ours, not the client's: say so and drop this connection, never the process.
-      this.options.logger.error('rtc-relay: internal error while handling a message:', error);
+      this.options.logger.error(
+        { ...this.logFields(connection), err: error },
+        'internal error while handling a message',
+      );
       connection.close(CloseCodes.InternalError, 'internal error');
     }
   }
@@ -351,6 +398,8 @@ class SignalingRelay implements Relay, ConnectionHandler {
     clearTimeout(connection.joinTimer);
     connection.joinTimer = undefined;
     connection.session = session;
+    this.metrics.joined(resumed);
+    this.options.logger.info({ ...this.logFields(connection), resumed }, 'session start');
     this.welcome(connection, session, resumeToken, resumed);
     if (resumed) this.rooms.deliverHeld(session);
   }
@@ -389,7 +438,19 @@ class SignalingRelay implements Relay, ConnectionHandler {
   private sendError(connection: Connection, code: ErrorCode, message: string, to?: string): void {
     // JSON leaves `to` out when it is undefined.
     const error: ErrorMessage = { type: 'error', code, message, hint: this.hints[code], to };
+    this.metrics.errorSent(code);
     connection.send(JSON.stringify(error));
+  }
+
+  /** Who a log line is about: the connection's transport and address, its peer and room once joined. */
+  private logFields(connection: Connection): Record<string, unknown> {
+    const { session } = connection;
+    return {
+      transport: connection.transport,
+      address: connection.address?.key,
+      peer: session?.id,
+      room: session?.room.name,
+    };
   }
 
   /**
@@ -398,6 +459,8 @@ class SignalingRelay implements Relay, ConnectionHandler {
    */
   private kick(connection: Connection, code: ErrorCode, message: string): void {
     if (connection.closing) return;
+    // A client's mistake or abuse, not ours: no stack trace, and below the default level.
+    this.options.logger.debug?.({ ...this.logFields(connection), code }, 'closing a connection');
     this.sendError(connection, code, message);
     clearTimeout(connection.joinTimer);
     connection.close(ERROR_MEANINGS[code].closesWith ?? CloseCodes.Policy, code);
@@ -406,6 +469,8 @@ class SignalingRelay implements Relay, ConnectionHandler {
   // ---- shutdown -------------------------------------------------------------------------------
 
   private async closeAll(code: number): Promise<void> {
+    clearTimeout(this.drainTimer);
+    this.endDrain?.();
     clearInterval(this.heartbeat);
     this.addresses.close();
     this.rooms.clear();

@@ -5,6 +5,7 @@
  * session) in the same object, so an idle connection is one object plus what its transport needs.
  */
 import type { ClientAddress } from '../addresses.js';
+import type { Logger } from '../log.js';
 import type { Member, Session } from '../rooms.js';
 import type { TransportName } from '../../protocol/signaling.js';
 
@@ -23,16 +24,36 @@ export interface ConnectionHandler {
   message(connection: Connection, text: string): void;
   /** An inbound message that is not text (a binary WebSocket frame). */
   binaryMessage(connection: Connection): void;
-  /** The connection is gone; called once. */
-  ended(connection: Connection, ending: Ending): void;
+  /**
+   * The connection is gone; called once. `code` is the close code (sent or received), 1006 for one
+   * lost without a close.
+   */
+  ended(connection: Connection, ending: Ending, code: number): void;
 }
 
-/** What every transport shares with the server: the limits a send enforces, and where to log. */
+/**
+ * What a transport carried so far, counted as messages pass (plain numbers: the busiest path of the
+ * relay pays one addition) and read when metrics are scraped.
+ */
+export interface Traffic {
+  messagesIn: number;
+  messagesOut: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+export function noTraffic(): Traffic {
+  return { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0 };
+}
+
+/** What every transport shares with the server: the limits a send enforces, where to log and count. */
 export interface TransportContext {
   handler: ConnectionHandler;
   /** Bytes queued for a slow reader before its connection is cut (and treated as lost). */
   maxBufferedAmount: number;
-  warn(message: string): void;
+  log: Logger;
+  /** This transport's counts (one object per transport). */
+  traffic: Traffic;
 }
 
 export abstract class Connection implements Member {
@@ -74,10 +95,12 @@ export abstract class Connection implements Member {
     if (!this.isOpen) return;
     if (this.queuedBytes > this.context.maxBufferedAmount) {
       // A reader this slow would hold our memory hostage; cut it, and let it resume if it comes back.
-      this.context.warn('rtc-relay: cutting a connection that does not read its messages');
+      const fields = { transport: this.transport, address: this.address?.key, peer: this.session?.id };
+      this.context.log.warn(fields, 'cutting a connection that does not read its messages');
       this.terminate();
       return;
     }
+    this.context.traffic.messagesOut++;
     this.write(text);
   }
 }
