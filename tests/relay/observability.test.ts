@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { clientsOf, PATIENCE, SseTestClient, startRelay, TRANSPORTS, WsTestClient } from './helpers.js';
+import { clientsOf, PATIENCE, SseTestClient, startRelay, TRANSPORTS, waitUntil, WsTestClient } from './helpers.js';
 import { parsePrometheus, valueOf, type Exposition } from './prometheus.js';
 
 async function scrape(origin: string, headers: Record<string, string> = {}): Promise<Exposition> {
@@ -160,5 +160,34 @@ describe('drain', () => {
     assert.equal(await alice.client.closeCode(), 1012);
     assert.equal(await bob.closeCode(), 1012);
     await drained;
+  });
+});
+
+describe('logger', () => {
+  test("the application's own logger gets the relay's lines as pino does: (fields, message)", async (t) => {
+    const lines: { level: string; fields: Record<string, unknown>; message: string }[] = [];
+    const record = (level: string) => (fields: Record<string, unknown>, message: string) =>
+      lines.push({ level, fields, message });
+    const logger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
+    const { url } = await startRelay(t, { logger, maxConnectionsPerIp: 1 });
+    const alice = await clientsOf('websocket').joined(t, url, 'room');
+    const refused = await clientsOf('websocket').connect(t, url);
+    await refused.nextError('too-many-connections');
+    alice.client.leave();
+    await waitUntil(() => lines.some((line) => line.message === 'session end'));
+
+    const start = lines.find((line) => line.message === 'session start');
+    assert.deepEqual(start, {
+      level: 'info',
+      fields: { transport: 'websocket', address: '127.0.0.1', peer: alice.id, room: 'room', resumed: false },
+      message: 'session start',
+    });
+    const refusal = lines.find((line) => line.message === 'closing a connection');
+    assert.equal(refusal?.level, 'debug');
+    assert.equal(refusal?.fields.code, 'too-many-connections');
+    const end = lines.find((line) => line.message === 'session end');
+    const { resumed, ...who } = start?.fields ?? {};
+    assert.equal(resumed, false);
+    assert.deepEqual(end?.fields, { ...who, code: 1000, ending: 'left' });
   });
 });
