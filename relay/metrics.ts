@@ -45,115 +45,45 @@ export class RelayMetrics {
   readonly enabled: boolean;
   private readonly tokenDigest: Buffer | undefined;
 
-  private readonly connectionsOpened: Counter<'transport'>;
-  private readonly joins: Counter;
-  private readonly resumes: Counter;
-  private readonly errors: Counter<'code'>;
-  private readonly closes: Counter<'transport' | 'code'>;
-  private readonly rateLimited: Counter;
-  private readonly addressRefusals: Counter<'limit'>;
-  private readonly tokenFailures: Counter<'code'>;
+  private readonly connectionsOpened = this.counter(
+    'rtc_relay_connections_opened_total',
+    'Signaling connections opened (admitted or not).',
+    ['transport'],
+  );
+  private readonly joins = this.counter('rtc_relay_joins_total', 'Successful joins, resumes included.');
+  private readonly resumes = this.counter(
+    'rtc_relay_resumes_total',
+    'Joins that took over a session the relay still held (same id, the others saw nothing).',
+  );
+  private readonly errors = this.counter('rtc_relay_errors_total', 'Error messages sent to clients, by code.', [
+    'code',
+  ]);
+  private readonly closes = this.counter(
+    'rtc_relay_closes_total',
+    'Connections ended, by transport and close code (1006: lost without a close).',
+    ['transport', 'code'],
+  );
+  private readonly rateLimited = this.counter(
+    'rtc_relay_rate_limited_total',
+    'Connections closed for sending more messages than their rate allows.',
+  );
+  private readonly addressRefusals = this.counter(
+    'rtc_relay_ip_refusals_total',
+    'Clients refused by a per-address limit: open connections, or joins a minute.',
+    ['limit'],
+  );
+  private readonly tokenFailures = this.counter(
+    'rtc_relay_token_failures_total',
+    'Joins refused for their token, by error code.',
+    ['code'],
+  );
 
   constructor(source: MetricsSource, options: MetricsOptions) {
     this.enabled = options.enabled;
     this.tokenDigest = options.token === undefined ? undefined : digest(options.token);
-    const registers = [this.registry];
     if (options.enabled) collectDefaultMetrics({ register: this.registry });
-
-    const gauge = (name: string, help: string, read: () => number) =>
-      new Gauge({
-        name,
-        help,
-        registers,
-        collect() {
-          this.set(read());
-        },
-      });
-    new Gauge({
-      name: 'rtc_relay_connections',
-      help: 'Open signaling connections (an SSE stream that may still come back counts).',
-      labelNames: ['transport'],
-      registers,
-      collect() {
-        const { transports } = source.stats();
-        for (const transport of TRANSPORT_NAMES) this.set({ transport }, transports[transport]);
-      },
-    });
-    gauge('rtc_relay_rooms', 'Rooms with at least one peer.', () => source.stats().rooms);
-    gauge(
-      'rtc_relay_peers',
-      'Peers in all rooms, counting those within their resume grace.',
-      () => source.stats().peers,
-    );
-    gauge('rtc_relay_peers_away', 'Peers within their resume grace (no connection).', () => source.awayCount());
-    gauge('rtc_relay_held_signals', 'Signals held for peers within their grace.', () => source.held().signals);
-    gauge('rtc_relay_held_bytes', 'Bytes of the signals held for peers within their grace.', () => source.held().bytes);
-
-    const trafficCounter = (name: string, help: string, read: (traffic: Traffic) => number) =>
-      new Counter({
-        name,
-        help,
-        labelNames: ['transport'],
-        registers,
-        collect() {
-          this.reset();
-          for (const transport of TRANSPORT_NAMES) this.inc({ transport }, read(source.traffic(transport)));
-        },
-      });
-    trafficCounter('rtc_relay_messages_received_total', 'Messages received from clients.', (t) => t.messagesIn);
-    trafficCounter('rtc_relay_messages_sent_total', 'Messages sent to clients.', (t) => t.messagesOut);
-    trafficCounter(
-      'rtc_relay_received_bytes_total',
-      'Bytes received from clients: WebSocket sockets, SSE POST bodies.',
-      (t) => t.bytesIn,
-    );
-    trafficCounter(
-      'rtc_relay_sent_bytes_total',
-      'Bytes sent to clients: WebSocket sockets, SSE event streams.',
-      (t) => t.bytesOut,
-    );
-
-    this.connectionsOpened = new Counter({
-      name: 'rtc_relay_connections_opened_total',
-      help: 'Signaling connections opened (admitted or not).',
-      labelNames: ['transport'],
-      registers,
-    });
-    this.joins = new Counter({ name: 'rtc_relay_joins_total', help: 'Successful joins, resumes included.', registers });
-    this.resumes = new Counter({
-      name: 'rtc_relay_resumes_total',
-      help: 'Joins that took over a session the relay still held (same id, the others saw nothing).',
-      registers,
-    });
-    this.errors = new Counter({
-      name: 'rtc_relay_errors_total',
-      help: 'Error messages sent to clients, by code.',
-      labelNames: ['code'],
-      registers,
-    });
-    this.closes = new Counter({
-      name: 'rtc_relay_closes_total',
-      help: 'Connections ended, by transport and close code (1006: lost without a close).',
-      labelNames: ['transport', 'code'],
-      registers,
-    });
-    this.rateLimited = new Counter({
-      name: 'rtc_relay_rate_limited_total',
-      help: 'Connections closed for sending more messages than their rate allows.',
-      registers,
-    });
-    this.addressRefusals = new Counter({
-      name: 'rtc_relay_ip_refusals_total',
-      help: 'Clients refused by a per-address limit: open connections, or joins a minute.',
-      labelNames: ['limit'],
-      registers,
-    });
-    this.tokenFailures = new Counter({
-      name: 'rtc_relay_token_failures_total',
-      help: 'Joins refused for their token, by error code.',
-      labelNames: ['code'],
-      registers,
-    });
+    this.addGauges(source);
+    this.addTrafficCounters(source);
   }
 
   /** Whether an `Authorization` header may read the metrics (always, when no token is set). */
@@ -187,6 +117,71 @@ export class RelayMetrics {
   /** A join refused for its token (`code`: token-required, token-invalid, ...). */
   tokenFailure(code: string): void {
     this.tokenFailures.inc({ code });
+  }
+
+  private counter<Label extends string = never>(name: string, help: string, labelNames: Label[] = []): Counter<Label> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  /** The gauges, read from the relay at scrape time. */
+  private addGauges(source: MetricsSource): void {
+    const registers = [this.registry];
+    const gauge = (name: string, help: string, read: () => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(read());
+        },
+      });
+    new Gauge({
+      name: 'rtc_relay_connections',
+      help: 'Open signaling connections (an SSE stream that may still come back counts).',
+      labelNames: ['transport'],
+      registers,
+      collect() {
+        const { transports } = source.stats();
+        for (const transport of TRANSPORT_NAMES) this.set({ transport }, transports[transport]);
+      },
+    });
+    gauge('rtc_relay_rooms', 'Rooms with at least one peer.', () => source.stats().rooms);
+    gauge(
+      'rtc_relay_peers',
+      'Peers in all rooms, counting those within their resume grace.',
+      () => source.stats().peers,
+    );
+    gauge('rtc_relay_peers_away', 'Peers within their resume grace (no connection).', () => source.awayCount());
+    gauge('rtc_relay_held_signals', 'Signals held for peers within their grace.', () => source.held().signals);
+    gauge('rtc_relay_held_bytes', 'Bytes of the signals held for peers within their grace.', () => source.held().bytes);
+  }
+
+  /** The per-message counters: plain numbers the transports keep, handed to prom-client at scrape time. */
+  private addTrafficCounters(source: MetricsSource): void {
+    const registers = [this.registry];
+    const trafficCounter = (name: string, help: string, read: (traffic: Traffic) => number) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ['transport'],
+        registers,
+        collect() {
+          this.reset();
+          for (const transport of TRANSPORT_NAMES) this.inc({ transport }, read(source.traffic(transport)));
+        },
+      });
+    trafficCounter('rtc_relay_messages_received_total', 'Messages received from clients.', (t) => t.messagesIn);
+    trafficCounter('rtc_relay_messages_sent_total', 'Messages sent to clients.', (t) => t.messagesOut);
+    trafficCounter(
+      'rtc_relay_received_bytes_total',
+      'Bytes received from clients: WebSocket sockets, SSE POST bodies.',
+      (t) => t.bytesIn,
+    );
+    trafficCounter(
+      'rtc_relay_sent_bytes_total',
+      'Bytes sent to clients: WebSocket sockets, SSE event streams.',
+      (t) => t.bytesOut,
+    );
   }
 }
 
