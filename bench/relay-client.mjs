@@ -55,7 +55,7 @@ function connect(kind, index, room) {
       ws = client;
       ws.onFrame = onFrame;
       sockets.add(ws);
-      if (kind === 'ours') ws.send(JSON.stringify({ type: 'join', room }));
+      if (kind === 'ours') ws.send(JSON.stringify({ type: 'join', room, ...job.joinFields }));
       if (kind === 'bare') done(ownId);
     }, reject);
   });

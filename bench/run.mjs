@@ -6,6 +6,9 @@
 //   npm run bench -- --only relay     a selection: pages, throughput, latency, memory, datachannel,
 //                                     connect; `relay` = the three relay ones, `browser` = the last two
 //   npm run bench -- --no-build       use dist/ as it is (otherwise `npm run build` runs first)
+//   npm run bench -- --ours-options '{"tokenSecret": "..."}' --join-fields '{"token": "..."}'
+//                                     more options for our relay, and fields for every join
+//                                     (join tokens, once the relay has them)
 // Prints one table and writes bench/results.json. Runs inside a loopback-only network namespace
 // where `unshare -n` is permitted (like scripts/test.mjs); everything it starts is killed at the end.
 import { spawnSync } from 'node:child_process';
@@ -30,6 +33,8 @@ const selected = only ? only.split(',').flatMap((name) => GROUPS[name] ?? [name]
 for (const name of selected)
   if (!ALL.includes(name)) fail(`unknown bench ${name}; choose from ${[...ALL, ...Object.keys(GROUPS)].join(', ')}`);
 const quick = flag('--quick');
+const oursOptions = JSON.parse(valueOf('--ours-options') ?? '{}');
+const joinFields = JSON.parse(valueOf('--join-fields') ?? '{}');
 
 if (!flag('--inner')) {
   if (!flag('--no-build')) {
@@ -70,7 +75,12 @@ try {
     const module = await import(
       `./${name === 'datachannel' || name === 'connect' ? 'browser' : name === 'pages' ? 'pages' : 'relay'}.mjs`
     );
-    const result = await module[name]({ quick, log: (line) => console.log(`   ${line}`) });
+    const result = await module[name]({
+      quick,
+      oursOptions,
+      joinFields,
+      log: (line) => console.log(`   ${line}`),
+    });
     rows.push(...result.rows);
     details[name] = result.details;
     console.log(`   (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
