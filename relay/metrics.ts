@@ -12,7 +12,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Traffic } from './transports/connection.js';
 import type { RelayStats } from './stats.js';
-import { Transports, type ErrorCode, type TransportName } from '../protocol/signaling.js';
+import { CloseCodes, Transports, type ErrorCode, type TransportName } from '../protocol/signaling.js';
 
 /** What the metrics read from the relay when scraped. */
 export interface MetricsSource {
@@ -33,6 +33,12 @@ export interface MetricsOptions {
 }
 
 const TRANSPORT_NAMES: readonly TransportName[] = [Transports.WebSocket, Transports.Sse];
+
+/**
+ * Close codes counted by their number; any other is counted as `other`. A client picks the code of
+ * its own close frame (any of 1000-4999), and every label value is a series Prometheus keeps.
+ */
+const COUNTED_CLOSE_CODES: ReadonlySet<number> = new Set(Object.values(CloseCodes));
 
 /**
  * The relay's metrics: what the relay reports as things happen, and the registry that `/metrics`
@@ -111,7 +117,7 @@ export class RelayMetrics {
   }
 
   closed(transport: TransportName, code: number): void {
-    this.closes.inc({ transport, code: String(code) });
+    this.closes.inc({ transport, code: COUNTED_CLOSE_CODES.has(code) ? String(code) : 'other' });
   }
 
   /** A join refused for its token (`code`: token-required, token-invalid, ...). */

@@ -191,3 +191,26 @@ describe('logger', () => {
     assert.deepEqual(end?.fields, { ...who, code: 1000, ending: 'left' });
   });
 });
+
+test("a close code of the client's choosing that the protocol does not name is counted as other", async (t) => {
+  const { url, origin } = await startRelay(t, { metrics: true });
+  for (const code of [4321, 4322, 3999]) {
+    const client = await WsTestClient.connect(t, url);
+    client.socket.close(code);
+    await client.closed;
+  }
+  const leaving = await WsTestClient.connect(t, url);
+  leaving.leave();
+  await leaving.closed;
+  // The relay may count a close a moment after the client saw it: ask until all four are there.
+  let exposition = await scrape(origin);
+  const closes = () => exposition.samples.filter((sample) => sample.name === 'rtc_relay_closes_total');
+  while (closes().reduce((sum, sample) => sum + sample.value, 0) < 4) exposition = await scrape(origin);
+  assert.deepEqual(
+    closes().map((sample) => [sample.labels.code, sample.value]),
+    [
+      ['other', 3],
+      ['1000', 1],
+    ],
+  );
+});
