@@ -108,8 +108,19 @@ function renameToDashCase(declaration, attribute) {
   if (field) field.attribute = name;
 }
 
-/** An `@attr` line without a property the analyzer saw: the attribute of the public field of its name. */
+/** Global attributes an element documents (what it does with them), with HTMLElement's property. */
+const GLOBAL_ATTRIBUTES = { lang: { text: 'string' } };
+
+/**
+ * An `@attr` line without a property the analyzer saw: the attribute of the public field of its name,
+ * or of HTMLElement's property for a global attribute (`lang`: the element picks its texts by it).
+ */
 function linkToField(declaration, attribute) {
+  if (attribute.name in GLOBAL_ATTRIBUTES) {
+    attribute.fieldName = attribute.name;
+    attribute.type ??= GLOBAL_ATTRIBUTES[attribute.name];
+    return;
+  }
   const field = fieldNamed(declaration, camelCase(attribute.name));
   if (!field || !isPublic(field)) return;
   attribute.fieldName = field.name;

@@ -1,5 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { dirname, posix } from 'node:path';
+import { transform } from 'esbuild';
 import MagicString from 'magic-string';
 import { defineConfig, type Plugin } from 'vite';
 import { BROWSER_DIR } from './scripts/pages.mjs';
@@ -18,7 +19,7 @@ const elements = readdirSync('components')
   .map((file) => file.slice(0, -'.ts'.length));
 
 export default defineConfig({
-  plugins: [withoutLitHooks(), scriptFolder()],
+  plugins: [withoutLitHooks(), minifiedStyles(), scriptFolder()],
   build: {
     outDir: BROWSER_DIR,
     emptyOutDir: true,
@@ -51,32 +52,55 @@ export default defineConfig({
  * UI helpers. A few larger chunks also gzip better than many small ones (gzip finds no repeats across
  * files). A group takes what its test matches and what that imports, unless a group of higher
  * priority took it first.
- * - `lit`: Lit, and `define()`, through which every element registers.
- * - `ui`: what the elements with a UI share (their base class, buttons, styles); not the data channel.
+ * - `reactive-element`: Lit's reactive base class, and `define()`, through which every element
+ *   registers: all a headless element (`<rtc-datachannel>`) needs of Lit.
+ * - `lit`: Lit's templates (lit-html) and LitElement, for the elements that render.
+ * - `lit-directives`: the Lit directives an element uses (`repeat`), shared by the elements that use
+ *   them and not downloaded by the others.
+ * - `ui`: what the elements with a UI share (their base class, styles, texts by language); not the
+ *   data channel. What only one element uses (the call's icons and tile layout) goes with it.
+ * - `files`: sending and receiving files (OPFS storage, the streaming SHA-256), imported on a page's
+ *   first file: a chat that only talks never downloads it.
  * - `sse`: the SSE + POST transport, imported only when a page needs it (WebSocket did not get through,
  *   or `transport="sse"`): most pages never download it.
- * - `room`: the Room core, which every element in a room needs and `<rtc-camera>` does not.
- * - `rtc-camera`: the camera and the media code, which `<rtc-call>` reaches through the camera it
- *   renders. Before the other elements' groups, or `<rtc-call>`'s would take it.
- * - one chunk for each other element: its module, its styles and what only it uses.
+ * - `join-token`: what fetches join tokens from a site's `token-url`, imported only by a page that has
+ *   one.
+ * - `room`: the Room core, which every element in a room needs and `<rtc-camera>` does not. Not a
+ *   call's media on a link (`mesh/link-media.ts`): only `<rtc-call>` sends media, so it goes with it.
+ * - `media`: capture (the MediaController, devices, errors), shared by `<rtc-camera>` and `<rtc-call>`
+ *   (which captures itself: a call page does not download the camera element). Not recording: only
+ *   `<rtc-camera>` records, so `media/recording.ts` goes with it.
+ * - one chunk for each element: its module, its styles and what only it uses.
  * An element's entry file is its chunk, or re-exports it (when another entry, `all.js` or an element,
  * imports it too).
  */
 function chunkGroups() {
   return [
     {
-      name: 'lit',
-      test: /\/node_modules\/(lit|lit-html|lit-element|@lit\/reactive-element)\/|\/components\/internal\/ui\/define\.ts$/,
-      priority: 5,
+      name: 'reactive-element',
+      test: /\/node_modules\/@lit\/reactive-element\/(reactive-element|css-tag)\.js$|\/components\/internal\/ui\/define\.ts$/,
+      priority: 7,
     },
-    { name: 'ui', test: /\/components\/internal\/ui\//, priority: 4 },
+    { name: 'lit', test: /\/node_modules\/(lit\/index|lit-html\/lit-html|lit-element\/lit-element)\.js$/, priority: 6 },
+    { name: 'lit-directives', test: /\/node_modules\/(lit|lit-html)\/(directives\/|directive)/, priority: 5 },
+    { name: 'ui', test: /\/components\/internal\/ui\/(element|styles|locale)\.ts$/, priority: 4 },
     {
       name: 'room',
-      test: /\/components\/internal\/(signaling\/(?!sse-transport)|mesh\/)|\/components\/internal\/controllers\/room-|\/protocol\//,
+      test: /\/components\/internal\/(signaling\/(?!sse-transport|join-token)|mesh\/(?!files|file-store|sha256|link-media\.ts$))|\/components\/internal\/controllers\/room-|\/protocol\//,
       priority: 3,
     },
+    {
+      name: 'files',
+      test: /\/components\/internal\/mesh\/(files|file-store|sha256)\.ts$|\/node_modules\/hash-wasm\//,
+      priority: 2,
+    },
     { name: 'sse', test: /\/components\/internal\/signaling\/sse-transport\.ts$/, priority: 3 },
-    { name: 'rtc-camera', test: /\/components\/rtc-camera(\.styles)?\.ts$/, priority: 2 },
+    { name: 'join-token', test: /\/components\/internal\/signaling\/join-token\.ts$/, priority: 3 },
+    {
+      name: 'media',
+      test: /\/components\/internal\/(media\/(?!recording\.ts$)|controllers\/media-controller\.ts$)/,
+      priority: 2,
+    },
     {
       // `components/rtc-call.ts` and `components/rtc-call.styles.ts`: `rtc-call`.
       name: (id: string) => id.match(/\/components\/(rtc-[a-z-]+)(\.styles)?\.ts$/)?.[1] ?? null,
@@ -84,6 +108,29 @@ function chunkGroups() {
       priority: 1,
     },
   ];
+}
+
+/**
+ * The elements' styles are `css` tagged templates, which the JavaScript minifier ships as written:
+ * comments, indentation, a rule a line. Each template's text is minified as CSS here (esbuild, which
+ * the build already has), so the source stays readable and the page gets compact CSS. A template
+ * with `${}` in it is left as it is (its pieces are not CSS on their own); none of ours has one.
+ */
+function minifiedStyles(): Plugin {
+  const template = /\bcss`([^`$\\]*)`/g;
+  return {
+    name: 'rtc-elements-minified-styles',
+    async transform(code, id) {
+      if (!/\/components\/.*\.ts$/.test(id) || !code.includes('css`')) return null;
+      const output = new MagicString(code);
+      for (const match of code.matchAll(template)) {
+        const { code: minified } = await transform(match[1], { loader: 'css', minify: true });
+        const start = match.index + 'css`'.length;
+        output.overwrite(start, start + match[1].length, minified.trim());
+      }
+      return { code: output.toString(), map: output.generateMap({ hires: true }) };
+    },
+  };
 }
 
 /**

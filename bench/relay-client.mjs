@@ -1,6 +1,7 @@
 // Load generator for the relay benches, in its own process (pinned to the other core).
 //   node bench/relay-client.mjs '<job as JSON>'   ->  prints one JSON line with the result.
-// Jobs: {mode: 'throughput'|'latency'|'idle', kind: 'ours'|'bare'|'peer', transport?: 'sse', port, path, ...}.
+// Jobs: {mode: 'throughput'|'latency'|'idle'|'joins', kind: 'ours'|'bare'|'peer', transport?: 'sse',
+// token?: a join token for ours, port, path, ...}.
 // Clients are bench/raw-ws.mjs: cheap enough per message that the relay, not the load generator, is
 // the bottleneck; with `transport: 'sse'` (ours only), bench/raw-sse.mjs.
 import { RawWebSocket, encodeText } from './raw-ws.mjs';
@@ -55,7 +56,7 @@ function connect(kind, index, room) {
       ws = client;
       ws.onFrame = onFrame;
       sockets.add(ws);
-      if (kind === 'ours') ws.send(JSON.stringify({ type: 'join', room, ...job.joinFields }));
+      if (kind === 'ours') ws.send(JSON.stringify({ type: 'join', room, token: job.token }));
       if (kind === 'bare') done(ownId);
     }, reject);
   });
@@ -193,9 +194,19 @@ async function idle() {
   return { connections: sockets.size };
 }
 
+async function joins() {
+  // `connections` clients connect and join (rooms of `roomSize`), `batch` at a time; the parent reads
+  // the relay's CPU time around the run.
+  const { kind, connections = 2000, roomSize = 10 } = job;
+  const t0 = performance.now();
+  await openPairs(kind, connections / 2, (i) => `r${Math.floor((2 * i) / roomSize)}`);
+  const seconds = (performance.now() - t0) / 1000;
+  return { joins: sockets.size, rate: sockets.size / seconds };
+}
+
 let status = 0;
 try {
-  const result = await { throughput, latency, idle }[job.mode]();
+  const result = await { throughput, latency, idle, joins }[job.mode]();
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } catch (error) {
   process.stdout.write(`${JSON.stringify({ error: String(error?.stack ?? error) })}\n`);

@@ -1,8 +1,11 @@
-// 2-4. The relay beside baselines: ours (dist/relay, with metrics, logs and every limit on), a bare
+// 2-4, 7. The relay beside baselines: ours (dist/relay, with join tokens, TURN credentials, metrics,
+// logs and every limit on), a bare
 // `ws` relay (bench/bare-relay.mjs: parse and restringify only), the same bare relay given ours'
 // cork (the fair baseline) and PeerServer (the `peer` package, driven through its own protocol).
 // Each relay runs alone in a fresh process pinned to core 0; the load generator
 // (bench/relay-client.mjs) runs pinned to core 1. Rounds alternate between the relays.
+import { generateKeyPairSync } from 'node:crypto';
+import { SignJWT } from 'jose';
 import { row, start, kill, sleep, median, canPin } from './lib.mjs';
 
 const NODE = process.execPath;
@@ -12,20 +15,34 @@ const NODE = process.execPath;
  * (docs/performance.md, memory). Ours always runs with it here, so what is measured is what runs.
  */
 export const OURS_NODE_FLAGS = ['--max-semi-space-size=8'];
+/** Join tokens (HS256) and TURN credentials on, as an operator who uses both runs the relay. */
+const TOKEN_SECRET = 'the bench signs its join tokens with this secret';
+
+/** A token for any room, valid for the bench's run; every client of ours sends it. */
+async function benchToken(key = new TextEncoder().encode(TOKEN_SECRET), alg = 'HS256') {
+  return new SignJWT({ room: '*', exp: Math.floor(Date.now() / 1000) + 3600 }).setProtectedHeader({ alg }).sign(key);
+}
+const TOKEN = await benchToken();
+
 /**
- * Ours as an operator runs it with everything on: /metrics (scraped once a second), JSON logs at info
- * (into /dev/null), X-Forwarded-For read from a trusted proxy, and every limit at its default except
- * those that 100 pairs at full speed from one address would trip at once. Those stay on (the buckets
- * and counts run for every frame and every connection) but do not bind: the per-address caps (100
- * connections, 120 joins a minute) and, for throughput, the message rate (50/s per connection).
- * `--ours-options '<json>'` adds more (join tokens, say, with `--join-fields '{"token": ...}'`).
+ * Every client of the bench connects from 127.0.0.1: the per-address caps (100 connections, 120 joins
+ * a minute) stay on (counted for every connection and join) but do not bind.
+ */
+const ONE_ADDRESS_FOR_ALL = { maxConnectionsPerIp: 1e6, joinsPerMinutePerIp: 1e6 };
+/**
+ * Ours as an operator runs it with everything on: join tokens and TURN credentials, /metrics (scraped
+ * once a second), JSON logs at info (into /dev/null), X-Forwarded-For read from a trusted proxy, and
+ * every limit at its default except those that 100 pairs at full speed from one address would trip
+ * at once: the per-address caps and, for throughput, the message rate (50/s per connection).
  */
 const OURS = {
+  tokenSecret: TOKEN_SECRET,
+  turnSecret: 'the bench TURN secret',
+  turnUrls: ['turn:127.0.0.1:3478?transport=udp'],
   metrics: true,
   log: true,
   trustProxy: ['loopback'],
-  maxConnectionsPerIp: 1e6,
-  joinsPerMinutePerIp: 1e6,
+  ...ONE_ADDRESS_FOR_ALL,
 };
 const OURS_FAST = { ...OURS, messagesPerSecond: 1e9, messageBurst: 1e9 };
 
@@ -85,28 +102,29 @@ const RELAY_OF = { ours: 'ours', sse: 'ours', bare: 'bare', corked: 'bare-corked
 /** Which protocol the load generator speaks to each (the corked bare relay speaks the bare one). */
 const CLIENT_OF = { ours: 'ours', sse: 'ours', bare: 'bare', corked: 'bare', peer: 'peer' };
 
-function clientJob(kind, joinFields) {
-  const job = { kind: CLIENT_OF[kind], joinFields };
+function clientJob(kind) {
+  if (CLIENT_OF[kind] !== 'ours') return { kind: CLIENT_OF[kind] };
+  const job = { kind: 'ours', token: TOKEN };
   return kind === 'sse' ? { ...job, transport: 'sse' } : job;
 }
 
-/** Starts the relay of `kind`: ours (with its V8 flag) with `options` and those of the command line. */
-function startKind(kind, options, oursOptions) {
+/** Starts the relay of `kind`: ours (with its V8 flag) with `options`. */
+function startKind(kind, options) {
   if (RELAY_OF[kind] !== 'ours') return startRelay(RELAY_OF[kind]);
-  return startRelay('ours', { ...options, ...oursOptions }, OURS_NODE_FLAGS);
+  return startRelay('ours', options, OURS_NODE_FLAGS);
 }
 
-export async function throughput({ quick, log, oursOptions, joinFields }) {
+export async function throughput({ quick, log }) {
   const rounds = quick ? 1 : 4;
   const job = { mode: 'throughput', pairs: 100, window: 32, size: 300, warmup: 1000, duration: quick ? 2000 : 2500 };
   const kinds = ['ours', 'sse', 'corked', 'bare', 'peer'];
   const runs = Object.fromEntries(kinds.map((kind) => [kind, []]));
   for (let round = 0; round < rounds; round++) {
     for (const kind of kinds) {
-      const relay = await startKind(kind, OURS_FAST, oursOptions);
+      const relay = await startKind(kind, OURS_FAST);
       try {
         // The window opens about 0.3-1 s after start (200 connections): measure the relay's CPU inside it.
-        const result = await runClient({ ...job, ...clientJob(kind, joinFields), ...relay.info }, () =>
+        const result = await runClient({ ...job, ...clientJob(kind), ...relay.info }, () =>
           cpuDuring(relay, 1500 + 300, 1500 + job.duration - 200)(),
         );
         runs[kind].push(result);
@@ -153,7 +171,7 @@ export async function throughput({ quick, log, oursOptions, joinFields }) {
       job,
       pinned: canPin,
       nodeFlags: OURS_NODE_FLAGS,
-      oursOptions: { ...OURS_FAST, ...oursOptions },
+      oursOptions: OURS_FAST,
       medians: m,
       relayCpu: cpu,
       perCpuSecond: perCore,
@@ -162,7 +180,7 @@ export async function throughput({ quick, log, oursOptions, joinFields }) {
   };
 }
 
-export async function latency({ quick, log, oursOptions, joinFields }) {
+export async function latency({ quick, log }) {
   const rounds = quick ? 1 : 3;
   // Ours with its real message rate: 10 messages/s per connection is within it.
   const job = { mode: 'latency', pairs: 100, size: 300, rate: 2000, warmup: 1000, duration: quick ? 2000 : 3000 };
@@ -170,9 +188,9 @@ export async function latency({ quick, log, oursOptions, joinFields }) {
   const runs = Object.fromEntries(kinds.map((kind) => [kind, []]));
   for (let round = 0; round < rounds; round++) {
     for (const kind of kinds) {
-      const relay = await startKind(kind, OURS, oursOptions);
+      const relay = await startKind(kind, OURS);
       try {
-        const result = await runClient({ ...job, ...clientJob(kind, joinFields), ...relay.info });
+        const result = await runClient({ ...job, ...clientJob(kind), ...relay.info });
         runs[kind].push(result);
         log(
           `round ${round + 1} ${NAMES[kind].padEnd(11)} p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms  (${result.samples} round trips, ${Math.round(result.relayedPerSecond)} relayed/s)`,
@@ -217,19 +235,19 @@ export async function latency({ quick, log, oursOptions, joinFields }) {
         p('sse', 'p99') <= 2 * p('ours', 'p99'),
       ),
     ],
-    details: { job, nodeFlags: OURS_NODE_FLAGS, oursOptions: { ...OURS, ...oursOptions }, runs },
+    details: { job, nodeFlags: OURS_NODE_FLAGS, oursOptions: OURS, runs },
   };
 }
 
-export async function memory({ quick, log, oursOptions, joinFields }) {
+export async function memory({ quick, log }) {
   const connections = quick ? 2000 : 5000;
   const runs = {};
   // Ours and bare ws are each also measured the other way (ours without the V8 flag, bare ws with
   // it), so every figure has a baseline run the same way.
   const variants = [
-    { name: 'ours', kind: 'ours', start: () => startKind('ours', OURS, oursOptions) },
-    { name: 'ours, no V8 flag', kind: 'ours', start: () => startRelay('ours', { ...OURS, ...oursOptions }) },
-    { name: 'ours (SSE)', kind: 'sse', start: () => startKind('sse', OURS, oursOptions) },
+    { name: 'ours', kind: 'ours', start: () => startKind('ours', OURS) },
+    { name: 'ours, no V8 flag', kind: 'ours', start: () => startRelay('ours', OURS) },
+    { name: 'ours (SSE)', kind: 'sse', start: () => startKind('sse', OURS) },
     { name: 'bare ws', kind: 'bare', start: () => startRelay('bare') },
     { name: 'bare ws, V8 flag', kind: 'bare', start: () => startRelay('bare', {}, OURS_NODE_FLAGS) },
     { name: 'PeerServer', kind: 'peer', start: () => startRelay('peer') },
@@ -239,7 +257,7 @@ export async function memory({ quick, log, oursOptions, joinFields }) {
     try {
       await sleep(300);
       const empty = await relay.ask('mem');
-      const job = { mode: 'idle', ...clientJob(variant.kind, joinFields), connections, roomSize: 10, ...relay.info };
+      const job = { mode: 'idle', ...clientJob(variant.kind), connections, roomSize: 10, ...relay.info };
       const result = await runClient(job, async (client, output) => {
         while (!output().includes('"ready"')) {
           if (client.exitCode !== null) return {};
@@ -284,6 +302,63 @@ export async function memory({ quick, log, oursOptions, joinFields }) {
         null,
       ),
     ],
-    details: { nodeFlags: OURS_NODE_FLAGS, oursOptions: { ...OURS, ...oursOptions }, runs },
+    details: { nodeFlags: OURS_NODE_FLAGS, oursOptions: OURS, runs },
+  };
+}
+
+export async function joins({ quick, log }) {
+  const rounds = quick ? 1 : 3;
+  const connections = quick ? 1000 : 2000;
+  const es256 = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const variants = {
+    none: { options: {}, token: undefined },
+    hs256: { options: { tokenSecret: TOKEN_SECRET }, token: TOKEN },
+    es256: {
+      options: { tokenPublicKey: es256.publicKey.export({ type: 'spki', format: 'pem' }) },
+      token: await benchToken(es256.privateKey, 'ES256'),
+    },
+  };
+  const runs = { none: [], hs256: [], es256: [] };
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, { options, token }] of Object.entries(variants)) {
+      const relay = await startRelay('ours', { ...ONE_ADDRESS_FOR_ALL, ...options }, OURS_NODE_FLAGS);
+      try {
+        const before = await relay.ask('cpu');
+        const result = await runClient({ mode: 'joins', kind: 'ours', connections, token, ...relay.info });
+        const after = await relay.ask('cpu');
+        const perCpuSecond = result.joins / ((after.cpu - before.cpu) / 1000);
+        runs[name].push({ ...result, perCpuSecond });
+        log(
+          `round ${round + 1} ${name.padEnd(6)} ${Math.round(result.rate).toLocaleString('en-US').padStart(6)} joins/s  ${Math.round(perCpuSecond).toLocaleString('en-US').padStart(6)} per CPU-second`,
+        );
+      } finally {
+        relay.stop();
+      }
+    }
+  }
+  const m = (name) => median(runs[name].map((r) => r.perCpuSecond));
+  const unit = 'joins/s';
+  return {
+    rows: [
+      row(
+        'relay joins per CPU-second, HS256 token',
+        unit,
+        m('hs256'),
+        m('none'),
+        'ours without tokens',
+        'report',
+        null,
+      ),
+      row(
+        'relay joins per CPU-second, ES256 token',
+        unit,
+        m('es256'),
+        m('none'),
+        'ours without tokens',
+        'report',
+        null,
+      ),
+    ],
+    details: { connections, runs },
   };
 }

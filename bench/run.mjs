@@ -3,12 +3,10 @@
 // docs/performance.md explains the method and the latest results.
 //   npm run bench                     everything (about 4 minutes on 2 cores)
 //   npm run bench -- --quick          fewer rounds, shorter windows (about 1.5 minutes)
-//   npm run bench -- --only relay     a selection: pages, throughput, latency, memory, datachannel,
-//                                     connect; `relay` = the three relay ones, `browser` = the last two
+//   npm run bench -- --only relay     a selection: pages, throughput, latency, memory, joins,
+//                                     datachannel, filememory, chatflood, connect; `relay` = the four
+//                                     relay ones, `browser` = the last four
 //   npm run bench -- --no-build       use dist/ as it is (otherwise `npm run build` runs first)
-//   npm run bench -- --ours-options '{"tokenSecret": "..."}' --join-fields '{"token": "..."}'
-//                                     more options for our relay, and fields for every join
-//                                     (join tokens, once the relay has them)
 // Prints one table and writes bench/results.json. Runs inside a loopback-only network namespace
 // where `unshare -n` is permitted (like scripts/test.mjs); everything it starts is killed at the end.
 import { spawnSync } from 'node:child_process';
@@ -26,15 +24,14 @@ const valueOf = (name) => {
   if (at === -1) return undefined;
   return argv[at].includes('=') ? argv[at].split('=')[1] : argv[at + 1];
 };
-const ALL = ['pages', 'throughput', 'latency', 'memory', 'datachannel', 'connect'];
-const GROUPS = { relay: ['throughput', 'latency', 'memory'], browser: ['datachannel', 'connect'] };
+const ALL = ['pages', 'throughput', 'latency', 'memory', 'joins', 'datachannel', 'filememory', 'chatflood', 'connect'];
+const BROWSER = ['datachannel', 'filememory', 'chatflood', 'connect'];
+const GROUPS = { relay: ['throughput', 'latency', 'memory', 'joins'], browser: BROWSER };
 const only = valueOf('--only');
 const selected = only ? only.split(',').flatMap((name) => GROUPS[name] ?? [name]) : ALL;
 for (const name of selected)
   if (!ALL.includes(name)) fail(`unknown bench ${name}; choose from ${[...ALL, ...Object.keys(GROUPS)].join(', ')}`);
 const quick = flag('--quick');
-const oursOptions = JSON.parse(valueOf('--ours-options') ?? '{}');
-const joinFields = JSON.parse(valueOf('--join-fields') ?? '{}');
 
 if (!flag('--inner')) {
   if (!flag('--no-build')) {
@@ -72,15 +69,8 @@ try {
   for (const name of ALL.filter((n) => selected.includes(n))) {
     console.log(`\n== ${name}${quick ? ' (quick)' : ''}`);
     const t0 = Date.now();
-    const module = await import(
-      `./${name === 'datachannel' || name === 'connect' ? 'browser' : name === 'pages' ? 'pages' : 'relay'}.mjs`
-    );
-    const result = await module[name]({
-      quick,
-      oursOptions,
-      joinFields,
-      log: (line) => console.log(`   ${line}`),
-    });
+    const module = await import(`./${BROWSER.includes(name) ? 'browser' : name === 'pages' ? 'pages' : 'relay'}.mjs`);
+    const result = await module[name]({ quick, log: (line) => console.log(`   ${line}`) });
     rows.push(...result.rows);
     details[name] = result.details;
     console.log(`   (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
@@ -97,7 +87,7 @@ const machine = {
   nproc: cpus().length,
   cpu: cpus()[0]?.model,
   node: process.version,
-  chromium: details.datachannel?.chromium ?? details.connect?.chromium,
+  chromium: BROWSER.map((name) => details[name]?.chromium).find(Boolean),
   load: (await import('node:os'))
     .loadavg()
     .map((l) => l.toFixed(2))

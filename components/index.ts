@@ -16,15 +16,20 @@ export {
   type RtcCameraStopDetail,
   type RtcSnapshotDetail,
   type RtcRecordingDetail,
+  type RtcRecordingErrorDetail,
+  RecordingError,
   type MediaErrorCode,
   type MediaErrorDetail,
 } from './rtc-camera.js';
 export {
   RtcCall,
   rtcCallStrings,
+  REACTIONS,
   type RtcCallStrings,
   type RtcCallStatus,
   type RtcCallErrorDetail,
+  type RtcCallHandDetail,
+  type RtcCallReactionDetail,
   type RtcTrackDetail,
   type RtcConnectionStateDetail,
 } from './rtc-call.js';

@@ -1,6 +1,8 @@
 import { css } from 'lit';
 import { shared } from './internal/ui/styles.js';
 
+// An error while the picture shows (a recording that failed) lies over its bottom edge, so the
+// element keeps its size; a start error (no picture) fills the stage.
 export const styles = [
   shared,
   css`
@@ -13,7 +15,8 @@ export const styles = [
     [part='base'] {
       border-radius: var(--rtc-camera-radius, 0.5rem);
       overflow: hidden;
-      background: var(--rtc-camera-controls-background, #f4f4f5);
+      background: var(--rtc-camera-controls-background, light-dark(#f4f4f5, #1b1e24));
+      color: light-dark(#15171a, #eef0f3);
     }
     .stage {
       display: grid;
@@ -37,6 +40,12 @@ export const styles = [
       gap: 0.5rem;
       padding: 1.5rem;
       text-align: center;
+    }
+    video:not([hidden]) ~ [part='error'] {
+      position: absolute;
+      inset: auto 0 0;
+      padding: 0.75rem;
+      background: rgb(0 0 0 / 0.75);
     }
     [part='recording-indicator'] {
       position: absolute;

@@ -9,10 +9,12 @@ import {
   type MediaSourceKind,
 } from './internal/media/media.js';
 import { MediaController, type MediaStopReason } from './internal/controllers/media-controller.js';
+import { Recording, fileExtension, type RecordedMedia, type RecordingError } from './internal/media/recording.js';
 import { styles } from './rtc-camera.styles.js';
 
 export { mediaErrorText, type MediaErrorCode, type MediaErrorDetail } from './internal/media/media.js';
 export type { MediaStopReason } from './internal/controllers/media-controller.js';
+export { RecordingError } from './internal/media/recording.js';
 
 /**
  * Every text the element shows, in English. Replace any of them with the `strings` attribute or
@@ -40,6 +42,8 @@ export const rtcCameraStrings = {
   attached: 'Attached:',
   /** The form's validity message while `required` and nothing was captured. */
   required: 'Please take a photo or record a video.',
+  'recording-failed': 'The recording failed.',
+  'recording-failed-hint': 'Record again.',
   ...mediaErrorText,
 };
 export type RtcCameraStrings = typeof rtcCameraStrings;
@@ -58,12 +62,14 @@ export interface RtcSnapshotDetail {
   width: number;
   height: number;
 }
-export interface RtcRecordingDetail {
-  blob: Blob;
-  /** The MIME type recorded, e.g. `video/webm;codecs=vp8,opus`. */
-  mimeType: string;
-  /** Length in milliseconds, as measured by the page clock. */
-  duration: number;
+/** A finished recording: `{ blob, mimeType, duration }`. */
+export type RtcRecordingDetail = RecordedMedia;
+export interface RtcRecordingErrorDetail {
+  code: 'recording-failed';
+  message: string;
+  hint: string;
+  /** The RecordingError: its `cause` is the recorder's, its `partial` what was recorded before. */
+  cause: RecordingError;
 }
 
 /**
@@ -91,8 +97,9 @@ export interface RtcRecordingDetail {
  * @attr microphone-id - The microphone's `deviceId`, the same way.
  * @attr snapshot-type - Photo format: `image/png`, `image/jpeg` or `image/webp`.
  * @attr snapshot-quality - JPEG / WebP quality from 0 to 1 (the browser's default when absent).
- * @attr recording-type - Preferred MediaRecorder MIME type. When absent or unsupported the browser
- *   records in its default format (WebM in Chrome and Firefox, MP4 in Safari); `rtc-recording` says which.
+ * @attr recording-type - Preferred MediaRecorder MIME type. When absent or unsupported: WebM where the
+ *   browser records it (Chrome, Firefox, Safari 18.4 and later), else MP4 (older Safari);
+ *   `rtc-recording` says which, codecs included.
  * @attr max-duration - A recording stops by itself after this many seconds (0: no limit).
  * @attr timeout - Milliseconds to wait for the browser before reporting `timeout` (0 waits forever). A
  *   stream that still arrives after it, while the user has not pressed stop or retry, is taken.
@@ -102,6 +109,8 @@ export interface RtcRecordingDetail {
  * @attr required - The form is invalid until a photo or recording was taken.
  * @attr disabled - Disables the controls. The property is the attribute, as on a form control; a
  *   disabled `<fieldset>` around the element disables them too, without setting it.
+ * @attr lang - The language of the texts (default: the nearest `lang` of the page; built in: en, de,
+ *   fr, es, pt, it, nl, pl, ja, zh). `strings` still replaces any text.
  * @attr strings - Replacement texts as JSON: any keys of `rtcCameraStrings`.
  * @attr state - Where capture is: `idle`, `starting`, `live` or `error`. Read-only, reflected for CSS
  *   (`rtc-camera[state=live]`).
@@ -131,7 +140,7 @@ export interface RtcRecordingDetail {
  * @cssproperty [--rtc-camera-radius=0.5rem] - Corner radius.
  * @cssproperty [--rtc-camera-accent=#2563eb] - Start and photo buttons, focus ring.
  * @cssproperty [--rtc-camera-danger=#dc2626] - Recording badge and pressed toggles.
- * @cssproperty [--rtc-camera-controls-background=#f4f4f5] - The toolbar.
+ * @cssproperty [--rtc-camera-controls-background=#f4f4f5] - The toolbar (`#1b1e24` in dark mode).
  *
  * @fires {RtcCameraStartDetail} rtc-camera-start - Capture started.
  * @fires {RtcCameraStopDetail} rtc-camera-stop - Capture stopped: by `stop()` or the stop button
@@ -144,11 +153,15 @@ export interface RtcRecordingDetail {
  *   exception, if any.
  * @fires {RtcSnapshotDetail} rtc-snapshot - A photo was taken.
  * @fires {RtcRecordingDetail} rtc-recording - A recording finished (`duration` in ms).
+ * @fires {RtcRecordingErrorDetail} rtc-recording-error - The recorder failed (a track was added to the
+ *   recorded stream, an encoder failed): the recording was cut short. `stopRecording()` rejects with
+ *   the same RecordingError (`cause`), whose `partial` holds what was recorded before.
  *
  * @tagname rtc-camera
  */
 export class RtcCamera extends RtcElement<RtcCameraStrings> {
   static override styles = styles;
+  protected static override localized = true;
   static formAssociated = true;
 
   /**
@@ -210,6 +223,7 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
   #startError?: MediaErrorDetail;
 
   protected override readonly defaults = rtcCameraStrings;
+  protected override readonly localeSections = ['media', 'camera'] as const;
   /** A group, so a `<label for>` or `aria-label` names the element and its controls together. */
   readonly #internals = Object.assign(this.attachInternals(), { role: 'group' });
 
@@ -219,10 +233,14 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
         video: trackConstraint(this.video, this.cameraId, this.facing),
         audio: trackConstraint(this.audio, this.microphoneId),
       },
-    onStart: (stream) => this.emit('rtc-camera-start', { stream }),
+    onStart: (stream) => {
+      this.#recordingError = undefined;
+      this.emit('rtc-camera-start', { stream });
+    },
     onStop: (reason) => {
-      // However the stream ended (stop(), the element left the page, the browser), a running recording is delivered.
-      void this.stopRecording();
+      // However the stream ended (stop(), the element left the page, the browser), a running
+      // recording is delivered (a failed one was reported by its own event).
+      this.stopRecording().catch(() => {});
       this.emit('rtc-camera-stop', { reason });
     },
     onError: (code, cause) => {
@@ -233,13 +251,13 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
   });
 
   /** The running recording (a recording lasts as long as its stream: stopping the stream stops it). */
-  #recorder: MediaRecorder | null = null;
-  /** When it started (performance.now()). */
-  #recordingStart = 0;
+  #recording: Recording | null = null;
   /** Ticks the badge's clock and applies max-duration while recording. */
   #ticker?: ReturnType<typeof setInterval>;
-  /** The last recording's Blob once it stopped (null when nothing was recorded). */
+  /** The last recording's Blob once it stopped (null when nothing was recorded), or its RecordingError. */
   #recorded?: Promise<Blob | null>;
+  /** Why the last recording failed, shown while live until the next recording or start. */
+  #recordingError?: RtcRecordingErrorDetail;
 
   /** The live stream while capturing, else `null`. Tracks may be replaced in it by the device pickers. */
   get stream(): MediaStream | null {
@@ -336,61 +354,62 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
 
   /**
    * Starts recording the live stream. Throws an `InvalidStateError` when nothing is live or a
-   * recording runs.
+   * recording runs, and a `NotSupportedError` when the browser cannot record.
    */
   startRecording(): void {
-    if (!this.stream || this.#recorder) throw new DOMException('Not live, or already recording.', 'InvalidStateError');
-    const preferred = this.recordingType ?? '';
-    // An empty type lets the browser pick its default format.
-    const recorder = new MediaRecorder(this.stream, {
-      mimeType: MediaRecorder.isTypeSupported(preferred) ? preferred : '',
-    });
-    const chunks: Blob[] = [];
-    recorder.ondataavailable = (event) => chunks.push(event.data);
-    // However it stops (stopRecording(), max-duration, the stream ending), the recording is delivered.
-    this.#recorded = new Promise((resolve) => {
-      recorder.onstop = () => {
-        const duration = this.#elapsed;
-        clearInterval(this.#ticker);
-        this.#recorder = null;
-        this.requestUpdate();
-        const { mimeType } = recorder;
-        const blob = new Blob(chunks, { type: mimeType });
-        if (blob.size) {
-          this.#setValue(blob);
-          this.emit('rtc-recording', { blob, mimeType, duration });
-        }
-        resolve(blob.size ? blob : null);
-      };
-    });
-    this.#recorder = recorder;
-    this.#recordingStart = performance.now();
-    // Chunks every second, so a long recording does not sit in one buffer until the end.
-    recorder.start(1000);
+    if (!this.stream || this.#recording) throw new DOMException('Not live, or already recording.', 'InvalidStateError');
+    const recording = new Recording(this.stream, this.recordingType);
+    this.#recording = recording;
+    this.#recordingError = undefined;
+    // However it stops (stopRecording(), max-duration, stop(), the element leaving the page, the
+    // stream ending), the recording is delivered; a recorder that fails is reported.
+    this.#recorded = recording.done.then(
+      (recorded) => {
+        this.#recordingEnded();
+        if (!recorded) return null;
+        this.#setValue(recorded.blob);
+        this.emit('rtc-recording', recorded);
+        return recorded.blob;
+      },
+      (error: RecordingError) => {
+        this.#recordingEnded();
+        this.#recordingError = { ...this.errorText(error.code), cause: error };
+        this.emit('rtc-recording-error', this.#recordingError);
+        throw error;
+      },
+    );
+    // The failure is reported by the event; only a caller of stopRecording() needs to handle it.
+    this.#recorded.catch(() => {});
     this.#ticker = setInterval(() => {
-      if (this.maxDuration > 0 && this.#elapsed >= this.maxDuration * 1000) void this.stopRecording();
+      if (this.maxDuration > 0 && recording.elapsed >= this.maxDuration * 1000) recording.stop();
       this.requestUpdate();
     }, 250);
     this.requestUpdate();
   }
 
   /**
-   * Stops recording; resolves with the recording, also fired as `rtc-recording` and made the form
-   * value (`null` when nothing was recorded).
+   * Stops recording. Resolves with the recording, also fired as `rtc-recording` and made the form
+   * value (`null` when nothing was recorded); rejects with a `RecordingError` when the recorder failed
+   * (also fired as `rtc-recording-error`).
    */
-  async stopRecording(): Promise<Blob | null> {
-    if (this.#recorder?.state === 'recording') this.#recorder.stop();
-    return this.#recorded ?? null;
+  stopRecording(): Promise<Blob | null> {
+    this.#recording?.stop();
+    return this.#recorded ?? Promise.resolve(null);
   }
 
-  /** Milliseconds recorded so far (while recording). */
-  get #elapsed(): number {
-    return performance.now() - this.#recordingStart;
+  #recordingEnded(): void {
+    clearInterval(this.#ticker);
+    this.#recording = null;
+    this.requestUpdate();
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (this.autostart) void this.start();
+    // After the update this connection asks for: a property the page set before the element was
+    // defined (the loader defines it when its module arrives) is applied in that update, not before.
+    void this.updateComplete.then(() => {
+      if (this.autostart && this.isConnected) void this.start();
+    });
   }
 
   formResetCallback(): void {
@@ -407,7 +426,7 @@ export class RtcCamera extends RtcElement<RtcCameraStrings> {
     // before rendering. The media controller applies `muted` and `cameraOff` to the tracks itself, at
     // each update.
     this.state = this.#media.state;
-    this.recording = !!this.#recorder;
+    this.recording = !!this.#recording;
   }
 
   protected override updated(changed: PropertyValues<this>): void {
@@ -442,19 +461,22 @@ ${this.#announcements()}
     return html`<video part="video" class=${mirrored ? 'mirrored' : ''} ?hidden=${!video} muted playsinline autoplay></video>`;
   }
 
-  /** Over the video: why the last start failed; before live, the placeholder (or "Starting…"). */
+  /**
+   * On the stage: why the last start failed; while live, why the last recording failed (over the
+   * picture's bottom edge); before live, the placeholder (or "Starting…").
+   */
   #stageMessage() {
     const error = this.error;
     if (error) return errorBox(error);
-    if (this.state === 'live') return nothing;
+    if (this.state === 'live') return this.#recordingError ? errorBox(this.#recordingError) : nothing;
     const text = this.state === 'idle' ? html`<slot name="placeholder">${this.t.idle}</slot>` : this.t.starting;
     return html`<div part="placeholder">${text}</div>`;
   }
 
   #recordingBadge() {
-    return this.recording
-      ? html`<div part="recording-indicator" role="timer">${this.t.recording} ${clock(this.#elapsed)}</div>`
-      : nothing;
+    const recording = this.#recording;
+    if (!recording) return nothing;
+    return html`<div part="recording-indicator" role="timer">${this.t.recording} ${clock(recording.elapsed)}</div>`;
   }
 
   /**
@@ -561,9 +583,8 @@ ${this.#announcements()}
   }
 
   #setValue(blob: Blob | null): void {
-    // Named after the field, the subtype as extension: `image/jpeg` -> `NAME.jpg`, `video/webm;codecs=vp8` -> `NAME.webm`.
-    const extension = blob?.type.split(/[/;]/)[1]!.replace('jpeg', 'jpg');
-    this.file = blob && new File([blob], `${this.name || 'capture'}.${extension}`, { type: blob.type });
+    // Named after the field, with the type's extension: `NAME.jpg`, `NAME.webm`.
+    this.file = blob && new File([blob], `${this.name || 'capture'}.${fileExtension(blob.type)}`, { type: blob.type });
     this.#internals.setFormValue(this.file);
   }
 }
@@ -587,5 +608,6 @@ declare global {
     'rtc-media-error': CustomEvent<MediaErrorDetail>;
     'rtc-snapshot': CustomEvent<RtcSnapshotDetail>;
     'rtc-recording': CustomEvent<RtcRecordingDetail>;
+    'rtc-recording-error': CustomEvent<RtcRecordingErrorDetail>;
   }
 }

@@ -1,7 +1,6 @@
 import { css } from 'lit';
 import { shared } from './internal/ui/styles.js';
 
-// Written compactly on purpose: the bundle ships this text as is (nothing minifies CSS in templates).
 export const styles = [
   shared,
   css`
@@ -28,8 +27,12 @@ export const styles = [
       white-space: pre-wrap;
       overflow-wrap: anywhere;
     }
-    time {
+    time,
+    [part='notice'] {
       opacity: 0.7;
+    }
+    [part='notice'] {
+      font-style: italic;
     }
     p {
       color: #dc2626;

@@ -1,4 +1,4 @@
-import { LitElement, css, html } from 'lit';
+import { ReactiveElement, css } from '@lit/reactive-element';
 import { define } from './internal/ui/define.js';
 import type { TransportChoice } from './internal/signaling/transport.js';
 import { RoomController, roomProperties } from './internal/controllers/room-controller.js';
@@ -29,15 +29,27 @@ export { RtcError } from './internal/mesh/room-errors.js';
  * @attr transport - How to reach the relay: `auto` (default: WebSocket, and SSE + POST at once when a
  *   proxy or network breaks WebSocket), `websocket` or `sse`; any other value is `auto`.
  * @attr name - Your display name, shown to the others in `rtc-peer-join`.
+ * @attr token - A signed join token, for a relay that requires one (docs/security.md). A new value
+ *   is used from the next join (a rejoin after a relay restart).
+ * @attr token-url - A URL of your site that answers with a fresh join token (as text, or JSON
+ *   `{"token": "..."}`), fetched before every join, so a session outlives its token. Wins over `token`.
+ * @attr ice-transport-policy - `relay` connects through TURN servers only (the peers never learn each
+ *   other's addresses); `all` (default) uses any route.
  * @attr label - The channel's label. Peers talk on channels with the same label.
  * @attr ordered - `ordered="false"` for an unordered channel (files need an ordered, reliable one).
  * @attr max-retransmits - Retransmissions before a message is given up: makes the channel unreliable.
  * @attr max-message-size - The largest message accepted from a peer, in bytes (unset: 64 MiB); a
  *   larger one is dropped and refused (`rtc-message-error`, `too-large`, on both sides).
- * @attr max-file-size - The largest file accepted from a peer, in bytes (unset: no limit); a larger one
- *   is refused when it starts (`rtc-transfer-error`, `too-large`, on both sides). A file is held in
- *   memory until complete (its announced size is allocated when it starts): set it when peers are not
- *   trusted.
+ * @attr max-file-size - The largest file accepted from a peer, in bytes (unset: 4 GiB - 1, stored on
+ *   disk as it arrives; 256 MiB where the browser has no Origin Private File System and files are held
+ *   in memory); a larger one is refused when it starts (`rtc-transfer-error`, `too-large`, on both
+ *   sides).
+ * @attr max-transfers - Incoming files one peer may have open at once (unset: 4); more are refused
+ *   with `busy`.
+ * @attr max-transfer-bytes - Bytes (announced sizes) of one peer's incoming files open at once (unset:
+ *   the max file size); more are refused with `busy`.
+ * @attr transfer-timeout - Milliseconds an incoming file may go without data before it is cancelled
+ *   with `stalled` and freed (unset: 30000).
  * @attr ice-servers - ICE servers instead of the ones the relay hands out (for example your own TURN
  *   server), as a JSON array of RTCIceServer.
  * @attr state - The signaling state: `idle`, `connecting`, `joined`, `reconnecting` or `closed`.
@@ -57,18 +69,22 @@ export { RtcError } from './internal/mesh/room-errors.js';
  * @fires {FileDetail} rtc-file - A file arrived whole and its SHA-256 matched.
  * @fires {TransferErrorDetail} rtc-transfer-error - A transfer failed and was freed: `cancelled`,
  *   `peer-left`, `integrity` (SHA-256 mismatch), `read-failed` (the file could not be read),
- *   `too-large` (over the receiver's `max-file-size`; with a `hint`).
+ *   `storage-failed` (it could not be stored), or refused by the receiver: `too-large` (with a `hint`),
+ *   `busy`, `bad-frame`, `stalled` (docs/datachannel.md).
  * @fires {MessageErrorDetail} rtc-message-error - A message was dropped: `too-large` (over the
  *   receiver's `max-message-size`; `direction` is `receive` where it was refused, `send` where it came
- *   from), `read-failed` (a Blob we sent could not be read).
+ *   from), `bad-frame`, `read-failed` (a Blob we sent could not be read).
  * @fires {PeerErrorDetail} rtc-peer-error - `ice-failed`: no route to the peer after bounded ICE
- *   restarts (a TURN server is needed); `negotiation-failed`; `label-collision`.
+ *   restarts (the hint says whether a TURN server is needed, refused the TURN credentials, or could
+ *   not be reached); `negotiation-failed`; `ice-servers-refused`: the browser refuses the ICE servers
+ *   (`ice-servers`, or the relay's), so no connection to that peer is made; `label-collision`; or the
+ *   peer went over one of our limits (`too-large`, `busy`, `bad-frame`, `stalled`).
  * @fires {SignalingErrorDetail} rtc-signaling-error - The relay cannot be reached or refused us (see
  *   docs/protocol.md for the codes).
  *
  * @tagname rtc-datachannel
  */
-export class RtcDatachannel extends LitElement {
+export class RtcDatachannel extends ReactiveElement {
   static override styles = css`:host{display:none}`;
 
   static override properties = {
@@ -79,6 +95,9 @@ export class RtcDatachannel extends LitElement {
     maxRetransmits: { type: Number },
     maxMessageSize: { type: Number },
     maxFileSize: { type: Number },
+    maxTransfers: { type: Number },
+    maxTransferBytes: { type: Number },
+    transferTimeout: { type: Number },
     iceServers: { type: Array },
   };
 
@@ -86,11 +105,22 @@ export class RtcDatachannel extends LitElement {
   signaling = '';
   transport: TransportChoice = 'auto';
   name = '';
+  token = '';
+  tokenUrl = '';
+  iceTransportPolicy: RTCIceTransportPolicy = 'all';
   label = 'data';
   ordered = true;
   maxRetransmits: number | undefined;
   maxMessageSize: number | undefined;
+  /** Largest incoming file in bytes; unset: 4 GiB - 1 (256 MiB where files are held in memory). */
   maxFileSize: number | undefined;
+  /** Incoming files one peer may have open at once; unset: 4. */
+  maxTransfers: number | undefined;
+  /** Bytes of one peer's incoming files open at once; unset: the max file size. */
+  maxTransferBytes: number | undefined;
+  /** Milliseconds an incoming file may go without data; unset: 30000. */
+  transferTimeout: number | undefined;
+  /** ICE servers instead of the relay's (attribute `ice-servers`, as JSON). */
   iceServers: RTCIceServer[] | undefined;
 
   readonly #controller = new RoomController(this, () => ({
@@ -98,6 +128,9 @@ export class RtcDatachannel extends LitElement {
     signaling: this.signaling,
     transport: this.transport,
     name: this.name,
+    token: this.token,
+    tokenUrl: this.tokenUrl,
+    iceTransportPolicy: this.iceTransportPolicy,
     iceServers: this.iceServers,
     label: this.label,
     channel: {
@@ -105,6 +138,9 @@ export class RtcDatachannel extends LitElement {
       maxRetransmits: numberOrUnset(this.maxRetransmits),
       maxMessageSize: numberOrUnset(this.maxMessageSize),
       maxFileSize: numberOrUnset(this.maxFileSize),
+      maxTransfers: numberOrUnset(this.maxTransfers),
+      maxTransferBytes: numberOrUnset(this.maxTransferBytes),
+      transferTimeout: numberOrUnset(this.transferTimeout),
     },
   }));
 
@@ -169,8 +205,11 @@ export class RtcDatachannel extends LitElement {
     if (this.getAttribute('state') !== this.state) this.setAttribute('state', this.state);
   }
 
-  protected override render() {
-    return html`<slot></slot>`;
+  /** Its shadow root shows the default slot and nothing else: no template to render. */
+  protected override createRenderRoot(): HTMLElement | DocumentFragment {
+    const root = super.createRenderRoot();
+    root.append(document.createElement('slot'));
+    return root;
   }
 
   #channel() {

@@ -23,12 +23,31 @@ export interface IceServer {
   credential?: string;
 }
 
+/**
+ * What a signed join token may allow (its `caps` claim). The relay vouches for them: it hands each
+ * peer's to the others (`PeerInfo.caps`), and the elements act on them (docs/security.md).
+ */
+export const Capabilities = {
+  /** May send media (camera, microphone, screen): the others show its tracks. */
+  Publish: 'publish',
+  /** May use data channels (messages, files, chat): the others open channels with it. */
+  Data: 'data',
+  /** Carried for the page: no relay message or element acts on it in protocol version 1. */
+  Moderate: 'moderate',
+} as const;
+export type Capability = (typeof Capabilities)[keyof typeof Capabilities];
+
 /** A peer as others see it. */
 export interface PeerInfo {
   /** Assigned by the relay; unguessable; stable across a resume. */
   id: string;
-  /** The display name the peer joined with ('' when none). */
+  /** The display name the peer joined with ('' when none); its token's name when it has one. */
   name: string;
+  /**
+   * What its join token allows, when it joined with a token that lists capabilities; absent: no
+   * restriction (no token, or a token without `caps`).
+   */
+  caps?: Capability[];
 }
 
 // ---- client -> relay ------------------------------------------------------------------------
@@ -40,7 +59,10 @@ export interface JoinMessage {
   room: string;
   /** Display name shown to the others; at most 64 characters. */
   name?: string;
-  /** A signed join token (reserved: verified by a later version of the relay; ignored now). */
+  /**
+   * A signed join token (a JWT), required by a relay configured with a token key: it names the room
+   * (or a prefix), may fix the name and lists capabilities. A relay without a key ignores it.
+   */
   token?: string;
   /** The `resume` token from an earlier `welcome`: keeps the same id (see "Resume" in the docs). */
   resume?: string;
@@ -61,7 +83,22 @@ export interface LeaveMessage {
   type: 'leave';
 }
 
-export type ClientMessage = JoinMessage | SignalOutMessage | LeaveMessage;
+/** Change the display name the others see (after `join`); they get `peer-renamed`. */
+export interface NameMessage {
+  type: 'name';
+  /** The new display name; at most 64 characters, as `join.name`. */
+  name: string;
+}
+
+/**
+ * Ask for fresh ICE servers (after `join`): TURN credentials expire, and a connection older than
+ * their lifetime needs new ones before an ICE restart. Answered with `ice-servers`.
+ */
+export interface IceServersRequest {
+  type: 'ice-servers';
+}
+
+export type ClientMessage = JoinMessage | SignalOutMessage | LeaveMessage | NameMessage | IceServersRequest;
 
 // ---- relay -> client ------------------------------------------------------------------------
 
@@ -74,8 +111,13 @@ export interface WelcomeMessage {
   room: string;
   /** The others in the room, oldest first. */
   peers: PeerInfo[];
-  /** ICE servers the relay recommends (empty unless the operator configured some). */
+  /**
+   * ICE servers the relay recommends (empty unless the operator configured some). TURN credentials
+   * in it are made for this peer and expire; `ice-servers` asks for fresh ones.
+   */
   iceServers: IceServer[];
+  /** What your join token allows, when it lists capabilities (see `PeerInfo.caps`). */
+  caps?: Capability[];
   /** Secret token: send it as `join.resume` after a lost connection to keep your id. */
   resume: string;
   /** True when this join resumed an earlier session (same id). */
@@ -83,16 +125,21 @@ export interface WelcomeMessage {
 }
 
 /** Someone entered the room (or came back after a relay restart). */
-export interface PeerJoinedMessage {
+export interface PeerJoinedMessage extends PeerInfo {
   type: 'peer-joined';
-  id: string;
-  name: string;
 }
 
 /** Someone left the room, or its connection was lost for longer than the resume grace period. */
 export interface PeerLeftMessage {
   type: 'peer-left';
   id: string;
+}
+
+/** Someone of the room changed its display name (its `name` message). */
+export interface PeerRenamedMessage {
+  type: 'peer-renamed';
+  id: string;
+  name: string;
 }
 
 /** A `signal` from another peer; `from` is set by the relay and cannot be forged. */
@@ -113,7 +160,20 @@ export interface ErrorMessage {
   to?: string;
 }
 
-export type ServerMessage = WelcomeMessage | PeerJoinedMessage | PeerLeftMessage | SignalInMessage | ErrorMessage;
+/** The answer to `ice-servers`: the ICE servers to use from now on, with fresh TURN credentials. */
+export interface IceServersMessage {
+  type: 'ice-servers';
+  iceServers: IceServer[];
+}
+
+export type ServerMessage =
+  | WelcomeMessage
+  | PeerJoinedMessage
+  | PeerLeftMessage
+  | PeerRenamedMessage
+  | SignalInMessage
+  | IceServersMessage
+  | ErrorMessage;
 
 // ---- codes ----------------------------------------------------------------------------------
 
@@ -127,7 +187,7 @@ export const ErrorCodes = {
   BadRoom: 'bad-room',
   /** The room already holds its maximum number of peers. The connection is closed (1008). */
   RoomFull: 'room-full',
-  /** A `signal` arrived before `join`. */
+  /** A `signal`, `name` or `ice-servers` arrived before `join`. */
   NotJoined: 'not-joined',
   /** A second `join` on the same connection. */
   AlreadyJoined: 'already-joined',
@@ -152,6 +212,24 @@ export const ErrorCodes = {
   OriginNotAllowed: 'origin-not-allowed',
   /** The same id connected again elsewhere; this older connection is closed (4001). */
   Replaced: 'replaced',
+  /** The relay requires a join token and the `join` had none. The connection is closed (1008). */
+  TokenRequired: 'token-required',
+  /**
+   * The join token is not one the relay accepts: malformed, signed with another key or algorithm,
+   * not valid yet (`nbf`), or with claims of the wrong form. The connection is closed (1008).
+   */
+  TokenInvalid: 'token-invalid',
+  /** The join token's `exp` has passed. The connection is closed (1008). */
+  TokenExpired: 'token-expired',
+  /** The join token is for another room. The connection is closed (1008). */
+  TokenRoom: 'token-room',
+  /** A `name` from a peer whose join token names it: the token's name stays. Nothing changes. */
+  NameFixed: 'name-fixed',
+  /**
+   * The relay cannot check tokens right now (the key set it fetches did not come). The connection
+   * is closed (1013).
+   */
+  TokenUnverifiable: 'token-unverifiable',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
@@ -165,14 +243,17 @@ export const CloseCodes = {
   NoStatus: 1005,
   /** No close frame at all: the connection was lost (reported locally, never sent). */
   Abnormal: 1006,
-  /** Policy violation: rate limit, join deadline, room full, bad origin, malformed traffic. */
+  /** Policy violation: rate limit, join deadline, room full, bad origin, a refused token, malformed traffic. */
   Policy: 1008,
   /** A frame larger than the relay's maximum payload. */
   TooBig: 1009,
   InternalError: 1011,
   /** The relay is restarting or shutting down: reconnect (and resume) shortly. */
   ServiceRestart: 1012,
-  /** The relay is overloaded, or this client's address has reached its limits: try again later. */
+  /**
+   * Try again later: the relay is overloaded, this client's address has reached its limits, or the
+   * relay cannot check a token right now.
+   */
   TryAgainLater: 1013,
   /**
    * Private range, from a client: "I will come back" (switching transport, or reconnecting on
@@ -212,6 +293,14 @@ export const ERROR_MEANINGS: Readonly<Record<ErrorCode, ErrorMeaning>> = {
   'too-many-connections': { closesWith: CloseCodes.TryAgainLater, final: false },
   'too-many-joins': { closesWith: CloseCodes.TryAgainLater, final: false },
   replaced: { closesWith: CloseCodes.Replaced, final: true },
+  'token-required': { closesWith: CloseCodes.Policy, final: true },
+  'token-invalid': { closesWith: CloseCodes.Policy, final: true },
+  // A fresh token helps: a client that can get one (the elements' `token-url`) joins again with it;
+  // one that cannot stops.
+  'token-expired': { closesWith: CloseCodes.Policy, final: false },
+  'token-room': { closesWith: CloseCodes.Policy, final: true },
+  'name-fixed': { final: false },
+  'token-unverifiable': { closesWith: CloseCodes.TryAgainLater, final: false },
 };
 
 /** Whether an error code ends a session for good (a code this version does not know does not). */

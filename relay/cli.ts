@@ -4,6 +4,7 @@
  * and (when asked) /metrics on one port, and logging JSON lines to standard output.
  * Flags win over environment variables; docs/relay.md has the details.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from './log.js';
 import type { RelayOptions } from './options.js';
@@ -37,6 +38,17 @@ Options (environment variable in brackets):
   --log-level <level>      fatal, error, warn, info, debug, trace or silent [LOG_LEVEL] (default info)
   --drain-window <ms>      on SIGTERM, how long to keep serving the clients it has before closing
                            them with 1012 (default 5000)
+
+Join tokens (docs/security.md): with one of these, every join needs a signed token
+  --token-secret <s>       HS256 secret, at least 32 characters [TOKEN_SECRET]
+  --token-secret-previous <s>
+                           the secret being rotated out, still accepted [TOKEN_SECRET_PREVIOUS]
+  --token-public-key <key> ES256/RS256 public key: a PEM file, or a JWKS URL [TOKEN_PUBLIC_KEY]
+
+TURN credentials (coturn's use-auth-secret): each peer gets its own, renewed
+  --turn-secret <s>        coturn's static-auth-secret [TURN_SECRET]
+  --turn-urls <list>       comma-separated turn:/turns: URLs of that server [TURN_URLS]
+  --turn-ttl <seconds>     how long a credential stays valid [TURN_TTL] (default 86400)
   -h, --help               print this help and exit
 
 SIGTERM drains: /readyz turns 503 and new clients are refused at once, and after the drain window
@@ -81,6 +93,12 @@ function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): CommandLine |
       'metrics-token': { type: 'string' },
       'log-level': { type: 'string' },
       'drain-window': { type: 'string' },
+      'token-secret': { type: 'string' },
+      'token-secret-previous': { type: 'string' },
+      'token-public-key': { type: 'string' },
+      'turn-secret': { type: 'string' },
+      'turn-urls': { type: 'string' },
+      'turn-ttl': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -94,6 +112,8 @@ function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): CommandLine |
   const logLevel = values['log-level'] ?? fromEnv('LOG_LEVEL') ?? 'info';
   if (!isLogLevel(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
   const log = createLogger(logLevel);
+  const publicKey = values['token-public-key'] ?? fromEnv('TOKEN_PUBLIC_KEY');
+  const turnTtl = values['turn-ttl'] ?? fromEnv('TURN_TTL');
   const options: RelayOptions = {
     port: integer('--port', values.port ?? fromEnv('PORT') ?? '8787'),
     host: values.host ?? fromEnv('HOST') ?? '0.0.0.0',
@@ -114,20 +134,18 @@ function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): CommandLine |
     metricsToken: values['metrics-token'] ?? fromEnv('METRICS_TOKEN'),
     drainWindow: optionalInteger('--drain-window', values['drain-window']),
     logger: log,
+    tokenSecret: values['token-secret'] ?? fromEnv('TOKEN_SECRET'),
+    tokenSecretPrevious: values['token-secret-previous'] ?? fromEnv('TOKEN_SECRET_PREVIOUS'),
+    tokenPublicKey: publicKey === undefined ? undefined : publicKeyFrom(publicKey),
+    turnSecret: values['turn-secret'] ?? fromEnv('TURN_SECRET'),
+    turnUrls: list(values['turn-urls'] ?? fromEnv('TURN_URLS')),
+    turnTtl: optionalInteger('--turn-ttl', turnTtl),
   };
   return { options, log };
 }
 
 function isLogLevel(text: string): text is LogLevel {
   return (LOG_LEVELS as readonly string[]).includes(text);
-}
-
-/** A comma-separated list, its entries trimmed, empty ones dropped. */
-function list(text: string | undefined): string[] | undefined {
-  return text
-    ?.split(',')
-    .map((entry) => entry.trim())
-    .filter(Boolean);
 }
 
 function integer(flag: string, text: string): number {
@@ -144,6 +162,24 @@ function json(flag: string, text: string): RelayOptions['iceServers'] {
     return JSON.parse(text) as RelayOptions['iceServers'];
   } catch {
     throw new UsageError(`${flag} must be JSON, e.g. '[{"urls":"stun:stun.example.org:3478"}]'`);
+  }
+}
+
+/** A comma-separated list, its items trimmed and empty ones dropped. */
+function list(text: string | undefined): string[] | undefined {
+  return text
+    ?.split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+/** A JWKS URL or a PEM key as they are; anything else names a PEM file, which is read. */
+function publicKeyFrom(value: string): string {
+  if (/^https?:\/\//.test(value) || value.startsWith('-----BEGIN')) return value;
+  try {
+    return readFileSync(value, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--token-public-key: cannot read ${value} (${(error as NodeJS.ErrnoException).code})`);
   }
 }
 

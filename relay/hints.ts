@@ -28,5 +28,15 @@ export function errorHints(options: ResolvedOptions): Record<ErrorCode, string> 
     'too-many-connections': `Your network holds as many connections as this relay allows one address (${maxConnectionsPerIp}). Close some, or try again later.`,
     'too-many-joins': `Your network joined as often as this relay allows one address (${joinsPerMinutePerIp} a minute). Try again in a moment.`,
     replaced: 'This identity connected again elsewhere.',
+    'token-required':
+      'This relay admits only pages that bring a join token: give the element a token or token-url attribute.',
+    'token-invalid':
+      "The site's join token is not one this relay accepts: the site must sign it with the relay's key, with a room claim, and the clocks of both must agree.",
+    'token-expired':
+      'The join token has expired: reload the page (or give the element a token-url, to get fresh ones).',
+    'token-room': 'The join token is for another room: ask the site for one for this room.',
+    'name-fixed': 'Your name comes from your join token: the site decides it.',
+    'token-unverifiable':
+      "The relay cannot check join tokens right now (its key set is out of reach). Try again later; tell the relay's operator if it lasts.",
   };
 }

@@ -5,6 +5,8 @@
 import type { Server } from 'node:http';
 import { trustProxyProblem } from './addresses.js';
 import { createLogger, SILENT, type Logger } from './log.js';
+import { TOKEN_OPTION_CHECKS, tokenOptionsProblem, type TokenOptions } from './tokens.js';
+import { TURN_OPTION_CHECKS, turnOptionsProblem, type TurnOptions } from './turn.js';
 import type { IceServer } from '../protocol/signaling.js';
 
 export type { Logger, LogFields } from './log.js';
@@ -21,7 +23,8 @@ export interface StaticDirs {
   demo?: string;
 }
 
-export interface RelayOptions {
+/** Join tokens (tokens.ts) and TURN credentials (turn.ts) have their options documented there. */
+export interface RelayOptions extends TokenOptions, TurnOptions {
   /**
    * Listen on a port of our own HTTP server (0 picks a free one, see `relay.port`). That server serves
    * the browser build, the demo pages and `/healthz`, and signaling on `path` (WebSocket upgrades and SSE).
@@ -135,9 +138,24 @@ export interface RelayOptions {
 }
 
 /** Options after defaults, as the relay uses them. */
-export interface ResolvedOptions extends Required<
-  Omit<RelayOptions, 'port' | 'server' | 'staticDirs' | 'allowedOrigins' | 'trustProxy' | 'logger' | 'metricsToken'>
-> {
+export interface ResolvedOptions
+  extends
+    Required<
+      Omit<
+        RelayOptions,
+        | keyof TokenOptions
+        | keyof TurnOptions
+        | 'port'
+        | 'server'
+        | 'staticDirs'
+        | 'allowedOrigins'
+        | 'trustProxy'
+        | 'logger'
+        | 'metricsToken'
+      >
+    >,
+    TokenOptions,
+    TurnOptions {
   port: number | undefined;
   server: Server | undefined;
   trustProxy: readonly string[] | undefined;
@@ -245,6 +263,8 @@ const CHECKS: Record<keyof RelayOptions, Check> = {
   metrics: boolean,
   metricsToken: nonEmptyString,
   drainWindow: nonNegativeDelay,
+  ...TOKEN_OPTION_CHECKS,
+  ...TURN_OPTION_CHECKS,
 };
 
 function isIceServer(v: unknown): v is IceServer {
@@ -274,6 +294,8 @@ export function resolveOptions(options: RelayOptions = {}): ResolvedOptions {
   if (modes.filter(Boolean).length !== 1) {
     throw new TypeError('exactly one of port, server or noServer must be given');
   }
+  const problem = tokenOptionsProblem(options) ?? turnOptionsProblem(options);
+  if (problem) throw new TypeError(problem);
 
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as RelayOptions;
   const merged = { ...DEFAULT_OPTIONS, ...defined };

@@ -11,7 +11,13 @@
  * (Redis) replaces this module's maps, not the transports or the server.
  */
 import { peerIdFor } from './ids.js';
-import type { PeerInfo, PeerJoinedMessage, PeerLeftMessage } from '../protocol/signaling.js';
+import type {
+  Capability,
+  PeerInfo,
+  PeerJoinedMessage,
+  PeerLeftMessage,
+  PeerRenamedMessage,
+} from '../protocol/signaling.js';
 
 /** Where a session's messages go: its current connection. */
 export interface Member {
@@ -53,7 +59,12 @@ interface Room<M extends Member> {
 export interface Session<M extends Member = Member> {
   /** From peerIdFor: base64url characters only, so it needs no escaping inside JSON. */
   readonly id: string;
-  readonly name: string;
+  /** Set by `join`, changed by `name` (unless its join token named it). */
+  name: string;
+  /** What its join token allows, when the token lists it (undefined: no restriction). */
+  readonly caps: Capability[] | undefined;
+  /** True when its join token named it: the name stays the token's. */
+  readonly nameFixed: boolean | undefined;
   readonly room: Room<M>;
   /** Undefined while the connection is lost and the resume grace runs. */
   member: M | undefined;
@@ -67,6 +78,10 @@ export interface Session<M extends Member = Member> {
 export interface JoinRequest {
   room: string;
   name: string;
+  /** What the peer's join token allows, told to the others (undefined: no token, or no limits). */
+  caps?: Capability[];
+  /** The name is the join token's: `name` messages cannot change it. */
+  nameFixed?: boolean;
   resumeToken: string;
 }
 
@@ -126,7 +141,7 @@ export class Rooms<M extends Member> {
    * in that room is taken over; one in another room ends (one id, one room). The others get
    * `peer-joined` unless it is a takeover.
    */
-  join(member: M, { room: roomName, name, resumeToken }: JoinRequest): JoinResult<M> {
+  join(member: M, { room: roomName, name, caps, nameFixed, resumeToken }: JoinRequest): JoinResult<M> {
     const id = peerIdFor(resumeToken);
     const existing = this.sessions.get(id);
     if (existing?.room.name === roomName) {
@@ -151,13 +166,15 @@ export class Rooms<M extends Member> {
     const session: Session<M> = {
       id,
       name,
+      caps,
+      nameFixed,
       room: target,
       member,
       graceTimer: undefined,
       held: undefined,
       heldBytes: 0,
     };
-    const joined: PeerJoinedMessage = { type: 'peer-joined', id, name };
+    const joined: PeerJoinedMessage = { type: 'peer-joined', id, name, caps };
     this.broadcast(target, JSON.stringify(joined));
     target.peers.set(id, session);
     this.sessions.set(id, session);
@@ -168,7 +185,7 @@ export class Rooms<M extends Member> {
   othersOf(session: Session<M>): PeerInfo[] {
     const others: PeerInfo[] = [];
     for (const peer of session.room.peers.values()) {
-      if (peer !== session) others.push({ id: peer.id, name: peer.name });
+      if (peer !== session) others.push(peerInfoOf(peer));
     }
     return others;
   }
@@ -195,6 +212,16 @@ export class Rooms<M extends Member> {
       return 'sent';
     }
     return this.hold(target, [text], false) === 1 ? 'held' : 'held-full';
+  }
+
+  /** The session takes another display name: the others in its room get `peer-renamed`. */
+  rename(session: Session<M>, name: string): void {
+    session.name = name;
+    const renamed: PeerRenamedMessage = { type: 'peer-renamed', id: session.id, name };
+    const text = JSON.stringify(renamed);
+    for (const peer of session.room.peers.values()) {
+      if (peer !== session) peer.member?.send(text);
+    }
   }
 
   /** The session's connection is gone without a goodbye: keep its place for the grace period. */
@@ -283,4 +310,9 @@ export class Rooms<M extends Member> {
   private broadcast(room: Room<M>, text: string): void {
     for (const peer of room.peers.values()) peer.member?.send(text);
   }
+}
+
+/** A session as the others see it: `caps` only when its token set them. */
+function peerInfoOf({ id, name, caps }: Session): PeerInfo {
+  return caps ? { id, name, caps } : { id, name };
 }

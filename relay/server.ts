@@ -5,8 +5,9 @@
  * This file wires the parts together and does what is the same for every transport:
  * - transports/ carry messages (WebSocket; SSE + POST), each behind the small Connection interface;
  * - rooms.ts keeps sessions, membership, resume and held signals, knowing no transport;
- * - here: admission (origins, the connection cap, the join deadline), the message rate, parsing and
- *   validating every message, the heartbeat, and shutdown.
+ * - tokens.ts checks join tokens, turn.ts makes TURN credentials;
+ * - here: admission (origins, the connection cap, the join deadline, the join token), the message
+ *   rate, parsing and validating every message, the heartbeat, and shutdown.
  */
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -20,7 +21,16 @@ import { rawMemberText } from './raw-member.js';
 import { Readiness } from './readiness.js';
 import { Rooms, type Session } from './rooms.js';
 import type { RelayStats } from './stats.js';
-import { Endings, noTraffic, type Connection, type ConnectionHandler, type Ending } from './transports/connection.js';
+import { createTokenChecker, type Grant, type TokenChecker } from './tokens.js';
+import { createTurnCredentials, type TurnCredentials } from './turn.js';
+import {
+  Endings,
+  noTraffic,
+  type Connection,
+  type ConnectionHandler,
+  type Ending,
+  type Waiting,
+} from './transports/connection.js';
 import { SseTransport } from './transports/sse.js';
 import { WebSocketTransport } from './transports/websocket.js';
 import {
@@ -30,6 +40,8 @@ import {
   PROTOCOL_VERSION,
   type ErrorCode,
   type ErrorMessage,
+  type IceServer,
+  type IceServersMessage,
   type WelcomeMessage,
 } from '../protocol/signaling.js';
 
@@ -100,6 +112,10 @@ class SignalingRelay implements Relay, ConnectionHandler {
   private readonly refillPerMs: number;
   /** The `hint` of each error code (hints.ts): built once, from the options. */
   private readonly hints: Record<ErrorCode, string>;
+  /** Checks join tokens; undefined when the relay admits joins without one. */
+  private readonly tokens: TokenChecker | undefined;
+  /** Makes each peer's TURN credentials; undefined without a TURN secret. */
+  private readonly turn: TurnCredentials | undefined;
   /** The host server's own request listeners, which get every request not to `path` (`server` mode). */
   private hostListeners: ((req: IncomingMessage, res: ServerResponse) => void)[] = [];
   private shutdown: Promise<void> | undefined;
@@ -112,6 +128,8 @@ class SignalingRelay implements Relay, ConnectionHandler {
     this.options = options;
     this.refillPerMs = options.messagesPerSecond / 1000;
     this.hints = errorHints(options);
+    this.tokens = createTokenChecker(options);
+    this.turn = createTurnCredentials(options);
     this.rooms = new Rooms(options);
     this.addresses = new AddressLimits(options);
     const context = {
@@ -296,17 +314,54 @@ class SignalingRelay implements Relay, ConnectionHandler {
       return this.sendError(connection, ErrorCodes.BadMessage, 'a frame must hold one JSON message');
     }
     if (!isRecord(message)) return this.sendError(connection, ErrorCodes.BadMessage, 'a message must be a JSON object');
+    // An earlier message is still being handled: this one waits its turn, so order is kept. The rate
+    // limit above already bounds how many can wait.
+    if (connection.backlog) connection.backlog.push({ message, text });
+    else this.handle(connection, message, text);
+  }
 
+  /**
+   * Handles one message (`text`: the JSON it was parsed from). One that is handled asynchronously (a
+   * join) holds the messages that follow in the connection's backlog until it is done; they are
+   * handled then, in order. Returns that backlog while it waits.
+   */
+  private handle(connection: Connection, message: Record<string, unknown>, text: string): Waiting[] | undefined {
+    let pending: Promise<void> | void;
     try {
-      this.dispatch(connection, message, text);
+      pending = this.dispatch(connection, message, text);
     } catch (error) {
-      // A bug of ours, not the client's: say so and drop this connection, never the process.
-      this.options.logger.error(
-        { ...this.logFields(connection), err: error },
-        'internal error while handling a message',
-      );
-      connection.close(CloseCodes.InternalError, 'internal error');
+      this.internalError(connection, error);
+      return undefined;
     }
+    if (!pending) return undefined;
+    const backlog: Waiting[] = [];
+    connection.backlog = backlog;
+    pending.then(
+      () => this.handleBacklog(connection, backlog),
+      (error: unknown) => this.internalError(connection, error),
+    );
+    return backlog;
+  }
+
+  private handleBacklog(connection: Connection, backlog: Waiting[]): void {
+    connection.backlog = undefined;
+    for (let index = 0; index < backlog.length; index++) {
+      if (connection.closing) return;
+      // Another message is asynchronous in turn: the rest wait behind it, still in order.
+      const { message, text } = backlog[index] as Waiting;
+      const waiting = this.handle(connection, message, text);
+      if (waiting) {
+        waiting.push(...backlog.slice(index + 1));
+        return;
+      }
+    }
+  }
+
+  /** A bug of ours, not the client's: say so and drop this connection, never the process. */
+  private internalError(connection: Connection, error: unknown): void {
+    this.options.logger.error({ ...this.logFields(connection), err: error }, 'internal error while handling a message');
+    connection.backlog = undefined;
+    connection.close(CloseCodes.InternalError, 'internal error');
   }
 
   binaryMessage(connection: Connection): void {
@@ -322,8 +377,11 @@ class SignalingRelay implements Relay, ConnectionHandler {
     return false;
   }
 
-  /** Handles one parsed message; `text` is the JSON it was parsed from. */
-  private dispatch(connection: Connection, message: Record<string, unknown>, text: string): void {
+  /**
+   * Handles a message by its type (`text`: the JSON it was parsed from); a promise when it is handled
+   * asynchronously (a join).
+   */
+  private dispatch(connection: Connection, message: Record<string, unknown>, text: string): Promise<void> | void {
     switch (message.type) {
       case 'signal':
         return this.onSignal(connection, message, text);
@@ -331,6 +389,10 @@ class SignalingRelay implements Relay, ConnectionHandler {
         return this.onJoin(connection, message);
       case 'leave':
         return connection.close(CloseCodes.Normal, 'leave');
+      case 'name':
+        return this.onName(connection, message);
+      case 'ice-servers':
+        return this.onIceServers(connection);
       default:
         if (typeof message.type !== 'string')
           return this.sendError(connection, ErrorCodes.BadMessage, 'type must be a string');
@@ -373,21 +435,69 @@ class SignalingRelay implements Relay, ConnectionHandler {
     }
   }
 
-  private onJoin(connection: Connection, message: Record<string, unknown>): void {
+  /** A member changes the name the others see; they get `peer-renamed`. */
+  private onName(connection: Connection, message: Record<string, unknown>): void {
+    const session = connection.session;
+    if (!session) return this.sendError(connection, ErrorCodes.NotJoined, 'join a room before naming yourself');
+    if (session.nameFixed) return this.sendError(connection, ErrorCodes.NameFixed, 'your join token names you');
+    const { name } = message;
+    if (typeof name !== 'string' || name.length > this.options.maxNameLength) {
+      return this.sendError(
+        connection,
+        ErrorCodes.BadMessage,
+        `name.name must be a string of at most ${this.options.maxNameLength} characters`,
+      );
+    }
+    this.rooms.rename(session, name);
+  }
+
+  /**
+   * Checks a join and puts the connection in its room. Asynchronous, as the steps a join may wait for
+   * are (a token's verification, a directory shared between relays): the messages that follow it wait
+   * in the connection's backlog meanwhile (see handle()).
+   */
+  private async onJoin(connection: Connection, message: Record<string, unknown>): Promise<void> {
     if (connection.session)
       return this.sendError(connection, ErrorCodes.AlreadyJoined, 'this connection already joined a room');
     const problem = this.joinProblem(message);
     if (problem) return this.sendError(connection, ErrorCodes.BadMessage, problem);
-    const { room, name = '', resume } = message as { room: string; name?: string; resume?: string };
+    const {
+      room,
+      name = '',
+      token,
+      resume,
+    } = message as { room: string; name?: string; token?: string; resume?: string };
     if (!this.options.roomPattern.test(room)) {
       return this.kick(connection, ErrorCodes.BadRoom, 'the room name breaks the room-name rules');
     }
     if (connection.address && !this.addresses.takeJoin(connection.address)) {
       return this.kick(connection, ErrorCodes.TooManyJoins, 'too many joins from this address this minute');
     }
+    let grant: Grant | undefined;
+    if (this.tokens) {
+      // Every join, a resume too: a resume token proves who you were, not that you may be here.
+      const verdict = await this.tokens.check(token, room);
+      if (!verdict.ok) {
+        this.metrics.tokenFailure(verdict.code);
+        if (verdict.code === ErrorCodes.TokenUnverifiable) {
+          this.options.logger.warn({ ...this.logFields(connection), reason: verdict.message }, 'cannot verify a token');
+        }
+        return this.kick(connection, verdict.code, verdict.message);
+      }
+      // It went away, or met its join deadline, while the token was checked.
+      if (!connection.isOpen || connection.closing) return;
+      grant = verdict.grant;
+    }
 
     const resumeToken = resume ?? newResumeToken();
-    const result = this.rooms.join(connection, { room, name, resumeToken });
+    const result = await this.rooms.join(connection, {
+      room,
+      // The token's name is the one the others see, whatever the page says.
+      name: grant?.name ?? name,
+      caps: grant?.caps,
+      nameFixed: grant?.name !== undefined,
+      resumeToken,
+    });
     if (!result.ok) return this.kick(connection, ErrorCodes.RoomFull, `room ${room} is full`);
     const { session, resumed, displaced } = result;
     if (displaced) {
@@ -395,6 +505,9 @@ class SignalingRelay implements Relay, ConnectionHandler {
       displaced.session = undefined;
       this.kick(displaced, ErrorCodes.Replaced, 'this session was resumed by a newer connection');
     }
+    // The connection went away while the join was decided: the session it holds now is lost, as it
+    // would be had it been in the room already (its place is kept for the grace).
+    if (!connection.isOpen || connection.closing) return this.rooms.lose(session);
     clearTimeout(connection.joinTimer);
     connection.joinTimer = undefined;
     connection.session = session;
@@ -426,11 +539,26 @@ class SignalingRelay implements Relay, ConnectionHandler {
       id: session.id,
       room: session.room.name,
       peers: this.rooms.othersOf(session),
-      iceServers: this.options.iceServers,
+      iceServers: this.iceServersFor(session),
+      caps: session.caps,
       resume: resumeToken,
       resumed,
     };
     connection.send(JSON.stringify(welcome));
+  }
+
+  /** Fresh ICE servers for a peer about to restart ICE (its TURN credentials may have expired). */
+  private onIceServers(connection: Connection): void {
+    const session = connection.session;
+    if (!session) return this.sendError(connection, ErrorCodes.NotJoined, 'join a room before asking for ICE servers');
+    const answer: IceServersMessage = { type: 'ice-servers', iceServers: this.iceServersFor(session) };
+    connection.send(JSON.stringify(answer));
+  }
+
+  /** The configured ICE servers, and with a TURN secret, the TURN server with this peer's fresh credentials. */
+  private iceServersFor(session: Session<Connection>): IceServer[] {
+    if (!this.turn) return this.options.iceServers;
+    return [...this.options.iceServers, this.turn.iceServerFor(session.id)];
   }
 
   // ---- outbound -------------------------------------------------------------------------------

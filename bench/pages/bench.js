@@ -1,21 +1,30 @@
-// Page side of bench/browser.mjs: ours (<rtc-datachannel>), raw RTCPeerConnection signaled through
-// the bare relay, and PeerJS through PeerServer. Node drives two pages (the two peers) with
-// puppeteer and reads times as performance.timeOrigin + performance.now() (comparable across pages).
+// Page side of bench/browser.mjs: ours (<rtc-datachannel>, <rtc-chat>), raw RTCPeerConnection
+// signaled through the bare relay, and PeerJS through PeerServer. Node drives the pages (the peers)
+// with puppeteer and reads times as performance.timeOrigin + performance.now() (comparable across pages).
 import { Peer } from '/peerjs.js';
 
 const now = () => performance.timeOrigin + performance.now();
+const MiB = 1024 * 1024;
 const CHUNK = 64 * 1024; // raw: the frame size <rtc-datachannel> uses
-const HIGH_WATER = 4 * 1024 * 1024; // raw: pause above this much buffered (as <rtc-datachannel> does)
-const READ_SLICE = 1024 * 1024; // raw and PeerJS read the Blob in 1 MiB slices
+const HIGH_WATER = 4 * MiB; // raw: pause above this much buffered (as <rtc-datachannel> does)
+const READ_SLICE = MiB; // PeerJS reads the Blob in 1 MiB slices
 const state = {};
 const config = await (await fetch('/config.json')).json();
 
+/** `size` bytes of noise, made one MiB at a time (each becomes a Blob at once: the page holds about one MiB of it). */
 function randomBlob(size) {
+  const base = new Uint8Array(MiB);
+  for (let at = 0; at < MiB; at += 65536) crypto.getRandomValues(base.subarray(at, at + 65536));
   const parts = [];
-  for (let at = 0; at < size; at += 65536)
-    parts.push(crypto.getRandomValues(new Uint8Array(Math.min(65536, size - at))));
+  for (let at = 0; at < size; at += MiB) {
+    const part = base.slice(0, Math.min(MiB, size - at));
+    new DataView(part.buffer).setUint32(0, at / MiB); // no two MiB alike
+    parts.push(new Blob([part]));
+  }
   return new Blob(parts, { type: 'application/octet-stream' });
 }
+
+const hex = (digest) => Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('');
 
 window.bench = {
   prepare(size) {
@@ -104,7 +113,61 @@ window.bench = {
       };
     });
   },
+  // Raw does the same job the plain way: the sender reads the Blob as one stream into 64 KiB
+  // messages (the same efficient reading as ours), with the same backpressure, and sends the file's
+  // SHA-256 after them (crypto.subtle over the whole file, read once more meanwhile); the receiver
+  // copies each message into a buffer of the file's size and checks the SHA-256 over it at the end.
   rawArm(size) {
+    const bytes = new Uint8Array(size);
+    let received = 0;
+    state.done = new Promise((resolve, reject) => {
+      state.dc.onmessage = async (e) => {
+        if (typeof e.data === 'string') {
+          const digest = hex(await crypto.subtle.digest('SHA-256', bytes));
+          if (digest === e.data) resolve({ end: now(), size: received });
+          else reject(new Error('raw: the SHA-256 does not match'));
+          return;
+        }
+        bytes.set(new Uint8Array(e.data), received);
+        received += e.data.byteLength;
+      };
+    });
+  },
+  /** `withDigest` false: the bytes alone, for a receiver that only counts them (rawArmCount). */
+  async rawSend(withDigest = true) {
+    const { dc, blob } = state;
+    const start = now();
+    const digest = withDigest ? blob.arrayBuffer().then((bytes) => crypto.subtle.digest('SHA-256', bytes)) : null;
+    dc.bufferedAmountLowThreshold = HIGH_WATER / 2;
+    const drain = async () => {
+      if (dc.bufferedAmount > HIGH_WATER)
+        await new Promise((resolve) => dc.addEventListener('bufferedamountlow', resolve, { once: true }));
+    };
+    const reader = blob.stream().getReader();
+    const frame = new Uint8Array(CHUNK);
+    let used = 0;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      for (let from = 0; from < value.length; ) {
+        const count = Math.min(CHUNK - used, value.length - from);
+        frame.set(value.subarray(from, from + count), used);
+        used += count;
+        from += count;
+        if (used === CHUNK) {
+          await drain();
+          dc.send(frame);
+          used = 0;
+        }
+      }
+    }
+    await drain();
+    if (used > 0) dc.send(frame.subarray(0, used));
+    if (digest) dc.send(hex(await digest));
+    return start;
+  },
+  /** A receiver that keeps nothing: the memory floor of receiving over a data channel at all. */
+  rawArmCount(size) {
     let received = 0;
     state.done = new Promise((resolve) => {
       state.dc.onmessage = (e) => {
@@ -112,20 +175,6 @@ window.bench = {
         if (received >= size) resolve({ end: now(), size: received });
       };
     });
-  },
-  async rawSend() {
-    const { dc, blob } = state;
-    const start = now();
-    dc.bufferedAmountLowThreshold = HIGH_WATER / 2;
-    for (let offset = 0; offset < blob.size; offset += READ_SLICE) {
-      const slice = new Uint8Array(await blob.slice(offset, offset + READ_SLICE).arrayBuffer());
-      for (let at = 0; at < slice.length; at += CHUNK) {
-        if (dc.bufferedAmount > HIGH_WATER)
-          await new Promise((resolve) => dc.addEventListener('bufferedamountlow', resolve, { once: true }));
-        dc.send(slice.subarray(at, at + CHUNK));
-      }
-    }
-    return start;
   },
   async rawConnect(room, id) {
     const added = now();
@@ -181,5 +230,55 @@ window.bench = {
   },
 
   done: () => state.done,
+
+  // ---- chat flood --------------------------------------------------------------------------
+  /** A <rtc-chat> in `room` (with `maxRate` if given) that counts the messages it gets and the longest task. */
+  chatJoin(room, maxRate) {
+    const chat = document.createElement('rtc-chat');
+    chat.setAttribute('room', room);
+    chat.setAttribute('signaling', config.signaling);
+    if (typeof maxRate === 'number') chat.maxRate = maxRate; // puppeteer passes an undefined argument as null
+    state.chat = chat;
+    state.chatMessages = 0;
+    chat.addEventListener('rtc-message', () => state.chatMessages++);
+    const open = new Promise((resolve) => chat.addEventListener('rtc-open', resolve, { once: true }));
+    document.body.append(chat);
+    return open.then(() => true);
+  },
+  chatArm() {
+    state.longest = 0;
+    state.observer?.disconnect();
+    state.observer = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) state.longest = Math.max(state.longest, entry.duration);
+    });
+    state.observer.observe({ type: 'longtask' });
+    state.chatMessages = 0;
+  },
+  /** Once `count` messages have arrived (and a moment after, for the last long task to be reported). */
+  async chatDone(count) {
+    while (state.chatMessages < count) await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    return { longest: state.longest, items: state.chat.shadowRoot.querySelectorAll('li').length };
+  },
+  /** The flooding peer: an <rtc-datachannel> on the chat's label. */
+  floodJoin(room) {
+    const el = document.createElement('rtc-datachannel');
+    el.setAttribute('room', room);
+    el.setAttribute('label', 'rtc-chat');
+    el.setAttribute('signaling', config.signaling);
+    state.flooder = el;
+    const open = new Promise((resolve) => el.addEventListener('rtc-open', resolve, { once: true }));
+    document.body.append(el);
+    return open.then(() => true);
+  },
+  flood(count) {
+    for (let index = 0; index < count; index++)
+      state.flooder.sendJSON({ t: 'msg', text: `flood ${index}`, name: 'Mallory', ts: Date.now() });
+  },
+  leaveAll() {
+    state.chat?.remove();
+    state.flooder?.remove();
+    state.el?.remove();
+  },
 };
 window.benchReady = true;

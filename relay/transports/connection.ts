@@ -46,6 +46,12 @@ export function noTraffic(): Traffic {
   return { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0 };
 }
 
+/** A message waiting in a connection's backlog: parsed, and the JSON text it was parsed from. */
+export interface Waiting {
+  message: Record<string, unknown>;
+  text: string;
+}
+
 /** What every transport shares with the server: the limits a send enforces, where to log and count. */
 export interface TransportContext {
   handler: ConnectionHandler;
@@ -68,6 +74,11 @@ export abstract class Connection implements Member {
   address: ClientAddress | undefined = undefined;
   /** The relay is closing this connection: later messages are ignored and its peer leaves at once. */
   closing = false;
+  /**
+   * While a message is being handled asynchronously (a join that waits for a token check or a shared
+   * directory), the messages that came after it, in order; undefined otherwise.
+   */
+  backlog: Waiting[] | undefined = undefined;
 
   protected readonly context: TransportContext;
 

@@ -95,3 +95,95 @@ export async function freshRoom(): Promise<{ relay: string; url: string; room: s
   const relay = uniqueName('relay');
   return { relay, url: await startRelay(relay), room: uniqueName('room') };
 }
+
+/** Claims of a join token; `expiresIn` (seconds from now, default 600) becomes `exp`. */
+export type TokenClaims = Record<string, unknown> & { expiresIn?: number };
+
+/** A join token signed (HS256) with `secret` on the node side, as a site would. */
+export async function signToken(claims: TokenClaims, secret: string): Promise<string> {
+  return (await executeServerCommand('token-sign', { claims, secret })) as string;
+}
+
+/**
+ * Sets up (or changes) a site's token endpoint `name`: each GET answers a fresh token with `claims`,
+ * or `status` when given. Returns its URL (same origin as the page).
+ */
+export async function tokenEndpoint(
+  name: string,
+  { claims = {}, secret = '', status }: { claims?: TokenClaims; secret?: string; status?: number },
+): Promise<string> {
+  return ((await executeServerCommand('token-endpoint', { name, claims, secret, status })) as { url: string }).url;
+}
+
+/** How many times the token endpoint `name` was asked for a token. */
+export async function tokenRequests(name: string): Promise<number> {
+  return (await executeServerCommand('token-endpoint-count', { name })) as number;
+}
+
+/** Starts a real coturn on loopback taking the TURN REST credentials of `secret`; returns its URLs. */
+export async function startCoturn(secret: string): Promise<string[]> {
+  return ((await executeServerCommand('coturn-start', { secret })) as { urls: string[] }).urls;
+}
+
+/** The browser running the tests: `firefox` or `chromium` (web-test-runner.config.mjs runs both). */
+export const browser = navigator.userAgent.includes('Firefox/') ? 'firefox' : 'chromium';
+
+/**
+ * What a test may need that this browser does not have, each with the reason a skipped test gives
+ * (false: it has it).
+ */
+export const lacks = {
+  /** Chromium's fake devices include three microphones; Firefox's (media.navigator.streams.fake) one. */
+  secondMicrophone: browser === 'firefox' && "Firefox's fake media has one microphone, nothing to switch to",
+};
+
+/**
+ * Skips the running test where this browser lacks what it needs (`missing`, from `lacks`): its
+ * title then ends with the reason, which the run's summary lists. Call it first, in a `function`
+ * test (mocha's `this`).
+ */
+export function skipWhere(context: Mocha.Context, missing: string | false): void {
+  if (!missing) return;
+  context.test!.title += ` [skipped: ${missing}]`;
+  context.skip();
+}
+
+/**
+ * Tracks a test can end as the browser ends them when a device goes away or the user presses
+ * "Stop sharing": `readyState` becomes `ended`, then an `ended` event fires. Chromium runs a
+ * track's listeners for an `ended` event the page dispatches itself, so there the tracks of
+ * `source` are used as they are. Firefox runs them only for its own events (and ends a track for
+ * real when the media element it was captured from loses its source), so there each track is
+ * played in a <video> and captured from it.
+ */
+export async function endableTracks(
+  source: MediaStream,
+): Promise<{ stream: MediaStream; end: (track: MediaStreamTrack) => Promise<void> }> {
+  if (browser === 'chromium') {
+    const end = async (track: MediaStreamTrack) => {
+      track.stop();
+      track.dispatchEvent(new Event('ended'));
+    };
+    return { stream: source, end };
+  }
+  const players = new Map<MediaStreamTrack, HTMLVideoElement>();
+  const stream = new MediaStream();
+  for (const track of source.getTracks()) {
+    const player = Object.assign(document.createElement('video'), { muted: true, srcObject: new MediaStream([track]) });
+    await player.play();
+    const captured = (player as HTMLVideoElement & { mozCaptureStream(): MediaStream }).mozCaptureStream();
+    const copy = await until(
+      () => captured.getTracks().find((each) => each.kind === track.kind),
+      `a captured ${track.kind} track`,
+    );
+    players.set(copy, player);
+    stream.addTrack(copy);
+  }
+  const end = async (track: MediaStreamTrack) => {
+    const ended = nextEvent(track, 'ended', `the ${track.kind} track ending`);
+    players.get(track)!.srcObject = null;
+    await ended;
+    for (const each of source.getTracks()) if (each.kind === track.kind) each.stop();
+  };
+  return { stream, end };
+}

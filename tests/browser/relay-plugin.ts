@@ -16,10 +16,21 @@
  *   relay-cut-websockets {name}             cut its WebSockets without a close frame
  *   nginx-start {mode}          -> {origin} a real nginx in front of the test server (tests/nginx.ts)
  *   nginx-stop  {origin}
+ *   coturn-start {secret}       -> {urls}   a real coturn on loopback taking TURN REST credentials made
+ *                                           with `secret` (tests/coturn.ts); stopped with the server
+ *   token-sign {claims, secret} -> token    a join token (HS256), as a site would sign it
+ *   token-endpoint {name, claims, secret, status?}
+ *                               -> {url}    a site's token endpoint at /token-endpoints/NAME: each GET
+ *                                           answers a fresh token with `claims` (`exp` given in seconds
+ *                                           from now, as `expiresIn`), or `status` when set; set again
+ *                                           to change what it answers
+ *   token-endpoint-count {name} -> number   how many times it was asked
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createRelay, type Relay, type RelayOptions } from '../../relay/index.js';
+import { SignJWT, type JWTPayload } from 'jose';
+import { startCoturn, type RunningCoturn } from '../coturn.js';
 import { startNginx, type NginxMode, type RunningNginx } from '../nginx.js';
 
 interface ServerLike {
@@ -41,12 +52,31 @@ type Payload = {
   how?: Blocking;
   mode?: NginxMode;
   origin?: string;
+  secret?: string;
+  claims?: JWTPayload & { expiresIn?: number };
+  status?: number;
 };
 
 /** How a blocked relay meets a WebSocket upgrade. */
 type Blocking = 'refuse' | 'hang';
 
 const PREFIX = '/relays/';
+const TOKEN_ENDPOINTS = '/token-endpoints/';
+
+/** A site's token endpoint, as a test set it up. */
+interface TokenEndpoint {
+  claims: JWTPayload & { expiresIn?: number };
+  secret: string;
+  status: number | undefined;
+  requests: number;
+}
+
+/** A join token signed as a site would (HS256); `expiresIn` (seconds from now) becomes `exp`. */
+async function signToken({ expiresIn = 600, ...claims }: JWTPayload & { expiresIn?: number }, secret: string) {
+  return new SignJWT({ exp: Math.floor(Date.now() / 1000) + expiresIn, ...claims })
+    .setProtectedHeader({ alg: 'HS256' })
+    .sign(new TextEncoder().encode(secret));
+}
 
 /**
  * Every page of the suite connects from 127.0.0.1, so to a relay's per-address limits the whole
@@ -64,6 +94,8 @@ interface TestRelay {
 export function relayPlugin() {
   const relays = new Map<string, TestRelay>();
   const nginxes = new Map<string, RunningNginx>();
+  const coturns: RunningCoturn[] = [];
+  const tokenEndpoints = new Map<string, TokenEndpoint>();
   let serverPort = 0;
 
   const pathOf = (name: string) => (name === 'default' ? '/signal' : `${PREFIX}${name}/signal`);
@@ -112,8 +144,23 @@ export function relayPlugin() {
     entry.relay.handleUpgrade(req, socket, head);
   }
 
-  /** Koa middleware: SSE requests to a relay's signaling URL go to that relay. */
+  /** A GET of a token endpoint: a fresh token, or the status the test set. */
+  async function answerToken(endpoint: TokenEndpoint, res: ServerResponse): Promise<void> {
+    endpoint.requests++;
+    if (endpoint.status !== undefined) return void res.writeHead(endpoint.status).end();
+    const token = await signToken(endpoint.claims, endpoint.secret);
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(JSON.stringify({ token }));
+  }
+
+  /** Koa middleware: SSE requests to a relay's signaling URL go to that relay; token endpoints answer. */
   async function middleware(ctx: KoaContext, next: () => Promise<unknown>): Promise<void> {
+    const path = new URL(ctx.req.url ?? '/', 'http://localhost').pathname;
+    const endpoint = path.startsWith(TOKEN_ENDPOINTS) && tokenEndpoints.get(path.slice(TOKEN_ENDPOINTS.length));
+    if (endpoint) {
+      ctx.respond = false;
+      return answerToken(endpoint, ctx.res);
+    }
     const name = relayNameOf(ctx.req);
     if (name === undefined) return void (await next());
     const entry = relays.get(name);
@@ -136,6 +183,8 @@ export function relayPlugin() {
       relays.clear();
       await Promise.all([...nginxes.values()].map((nginx) => nginx.stop()));
       nginxes.clear();
+      await Promise.all(coturns.map((coturn) => coturn.stop()));
+      coturns.length = 0;
     },
     async executeCommand({ command, payload }: { command: string; payload?: unknown }) {
       const {
@@ -145,6 +194,9 @@ export function relayPlugin() {
         how = 'refuse',
         mode = 'naive',
         origin = '',
+        secret = '',
+        claims = {},
+        status,
       } = (payload ?? {}) as Payload;
       switch (command) {
         case 'relay-start':
@@ -175,6 +227,20 @@ export function relayPlugin() {
           await nginxes.get(origin)?.stop();
           nginxes.delete(origin);
           return true;
+        case 'coturn-start': {
+          const coturn = await startCoturn(secret);
+          coturns.push(coturn);
+          return { urls: coturn.urls };
+        }
+        case 'token-sign':
+          return signToken(claims, secret);
+        case 'token-endpoint': {
+          const requests = tokenEndpoints.get(name)?.requests ?? 0;
+          tokenEndpoints.set(name, { claims, secret, status, requests });
+          return { url: `${TOKEN_ENDPOINTS}${name}` };
+        }
+        case 'token-endpoint-count':
+          return tokenEndpoints.get(name)?.requests ?? 0;
         default:
           return undefined; // not ours
       }

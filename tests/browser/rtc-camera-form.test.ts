@@ -2,6 +2,7 @@ import { expect, fixture, html } from '@open-wc/testing';
 import '../../components/rtc-camera.js';
 import type { RtcCamera } from '../../components/rtc-camera.js';
 import { nextEvent, until } from './helpers.js';
+import { UPLOAD_ECHO_PATH } from './upload-echo.js';
 
 async function form(template: ReturnType<typeof html>): Promise<{ form: HTMLFormElement; camera: RtcCamera }> {
   const element = await fixture<HTMLFormElement>(template);
@@ -48,6 +49,36 @@ describe('<rtc-camera> in a form', () => {
     expect(file.name).to.match(/^message\.(webm|mp4)$/);
     expect(file.size).to.equal(blob!.size);
     camera.stop();
+  });
+
+  it('a form with a required recording submits it: the file arrives with the name, type and size recorded', async () => {
+    const host = await fixture<HTMLDivElement>(html`<div>
+      <form method="post" enctype="multipart/form-data" action=${UPLOAD_ECHO_PATH} target="sink">
+        <input name="title" value="hello" /><rtc-camera name="message" required></rtc-camera>
+      </form>
+      <iframe name="sink"></iframe>
+    </div>`);
+    const f = host.querySelector('form')!;
+    const camera = host.querySelector('rtc-camera')!;
+    const sink = host.querySelector('iframe')!;
+    expect(f.checkValidity()).to.equal(false);
+    await camera.start();
+    camera.startRecording();
+    // Past the recorder's 1 s timeslice, so a chunk is in even on a busy machine.
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    const blob = (await camera.stopRecording())!;
+    camera.stop();
+    await camera.updateComplete;
+    expect(f.checkValidity()).to.equal(true);
+    f.requestSubmit();
+    const answer = await until(() => {
+      const text = sink.contentDocument?.body?.textContent ?? '';
+      return text.includes('message') ? text : null;
+    }, 'the server’s answer');
+    expect(JSON.parse(answer)).to.deep.equal({
+      title: 'hello',
+      message: { filename: 'message.webm', type: blob.type, size: blob.size },
+    });
   });
 
   it('form.reset() clears the value and makes a required camera invalid again', async () => {

@@ -2,7 +2,7 @@ import { aTimeout, expect, fixture, html } from '@open-wc/testing';
 import '../../components/rtc-camera.js';
 import type { RtcCamera } from '../../components/rtc-camera.js';
 import type { MediaErrorDetail } from '../../components/internal/media/media.js';
-import { nextEvent, until } from './helpers.js';
+import { endableTracks, lacks, nextEvent, skipWhere, until } from './helpers.js';
 
 const mediaDevices = navigator.mediaDevices;
 const realGetUserMedia = mediaDevices.getUserMedia;
@@ -100,12 +100,32 @@ describe('<rtc-camera> errors', () => {
     expect(asked).to.equal(false);
   });
 
-  it('a browser without getDisplayMedia is reported as unsupported for source="screen"', async () => {
+  it('a browser without getDisplayMedia is reported as screen-unsupported for source="screen", with its own text', async () => {
     override(mediaDevices, 'getDisplayMedia', undefined);
     const element = await fixture<RtcCamera>(html`<rtc-camera source="screen"></rtc-camera>`);
     expect(part(element, 'start-button')!.textContent!.trim()).to.equal('Share screen');
-    expect((await errorFrom(element)).code).to.equal('unsupported');
+    const detail = await errorFrom(element);
+    expect(detail.code).to.equal('screen-unsupported');
+    expect(part(element, 'error-message')!.textContent).to.equal('This browser cannot share a screen.');
   });
+
+  // A real refusal cannot be clicked in a headless browser: getDisplayMedia is stubbed to reject as
+  // the picker's Cancel does (NotAllowedError), and as headless Firefox does with no screen (NotFoundError).
+  const screenRejections: Array<[string, string, string]> = [
+    ['NotAllowedError', 'screen-denied', 'Screen sharing was blocked.'],
+    ['NotFoundError', 'screen-failed', 'The screen could not be shared.'],
+    ['NotReadableError', 'screen-failed', 'The screen could not be shared.'],
+  ];
+  for (const [name, code, message] of screenRejections) {
+    it(`a getDisplayMedia ${name} is ${code} with a screen's text, not the camera's`, async () => {
+      override(mediaDevices, 'getDisplayMedia', () => Promise.reject(new DOMException('refused', name)));
+      const element = await fixture<RtcCamera>(html`<rtc-camera source="screen"></rtc-camera>`);
+      const detail = await errorFrom(element);
+      expect([detail.code, detail.message]).to.deep.equal([code, message]);
+      expect(part(element, 'error-message')!.textContent).to.equal(message);
+      expect(part(element, 'error')!.textContent).not.to.contain('camera');
+    });
+  }
 
   it('a getUserMedia that never settles is reported as timeout', async () => {
     mediaDevices.getUserMedia = () => new Promise<MediaStream>(() => {});
@@ -142,7 +162,8 @@ describe('<rtc-camera> errors', () => {
 });
 
 describe('<rtc-camera> devices', () => {
-  it('the microphone picker lists the fake microphones and switches the track in place', async () => {
+  it('the microphone picker lists the fake microphones and switches the track in place', async function () {
+    skipWhere(this, lacks.secondMicrophone);
     const element = await fixture<RtcCamera>(html`<rtc-camera></rtc-camera>`);
     const start = nextEvent<CustomEvent<{ stream: MediaStream }>>(element, 'rtc-camera-start');
     part(element, 'start-button')!.click();
@@ -183,7 +204,8 @@ describe('<rtc-camera> devices', () => {
     expect((part(element, 'microphone-select') as HTMLSelectElement).value).to.equal(other.deviceId);
   });
 
-  it('a switched microphone keeps the muted state', async () => {
+  it('a switched microphone keeps the muted state', async function () {
+    skipWhere(this, lacks.secondMicrophone);
     const element = await fixture<RtcCamera>(html`<rtc-camera muted></rtc-camera>`);
     const stream = (await element.start())!;
     const other = (await navigator.mediaDevices.enumerateDevices()).find(
@@ -280,22 +302,24 @@ describe('<rtc-camera> devices', () => {
   });
 
   it('tracks the browser ends stop the capture with reason ended once none is left', async () => {
+    // What an unplugged device looks like: the track ends, then fires ended (stop() alone fires nothing).
+    let end!: (track: MediaStreamTrack) => Promise<void>;
+    mediaDevices.getUserMedia = async (constraints) => {
+      const endable = await endableTracks(await realStream(constraints));
+      end = endable.end;
+      return endable.stream;
+    };
     const element = await fixture<RtcCamera>(html`<rtc-camera></rtc-camera>`);
     const stream = (await element.start())!;
     let stops = 0;
     element.addEventListener('rtc-camera-stop', () => stops++);
-    // What an unplugged device looks like: the track ends, then fires ended (stop() alone fires nothing).
-    const end = (track: MediaStreamTrack) => {
-      track.stop();
-      track.dispatchEvent(new Event('ended'));
-    };
-    end(stream.getAudioTracks()[0]);
+    await end(stream.getAudioTracks()[0]);
     await element.updateComplete;
     expect(stops).to.equal(0);
     expect(element.state).to.equal('live');
     expect(element.stream).to.equal(stream);
     const stopped = nextEvent<CustomEvent<{ reason: string }>>(element, 'rtc-camera-stop');
-    end(stream.getVideoTracks()[0]);
+    await end(stream.getVideoTracks()[0]);
     expect((await stopped).detail.reason).to.equal('ended');
     await element.updateComplete;
     expect(element.state).to.equal('idle');

@@ -7,11 +7,16 @@ import '../../components/rtc-chat.js';
 import type { RtcChat } from '../../components/rtc-chat.js';
 import { Room } from '../../components/internal/mesh/room.js';
 import { nextEvent, startRelay, uniqueName, until } from './helpers.js';
+import { frame, Kind, RawPeer, type RawLink } from './raw-peer.js';
+
+/** The relay and room of the last pair(). */
+let last = { url: '', room: '' };
 
 /** Chats `a` (Ada) and `b` (Bob) in one room of a fresh relay, linked by their `rtc-chat` channel. */
 async function pair(attrs: { strings?: string; name?: string } = {}): Promise<[RtcChat, RtcChat]> {
   const url = await startRelay(uniqueName('relay'));
   const room = uniqueName('room');
+  last = { url, room };
   const host = await fixture<HTMLDivElement>(html`<div>
     <button id="before">before</button>
     <rtc-chat room=${room} name=${attrs.name ?? 'Ada'} signaling=${`${url}?peer=a`} strings=${attrs.strings ?? '{}'}></rtc-chat>
@@ -25,18 +30,25 @@ async function pair(attrs: { strings?: string; name?: string } = {}): Promise<[R
 
 const $ = <E extends Element = HTMLElement>(el: RtcChat, selector: string) =>
   el.shadowRoot!.querySelector<E>(selector)!;
-const items = (el: RtcChat) => [...el.shadowRoot!.querySelectorAll('li')];
+/** The messages of the list (not the lines about peers joining and leaving). */
+const items = (el: RtcChat) => [...el.shadowRoot!.querySelectorAll<HTMLElement>('li[part~=message]')];
+const notices = (el: RtcChat) => [...el.shadowRoot!.querySelectorAll('li[part=notice]')].map((li) => li.textContent);
 const textarea = (el: RtcChat) => $<HTMLTextAreaElement>(el, 'textarea');
 /** An item's text (or file name): what follows the name and time line. */
 const body = (li: HTMLElement) => li.textContent!.slice(li.textContent!.indexOf('\n') + 1);
 const clock = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
+
+/** The Room a chat of pair() holds. */
+function roomOf(el: RtcChat): Room {
+  return [...Room.open.values()].find((room) => room.key === `${new URL(el.signaling).href} ${el.room}`)!;
+}
 
 /**
  * Sends `values` as JSON on the chat channel of `el`'s Room as they are, past `send()`'s checks
  * (as a peer with another client could): the channel labelled `rtc-chat`, shared through the Room.
  */
 function sendRaw(el: RtcChat, ...values: unknown[]): void {
-  const room = [...Room.open.values()].find((room) => room.key === `${new URL(el.signaling).href} ${el.room}`)!;
+  const room = roomOf(el);
   const channel = room.channel('rtc-chat');
   for (const value of values) channel.sendJSON(value);
   room.releaseChannel(channel);
@@ -195,7 +207,7 @@ describe('<rtc-chat>', () => {
     textarea(a).value = 'by space';
     textarea(a).dispatchEvent(new InputEvent('input'));
     $(a, '[part~=send-button]').focus();
-    await sendKeys({ press: 'Space' });
+    await sendKeys({ press: ' ' }); // the key value: WebDriver BiDi (Firefox) knows no key named Space
     textarea(a).value = 'by enter';
     textarea(a).dispatchEvent(new InputEvent('input'));
     await sendKeys({ press: 'Enter' });
@@ -267,5 +279,154 @@ describe('<rtc-chat>', () => {
     expect(times[0]).to.equal(clock.format(past));
     expect(times[1]).to.be.oneOf(arrival);
     expect(times[2]).to.be.oneOf(arrival);
+  });
+
+  it('keeps the newest message in view while the reader is at the bottom, and stays put while they read back', async () => {
+    const [a, b] = await pair();
+    b.style.setProperty('--rtc-chat-height', '8rem');
+    const log = $(b, '[role=log]');
+    const atBottom = () => log.scrollHeight - log.scrollTop - log.clientHeight <= 2;
+    /** The last item is fully in view. */
+    const lastVisible = () => {
+      const last = items(b).at(-1)!.getBoundingClientRect();
+      return last.bottom <= log.getBoundingClientRect().bottom + 1;
+    };
+    for (let index = 1; index <= 8; index++) {
+      // Several lines each: taller than any slack a follow check might allow.
+      a.send(`message ${index}\nsecond line\nthird line`);
+      await until(() => items(b).length === index, `message ${index}`);
+      await b.updateComplete;
+      expect(atBottom(), `at the bottom after message ${index}`).to.equal(true);
+      expect(lastVisible(), `message ${index} in view`).to.equal(true);
+    }
+    // Reading back: new messages do not pull the list away.
+    log.scrollTop = 0;
+    a.send('while reading');
+    await until(() => items(b).length === 9, 'the ninth message');
+    await b.updateComplete;
+    expect(log.scrollTop).to.equal(0);
+    // Back at the bottom: it follows again.
+    log.scrollTop = log.scrollHeight;
+    a.send('back');
+    await until(() => items(b).length === 10, 'the tenth message');
+    await b.updateComplete;
+    expect(atBottom()).to.equal(true);
+    expect(lastVisible()).to.equal(true);
+  });
+
+  it('shows a line when a peer joins and when it leaves, in texts the strings can replace', async () => {
+    const [a, b] = await pair();
+    await until(() => notices(b).includes('Ada joined'), 'the line for Ada joining');
+    expect(notices(a)).to.include('Bob joined');
+    b.strings = { left: '{name} ist gegangen' };
+    a.remove();
+    await until(() => notices(b).includes('Ada ist gegangen'), 'the line for Ada leaving');
+  });
+
+  it('keeps at most max-messages items, dropping the oldest', async () => {
+    const [a, b] = await pair();
+    b.maxMessages = 5;
+    for (let index = 1; index <= 8; index++) a.send(`message ${index}`);
+    await until(() => items(b).at(-1)?.textContent?.endsWith('message 8'), 'the last message');
+    await b.updateComplete;
+    expect(b.shadowRoot!.querySelectorAll('li')).to.have.length(5);
+    expect(items(b).map(body)).to.deep.equal(['message 4', 'message 5', 'message 6', 'message 7', 'message 8']);
+  });
+
+  it('max-rate 0 shows no message from peers, and one line counts them', async () => {
+    const [a, b] = await pair();
+    b.maxRate = 0;
+    for (let index = 1; index <= 3; index++) a.send(`message ${index}`);
+    await until(() => notices(b).includes('Ada is sending too fast: 3 messages not shown'), 'the line counting three');
+    expect(items(b)).to.have.length(0);
+    expect(notices(b).filter((text) => text?.includes('too fast'))).to.have.length(1);
+  });
+
+  /** A RawPeer named Mallory linked to `target` on the chat's channel. */
+  async function mallory(target: RtcChat): Promise<{ raw: RawPeer; link: RawLink }> {
+    const raw = await RawPeer.join(`${last.url}?peer=flood`, last.room, 'rtc-chat', 'Mallory');
+    return { raw, link: await raw.ready(roomOf(target).id!) };
+  }
+
+  /** Sends `count` chat messages on `link`, a hundred per task. */
+  async function flood(link: RawLink, count: number): Promise<void> {
+    const encoder = new TextEncoder();
+    for (let index = 0; index < count; index++) {
+      const json = encoder.encode(
+        JSON.stringify({ t: 'msg', text: `flood ${index}`, name: 'Mallory', ts: Date.now() }),
+      );
+      link.send(frame({ kind: Kind.Message, type: 3, id: index + 1, offset: 0, total: json.byteLength }, json));
+      // The sending loop is not what the long-task observer should see.
+      if (index % 100 === 99) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** The longest task (ms) while `run` runs, from a long-task observer; undefined where there is none. */
+  async function longestTask(run: () => Promise<void>): Promise<number | undefined> {
+    if (!PerformanceObserver.supportedEntryTypes.includes('longtask')) {
+      await run();
+      return undefined;
+    }
+    let longest = 0;
+    const observer = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) longest = Math.max(longest, entry.duration);
+    });
+    observer.observe({ type: 'longtask' });
+    try {
+      await run();
+      // Entries are delivered after their task: one more turn of the event loop.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    } finally {
+      observer.disconnect();
+    }
+    return longest;
+  }
+
+  it('2,000 messages in a flood from one peer: max-rate of them are shown, the rest dropped with a line; the page never blocks 200 ms', async function () {
+    this.timeout(60_000);
+    const [a, b] = await pair();
+    const { raw, link } = await mallory(b);
+    const longest = await longestTask(async () => {
+      await flood(link, 2000);
+      // Every message of the flood is either shown or counted in the line.
+      await until(
+        () => {
+          const shown = items(b).filter((li) => li.textContent!.includes('flood')).length;
+          const note = notices(b).find((text) => text?.startsWith('Mallory is sending too fast'));
+          return shown + Number(/(\d+) messages/.exec(note ?? '')?.[1] ?? 0) === 2000;
+        },
+        'the whole flood handled',
+        30_000,
+      );
+    });
+    try {
+      const shown = items(b).filter((li) => li.textContent!.includes('flood')).length;
+      // The burst (4 s of max-rate 5), then 5 a second while the flood lasts.
+      expect(shown, 'messages shown').to.be.within(20, 20 + 5 * 10);
+      expect(notices(b).filter((text) => text?.startsWith('Mallory is sending too fast'))).to.have.length(1);
+      if (longest !== undefined) expect(longest, 'the longest task (ms)').to.be.below(200);
+      // The honest peer is heard as before.
+      a.send('still here');
+      await until(() => items(b).at(-1)?.textContent?.endsWith('still here'), "Ada's message");
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('with no rate limit, 2,000 messages keep max-messages items and the page never blocks 200 ms', async function () {
+    this.timeout(60_000);
+    const [, b] = await pair();
+    b.maxRate = 1e6;
+    const { raw, link } = await mallory(b);
+    const longest = await longestTask(async () => {
+      await flood(link, 2000);
+      await until(() => items(b).at(-1)?.textContent?.endsWith('flood 1999'), 'the last message', 30_000);
+    });
+    try {
+      expect(b.shadowRoot!.querySelectorAll('li')).to.have.length(500);
+      if (longest !== undefined) expect(longest, 'the longest task (ms)').to.be.below(200);
+    } finally {
+      raw.close();
+    }
   });
 });

@@ -7,6 +7,7 @@ import type { RtcDatachannel } from '../../components/rtc-datachannel.js';
 import type { MessageDetail, TransferProgressDetail } from '../../components/rtc-datachannel.js';
 import { Room } from '../../components/internal/mesh/room.js';
 import { channelIdOf } from '../../components/internal/mesh/framing.js';
+import type { PeerErrorDetail } from '../../components/internal/controllers/room-events.js';
 import { nextEvent, relayStats, startRelay, stopRelay, uniqueName, until, freshRoom } from './helpers.js';
 
 interface Peers {
@@ -471,8 +472,9 @@ describe('<rtc-datachannel>', () => {
   });
 
   it("uses the relay's ICE servers, and an ice-servers attribute overrides them", async () => {
-    const relayIce = [{ urls: 'turn:127.0.0.1:9', username: 'relay', credential: 'secret' }];
-    const ownIce = [{ urls: 'turn:127.0.0.1:7', username: 'own', credential: 'other' }];
+    // Ports nothing listens on here, and that no browser blocks (Firefox refuses 7 and 9, for one).
+    const relayIce = [{ urls: 'turn:127.0.0.1:3478', username: 'relay', credential: 'secret' }];
+    const ownIce = [{ urls: 'turn:127.0.0.1:3479', username: 'own', credential: 'other' }];
     const url = await startRelay(uniqueName('relay'), { iceServers: relayIce });
     const room = uniqueName('room');
     const host = await fixture<HTMLDivElement>(html`<div>
@@ -481,12 +483,58 @@ describe('<rtc-datachannel>', () => {
     </div>`);
     const [a, b] = [...host.querySelectorAll('rtc-datachannel')];
     await allOpen([a!, b!], 1);
+    // The members set here (Firefox adds a `credentialType`), `urls` as a list.
     const configOf = (el: RtcDatachannel) => {
       const roomOf = [...Room.open.values()].find((r) => r.id === el.peerId)!;
-      return [...roomOf.links.values()][0]!.pc.getConfiguration().iceServers;
+      const { iceServers = [] } = [...roomOf.links.values()][0]!.pc.getConfiguration();
+      return iceServers.map(({ urls, username, credential }) => ({ urls: [urls].flat(), username, credential }));
     };
     expect(configOf(a!)).to.deep.include.members(relayIce.map((s) => ({ ...s, urls: [s.urls] })));
     expect(configOf(b!)).to.deep.include.members(ownIce.map((s) => ({ ...s, urls: [s.urls] })));
+  });
+
+  it('ICE servers the browser refuses give one rtc-peer-error per peer (ice-servers-refused), not a silent missing link', async () => {
+    // A turn: URL without credentials: every browser's RTCPeerConnection constructor throws on it.
+    const refused = [{ urls: 'turn:127.0.0.1:3478' }];
+    const { url, room } = await freshRoom();
+    const host = await fixture<HTMLDivElement>(html`<div>
+      <rtc-datachannel room=${room} signaling=${`${url}?peer=a`}></rtc-datachannel>
+    </div>`);
+    const a = host.querySelector('rtc-datachannel')!;
+    await until(() => a.peerId, 'a in the room');
+    const b = Object.assign(document.createElement('rtc-datachannel'), {
+      room,
+      signaling: `${url}?peer=b`,
+      iceServers: refused,
+    });
+    const errors: PeerErrorDetail[] = [];
+    b.addEventListener('rtc-peer-error', ({ detail }) => errors.push(detail));
+    host.append(b);
+    await until(() => errors.length > 0, 'rtc-peer-error at b');
+    expect(errors[0]).to.include({ peer: a.peerId, code: 'ice-servers-refused' });
+    expect(errors[0]!.hint).to.match(/ICE server/);
+    // a's offer and candidates reach b meanwhile: still one error, and no link to a.
+    const c = Object.assign(document.createElement('rtc-datachannel'), { room, signaling: `${url}?peer=c` });
+    host.append(c);
+    await allOpen([a, c], 1);
+    await until(() => errors.length === 2, 'the error for c');
+    expect(errors.map((error) => error.peer)).to.deep.equal([a.peerId, c.peerId]);
+    expect(b.openPeers).to.deep.equal([]);
+  });
+
+  it('ICE servers refused while links are up give rtc-peer-error for each link, which stays up', async () => {
+    const {
+      els: [a, b],
+    } = await peers(['a', 'b']);
+    const errors: PeerErrorDetail[] = [];
+    b!.addEventListener('rtc-peer-error', ({ detail }) => errors.push(detail));
+    b!.iceServers = [{ urls: 'turn:127.0.0.1:3478' }];
+    await until(() => errors.length > 0, 'rtc-peer-error at b');
+    expect(errors).to.have.length(1);
+    expect(errors[0]).to.include({ peer: a!.peerId, code: 'ice-servers-refused' });
+    const got = nextEvent<CustomEvent<MessageDetail>>(a!, 'rtc-message');
+    b!.send('still linked');
+    expect((await got).detail.data).to.equal('still linked');
   });
 
   it('a signaling URL that is not ws(s) or http(s) gives rtc-signaling-error, not an exception', async () => {

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { packageRoot } from '../../relay/http.js';
+import { SignJWT } from 'jose';
 import { clientsOf, joined, PATIENCE, WsTestClient } from './helpers.js';
 
 const ROOT = packageRoot();
@@ -35,6 +38,12 @@ function run(
       TRUST_PROXY: '',
       METRICS_TOKEN: '',
       LOG_LEVEL: '',
+      TOKEN_SECRET: '',
+      TOKEN_SECRET_PREVIOUS: '',
+      TOKEN_PUBLIC_KEY: '',
+      TURN_SECRET: '',
+      TURN_URLS: '',
+      TURN_TTL: '',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -106,6 +115,13 @@ test('rtc-relay refuses bad flags with a clear message and exit code 2', async (
     [['--port', 'eighty'], /--port must be a whole number/],
     [['--max-peers', '0'], /maxPeersPerRoom must be a positive integer/],
     [['--ice-servers', '{not json'], /--ice-servers must be JSON/],
+    [['--token-secret', 'too short'], /tokenSecret must be a string of at least 32 characters/],
+    [
+      ['--token-public-key', '/nonexistent/key.pem'],
+      /--token-public-key: cannot read \/nonexistent\/key.pem \(ENOENT\)/,
+    ],
+    [['--turn-secret', 's'], /turnSecret and turnUrls go together/],
+    [['--turn-secret', 's', '--turn-urls', 'turn:x', '--turn-ttl', 'a day'], /--turn-ttl must be a whole number/],
   ];
   for (const [args, message] of cases) {
     const exit = await run(t, [...SOURCE_CLI, ...args]).exited;
@@ -131,6 +147,58 @@ test('on SIGTERM the CLI closes its clients of both transports with 1012 and exi
   assert.equal(aliceBack.id, alice.id);
   assert.equal(bobBack.id, bob.id);
   assert.deepEqual(bobBack.welcome.peers, [{ id: alice.id, name: '' }]);
+});
+
+test('the CLI requires join tokens with TOKEN_SECRET and hands out TURN credentials with --turn-secret', async (t) => {
+  const secret = 'a token secret of at least 32 characters';
+  const { signalUrl } = await start(
+    t,
+    [
+      ...SOURCE_CLI,
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--turn-secret',
+      'coturn',
+      '--turn-urls',
+      'turn:127.0.0.1:3478',
+    ],
+    { TOKEN_SECRET: secret, TURN_TTL: '60' },
+  );
+  const refused = await WsTestClient.connect(t, signalUrl);
+  refused.send({ type: 'join', room: 'room' });
+  await refused.nextError('token-required');
+
+  const token = await new SignJWT({ room: 'room', exp: Math.floor(Date.now() / 1000) + 60 })
+    .setProtectedHeader({ alg: 'HS256' })
+    .sign(new TextEncoder().encode(secret));
+  const alice = await joined(t, signalUrl, 'room', { token });
+  const [turn] = alice.welcome.iceServers;
+  assert.deepEqual(turn?.urls, ['turn:127.0.0.1:3478']);
+  assert.match(String(turn?.username), new RegExp(`^\\d+:${alice.id}$`));
+});
+
+test('the CLI reads --token-public-key from a PEM file', async (t) => {
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const dir = mkdtempSync(join(tmpdir(), 'rtc-key-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'tokens.pub.pem');
+  writeFileSync(file, publicKey.export({ type: 'spki', format: 'pem' }));
+  const { signalUrl } = await start(t, [
+    ...SOURCE_CLI,
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+    '--token-public-key',
+    file,
+  ]);
+  const token = await new SignJWT({ room: 'room', exp: Math.floor(Date.now() / 1000) + 60 })
+    .setProtectedHeader({ alg: 'ES256' })
+    .sign(privateKey);
+  const alice = await joined(t, signalUrl, 'room', { token });
+  assert.equal(alice.welcome.room, 'room');
 });
 
 test('the CLI reads PORT, HOST and ICE_SERVERS from the environment, and SIGINT also exits 0', async (t) => {

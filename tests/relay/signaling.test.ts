@@ -36,6 +36,39 @@ for (const transport of TRANSPORTS) {
       assert.deepEqual(await alice.client.next(), { type: 'peer-joined', id: bob.id, name: 'Bob' });
     });
 
+    test('messages behind a join in one burst are handled after it, in order', async (t) => {
+      const { url } = await startRelay(t);
+      const { connect } = clientsOf(transport);
+      const alice = await joined(t, url, 'room');
+      const bob = await connect(t, url);
+      // The join is decided asynchronously (a token check or a shared directory may take time): what
+      // follows it waits its turn instead of meeting `not-joined`.
+      bob.sendBurst([
+        { type: 'join', room: 'room' },
+        { type: 'signal', to: alice.id, data: 1 },
+        { type: 'join', room: 'room' },
+        { type: 'signal', to: alice.id, data: 2 },
+      ]);
+      const welcome = await bob.next();
+      assert.equal(welcome.type, 'welcome');
+      await bob.nextError('already-joined');
+      assert.deepEqual(await alice.client.next(), {
+        type: 'peer-joined',
+        id: welcome.type === 'welcome' && welcome.id,
+        name: '',
+      });
+      assert.deepEqual(await alice.client.next(), {
+        type: 'signal',
+        from: welcome.type === 'welcome' && welcome.id,
+        data: 1,
+      });
+      assert.deepEqual(await alice.client.next(), {
+        type: 'signal',
+        from: welcome.type === 'welcome' && welcome.id,
+        data: 2,
+      });
+    });
+
     test('a peer without a name is known by the empty name', async (t) => {
       const { url } = await startRelay(t);
       const alice = await joined(t, url, 'r');

@@ -187,7 +187,7 @@ export class MediaController implements ReactiveController {
       const constraints = this.#options.constraints();
       // `true` and `false` have no size (and a screen capture always has video).
       const video = constraints.video as MediaTrackConstraints | undefined;
-      // A missing API (no getDisplayMedia) throws a TypeError here: reported as unsupported.
+      // A missing API (no getDisplayMedia) throws a TypeError here: reported as (screen-)unsupported.
       const stream = await (this.#host.source === 'camera'
         ? navigator.mediaDevices.getUserMedia(constraints)
         : // getDisplayMedia rejects exact constraints (device ids) with a TypeError: keep the size only.
@@ -209,7 +209,7 @@ export class MediaController implements ReactiveController {
       void this.#refreshDevices();
       return stream;
     } catch (error) {
-      return run === this.#run ? this.#fail(mediaErrorCode(error), error) : null;
+      return run === this.#run ? this.#fail(mediaErrorCode(error, this.#host.source), error) : null;
     }
   }
 

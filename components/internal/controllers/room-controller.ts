@@ -7,18 +7,32 @@
  * room-events.ts; elements listen to their own events to render (a chat list, a progress bar).
  *
  * Used by <rtc-datachannel>, <rtc-chat> and <rtc-call>: `new RoomController(this, () => ({...}))`.
+ *
+ * Names are per element: the host's `name` is not part of what identifies the Room, so a change
+ * (or a second element naming itself in a Room another holds) renames us for the others instead of
+ * reconnecting. A call follows the Room's media through `media` listeners and `links`, and never
+ * touches the RTCPeerConnections itself.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { Room, type RoomOptions } from '../mesh/room.js';
 import type { ChannelOptions, RoomChannel } from '../mesh/room-channel.js';
+import type { PeerLink } from '../mesh/peer-link.js';
 import type { RtcError } from '../mesh/room-errors.js';
 import type { SignalingState } from '../signaling/signaling-client.js';
 
 /**
- * The attributes every room element has (`room`, `signaling`, `transport`, `name`): spread into its
- * `properties`.
+ * The attributes every room element has (`room`, `signaling`, `transport`, `name`, `token`,
+ * `token-url`, `ice-transport-policy`): spread into its `properties`.
  */
-export const roomProperties = { room: {}, signaling: {}, transport: {}, name: {} } as const;
+export const roomProperties = {
+  room: {},
+  signaling: {},
+  transport: {},
+  name: {},
+  token: {},
+  tokenUrl: {},
+  iceTransportPolicy: {},
+} as const;
 
 export interface RoomControllerConfig extends RoomOptions {
   /** Room name; empty: not connected. */
@@ -29,6 +43,21 @@ export interface RoomControllerConfig extends RoomOptions {
   channel?: ChannelOptions;
 }
 
+/** What a remote track came with (the Room's `track` event). */
+export interface RoomTrack {
+  peer: string;
+  track: MediaStreamTrack;
+  streams: readonly MediaStream[];
+}
+
+/** Listeners for the Room's media: links that may carry tracks, and the tracks that arrive. */
+export interface RoomMediaListeners {
+  /** A link is up and may carry tracks (also each link that was up before the host came). */
+  onLink(peer: string, link: PeerLink): void;
+  /** A remote track arrived (also each one that arrived before the host came). */
+  onTrack(detail: RoomTrack): void;
+}
+
 export class RoomController implements ReactiveController {
   /** The Room held, if any. */
   room?: Room;
@@ -36,16 +65,41 @@ export class RoomController implements ReactiveController {
   channel?: RoomChannel;
   #host: ReactiveControllerHost & HTMLElement;
   #config: () => RoomControllerConfig;
+  #media: RoomMediaListeners | undefined;
+  /** The name last given to the Room. */
+  #name = '';
   /** The config of the Room held, as JSON (unset: none). */
   #key?: string;
-  /** The `iceServers` last applied, as JSON (undefined: none). */
+  /** The `iceServers` and `iceTransportPolicy` last applied, as JSON. */
   #ice?: string;
+  /** The `token` and `tokenUrl` last applied, as JSON. */
+  #token?: string;
   #stop: AbortController | undefined;
 
-  constructor(host: ReactiveControllerHost & HTMLElement, config: () => RoomControllerConfig) {
+  constructor(
+    host: ReactiveControllerHost & HTMLElement,
+    config: () => RoomControllerConfig,
+    media?: RoomMediaListeners,
+  ) {
     this.#host = host;
     this.#config = config;
+    this.#media = media;
     host.addController(this);
+  }
+
+  /** The links to the other peers, by peer id (empty while no Room is held). */
+  get links(): ReadonlyMap<string, PeerLink> {
+    return this.room?.links ?? new Map();
+  }
+
+  /** Our id in the room, once joined. */
+  get id(): string | null {
+    return this.room?.id ?? null;
+  }
+
+  /** The others in the room (as the relay listed them: a peer may be here before its link). */
+  get peers(): readonly { id: string; name: string }[] {
+    return this.room?.signaling.peers ?? [];
   }
 
   /** The signaling state: `idle` while no room is set. */
@@ -61,18 +115,28 @@ export class RoomController implements ReactiveController {
   hostUpdate(): void {
     if (!this.#host.isConnected) return;
     const config = this.#config();
-    const { iceServers, ...rest } = config;
+    // What changes without a new Room: the name (a rename), ICE settings (later gathering), tokens
+    // (later joins).
+    const { iceServers, iceTransportPolicy, token, tokenUrl, name = '', ...rest } = config;
     const key = config.room ? JSON.stringify(rest) : undefined;
-    const ice = JSON.stringify(iceServers);
+    const ice = JSON.stringify([iceServers, iceTransportPolicy]);
+    const tokens = JSON.stringify([token, tokenUrl]);
     if (key !== this.#key) {
       this.hostDisconnected();
       this.#key = key;
-      // Room.acquire() applies the ICE servers itself.
+      // Room.acquire() applies these itself.
       this.#ice = ice;
+      this.#token = tokens;
       if (key) this.#attach(config);
     }
-    if (ice !== this.#ice) this.room?.setIceServers(iceServers);
+    if (ice !== this.#ice) {
+      this.room?.setIceConfiguration(iceServers, iceTransportPolicy ?? 'all');
+    }
     this.#ice = ice;
+    if (name !== this.#name) this.room?.setName(name);
+    this.#name = name;
+    if (tokens !== this.#token) this.room?.setToken(token, tokenUrl);
+    this.#token = tokens;
   }
 
   hostDisconnected(): void {
@@ -109,13 +173,27 @@ export class RoomController implements ReactiveController {
     }
     this.room = room;
     this.channel = channel;
+    // A Room another element acquired first carries that element's name: ours is said now.
+    room.setName(config.name ?? '');
     this.#stop = new AbortController();
     const { signal } = this.#stop;
     const forward = (target: EventTarget, types: string[]) => {
       for (const type of types)
         target.addEventListener(type, (event) => this.#dispatch(type, (event as CustomEvent).detail), { signal });
     };
-    forward(room, ['peer-join', 'peer-leave', 'peer-error']);
+    forward(room, ['peer-join', 'peer-leave', 'peer-rename', 'peer-error']);
+    const media = this.#media;
+    if (media) {
+      const onMedia = (event: Event) => {
+        const detail = (event as CustomEvent).detail as RoomTrack & { link: PeerLink };
+        if (event.type === 'link') media.onLink(detail.peer, detail.link);
+        else media.onTrack(detail);
+      };
+      room.addEventListener('link', onMedia, { signal });
+      room.addEventListener('track', onMedia, { signal });
+      // In the same task as the listeners: nothing missed, nothing seen twice.
+      room.replay(onMedia);
+    }
     forward(channel, [
       'open',
       'close',

@@ -18,7 +18,13 @@ export type MediaErrorCode =
   /** The browser has no capture API for this source. */
   | 'unsupported'
   /** The browser did not answer within the `timeout`. */
-  | 'timeout';
+  | 'timeout'
+  /** A screen capture was refused: the user cancelled the picker, or a policy forbids it. */
+  | 'screen-denied'
+  /** The browser cannot capture a screen at all (no getDisplayMedia: every phone). */
+  | 'screen-unsupported'
+  /** A screen capture failed otherwise (nothing to share, a system error). */
+  | 'screen-failed';
 
 export interface MediaErrorDetail {
   code: MediaErrorCode;
@@ -48,6 +54,12 @@ export const mediaErrorText: Record<MediaErrorCode | `${MediaErrorCode}-hint`, s
   'unsupported-hint': 'Use a current browser.',
   timeout: 'The camera did not answer.',
   'timeout-hint': 'Answer the permission prompt.',
+  'screen-denied': 'Screen sharing was blocked.',
+  'screen-denied-hint': 'Choose a screen, window or tab, and allow sharing.',
+  'screen-unsupported': 'This browser cannot share a screen.',
+  'screen-unsupported-hint': 'Use a desktop browser to share your screen.',
+  'screen-failed': 'The screen could not be shared.',
+  'screen-failed-hint': 'Try again, or choose another window.',
 };
 
 /** Exception names of getUserMedia / getDisplayMedia and their codes. */
@@ -60,12 +72,29 @@ const codeByName: Record<string, MediaErrorCode> = {
   TypeError: 'unsupported', // no getUserMedia / getDisplayMedia, or the constraints ask for nothing
 };
 
+/** Exception names of getDisplayMedia with codes of their own; anything else is `screen-failed`. */
+const screenCodeByName: Record<string, MediaErrorCode> = {
+  NotAllowedError: 'screen-denied',
+  SecurityError: 'screen-denied', // a permissions policy
+  TypeError: 'screen-unsupported', // no getDisplayMedia
+  NotSupportedError: 'screen-unsupported',
+};
+
 /**
- * Maps an exception from getUserMedia / getDisplayMedia to a code. Anything else (NotReadableError:
- * held by another app; AbortError: a driver failure) means the device is there but would not start.
+ * Maps an exception from getUserMedia (`camera`) or getDisplayMedia (`screen`) to a code. For a
+ * camera, anything unnamed (NotReadableError: held by another app; AbortError: a driver failure)
+ * means the device is there but would not start. A screen has codes of its own: a refused screen
+ * is not a blocked camera, and "no camera found" says nothing about a screen.
  */
-export function mediaErrorCode(error: unknown): MediaErrorCode {
-  return codeByName[(error as Error | null)?.name ?? ''] ?? 'device-busy';
+export function mediaErrorCode(error: unknown, source: MediaSourceKind = 'camera'): MediaErrorCode {
+  const name = (error as Error | null)?.name ?? '';
+  if (source === 'screen') return screenCodeByName[name] ?? 'screen-failed';
+  return codeByName[name] ?? 'device-busy';
+}
+
+/** Whether this browser can capture a screen (phones cannot: they have no getDisplayMedia). */
+export function canShareScreen(): boolean {
+  return typeof navigator.mediaDevices?.getDisplayMedia === 'function';
 }
 
 /**

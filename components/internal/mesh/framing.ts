@@ -1,42 +1,41 @@
 /**
  * The frame format of every rtc-elements data channel: each RTCDataChannel message is one binary
- * frame, a 16-byte header and a payload (docs/architecture.md, "Framing").
+ * frame, a 16-byte header and a payload. docs/datachannel.md is the contract; this is its code.
  *
  *     0      1      2      3      4            8            12           16
  *     +------+------+------+------+------------+------------+------------+----------
- *     | kind | type | ver  |  0   |     id     |    seq     |   total    | payload
+ *     | kind | type | ver  |  0   |     id     |   offset   |   total    | payload
  *     +------+------+------+------+------------+------------+------------+----------
  *
  * Integers are unsigned, big-endian. `id` names one message or one file transfer of one sender on
- * one channel. In a data frame (Message, FileData) `seq` is the payload's byte offset and `total`
- * the byte size of the whole message or file; `FileStart` and `FileEnd` carry the size in `total`.
- * So a message or a file is at most 4 GiB - 1.
+ * one channel. In a data frame (Message, FileData) `offset` is where the payload goes in the whole
+ * message or file and `total` the byte size of that whole; `FileStart` and `FileEnd` carry the
+ * file's size in `total`. So a message or a file is at most 4 GiB - 1 bytes.
  */
 
-// What a frame carries: its `kind` byte. Plain constants, so that the bundler writes the numbers
-// in place (a property of an object is read at run time: 70 bytes more, gzipped).
-/** Channel handshake; payload: the channel's label (UTF-8). `type` 1 = this is the answer. */
-export const HELLO = 1;
-/** One chunk of a message; `type`: how it was sent (see messageTypes). */
-export const MESSAGE = 2;
-/** A file transfer begins; payload: JSON `{name, type, lastModified}` (the size is in `total`). */
-export const FILE_START = 3;
-/** One chunk of a file's bytes. */
-export const FILE_DATA = 4;
-/** The file's bytes are all sent; payload: their SHA-256 (32 bytes). */
-export const FILE_END = 5;
-/** Stops a transfer (`type` 0) or refuses a message (`type` 1); payload: the error code (UTF-8). */
-export const CANCEL = 6;
-/** The kinds by name. */
+/** What a frame carries: its `kind` byte. */
 export const Kind = {
-  Hello: HELLO,
-  Message: MESSAGE,
-  FileStart: FILE_START,
-  FileData: FILE_DATA,
-  FileEnd: FILE_END,
-  Cancel: CANCEL,
+  /** Channel handshake; payload: the channel's label (UTF-8); `type` is a HelloType. */
+  Hello: 1,
+  /** One chunk of a message; `type`: how it was sent (an index in `messageTypes`). */
+  Message: 2,
+  /** A file transfer begins; payload: JSON `{name, type, lastModified}` (the size is in `total`). */
+  FileStart: 3,
+  /** One chunk of a file's bytes. */
+  FileData: 4,
+  /** The file's bytes are all sent; payload: their SHA-256 (32 bytes). */
+  FileEnd: 5,
+  /** Stops a transfer or refuses a message (`type` is a CancelType); payload: the error code (UTF-8). */
+  Cancel: 6,
 } as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
+
+/** A Hello's `type`: the first Hello of a side asks, the other side's reply answers. */
+export const HelloType = { Ask: 0, Answer: 1 } as const;
+
+/** A Cancel's `type`: what its `id` names. */
+export const CancelType = { Transfer: 0, Message: 1 } as const;
+export type CancelType = (typeof CancelType)[keyof typeof CancelType];
 
 /**
  * How a message was sent, and so how its bytes are turned back into a value on arrival: a Message
@@ -45,7 +44,7 @@ export type Kind = (typeof Kind)[keyof typeof Kind];
 export const messageTypes = ['string', 'binary', 'blob', 'json'] as const;
 export type MessageType = (typeof messageTypes)[number];
 
-/** 2: `seq` is a byte offset and `total` a byte size (1 counted chunks). */
+/** 2: `offset` is a byte offset and `total` a byte size (version 1 counted chunks). */
 export const VERSION = 2;
 export const HEADER_SIZE = 16;
 /**
@@ -54,73 +53,79 @@ export const HEADER_SIZE = 16;
  */
 export const MAX_FRAME = 64 * 1024;
 
-export interface Frame {
+/** A frame's header fields. */
+export interface FrameHeader {
   kind: Kind;
   type: number;
   id: number;
   /** Where the payload goes: its byte offset in the message or file. */
-  seq: number;
+  offset: number;
   /** The byte size of the whole message or file. */
   total: number;
+}
+
+export interface Frame extends FrameHeader {
   payload: Uint8Array;
 }
 
 /**
- * A frame, as the ArrayBuffer to send. It is written into `buffer` when that has exactly the frame's
- * size: RTCDataChannel.send() copies what it is given, so one buffer can carry every full frame of a
- * job (a fresh 64 KiB per frame cost more CPU than the copy into it).
+ * A frame, as the bytes to send. It is written into `buffer` when that is large enough (the frame
+ * is then a view of its start): RTCDataChannel.send() copies what it is given, so one buffer can
+ * carry every frame of a job (a fresh 64 KiB per frame cost more CPU than the copy into it).
  */
 export function encodeFrame(
-  kind: Kind,
-  type: number,
-  id: number,
-  seq: number,
-  total: number,
+  header: FrameHeader,
   payload: Uint8Array,
   buffer?: Uint8Array<ArrayBuffer>,
-): ArrayBuffer {
+): Uint8Array<ArrayBuffer> {
   const size = HEADER_SIZE + payload.byteLength;
-  const bytes = buffer?.byteLength === size ? buffer : new Uint8Array(size);
-  const view = new DataView(bytes.buffer);
-  [(kind << 24) | (type << 16) | (VERSION << 8), id, seq, total].forEach((word, i) => view.setUint32(i * 4, word));
-  bytes.set(payload, HEADER_SIZE);
-  return bytes.buffer;
+  const frame = buffer && buffer.byteLength >= size ? buffer.subarray(0, size) : new Uint8Array(size);
+  writeHeader(frame, header);
+  frame.set(payload, HEADER_SIZE);
+  return frame;
 }
 
-/** The frame in `data`, or null when it is not one of ours (too short, another version, text). */
-export function decodeFrame(data: unknown): Frame | null {
-  try {
-    // A TypeError when `data` is not a buffer, a RangeError when it is shorter than the header.
-    const view = new DataView(data as ArrayBuffer);
-    // The header is four big-endian words; the first is `kind type ver 0`.
-    const [head, id, seq, total] = [0, 4, 8, 12].map((offset) => view.getUint32(offset)) as [
-      number,
-      number,
-      number,
-      number,
-    ];
-    if (((head >> 8) & 255) === VERSION)
-      return {
-        kind: (head >>> 24) as Kind,
-        type: (head >> 16) & 255,
-        id,
-        seq,
-        total,
-        payload: new Uint8Array(data as ArrayBuffer, HEADER_SIZE),
-      };
-  } catch {}
-  return null;
+/** Writes `header` into the first HEADER_SIZE bytes of `frame` (whose payload is already in place). */
+export function writeHeader(frame: Uint8Array, { kind, type, id, offset, total }: FrameHeader): void {
+  const view = new DataView(frame.buffer, frame.byteOffset, HEADER_SIZE);
+  view.setUint8(0, kind);
+  view.setUint8(1, type);
+  view.setUint8(2, VERSION);
+  view.setUint8(3, 0);
+  view.setUint32(4, id);
+  view.setUint32(8, offset);
+  view.setUint32(12, total);
 }
+
+/** The frame in `data`, or null when it is not one of ours (not binary, too short, another version). */
+export function decodeFrame(data: unknown): Frame | null {
+  if (!(data instanceof ArrayBuffer) || data.byteLength < HEADER_SIZE) return null;
+  const view = new DataView(data);
+  if (view.getUint8(2) !== VERSION) return null;
+  return {
+    kind: view.getUint8(0) as Kind,
+    type: view.getUint8(1),
+    id: view.getUint32(4),
+    offset: view.getUint32(8),
+    total: view.getUint32(12),
+    payload: new Uint8Array(data, HEADER_SIZE),
+  };
+}
+
+/** Chromium supports 1024 SCTP streams per association: channel ids are in [0, 1024). */
+const STREAM_IDS = 1024;
+const FNV_OFFSET_BASIS = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
 
 /**
  * The SCTP stream id of the negotiated channel for `label` (RFC 8832 section 6: both peers create
- * it with `negotiated: true` and the same id, so no in-band open message and no extra offer).
- * FNV-1a into [0, 1024): Chromium supports 1024 streams per association.
+ * it with `negotiated: true` and the same id, so no in-band open message and no extra offer):
+ * the 32-bit FNV-1a hash of the label's UTF-8 bytes, modulo 1024 (its low 10 bits).
  */
 export function channelIdOf(label: string): number {
-  let hash = 0x811c9dc5;
-  for (const byte of encoder.encode(label)) hash = Math.imul(hash ^ byte, 0x01000193);
-  return hash & 1023; // the low 10 bits: the unsigned hash modulo 1024
+  let hash = FNV_OFFSET_BASIS;
+  for (const byte of encoder.encode(label)) hash = Math.imul(hash ^ byte, FNV_PRIME);
+  return (hash >>> 0) % STREAM_IDS;
 }
 
 export const encoder = new TextEncoder();

@@ -1,77 +1,85 @@
 /**
  * One labelled channel to one peer: a negotiated RTCDataChannel plus everything that makes it a
- * safe pipe for messages and files of any size (the frame format lives in framing.ts).
+ * safe pipe for messages and files of any size (docs/datachannel.md is the contract, framing.ts
+ * the frame format).
  *
  * - Handshake: each side sends `Hello` when its channel opens and answers the other's. A negotiated
  *   channel opens as soon as the SCTP association is up, even when the other page has no element
  *   with that label yet (its data would be dropped), so nothing is sent before the other's Hello.
- * - Chunking: messages and files are cut into frames no larger than the peer accepts, from a Source:
- *   bytes, or a Blob read as a stream as the channels need its bytes (once for every recipient).
+ * - Chunking: messages and files are cut into frames no larger than the peer accepts.
  * - Backpressure: frames are sent while `bufferedAmount` is under HIGH_WATER, then the pump waits for
  *   `bufferedamountlow`: the browser's send buffer never overflows (Chromium closes a channel whose
  *   buffer passes 16 MiB).
  * - Two lanes, messages and files, take turns, so a chat line is not stuck behind a large file.
  *   Each lane is first-in first-out; each job in it (a message or a file) makes its frames one at a
  *   time, as the pump asks for them (an async generator).
- * - Reassembly in place: each data frame carries its byte offset and the whole size, so a message
- *   or a file is allocated once, at its first frame, and each payload written where it belongs.
- * - Limits: an incoming message whose size is over `maxMessageSize`, or a file over `maxFileSize`
- *   (or one that brings more bytes than it announced), is dropped and refused (a `Cancel` frame
- *   with `too-large`), so a peer cannot make us buffer without end.
+ * - Receiving: whatever a peer sends is checked against the channel's Limits before it is kept,
+ *   and what is kept grows with the bytes that arrive, never with the sizes announced. A message's
+ *   chunks are joined when its last arrives.
+ * - Files, both ways, are files.ts's work: it is imported on the first file, so a page that only
+ *   exchanges messages never downloads it. File frames that come while it loads wait for it.
+ *
+ * It knows its RoomChannel only as a ChannelSpec (label, stream id, options) and reports through an
+ * event sink, so the two modules do not depend on each other.
  */
 import {
-  CANCEL,
+  cancelCodes,
+  type ChannelEventSink,
+  type TransferDirection,
+  type TransferErrorCode,
+} from './channel-events.js';
+import type * as Files from './files.js';
+import {
+  CancelType,
   decodeFrame,
   decoder,
   encodeFrame,
   encoder,
-  FILE_DATA,
-  FILE_END,
-  FILE_START,
   HEADER_SIZE,
-  HELLO,
+  HelloType,
+  Kind,
   MAX_FRAME,
-  MESSAGE,
   messageTypes,
   type Frame,
-  type Kind,
   type MessageType,
 } from './framing.js';
+import { DEFAULT_MAX_MEMORY_FILE_SIZE, limitsOf, type ChannelOptions, type Limits } from './limits.js';
+import type { MessageBody } from './message-body.js';
 import type { PeerLink } from './peer-link.js';
-import type { RoomChannel } from './room-channel.js';
 import { labelCollision } from './room-errors.js';
+import {
+  isStalled,
+  transferId,
+  type FileContext,
+  type FileJob,
+  type Transfer,
+  type Violation,
+  type Watched,
+} from './transfers.js';
+
+export type { ChannelOptions } from './limits.js';
 
 const MiB = 1024 * 1024;
 const HIGH_WATER = 4 * MiB;
 const LOW_WATER = 2 * MiB;
-/** Progress events come at most once per this many bytes (and always for the last byte). */
-const PROGRESS_STEP = 256 * 1024;
 /** Unfinished incoming messages kept per peer on an unordered channel (lost chunks never come). */
 const MAX_PARTIAL = 64;
-const DEFAULT_MAX_MESSAGE_SIZE = 64 * MiB;
+/** How long an unreliable channel waits for the answer to its Hello before asking again. */
+const HELLO_RETRY = 1000;
+/**
+ * File frames kept while the file code loads: past this a sender is too fast for us, and its
+ * files are refused (`busy`).
+ */
+const MAX_EARLY_BYTES = 16 * MiB;
 
-export type { MessageType } from './framing.js';
-
-export type TransferDirection = 'send' | 'receive';
-
-export type TransferErrorCode =
-  /** Either side called cancelTransfer(). */
-  | 'cancelled'
-  /** The peer left (or its channel closed) before the transfer finished. */
-  | 'peer-left'
-  /** The received bytes do not have the sender's SHA-256. */
-  | 'integrity'
-  /** The file could not be read (it was deleted or changed meanwhile). */
-  | 'read-failed'
-  /** Larger than the receiver's `max-file-size` (or `max-message-size`, for a message). */
-  | 'too-large';
-
-/** A channel's options: the data channel's, and limits on what it accepts from peers. */
-export interface ChannelOptions extends RTCDataChannelInit {
-  /** Largest incoming message in bytes; default 64 MiB. */
-  maxMessageSize?: number | undefined;
-  /** Largest incoming file in bytes; default: no limit. */
-  maxFileSize?: number | undefined;
+/** What a PeerChannel needs to know of the labelled channel it is part of. */
+export interface ChannelSpec {
+  readonly label: string;
+  /** The SCTP stream id both peers use for this label. */
+  readonly streamId: number;
+  readonly options: ChannelOptions;
+  /** Set when the channel may lose messages (max-retransmits, or maxPacketLifeTime). */
+  readonly unreliable: boolean;
 }
 
 export interface TransferInfo {
@@ -84,99 +92,43 @@ export interface TransferInfo {
   total: number;
 }
 
-/**
- * What a message or a file is made of, shared by the channels to every recipient: bytes, or a Blob
- * read into memory once, as the channel furthest ahead needs them. The Blob is read as one stream
- * and each chunk copied into place: a `slice().arrayBuffer()` per MiB asks the blob store for a new
- * blob and a new pipe each time, and reading so was about 3 times slower. Frames are cut from
- * `bytes`, and a file's SHA-256 is computed from it, so the file is read only once.
- */
-export class Source {
-  /** The first `loaded` bytes are in. A Blob's buffer is untouched memory until they come. */
-  readonly bytes: Uint8Array<ArrayBuffer>;
-  loaded: number;
-  #reader?: ReadableStreamDefaultReader<Uint8Array>;
-  #reading?: Promise<void> | undefined;
-  #digest?: Promise<ArrayBuffer>;
-
-  constructor(readonly data: Blob | Uint8Array<ArrayBuffer>) {
-    const blob = data instanceof Blob;
-    this.bytes = blob ? new Uint8Array(data.size) : data;
-    this.loaded = blob ? 0 : data.byteLength;
-  }
-
-  /** Resolves once the first `end` bytes are in; rejects when the Blob cannot be read. */
-  async load(end: number): Promise<void> {
-    while (this.loaded < end) await (this.#reading ??= this.#read());
-  }
-
-  /**
-   * The SHA-256 of all the bytes, computed once for every recipient. The first call reads the rest
-   * of a Blob at once, ahead of the channels, so that the hash is ready before the last frame goes.
-   */
-  digest(): Promise<ArrayBuffer> {
-    return (this.#digest ??= this.load(this.bytes.byteLength).then(() => crypto.subtle.digest('SHA-256', this.bytes)));
-  }
-
-  async #read(): Promise<void> {
-    try {
-      const { value } = await (this.#reader ??= (this.data as Blob).stream().getReader()).read();
-      if (!value) throw new Error('the file changed');
-      this.bytes.set(value, this.loaded); // a RangeError when it grew
-      this.loaded += value.byteLength;
-    } finally {
-      this.#reading = undefined;
-    }
-  }
-}
-
-/** A file being sent, shared by the channels to every recipient. */
+/** A file being sent, as every recipient's channel knows it. */
 export interface OutgoingFile {
   id: number;
   name: string;
 }
 
-/** A file on its way to or from this peer (a queued message has the same fields). */
-interface Transfer {
+/** A message queued to this peer (the messages lane's job; a file is a FileJob). */
+interface MessageJob {
+  kind: 'message';
   id: number;
-  direction: TransferDirection;
-  name: string;
-  /** Bytes sent (handed to the channel) or received so far. */
-  loaded: number;
-  total: number;
-}
-
-/** A message or a file queued to this peer. */
-interface Outgoing extends Transfer {
   /** The frames' `type`: how the message was sent (an index in messageTypes). */
   type: number;
-  source: Source;
-  /** Set for a file. */
-  file?: OutgoingFile | undefined;
+  body: MessageBody;
   /** Its frames, made one at a time; unset until it starts (and again after a lost channel). */
-  frames?: AsyncGenerator<ArrayBuffer, ArrayBuffer> | undefined;
+  frames?: AsyncGenerator<Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>> | undefined;
 }
 
-/**
- * An incoming message: allocated at its first frame (its announced size), each frame's payload
- * written at its offset (an unordered channel may reorder them).
- */
-interface Incoming {
-  bytes: Uint8Array<ArrayBuffer>;
-  loaded: number;
+/** An unfinished incoming message: its chunks so far, joined when the last one arrives. */
+interface PartialMessage extends Watched {
+  type: number;
+  total: number;
+  chunks: { offset: number; bytes: Uint8Array }[];
 }
 
-/** What `FileStart` carries besides the size (in `total`). */
-interface FileMeta {
-  name: string;
-  type: string;
-  lastModified: number;
+type FilesModule = typeof Files;
+let filesModule: Promise<FilesModule> | undefined;
+
+/** The file machinery, imported on the first file of the page (a failed import is tried again). */
+function loadFiles(): Promise<FilesModule> {
+  filesModule ??= import('./files.js').catch((error: unknown) => {
+    filesModule = undefined;
+    throw error;
+  });
+  return filesModule;
 }
 
-/** An incoming file: allocated at `FileStart`, each chunk written in place as it comes. */
-interface IncomingFile extends Incoming, Transfer, FileMeta {}
-
-export const transferId = (id: number): string => id.toString(16).padStart(8, '0');
+export { transferId } from './transfers.js';
 
 export class PeerChannel {
   /** True once both ends have their channel (Hello exchanged): data flows. */
@@ -184,56 +136,77 @@ export class PeerChannel {
   /** The remote peer's id. */
   readonly peer: string;
   readonly #link: PeerLink;
-  /** The channel by label this is part of: its label and options, and where events go. */
-  readonly #channel: RoomChannel;
+  readonly #spec: ChannelSpec;
+  readonly #limits: Limits;
+  readonly #emit: ChannelEventSink;
   /** Unset when disposed, or when the connection was closed before the channel could be created. */
   #dc: RTCDataChannel | undefined;
   /** The two lanes, by job id; a Map keeps the order in which jobs were queued. */
-  readonly #messages = new Map<number, Outgoing>();
-  readonly #files = new Map<number, Outgoing>();
-  readonly #partial = new Map<number, Incoming>();
-  readonly #incoming = new Map<number, IncomingFile>();
-  /** The message we refused last: its remaining frames are dropped. */
-  #refused?: number;
+  readonly #messages = new Map<number, MessageJob>();
+  readonly #files = new Map<number, FileJob>();
+  /** Messages and files whose last frame went out: a refusal of one may still come. */
+  readonly #sentMessages = new RecentIds();
+  readonly #sentFiles = new RecentIds();
+  readonly #partial = new Map<number, PartialMessage>();
+  /** Bytes held by the unfinished messages in #partial. */
+  #partialBytes = 0;
+  /** Messages we refused: their remaining frames are dropped. */
+  readonly #refused = new RecentIds();
+  /** Files from this peer, once the file code is loaded; until then their frames wait in #early. */
+  #incoming: Files.IncomingFiles | undefined;
+  #early: Frame[] = [];
+  #earlyBytes = 0;
   #nextId = 0;
-  #pumping?: boolean;
-  #filesTurn?: boolean;
+  #pumping = false;
+  #filesTurn = false;
   /** Resumes a pump that waits for the send buffer to drain. */
   #wake?: () => void;
+  /** Runs #sweep while something incoming is unfinished. */
+  #sweeper: ReturnType<typeof setInterval> | undefined;
+  /** What the file code may use of this channel. */
+  readonly #fileContext: FileContext;
 
-  constructor(link: PeerLink, channel: RoomChannel) {
+  constructor(link: PeerLink, spec: ChannelSpec, emit: ChannelEventSink) {
     this.#link = link;
-    this.#channel = channel;
+    this.#spec = spec;
+    this.#limits = limitsOf(spec.options);
+    this.#emit = emit;
     this.peer = link.remoteId;
+    this.#fileContext = {
+      peer: this.peer,
+      limits: this.#limits,
+      // Without a private file system a file is held in memory: the default limit is lower then.
+      memoryLimit: spec.options.maxFileSize ?? DEFAULT_MAX_MEMORY_FILE_SIZE,
+      emit,
+      sendCancel: (id, code) => this.#sendControl(Kind.Cancel, CancelType.Transfer, id, code),
+      chunkSize: () => this.#chunkSize(),
+    };
     this.#open();
   }
 
-  /** Queues a message of `type`, or with `file`, that file (`source` holds its Blob). */
-  queue(type: MessageType, source: Source, file?: OutgoingFile): void {
-    const id = file ? file.id : (this.#nextId = (this.#nextId + 1) >>> 0);
-    const job: Outgoing = {
-      id,
-      direction: 'send',
-      name: file?.name ?? '',
-      loaded: 0,
-      total: source.bytes.byteLength,
-      type: messageTypes.indexOf(type),
-      source,
-      file,
-    };
-    (file ? this.#files : this.#messages).set(id, job);
+  /** Queues a message of `type` made of `body`. */
+  queueMessage(type: MessageType, body: MessageBody): void {
+    this.#nextId = (this.#nextId + 1) >>> 0;
+    this.#messages.set(this.#nextId, { kind: 'message', id: this.#nextId, type: messageTypes.indexOf(type), body });
+    void this.#pump();
+  }
+
+  /** Queues `file`, whose bytes are `blob` (read for this peer when its turn comes). */
+  queueFile({ id, name }: OutgoingFile, blob: Blob): void {
+    this.#files.set(id, { kind: 'file', id, name, blob, direction: 'send', loaded: 0, total: blob.size });
     void this.#pump();
   }
 
   /** Stops transfer `id` in either direction and tells the peer. False when there is none. */
   cancel(id: number): boolean {
     if (!this.#endTransfer(id, 'cancelled', 'Cancelled here.')) return false;
-    this.#control(CANCEL, 0, id, 'cancelled');
+    this.#sendControl(Kind.Cancel, CancelType.Transfer, id, 'cancelled');
     return true;
   }
 
   get transfers(): TransferInfo[] {
-    return [...this.#files.values(), ...this.#incoming.values()].map(({ id, direction, name, loaded, total }) => ({
+    const all: Transfer[] = [...this.#files.values(), ...(this.#incoming?.transfers ?? [])];
+    return all.map(({ id, direction, name, loaded, total }) => ({
       id: transferId(id),
       peer: this.peer,
       direction,
@@ -252,26 +225,28 @@ export class PeerChannel {
   }
 
   #open(): void {
-    const { label, streamId, init } = this.#channel;
+    const { label, streamId, options } = this.#spec;
     let dc: RTCDataChannel;
     try {
-      dc = this.#dc = this.#link.dataChannel(label, streamId, init);
+      dc = this.#link.dataChannel(label, streamId, options);
     } catch {
       return; // the connection is closed; the Room disposes of us shortly
     }
+    this.#dc = dc;
     dc.bufferedAmountLowThreshold = LOW_WATER;
     dc.onbufferedamountlow = () => this.#wake?.();
     let opened = false;
     dc.onopen = () => {
       opened = true;
-      this.#hello(0);
+      this.#askHello();
     };
     dc.onmessage = ({ data }) => {
       const frame = decodeFrame(data);
+      if (!frame || dc !== this.#dc) return;
       try {
-        if (frame && dc === this.#dc) this.#receive(frame, dc);
+        this.#receive(frame, dc);
       } catch {
-        // A malformed frame (not from rtc-elements): dropped.
+        // A frame this code could not handle (a message whose JSON does not parse): dropped.
       }
     };
     dc.onclose = () => {
@@ -284,15 +259,14 @@ export class PeerChannel {
     };
   }
 
-  #emit(type: string, detail: object): void {
-    this.#channel.dispatchEvent(new CustomEvent(type, { detail }));
-  }
-
   /** The channel went away: fail the transfers, keep queued messages for the next channel. */
   #lost(): void {
-    for (const { id } of [...this.#files.values(), ...this.#incoming.values()])
-      this.#endTransfer(id, 'peer-left', `The channel to ${this.peer} closed.`);
+    const transfers = [...this.#files.values(), ...(this.#incoming?.transfers ?? [])];
+    for (const { id } of transfers) this.#endTransfer(id, 'peer-left', `The channel to ${this.peer} closed.`);
+    this.#dropEarlyFiles();
     this.#partial.clear();
+    this.#partialBytes = 0;
+    this.#stopSweeping();
     // A message cut off mid-way is sent again whole on the next channel.
     for (const job of this.#messages.values()) job.frames = undefined;
     if (this.ready) {
@@ -301,157 +275,304 @@ export class PeerChannel {
     }
   }
 
-  #hello(answer: 0 | 1): void {
-    this.#control(HELLO, answer, 0, this.#channel.label);
+  #askHello(): void {
+    this.#sendControl(Kind.Hello, HelloType.Ask, 0, this.#spec.label);
     // On an unreliable channel a Hello (or its answer) can be lost: ask again until answered, as
     // long as the channel is open (not forever once it closed or was disposed of unanswered).
-    if (!answer && this.#channel.unreliable && this.#dc?.readyState === 'open')
-      setTimeout(() => this.ready || this.#hello(0), 1000);
+    if (this.#spec.unreliable && this.#dc?.readyState === 'open') {
+      setTimeout(() => {
+        if (!this.ready) this.#askHello();
+      }, HELLO_RETRY);
+    }
   }
 
   /**
    * Sends a Hello or a Cancel with its text, ahead of the queue (a Cancel must overtake the data
    * frames it stops); nothing when the channel is not open.
    */
-  #control(kind: Kind, type: number, id: number, text: string): void {
-    if (this.#dc?.readyState === 'open') this.#dc.send(encodeFrame(kind, type, id, 0, 0, encoder.encode(text)));
+  #sendControl(kind: Kind, type: number, id: number, text: string): void {
+    if (this.#dc?.readyState !== 'open') return;
+    this.#dc.send(encodeFrame({ kind, type, id, offset: 0, total: 0 }, encoder.encode(text)));
   }
 
-  #receive({ kind, type, id, seq, total, payload }: Frame, dc: RTCDataChannel): void {
-    const size = payload.byteLength;
-    const { maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE, maxFileSize = Infinity } = this.#channel.init;
-    if (kind === HELLO) {
-      const label = decoder.decode(payload);
-      if (label !== dc.label) {
-        const { code, message, hint } = labelCollision(dc.label, label);
-        return this.#emit('peer-error', { peer: this.peer, code, message, hint });
-      }
-      if (!type) this.#hello(1);
-      if (!this.ready) {
-        this.ready = true;
-        this.#emit('open', { peer: this.peer });
-        void this.#pump();
-      }
-    } else if (kind === MESSAGE) {
-      const partial = this.#partial;
-      let message = partial.get(id);
-      if (!message) {
-        if (id === this.#refused) return;
-        const bytes = allocate(total, maxMessageSize);
-        if (!bytes) {
-          this.#refused = id;
-          return this.#refuse(id, 1);
-        }
-        partial.set(id, (message = { bytes, loaded: 0 }));
-        // An ordered sender finishes one message before the next: anything older is lost.
-        const keep = dc.ordered ? 1 : MAX_PARTIAL;
-        for (const old of partial.keys()) if (partial.size > keep) partial.delete(old);
-      }
-      message.bytes.set(payload, seq);
-      if ((message.loaded += size) >= total) {
-        partial.delete(id);
-        this.#deliver(type, message.bytes);
-      }
-    } else if (kind === FILE_START) {
-      const bytes = allocate(total, maxFileSize);
-      const file: IncomingFile = {
-        ...(JSON.parse(decoder.decode(payload)) as FileMeta),
-        id,
-        direction: 'receive',
-        loaded: 0,
-        total,
-        bytes: bytes!,
-      };
-      this.#incoming.set(id, file);
-      if (bytes) this.#progress(file, -1);
-      else this.#refuse(id, 0);
-    } else if (kind === FILE_DATA) {
-      const file = this.#incoming.get(id);
-      if (!file) return; // cancelled
-      // More than the announced size: the same as a file past the limit.
-      if (file.loaded + size > file.total) return this.#refuse(id, 0);
-      file.bytes.set(payload, seq);
-      file.loaded += size;
-      this.#progress(file, seq);
-    } else if (kind === FILE_END) {
-      const file = this.#incoming.get(id);
-      if (file) void this.#complete(file, payload);
-    } else if (kind === CANCEL) {
-      // The peer stopped a transfer, or refused a message or a file as too large.
-      const tooLarge = decoder.decode(payload) === 'too-large';
-      const code = tooLarge ? 'too-large' : 'cancelled';
-      const message = `${this.peer} stopped it: ${code}.`;
-      const hint = tooLarge ? `Ask ${this.peer} to raise ${type ? 'max-message-size' : 'max-file-size'}.` : undefined;
-      // A file refused after we sent it all is no longer ours to end, but we still hear of it.
-      if (!type) return void this.#endTransfer(id, code, message, hint, tooLarge ? 'send' : undefined);
-      this.#messages.delete(id);
-      this.#messageError('send', code, message, hint);
+  #receive(frame: Frame, dc: RTCDataChannel): void {
+    switch (frame.kind) {
+      case Kind.Hello:
+        return this.#onHello(frame, dc);
+      case Kind.Message:
+        return this.#onMessage(frame, dc);
+      case Kind.FileStart:
+      case Kind.FileData:
+      case Kind.FileEnd:
+        return this.#onFileFrame(frame);
+      case Kind.Cancel:
+        return this.#onCancel(frame);
+      default:
+      // A kind this version does not know (a newer peer's): dropped.
     }
   }
 
-  /** Drops incoming message (`message` 1) or file `id` as too large, and tells the peer. */
-  #refuse(id: number, message: 0 | 1): void {
-    this.#control(CANCEL, message, id, 'too-large');
-    const limit = message ? 'max-message-size' : 'max-file-size';
-    const text = `Over ${limit}: dropped.`;
-    const hint = `Raise ${limit}.`;
-    if (message) this.#messageError('receive', 'too-large', text, hint);
-    else this.#endTransfer(id, 'too-large', text, hint);
+  #onHello({ type, payload }: Frame, dc: RTCDataChannel): void {
+    const label = decoder.decode(payload);
+    if (label !== dc.label) {
+      const { message, hint } = labelCollision(dc.label, label);
+      this.#emit('peer-error', { peer: this.peer, code: 'label-collision', message, hint });
+      return;
+    }
+    if (type === HelloType.Ask) this.#sendControl(Kind.Hello, HelloType.Answer, 0, this.#spec.label);
+    if (!this.ready) {
+      this.ready = true;
+      this.#emit('open', { peer: this.peer });
+      void this.#pump();
+    }
   }
 
-  #messageError(direction: TransferDirection, code: TransferErrorCode, message: string, hint?: string): void {
-    this.#emit('message-error', { peer: this.peer, direction, code, message, hint });
+  // ---- receiving messages ---------------------------------------------------------------------
+
+  #onMessage({ type, id, offset, total, payload }: Frame, dc: RTCDataChannel): void {
+    let message = this.#partial.get(id);
+    if (!message) {
+      if (this.#refused.has(id)) return; // the rest of a message we refused
+      const { maxMessageSize } = this.#limits;
+      if (total > maxMessageSize) {
+        this.#refuseMessage(id, {
+          code: 'too-large',
+          message: `${this.peer} sent a message of ${total} bytes, over max-message-size (${maxMessageSize}): dropped.`,
+          hint: 'Raise max-message-size to accept larger messages.',
+        });
+        return;
+      }
+      message = { type, total, chunks: [], loaded: 0, seenLoaded: 0, seenAt: performance.now() };
+      this.#startMessage(id, message, dc.ordered);
+    }
+    const size = payload.byteLength;
+    // On an ordered channel the chunks come in the order they were sent: each starts where the
+    // last one ended. On any channel none may reach past the announced size.
+    const outOfOrder = dc.ordered && offset !== message.loaded;
+    if (outOfOrder || offset + size > total || message.loaded + size > total) {
+      this.#dropMessage(id);
+      const problem = outOfOrder
+        ? `a chunk at ${offset} where ${message.loaded} was due`
+        : 'more bytes than it announced';
+      this.#refuseMessage(id, {
+        code: 'bad-frame',
+        message: `${this.peer} sent a message with ${problem}: dropped.`,
+        hint: 'Its client breaks the data-channel contract (docs/datachannel.md); update it, or do not trust this peer.',
+      });
+      return;
+    }
+    if (size > 0) {
+      message.chunks.push({ offset, bytes: payload });
+      message.loaded += size;
+      this.#partialBytes += size;
+      this.#keepPartialWithin(this.#limits.maxMessageSize, id);
+    }
+    if (message.loaded === total) {
+      this.#dropMessage(id);
+      this.#deliver(message);
+    }
   }
 
-  #deliver(wireType: number, bytes: Uint8Array<ArrayBuffer>): void {
+  /**
+   * Lists a new unfinished message. An ordered sender finishes one message before the next, so on
+   * an ordered channel any older one is lost; on an unordered one at most MAX_PARTIAL are kept.
+   */
+  #startMessage(id: number, message: PartialMessage, ordered: boolean): void {
+    const keep = ordered ? 0 : MAX_PARTIAL - 1;
+    for (const old of this.#partial.keys()) {
+      if (this.#partial.size <= keep) break;
+      this.#dropMessage(old);
+    }
+    this.#partial.set(id, message);
+    this.#watch();
+  }
+
+  /** Drops the oldest unfinished messages (other than `current`) until they hold at most `budget` bytes. */
+  #keepPartialWithin(budget: number, current: number): void {
+    for (const old of this.#partial.keys()) {
+      if (this.#partialBytes <= budget) break;
+      if (old !== current) this.#dropMessage(old);
+    }
+  }
+
+  #dropMessage(id: number): void {
+    const message = this.#partial.get(id);
+    if (!message) return;
+    this.#partial.delete(id);
+    this.#partialBytes -= message.loaded;
+  }
+
+  #deliver({ type: wireType, total, chunks }: PartialMessage): void {
+    const bytes = new Uint8Array(total);
+    for (const chunk of chunks) bytes.set(chunk.bytes, chunk.offset);
     // A type this version does not know (a newer peer's) arrives as binary.
     const type = messageTypes[wireType] ?? 'binary';
-    const data: unknown =
-      type === 'blob'
-        ? new Blob([bytes])
-        : type === 'string'
-          ? decoder.decode(bytes)
-          : type === 'json'
-            ? JSON.parse(decoder.decode(bytes))
-            : bytes.buffer;
-    this.#emit('message', { from: this.peer, data, type });
+    this.#emit('message', { from: this.peer, data: decodeMessage(type, bytes), type });
+  }
+
+  /** Refuses incoming message `id`: tells the peer, drops its remaining frames, reports it here. */
+  #refuseMessage(id: number, violation: Violation & { code: 'too-large' | 'bad-frame' }): void {
+    this.#refused.add(id);
+    const { code, message, hint } = violation;
+    this.#sendControl(Kind.Cancel, CancelType.Message, id, code);
+    this.#emit('message-error', { peer: this.peer, direction: 'receive', code, message, hint });
+    this.#emit('peer-error', { peer: this.peer, code, message, hint });
+  }
+
+  // ---- receiving files ------------------------------------------------------------------------
+
+  /** A file frame: for the file code, which loads on the first (frames wait meanwhile). */
+  #onFileFrame(frame: Frame): void {
+    if (this.#incoming) {
+      this.#incoming.receive(frame);
+      if (frame.kind === Kind.FileStart) this.#watch();
+      return;
+    }
+    if (this.#early.length === 0) {
+      if (frame.kind !== Kind.FileStart) return; // the end of a file that is over
+      void this.#loadIncomingFiles();
+    }
+    this.#early.push(frame);
+    this.#earlyBytes += frame.payload.byteLength;
+    if (this.#earlyBytes > MAX_EARLY_BYTES) this.#dropEarlyFiles('busy');
+  }
+
+  async #loadIncomingFiles(): Promise<void> {
+    let files: typeof Files;
+    try {
+      files = await loadFiles();
+    } catch {
+      this.#dropEarlyFiles('storage-failed');
+      return;
+    }
+    if (!this.#dc || this.#early.length === 0) return; // disposed, or what came was dropped
+    this.#incoming = new files.IncomingFiles(this.#fileContext);
+    const early = this.#early;
+    this.#early = [];
+    this.#earlyBytes = 0;
+    for (const frame of early) this.#incoming.receive(frame);
+    this.#watch();
   }
 
   /**
-   * Delivers a file at its `FileEnd` if its bytes have the `expected` SHA-256. Files travel on an
-   * ordered, reliable channel, so every data frame came before: a missing byte is damage too.
+   * Drops the file frames waiting for the file code; with a `code`, each file they started is
+   * refused with it (the sender is told).
    */
-  async #complete({ id, bytes, name, type, lastModified }: IncomingFile, expected: Uint8Array): Promise<void> {
-    this.#incoming.delete(id);
-    // Hashed from memory (a File's bytes would have to be read back from the blob store): digest()
-    // copies the bytes at once and hashes them on another thread while the File is built here.
-    const hashing = crypto.subtle.digest('SHA-256', bytes);
-    const received = new File([bytes], name, { type, lastModified });
-    // The same bytes, compared as their text ("12,255,...").
-    if (new Uint8Array(await hashing).join() === expected.join())
-      this.#emit('file', { id: transferId(id), from: this.peer, file: received });
-    else this.#endTransfer(id, 'integrity', `"${name}" failed its SHA-256 check.`, undefined, 'receive');
+  #dropEarlyFiles(code?: 'busy' | 'storage-failed'): void {
+    const early = this.#early;
+    this.#early = [];
+    this.#earlyBytes = 0;
+    if (!code) return;
+    for (const { kind, id } of early) {
+      if (kind !== Kind.FileStart) continue;
+      this.#sendControl(Kind.Cancel, CancelType.Transfer, id, code);
+      const message =
+        code === 'busy'
+          ? `${this.peer} sent files faster than they could be taken.`
+          : 'Could not load the code for files.';
+      this.#transferError(id, 'receive', code, message);
+    }
+  }
+
+  // ---- stalled transfers ----------------------------------------------------------------------
+
+  /** Starts the sweep of stalled transfers, unless it runs. */
+  #watch(): void {
+    if (this.#sweeper !== undefined) return;
+    // Four sweeps per timeout: a stalled transfer ends between 1 and 1.25 timeouts after its last frame.
+    this.#sweeper = setInterval(() => this.#sweep(), Math.max(this.#limits.transferTimeout / 4, 10));
+  }
+
+  #stopSweeping(): void {
+    clearInterval(this.#sweeper);
+    this.#sweeper = undefined;
   }
 
   /**
-   * Ends transfer `id` in whichever direction it runs, with an error event (in `direction` when it
-   * runs in none). False when there is none.
+   * Ends what has not moved for `transferTimeout`: a file is cancelled (`stalled`, the sender is
+   * told), an unfinished message is dropped. Progress is read from `loaded`, so frames cost nothing.
    */
-  #endTransfer(
+  #sweep(): void {
+    const now = performance.now();
+    for (const [id, message] of this.#partial) {
+      if (isStalled(message, now, this.#limits.transferTimeout)) this.#dropMessage(id);
+    }
+    this.#incoming?.sweep(now);
+    if (this.#partial.size === 0 && (this.#incoming?.transfers.length ?? 0) === 0) this.#stopSweeping();
+  }
+
+  // ---- Cancel ---------------------------------------------------------------------------------
+
+  /** The peer stopped a transfer, or refused a message or a file. */
+  #onCancel({ type, id, payload }: Frame): void {
+    const text = decoder.decode(payload);
+    const code = cancelCodes.find((known) => known === text) ?? 'cancelled';
+    if (type === CancelType.Transfer) this.#onTransferCancelled(id, code);
+    else if (type === CancelType.Message) this.#onMessageRefused(id, code);
+  }
+
+  #onTransferCancelled(id: number, code: TransferErrorCode): void {
+    const hint = refusalHint(this.peer, code, 'max-file-size');
+    if (this.#files.has(id)) {
+      this.#endTransfer(id, code, `${this.peer} stopped it: ${code}.`, hint);
+    } else if (this.#incoming?.has(id)) {
+      // The sender stopped its own transfer.
+      this.#endTransfer(id, 'cancelled', `${this.peer} cancelled it.`);
+    } else if (this.#sentFiles.delete(id)) {
+      // A file refused after we sent it all (its FileEnd was on its way): we still hear of it.
+      this.#transferError(id, 'send', code, `${this.peer} stopped it: ${code}.`, hint);
+    }
+    // Otherwise it names nothing of ours (a transfer long over, or one we never sent): ignored.
+  }
+
+  #onMessageRefused(id: number, cancelCode: TransferErrorCode): void {
+    const job = this.#messages.get(id);
+    if (job?.frames) {
+      // Being sent: its remaining frames are not.
+      this.#messages.delete(id);
+      void job.frames.return(new Uint8Array());
+    } else if (!this.#sentMessages.delete(id)) {
+      return; // not one we sent (a queued message has not been seen yet): ignored
+    }
+    const code = cancelCode === 'too-large' || cancelCode === 'bad-frame' ? cancelCode : 'cancelled';
+    const hint = refusalHint(this.peer, code, 'max-message-size');
+    const message = `${this.peer} refused it: ${code}.`;
+    this.#emit('message-error', { peer: this.peer, direction: 'send', code, message, hint });
+  }
+
+  // ---- ending transfers -----------------------------------------------------------------------
+
+  /**
+   * Ends transfer `id` in whichever direction it runs (frees it, stops its reading or storing) with
+   * an error event. False when there was none.
+   */
+  #endTransfer(id: number, code: TransferErrorCode, message: string, hint?: string): boolean {
+    let direction: TransferDirection;
+    const outgoing = this.#files.get(id);
+    if (outgoing) {
+      this.#files.delete(id);
+      void outgoing.frames?.return(new Uint8Array());
+      direction = 'send';
+    } else if (this.#incoming?.end(id)) {
+      direction = 'receive';
+    } else {
+      return false;
+    }
+    this.#transferError(id, direction, code, message, hint);
+    return true;
+  }
+
+  #transferError(
     id: number,
+    direction: TransferDirection,
     code: TransferErrorCode,
     message: string,
     hint?: string,
-    direction?: TransferDirection,
-  ): boolean {
-    const transfer = this.#files.get(id) ?? this.#incoming.get(id);
-    this.#files.delete(id);
-    this.#incoming.delete(id);
-    direction = transfer?.direction ?? direction;
-    if (direction)
-      this.#emit('transfer-error', { id: transferId(id), peer: this.peer, direction, code, message, hint });
-    return !!direction;
+  ): void {
+    this.#emit('transfer-error', { id: transferId(id), peer: this.peer, direction, code, message, hint });
   }
+
+  // ---- sending --------------------------------------------------------------------------------
 
   /** Sends the lanes' frames, taking turns, while the send buffer has room. */
   async #pump(): Promise<void> {
@@ -465,94 +586,153 @@ export class PeerChannel {
           await new Promise<void>((resolve) => (this.#wake = resolve));
           continue;
         }
-        this.#filesTurn = !this.#filesTurn;
-        const lane = (this.#filesTurn && this.#files.size) || !this.#messages.size ? this.#files : this.#messages;
-        const [job] = lane.values();
+        const job = this.#nextJob();
         if (!job) return;
         let next;
         try {
-          next = await (job.frames ??= this.#frames(job)).next();
+          job.frames ??= await this.#framesOf(job);
+          next = await job.frames.next();
         } catch (error) {
-          const message = `Unreadable: ${(error as Error).message}`;
-          if (job.file) this.#endTransfer(job.id, 'read-failed', message);
-          else if (lane.delete(job.id)) this.#messageError('send', 'read-failed', message);
+          this.#readFailed(job, error);
           continue;
         }
         // The job may have been cancelled, or the channel lost, while the frame was being made (a
         // channel that is replaced or disposed of is closed first).
-        if (lane.get(job.id) !== job || dc.readyState !== 'open') continue;
+        if (!this.#isQueued(job) || dc.readyState !== 'open') continue;
         try {
           dc.send(next.value);
         } catch {
           return; // closing under our feet: the close handler takes over
         }
         // The last frame is the generator's return value: the job is done.
-        if (next.done) lane.delete(job.id);
+        if (next.done) this.#sent(job);
       }
     } finally {
       this.#pumping = false;
     }
   }
 
-  /**
-   * A job's frames, cut to the peer's limit: a file's `FileStart`, its data and `FileEnd`, or a
-   * message's chunks; each data frame carries its byte offset and the whole size. The last frame is
-   * returned rather than yielded, so the pump knows it is the last as soon as it sends it. The pump
-   * sends (or drops) each frame before it asks for the next, so all full frames share one buffer.
-   */
-  async *#frames(job: Outgoing): AsyncGenerator<ArrayBuffer, ArrayBuffer> {
-    const { id, type, source, file, total } = job;
-    // The peer's limit (RFC 8841); 0 would mean "unknown": keep our own.
-    const chunk = Math.min(MAX_FRAME, this.#link.pc.sctp?.maxMessageSize || MAX_FRAME) - HEADER_SIZE;
-    const buffer = total > chunk ? new Uint8Array(HEADER_SIZE + chunk) : undefined;
-    if (file) {
-      source.digest().catch(() => {}); // a read that fails fails the job at its load()
-      this.#progress(job, -1);
-      const { type, lastModified = Date.now() } = source.data as File;
-      const meta: FileMeta = { name: file.name, type, lastModified };
-      yield encodeFrame(FILE_START, 0, id, 0, total, encoder.encode(JSON.stringify(meta)));
+  /** The next job to make a frame for: the lanes take turns, an empty lane gives its turn away. */
+  #nextJob(): MessageJob | FileJob | undefined {
+    this.#filesTurn = !this.#filesTurn;
+    const [file] = this.#files.values();
+    const [message] = this.#messages.values();
+    return this.#filesTurn ? (file ?? message) : (message ?? file);
+  }
+
+  async #framesOf(job: MessageJob | FileJob): Promise<NonNullable<MessageJob['frames']>> {
+    if (job.kind === 'message') return this.#messageFrames(job);
+    const { fileFrames } = await loadFiles();
+    return fileFrames(job, this.#fileContext);
+  }
+
+  #isQueued(job: MessageJob | FileJob): boolean {
+    return job.kind === 'file' ? this.#files.get(job.id) === job : this.#messages.get(job.id) === job;
+  }
+
+  /** The job's last frame went out. */
+  #sent(job: MessageJob | FileJob): void {
+    if (job.kind === 'file') {
+      this.#files.delete(job.id);
+      this.#sentFiles.add(job.id);
+    } else {
+      this.#messages.delete(job.id);
+      this.#sentMessages.add(job.id);
     }
-    // At least one frame, even for no bytes at all.
-    for (let start = 0; !start || start < total; start += chunk) {
-      const end = Math.min(start + chunk, total);
-      // Bytes are all in at once: only a Blob waits here (for a chat line, an await per message
-      // made small messages about 5 times slower).
-      if (source.loaded < end) await source.load(end);
-      const frame = encodeFrame(
-        file ? FILE_DATA : MESSAGE,
-        type,
-        id,
-        start,
-        total,
-        source.bytes.subarray(start, end),
-        buffer,
-      );
-      if (file) {
-        job.loaded = end;
-        this.#progress(job, start);
-      } else if (end === total) return frame; // a message's last frame
-      yield frame;
-    }
-    return encodeFrame(FILE_END, 0, id, 0, total, new Uint8Array(await source.digest()));
+  }
+
+  /** A job whose Blob could not be read fails (a file) or is dropped with an error (a message). */
+  #readFailed(job: MessageJob | FileJob, error: unknown): void {
+    const message = `Unreadable: ${(error as Error).message}`;
+    if (job.kind === 'file') this.#endTransfer(job.id, 'read-failed', message);
+    else if (this.#messages.delete(job.id))
+      this.#emit('message-error', { peer: this.peer, direction: 'send', code: 'read-failed', message });
+  }
+
+  /** The payload size of a frame: our limit, or the peer's if smaller (RFC 8841). */
+  #chunkSize(): number {
+    // 0 would mean "unknown": keep our own.
+    const peerLimit = this.#link.pc.sctp?.maxMessageSize || MAX_FRAME;
+    return Math.min(MAX_FRAME, peerLimit) - HEADER_SIZE;
   }
 
   /**
-   * A progress event for a transfer that moved on from `before` bytes: the first (`before` -1), the
-   * last, and one each time a PROGRESS_STEP boundary is crossed.
+   * A message's frames, each carrying its byte offset and the whole size; at least one, even for no
+   * bytes at all. The last frame is returned rather than yielded, so the pump knows it is the last
+   * as soon as it sends it. The pump sends (or drops) each frame before it asks for the next, so
+   * all the frames share one buffer.
    */
-  #progress({ id, direction, loaded, total }: Transfer, before: number): void {
-    if (loaded === total || Math.floor(loaded / PROGRESS_STEP) > Math.floor(before / PROGRESS_STEP))
-      this.#emit('transfer-progress', { id: transferId(id), peer: this.peer, direction, loaded, total });
+  async *#messageFrames({
+    id,
+    type,
+    body,
+  }: MessageJob): AsyncGenerator<Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>> {
+    // Bytes are all in at once: only a Blob waits here (an await per message made small messages
+    // about 5 times slower).
+    const bytes = body.bytes ?? (await body.load());
+    const total = bytes.byteLength;
+    const chunk = this.#chunkSize();
+    const buffer = total > chunk ? new Uint8Array(HEADER_SIZE + chunk) : undefined;
+    for (let offset = 0; ; offset += chunk) {
+      const end = Math.min(offset + chunk, total);
+      const frame = encodeFrame({ kind: Kind.Message, type, id, offset, total }, bytes.subarray(offset, end), buffer);
+      if (end === total) return frame;
+      yield frame;
+    }
   }
 }
 
-/**
- * `size` bytes for something a peer announced, or nothing when it is over `limit` or more than this
- * page can hold at all (a RangeError): either way it is refused.
- */
-function allocate(size: number, limit: number): Uint8Array<ArrayBuffer> | undefined {
-  try {
-    if (size <= limit) return new Uint8Array(size);
-  } catch {}
-  return undefined;
+/** The last few ids of something, to recognise a late frame about one of them. */
+class RecentIds {
+  static readonly SIZE = 16;
+  readonly #ids: number[] = [];
+
+  add(id: number): void {
+    this.#ids.push(id);
+    if (this.#ids.length > RecentIds.SIZE) this.#ids.shift();
+  }
+
+  has(id: number): boolean {
+    return this.#ids.includes(id);
+  }
+
+  /** Forgets `id`; false when it was not there. */
+  delete(id: number): boolean {
+    const index = this.#ids.indexOf(id);
+    if (index === -1) return false;
+    this.#ids.splice(index, 1);
+    return true;
+  }
+}
+
+/** A message's bytes as the value its sender gave (`type` says how it was sent). */
+function decodeMessage(type: MessageType, bytes: Uint8Array<ArrayBuffer>): unknown {
+  switch (type) {
+    case 'blob':
+      return new Blob([bytes]);
+    case 'string':
+      return decoder.decode(bytes);
+    case 'json':
+      return JSON.parse(decoder.decode(bytes));
+    case 'binary':
+      return bytes.buffer;
+  }
+}
+
+/** What a sender can do about a refusal of its message or file. */
+function refusalHint(peer: string, code: TransferErrorCode, sizeLimit: string): string | undefined {
+  switch (code) {
+    case 'too-large':
+      return `Ask ${peer} to raise ${sizeLimit}.`;
+    case 'busy':
+      return `Send fewer files to ${peer} at once.`;
+    case 'stalled':
+      return `The transfer stopped moving; try again (or ask ${peer} to raise transfer-timeout).`;
+    case 'storage-failed':
+      return `${peer} has no room to store it.`;
+    case 'bad-frame':
+      return `${peer} could not read it: update rtc-elements on both sides.`;
+    default:
+      return undefined;
+  }
 }

@@ -8,10 +8,12 @@
  *   description it belongs to (a peer that sends its candidates first, or a restart's candidates
  *   overtaking its offer) is held and added once that description is in, never an error.
  * - ICE restart when the connection goes `failed`, stays `disconnected` past a short delay, or ICE
- *   never starts; a bounded number of attempts, then one `error` event with a hint about TURN.
+ *   never starts, each with ICE servers renewed first (TURN credentials expire); a bounded number of
+ *   attempts, then one `error` event whose hint says what the TURN servers answered.
  *
  * It never touches the DOM or the signaling socket: signals go out through `options.signal`,
- * come in through `handleSignal()`.
+ * come in through `handleSignal()`. A call's media on a link (sending tracks, stats) is in
+ * link-media.ts, which only a call's page loads.
  */
 import type { JsonValue } from '../signaling/signaling-client.js';
 
@@ -20,6 +22,13 @@ export interface PeerLinkOptions {
   localId: string;
   remoteId: string;
   iceServers?: RTCIceServer[];
+  /** `relay`: TURN candidates only. Default `all`. */
+  iceTransportPolicy?: RTCIceTransportPolicy;
+  /**
+   * Renews the ICE servers (setIceConfiguration()) before an ICE restart, which waits for it: TURN
+   * credentials older than their lifetime would be refused.
+   */
+  renewIceServers?: () => Promise<void>;
   /** Sends a signal to the remote peer (through the relay). */
   signal: (data: JsonValue) => void;
   /**
@@ -31,7 +40,7 @@ export interface PeerLinkOptions {
   maxIceRestarts?: number;
 }
 
-export type PeerErrorCode = 'ice-failed' | 'negotiation-failed';
+export type PeerErrorCode = 'ice-failed' | 'negotiation-failed' | 'ice-servers-refused';
 
 export interface PeerErrorDetail {
   /** The remote peer's id. */
@@ -39,6 +48,21 @@ export interface PeerErrorDetail {
   code: PeerErrorCode;
   message: string;
   hint: string;
+}
+
+/**
+ * The error for ICE servers the browser refuses: RTCPeerConnection's constructor and
+ * setConfiguration() throw on a URL they will not use (a turn: URL without credentials, a port the
+ * browser blocks, such as 7 or 9 in Firefox), and then no connection to `peer` can use them.
+ */
+export function iceServersRefused(peer: string, error: unknown): PeerErrorDetail {
+  return {
+    peer,
+    code: 'ice-servers-refused',
+    // The browser's message names the fault ("Both username and credential are required...").
+    message: `${peer}: ${(error as Error).message}`,
+    hint: 'Check the ICE server URLs (`ice-servers`, or the relay’s).',
+  };
 }
 
 /**
@@ -50,7 +74,31 @@ type LinkSignal = { description?: RTCSessionDescriptionInit; candidate?: RTCIceC
 /** Candidates held for a description not yet in; past this the oldest go (a peer sending junk). */
 const MAX_HELD_CANDIDATES = 200;
 
-/** Events: `state` {state: RTCPeerConnectionState}, `error` (PeerErrorDetail): both CustomEvents. */
+/**
+ * `icecandidateerror` codes (WebRTC 1.0 section 4.8.3): a TURN server's STUN error codes (RFC 8656
+ * section 6.3), or 700-799 for failures that never reached a server.
+ */
+const IceErrorCodes = {
+  /** The TURN server does not know the credentials (wrong secret, or expired). */
+  Unauthorized: 401,
+  /** The credentials differ from those the allocation was made with. */
+  WrongCredentials: 441,
+  /** Chromium: the server could not be reached (no answer, or its host name did not resolve). */
+  Unreachable: 701,
+} as const;
+
+/** The hint of `ice-failed`, by what the TURN servers said while the link tried. */
+const IceFailureHints = {
+  noTurn: 'A TURN server is needed (`ice-servers`).',
+  refused:
+    "The TURN server refused the TURN credentials (wrong or expired): the relay's --turn-secret must be its static-auth-secret.",
+  unreachable: 'The TURN server could not be reached: check its URL and that it runs.',
+} as const;
+
+/**
+ * Events: `state` {state: RTCPeerConnectionState}, `error` (PeerErrorDetail): both CustomEvents.
+ * The constructor throws when the browser refuses `iceServers` (see iceServersRefused()).
+ */
 export class PeerLink extends EventTarget {
   readonly pc: RTCPeerConnection;
   readonly remoteId: string;
@@ -58,6 +106,7 @@ export class PeerLink extends EventTarget {
   readonly polite: boolean;
 
   #signal: (data: JsonValue) => void;
+  #renewIceServers: (() => Promise<void>) | undefined;
   #stallTimeout: number;
   #maxIceRestarts: number;
   // Perfect negotiation state (the W3C example's names); unset is false.
@@ -65,48 +114,101 @@ export class PeerLink extends EventTarget {
   #ignoreOffer?: boolean;
   #isSettingRemoteAnswerPending?: boolean;
   #iceRestarts = 0;
+  /** What TURN servers answered since the link was last connected (for the `ice-failed` hint). */
+  #turnRefused = false;
+  #turnUnreachable = false;
   /** Candidates that came before their description, oldest first. */
   #heldCandidates: RTCIceCandidateInit[] = [];
   #disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
   #stallTimer: ReturnType<typeof setTimeout> | undefined;
   #closed?: boolean;
 
-  constructor({ localId, remoteId, iceServers, signal, stallTimeout = 3000, maxIceRestarts = 3 }: PeerLinkOptions) {
+  constructor({
+    localId,
+    remoteId,
+    iceServers,
+    iceTransportPolicy,
+    renewIceServers,
+    signal,
+    stallTimeout = 3000,
+    maxIceRestarts = 3,
+  }: PeerLinkOptions) {
     super();
     this.#signal = signal;
+    this.#renewIceServers = renewIceServers;
     this.#stallTimeout = stallTimeout;
     this.#maxIceRestarts = maxIceRestarts;
     this.remoteId = remoteId;
     this.polite = localId > remoteId;
-    const pc = (this.pc = new RTCPeerConnection({ iceServers }));
-    pc.onnegotiationneeded = async () => {
+    // One transport for everything (every peer is one of ours, and bundles): no section ever gathers
+    // on its own. With the default policy Firefox gives a section a transport of its own while an
+    // offer is pending, and the connection reports `connecting` at each renegotiation.
+    const pc = (this.pc = new RTCPeerConnection({ iceServers, iceTransportPolicy, bundlePolicy: 'max-bundle' }));
+    // Listeners rather than on* handlers: Firefox runs an RTCPeerConnection's on* handler only for
+    // the events it fires itself, so a test that dispatches `connectionstatechange` (ICE cannot be
+    // made to fail on loopback) would not reach one.
+    pc.addEventListener('negotiationneeded', async () => {
       this.#makingOffer = true;
       await this.#sendDescription();
       this.#makingOffer = false;
-    };
-    pc.onicecandidate = ({ candidate }) => candidate && this.#send({ candidate });
-    pc.onconnectionstatechange = () => {
+    });
+    pc.addEventListener('icecandidate', ({ candidate }) => candidate && this.#send({ candidate }));
+    pc.addEventListener('connectionstatechange', () => {
       const state = pc.connectionState;
       clearTimeout(this.#disconnectedTimer);
-      if (state === 'connected') this.#iceRestarts = 0;
-      else if (state === 'failed') this.#restartIce();
+      if (state === 'connected') this.#connected();
+      else if (state === 'failed') void this.restartIce();
       // `disconnected` often heals by itself (a brief loss of packets); restart only if it lasts.
       else if (state === 'disconnected')
-        this.#disconnectedTimer = setTimeout(() => this.#restartIce(), this.#stallTimeout);
+        this.#disconnectedTimer = setTimeout(() => void this.restartIce(), this.#stallTimeout);
       this.#emit('state', { state });
-    };
+    });
     // Seen in Chromium: a gathering that never yields a candidate after a negotiation, leaving ICE
     // `new` for good. A restart gathers afresh (and counts against the same bound).
-    pc.onsignalingstatechange = () => {
+    pc.addEventListener('signalingstatechange', () => {
       clearTimeout(this.#stallTimer);
       if (pc.signalingState === 'stable' && pc.iceConnectionState === 'new') {
-        this.#stallTimer = setTimeout(() => pc.iceConnectionState === 'new' && this.#restartIce(), this.#stallTimeout);
+        this.#stallTimer = setTimeout(
+          () => pc.iceConnectionState === 'new' && void this.restartIce(),
+          this.#stallTimeout,
+        );
       }
-    };
+    });
+    pc.addEventListener('icecandidateerror', (event) => this.#onCandidateError(event));
   }
 
   get state(): RTCPeerConnectionState {
     return this.pc.connectionState;
+  }
+
+  /**
+   * The ICE servers and policy for later gathering (an ICE restart), not for candidates already
+   * found; the rest of the configuration stays. Servers the browser refuses are an `error`
+   * (`ice-servers-refused`), and the link keeps the ones it has.
+   */
+  setIceConfiguration(iceServers: RTCIceServer[], iceTransportPolicy: RTCIceTransportPolicy): void {
+    try {
+      // setConfiguration() resets what it is not given, and throws if that changes the bundle policy.
+      this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers, iceTransportPolicy });
+    } catch (error) {
+      if (!this.#closed) this.#emit('error', iceServersRefused(this.remoteId, error));
+    }
+  }
+
+  /**
+   * Restarts ICE with renewed ICE servers. The link does it itself when the connection fails or
+   * stalls, a bounded number of times until it is connected again; then it gives up with one
+   * `ice-failed` error.
+   */
+  async restartIce(): Promise<void> {
+    const attempt = ++this.#iceRestarts;
+    if (attempt === this.#maxIceRestarts + 1)
+      this.#fail('ice-failed', `No route to ${this.remoteId}.`, this.#iceFailureHint());
+    if (attempt > this.#maxIceRestarts) return;
+    // In a call older than the TURN credentials' lifetime, the old ones would be refused.
+    await this.#renewIceServers?.();
+    // restartIce() fires negotiationneeded: an offer with new ICE credentials.
+    if (!this.#closed) this.pc.restartIce();
   }
 
   /** Both peers call this with the same label and id: the channel opens without an offer of its own. */
@@ -187,13 +289,25 @@ export class PeerLink extends EventTarget {
     }
   }
 
-  #restartIce(): void {
-    // Bounded: after the last attempt, one error and no more restarts until it connects again.
-    const attempt = ++this.#iceRestarts;
-    if (attempt <= this.#maxIceRestarts)
-      this.pc.restartIce(); // fires negotiationneeded: an offer with new ICE credentials
-    else if (attempt === this.#maxIceRestarts + 1)
-      this.#fail('ice-failed', `No route to ${this.remoteId}.`, 'A TURN server is needed (`ice-servers`).');
+  #connected(): void {
+    this.#iceRestarts = 0;
+    this.#turnRefused = false;
+    this.#turnUnreachable = false;
+  }
+
+  /** Remembers what a TURN server answered (STUN servers' errors say nothing about TURN). */
+  #onCandidateError({ errorCode, url }: RTCPeerConnectionIceErrorEvent): void {
+    if (!url?.startsWith('turn')) return;
+    if (errorCode === IceErrorCodes.Unauthorized || errorCode === IceErrorCodes.WrongCredentials)
+      this.#turnRefused = true;
+    else if (errorCode === IceErrorCodes.Unreachable) this.#turnUnreachable = true;
+  }
+
+  /** Why ICE found no route, as far as the TURN servers' answers tell. */
+  #iceFailureHint(): string {
+    if (this.#turnRefused) return IceFailureHints.refused;
+    if (this.#turnUnreachable) return IceFailureHints.unreachable;
+    return IceFailureHints.noTurn;
   }
 
   #send(data: LinkSignal): void {

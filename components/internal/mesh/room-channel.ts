@@ -1,25 +1,22 @@
 /**
  * A labelled channel across a whole Room: one PeerChannel (one negotiated RTCDataChannel) per remote
  * peer, all with the same label. Elements that name the same label share it. `send()` goes to every
- * peer or to one; what arrives from any peer is dispatched here (by the PeerChannels) as CustomEvents:
+ * peer or to one; what arrives from any peer is dispatched here as CustomEvents, one per entry of
+ * ChannelEventMap (channel-events.ts):
  *
  *   open {peer}  close {peer}  message {from, data, type}  file {id, from, file}
  *   transfer-progress {id, peer, loaded, total, direction}  transfer-error {id, peer, direction, code, message}
- *   message-error {peer, direction, code, message, hint}  peer-error {peer, code: 'label-collision', message, hint}
+ *   message-error {peer, direction, code, message, hint}  peer-error {peer, code, message, hint}
  */
+import type { ChannelEventSink } from './channel-events.js';
 import { channelIdOf, encoder, type MessageType } from './framing.js';
-import {
-  PeerChannel,
-  Source,
-  transferId,
-  type ChannelOptions,
-  type OutgoingFile,
-  type TransferInfo,
-} from './peer-channel.js';
+import type { ChannelOptions } from './limits.js';
+import { MessageBody } from './message-body.js';
+import { PeerChannel, transferId, type ChannelSpec, type TransferInfo } from './peer-channel.js';
 import type { PeerLink } from './peer-link.js';
 import { RtcError } from './room-errors.js';
 
-export type { ChannelOptions } from './peer-channel.js';
+export type { ChannelOptions } from './limits.js';
 
 /** What `send()` accepts. */
 export type ChannelData = string | Blob | ArrayBuffer | ArrayBufferView;
@@ -34,21 +31,21 @@ export interface SendFileOptions extends SendOptions {
   name?: string;
 }
 
-export class RoomChannel extends EventTarget {
-  /** The SCTP stream id both peers use for this label. */
+export class RoomChannel extends EventTarget implements ChannelSpec {
   readonly streamId: number;
-  /** Set when the channel may lose messages (max-retransmits, or maxPacketLifeTime). */
   readonly unreliable: boolean;
   /** One PeerChannel per remote peer, by peer id. */
   readonly #pipes = new Map<string, PeerChannel>();
+  /** What the PeerChannels report, dispatched as events of this channel. */
+  readonly #emit: ChannelEventSink = (type, detail) => this.dispatchEvent(new CustomEvent(type, { detail }));
 
   constructor(
     readonly label: string,
-    readonly init: ChannelOptions,
+    readonly options: ChannelOptions,
   ) {
     super();
     this.streamId = channelIdOf(label);
-    this.unreliable = (init.maxRetransmits ?? init.maxPacketLifeTime) != null;
+    this.unreliable = options.maxRetransmits !== undefined || options.maxPacketLifeTime !== undefined;
   }
 
   /** The peers whose end of this channel is open. */
@@ -85,11 +82,11 @@ export class RoomChannel extends EventTarget {
   }
 
   /**
-   * Streams a file to every peer (or `to` one), read slice by slice, checked with SHA-256 on arrival.
+   * Streams a file to every peer (or `to` one), read as a stream for each, checked with SHA-256 on arrival.
    * Returns the transfer id used by progress and error events and by cancelTransfer().
    */
   sendFile(blob: Blob, options: SendFileOptions = {}): string {
-    if (this.init.ordered === false || this.unreliable) {
+    if (this.options.ordered === false || this.unreliable) {
       throw new RtcError(
         'unsuitable-channel',
         'Files need an ordered, reliable channel.',
@@ -98,7 +95,7 @@ export class RoomChannel extends EventTarget {
     }
     // The id only tells this sender's transfers apart (each peer keeps its own): nothing secret.
     const file = { id: Math.floor(Math.random() * 2 ** 32), name: options.name ?? (blob as File).name ?? 'file' };
-    this.#send('binary', blob, options, file);
+    for (const pipe of this.#recipients(options)) pipe.queueFile(file, blob);
     return transferId(file.id);
   }
 
@@ -106,13 +103,15 @@ export class RoomChannel extends EventTarget {
   cancelTransfer(id: string): boolean {
     const wire = Number.parseInt(id, 16);
     let found = false;
-    for (const pipe of this.#pipes.values()) found = pipe.cancel(wire) || found;
+    for (const pipe of this.#pipes.values()) {
+      if (pipe.cancel(wire)) found = true;
+    }
     return found;
   }
 
   /** Opens this label on a new link. Called by the Room, once per link (see Room#link). */
   attach(link: PeerLink): void {
-    this.#pipes.set(link.remoteId, new PeerChannel(link, this));
+    this.#pipes.set(link.remoteId, new PeerChannel(link, this, this.#emit));
   }
 
   /** The peer left: its transfers fail with `peer-left`. Called by the Room. */
@@ -126,12 +125,17 @@ export class RoomChannel extends EventTarget {
     for (const peer of this.#pipes.keys()) this.detach(peer); // a Map iterates safely while it loses entries
   }
 
-  /** Queues a message (or with `file`, a file) to every peer, or `to` one. */
-  #send(type: MessageType, data: Blob | Uint8Array<ArrayBuffer>, { to }: SendOptions, file?: OutgoingFile): void {
-    const pipe = this.#pipes.get(to!); // none when `to` is unset
-    if (to !== undefined && !pipe)
-      throw new RtcError('no-such-peer', `No peer "${to}" here.`, 'Use an id from `peers`.');
-    const source = new Source(data);
-    for (const target of pipe ? [pipe] : this.#pipes.values()) target.queue(type, source, file);
+  /** Queues a message to every peer, or `to` one. */
+  #send(type: MessageType, data: Blob | Uint8Array<ArrayBuffer>, options: SendOptions): void {
+    const body = new MessageBody(data);
+    for (const pipe of this.#recipients(options)) pipe.queueMessage(type, body);
+  }
+
+  /** The PeerChannel to peer `to`, or every one when `to` is unset. */
+  #recipients({ to }: SendOptions): Iterable<PeerChannel> {
+    if (to === undefined) return this.#pipes.values();
+    const pipe = this.#pipes.get(to);
+    if (!pipe) throw new RtcError('no-such-peer', `No peer "${to}" here.`, 'Use an id from `peers`.');
+    return [pipe];
   }
 }

@@ -7,13 +7,21 @@
  * the socket and every connection. A release is carried out a microtask later, so moving an element
  * in the DOM (disconnect, then connect again at once) keeps the Room.
  *
- * Events (CustomEvents): `peer-join` {id, name}, `peer-leave` {id}, `link` {peer, link} (a new
+ * ICE servers are the relay's (renewed with each rejoin, and before each ICE restart: TURN
+ * credentials expire) unless an element sets its own.
+ *
+ * A peer whose join token limits what it may do (`caps`, vouched for by the relay) is held to it
+ * here: no channel is opened with a peer without `data`, and the tracks of a peer without `publish`
+ * are not passed on.
+ *
+ * Events (CustomEvents): `peer-join` {id, name}, `peer-leave` {id}, `peer-rename` {id, name}, `link` {peer, link} (a new
  * PeerLink may start negotiating: a call adds its tracks here), `track` {peer, track, streams},
  * `peer-error` (PeerErrorDetail). The signaling's own events (`error`, `state`) are on
  * `room.signaling`. An element that starts listening to a Room others already hold gets the `link`
  * and `track` events it missed from replay().
  */
-import { PeerLink, type PeerErrorDetail } from './peer-link.js';
+import type { Capability } from '../../../protocol/signaling.js';
+import { PeerLink, iceServersRefused, type PeerErrorDetail } from './peer-link.js';
 import { RoomChannel, type ChannelOptions } from './room-channel.js';
 import { labelCollision } from './room-errors.js';
 import {
@@ -38,10 +46,16 @@ export interface RoomOptions {
    */
   transport?: TransportChoice;
   room: string;
-  /** Our display name (the first element to acquire the Room sets it). */
+  /** Our display name (the first element to acquire the Room sets it; setName() changes it). */
   name?: string;
   /** Overrides the relay's ICE servers. */
   iceServers?: RTCIceServer[];
+  /** `relay`: connect through TURN only (the last element to set it decides). Default `all`. */
+  iceTransportPolicy?: RTCIceTransportPolicy;
+  /** A join token for a relay that requires one (the last element to set one decides). */
+  token?: string;
+  /** A site URL answering with a fresh join token, fetched before every join; wins over `token`. */
+  tokenUrl?: string;
 }
 
 const rooms = new Map<string, Room>();
@@ -60,7 +74,9 @@ export class Room extends EventTarget {
     // An element that changes its `transport` gives the Room back and takes it again at once.
     if (room.#refs === 1) room.signaling.useTransport(options.transport ?? 'auto');
     // A new Room gets its ICE servers here too.
-    if (options.iceServers) room.setIceServers(options.iceServers);
+    if (options.iceServers || options.iceTransportPolicy)
+      room.setIceConfiguration(options.iceServers, options.iceTransportPolicy ?? 'all');
+    if (options.token || options.tokenUrl) room.setToken(options.token, options.tokenUrl);
     return room;
   }
 
@@ -69,11 +85,17 @@ export class Room extends EventTarget {
   /** One PeerLink per remote peer, by peer id. */
   readonly links = new Map<string, PeerLink>();
   #channels = new Map<string, { channel: RoomChannel; refs: number }>();
+  /**
+   * Peers we could make no link to: the browser refused the ICE servers (reported once; their
+   * signals are dropped until they leave, or a new session of ours starts afresh).
+   */
+  #refused = new Set<string>();
   /** Links whose channels wait for the other side's first offer (see #link()). */
   #waiting = new Set<PeerLink>();
   /** The `link` and `track` events fired so far on the links still up, for replay(). */
   #past: CustomEvent[] = [];
   #iceServers: RTCIceServer[] | undefined;
+  #iceTransportPolicy: RTCIceTransportPolicy = 'all';
   #refs = 0;
 
   private constructor(key: string, options: SignalingClientOptions) {
@@ -87,12 +109,16 @@ export class Room extends EventTarget {
       if (!detail.rejoined) this.#unlinkAll();
       for (const peer of detail.peers) this.#link(peer, true);
     });
+    signaling.addEventListener('ice-servers', () => {
+      if (!this.#iceServers) this.#applyIceConfiguration();
+    });
     signaling.addEventListener('peer-joined', ({ detail }) => this.#link(detail));
     signaling.addEventListener('peer-left', ({ detail }) => this.#unlink(detail.id));
+    signaling.addEventListener('peer-renamed', ({ detail }) => this.#emit('peer-rename', detail));
     // A signal from a peer not in our list: it has no name here.
     signaling.addEventListener(
       'signal',
-      ({ detail }) => void this.#link({ id: detail.from, name: '' }).handleSignal(detail.data),
+      ({ detail }) => void this.#link({ id: detail.from, name: '' })?.handleSignal(detail.data),
     );
     signaling.connect();
   }
@@ -111,6 +137,19 @@ export class Room extends EventTarget {
     return this.signaling.peers.filter((peer) => this.links.has(peer.id));
   }
 
+  /** Our display name as the others see it. */
+  get name(): string {
+    return this.signaling.name;
+  }
+
+  /**
+   * Changes the name the others see (every element sharing this Room speaks under one name: the
+   * last one set). An empty name is no change: an element without a name does not erase another's.
+   */
+  setName(name: string): void {
+    if (name) this.signaling.rename(name);
+  }
+
   /**
    * The channel with `label` on every link, shared by everyone who asks for it; give it back with
    * releaseChannel(). The first caller's options apply.
@@ -123,7 +162,9 @@ export class Room extends EventTarget {
         if (other.streamId === channel.streamId) throw labelCollision(label, other.label);
       }
       this.#channels.set(label, (entry = { channel, refs: 0 }));
-      for (const link of this.links.values()) if (!this.#waiting.has(link)) channel.attach(link);
+      for (const link of this.links.values()) {
+        if (!this.#waiting.has(link) && this.#allows(link.remoteId, 'data')) channel.attach(link);
+      }
     }
     entry.refs++;
     return entry.channel;
@@ -163,13 +204,37 @@ export class Room extends EventTarget {
   }
 
   /**
-   * ICE servers for every link, instead of the relay's (undefined: the relay's again). They apply
-   * to later gathering (a restart), not to candidates already found. The rest of a link's
-   * configuration is the default, as PeerLink makes it.
+   * The ICE configuration of every link, applied to later gathering (a restart), not to candidates
+   * already found: `iceServers` instead of the relay's (undefined: the relay's again), and the
+   * transport policy: `relay` connects through TURN servers only, `all` uses any route. Any other
+   * policy is `all`, as an enumerated attribute's invalid value is its default (RTCPeerConnection
+   * would throw).
    */
-  setIceServers(iceServers: RTCIceServer[] | undefined): void {
+  setIceConfiguration(iceServers: RTCIceServer[] | undefined, policy: string): void {
     this.#iceServers = iceServers;
-    for (const { pc } of this.links.values()) pc.setConfiguration({ iceServers: this.#configuredIceServers });
+    this.#iceTransportPolicy = policy === 'relay' ? 'relay' : 'all';
+    this.#applyIceConfiguration();
+  }
+
+  /** The join token, or the URL to fetch one from, for the next joins (a rejoin after a relay restart). */
+  setToken(token: string | undefined, tokenUrl: string | undefined): void {
+    this.signaling.useToken(token, tokenUrl);
+  }
+
+  #applyIceConfiguration(): void {
+    for (const link of this.links.values())
+      link.setIceConfiguration(this.#configuredIceServers, this.#iceTransportPolicy);
+  }
+
+  /** Before an ICE restart: fresh ICE servers from the relay (the `ice-servers` event applies them). */
+  async #renewIceServers(): Promise<void> {
+    if (!this.#iceServers) await this.signaling.refreshIceServers();
+  }
+
+  /** Whether the relay says `peer`'s token allows `capability` (a peer without listed caps may do anything). */
+  #allows(peer: string, capability: Capability): boolean {
+    const caps = this.signaling.peers.find((info) => info.id === peer)?.caps;
+    return !caps || caps.includes(capability);
   }
 
   get #configuredIceServers(): RTCIceServer[] {
@@ -178,25 +243,36 @@ export class Room extends EventTarget {
 
   /**
    * The link to `peer`, created (with every channel on it) the first time. `initiator`: we are the
-   * newcomer (the peer was in our `welcome`), so we make the first offer.
+   * newcomer (the peer was in our `welcome`), so we make the first offer. Undefined when the browser
+   * refuses the ICE servers (a `peer-error` says so, once per peer).
    */
-  #link(peer: PeerInfo, initiator?: boolean): PeerLink {
+  #link(peer: PeerInfo, initiator?: boolean): PeerLink | undefined {
     const id = peer.id;
     const existing = this.links.get(id);
     if (existing) return existing;
+    if (this.#refused.has(id)) return undefined;
     const signaling = this.signaling;
-    const link = new PeerLink({
-      localId: signaling.id!,
-      remoteId: id,
-      iceServers: this.#configuredIceServers,
-      signal: (data) => signaling.signal(id, data),
-    });
+    let link: PeerLink;
+    try {
+      link = new PeerLink({
+        localId: signaling.id!,
+        remoteId: id,
+        iceServers: this.#configuredIceServers,
+        iceTransportPolicy: this.#iceTransportPolicy,
+        renewIceServers: () => this.#renewIceServers(),
+        signal: (data) => signaling.signal(id, data),
+      });
+    } catch (error) {
+      this.#refused.add(id);
+      this.#emit('peer-error', iceServersRefused(id, error));
+      return undefined;
+    }
     const pc = link.pc;
     this.links.set(id, link);
     link.addEventListener('error', (event) => this.#emit('peer-error', (event as CustomEvent<PeerErrorDetail>).detail));
-    pc.addEventListener('track', ({ track, streams }) =>
-      this.#past.push(this.#emit('track', { peer: id, track, streams })),
-    );
+    pc.addEventListener('track', ({ track, streams }) => {
+      if (this.#allows(id, 'publish')) this.#past.push(this.#emit('track', { peer: id, track, streams }));
+    });
     // The newcomer offers first; the peer already there adds its channels (and so its own offer)
     // only once that offer is in. Perfect negotiation would resolve the collision, but Chromium may
     // stall ICE gathering on the polite side when an offer is rolled back while it is gathering.
@@ -204,7 +280,9 @@ export class Room extends EventTarget {
     // (or once the link is gone) the link is no longer waiting.
     const attach = () => {
       if (!this.#waiting.delete(link)) return;
-      for (const { channel } of this.#channels.values()) channel.attach(link);
+      if (this.#allows(id, 'data')) {
+        for (const { channel } of this.#channels.values()) channel.attach(link);
+      }
       this.#past.push(this.#emit('link', { peer: id, link }));
     };
     this.#waiting.add(link);
@@ -221,6 +299,7 @@ export class Room extends EventTarget {
   }
 
   #unlink(id: string): void {
+    this.#refused.delete(id);
     const link = this.links.get(id);
     if (!link) return;
     this.links.delete(id);
@@ -232,6 +311,7 @@ export class Room extends EventTarget {
   }
 
   #unlinkAll(): void {
+    this.#refused.clear();
     // Deleting from a Map while iterating it is safe.
     for (const id of this.links.keys()) this.#unlink(id);
   }

@@ -7,6 +7,10 @@
  * id, so a relay restart, a network blip or a switch of transport does not look like a leave.
  * Signals sent while it is reconnecting are queued and delivered after the rejoin.
  *
+ * A relay that requires join tokens gets the `token` given, or a fresh one from `tokenUrl` before
+ * every join. ICE servers come with each `welcome`, and refreshIceServers() asks for fresh ones
+ * (TURN credentials expire) before an ICE restart.
+ *
  * With `transport: 'auto'` it tries WebSocket first; an attempt that cannot open, or is cut before
  * the relay says anything, is tried again over SSE at once (a proxy that breaks upgrades), and
  * whichever reached `welcome` is what this page uses for that endpoint from then on.
@@ -21,14 +25,17 @@ import {
   VERSION_HINT,
   type ErrorCode,
   type IceServer,
+  type IceServersRequest,
   type JoinMessage,
   type JsonValue,
+  type NameMessage,
   type PeerInfo,
   type ServerMessage,
   type SignalOutMessage,
   type WelcomeMessage,
 } from '../../../protocol/signaling.js';
 import { scriptFolder } from '../script-folder.js';
+import type { TokenUnavailable } from './join-token.js';
 import { lazyTransport } from './lazy-transport.js';
 import type {
   OpenTransport,
@@ -63,7 +70,9 @@ export type SignalingErrorCode =
   /** More signals were queued during an outage than the queue holds; the oldest were dropped. */
   | 'queue-overflow'
   /** The relay sent something that is not a protocol v1 message. */
-  | 'protocol-error';
+  | 'protocol-error'
+  /** `tokenUrl` gave no token: retried with backoff, unless the site refused (a 4xx). */
+  | 'token-unavailable';
 
 export interface SignalingErrorDetail {
   code: SignalingErrorCode;
@@ -94,8 +103,12 @@ export interface SignalingEventMap {
   welcome: CustomEvent<WelcomeDetail>;
   'peer-joined': CustomEvent<PeerInfo>;
   'peer-left': CustomEvent<{ id: string }>;
+  /** A peer changed its display name. */
+  'peer-renamed': CustomEvent<PeerInfo>;
   signal: CustomEvent<SignalDetail>;
   error: CustomEvent<SignalingErrorDetail>;
+  /** The relay's ICE servers changed: with each welcome, and each answer to refreshIceServers(). */
+  'ice-servers': CustomEvent<{ iceServers: IceServer[] }>;
 }
 
 export interface SignalingClientOptions {
@@ -108,8 +121,15 @@ export interface SignalingClientOptions {
   room: string;
   /** Display name sent to the others. */
   name?: string;
-  /** A join token for relays that require one. */
+  /** A join token for relays that require one (docs/security.md). */
   token?: string;
+  /**
+   * A URL of the site that answers with a fresh join token (text, or JSON `{token}`), fetched before
+   * every join; it wins over `token`.
+   */
+  tokenUrl?: string;
+  /** ms refreshIceServers() waits for the relay's answer before it keeps the servers it has. Default 2000. */
+  iceServersTimeout?: number;
   /** First reconnect delay ceiling in ms (the delay is random in [0, ceiling]). Default 500. */
   reconnectBaseDelay?: number;
   /** Largest reconnect delay ceiling in ms. Default 10000. */
@@ -192,15 +212,20 @@ export interface SignalingClient {
 export class SignalingClient extends EventTarget {
   readonly url: string;
   readonly room: string;
-  readonly name: string;
+  /** Our display name: sent in `join`, and changed with rename(). */
+  name: string;
 
   /** Our id in the room, once joined (kept across reconnects). */
   id: string | null = null;
   /** ICE servers from the relay's last `welcome`. */
   iceServers: IceServer[] = [];
 
-  #options: Required<Omit<SignalingClientOptions, 'url' | 'token' | 'name' | 'transport'>> &
-    Pick<SignalingClientOptions, 'token'>;
+  #options: Required<Omit<SignalingClientOptions, 'url' | 'token' | 'tokenUrl' | 'name' | 'transport'>>;
+  #token: string | undefined;
+  #tokenUrl: string | undefined;
+  /** An answer to refreshIceServers() awaited from the relay, shared by every caller meanwhile. */
+  #iceRequest: Promise<IceServer[]> | undefined;
+  #answerIceRequest: (() => void) | undefined;
   #state: SignalingState = 'idle';
   #choice: TransportChoice;
   /** The transport of the current (or next) attempt. */
@@ -228,16 +253,18 @@ export class SignalingClient extends EventTarget {
   #unconfirmed = new Set<string>();
   #unconfirmedTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor({ url, name = '', transport = 'auto', ...options }: SignalingClientOptions) {
+  constructor({ url, name = '', transport = 'auto', token, tokenUrl, ...options }: SignalingClientOptions) {
     super();
     this.#options = {
       reconnectBaseDelay: 500,
       reconnectMaxDelay: 10_000,
       maxQueuedSignals: 1000,
       fallbackTimeout: 5000,
+      iceServersTimeout: 2000,
       globals: {},
       ...options,
     };
+    this.useToken(token, tokenUrl);
     this.url = url ? toWebSocketUrl(url) : defaultSignalingUrl();
     this.room = options.room;
     this.name = name;
@@ -272,6 +299,12 @@ export class SignalingClient extends EventTarget {
     this.connect();
   }
 
+  /** The join token (or the URL to fetch one from) of the next joins; an empty string is none. */
+  useToken(token: string | undefined, tokenUrl: string | undefined): void {
+    this.#token = token || undefined;
+    this.#tokenUrl = tokenUrl || undefined;
+  }
+
   /** The other peers in the room, as far as this client knows. */
   get peers(): PeerInfo[] {
     return [...this.#peers.values()];
@@ -285,6 +318,29 @@ export class SignalingClient extends EventTarget {
     if (this.#state === 'connecting' || this.#state === 'joined') return;
     clearTimeout(this.#retryTimer);
     const run = ++this.#run;
+    const tokenUrl = this.#tokenUrl;
+    if (tokenUrl === undefined) return this.#open(run);
+    this.#setState('connecting');
+    import('./join-token.js')
+      .then(({ fetchJoinToken }) => fetchJoinToken(tokenUrl, this.#options.globals.fetch))
+      .then(
+        (token) => {
+          if (run !== this.#run) return;
+          this.#token = token;
+          this.#openAfterToken(run);
+        },
+        // A TokenUnavailable, or the module could not be loaded (no `refused`, no `hint`: retried;
+        // an undefined `refused` leaves #report() its default, not final).
+        ({ message, refused, hint = 'Retrying.' }: Partial<TokenUnavailable> & Error) => {
+          if (run !== this.#run) return;
+          this.#report('token-unavailable', message, hint, refused);
+          if (!refused) this.#retryLater();
+        },
+      );
+  }
+
+  /** Opens the connection of attempt `run`; it joins once open. Throws when the browser refuses the URL. */
+  #open(run: number): void {
     const current = () => run === this.#run;
     this.#heard = false;
     // A URL the browser will not open (one with a #fragment, say; Chromium 156 does not throw for a
@@ -307,7 +363,8 @@ export class SignalingClient extends EventTarget {
       },
       this.#options.globals,
     );
-    this.#setState('connecting');
+    // With a `tokenUrl`, the state is `connecting` since the fetch began.
+    if (this.#state !== 'connecting') this.#setState('connecting');
     if (this.#canFallBack()) {
       this.#fallbackTimer = setTimeout(() => {
         if (!current()) return;
@@ -318,11 +375,44 @@ export class SignalingClient extends EventTarget {
   }
 
   /**
+   * Asks the relay for fresh ICE servers (TURN credentials expire) and resolves with them; resolves
+   * with the servers held when not joined, or when no answer comes within `iceServersTimeout` (a
+   * relay older than the `ice-servers` message). Fires `ice-servers` when they change.
+   */
+  refreshIceServers(): Promise<IceServer[]> {
+    if (this.#iceRequest) return this.#iceRequest;
+    const request: IceServersRequest = { type: 'ice-servers' };
+    if (this.#state !== 'joined' || !this.#connection?.send(JSON.stringify(request))) {
+      return Promise.resolve(this.iceServers);
+    }
+    this.#iceRequest = new Promise((resolve) => {
+      const timer = setTimeout(() => this.#answerIceRequest?.(), this.#options.iceServersTimeout);
+      this.#answerIceRequest = () => {
+        clearTimeout(timer);
+        this.#iceRequest = this.#answerIceRequest = undefined;
+        resolve(this.iceServers);
+      };
+    });
+    return this.#iceRequest;
+  }
+
+  /**
    * Sends `data` to peer `to`. While the connection is down the signal waits in a queue and is
    * delivered after the rejoin.
    */
   signal(to: string, data: JsonValue): void {
     this.#send({ type: 'signal', to, data });
+  }
+
+  /**
+   * Changes the name the others see: sent now when joined, and in every later `join` (a reconnect
+   * sends it anyway).
+   */
+  rename(name: string): void {
+    if (name === this.name) return;
+    this.name = name;
+    // A connection that is closing takes nothing: the next join carries the name.
+    if (this.#state === 'joined') this.#connection?.send(JSON.stringify({ type: 'name', name } satisfies NameMessage));
   }
 
   /** Leaves the room and closes the connection for good. */
@@ -338,7 +428,17 @@ export class SignalingClient extends EventTarget {
     this.#queue.length = 0;
     this.#peers.clear();
     this.#unconfirmed.clear();
+    this.#answerIceRequest?.();
     this.#setState('closed');
+  }
+
+  /** Opens attempt `run` once its token is in; a URL the browser refuses ends the client. */
+  #openAfterToken(run: number): void {
+    try {
+      this.#open(run);
+    } catch (error) {
+      this.#report('connection-failed', (error as Error).message, 'Check the signaling URL.', true);
+    }
   }
 
   #join(): void {
@@ -347,7 +447,7 @@ export class SignalingClient extends EventTarget {
       type: 'join',
       room: this.room,
       name: this.name || undefined,
-      token: this.#options.token,
+      token: this.#token,
       resume: this.#resume,
     };
     this.#connection?.send(JSON.stringify(join));
@@ -378,10 +478,17 @@ export class SignalingClient extends EventTarget {
         return this.#addPeer({ id: message.id, name: message.name });
       case 'peer-left':
         return this.#removePeer(message.id);
+      case 'peer-renamed':
+        return this.#renamePeer({ id: message.id, name: message.name });
       case 'signal':
         return this.#emit('signal', { from: message.from, data: message.data });
+      case 'ice-servers':
+        return this.#onIceServers(message.iceServers);
       case 'error':
-        return this.#report(message.code, message.message, message.hint);
+        // A relay older than the `ice-servers` message: we keep the servers we have, quietly.
+        if (message.code === ('unknown-type' satisfies ErrorCode) && this.#answerIceRequest)
+          return this.#answerIceRequest();
+        return this.#report(message.code, message.message, message.hint, this.#endsSession(message.code));
       default:
         this.#report('protocol-error', 'The relay sent a frame that is not a protocol v1 message.');
     }
@@ -422,13 +529,35 @@ export class SignalingClient extends EventTarget {
       iceServers: this.iceServers,
       rejoined,
     });
+    // A rejoin brings fresh TURN credentials: the links of a long call take them too.
+    this.#iceServersChanged();
     this.#flush();
+  }
+
+  /** The relay's answer to refreshIceServers(). */
+  #onIceServers(iceServers: IceServer[]): void {
+    this.iceServers = iceServers;
+    this.#iceServersChanged();
+  }
+
+  #iceServersChanged(): void {
+    this.#emit('ice-servers', { iceServers: this.iceServers });
+    this.#answerIceRequest?.();
+  }
+
+  /**
+   * Whether an error from the relay ends the session: a final one, or an expired token when there is
+   * no `tokenUrl` to get a fresh one from (the same token would be refused again).
+   */
+  #endsSession(code: string): boolean {
+    return isFinalError(code) || (code === ('token-expired' satisfies ErrorCode) && this.#tokenUrl === undefined);
   }
 
   /** The current connection closed (close() lets go of it first, so this is no goodbye). */
   #onClose(code: number): void {
     this.#connection = undefined;
     clearTimeout(this.#fallbackTimer);
+    this.#answerIceRequest?.();
     // `auto`: an attempt the relay never answered may have met a proxy that breaks this transport.
     // The other one is tried at once, not after the backoff.
     if (this.#canFallBack() && !this.#heard) {
@@ -447,8 +576,13 @@ export class SignalingClient extends EventTarget {
         'Check the signaling URL and that the relay runs. Retrying.',
       );
     }
+    this.#retryLater();
+  }
+
+  /** Schedules the next attempt: exponential backoff with full jitter. */
+  #retryLater(): void {
     this.#setState('reconnecting');
-    // Exponential backoff with full jitter: a random delay in [0, min(max, base * 2^attempt)].
+    // A random delay in [0, min(max, base * 2^attempt)].
     const { reconnectBaseDelay, reconnectMaxDelay } = this.#options;
     const ceiling = Math.min(reconnectMaxDelay, reconnectBaseDelay * 2 ** this.#attempt++);
     this.#retryTimer = setTimeout(() => this.connect(), Math.random() * ceiling);
@@ -490,14 +624,20 @@ export class SignalingClient extends EventTarget {
     }
   }
 
+  #renamePeer(peer: PeerInfo): void {
+    // A name is text from a peer: kept as a string, rendered only through text bindings.
+    if (!this.#peers.has(peer.id) || typeof peer.name !== 'string') return;
+    this.#peers.set(peer.id, peer);
+    this.#emit('peer-renamed', peer);
+  }
+
   #removePeer(id: string): void {
     // The signals that waited for an unconfirmed peer go with it (the relay would refuse them).
     if (this.#unconfirmed.delete(id)) this.#queue = this.#queue.filter((message) => message.to !== id);
     if (this.#peers.delete(id)) this.#emit('peer-left', { id });
   }
 
-  #report(code: SignalingErrorCode, message: string, hint = VERSION_HINT): void {
-    const fatal = isFinalError(code);
+  #report(code: SignalingErrorCode, message: string, hint = VERSION_HINT, fatal = isFinalError(code)): void {
     this.#emit('error', { code, message, hint, fatal });
     if (fatal) this.close();
   }

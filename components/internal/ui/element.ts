@@ -3,19 +3,43 @@
  * error box. Kept here once instead of copied into each element.
  */
 import { LitElement, html, nothing, type PropertyDeclarations } from 'lit';
+import { languageOf, localeTexts, type LocaleSection } from './locale.js';
 
 export class RtcElement<Strings extends object> extends LitElement {
   static override properties: PropertyDeclarations = { strings: { type: Object } };
 
+  /** Whether the element has built-in texts by language (it then re-renders when `lang` changes). */
+  protected static localized = false;
+
+  // `lang` is the global attribute (not a reactive property, so `el.lang` stays the browser's own);
+  // a localized element re-renders in the new language when it changes.
+  static override get observedAttributes(): string[] {
+    return this.localized ? [...super.observedAttributes, 'lang'] : super.observedAttributes;
+  }
+
   /** Replacement texts (attribute: JSON); any key the element's defaults have. */
   strings: Partial<Strings> | null = {};
 
-  /** The English defaults, merged under `strings`. */
+  /** The English defaults, merged under the language's texts and `strings`. */
   declare protected readonly defaults: Strings;
 
-  /** The texts to show: the defaults with `strings` over them. */
+  /** The sections of a locale module (components/locales/) that hold this element's texts. */
+  protected readonly localeSections: readonly LocaleSection[] = [];
+
+  override attributeChangedCallback(name: string, old: string | null, value: string | null): void {
+    super.attributeChangedCallback(name, old, value);
+    if (name === 'lang') this.requestUpdate();
+  }
+
+  /**
+   * The texts to show: the English defaults, the built-in texts of the element's language over
+   * them (once its module has loaded: until then, English), and `strings` over both.
+   */
   protected get t(): Strings {
-    return { ...this.defaults, ...this.strings };
+    const texts = { ...this.defaults } as Record<string, string>;
+    const locale = localeTexts(languageOf(this), () => this.requestUpdate());
+    for (const section of this.localeSections) Object.assign(texts, locale?.[section]);
+    return { ...texts, ...this.strings } as Strings;
   }
 
   /**

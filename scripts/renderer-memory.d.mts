@@ -1,0 +1,2 @@
+/** See renderer-memory.mjs: the summed RSS of the renderer processes under browser process `root`. */
+export function rendererMemory(root: number | undefined): number | null;
