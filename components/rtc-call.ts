@@ -28,6 +28,7 @@ import type { TransportChoice } from './internal/signaling/transport.js';
 import { styles } from './rtc-call.styles.js';
 
 export { REACTIONS, type CallStatus as RtcCallStatus } from './internal/controllers/call-controller.js';
+export type { PeerJoinDetail, PeerLeaveDetail, PeerRenameDetail } from './internal/controllers/room-events.js';
 
 /**
  * Every text the element shows, in English. The `lang` attribute (or the document's) picks built-in
@@ -105,6 +106,12 @@ export const rtcCallStrings = {
 };
 export type RtcCallStrings = typeof rtcCallStrings;
 
+export interface RtcCallJoinDetail {
+  /** Your peer id in the room. */
+  id: string;
+}
+/** `rtc-call-leave` carries nothing. */
+export type RtcCallLeaveDetail = Record<string, never>;
 export interface RtcCallErrorDetail {
   /**
    * `room-full`, a camera code (`permission-denied`...), a screen code (`screen-denied`...), a peer's
@@ -161,12 +168,13 @@ export interface RtcCallReactionDetail {
  * @attr ice-transport-policy - `relay` connects through TURN servers only (the peers never learn each
  *   other's addresses); `all` (default) uses any route.
  * @attr {boolean} autojoin - Join at once, without the join screen.
- * @attr {boolean} audio-only - No video.
- * @attr {boolean|string} video - `true` (default) or an ideal size such as `640x360`.
+ * @attr {boolean} audio-only - No video: no camera or share buttons.
+ * @attr {boolean|string} video - `true` (default) or the camera's ideal size, such as `640x360`.
  * @attr camera - The id of an `<rtc-camera>` of the page to send instead of capturing (an `<rtc-camera>` child works too).
+ *   The page loads `<rtc-camera>` (the loader does for the tag; a bundler page imports it).
  * @attr {number} max-peers - The most people in the call, you included (default 6).
- * @attr {boolean} muted - The microphone is muted (reflected).
- * @attr {boolean} camera-off - The camera is off (reflected).
+ * @attr {boolean} muted - The microphone is muted: its track sends silence (reflected).
+ * @attr {boolean} camera-off - The camera is off: black frames, and your initials on your tile and theirs (reflected).
  * @attr {boolean} chat - A Chat button and side panel (an `<rtc-chat>` on the same room, loaded when first needed).
  * @attr {'grid'|'speaker'} layout - `grid` (default): everyone the same size; `speaker`: one large tile (the pinned one, else whoever speaks) and a strip.
  * @attr lang - The language of the texts (default: the nearest `lang` of the page).
@@ -200,16 +208,21 @@ export interface RtcCallReactionDetail {
  * @cssproperty --rtc-call-danger - Leave, and a muted microphone or stopped camera (default `#dc2626`).
  * @cssproperty --rtc-call-radius - The tiles' corner radius (default `0.75rem`).
  *
- * @fires rtc-call-join - {{id: string}} You are in the call, sending.
- * @fires rtc-call-leave - {Record<string, never>} You left (hang up, or removed from the page).
- * @fires rtc-call-error - {RtcCallErrorDetail} `room-full`, a camera error, a screen error (`screen-denied`, `screen-unsupported`, `screen-failed`), a peer's error (`ice-failed`, `negotiation-failed`, `ice-servers-refused`), a signaling error.
- * @fires rtc-call-hand - {RtcCallHandDetail} Someone raised or lowered a hand.
- * @fires rtc-call-reaction - {RtcCallReactionDetail} Someone sent a reaction.
- * @fires rtc-peer-join - {PeerJoinDetail} Someone is in the room.
- * @fires rtc-peer-leave - {PeerLeaveDetail} Someone left.
- * @fires rtc-peer-rename - {PeerRenameDetail} Someone changed their name.
- * @fires rtc-track - {RtcTrackDetail} A remote track arrived.
- * @fires rtc-connection-state - {RtcConnectionStateDetail} A peer connection's state changed.
+ * @fires {RtcCallJoinDetail} rtc-call-join - You are in the call and sending (`id`: your peer id).
+ * @fires {RtcCallLeaveDetail} rtc-call-leave - You left: hang up, or the element was removed.
+ * @fires {RtcCallErrorDetail} rtc-call-error - `room-full`; a camera error (`permission-denied`,
+ *   `no-device`...; `no-device` too when `camera` names no element), after which the call is left;
+ *   a screen error (`screen-denied`, `screen-unsupported`, `screen-failed`), after which the call
+ *   goes on; `ice-failed` (a TURN server is needed), `negotiation-failed`; a signaling error
+ *   (`connection-failed` while the client retries; those the client gives up on end the call).
+ * @fires {RtcCallHandDetail} rtc-call-hand - Someone raised or lowered a hand.
+ * @fires {RtcCallReactionDetail} rtc-call-reaction - Someone sent a reaction.
+ * @fires {PeerJoinDetail} rtc-peer-join - Someone is in the room.
+ * @fires {PeerLeaveDetail} rtc-peer-leave - Someone left.
+ * @fires {PeerRenameDetail} rtc-peer-rename - Someone changed their name.
+ * @fires {RtcTrackDetail} rtc-track - A remote track arrived.
+ * @fires {RtcConnectionStateDetail} rtc-connection-state - A peer connection's `connectionState`
+ *   changed (while joining or in the call).
  *
  * @tagname rtc-call
  */
@@ -816,8 +829,8 @@ declare global {
     'rtc-call': RtcCall;
   }
   interface GlobalEventHandlersEventMap {
-    'rtc-call-join': CustomEvent<{ id: string }>;
-    'rtc-call-leave': CustomEvent<Record<string, never>>;
+    'rtc-call-join': CustomEvent<RtcCallJoinDetail>;
+    'rtc-call-leave': CustomEvent<RtcCallLeaveDetail>;
     'rtc-call-error': CustomEvent<RtcCallErrorDetail>;
     'rtc-call-hand': CustomEvent<RtcCallHandDetail>;
     'rtc-call-reaction': CustomEvent<RtcCallReactionDetail>;

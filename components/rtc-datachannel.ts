@@ -2,7 +2,7 @@ import { ReactiveElement, css } from '@lit/reactive-element';
 import { define } from './internal/ui/define.js';
 import type { TransportChoice } from './internal/signaling/transport.js';
 import { RoomController, roomProperties } from './internal/controllers/room-controller.js';
-import type { ChannelData, SendFileOptions, SendOptions } from './internal/mesh/room-channel.js';
+import { RoomChannel, type ChannelData, type SendFileOptions, type SendOptions } from './internal/mesh/room-channel.js';
 import { RtcError } from './internal/mesh/room-errors.js';
 import type { TransferInfo } from './internal/mesh/peer-channel.js';
 import type { PeerInfo, SignalingState } from './internal/signaling/signaling-client.js';
@@ -123,26 +123,30 @@ export class RtcDatachannel extends ReactiveElement {
   /** ICE servers instead of the relay's (attribute `ice-servers`, as JSON). */
   iceServers: RTCIceServer[] | undefined;
 
-  readonly #controller = new RoomController(this, () => ({
-    room: this.room,
-    signaling: this.signaling,
-    transport: this.transport,
-    name: this.name,
-    token: this.token,
-    tokenUrl: this.tokenUrl,
-    iceTransportPolicy: this.iceTransportPolicy,
-    iceServers: this.iceServers,
-    label: this.label,
-    channel: {
-      ordered: this.ordered,
-      maxRetransmits: numberOrUnset(this.maxRetransmits),
-      maxMessageSize: numberOrUnset(this.maxMessageSize),
-      maxFileSize: numberOrUnset(this.maxFileSize),
-      maxTransfers: numberOrUnset(this.maxTransfers),
-      maxTransferBytes: numberOrUnset(this.maxTransferBytes),
-      transferTimeout: numberOrUnset(this.transferTimeout),
-    },
-  }));
+  readonly #controller = new RoomController(
+    this,
+    () => ({
+      room: this.room,
+      signaling: this.signaling,
+      transport: this.transport,
+      name: this.name,
+      token: this.token,
+      tokenUrl: this.tokenUrl,
+      iceTransportPolicy: this.iceTransportPolicy,
+      iceServers: this.iceServers,
+      label: this.label,
+      channel: {
+        ordered: this.ordered,
+        maxRetransmits: numberOrUnset(this.maxRetransmits),
+        maxMessageSize: numberOrUnset(this.maxMessageSize),
+        maxFileSize: numberOrUnset(this.maxFileSize),
+        maxTransfers: numberOrUnset(this.maxTransfers),
+        maxTransferBytes: numberOrUnset(this.maxTransferBytes),
+        transferTimeout: numberOrUnset(this.transferTimeout),
+      },
+    }),
+    { channel: RoomChannel },
+  );
 
   /** The signaling state (also reflected as the `state` attribute). */
   get state(): SignalingState {

@@ -12,7 +12,9 @@ import { rtcCameraStrings, type RtcCamera } from '../../components/rtc-camera.js
 import { mediaErrorText } from '../../components/internal/media/media.js';
 import { builtInLanguages } from '../../components/internal/ui/locale.js';
 import { fitGrid } from '../../components/internal/ui/tile-layout.js';
+import { CallChannel } from '../../components/internal/mesh/call-channel.js';
 import { nextEvent, startRelay, stopRelay, uniqueName, until } from './helpers.js';
+import { frame, Kind, RawPeer, text } from './raw-peer.js';
 import { button, call, lowContrastTexts, media, roomOf, tiles, userMediaCount } from './call-harness.js';
 
 const axe = (window as unknown as { axe: { run(context: Element, options: RunOptions): Promise<AxeResults> } }).axe;
@@ -168,7 +170,7 @@ describe('<rtc-call> in the call', () => {
     } = await call(['a', 'b']);
     const reactions: string[] = [];
     b!.addEventListener('rtc-call-reaction', (event) => reactions.push(event.detail.reaction));
-    const channel = roomOf(a!).channel('rtc-call');
+    const channel = roomOf(a!).channel('rtc-call', CallChannel);
     try {
       for (const hostile of [
         { reaction: '<img src=x onerror=alert(1)>' },
@@ -188,6 +190,42 @@ describe('<rtc-call> in the call', () => {
       expect(tile.querySelector('[part=reaction]')).to.equal(null);
     } finally {
       roomOf(a!).releaseChannel(channel);
+    }
+  });
+
+  it("a client of the data-channel contract talks to a call's channel; what a call never sends is dropped", async () => {
+    const {
+      url,
+      room,
+      els: [a],
+    } = await call(['a']);
+    const raw = await RawPeer.join(`${url}?peer=raw`, room, 'rtc-call', 'raw');
+    try {
+      const link = await raw.ready(roomOf(a!).id!);
+      const hands: boolean[] = [];
+      a!.addEventListener('rtc-call-hand', (event) => hands.push(event.detail.raised));
+      const json = 3; // messageTypes.indexOf('json') in docs/datachannel.md
+      const raised = JSON.stringify({ muted: false, cameraOff: false, hand: true });
+      const bytes = new TextEncoder().encode(raised);
+      // Each of these would raise the raw peer's hand if it were taken.
+      link.send(frame({ kind: Kind.Message, type: json, id: 1, offset: 0, total: bytes.length * 2 }, bytes));
+      link.send(frame({ kind: Kind.Message, type: 0, id: 2, offset: 0, total: bytes.length }, bytes));
+      const padded = new TextEncoder().encode(JSON.stringify({ hand: true, pad: 'x'.repeat(5000) }));
+      link.send(frame({ kind: Kind.Message, type: json, id: 3, offset: 0, total: padded.length }, padded));
+      link.send(frame({ kind: Kind.FileStart, id: 4, total: 10 }, '{"name":"x"}'));
+      link.send(frame({ kind: Kind.Message, type: json, id: 5, offset: 0, total: 9 }, 'not json!'));
+      // Then a real status, whole in one frame: once it shows, the ones before it have been handled.
+      const muted = JSON.stringify({ muted: true, cameraOff: false, hand: false });
+      link.send(frame({ kind: Kind.Message, type: json, id: 6, offset: 0, total: muted.length }, muted));
+      const tile = tiles(a!).find((each) => each.getAttribute('aria-label')?.startsWith('raw'))!;
+      await until(() => tile.getAttribute('aria-label') === 'raw, Muted', "the raw peer's status");
+      expect(hands).to.deep.equal([]);
+      expect(tile.hasAttribute('hand')).to.equal(false);
+      // And the call's own status reaches the raw peer as one json Message frame.
+      const status = await link.nextFrame((each) => each.kind === Kind.Message && each.type === json, 'a status');
+      expect(JSON.parse(text(status))).to.deep.equal({ muted: false, cameraOff: false, hand: false });
+    } finally {
+      raw.close();
     }
   });
 

@@ -6,6 +6,7 @@ import { sendKeys } from '@web/test-runner-commands';
 import '../../components/rtc-chat.js';
 import type { RtcChat } from '../../components/rtc-chat.js';
 import { Room } from '../../components/internal/mesh/room.js';
+import { RoomChannel } from '../../components/internal/mesh/room-channel.js';
 import { nextEvent, startRelay, uniqueName, until } from './helpers.js';
 import { frame, Kind, RawPeer, type RawLink } from './raw-peer.js';
 
@@ -49,7 +50,7 @@ function roomOf(el: RtcChat): Room {
  */
 function sendRaw(el: RtcChat, ...values: unknown[]): void {
   const room = roomOf(el);
-  const channel = room.channel('rtc-chat');
+  const channel = room.channel('rtc-chat', RoomChannel);
   for (const value of values) channel.sendJSON(value);
   room.releaseChannel(channel);
 }

@@ -4,11 +4,12 @@
  * every peer, opens one labelled channel, says Hello, and then exchanges text, JSON, binary messages
  * and files with the elements, checking each file's SHA-256.
  *
- * The signaling transport is a parameter (SignalingTransport): WebSocket now; the SSE + POST transport
- * of protocol.md can be added beside it without touching the rest.
+ * The signaling transport is a parameter (SignalingTransport): WebSocket, or SSE + POST (protocol.md's
+ * "SSE + POST": a stream of events for the relay's messages, POSTs of one message a line for ours).
  */
 import { createHash, randomInt } from 'node:crypto';
 import { RTCPeerConnection, type RTCDataChannel } from 'werift';
+import { EventSource } from 'eventsource';
 import WebSocket from 'ws';
 
 // ---- signaling (docs/protocol.md) -----------------------------------------------------------
@@ -19,7 +20,7 @@ export interface SignalingTransport {
   close(): void;
 }
 
-export type TransportName = 'websocket';
+export type TransportName = 'websocket' | 'sse';
 
 type RelayMessage = {
   type: string;
@@ -39,6 +40,8 @@ export function openTransport(
   switch (transport) {
     case 'websocket':
       return openWebSocket(url, onMessage);
+    case 'sse':
+      return openEventStream(url, onMessage);
   }
 }
 
@@ -53,6 +56,56 @@ function openWebSocket(url: string, onMessage: (message: RelayMessage) => void):
         close: () => socket.close(1000),
       }),
     );
+  });
+}
+
+/**
+ * SSE + POST: `GET url` as an event stream (the `eventsource` package: Node 20 has no EventSource),
+ * whose first event, `session`, hands out the secret that authorizes the POSTs; then every relay
+ * message is an unnamed event. Ours go as `POST url?session=<secret>`, text/plain, one JSON message
+ * a line, one POST at a time (overlapping POSTs may arrive in any order): what is written while one
+ * is under way goes in the next.
+ */
+function openEventStream(url: string, onMessage: (message: RelayMessage) => void): Promise<SignalingTransport> {
+  const streamUrl = new URL(url.replace(/^ws/, 'http'));
+  const source = new EventSource(streamUrl);
+  source.onmessage = ({ data }) => onMessage(JSON.parse(data) as RelayMessage);
+  const postUrl = new URL(streamUrl);
+  let waiting: string[] = [];
+  let posting = false;
+  const flush = async (): Promise<void> => {
+    if (posting || waiting.length === 0) return;
+    posting = true;
+    const body = waiting.join('\n');
+    waiting = [];
+    try {
+      await fetch(postUrl, { method: 'POST', headers: { 'content-type': 'text/plain' }, body });
+    } finally {
+      posting = false;
+    }
+    await flush();
+  };
+  const send = (message: object) => {
+    waiting.push(JSON.stringify(message));
+    void flush();
+  };
+  return new Promise((resolve, reject) => {
+    source.onerror = (error) => {
+      // Before the session: the relay could not be reached. After it, the stream is this peer's
+      // last word from the relay (a test closes it with `leave`).
+      if (!postUrl.searchParams.has('session')) reject(new Error(`no event stream at ${streamUrl}: ${error.message}`));
+      source.close();
+    };
+    source.addEventListener('session', ({ data }) => {
+      postUrl.searchParams.set('session', (JSON.parse(data) as { session: string }).session);
+      resolve({
+        send,
+        close: () => {
+          send({ type: 'leave' });
+          source.close();
+        },
+      });
+    });
   });
 }
 
@@ -126,6 +179,8 @@ class Link {
   readonly ready: Promise<void>;
   #markReady!: () => void;
   #heldCandidates: NonNullable<Signal['candidate']>[] = [];
+  /** The signals being handled, one after the other. */
+  #signals: Promise<void> = Promise.resolve();
   /** Our candidates wait until the description they belong to has gone out (section 1, "Order"). */
   #ourCandidates: NonNullable<Signal['candidate']>[] | undefined = [];
   #nextMessageId = 0;
@@ -154,8 +209,21 @@ class Link {
     if (offer) void this.#offer();
   }
 
-  /** A signal from this peer: descriptions first; candidates held until there is one. */
-  async handle({ description, candidate }: Signal): Promise<void> {
+  /**
+   * A signal from this peer, handled after the ones before it (each awaits the connection): a
+   * failure is recorded in `received.errors`, which the tests check, instead of escaping into the
+   * test runner.
+   */
+  receive(signal: Signal): void {
+    this.#signals = this.#signals
+      .then(() => this.#handle(signal))
+      .catch((error: unknown) => {
+        this.received.errors.push(`signal: ${(error as Error).message}`);
+      });
+  }
+
+  /** Descriptions first; candidates held until there is one. */
+  async #handle({ description, candidate }: Signal): Promise<void> {
     if (description) {
       await this.pc.setRemoteDescription(description);
       if (description.type === 'offer') {
@@ -339,7 +407,7 @@ export class WeriftPeer {
         for (const { id } of message.peers!) peer.#link(id, true);
         welcomed();
       } else if (message.type === 'signal') {
-        void peer.#link(message.from!, false).handle(message.data!);
+        peer.#link(message.from!, false).receive(message.data!);
       } else if (message.type === 'peer-left') {
         peer.links.get(message.id!)?.close();
         peer.links.delete(message.id!);

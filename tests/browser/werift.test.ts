@@ -1,15 +1,15 @@
 // A peer that is not a browser, written from docs/protocol.md and docs/datachannel.md alone (a Node
 // peer on werift, tests/browser/werift-peer.ts, run by werift-plugin.ts in the test server), talks to
 // <rtc-datachannel> in Chromium: text, JSON, binary and a file each way, in both join orders.
-// The signaling transport is a parameter: add 'sse' to TRANSPORTS once the relay speaks it (the
-// peer's openTransport() gets an SSE + POST client beside its WebSocket one).
+// The werift peer's signaling goes over either transport (its openTransport()); the element uses
+// its default (`auto`, WebSocket here).
 import { expect, fixture, html } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import '../../components/rtc-datachannel.js';
 import type { FileDetail, MessageDetail } from '../../components/rtc-datachannel.js';
-import { freshRoom, nextEvent, until } from './helpers.js';
+import { freshRoom, nextEvent, relayStats, until } from './helpers.js';
 
-const TRANSPORTS = ['websocket'] as const;
+const TRANSPORTS = ['websocket', 'sse'] as const;
 const ORDERS = ['the element joins first', 'the werift peer joins first'] as const;
 
 interface Received {
@@ -36,7 +36,7 @@ for (const transport of TRANSPORTS) {
 
       it('exchanges text, JSON, binary and a file (SHA-256 checked) with <rtc-datachannel>, both ways', async function () {
         this.timeout(90_000);
-        const { url, room } = await freshRoom();
+        const { relay, url, room } = await freshRoom();
         const host = await fixture<HTMLDivElement>(html`<div></div>`);
         const element = document.createElement('rtc-datachannel');
         Object.assign(element, { room, signaling: url, name: 'browser' });
@@ -54,6 +54,9 @@ for (const transport of TRANSPORTS) {
         await until(() => element.openPeers.includes(weriftId), "the element's channel to the werift peer", 30_000);
         await command('werift-ready', { peer: weriftId, to: element.peerId });
         expect(element.peers.find((peer) => peer.id === weriftId)?.name).to.equal('werift');
+        // The werift peer's connection is the one over `transport` (the element's is over WebSocket).
+        const { transports } = (await relayStats(relay))!;
+        expect(transports[transport]).to.equal(transport === 'sse' ? 1 : 2);
 
         // The element to the werift peer.
         const to = weriftId;

@@ -4,7 +4,7 @@
  * the screen share, the others' stats and everyone's speaking level, raise hand and reactions.
  *
  * It talks to the Room only through its RoomController (links, tracks, peers, the `rtc-call`
- * channel) and to each link through mesh/link-media.ts: never through an RTCPeerConnection.
+ * channel) and to each link through mesh/link-media.ts: never through an RTCPeerConnection of its own.
  * It never touches the DOM: the element renders `participants`, `state`, `error` and `notice`,
  * and fires the public events from the `events` callbacks.
  */
@@ -13,6 +13,7 @@ import { RoomController, type RoomTrack } from './room-controller.js';
 import { MediaController, type MediaHost } from './media-controller.js';
 import { AudioLevel, hasAudio } from '../media/audio-level.js';
 import { canShareScreen, mediaErrorCode, stopStream, trackConstraint, type MediaErrorCode } from '../media/media.js';
+import { CallChannel } from '../mesh/call-channel.js';
 import type { PeerLink } from '../mesh/peer-link.js';
 import { linkStats, replaceTrack, reserveMedia, sendTracks, stopSending } from '../mesh/link-media.js';
 import type { TransportChoice } from '../signaling/transport.js';
@@ -169,7 +170,7 @@ export class CallController implements ReactiveController {
   /** Your microphone's level on the join screen while previewing, 0 to 1 (read every 100 ms). */
   previewLevel = 0;
 
-  readonly room: RoomController;
+  readonly room: RoomController<CallChannel>;
   /** The call's own camera and microphone (when the page gives no `<rtc-camera>`); also the preview. */
   readonly media: MediaController;
 
@@ -216,7 +217,10 @@ export class CallController implements ReactiveController {
         iceTransportPolicy: host.iceTransportPolicy,
         label: CHANNEL,
       }),
-      { onLink: (peer, link) => this.#onLink(peer, link), onTrack: (detail) => this.#onTrack(detail) },
+      {
+        channel: CallChannel,
+        media: { onLink: (peer, link) => this.#onLink(peer, link), onTrack: (detail) => this.#onTrack(detail) },
+      },
     );
     this.media = new MediaController(this.#mediaHost(), {
       constraints: () => ({

@@ -6,7 +6,9 @@
  * Room and the channel report is dispatched on the host as the public `rtc-*` events of
  * room-events.ts; elements listen to their own events to render (a chat list, a progress bar).
  *
- * Used by <rtc-datachannel>, <rtc-chat> and <rtc-call>: `new RoomController(this, () => ({...}))`.
+ * Used by <rtc-datachannel>, <rtc-chat> and <rtc-call>:
+ * `new RoomController(this, () => ({...}), {channel: RoomChannel})`. The channel's class is the
+ * element's to give (a RoomChannel, or the call's CallChannel), so a page loads only the one it uses.
  *
  * Names are per element: the host's `name` is not part of what identifies the Room, so a change
  * (or a second element naming itself in a Room another holds) renames us for the others instead of
@@ -14,8 +16,8 @@
  * touches the RTCPeerConnections itself.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { Room, type RoomOptions } from '../mesh/room.js';
-import type { ChannelOptions, RoomChannel } from '../mesh/room-channel.js';
+import { Room, type LinkChannel, type LinkChannelClass, type RoomOptions } from '../mesh/room.js';
+import type { ChannelOptions } from '../mesh/limits.js';
 import type { PeerLink } from '../mesh/peer-link.js';
 import type { RtcError } from '../mesh/room-errors.js';
 import type { SignalingState } from '../signaling/signaling-client.js';
@@ -50,6 +52,14 @@ export interface RoomTrack {
   streams: readonly MediaStream[];
 }
 
+/** What a RoomController is made with besides its config. */
+export interface RoomControllerOptions<C extends LinkChannel> {
+  /** The class of the channel with the config's `label`. */
+  channel: LinkChannelClass<C>;
+  /** The Room's media, for a call. */
+  media?: RoomMediaListeners;
+}
+
 /** Listeners for the Room's media: links that may carry tracks, and the tracks that arrive. */
 export interface RoomMediaListeners {
   /** A link is up and may carry tracks (also each link that was up before the host came). */
@@ -58,13 +68,14 @@ export interface RoomMediaListeners {
   onTrack(detail: RoomTrack): void;
 }
 
-export class RoomController implements ReactiveController {
+export class RoomController<C extends LinkChannel> implements ReactiveController {
   /** The Room held, if any. */
   room?: Room;
   /** Its channel with `label`, held with it. */
-  channel?: RoomChannel;
+  channel?: C;
   #host: ReactiveControllerHost & HTMLElement;
   #config: () => RoomControllerConfig;
+  #Channel: LinkChannelClass<C>;
   #media: RoomMediaListeners | undefined;
   /** The name last given to the Room. */
   #name = '';
@@ -79,11 +90,12 @@ export class RoomController implements ReactiveController {
   constructor(
     host: ReactiveControllerHost & HTMLElement,
     config: () => RoomControllerConfig,
-    media?: RoomMediaListeners,
+    options: RoomControllerOptions<C>,
   ) {
     this.#host = host;
     this.#config = config;
-    this.#media = media;
+    this.#Channel = options.channel;
+    this.#media = options.media;
     host.addController(this);
   }
 
@@ -151,10 +163,10 @@ export class RoomController implements ReactiveController {
 
   #attach(config: RoomControllerConfig): void {
     let room: Room | undefined;
-    let channel: RoomChannel;
+    let channel: C;
     try {
       room = Room.acquire(config);
-      channel = room.channel(config.label, config.channel);
+      channel = room.channel(config.label, this.#Channel, config.channel);
     } catch (error) {
       // Report it and stay out of the Room: from channel(), a label whose channel id is another
       // label's in this Room; from acquire(), a `signaling` URL that is not ws:, wss:, http: or

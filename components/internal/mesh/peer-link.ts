@@ -1,6 +1,7 @@
 /**
  * One RTCPeerConnection to one remote peer of a Room. It carries every element's data channels and
  * a call's tracks; negotiation is automatic (any addTrack/createDataChannel/restartIce starts one).
+ * What a call does with its media on a link is link-media.ts's (pages without a call skip it).
  *
  * - Perfect negotiation, as in the W3C example (WebRTC 1.0, section 10.7): the polite peer rolls
  *   back its own offer on a collision, the impolite one ignores the other's; both converge.
@@ -269,6 +270,11 @@ export class PeerLink extends EventTarget {
       if (this.#belongsToRemoteDescription(candidate)) await this.pc.addIceCandidate(candidate);
       else this.#holdCandidate(candidate);
     }
+  }
+
+  /** Whether close() was called: the link carries nothing any more. */
+  get closed(): boolean {
+    return this.#closed === true;
   }
 
   /** Closes the connection and every channel on it. */

@@ -22,8 +22,8 @@
  */
 import type { Capability } from '../../../protocol/signaling.js';
 import { PeerLink, iceServersRefused, type PeerErrorDetail } from './peer-link.js';
-import { RoomChannel, type ChannelOptions } from './room-channel.js';
-import { labelCollision } from './room-errors.js';
+import type { ChannelOptions } from './limits.js';
+import { labelCollision, RtcError } from './room-errors.js';
 import {
   SignalingClient,
   toWebSocketUrl,
@@ -35,6 +35,24 @@ import {
 } from '../signaling/signaling-client.js';
 
 export { RtcError } from './room-errors.js';
+
+/**
+ * What the Room needs of a labelled channel: its label and SCTP stream id, and to be put on each
+ * link and taken off it. RoomChannel (messages and files) and CallChannel (a call's JSON) are two;
+ * the Room imports neither, so a page loads only the one its elements use.
+ */
+export interface LinkChannel extends EventTarget {
+  readonly label: string;
+  readonly streamId: number;
+  /** The peers whose end of this channel is open. */
+  readonly openPeers: string[];
+  attach(link: PeerLink): void;
+  detach(peer: string): void;
+  close(): void;
+}
+
+/** A LinkChannel's class: what channel() makes a channel with. */
+export type LinkChannelClass<C extends LinkChannel> = new (label: string, options: ChannelOptions) => C;
 
 /** What a Room is acquired with: a room element's own settings, named as its attributes. */
 export interface RoomOptions {
@@ -84,7 +102,7 @@ export class Room extends EventTarget {
   readonly signaling: SignalingClient;
   /** One PeerLink per remote peer, by peer id. */
   readonly links = new Map<string, PeerLink>();
-  #channels = new Map<string, { channel: RoomChannel; refs: number }>();
+  #channels = new Map<string, { channel: LinkChannel; refs: number }>();
   /**
    * Peers we could make no link to: the browser refused the ICE servers (reported once; their
    * signals are dropped until they leave, or a new session of ours starts afresh).
@@ -151,13 +169,20 @@ export class Room extends EventTarget {
   }
 
   /**
-   * The channel with `label` on every link, shared by everyone who asks for it; give it back with
-   * releaseChannel(). The first caller's options apply.
+   * The channel with `label` on every link, a `Kind` (RoomChannel, CallChannel), shared by everyone
+   * who asks for it; give it back with releaseChannel(). The first caller's options apply.
    */
-  channel(label: string, init: ChannelOptions = {}): RoomChannel {
+  channel<C extends LinkChannel>(label: string, Kind: LinkChannelClass<C>, init: ChannelOptions = {}): C {
     let entry = this.#channels.get(label);
+    if (entry && !(entry.channel instanceof Kind)) {
+      throw new RtcError(
+        'label-collision',
+        `Label "${label}" is another kind of element's channel here.`,
+        'Rename one.',
+      );
+    }
     if (!entry) {
-      const channel = new RoomChannel(label, init);
+      const channel = new Kind(label, init);
       for (const { channel: other } of this.#channels.values()) {
         if (other.streamId === channel.streamId) throw labelCollision(label, other.label);
       }
@@ -167,11 +192,11 @@ export class Room extends EventTarget {
       }
     }
     entry.refs++;
-    return entry.channel;
+    return entry.channel as C;
   }
 
   /** Gives back a channel from channel(), once for every time it was asked for. */
-  releaseChannel(channel: RoomChannel): void {
+  releaseChannel(channel: LinkChannel): void {
     const entry = this.#channels.get(channel.label)!;
     if (--entry.refs) return;
     queueMicrotask(() => {
