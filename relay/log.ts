@@ -28,9 +28,17 @@ export interface Logger {
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** A pino logger writing JSON lines to standard output, from `level` up (default `info`). */
+/**
+ * A pino logger writing JSON lines to standard output, from `level` up (default `info`).
+ *
+ * Each line is written as it is logged (pino's `sync: true`): the relay logs per session, not per
+ * message, so this costs little, and the log stays in order and complete when the process exits.
+ * pino's default asynchronous writing loses that: at `process.exit` it writes what it has queued at
+ * once, while a line still being written lands after those (seen here: a session's end after the
+ * `closed` line that follows it).
+ */
 export function createLogger(level: LogLevel = 'info'): Logger {
-  return pino({ level, name: 'rtc-relay' });
+  return pino({ level, name: 'rtc-relay' }, pino.destination({ dest: 1, sync: true }));
 }
 
 export const SILENT: Logger = { info() {}, warn() {}, error() {} };
