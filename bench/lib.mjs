@@ -1,5 +1,6 @@
 // Shared helpers: child processes in their own process group (killed as a group), pinning, medians.
 import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 
 const children = new Set();
@@ -39,4 +40,16 @@ export function median(values) {
 export function row(figure, unit, ours, baseline, baselineName, goal, met, lowerIsBetter = false) {
   const ratio = ours && baseline ? (lowerIsBetter ? ours / baseline : ours / baseline) : null;
   return { figure, unit, ours, baseline, baselineName, ratio, goal, met };
+}
+
+/** A free TCP port on 127.0.0.1 (for a server that cannot listen on port 0 and say which it got). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -2,6 +2,9 @@
 //   node bench/relay-client.mjs '<job as JSON>'   ->  prints one JSON line with the result.
 // Jobs: {mode: 'throughput'|'latency'|'idle'|'joins', kind: 'ours'|'bare'|'peer', transport?: 'sse',
 // token?: a join token for ours, port, path, ...}.
+// Relay instances sharing rooms (bench `scaling`): `ports` instead of `port`, and `spread`: 'split'
+// (every sender on the first, every receiver on the second: each signal crosses instances) or
+// 'rooms' (pair i on instance i mod n: each room on one instance).
 // Clients are bench/raw-ws.mjs: cheap enough per message that the relay, not the load generator, is
 // the bottleneck; with `transport: 'sse'` (ours only), bench/raw-sse.mjs.
 import { RawWebSocket, encodeText } from './raw-ws.mjs';
@@ -28,8 +31,17 @@ function frameFor(kind, to, size, extra = {}) {
   return make(pad);
 }
 
+const ports = job.ports ?? [job.port];
+const PEER_NEWS = Buffer.from('{"type":"peer-');
+
+/** The port of the instance that pair `pair`'s `role` ('sender' or 'receiver') connects to. */
+function portFor(pair, role) {
+  if (job.spread === 'split') return ports[role === 'sender' ? 0 : 1];
+  return ports[pair % ports.length];
+}
+
 /** Opens one client and brings it into `room`; resolves with {ws, id}; `ws.onFrame` is replaceable. */
-function connect(kind, index, room) {
+function connect(kind, index, room, port = ports[0]) {
   return new Promise((resolve, reject) => {
     const ownId = `p${index}-${room}`;
     const path =
@@ -52,7 +64,7 @@ function connect(kind, index, room) {
       else if (message.type === 'error' || message.type === 'ERROR') reject(new Error(`${kind}: ${payload}`));
     };
     const Client = job.transport === 'sse' ? RawSse : RawWebSocket;
-    Client.open(job.port, path).then((client) => {
+    Client.open(port, path).then((client) => {
       ws = client;
       ws.onFrame = onFrame;
       sockets.add(ws);
@@ -68,7 +80,12 @@ async function openPairs(kind, pairs, room = (i) => `r${i}`) {
   for (let start = 0; start < pairs; start += 50) {
     const batch = [];
     for (let i = start; i < Math.min(pairs, start + 50); i++) {
-      batch.push(Promise.all([connect(kind, 2 * i, room(i)), connect(kind, 2 * i + 1, room(i))]));
+      batch.push(
+        Promise.all([
+          connect(kind, 2 * i, room(i), portFor(i, 'sender')),
+          connect(kind, 2 * i + 1, room(i), portFor(i, 'receiver')),
+        ]),
+      );
     }
     for (const [sender, receiver] of await Promise.all(batch)) result.push({ sender, receiver });
   }
@@ -108,7 +125,9 @@ async function throughput() {
       if (inFlight < window) sendBatch(window - inFlight);
       inFlight = window;
     };
-    link.receiver.ws.onFrame = () => {
+    link.receiver.ws.onFrame = (payload) => {
+      // Across instances a peer may hear of the other (peer-joined) after the pair was set up.
+      if (job.ports && payload.subarray(0, PEER_NEWS.length).equals(PEER_NEWS)) return;
       received += 1;
       inFlight -= 1;
       dirty.add(link);
@@ -117,7 +136,10 @@ async function throughput() {
         setImmediate(flush);
       }
     };
-    link.sender.ws.onFrame = () => (errors += 1);
+    link.sender.ws.onFrame = (payload) => {
+      if (job.ports && payload.subarray(0, PEER_NEWS.length).equals(PEER_NEWS)) return;
+      errors += 1;
+    };
   }
   errors = 0;
   for (const link of links) link.fill();
@@ -142,6 +164,8 @@ async function latency() {
     link.receiver.ws.onFrame = (data) => {
       const message = JSON.parse(data.toString());
       const body = message.data ?? message.payload;
+      // Not a signal (an error about an echo, say): counted as lost, not echoed.
+      if (body?.seq === undefined) return;
       link.receiver.ws.send(frameFor(kind, link.sender.id, size, { seq: body.seq, echo: true }));
     };
     link.sender.ws.onFrame = (data) => {

@@ -18,6 +18,8 @@ if (kind === 'ours') {
   const logger = log ? pino({ level: 'info' }, pino.destination('/dev/null')) : false;
   const relay = createRelay({ port: 0, host: '127.0.0.1', logger, ...relayOptions });
   await relay.ready;
+  // With `redis`, it serves once it is in sync with Redis.
+  while (!relay.readiness().ready) await new Promise((resolve) => setTimeout(resolve, 20));
   if (relayOptions.metrics) setInterval(() => relay.metrics.registry.metrics(), 1000).unref();
   close = () => relay.close();
   process.send({ port: relay.port, path: '/signal' });

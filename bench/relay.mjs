@@ -1,12 +1,13 @@
-// 2-4, 7. The relay beside baselines: ours (dist/relay, with join tokens, TURN credentials, metrics,
-// logs and every limit on), a bare
-// `ws` relay (bench/bare-relay.mjs: parse and restringify only), the same bare relay given ours'
-// cork (the fair baseline) and PeerServer (the `peer` package, driven through its own protocol).
-// Each relay runs alone in a fresh process pinned to core 0; the load generator
+// 2-4, 7, 9, 10. The relay beside baselines: ours (dist/relay, with join tokens, TURN credentials,
+// metrics, logs and every limit on), a bare `ws` relay (bench/bare-relay.mjs: parse and restringify
+// only), the same bare relay given ours' cork (the fair baseline) and PeerServer (the `peer` package,
+// driven through its own protocol); and ours in two instances sharing rooms through Redis. Each relay
+// runs alone in a fresh process pinned to core 0 (the second instance on core 1); the load generator
 // (bench/relay-client.mjs) runs pinned to core 1. Rounds alternate between the relays.
 import { generateKeyPairSync } from 'node:crypto';
+import { connect as tcpConnect } from 'node:net';
 import { SignJWT } from 'jose';
-import { row, start, kill, sleep, median, canPin } from './lib.mjs';
+import { row, start, kill, sleep, median, canPin, freePort } from './lib.mjs';
 
 const NODE = process.execPath;
 /**
@@ -46,10 +47,11 @@ const OURS = {
 };
 const OURS_FAST = { ...OURS, messagesPerSecond: 1e9, messageBurst: 1e9 };
 
-async function startRelay(kind, options = {}, nodeFlags = []) {
+/** Starts a relay process of `kind` on `core`, node run with `nodeFlags`. */
+async function startRelay(kind, options = {}, { core = 0, nodeFlags = [] } = {}) {
   const args = [...nodeFlags, '--expose-gc', 'bench/relay-server.mjs', kind, JSON.stringify(options)];
   const child = start(NODE, args, {
-    core: 0,
+    core,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const info = await Promise.race([
@@ -111,7 +113,7 @@ function clientJob(kind) {
 /** Starts the relay of `kind`: ours (with its V8 flag) with `options`. */
 function startKind(kind, options) {
   if (RELAY_OF[kind] !== 'ours') return startRelay(RELAY_OF[kind]);
-  return startRelay('ours', options, OURS_NODE_FLAGS);
+  return startRelay('ours', options, { nodeFlags: OURS_NODE_FLAGS });
 }
 
 export async function throughput({ quick, log }) {
@@ -249,7 +251,7 @@ export async function memory({ quick, log }) {
     { name: 'ours, no V8 flag', kind: 'ours', start: () => startRelay('ours', OURS) },
     { name: 'ours (SSE)', kind: 'sse', start: () => startKind('sse', OURS) },
     { name: 'bare ws', kind: 'bare', start: () => startRelay('bare') },
-    { name: 'bare ws, V8 flag', kind: 'bare', start: () => startRelay('bare', {}, OURS_NODE_FLAGS) },
+    { name: 'bare ws, V8 flag', kind: 'bare', start: () => startRelay('bare', {}, { nodeFlags: OURS_NODE_FLAGS }) },
     { name: 'PeerServer', kind: 'peer', start: () => startRelay('peer') },
   ];
   for (const variant of variants) {
@@ -321,7 +323,7 @@ export async function joins({ quick, log }) {
   const runs = { none: [], hs256: [], es256: [] };
   for (let round = 0; round < rounds; round++) {
     for (const [name, { options, token }] of Object.entries(variants)) {
-      const relay = await startRelay('ours', { ...ONE_ADDRESS_FOR_ALL, ...options }, OURS_NODE_FLAGS);
+      const relay = await startRelay('ours', { ...ONE_ADDRESS_FOR_ALL, ...options }, { nodeFlags: OURS_NODE_FLAGS });
       try {
         const before = await relay.ask('cpu');
         const result = await runClient({ mode: 'joins', kind: 'ours', connections, token, ...relay.info });
@@ -360,5 +362,194 @@ export async function joins({ quick, log }) {
       ),
     ],
     details: { connections, runs },
+  };
+}
+
+/** The CPU time (ms) the relays' processes used so far, together. */
+async function cpuOf(relays) {
+  let total = 0;
+  for (const relay of relays) total += (await relay.ask('cpu')).cpu;
+  return total;
+}
+
+/** A redis-server of our own on a free port (nothing saved), with its CPU time for the cost per message. */
+async function startRedisServer() {
+  const { findRedisServer } = await import('../scripts/redis.mjs');
+  const binary = findRedisServer();
+  if (!binary) throw new Error('redis-server is not installed (Debian: apt-get install redis-server)');
+  const port = await freePort();
+  const child = start(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
+  for (let tries = 0; ; tries++) {
+    const open = await new Promise((resolve) => {
+      const socket = tcpConnect(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (open) break;
+    if (tries === 200) throw new Error('redis-server did not start');
+    await sleep(25);
+  }
+  const { Redis } = await import('ioredis');
+  const client = new Redis(`redis://127.0.0.1:${port}`);
+  /** Redis's CPU seconds so far (user + system). */
+  const cpu = async () => {
+    const info = await client.info('cpu');
+    const read = (name) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+    return read('used_cpu_user') + read('used_cpu_sys');
+  };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    cpu,
+    stop: () => {
+      client.disconnect();
+      kill(child);
+    },
+  };
+}
+
+/**
+ * 10. Relay instances sharing rooms through Redis: the round trip a signal adds when it crosses
+ * instances (at 2,000 relayed messages per second, against peers on one instance of the same
+ * deployment), and relayed messages per second with two instances against one.
+ */
+export async function scaling({ quick, log }) {
+  const rounds = quick ? 1 : 3;
+  const redis = await startRedisServer();
+  const latencyJob = {
+    mode: 'latency',
+    pairs: 100,
+    size: 300,
+    rate: 2000,
+    warmup: 1000,
+    duration: quick ? 2000 : 3000,
+  };
+  const throughputJob = { mode: 'throughput', pairs: 100, window: 32, size: 300, warmup: 1000, duration: 2500 };
+  const runs = { same: [], across: [], one: [], spread: [], split: [] };
+  let deployment = 0;
+  /** Two fresh instances of ours sharing rooms (their own key prefix), on the two cores. */
+  const twoInstances = async (options) => {
+    deployment += 1;
+    const shared = { ...options, redis: { url: redis.url, prefix: `bench${deployment}:` } };
+    const nodeFlags = OURS_NODE_FLAGS;
+    return Promise.all([
+      startRelay('ours', shared, { core: 0, nodeFlags }),
+      startRelay('ours', shared, { core: 1, nodeFlags }),
+    ]);
+  };
+  const client = clientJob('ours');
+  try {
+    for (let round = 0; round < rounds; round++) {
+      const instances = await twoInstances(OURS);
+      try {
+        const [a, b] = instances.map((instance) => instance.info);
+        const same = await runClient({ ...latencyJob, ...client, path: a.path, ports: [a.port] });
+        const across = await runClient({
+          ...latencyJob,
+          ...client,
+          path: a.path,
+          ports: [a.port, b.port],
+          spread: 'split',
+        });
+        runs.same.push(same);
+        runs.across.push(across);
+        log(
+          `round ${round + 1} latency  same instance p50 ${same.p50.toFixed(2)} p99 ${same.p99.toFixed(2)} ms; across instances p50 ${across.p50.toFixed(2)} p99 ${across.p99.toFixed(2)} ms`,
+        );
+      } finally {
+        for (const instance of instances) instance.stop();
+      }
+
+      const one = await startKind('ours', OURS_FAST);
+      try {
+        const cpuBefore = await cpuOf([one]);
+        const result = await runClient({ ...throughputJob, ...client, ...one.info });
+        runs.one.push({ ...result, relayCpu: (await cpuOf([one])) - cpuBefore });
+      } finally {
+        one.stop();
+      }
+      for (const spread of ['rooms', 'split']) {
+        const pair = await twoInstances(OURS_FAST);
+        try {
+          const ports = pair.map((instance) => instance.info.port);
+          const [redisBefore, relaysBefore] = [await redis.cpu(), await cpuOf(pair)];
+          const result = await runClient({ ...throughputJob, ...client, path: '/signal', ports, spread });
+          const redisCpu = (await redis.cpu()) - redisBefore;
+          const relayCpu = (await cpuOf(pair)) - relaysBefore;
+          runs[spread === 'rooms' ? 'spread' : 'split'].push({ ...result, redisCpu, relayCpu });
+        } finally {
+          for (const instance of pair) instance.stop();
+        }
+      }
+      log(
+        `round ${round + 1} throughput  one instance ${Math.round(runs.one.at(-1).rate)} msg/s; two, rooms spread ${Math.round(runs.spread.at(-1).rate)}; two, every signal across ${Math.round(runs.split.at(-1).rate)} msg/s`,
+      );
+    }
+  } finally {
+    redis.stop();
+  }
+  const p = (kind, key) => median(runs[kind].map((r) => r[key]));
+  const rate = (kind) => median(runs[kind].map((r) => r.rate));
+  // Same and across are measured back to back in each round: the median of each round's difference.
+  const added = (key) => median(runs.across.map((r, round) => r[key] - runs.same[round][key]));
+  const addedP50 = added('p50');
+  const addedP99 = added('p99');
+  // CPU per relayed message over the whole run (warm-up included): steadier than rates on a shared
+  // machine. The relays' own, and Redis's for the messages that crossed instances.
+  const relayMicroseconds = (kind) => median(runs[kind].map((r) => (r.relayCpu * 1e3) / r.relayed));
+  const redisMicroseconds = median(runs.split.map((r) => (r.redisCpu * 1e6) / r.relayed));
+  return {
+    rows: [
+      row(
+        'round trip added across instances, p50 @2k/s',
+        'ms',
+        addedP50,
+        p('same', 'p50'),
+        'same instance p50',
+        'report',
+        null,
+      ),
+      row(
+        'round trip added across instances, p99 @2k/s',
+        'ms',
+        addedP99,
+        p('same', 'p99'),
+        'same instance p99',
+        '<= 2 ms',
+        addedP99 <= 2,
+      ),
+      row(
+        'relay throughput, 2 instances, rooms spread',
+        'msg/s',
+        rate('spread'),
+        rate('one'),
+        'one instance',
+        'report',
+        null,
+      ),
+      row(
+        'relay throughput, 2 instances, all across',
+        'msg/s',
+        rate('split'),
+        rate('one'),
+        'one instance',
+        'report',
+        null,
+      ),
+      row(
+        'relays CPU per message, all across',
+        'µs',
+        relayMicroseconds('split'),
+        relayMicroseconds('one'),
+        'one instance',
+        'report',
+        null,
+      ),
+      row('Redis CPU per message across instances', 'µs', redisMicroseconds, null, '-', 'report', null),
+    ],
+    details: { latencyJob, throughputJob, pinned: canPin, nodeFlags: OURS_NODE_FLAGS, oursOptions: OURS, runs },
   };
 }

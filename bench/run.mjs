@@ -3,9 +3,10 @@
 // docs/performance.md explains the method and the latest results.
 //   npm run bench                     everything (about 4 minutes on 2 cores)
 //   npm run bench -- --quick          fewer rounds, shorter windows (about 1.5 minutes)
-//   npm run bench -- --only relay     a selection: pages, throughput, latency, memory, joins,
-//                                     datachannel, filememory, chatflood, connect; `relay` = the four
-//                                     relay ones, `browser` = the last four
+//   npm run bench -- --only relay     a selection: pages, throughput, latency, memory, joins, scaling,
+//                                     datachannel, filememory, chatflood, connect; `relay` = the five
+//                                     relay ones (scaling: instances sharing rooms through a
+//                                     redis-server of its own), `browser` = the last four
 //   npm run bench -- --no-build       use dist/ as it is (otherwise `npm run build` runs first)
 // Prints one table and writes bench/results.json. Runs inside a loopback-only network namespace
 // where `unshare -n` is permitted (like scripts/test.mjs); everything it starts is killed at the end.
@@ -24,9 +25,20 @@ const valueOf = (name) => {
   if (at === -1) return undefined;
   return argv[at].includes('=') ? argv[at].split('=')[1] : argv[at + 1];
 };
-const ALL = ['pages', 'throughput', 'latency', 'memory', 'joins', 'datachannel', 'filememory', 'chatflood', 'connect'];
+const ALL = [
+  'pages',
+  'throughput',
+  'latency',
+  'memory',
+  'joins',
+  'scaling',
+  'datachannel',
+  'filememory',
+  'chatflood',
+  'connect',
+];
 const BROWSER = ['datachannel', 'filememory', 'chatflood', 'connect'];
-const GROUPS = { relay: ['throughput', 'latency', 'memory', 'joins'], browser: BROWSER };
+const GROUPS = { relay: ['throughput', 'latency', 'memory', 'joins', 'scaling'], browser: BROWSER };
 const only = valueOf('--only');
 const selected = only ? only.split(',').flatMap((name) => GROUPS[name] ?? [name]) : ALL;
 for (const name of selected)

@@ -230,6 +230,12 @@ export const ErrorCodes = {
    * is closed (1013).
    */
   TokenUnverifiable: 'token-unverifiable',
+  /**
+   * Relay instances share rooms through a directory (Redis) that this one cannot reach now: a `join`
+   * is refused (closed with 1013: try again later) and a `signal` to a peer on another instance is
+   * not delivered (carries `to`; the connection stays open). Peers on the same instance still work.
+   */
+  DirectoryUnavailable: 'directory-unavailable',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
@@ -301,6 +307,8 @@ export const ERROR_MEANINGS: Readonly<Record<ErrorCode, ErrorMeaning>> = {
   'token-room': { closesWith: CloseCodes.Policy, final: true },
   'name-fixed': { final: false },
   'token-unverifiable': { closesWith: CloseCodes.TryAgainLater, final: false },
+  // Closes a join with 1013, but leaves a connection open that a signal was refused on.
+  'directory-unavailable': { final: false },
 };
 
 /** Whether an error code ends a session for good (a code this version does not know does not). */

@@ -30,6 +30,8 @@ Options (environment variable in brackets):
   --max-payload <bytes>    largest inbound frame (default 65536)
   --request-timeout <ms>   time a TCP connection has to send a whole request (default 10000)
   --resume-grace <ms>      how long a lost peer keeps its place (default 30000)
+  --redis <url>            share rooms with every instance using this Redis [REDIS_URL]
+                           (redis://host:6379; default: rooms live in this process)
   --max-held-bytes-per-peer <bytes>
                            signals held for one peer within its grace (default 262144)
   --max-held-bytes <bytes> signals held for all peers within their grace (default 33554432)
@@ -99,6 +101,7 @@ function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): CommandLine |
       'turn-secret': { type: 'string' },
       'turn-urls': { type: 'string' },
       'turn-ttl': { type: 'string' },
+      redis: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -140,6 +143,7 @@ function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): CommandLine |
     turnSecret: values['turn-secret'] ?? fromEnv('TURN_SECRET'),
     turnUrls: list(values['turn-urls'] ?? fromEnv('TURN_URLS')),
     turnTtl: optionalInteger('--turn-ttl', turnTtl),
+    redis: values.redis ?? fromEnv('REDIS_URL'),
   };
   return { options, log };
 }

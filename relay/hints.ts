@@ -38,5 +38,6 @@ export function errorHints(options: ResolvedOptions): Record<ErrorCode, string> 
     'name-fixed': 'Your name comes from your join token: the site decides it.',
     'token-unverifiable':
       "The relay cannot check join tokens right now (its key set is out of reach). Try again later; tell the relay's operator if it lasts.",
+    'directory-unavailable': 'The relay cannot reach the other relays right now. It will try again in a moment.',
   };
 }

@@ -42,6 +42,13 @@ export interface HealthReport extends RelayStats {
   protocol: typeof PROTOCOL_VERSION;
 }
 
+/** What `/readyz` answers: 200 when ready, 503 when not. */
+export interface ReadinessBody {
+  status: 'ready' | 'not-ready';
+  /** Each check by name: `'ok'`, or what is wrong. */
+  checks: Record<string, string>;
+}
+
 /** The browser build's folder inside `staticDirs.dist`: only it is served, never the relay's own code beside it. */
 const BROWSER_FOLDER = 'browser';
 
@@ -88,9 +95,13 @@ export function createHttpHandler(options: HttpHandlerOptions = {}): HttpHandler
     sendJson(res, 200, report);
   };
 
-  const readiness = async (res: ServerResponse): Promise<void> => {
-    const report: ReadinessReport = (await options.relay?.readiness.report()) ?? { ready: true, checks: {} };
-    sendJson(res, report.ready ? 200 : 503, report);
+  // Readiness, not liveness: 503 tells a load balancer to send no one here for now, while /healthz
+  // keeps telling an orchestrator that the process works (draining, or a Redis outage, is no reason
+  // to restart it).
+  const readiness = (res: ServerResponse): void => {
+    const report: ReadinessReport = options.relay?.readiness() ?? { ready: true, checks: {} };
+    const body: ReadinessBody = { status: report.ready ? 'ready' : 'not-ready', checks: report.checks };
+    sendJson(res, report.ready ? 200 : 503, body);
   };
 
   const metrics = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -122,7 +133,7 @@ export function createHttpHandler(options: HttpHandlerOptions = {}): HttpHandler
     req.url = url.slice(prefix.length - 1);
     const path = pathnameOf(req);
     if (path === '/healthz') return health(res);
-    if (path === '/readyz') return void readiness(res).catch(() => internalError(res));
+    if (path === '/readyz') return readiness(res);
     if (path === '/metrics') return void metrics(req, res).catch(() => internalError(res));
     if (isHidden(path)) return notFound(res);
     // Set before sirv runs so a 304 carries them too. CORS: a page on another origin loads these as
@@ -163,7 +174,7 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
   res.end(body);
 }
 
-/** A collector of ours that threw (a readiness check's failure is a 503 report, not this). */
+/** A metrics collector of ours that threw. */
 function internalError(res: ServerResponse): void {
   if (res.headersSent) return void res.destroy();
   res.writeHead(500, { 'Content-Length': 0 });

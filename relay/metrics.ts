@@ -10,6 +10,7 @@
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { HeldCount } from './directory.js';
 import type { Traffic } from './transports/connection.js';
 import type { RelayStats } from './stats.js';
 import { CloseCodes, Transports, type ErrorCode, type TransportName } from '../protocol/signaling.js';
@@ -17,10 +18,12 @@ import { CloseCodes, Transports, type ErrorCode, type TransportName } from '../p
 /** What the metrics read from the relay when scraped. */
 export interface MetricsSource {
   stats(): RelayStats;
-  /** Peers within their resume grace. */
+  /** Peers within their resume grace whose place this relay keeps. */
   awayCount(): number;
-  /** Signals held for peers within their grace, and their bytes. */
-  held(): { signals: number; bytes: number };
+  /** Signals held in this process's memory for peers within their grace, and their bytes. */
+  held(): HeldCount;
+  /** With a directory shared through Redis: what Redis holds for every instance's peers. */
+  sharedHeld: (() => HeldCount) | undefined;
   /** What each transport carried so far. */
   traffic(transport: TransportName): Traffic;
 }
@@ -158,8 +161,29 @@ export class RelayMetrics {
       () => source.stats().peers,
     );
     gauge('rtc_relay_peers_away', 'Peers within their resume grace (no connection).', () => source.awayCount());
-    gauge('rtc_relay_held_signals', 'Signals held for peers within their grace.', () => source.held().signals);
-    gauge('rtc_relay_held_bytes', 'Bytes of the signals held for peers within their grace.', () => source.held().bytes);
+    gauge(
+      'rtc_relay_held_signals',
+      "Signals held in this relay's memory for peers within their grace.",
+      () => source.held().signals,
+    );
+    gauge(
+      'rtc_relay_held_bytes',
+      "Bytes of the signals held in this relay's memory for peers within their grace.",
+      () => source.held().bytes,
+    );
+    const { sharedHeld } = source;
+    if (!sharedHeld) return;
+    // Every instance reports the same figures: aggregate them with max, not sum.
+    gauge(
+      'rtc_relay_redis_held_signals',
+      "Signals Redis holds for all instances' peers within their grace (as of this instance's last heartbeat).",
+      () => sharedHeld().signals,
+    );
+    gauge(
+      'rtc_relay_redis_held_bytes',
+      "Bytes of the signals Redis holds for all instances' peers within their grace (as of the last heartbeat).",
+      () => sharedHeld().bytes,
+    );
   }
 
   /** The per-message counters: plain numbers the transports keep, handed to prom-client at scrape time. */

@@ -23,6 +23,20 @@ export interface StaticDirs {
   demo?: string;
 }
 
+/** Where relay instances share their rooms (docs/scaling.md). */
+export interface RedisOptions {
+  /** `redis://[user:password@]host:port[/db]`, or `rediss://` for TLS. */
+  url: string;
+  /** Prepended to every key and channel, so several deployments can share one Redis. Default `'rtc:'`. */
+  prefix?: string;
+  /**
+   * Milliseconds after an instance's last heartbeat in Redis that it counts as dead: its peers are
+   * then lost (the others see them leave after the resume grace, unless they resume elsewhere).
+   * Default 10000.
+   */
+  instanceTimeout?: number;
+}
+
 /** Join tokens (tokens.ts) and TURN credentials (turn.ts) have their options documented there. */
 export interface RelayOptions extends TokenOptions, TurnOptions {
   /**
@@ -135,6 +149,11 @@ export interface RelayOptions extends TokenOptions, TurnOptions {
    * a load balancer to notice and send new clients elsewhere. Default 5000.
    */
   drainWindow?: number;
+  /**
+   * Share rooms with every relay instance that names the same Redis (a URL, or `RedisOptions`).
+   * Default: rooms live in this process's memory.
+   */
+  redis?: string | RedisOptions;
 }
 
 /** Options after defaults, as the relay uses them. */
@@ -152,6 +171,7 @@ export interface ResolvedOptions
         | 'trustProxy'
         | 'logger'
         | 'metricsToken'
+        | 'redis'
       >
     >,
     TokenOptions,
@@ -163,6 +183,7 @@ export interface ResolvedOptions
   staticDirs: StaticDirs;
   allowedOrigins: ReadonlySet<string> | undefined;
   logger: Logger;
+  redis: Required<RedisOptions> | undefined;
 }
 
 export const DEFAULT_OPTIONS = {
@@ -190,6 +211,8 @@ export const DEFAULT_OPTIONS = {
   metrics: false,
   drainWindow: 5000,
 } as const satisfies RelayOptions;
+
+const REDIS_DEFAULTS = { prefix: 'rtc:', instanceTimeout: 10_000 } as const;
 
 /** The largest timer delay node accepts (about 24.8 days); beyond it setTimeout fires at once. */
 const MAX_DELAY = 2 ** 31 - 1;
@@ -263,6 +286,20 @@ const CHECKS: Record<keyof RelayOptions, Check> = {
   metrics: boolean,
   metricsToken: nonEmptyString,
   drainWindow: nonNegativeDelay,
+  redis: (v) => {
+    const options = typeof v === 'string' ? { url: v } : v;
+    if (!isObject(options) || !Object.keys(options).every((k) => ['url', 'prefix', 'instanceTimeout'].includes(k))) {
+      return 'must be a redis:// URL or { url, prefix?, instanceTimeout? }';
+    }
+    const { url, prefix, instanceTimeout } = options;
+    if (typeof url !== 'string' || !/^rediss?:\/\/./.test(url)) return 'url must be a redis:// or rediss:// URL';
+    if (prefix !== undefined && typeof prefix !== 'string') return 'prefix must be a string';
+    if (instanceTimeout !== undefined) {
+      const problem = delay(instanceTimeout);
+      if (problem) return `instanceTimeout ${problem}`;
+    }
+    return undefined;
+  },
   ...TOKEN_OPTION_CHECKS,
   ...TURN_OPTION_CHECKS,
 };
@@ -312,5 +349,13 @@ export function resolveOptions(options: RelayOptions = {}): ResolvedOptions {
     logger: merged.logger === false ? SILENT : (merged.logger ?? createLogger()),
     metrics: merged.metrics || merged.metricsToken !== undefined,
     metricsToken: merged.metricsToken,
+    redis: resolveRedis(merged.redis),
   };
+}
+
+function resolveRedis(redis: string | RedisOptions | undefined): Required<RedisOptions> | undefined {
+  if (redis === undefined) return undefined;
+  const options = typeof redis === 'string' ? { url: redis } : redis;
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  return { ...REDIS_DEFAULTS, ...defined } as Required<RedisOptions>;
 }

@@ -4,7 +4,9 @@
  *
  * This file wires the parts together and does what is the same for every transport:
  * - transports/ carry messages (WebSocket; SSE + POST), each behind the small Connection interface;
- * - rooms.ts keeps sessions, membership, resume and held signals, knowing no transport;
+ * - the directory (directory.ts) keeps sessions, membership, names, resume and held signals, knowing
+ *   no transport: in this process's memory (rooms.ts), or shared by relay instances through Redis
+ *   (redis/directory.ts);
  * - tokens.ts checks join tokens, turn.ts makes TURN credentials;
  * - here: admission (origins, the connection cap, the join deadline, the join token), the message
  *   rate, parsing and validating every message, the heartbeat, and shutdown.
@@ -15,11 +17,13 @@ import { AddressLimits } from './addresses.js';
 import { errorHints } from './hints.js';
 import { createHttpHandler } from './http.js';
 import { newResumeToken, RESUME_TOKEN_PATTERN } from './ids.js';
+import type { Directory, JoinRefusal, JoinResult, Session, SignalOutcome } from './directory.js';
 import { RelayMetrics } from './metrics.js';
 import { resolveOptions, type RelayOptions, type ResolvedOptions } from './options.js';
 import { rawMemberText } from './raw-member.js';
-import { Readiness } from './readiness.js';
-import { Rooms, type Session } from './rooms.js';
+import { Readiness, type ReadinessCheck, type ReadinessReport } from './readiness.js';
+import { RedisDirectory } from './redis/directory.js';
+import { Rooms } from './rooms.js';
 import type { RelayStats } from './stats.js';
 import { createTokenChecker, type Grant, type TokenChecker } from './tokens.js';
 import { createTurnCredentials, type TurnCredentials } from './turn.js';
@@ -46,6 +50,7 @@ import {
 } from '../protocol/signaling.js';
 
 export type { RelayStats } from './stats.js';
+export type { ReadinessCheck, ReadinessReport } from './readiness.js';
 
 export interface Relay {
   /** Resolves once listening (at once with `server` or `noServer`); rejects if `listen` fails. */
@@ -61,15 +66,20 @@ export interface Relay {
   handleRequest(req: IncomingMessage, res: ServerResponse): void;
   stats(): RelayStats;
   /**
+   * Whether this instance should get new clients now (`/readyz`): every readiness check, by name.
+   * The relay's own are `accepting` (not draining or shutting down) and, with `redis`, `redis`.
+   */
+  readiness(): ReadinessReport;
+  /**
+   * Adds a condition for readiness (replacing one of the same name): `check()` answers at once,
+   * `undefined` when fine or what is wrong, from state its part keeps up to date.
+   */
+  addReadinessCheck(check: ReadinessCheck): void;
+  /**
    * The relay's metrics (`/metrics` when the `metrics` option is on): `relay.metrics.registry` is
    * their prom-client registry, for a host that serves or merges them itself.
    */
   readonly metrics: RelayMetrics;
-  /**
-   * What `/readyz` checks. The relay adds its own check (`relay`: not draining or closed); a host
-   * may add more: `relay.readiness.add('database', async () => db.ping())`.
-   */
-  readonly readiness: Readiness;
   /**
    * Drains the relay for a restart: at once `/readyz` says 503 and new connections are refused
    * (503), while the clients it has go on; after `drainWindow` ms every client is closed with 1012
@@ -99,10 +109,10 @@ const REQUEST_TIMEOUT_CHECK = 1000;
 class SignalingRelay implements Relay, ConnectionHandler {
   readonly ready: Promise<void>;
   readonly metrics: RelayMetrics;
-  readonly readiness = new Readiness();
 
   private readonly options: ResolvedOptions;
-  private readonly rooms: Rooms<Connection>;
+  private readonly directory: Directory<Connection>;
+  private readonly readinessChecks = new Readiness();
   private readonly addresses: AddressLimits;
   private readonly websocket: WebSocketTransport;
   private readonly sse: SseTransport;
@@ -130,7 +140,9 @@ class SignalingRelay implements Relay, ConnectionHandler {
     this.hints = errorHints(options);
     this.tokens = createTokenChecker(options);
     this.turn = createTurnCredentials(options);
-    this.rooms = new Rooms(options);
+    this.directory = this.createDirectory();
+    this.readinessChecks.add({ name: 'accepting', check: () => this.notAccepting() });
+    if (this.directory instanceof RedisDirectory) this.readinessChecks.add(this.directory.readinessCheck);
     this.addresses = new AddressLimits(options);
     const context = {
       handler: this,
@@ -139,18 +151,23 @@ class SignalingRelay implements Relay, ConnectionHandler {
       maxPayload: options.maxPayload,
     };
     this.websocket = new WebSocketTransport({ ...context, traffic: noTraffic() });
-    this.sse = new SseTransport({ ...context, traffic: noTraffic() });
+    this.sse = new SseTransport({
+      ...context,
+      traffic: noTraffic(),
+      forward: this.directory instanceof RedisDirectory ? this.directory.forwardPost.bind(this.directory) : undefined,
+    });
     this.heartbeat = setInterval(this.beat, options.heartbeatInterval).unref();
+    const { directory } = this;
     this.metrics = new RelayMetrics(
       {
         stats: () => this.stats(),
-        awayCount: () => this.rooms.awayCount,
-        held: () => this.rooms.held,
+        awayCount: () => directory.awayCount,
+        held: () => directory.held,
+        sharedHeld: directory instanceof RedisDirectory ? () => directory.sharedHeld : undefined,
         traffic: (transport) => (transport === 'sse' ? this.sse : this.websocket).traffic(),
       },
       { enabled: options.metrics, token: options.metricsToken },
     );
-    this.readiness.add('relay', () => (this.draining || this.shutdown ? 'draining' : true));
 
     this.ownsServer = options.port !== undefined;
     if (this.ownsServer) {
@@ -178,9 +195,24 @@ class SignalingRelay implements Relay, ConnectionHandler {
     return {
       connections: websocket + sse,
       transports: { websocket, sse },
-      rooms: this.rooms.roomCount,
-      peers: this.rooms.peerCount,
+      rooms: this.directory.roomCount,
+      peers: this.directory.peerCount,
     };
+  }
+
+  readiness(): ReadinessReport {
+    return this.readinessChecks.report();
+  }
+
+  addReadinessCheck(check: ReadinessCheck): void {
+    this.readinessChecks.add(check);
+  }
+
+  /** The `accepting` readiness check: why this relay takes no new clients, if it does not. */
+  private notAccepting(): string | undefined {
+    if (this.shutdown) return 'shutting down';
+    if (this.draining) return 'draining';
+    return undefined;
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -214,6 +246,25 @@ class SignalingRelay implements Relay, ConnectionHandler {
       this.drainTimer = setTimeout(resolve, window);
     }).then(() => this.close());
     return this.draining;
+  }
+
+  /** Rooms in this process's memory, or shared with other instances through Redis. */
+  private createDirectory(): Directory<Connection> {
+    const { redis, maxPeersPerRoom, resumeGrace, maxHeldBytesPerPeer, maxHeldBytes, logger } = this.options;
+    if (!redis) return new Rooms(this.options);
+    return new RedisDirectory<Connection>({
+      ...redis,
+      maxPeersPerRoom,
+      resumeGrace,
+      maxHeldBytesPerPeer,
+      maxHeldBytes,
+      logger,
+      onReplaced: (connection) => {
+        connection.session = undefined;
+        this.kick(connection, ErrorCodes.Replaced, 'this session was resumed by a newer connection');
+      },
+      onForwardedPost: (secret, body) => this.sse.handleForwarded(secret, body),
+    });
   }
 
   // ---- connections ----------------------------------------------------------------------------
@@ -279,7 +330,7 @@ class SignalingRelay implements Relay, ConnectionHandler {
       return { code: ErrorCodes.OriginNotAllowed, message: `origin ${origin ?? '(none)'} is not allowed` };
     }
     // The new connection is counted already; a peer within its grace holds a place too.
-    if (this.websocket.size + this.sse.size + this.rooms.awayCount > maxConnections) {
+    if (this.websocket.size + this.sse.size + this.directory.awayCount > maxConnections) {
       return { code: ErrorCodes.ServerFull, message: 'the relay is full, try again later' };
     }
     return undefined;
@@ -293,8 +344,8 @@ class SignalingRelay implements Relay, ConnectionHandler {
     if (session) this.options.logger.info({ ...this.logFields(connection), code, ending }, 'session end');
     if (!session || this.shutdown) return;
     connection.session = undefined;
-    if (ending === Endings.Left) this.rooms.leave(session);
-    else this.rooms.lose(session);
+    if (ending === Endings.Left) this.directory.leave(session);
+    else this.directory.lose(session);
   }
 
   /** Pings every connection; one that did not answer the previous ping is cut (and counts as lost). */
@@ -428,10 +479,18 @@ class SignalingRelay implements Relay, ConnectionHandler {
     if (data === undefined) return this.sendError(connection, ErrorCodes.BadMessage, 'signal.data is required');
 
     // The relay sets `from` (the client's own `from`, if any, was parsed and dropped).
-    const outcome = this.rooms.signal(sender, to, data);
+    const outcome = this.directory.signal(sender, to, data);
+    // A shared directory answers later; the connection's next messages do not wait for it.
+    if (typeof outcome === 'string') this.reportSignal(connection, outcome, to);
+    else outcome.then((settled) => this.reportSignal(connection, settled, to));
+  }
+
+  private reportSignal(connection: Connection, outcome: SignalOutcome, to: string): void {
     if (outcome === 'no-such-peer') this.sendError(connection, ErrorCodes.NoSuchPeer, 'no such peer in this room', to);
     else if (outcome === 'held-full') {
       this.sendError(connection, ErrorCodes.HeldFull, 'that peer is reconnecting and no more is held for it', to);
+    } else if (outcome === 'directory-unavailable') {
+      this.sendError(connection, ErrorCodes.DirectoryUnavailable, 'the relays cannot reach each other now', to);
     }
   }
 
@@ -448,7 +507,7 @@ class SignalingRelay implements Relay, ConnectionHandler {
         `name.name must be a string of at most ${this.options.maxNameLength} characters`,
       );
     }
-    this.rooms.rename(session, name);
+    this.directory.rename(session, name);
   }
 
   /**
@@ -490,7 +549,7 @@ class SignalingRelay implements Relay, ConnectionHandler {
     }
 
     const resumeToken = resume ?? newResumeToken();
-    const result = await this.rooms.join(connection, {
+    const result = await this.directory.join(connection, {
       room,
       // The token's name is the one the others see, whatever the page says.
       name: grant?.name ?? name,
@@ -498,8 +557,8 @@ class SignalingRelay implements Relay, ConnectionHandler {
       nameFixed: grant?.name !== undefined,
       resumeToken,
     });
-    if (!result.ok) return this.kick(connection, ErrorCodes.RoomFull, `room ${room} is full`);
-    const { session, resumed, displaced } = result;
+    if (!result.ok) return this.refuseJoin(connection, result.reason, room);
+    const { session, displaced } = result;
     if (displaced) {
       // Half-open: the old connection looks alive to us but its client has already come back.
       displaced.session = undefined;
@@ -507,14 +566,23 @@ class SignalingRelay implements Relay, ConnectionHandler {
     }
     // The connection went away while the join was decided: the session it holds now is lost, as it
     // would be had it been in the room already (its place is kept for the grace).
-    if (!connection.isOpen || connection.closing) return this.rooms.lose(session);
+    if (!connection.isOpen || connection.closing) return this.directory.lose(session);
     clearTimeout(connection.joinTimer);
     connection.joinTimer = undefined;
     connection.session = session;
-    this.metrics.joined(resumed);
-    this.options.logger.info({ ...this.logFields(connection), resumed }, 'session start');
-    this.welcome(connection, session, resumeToken, resumed);
-    if (resumed) this.rooms.deliverHeld(session);
+    this.metrics.joined(result.resumed);
+    this.options.logger.info({ ...this.logFields(connection), resumed: result.resumed }, 'session start');
+    this.welcome(connection, result, resumeToken);
+    this.directory.deliverHeld(session);
+  }
+
+  private refuseJoin(connection: Connection, reason: JoinRefusal, room: string): void {
+    if (reason === 'room-full') return this.kick(connection, ErrorCodes.RoomFull, `room ${room} is full`);
+    if (connection.closing) return;
+    // Not the client's fault, and it passes: come back later (the resume token keeps the id).
+    this.sendError(connection, ErrorCodes.DirectoryUnavailable, 'the relays cannot reach each other now');
+    clearTimeout(connection.joinTimer);
+    connection.close(CloseCodes.TryAgainLater, ErrorCodes.DirectoryUnavailable);
   }
 
   /** Why a join message is malformed (room name rules are checked apart: they close the connection). */
@@ -532,13 +600,17 @@ class SignalingRelay implements Relay, ConnectionHandler {
     return undefined;
   }
 
-  private welcome(connection: Connection, session: Session<Connection>, resumeToken: string, resumed: boolean): void {
+  private welcome(
+    connection: Connection,
+    { session, peers, resumed }: Extract<JoinResult<Connection>, { ok: true }>,
+    resumeToken: string,
+  ): void {
     const welcome: WelcomeMessage = {
       type: 'welcome',
       protocol: PROTOCOL_VERSION,
       id: session.id,
       room: session.room.name,
-      peers: this.rooms.othersOf(session),
+      peers,
       iceServers: this.iceServersFor(session),
       caps: session.caps,
       resume: resumeToken,
@@ -601,9 +673,9 @@ class SignalingRelay implements Relay, ConnectionHandler {
     this.endDrain?.();
     clearInterval(this.heartbeat);
     this.addresses.close();
-    this.rooms.clear();
+    const cleared = this.directory.clear();
     const reason = code === CloseCodes.ServiceRestart ? 'relay restarting' : '';
-    await Promise.all([this.websocket.closeAll(code, reason), this.sse.closeAll(code, reason)]);
+    await Promise.all([this.websocket.closeAll(code, reason), this.sse.closeAll(code, reason), cleared]);
     this.server?.off('upgrade', this.onServerUpgrade);
     if (!this.ownsServer && this.server) {
       this.server.off('request', this.onServerRequest);

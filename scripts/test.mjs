@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm test`: every test, the way CI runs them.
-//   1. Chromium, Firefox ESR, nginx and coturn: found, or installed from Debian when we are root with
-//      apt-get, or a clear stop (nginx is what the transport tests put in front of the relay; coturn
-//      is the TURN server the browser tests relay through).
+//   1. Chromium, Firefox ESR, nginx, coturn and redis-server: found, or installed from Debian when we
+//      are root with apt-get, or a clear stop (nginx is what the transport tests put in front of the
+//      relay; coturn is the TURN server the browser tests relay through; redis-server is what relay
+//      instances share rooms through).
 //   2. Strict type-check of everything, lint (eslint and prettier), and the build (the tests run on
 //      what it produced).
 //   3. Node tests (the relay, and the gates on the build: page budgets, exports, manifest), browser
@@ -19,6 +20,7 @@ import { join } from 'node:path';
 import { findChromium, findFirefox } from './browsers.mjs';
 import { findNginx } from './nginx.mjs';
 import { findTurnserver } from './coturn.mjs';
+import { findRedisServer } from './redis.mjs';
 
 const args = new Set(process.argv.slice(2));
 const withBrowser = !args.has('--no-browser');
@@ -33,9 +35,10 @@ const browsers = [
 ];
 const nginx = { name: 'nginx', find: findNginx, debian: 'nginx', variable: 'NGINX_PATH' };
 const coturn = { name: 'coturn', find: findTurnserver, debian: 'coturn', variable: 'TURNSERVER_PATH' };
+const redis = { name: 'redis-server', find: findRedisServer, debian: 'redis-server', variable: 'REDIS_SERVER_PATH' };
 
 if (!args.has('--inner')) {
-  ensureInstalled(withBrowser ? [...browsers, nginx, coturn] : [nginx]);
+  ensureInstalled(withBrowser ? [...browsers, nginx, coturn, redis] : [nginx, redis]);
   step('type-check (strict) and build');
   if (run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit']) !== 0)
     fail('type errors');

@@ -5,8 +5,8 @@
  * session) in the same object, so an idle connection is one object plus what its transport needs.
  */
 import type { ClientAddress } from '../addresses.js';
+import type { Member, Session } from '../directory.js';
 import type { Logger } from '../log.js';
-import type { Member, Session } from '../rooms.js';
 import type { TransportName } from '../../protocol/signaling.js';
 
 /** How a connection ended, for the room: a leave (the others are told at once) or a loss (grace). */

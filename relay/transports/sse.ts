@@ -46,6 +46,11 @@ const PING = ': ping\n\n';
 export interface SseTransportOptions extends TransportContext {
   /** Largest POST body in bytes (the WebSocket frame limit); a larger one is 413 and closes with 1009. */
   maxPayload: number;
+  /**
+   * Relay instances that share rooms: a POST whose session no stream here holds goes to the instance
+   * that holds it; resolves with the status that instance answered, or undefined when none holds it.
+   */
+  forward?: (secret: string, body: Buffer) => Promise<number | undefined>;
 }
 
 export class SseConnection extends Connection {
@@ -336,9 +341,21 @@ export class SseTransport {
     connection.terminate();
   }
 
+  /**
+   * A POST that another relay instance forwarded here (its `forward`): handled as if it had arrived
+   * here; its status, or undefined when no stream here holds the session.
+   */
+  handleForwarded(secret: string, body: Buffer): number | undefined {
+    const connection = this.connections.get(secret);
+    if (!connection) return undefined;
+    return this.handleLines(connection, body);
+  }
+
   private receive(req: IncomingMessage, res: ServerResponse): void {
     const secret = queryOf(req).get(SseParams.Session);
     const connection = secret === null ? undefined : this.connections.get(secret);
+    const { forward } = this.options;
+    if (!connection && secret !== null && forward) return this.forward(req, res, secret, forward);
     if (!connection) {
       req.resume();
       return plain(res, 404, 'no such session');
@@ -353,8 +370,40 @@ export class SseTransport {
     });
   }
 
+  /**
+   * The stream is on another instance (no sticky sessions behind a load balancer): the POST is
+   * handled there, and answered here once it has been, so the client's next POST cannot overtake it.
+   */
+  private forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    secret: string,
+    forward: (secret: string, body: Buffer) => Promise<number | undefined>,
+  ): void {
+    const { maxPayload } = this.options;
+    readBody(req, maxPayload, (body) => {
+      if (!body) return plain(res, 413, `a POST holds at most ${maxPayload} bytes`);
+      void forward(secret, body).then((status) => {
+        if (status === undefined) return plain(res, 404, 'no such session');
+        res.writeHead(status, { 'Content-Length': 0 });
+        res.end();
+      });
+    });
+  }
+
   /** A POST's body: one message per line, handled in order; the answers go to the stream. */
   private handleBody(connection: SseConnection, body: Buffer, res: ServerResponse): void {
+    const status = this.handleLines(connection, body);
+    if (status === 400) return plain(res, 400, 'the body must be UTF-8 text: one JSON message per line');
+    res.writeHead(status, { 'Content-Length': 0 });
+    res.end();
+  }
+
+  /**
+   * Handles a POST's messages (counted here, also when another instance received the POST); its
+   * status: 204, or 400 for a body that is not UTF-8.
+   */
+  private handleLines(connection: SseConnection, body: Buffer): number {
     const { handler, traffic } = this.options;
     traffic.bytesIn += body.length;
     let text: string;
@@ -362,7 +411,7 @@ export class SseTransport {
       text = utf8.decode(body);
     } catch {
       handler.binaryMessage(connection);
-      return plain(res, 400, 'the body must be UTF-8 text: one JSON message per line');
+      return 400;
     }
     let handled = 0;
     for (const line of text.split('\n')) {
@@ -378,8 +427,7 @@ export class SseTransport {
       traffic.messagesIn++;
       handler.message(connection, '');
     }
-    res.writeHead(204, { 'Content-Length': 0 });
-    res.end();
+    return 204;
   }
 }
 

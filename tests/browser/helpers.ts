@@ -54,6 +54,20 @@ export async function stopNginx(origin: string): Promise<void> {
   await executeServerCommand('nginx-stop', { origin });
 }
 
+/**
+ * Starts `count` relays that share rooms through one real Redis (a fresh key prefix: nobody else's
+ * rooms); returns their ws: URLs, each ready.
+ */
+export async function startSharedRelays(count: number, options: Partial<RelayOptions> = {}): Promise<string[]> {
+  const { url } = (await executeServerCommand('redis-start')) as { url: string };
+  const prefix = `${uniqueName('shared')}:`;
+  const urls: string[] = [];
+  for (let index = 0; index < count; index++) {
+    urls.push(await startRelay(uniqueName('instance'), { ...options, redis: { url, prefix } }));
+  }
+  return urls;
+}
+
 /** Resolves with the next `type` event on `target`; rejects with `what` after `timeout` ms. */
 export function nextEvent<E extends Event = CustomEvent>(
   target: EventTarget,

@@ -25,6 +25,9 @@
  *                                           from now, as `expiresIn`), or `status` when set; set again
  *                                           to change what it answers
  *   token-endpoint-count {name} -> number   how many times it was asked
+ *   redis-start                 -> {url}    a real redis-server (tests/redis.ts), one for the whole run;
+ *                                           relays started with `options.redis` naming it share rooms,
+ *                                           and relay-start returns once such a relay is ready
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -32,6 +35,7 @@ import { createRelay, type Relay, type RelayOptions } from '../../relay/index.js
 import { SignJWT, type JWTPayload } from 'jose';
 import { startCoturn, type RunningCoturn } from '../coturn.js';
 import { startNginx, type NginxMode, type RunningNginx } from '../nginx.js';
+import { startRedis, type RunningRedis } from '../redis.js';
 
 interface ServerLike {
   on(event: 'upgrade', listener: (req: IncomingMessage, socket: Duplex, head: Buffer) => void): unknown;
@@ -96,6 +100,7 @@ export function relayPlugin() {
   const nginxes = new Map<string, RunningNginx>();
   const coturns: RunningCoturn[] = [];
   const tokenEndpoints = new Map<string, TokenEndpoint>();
+  let redis: Promise<RunningRedis> | undefined;
   let serverPort = 0;
 
   const pathOf = (name: string) => (name === 'default' ? '/signal' : `${PREFIX}${name}/signal`);
@@ -110,11 +115,12 @@ export function relayPlugin() {
   async function start(name: string, options: Partial<RelayOptions> = {}): Promise<{ url: string }> {
     await relays.get(name)?.relay.close();
     // Test relays are quiet; the browser sees everything it needs through the protocol.
-    relays.set(name, {
-      relay: createRelay({ noServer: true, logger: false, ...ONE_ADDRESS_FOR_ALL, ...options }),
-      sockets: new Set(),
-      websocketBlocked: undefined,
-    });
+    const relay = createRelay({ noServer: true, logger: false, ...ONE_ADDRESS_FOR_ALL, ...options });
+    relays.set(name, { relay, sockets: new Set(), websocketBlocked: undefined });
+    // A relay that shares rooms through Redis serves once it is in sync with it.
+    for (let tries = 0; tries < 250 && !relay.readiness().ready; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     return { url: pathOf(name) };
   }
 
@@ -185,6 +191,7 @@ export function relayPlugin() {
       nginxes.clear();
       await Promise.all(coturns.map((coturn) => coturn.stop()));
       coturns.length = 0;
+      await (await redis)?.stop();
     },
     async executeCommand({ command, payload }: { command: string; payload?: unknown }) {
       const {
@@ -241,6 +248,9 @@ export function relayPlugin() {
         }
         case 'token-endpoint-count':
           return tokenEndpoints.get(name)?.requests ?? 0;
+        case 'redis-start':
+          redis ??= startRedis();
+          return { url: (await redis).url };
         default:
           return undefined; // not ours
       }

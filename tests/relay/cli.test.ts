@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { packageRoot } from '../../relay/http.js';
 import { SignJWT } from 'jose';
+import { startRedis } from '../redis.js';
 import { clientsOf, joined, PATIENCE, WsTestClient } from './helpers.js';
 
 const ROOT = packageRoot();
@@ -44,6 +45,7 @@ function run(
       TURN_SECRET: '',
       TURN_URLS: '',
       TURN_TTL: '',
+      REDIS_URL: '',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -122,6 +124,7 @@ test('rtc-relay refuses bad flags with a clear message and exit code 2', async (
     ],
     [['--turn-secret', 's'], /turnSecret and turnUrls go together/],
     [['--turn-secret', 's', '--turn-urls', 'turn:x', '--turn-ttl', 'a day'], /--turn-ttl must be a whole number/],
+    [['--redis', 'localhost:6379'], /redis url must be a redis:\/\/ or rediss:\/\/ URL/],
   ];
   for (const [args, message] of cases) {
     const exit = await run(t, [...SOURCE_CLI, ...args]).exited;
@@ -199,6 +202,26 @@ test('the CLI reads --token-public-key from a PEM file', async (t) => {
     .sign(privateKey);
   const alice = await joined(t, signalUrl, 'room', { token });
   assert.equal(alice.welcome.room, 'room');
+});
+
+test('two CLI instances given one Redis, by --redis and by REDIS_URL, share rooms and are ready', async (t) => {
+  const redis = await startRedis();
+  t.after(() => redis.stop());
+  const first = await start(t, [...SOURCE_CLI, '--port', '0', '--host', '127.0.0.1', '--redis', redis.url]);
+  const second = await start(t, [...SOURCE_CLI, '--port', '0', '--host', '127.0.0.1'], { REDIS_URL: redis.url });
+  for (const { origin } of [first, second]) {
+    let report: unknown;
+    for (let tries = 0; tries < 100; tries++) {
+      const response = await fetch(`${origin}/readyz`);
+      report = await response.json();
+      if (response.status === 200) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.deepEqual(report, { status: 'ready', checks: { accepting: 'ok', redis: 'ok' } });
+  }
+  const alice = await joined(t, first.signalUrl, 'room', { name: 'Alice' });
+  const bob = await joined(t, second.signalUrl, 'room', { name: 'Bob' });
+  assert.deepEqual(bob.welcome.peers, [{ id: alice.id, name: 'Alice' }]);
 });
 
 test('the CLI reads PORT, HOST and ICE_SERVERS from the environment, and SIGINT also exits 0', async (t) => {

@@ -236,6 +236,8 @@ export class SseTestClient extends TestClient {
   readonly transport = 'sse';
   /** The signaling URL over http:. */
   readonly url: string;
+  /** Where its POSTs go: `url`, unless a test sends them to another relay instance. */
+  postUrl: string;
   /** The session secret from the stream's first event. */
   session = '';
   /** The id of the last event received. */
@@ -251,6 +253,7 @@ export class SseTestClient extends TestClient {
   private constructor(url: string) {
     super();
     this.url = url.replace(/^ws/, 'http');
+    this.postUrl = this.url;
   }
 
   /** Opens a stream and waits for its session (closed after the test). */
@@ -335,7 +338,7 @@ export class SseTestClient extends TestClient {
 
   /** POSTs `body` after the POSTs before it; resolves with its status. */
   post(body: string | Buffer, session = this.session): Promise<number> {
-    const sent = this.posting.then(() => postTo(`${this.url}?session=${encodeURIComponent(session)}`, body));
+    const sent = this.posting.then(() => postTo(`${this.postUrl}?session=${encodeURIComponent(session)}`, body));
     this.posting = sent.then(
       (status) => this.postStatuses.push(status),
       () => this.postStatuses.push(0),
@@ -433,4 +436,21 @@ export async function waitUntil(condition: () => boolean, timeout = PATIENCE): P
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeout} ms`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** Relays that share rooms through one Redis (`prefix` keeps tests sharing that Redis apart). */
+export async function startSharedRelays(
+  t: TestContext,
+  redisUrl: string,
+  count: number,
+  options: Omit<RelayOptions, 'port' | 'server' | 'noServer' | 'redis'> = {},
+  prefix = `test-${Math.random().toString(36).slice(2)}:`,
+): Promise<RunningRelay[]> {
+  const relays: RunningRelay[] = [];
+  for (let index = 0; index < count; index++) {
+    const running = await startRelay(t, { ...options, redis: { url: redisUrl, prefix } });
+    relays.push(running);
+  }
+  for (const { relay } of relays) await waitUntil(() => relay.readiness().ready, PATIENCE * 2);
+  return relays;
 }

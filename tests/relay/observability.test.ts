@@ -110,17 +110,28 @@ describe('/healthz and /readyz', () => {
     const { origin, relay } = await startRelay(t);
     const ready = await fetch(`${origin}/readyz`);
     assert.equal(ready.status, 200);
-    assert.deepEqual(await ready.json(), { ready: true, checks: { relay: 'ok' } });
+    assert.deepEqual(await ready.json(), { status: 'ready', checks: { accepting: 'ok' } });
+    assert.deepEqual(relay.readiness(), { ready: true, checks: { accepting: 'ok' } });
 
-    relay.readiness.add('directory', () => 'no connection to redis');
-    relay.readiness.add('database', () => Promise.reject(new Error('connection refused')));
+    relay.addReadinessCheck({ name: 'database', check: () => 'down for maintenance' });
+    relay.addReadinessCheck({
+      name: 'cache',
+      check: () => {
+        throw new Error('a bug in the check');
+      },
+    });
     const notReady = await fetch(`${origin}/readyz`);
     assert.equal(notReady.status, 503);
     assert.deepEqual(await notReady.json(), {
-      ready: false,
-      checks: { relay: 'ok', directory: 'no connection to redis', database: 'connection refused' },
+      status: 'not-ready',
+      checks: { accepting: 'ok', database: 'down for maintenance', cache: 'a bug in the check' },
     });
     assert.equal((await fetch(`${origin}/healthz`)).status, 200);
+
+    // A check of the same name replaces the one before.
+    relay.addReadinessCheck({ name: 'database', check: () => undefined });
+    relay.addReadinessCheck({ name: 'cache', check: () => undefined });
+    assert.deepEqual(relay.readiness(), { ready: true, checks: { accepting: 'ok', database: 'ok', cache: 'ok' } });
   });
 });
 
@@ -134,7 +145,7 @@ describe('drain', () => {
     const drained = relay.drain();
     const readyz = await fetch(`${origin}/readyz`);
     assert.equal(readyz.status, 503);
-    assert.deepEqual(await readyz.json(), { ready: false, checks: { relay: 'draining' } });
+    assert.deepEqual(await readyz.json(), { status: 'not-ready', checks: { accepting: 'draining' } });
     assert.equal((await fetch(`${origin}/healthz`)).status, 200, 'still alive');
     await assert.rejects(WsTestClient.connect(t, url), /Unexpected server response: 503/);
     const stream = await fetch(url.replace(/^ws/, 'http'), { headers: { accept: 'text/event-stream' } });

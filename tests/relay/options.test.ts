@@ -41,6 +41,13 @@ test('bad options are refused up front with a TypeError naming the option', () =
     [{ port: 0, staticDirs: { public: '/srv' } }, /^staticDirs /],
     [{ port: 0, server: {} }, /^server must be a node:http Server$/],
     [{ port: 0, maxPeers: 8 }, /^unknown option "maxPeers"$/],
+    [{ port: 0, redis: 'localhost:6379' }, /^redis url must be a redis:\/\/ or rediss:\/\/ URL$/],
+    [{ port: 0, redis: { url: 'redis://h', instanceTimeout: 0 } }, /^redis instanceTimeout must be a positive/],
+    [{ port: 0, redis: { url: 'redis://h', prefix: 7 } }, /^redis prefix must be a string$/],
+    [
+      { port: 0, redis: { url: 'redis://h', db: 2 } },
+      /^redis must be a redis:\/\/ URL or \{ url, prefix\?, instanceTimeout\? \}$/,
+    ],
     [{}, /^exactly one of port, server or noServer must be given$/],
     [{ port: 0, noServer: true }, /^exactly one of port, server or noServer/],
   ];
