@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test, type TestContext } from 'node:test';
 import { Redis } from 'ioredis';
 import { startRedis, type RunningRedis } from '../redis.js';
-import { clientsOf, PATIENCE, startSharedRelays, WsTestClient } from './helpers.js';
+import { clientsOf, PATIENCE, startSharedRelays, waitUntil, WsTestClient } from './helpers.js';
 import { parsePrometheus, valueOf, type Exposition } from './prometheus.js';
 
 const { connect, joined } = clientsOf('websocket');
@@ -262,4 +262,45 @@ test('drain with --redis: /readyz lists both checks and says draining, new clien
   // Had carol been told of a leave, it would have come before this signal.
   back.client.send({ type: 'signal', to: carol.id, data: 'back' });
   assert.deepEqual(await carol.client.next(), { type: 'signal', from: alice.id, data: 'back' });
+});
+
+test('while Redis is away, a lost peer of this instance has its signals held here under the same caps, counted in /metrics, and delivered when it resumes after Redis is back', async (t) => {
+  const ownRedis = await startRedis();
+  t.after(() => ownRedis.stop());
+  const [a] = await startSharedRelays(t, ownRedis.url, 1, {
+    metrics: true,
+    maxHeldBytesPerPeer: 4096,
+    resumeGrace: 60_000,
+  });
+  const alice = await joined(t, a!.url, 'room');
+  const bob = await joined(t, a!.url, 'room');
+  await alice.client.next(); // peer-joined bob
+
+  await ownRedis.stop();
+  await waitUntil(() => !a!.relay.readiness().ready);
+  bob.client.drop();
+  await waitUntil(() => a!.relay.stats().connections === 1);
+  for (let index = 0; index < 4; index++) {
+    alice.client.send({ type: 'signal', to: bob.id, data: `${index}${payload(1000)}` });
+  }
+  assert.equal((await alice.client.nextError('held-full')).to, bob.id);
+  const held = await scrape(a!.origin);
+  assert.equal(valueOf(held, 'rtc_relay_held_signals'), 3);
+  assert.equal(
+    valueOf(held, 'rtc_relay_held_bytes'),
+    3 * Buffer.byteLength(`{"type":"signal","from":"${alice.id}","data":"0${payload(1000)}"}`),
+  );
+  assert.equal(valueOf(held, 'rtc_relay_peers_away'), 1);
+
+  await ownRedis.start();
+  await waitUntil(() => a!.relay.readiness().ready, PATIENCE * 3);
+  const back = await joined(t, a!.url, 'room', { resume: bob.welcome.resume });
+  assert.equal(back.welcome.resumed, true);
+  for (let index = 0; index < 3; index++) {
+    assert.deepEqual(await back.client.next(), { type: 'signal', from: alice.id, data: `${index}${payload(1000)}` });
+  }
+  const after = await scrape(a!.origin);
+  assert.equal(valueOf(after, 'rtc_relay_held_signals'), 0);
+  assert.equal(valueOf(after, 'rtc_relay_held_bytes'), 0);
+  assert.equal(valueOf(after, 'rtc_relay_peers_away'), 0);
 });
