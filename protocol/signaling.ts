@@ -193,12 +193,21 @@ export const ErrorCodes = {
   AlreadyJoined: 'already-joined',
   /** `signal.to` names no peer of this room. Nothing was delivered. */
   NoSuchPeer: 'no-such-peer',
+  /**
+   * `signal.to` names a peer within its resume grace, and the relay already holds as many signals
+   * for it (or for all such peers) as it allows. This one was dropped.
+   */
+  HeldFull: 'held-full',
   /** The connection sent more than its message rate allows. The connection is closed (1008). */
   RateLimited: 'rate-limited',
   /** No `join` arrived within the join deadline. The connection is closed (1008). */
   JoinTimeout: 'join-timeout',
   /** The relay holds as many connections as it allows. The connection is closed (1013). */
   ServerFull: 'server-full',
+  /** The client's address holds as many connections as the relay allows one address. Closed (1013). */
+  TooManyConnections: 'too-many-connections',
+  /** The client's address joined as often this minute as the relay allows one address. Closed (1013). */
+  TooManyJoins: 'too-many-joins',
   /** The page's origin is not allowed by the relay. The connection is closed (1008). */
   OriginNotAllowed: 'origin-not-allowed',
   /** The same id connected again elsewhere; this older connection is closed (4001). */
@@ -247,7 +256,10 @@ export const CloseCodes = {
   InternalError: 1011,
   /** The relay is restarting or shutting down: reconnect (and resume) shortly. */
   ServiceRestart: 1012,
-  /** The relay is overloaded, or cannot check a token right now: try again later. */
+  /**
+   * Try again later: the relay is overloaded, this client's address has reached its limits, or the
+   * relay cannot check a token right now.
+   */
   TryAgainLater: 1013,
   /**
    * Private range, from a client: "I will come back" (switching transport, or reconnecting on
@@ -277,12 +289,15 @@ export const ERROR_MEANINGS: Readonly<Record<ErrorCode, ErrorMeaning>> = {
   // A client that joins twice has a bug that a reconnect repeats.
   'already-joined': { final: true },
   'no-such-peer': { final: false },
+  'held-full': { final: false },
   'bad-room': { closesWith: CloseCodes.Policy, final: true },
   'room-full': { closesWith: CloseCodes.Policy, final: true },
   'rate-limited': { closesWith: CloseCodes.Policy, final: false },
   'join-timeout': { closesWith: CloseCodes.Policy, final: false },
   'origin-not-allowed': { closesWith: CloseCodes.Policy, final: true },
   'server-full': { closesWith: CloseCodes.TryAgainLater, final: false },
+  'too-many-connections': { closesWith: CloseCodes.TryAgainLater, final: false },
+  'too-many-joins': { closesWith: CloseCodes.TryAgainLater, final: false },
   replaced: { closesWith: CloseCodes.Replaced, final: true },
   'token-required': { closesWith: CloseCodes.Policy, final: true },
   'token-invalid': { closesWith: CloseCodes.Policy, final: true },

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /**
- * rtc-relay: runs the signaling relay, serving the browser build, the demo pages and /healthz on one port.
+ * rtc-relay: runs the signaling relay, serving the browser build, the demo pages, /healthz, /readyz
+ * and (when asked) /metrics on one port, and logging JSON lines to standard output.
  * Flags win over environment variables; docs/relay.md has the details.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from './log.js';
 import type { RelayOptions } from './options.js';
 import { createRelay } from './server.js';
 
@@ -18,11 +20,26 @@ Options (environment variable in brackets):
   --allowed-origins <list> comma-separated page origins allowed to connect [ALLOWED_ORIGINS]
                            (default: any origin)
   --max-peers <n>          peers per room (default 32)
-  --max-connections <n>    open connections (default 10000)
+  --max-connections <n>    open connections, plus peers within their resume grace (default 10000)
+  --max-connections-per-ip <n>
+                           open connections one client address may hold (default 100)
+  --joins-per-minute-per-ip <n>
+                           joins one client address may make a minute (default 120)
+  --trust-proxy <list>     comma-separated proxies (addresses, CIDR blocks, loopback, linklocal,
+                           uniquelocal) whose X-Forwarded-For names the client [TRUST_PROXY]
   --max-payload <bytes>    largest inbound frame (default 65536)
+  --request-timeout <ms>   time a TCP connection has to send a whole request (default 10000)
   --resume-grace <ms>      how long a lost peer keeps its place (default 30000)
   --redis <url>            share rooms with every instance using this Redis [REDIS_URL]
                            (redis://host:6379; default: rooms live in this process)
+  --max-held-bytes-per-peer <bytes>
+                           signals held for one peer within its grace (default 262144)
+  --max-held-bytes <bytes> signals held for all peers within their grace (default 33554432)
+  --metrics                serve Prometheus metrics at /metrics
+  --metrics-token <secret> serve them only with Authorization: Bearer <secret> [METRICS_TOKEN]
+  --log-level <level>      fatal, error, warn, info, debug, trace or silent [LOG_LEVEL] (default info)
+  --drain-window <ms>      on SIGTERM, how long to keep serving the clients it has before closing
+                           them with 1012 (default 5000)
 
 Join tokens (docs/security.md): with one of these, every join needs a signed token
   --token-secret <s>       HS256 secret, at least 32 characters [TOKEN_SECRET]
@@ -36,13 +53,24 @@ TURN credentials (coturn's use-auth-secret): each peer gets its own, renewed
   --turn-ttl <seconds>     how long a credential stays valid [TURN_TTL] (default 86400)
   -h, --help               print this help and exit
 
-SIGTERM or SIGINT closes every client with 1012 (service restart) and exits 0.
+SIGTERM drains: /readyz turns 503 and new clients are refused at once, and after the drain window
+every client is closed with 1012 (service restart) and it exits 0. SIGINT, or a second signal,
+closes at once.
+
+Run it with NODE_OPTIONS=--max-semi-space-size=8 (npm start does) to keep the memory of thousands
+of idle connections low after they connect at once: docs/relay.md says why.
 `;
 
 /** A mistake in the command line: print it with a hint and exit 2. */
 class UsageError extends Error {}
 
-function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): RelayOptions | 'help' {
+/** The command line as options for the relay, and the logger they name. */
+interface CommandLine {
+  options: RelayOptions;
+  log: Logger;
+}
+
+function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): CommandLine | 'help' {
   const { values } = parseArgs({
     args: argv,
     strict: true,
@@ -55,8 +83,18 @@ function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): RelayOptions 
       'allowed-origins': { type: 'string' },
       'max-peers': { type: 'string' },
       'max-connections': { type: 'string' },
+      'max-connections-per-ip': { type: 'string' },
+      'joins-per-minute-per-ip': { type: 'string' },
+      'trust-proxy': { type: 'string' },
       'max-payload': { type: 'string' },
+      'request-timeout': { type: 'string' },
       'resume-grace': { type: 'string' },
+      'max-held-bytes-per-peer': { type: 'string' },
+      'max-held-bytes': { type: 'string' },
+      metrics: { type: 'boolean' },
+      'metrics-token': { type: 'string' },
+      'log-level': { type: 'string' },
+      'drain-window': { type: 'string' },
       'token-secret': { type: 'string' },
       'token-secret-previous': { type: 'string' },
       'token-public-key': { type: 'string' },
@@ -73,9 +111,13 @@ function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): RelayOptions 
   const fromEnv = (name: string): string | undefined => env[name] || undefined;
   const origins = values['allowed-origins'] ?? fromEnv('ALLOWED_ORIGINS');
   const iceServers = values['ice-servers'] ?? fromEnv('ICE_SERVERS');
+  const trustProxy = values['trust-proxy'] ?? fromEnv('TRUST_PROXY');
+  const logLevel = values['log-level'] ?? fromEnv('LOG_LEVEL') ?? 'info';
+  if (!isLogLevel(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  const log = createLogger(logLevel);
   const publicKey = values['token-public-key'] ?? fromEnv('TOKEN_PUBLIC_KEY');
   const turnTtl = values['turn-ttl'] ?? fromEnv('TURN_TTL');
-  return {
+  const options: RelayOptions = {
     port: integer('--port', values.port ?? fromEnv('PORT') ?? '8787'),
     host: values.host ?? fromEnv('HOST') ?? '0.0.0.0',
     path: values.path,
@@ -83,8 +125,18 @@ function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): RelayOptions 
     allowedOrigins: list(origins),
     maxPeersPerRoom: optionalInteger('--max-peers', values['max-peers']),
     maxConnections: optionalInteger('--max-connections', values['max-connections']),
+    maxConnectionsPerIp: optionalInteger('--max-connections-per-ip', values['max-connections-per-ip']),
+    joinsPerMinutePerIp: optionalInteger('--joins-per-minute-per-ip', values['joins-per-minute-per-ip']),
+    trustProxy: list(trustProxy),
     maxPayload: optionalInteger('--max-payload', values['max-payload']),
+    requestTimeout: optionalInteger('--request-timeout', values['request-timeout']),
     resumeGrace: optionalInteger('--resume-grace', values['resume-grace']),
+    maxHeldBytesPerPeer: optionalInteger('--max-held-bytes-per-peer', values['max-held-bytes-per-peer']),
+    maxHeldBytes: optionalInteger('--max-held-bytes', values['max-held-bytes']),
+    metrics: values.metrics,
+    metricsToken: values['metrics-token'] ?? fromEnv('METRICS_TOKEN'),
+    drainWindow: optionalInteger('--drain-window', values['drain-window']),
+    logger: log,
     tokenSecret: values['token-secret'] ?? fromEnv('TOKEN_SECRET'),
     tokenSecretPrevious: values['token-secret-previous'] ?? fromEnv('TOKEN_SECRET_PREVIOUS'),
     tokenPublicKey: publicKey === undefined ? undefined : publicKeyFrom(publicKey),
@@ -93,6 +145,11 @@ function parseCommandLine(argv: string[], env: NodeJS.ProcessEnv): RelayOptions 
     turnTtl: optionalInteger('--turn-ttl', turnTtl),
     redis: values.redis ?? fromEnv('REDIS_URL'),
   };
+  return { options, log };
+}
+
+function isLogLevel(text: string): text is LogLevel {
+  return (LOG_LEVELS as readonly string[]).includes(text);
 }
 
 function integer(flag: string, text: string): number {
@@ -135,36 +192,47 @@ function displayHost(host: string): string {
 }
 
 async function main(): Promise<void> {
-  let options: RelayOptions | 'help';
+  let commandLine: CommandLine | 'help';
   let relay;
   try {
-    options = parseCommandLine(process.argv.slice(2), process.env);
-    if (options === 'help') {
+    commandLine = parseCommandLine(process.argv.slice(2), process.env);
+    if (commandLine === 'help') {
       process.stdout.write(USAGE);
       return;
     }
-    relay = createRelay(options);
+    relay = createRelay(commandLine.options);
   } catch (error) {
     // parseArgs and createRelay both throw TypeErrors that name the culprit.
     if (!(error instanceof UsageError || error instanceof TypeError)) throw error;
     process.stderr.write(`rtc-relay: ${error.message}\nRun rtc-relay --help for usage.\n`);
     process.exit(2);
   }
+  const { options, log } = commandLine;
 
-  const stop = async (): Promise<void> => {
-    await relay.close();
+  // The first SIGTERM drains; SIGINT (Ctrl-C), or any second signal, closes at once.
+  let stopping = false;
+  const exitAfter = async (closed: Promise<void>): Promise<void> => {
+    await closed;
+    log.info({}, 'closed');
     process.exit(0);
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  const onSignal = (signal: NodeJS.Signals): void => {
+    const drain = signal === 'SIGTERM' && !stopping;
+    stopping = true;
+    log.info({ signal }, drain ? 'draining' : 'closing');
+    void exitAfter(drain ? relay.drain() : relay.close());
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 
   try {
     await relay.ready;
   } catch (error) {
-    process.stderr.write(`rtc-relay: cannot listen: ${(error as Error).message}\n`);
+    log.error({ err: error }, 'cannot listen');
     process.exit(1);
   }
-  process.stdout.write(`rtc-relay listening on http://${displayHost(options.host ?? '0.0.0.0')}:${relay.port}\n`);
+  const url = `http://${displayHost(options.host ?? '0.0.0.0')}:${relay.port}`;
+  log.info({ url, metrics: options.metrics === true || options.metricsToken !== undefined }, 'listening');
 }
 
 await main();

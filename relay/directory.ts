@@ -78,8 +78,18 @@ export type JoinResult<M extends Member, S extends Session<M> = Session<M>> =
     }
   | { ok: false; reason: JoinRefusal };
 
-/** What became of a signal. */
-export type SignalOutcome = 'sent' | 'held' | 'no-such-peer' | 'directory-unavailable';
+/**
+ * What became of a signal: sent; held for a peer within its grace; dropped because what is held for
+ * that peer, or for all, reached its cap; refused, as no peer of the room has that id; or not
+ * delivered, as the shared directory cannot be reached.
+ */
+export type SignalOutcome = 'sent' | 'held' | 'held-full' | 'no-such-peer' | 'directory-unavailable';
+
+/** Signals held for peers within their resume grace, and their UTF-8 bytes. */
+export interface HeldCount {
+  signals: number;
+  bytes: number;
+}
 
 /** Signals held for a peer within its resume grace, delivered when it resumes. */
 export const MAX_HELD_SIGNALS = 256;
@@ -120,6 +130,13 @@ export interface Directory<M extends Member> {
   /** Peers in all rooms, counting those within their resume grace (on this relay instance). */
   readonly peerCount: number;
   /**
+   * Peers within their resume grace whose place this relay instance keeps (they lost their
+   * connection here): each counts toward `maxConnections` until it resumes or leaves.
+   */
+  readonly awayCount: number;
+  /** Signals held in this process's memory for peers within their grace (held.ts). */
+  readonly held: HeldCount;
+  /**
    * Puts `member` in a room under the id its resume token gives. A session the token already holds
    * in that room is taken over; one in another room ends (one id, one room). The others get
    * `peer-joined` unless it is a takeover.
@@ -131,8 +148,9 @@ export interface Directory<M extends Member> {
    */
   deliverHeld(session: Session<M>): void;
   /**
-   * Delivers `data` (the JSON text of a signal's `data`) from `sender` to the peer `to` of its room,
-   * with `from` set, or holds it while that peer is within its grace.
+   * Delivers `data` (the JSON text of a signal's `data`, as the client wrote it) from `sender` to
+   * the peer `to` of its room, with `from` set, or holds it while that peer is within its grace and
+   * what is held fits under the caps (held.ts).
    */
   signal(sender: Session<M>, to: string, data: string): SignalOutcome | Promise<SignalOutcome>;
   /**

@@ -7,13 +7,15 @@ import { DEFAULT_OPTIONS, type ResolvedOptions } from './options.js';
 import { VERSION_HINT, type ErrorCode } from '../protocol/signaling.js';
 
 export function errorHints(options: ResolvedOptions): Record<ErrorCode, string> {
-  const { roomPattern, maxPeersPerRoom, messagesPerSecond, joinTimeout } = options;
+  const { roomPattern, maxPeersPerRoom, messagesPerSecond, joinTimeout, maxConnectionsPerIp, joinsPerMinutePerIp } =
+    options;
   return {
     'bad-message': VERSION_HINT,
     'unknown-type': VERSION_HINT,
     'not-joined': VERSION_HINT,
     'already-joined': VERSION_HINT,
     'no-such-peer': 'That peer is not in this room (it may have left).',
+    'held-full': 'That peer is reconnecting and the relay holds no more for it; send again once it is back.',
     'bad-room':
       roomPattern.source === DEFAULT_OPTIONS.roomPattern.source
         ? 'Use 1-64 letters, digits or - _ . ~ : in the room name.'
@@ -23,6 +25,8 @@ export function errorHints(options: ResolvedOptions): Record<ErrorCode, string> 
     'join-timeout': `Join within ${joinTimeout / 1000} s of connecting.`,
     'origin-not-allowed': "Ask the relay's operator to allow this site.",
     'server-full': 'The relay is busy. Try again later.',
+    'too-many-connections': `Your network holds as many connections as this relay allows one address (${maxConnectionsPerIp}). Close some, or try again later.`,
+    'too-many-joins': `Your network joined as often as this relay allows one address (${joinsPerMinutePerIp} a minute). Try again in a moment.`,
     replaced: 'This identity connected again elsewhere.',
     'token-required':
       'This relay admits only pages that bring a join token: give the element a token or token-url attribute.',

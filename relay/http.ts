@@ -1,9 +1,9 @@
 /**
  * The relay's HTTP side: the browser build (the loader `rtc-elements.js`, the elements' files and
- * their chunks, loadable as module scripts from any origin), the demo pages, `/healthz` (liveness)
- * and `/readyz` (readiness: the relay's checks, readiness.ts). The relay
- * mounts it on its own server in `port` mode; a host with its own server can mount
- * `createHttpHandler()` wherever it likes, also under a path prefix.
+ * their chunks, loadable as module scripts from any origin), the demo pages, and the operator's
+ * endpoints: `/healthz` (alive), `/readyz` (ready for new clients), `/metrics` (Prometheus, when the
+ * relay's `metrics` option is on). The relay mounts it on its own server in `port` mode; a host with
+ * its own server can mount `createHttpHandler()` wherever it likes, also under a path prefix.
  */
 import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -13,11 +13,15 @@ import sirv from 'sirv';
 import type { StaticDirs } from './options.js';
 import { PROTOCOL_VERSION } from '../protocol/signaling.js';
 import type { ReadinessReport } from './readiness.js';
+import type { Relay } from './server.js';
 import type { RelayStats } from './stats.js';
 
 export interface HttpHandlerOptions {
-  /** Whose numbers `/healthz` reports (zeros without one), and whose checks `/readyz` runs. */
-  relay?: { stats(): RelayStats; readiness?(): ReadinessReport };
+  /**
+   * The relay whose health, readiness and metrics these are. Without one, `/healthz` reports zeros,
+   * `/readyz` is ready and `/metrics` is 404.
+   */
+  relay?: Pick<Relay, 'stats' | 'readiness' | 'metrics'>;
   /** Where the build and the demo pages are; defaults to `dist/` and `demo/` of this package. */
   staticDirs?: StaticDirs;
   /**
@@ -36,6 +40,13 @@ export interface HealthReport extends RelayStats {
   /** Seconds since the handler was created. */
   uptime: number;
   protocol: typeof PROTOCOL_VERSION;
+}
+
+/** What `/readyz` answers: 200 when ready, 503 when not. */
+export interface ReadinessBody {
+  status: 'ready' | 'not-ready';
+  /** Each check by name: `'ok'`, or what is wrong. */
+  checks: Record<string, string>;
 }
 
 /** The browser build's folder inside `staticDirs.dist`: only it is served, never the relay's own code beside it. */
@@ -72,19 +83,6 @@ export function createHttpHandler(options: HttpHandlerOptions = {}): HttpHandler
     onNoMatch: (_req, res) => notFound(res),
   });
 
-  // Readiness, not liveness: 503 tells a load balancer to send no one here for now, while /healthz
-  // keeps telling an orchestrator that the process works (a Redis outage is no reason to restart it).
-  const readiness = (res: ServerResponse): void => {
-    const report = options.relay?.readiness?.() ?? { ready: true, checks: {} };
-    const body = JSON.stringify({ status: report.ready ? 'ready' : 'not-ready', checks: report.checks });
-    res.writeHead(report.ready ? 200 : 503, {
-      'Content-Type': 'application/json',
-      'Cache-Control': 'no-store',
-      'Content-Length': Buffer.byteLength(body),
-    });
-    res.end(body);
-  };
-
   const health = (res: ServerResponse): void => {
     const stats = options.relay?.stats() ?? {
       connections: 0,
@@ -94,9 +92,28 @@ export function createHttpHandler(options: HttpHandlerOptions = {}): HttpHandler
     };
     const uptime = Math.floor((performance.now() - startedAt) / 1000);
     const report: HealthReport = { status: 'ok', uptime, ...stats, protocol: PROTOCOL_VERSION };
-    const body = JSON.stringify(report);
+    sendJson(res, 200, report);
+  };
+
+  // Readiness, not liveness: 503 tells a load balancer to send no one here for now, while /healthz
+  // keeps telling an orchestrator that the process works (draining, or a Redis outage, is no reason
+  // to restart it).
+  const readiness = (res: ServerResponse): void => {
+    const report: ReadinessReport = options.relay?.readiness() ?? { ready: true, checks: {} };
+    const body: ReadinessBody = { status: report.ready ? 'ready' : 'not-ready', checks: report.checks };
+    sendJson(res, report.ready ? 200 : 503, body);
+  };
+
+  const metrics = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const relayMetrics = options.relay?.metrics;
+    if (!relayMetrics?.enabled) return notFound(res);
+    if (!relayMetrics.authorizes(req.headers.authorization)) {
+      res.writeHead(401, { 'WWW-Authenticate': 'Bearer realm="metrics"', 'Content-Length': 0 });
+      return void res.end();
+    }
+    const body = await relayMetrics.registry.metrics();
     res.writeHead(200, {
-      'Content-Type': 'application/json',
+      'Content-Type': relayMetrics.registry.contentType,
       'Cache-Control': 'no-store',
       'Content-Length': Buffer.byteLength(body),
     });
@@ -117,6 +134,7 @@ export function createHttpHandler(options: HttpHandlerOptions = {}): HttpHandler
     const path = pathnameOf(req);
     if (path === '/healthz') return health(res);
     if (path === '/readyz') return readiness(res);
+    if (path === '/metrics') return void metrics(req, res).catch(() => internalError(res));
     if (isHidden(path)) return notFound(res);
     // Set before sirv runs so a 304 carries them too. CORS: a page on another origin loads these as
     // module scripts (and preloads), which are CORS requests.
@@ -144,6 +162,23 @@ function checkPrefix(prefix: unknown = '/'): string {
     throw new TypeError(`prefix must be a path starting and ending with '/', such as '/rtc/' (got ${String(prefix)})`);
   }
   return prefix;
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Cache-Control': 'no-store',
+    'Content-Length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+/** A metrics collector of ours that threw. */
+function internalError(res: ServerResponse): void {
+  if (res.headersSent) return void res.destroy();
+  res.writeHead(500, { 'Content-Length': 0 });
+  res.end();
 }
 
 function notFound(res: ServerResponse): void {

@@ -3,9 +3,13 @@
  * into a TypeError naming the option (so a typo fails at start-up, not at the first connection).
  */
 import type { Server } from 'node:http';
+import { trustProxyProblem } from './addresses.js';
+import { createLogger, SILENT, type Logger } from './log.js';
 import { TOKEN_OPTION_CHECKS, tokenOptionsProblem, type TokenOptions } from './tokens.js';
 import { TURN_OPTION_CHECKS, turnOptionsProblem, type TurnOptions } from './turn.js';
 import type { IceServer } from '../protocol/signaling.js';
+
+export type { Logger, LogFields } from './log.js';
 
 /** Where the HTTP handler finds the files it serves. */
 export interface StaticDirs {
@@ -17,13 +21,6 @@ export interface StaticDirs {
   dist?: string;
   /** The demo pages, served at `/` (`index.html`). Default: `<package root>/demo`. */
   demo?: string;
-}
-
-/** Where the relay writes what it has to say. `console` fits; `false` silences it. */
-export interface Logger {
-  info(...args: unknown[]): void;
-  warn(...args: unknown[]): void;
-  error(...args: unknown[]): void;
 }
 
 /** Where relay instances share their rooms (docs/scaling.md). */
@@ -78,6 +75,15 @@ export interface RelayOptions extends TokenOptions, TurnOptions {
   maxNameLength?: number;
   /** Milliseconds a new connection has to send `join`. Default 10000. */
   joinTimeout?: number;
+  /**
+   * Milliseconds a TCP connection to our own server (`port` mode) has to send a whole request: a
+   * WebSocket upgrade, an SSE stream's GET, a POST with its body, a request for a file. One that
+   * sends nothing, or too slowly, is answered 408 and closed. (An open stream or WebSocket is not a
+   * request in progress: the heartbeat looks after those.) Default 10000; Node's own is 60 s for the
+   * headers, checked every 30 s. With `server`, set the server's `requestTimeout` and
+   * `headersTimeout` yourself.
+   */
+  requestTimeout?: number;
   /** Sustained inbound messages per second per connection (token bucket refill). Default 50. */
   messagesPerSecond?: number;
   /** Inbound messages a connection may send in a burst (token bucket size). Default 200. */
@@ -92,12 +98,57 @@ export interface RelayOptions extends TokenOptions, TurnOptions {
   heartbeatInterval?: number;
   /** Milliseconds a lost peer keeps its id and place before the others get `peer-left`. Default 30000. */
   resumeGrace?: number;
-  /** Open connections the relay accepts, both transports together. Default 10000. */
+  /**
+   * Bytes of signals the relay holds for one peer within its resume grace (delivered when it
+   * resumes); a signal past it is dropped and its sender gets `held-full`. Default 256 KiB.
+   */
+  maxHeldBytesPerPeer?: number;
+  /** Bytes of signals held for all peers within their grace together (`held-full` past it). Default 32 MiB. */
+  maxHeldBytes?: number;
+  /**
+   * Open connections the relay accepts, both transports together, plus peers within their resume
+   * grace (each holds a place until it resumes or leaves). Default 10000.
+   */
   maxConnections?: number;
+  /**
+   * Open connections one client address may hold (an IPv6 address counts by its /64); past it a new
+   * one gets `too-many-connections` (1013). Default 100: raise it when many people share one
+   * address (a school or an office behind one NAT).
+   */
+  maxConnectionsPerIp?: number;
+  /**
+   * Joins one client address may make in a minute, in a burst or spread out (resumes count); past it
+   * `too-many-joins` (1013). Default 120.
+   */
+  joinsPerMinutePerIp?: number;
+  /**
+   * Reverse proxies whose `X-Forwarded-For` names the client (IP addresses, CIDR blocks, or
+   * `'loopback'`, `'linklocal'`, `'uniquelocal'`). The client's address is then the rightmost one in
+   * the header that is not such a proxy. Default none: the TCP peer is the client.
+   */
+  trustProxy?: string[];
   /** Page origins allowed to connect (exact `Origin` header values). Default: any origin. */
   allowedOrigins?: string[];
-  /** Where to log. Default `console`; `false` for silence. */
+  /**
+   * Where to log: a pino logger (or anything with pino's `info(fields, message)` shape, `console`
+   * included). Default: a pino logger writing JSON lines to standard output from level `info`;
+   * `false` for silence.
+   */
   logger?: Logger | false;
+  /**
+   * Serve `/metrics` in Prometheus' text format (`port` mode, or `createHttpHandler({ relay })`),
+   * with the process's own metrics and the event loop's lag. Default false: the counts tell
+   * outsiders how busy the relay is.
+   */
+  metrics?: boolean;
+  /** When set, `/metrics` answers only requests with `Authorization: Bearer <metricsToken>` (and is on). */
+  metricsToken?: string;
+  /**
+   * Milliseconds `relay.drain()` (the CLI: SIGTERM) keeps serving the clients it has, refusing new
+   * ones and answering `/readyz` with 503, before it closes them all with 1012 (come back). Time for
+   * a load balancer to notice and send new clients elsewhere. Default 5000.
+   */
+  drainWindow?: number;
   /**
    * Share rooms with every relay instance that names the same Redis (a URL, or `RedisOptions`).
    * Default: rooms live in this process's memory.
@@ -117,7 +168,9 @@ export interface ResolvedOptions
         | 'server'
         | 'staticDirs'
         | 'allowedOrigins'
+        | 'trustProxy'
         | 'logger'
+        | 'metricsToken'
         | 'redis'
       >
     >,
@@ -125,6 +178,8 @@ export interface ResolvedOptions
     TurnOptions {
   port: number | undefined;
   server: Server | undefined;
+  trustProxy: readonly string[] | undefined;
+  metricsToken: string | undefined;
   staticDirs: StaticDirs;
   allowedOrigins: ReadonlySet<string> | undefined;
   logger: Logger;
@@ -142,17 +197,22 @@ export const DEFAULT_OPTIONS = {
   roomPattern: /^[A-Za-z0-9._~:-]{1,64}$/,
   maxNameLength: 64,
   joinTimeout: 10_000,
+  requestTimeout: 10_000,
   messagesPerSecond: 50,
   messageBurst: 200,
   maxBufferedAmount: 1024 * 1024,
   heartbeatInterval: 15_000,
   resumeGrace: 30_000,
+  maxHeldBytesPerPeer: 256 * 1024,
+  maxHeldBytes: 32 * 1024 * 1024,
   maxConnections: 10_000,
+  maxConnectionsPerIp: 100,
+  joinsPerMinutePerIp: 120,
+  metrics: false,
+  drainWindow: 5000,
 } as const satisfies RelayOptions;
 
 const REDIS_DEFAULTS = { prefix: 'rtc:', instanceTimeout: 10_000 } as const;
-
-const SILENT: Logger = { info() {}, warn() {}, error() {} };
 
 /** The largest timer delay node accepts (about 24.8 days); beyond it setTimeout fires at once. */
 const MAX_DELAY = 2 ** 31 - 1;
@@ -198,18 +258,34 @@ const CHECKS: Record<keyof RelayOptions, Check> = {
   roomPattern: (v) => (v instanceof RegExp ? undefined : 'must be a RegExp'),
   maxNameLength: positiveInteger,
   joinTimeout: delay,
+  requestTimeout: delay,
   messagesPerSecond: positiveNumber,
   messageBurst: positiveInteger,
   maxBufferedAmount: positiveInteger,
   heartbeatInterval: delay,
   resumeGrace: nonNegativeDelay,
+  maxHeldBytesPerPeer: positiveInteger,
+  maxHeldBytes: positiveInteger,
   maxConnections: positiveInteger,
+  maxConnectionsPerIp: positiveInteger,
+  joinsPerMinutePerIp: positiveInteger,
+  trustProxy: (v) => {
+    if (!Array.isArray(v) || !v.every((entry) => typeof entry === 'string')) return 'must be an array of strings';
+    for (const entry of v as string[]) {
+      const problem = trustProxyProblem(entry);
+      if (problem) return `has ${problem}`;
+    }
+    return undefined;
+  },
   allowedOrigins: (v) =>
     Array.isArray(v) && v.every((o) => typeof o === 'string') ? undefined : 'must be an array of origin strings',
   logger: (v) =>
     v === false || (isObject(v) && ['info', 'warn', 'error'].every((m) => typeof v[m] === 'function'))
       ? undefined
       : 'must be false or an object with info, warn and error methods',
+  metrics: boolean,
+  metricsToken: nonEmptyString,
+  drainWindow: nonNegativeDelay,
   redis: (v) => {
     const options = typeof v === 'string' ? { url: v } : v;
     if (!isObject(options) || !Object.keys(options).every((k) => ['url', 'prefix', 'instanceTimeout'].includes(k))) {
@@ -269,7 +345,10 @@ export function resolveOptions(options: RelayOptions = {}): ResolvedOptions {
     // Without the g and y flags, test() keeps no lastIndex state between room names.
     roomPattern: new RegExp(merged.roomPattern.source, merged.roomPattern.flags.replace(/[gy]/g, '')),
     allowedOrigins: merged.allowedOrigins && new Set(merged.allowedOrigins),
-    logger: merged.logger === false ? SILENT : (merged.logger ?? console),
+    trustProxy: merged.trustProxy && [...merged.trustProxy],
+    logger: merged.logger === false ? SILENT : (merged.logger ?? createLogger()),
+    metrics: merged.metrics || merged.metricsToken !== undefined,
+    metricsToken: merged.metricsToken,
     redis: resolveRedis(merged.redis),
   };
 }

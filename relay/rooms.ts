@@ -9,24 +9,24 @@
  * presents the session's resume token takes it over without the others noticing.
  */
 import {
-  MAX_HELD_SIGNALS,
   peerInfo,
   peerJoinedText,
   peerLeftText,
   peerRenamedText,
-  SIGNAL_PREFIX,
   signalText,
   type Directory,
+  type HeldCount,
   type JoinRequest,
   type JoinResult,
   type Member,
   type Session,
   type SignalOutcome,
 } from './directory.js';
+import { HeldSignals, type HeldFor, type HeldLimits } from './held.js';
 import { peerIdFor } from './ids.js';
 import type { PeerInfo } from '../protocol/signaling.js';
 
-export interface RoomsOptions {
+export interface RoomsOptions extends HeldLimits {
   /** Peers a room holds, counting those within their resume grace. */
   maxPeersPerRoom: number;
   /** Milliseconds a lost session keeps its place; 0: it leaves at once. */
@@ -42,12 +42,10 @@ interface Room<M extends Member> {
 // Thousands of these stay idle for hours, so they hold only what the relay needs later: no resume
 // token (a resuming client presents it, and the id is derived from it), no prebuilt strings, no
 // cleared timers, no empty arrays.
-export interface MemorySession<M extends Member = Member> extends Session<M> {
+export interface MemorySession<M extends Member = Member> extends Session<M>, HeldFor {
   name: string;
   readonly room: Room<M>;
   graceTimer: NodeJS.Timeout | undefined;
-  /** Signals that arrived for it while its connection was lost (created when the first one does). */
-  held: string[] | undefined;
 }
 
 /** The rooms of one relay; `M` is what its members are (the server's connections). */
@@ -55,9 +53,13 @@ export class Rooms<M extends Member> implements Directory<M> {
   private readonly options: RoomsOptions;
   private readonly rooms = new Map<string, Room<M>>();
   private readonly sessions = new Map<string, MemorySession<M>>();
+  /** Signals that arrived for sessions while their connection was lost. */
+  private readonly heldSignals: HeldSignals;
+  private away = 0;
 
   constructor(options: RoomsOptions) {
     this.options = options;
+    this.heldSignals = new HeldSignals(options);
   }
 
   /** Rooms with at least one peer. */
@@ -70,6 +72,14 @@ export class Rooms<M extends Member> implements Directory<M> {
     return this.sessions.size;
   }
 
+  get awayCount(): number {
+    return this.away;
+  }
+
+  get held(): HeldCount {
+    return this.heldSignals.count;
+  }
+
   join(
     member: M,
     { room: roomName, name, caps, nameFixed, resumeToken }: JoinRequest,
@@ -79,7 +89,8 @@ export class Rooms<M extends Member> implements Directory<M> {
     if (existing?.room.name === roomName) {
       const displaced = existing.member;
       // What the old connection never delivered goes first: it was sent before anything held.
-      if (displaced) this.hold(existing, displaced.takeUndelivered(), true);
+      if (displaced) this.heldSignals.prepend(existing, displaced.takeUndelivered());
+      else this.away--;
       clearTimeout(existing.graceTimer);
       existing.graceTimer = undefined;
       existing.member = member;
@@ -103,6 +114,7 @@ export class Rooms<M extends Member> implements Directory<M> {
       member,
       graceTimer: undefined,
       held: undefined,
+      heldBytes: 0,
     };
     this.broadcast(target, peerJoinedText(id, name, caps));
     target.peers.set(id, session);
@@ -120,10 +132,8 @@ export class Rooms<M extends Member> implements Directory<M> {
   }
 
   deliverHeld(session: MemorySession<M>): void {
-    const { held, member } = session;
-    session.held = undefined;
-    if (!held || !member) return;
-    for (const text of held) member.send(text);
+    const held = this.heldSignals.take(session);
+    for (const text of held) session.member?.send(text);
   }
 
   signal(sender: MemorySession<M>, to: string, data: string): SignalOutcome {
@@ -134,8 +144,7 @@ export class Rooms<M extends Member> implements Directory<M> {
       target.member.send(text);
       return 'sent';
     }
-    this.hold(target, [text], false);
-    return 'held';
+    return this.heldSignals.append(target, [text]) === 1 ? 'held' : 'held-full';
   }
 
   rename(session: MemorySession<M>, name: string): void {
@@ -147,17 +156,21 @@ export class Rooms<M extends Member> implements Directory<M> {
   }
 
   lose(session: MemorySession<M>): void {
-    if (session.member) this.hold(session, session.member.takeUndelivered(), false);
+    if (!session.member) return;
+    this.heldSignals.append(session, session.member.takeUndelivered());
     session.member = undefined;
+    this.away++;
     if (this.options.resumeGrace === 0) return this.leave(session);
     session.graceTimer = setTimeout(() => this.leave(session), this.options.resumeGrace).unref();
   }
 
   leave(session: MemorySession<M>): void {
     clearTimeout(session.graceTimer);
-    session.member = undefined;
     const { room, id } = session;
     if (this.sessions.get(id) !== session) return;
+    if (!session.member) this.away--;
+    session.member = undefined;
+    this.heldSignals.take(session);
     this.sessions.delete(id);
     room.peers.delete(id);
     if (room.peers.size === 0) {
@@ -172,14 +185,8 @@ export class Rooms<M extends Member> implements Directory<M> {
     for (const session of this.sessions.values()) clearTimeout(session.graceTimer);
     this.sessions.clear();
     this.rooms.clear();
-  }
-
-  /** Keeps the signals among `texts` for the session's return (`first`: before those held already). */
-  private hold(session: MemorySession<M>, texts: string[], first: boolean): void {
-    const signals = texts.filter((text) => text.startsWith(SIGNAL_PREFIX));
-    if (signals.length === 0) return;
-    const held = first ? [...signals, ...(session.held ?? [])] : [...(session.held ?? []), ...signals];
-    session.held = held.slice(0, MAX_HELD_SIGNALS);
+    this.heldSignals.clear();
+    this.away = 0;
   }
 
   private createRoom(name: string): Room<M> {

@@ -11,20 +11,30 @@
  * - here: admission (origins, the connection cap, the join deadline, the join token), the message
  *   rate, parsing and validating every message, the heartbeat, and shutdown.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { AddressLimits } from './addresses.js';
 import { errorHints } from './hints.js';
 import { createHttpHandler } from './http.js';
 import { newResumeToken, RESUME_TOKEN_PATTERN } from './ids.js';
 import type { Directory, JoinRefusal, JoinResult, Session, SignalOutcome } from './directory.js';
+import { RelayMetrics } from './metrics.js';
 import { resolveOptions, type RelayOptions, type ResolvedOptions } from './options.js';
+import { rawMemberText } from './raw-member.js';
 import { Readiness, type ReadinessCheck, type ReadinessReport } from './readiness.js';
 import { RedisDirectory } from './redis/directory.js';
 import { Rooms } from './rooms.js';
 import type { RelayStats } from './stats.js';
 import { createTokenChecker, type Grant, type TokenChecker } from './tokens.js';
 import { createTurnCredentials, type TurnCredentials } from './turn.js';
-import { Endings, type Connection, type ConnectionHandler, type Ending } from './transports/connection.js';
+import {
+  Endings,
+  noTraffic,
+  type Connection,
+  type ConnectionHandler,
+  type Ending,
+  type Waiting,
+} from './transports/connection.js';
 import { SseTransport } from './transports/sse.js';
 import { WebSocketTransport } from './transports/websocket.js';
 import {
@@ -55,13 +65,31 @@ export interface Relay {
    */
   handleRequest(req: IncomingMessage, res: ServerResponse): void;
   stats(): RelayStats;
-  /** Whether this instance can serve now (`/readyz`): every readiness check, by name. */
+  /**
+   * Whether this instance should get new clients now (`/readyz`): every readiness check, by name.
+   * The relay's own are `accepting` (not draining or shutting down) and, with `redis`, `redis`.
+   */
   readiness(): ReadinessReport;
-  /** Adds a condition for readiness (a module of the application's, say). */
+  /**
+   * Adds a condition for readiness (replacing one of the same name): `check()` answers at once,
+   * `undefined` when fine or what is wrong, from state its part keeps up to date.
+   */
   addReadinessCheck(check: ReadinessCheck): void;
   /**
+   * The relay's metrics (`/metrics` when the `metrics` option is on): `relay.metrics.registry` is
+   * their prom-client registry, for a host that serves or merges them itself.
+   */
+  readonly metrics: RelayMetrics;
+  /**
+   * Drains the relay for a restart: at once `/readyz` says 503 and new connections are refused
+   * (503), while the clients it has go on; after `drainWindow` ms every client is closed with 1012
+   * (come back, and resume) as `close()` does. Resolves when closed. Idempotent.
+   */
+  drain(): Promise<void>;
+  /**
    * Closes every client with `code` (default 1012, service restart: clients reconnect and resume),
-   * stops the timers and, if the relay owns its server, stops listening. Idempotent.
+   * stops the timers and, if the relay owns its server, stops listening. Idempotent; cuts a drain
+   * short.
    */
   close(code?: number): Promise<void>;
 }
@@ -75,13 +103,17 @@ export function createRelay(options?: RelayOptions): Relay {
 const MAX_PEER_ID_LENGTH = 64;
 /** A `join.token` longer than this is refused; real signed tokens are a few hundred bytes. */
 const MAX_JOIN_TOKEN_LENGTH = 4096;
+/** At most this many milliseconds pass between Node's checks for requests past `requestTimeout`. */
+const REQUEST_TIMEOUT_CHECK = 1000;
 
 class SignalingRelay implements Relay, ConnectionHandler {
   readonly ready: Promise<void>;
+  readonly metrics: RelayMetrics;
 
   private readonly options: ResolvedOptions;
   private readonly directory: Directory<Connection>;
   private readonly readinessChecks = new Readiness();
+  private readonly addresses: AddressLimits;
   private readonly websocket: WebSocketTransport;
   private readonly sse: SseTransport;
   private readonly server: Server | undefined;
@@ -97,6 +129,10 @@ class SignalingRelay implements Relay, ConnectionHandler {
   /** The host server's own request listeners, which get every request not to `path` (`server` mode). */
   private hostListeners: ((req: IncomingMessage, res: ServerResponse) => void)[] = [];
   private shutdown: Promise<void> | undefined;
+  private draining: Promise<void> | undefined;
+  private drainTimer: NodeJS.Timeout | undefined;
+  /** Ends the drain window early (close() was called meanwhile). */
+  private endDrain: (() => void) | undefined;
 
   constructor(options: ResolvedOptions) {
     this.options = options;
@@ -105,25 +141,38 @@ class SignalingRelay implements Relay, ConnectionHandler {
     this.tokens = createTokenChecker(options);
     this.turn = createTurnCredentials(options);
     this.directory = this.createDirectory();
-    this.readinessChecks.add({ name: 'accepting', check: () => (this.shutdown ? 'shutting down' : undefined) });
+    this.readinessChecks.add({ name: 'accepting', check: () => this.notAccepting() });
     if (this.directory instanceof RedisDirectory) this.readinessChecks.add(this.directory.readinessCheck);
+    this.addresses = new AddressLimits(options);
     const context = {
       handler: this,
       maxBufferedAmount: options.maxBufferedAmount,
-      warn: (message: string) => options.logger.warn(message),
+      log: options.logger,
+      maxPayload: options.maxPayload,
     };
-    this.websocket = new WebSocketTransport({ ...context, maxPayload: options.maxPayload });
+    this.websocket = new WebSocketTransport({ ...context, traffic: noTraffic() });
     this.sse = new SseTransport({
       ...context,
-      maxPayload: options.maxPayload,
+      traffic: noTraffic(),
       forward: this.directory instanceof RedisDirectory ? this.directory.forwardPost.bind(this.directory) : undefined,
     });
     this.heartbeat = setInterval(this.beat, options.heartbeatInterval).unref();
+    const { directory } = this;
+    this.metrics = new RelayMetrics(
+      {
+        stats: () => this.stats(),
+        awayCount: () => directory.awayCount,
+        held: () => directory.held,
+        sharedHeld: directory instanceof RedisDirectory ? () => directory.sharedHeld : undefined,
+        traffic: (transport) => (transport === 'sse' ? this.sse : this.websocket).traffic(),
+      },
+      { enabled: options.metrics, token: options.metricsToken },
+    );
 
     this.ownsServer = options.port !== undefined;
     if (this.ownsServer) {
       const http = createHttpHandler({ relay: this, staticDirs: options.staticDirs });
-      this.server = createServer((req, res) => {
+      this.server = createServer(requestTimeouts(options.requestTimeout), (req, res) => {
         if (pathnameOf(req) === options.path) this.handleRequest(req, res);
         else http(req, res);
       });
@@ -159,13 +208,21 @@ class SignalingRelay implements Relay, ConnectionHandler {
     this.readinessChecks.add(check);
   }
 
+  /** The `accepting` readiness check: why this relay takes no new clients, if it does not. */
+  private notAccepting(): string | undefined {
+    if (this.shutdown) return 'shutting down';
+    if (this.draining) return 'draining';
+    return undefined;
+  }
+
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    if (this.shutdown) return refuseUpgrade(socket, 503, 'Service Unavailable');
+    if (this.shutdown || this.draining) return refuseUpgrade(socket, 503, 'Service Unavailable');
     this.websocket.handleUpgrade(req, socket, head, this.accept);
   }
 
   handleRequest(req: IncomingMessage, res: ServerResponse): void {
-    if (this.shutdown) {
+    // While draining, the sessions the relay has go on (their POSTs, a dropped stream coming back).
+    if (this.shutdown || (this.draining && this.sse.opensNewStream(req))) {
       res.writeHead(503, { 'Content-Length': 0, 'Retry-After': '1' });
       res.end();
       return;
@@ -181,14 +238,26 @@ class SignalingRelay implements Relay, ConnectionHandler {
     return this.shutdown;
   }
 
+  drain(): Promise<void> {
+    this.draining ??= new Promise<void>((resolve) => {
+      const window = this.options.drainWindow;
+      this.options.logger.info({ window, ...this.stats() }, 'draining: refusing new clients');
+      this.endDrain = resolve;
+      this.drainTimer = setTimeout(resolve, window);
+    }).then(() => this.close());
+    return this.draining;
+  }
+
   /** Rooms in this process's memory, or shared with other instances through Redis. */
   private createDirectory(): Directory<Connection> {
-    const { redis, maxPeersPerRoom, resumeGrace, logger } = this.options;
+    const { redis, maxPeersPerRoom, resumeGrace, maxHeldBytesPerPeer, maxHeldBytes, logger } = this.options;
     if (!redis) return new Rooms(this.options);
     return new RedisDirectory<Connection>({
       ...redis,
       maxPeersPerRoom,
       resumeGrace,
+      maxHeldBytesPerPeer,
+      maxHeldBytes,
       logger,
       onReplaced: (connection) => {
         connection.session = undefined;
@@ -234,6 +303,7 @@ class SignalingRelay implements Relay, ConnectionHandler {
 
   /** A new connection on either transport (already counted): admitted, or told why not. */
   private readonly accept = (connection: Connection, req: IncomingMessage): void => {
+    this.metrics.connectionOpened(connection.transport);
     connection.tokens = this.options.messageBurst;
     connection.refilledAt = performance.now();
     if (this.shutdown) {
@@ -243,6 +313,11 @@ class SignalingRelay implements Relay, ConnectionHandler {
     }
     const refusal = this.refusalFor(req);
     if (refusal) return this.kick(connection, refusal.code, refusal.message);
+    connection.address = this.addresses.admit(this.addresses.addressOf(req));
+    if (!connection.address) {
+      const limit = this.options.maxConnectionsPerIp;
+      return this.kick(connection, ErrorCodes.TooManyConnections, `this address holds ${limit} connections already`);
+    }
     connection.joinTimer = setTimeout(() => {
       this.kick(connection, ErrorCodes.JoinTimeout, `no join within ${this.options.joinTimeout} ms`);
     }, this.options.joinTimeout).unref();
@@ -254,16 +329,19 @@ class SignalingRelay implements Relay, ConnectionHandler {
     if (allowedOrigins && !isAllowedOrigin(req, allowedOrigins)) {
       return { code: ErrorCodes.OriginNotAllowed, message: `origin ${origin ?? '(none)'} is not allowed` };
     }
-    // The new connection is counted already.
-    if (this.websocket.size + this.sse.size > maxConnections) {
+    // The new connection is counted already; a peer within its grace holds a place too.
+    if (this.websocket.size + this.sse.size + this.directory.awayCount > maxConnections) {
       return { code: ErrorCodes.ServerFull, message: 'the relay is full, try again later' };
     }
     return undefined;
   }
 
-  ended(connection: Connection, ending: Ending): void {
+  ended(connection: Connection, ending: Ending, code: number): void {
     clearTimeout(connection.joinTimer);
+    this.metrics.closed(connection.transport, code);
+    if (connection.address) this.addresses.release(connection.address);
     const session = connection.session;
+    if (session) this.options.logger.info({ ...this.logFields(connection), code, ending }, 'session end');
     if (!session || this.shutdown) return;
     connection.session = undefined;
     if (ending === Endings.Left) this.directory.leave(session);
@@ -289,25 +367,25 @@ class SignalingRelay implements Relay, ConnectionHandler {
     if (!isRecord(message)) return this.sendError(connection, ErrorCodes.BadMessage, 'a message must be a JSON object');
     // An earlier message is still being handled: this one waits its turn, so order is kept. The rate
     // limit above already bounds how many can wait.
-    if (connection.backlog) connection.backlog.push(message);
-    else this.handle(connection, message);
+    if (connection.backlog) connection.backlog.push({ message, text });
+    else this.handle(connection, message, text);
   }
 
   /**
-   * Handles one message. One that is handled asynchronously (a join) holds the messages that follow
-   * in the connection's backlog until it is done; they are handled then, in order. Returns that
-   * backlog while it waits.
+   * Handles one message (`text`: the JSON it was parsed from). One that is handled asynchronously (a
+   * join) holds the messages that follow in the connection's backlog until it is done; they are
+   * handled then, in order. Returns that backlog while it waits.
    */
-  private handle(connection: Connection, message: Record<string, unknown>): Record<string, unknown>[] | undefined {
+  private handle(connection: Connection, message: Record<string, unknown>, text: string): Waiting[] | undefined {
     let pending: Promise<void> | void;
     try {
-      pending = this.dispatch(connection, message);
+      pending = this.dispatch(connection, message, text);
     } catch (error) {
       this.internalError(connection, error);
       return undefined;
     }
     if (!pending) return undefined;
-    const backlog: Record<string, unknown>[] = [];
+    const backlog: Waiting[] = [];
     connection.backlog = backlog;
     pending.then(
       () => this.handleBacklog(connection, backlog),
@@ -316,12 +394,13 @@ class SignalingRelay implements Relay, ConnectionHandler {
     return backlog;
   }
 
-  private handleBacklog(connection: Connection, backlog: Record<string, unknown>[]): void {
+  private handleBacklog(connection: Connection, backlog: Waiting[]): void {
     connection.backlog = undefined;
     for (let index = 0; index < backlog.length; index++) {
       if (connection.closing) return;
       // Another message is asynchronous in turn: the rest wait behind it, still in order.
-      const waiting = this.handle(connection, backlog[index]);
+      const { message, text } = backlog[index] as Waiting;
+      const waiting = this.handle(connection, message, text);
       if (waiting) {
         waiting.push(...backlog.slice(index + 1));
         return;
@@ -331,7 +410,7 @@ class SignalingRelay implements Relay, ConnectionHandler {
 
   /** A bug of ours, not the client's: say so and drop this connection, never the process. */
   private internalError(connection: Connection, error: unknown): void {
-    this.options.logger.error('rtc-relay: internal error while handling a message:', error);
+    this.options.logger.error({ ...this.logFields(connection), err: error }, 'internal error while handling a message');
     connection.backlog = undefined;
     connection.close(CloseCodes.InternalError, 'internal error');
   }
@@ -349,11 +428,14 @@ class SignalingRelay implements Relay, ConnectionHandler {
     return false;
   }
 
-  /** Handles a message by its type; a promise when it is handled asynchronously (a join). */
-  private dispatch(connection: Connection, message: Record<string, unknown>): Promise<void> | void {
+  /**
+   * Handles a message by its type (`text`: the JSON it was parsed from); a promise when it is handled
+   * asynchronously (a join).
+   */
+  private dispatch(connection: Connection, message: Record<string, unknown>, text: string): Promise<void> | void {
     switch (message.type) {
       case 'signal':
-        return this.onSignal(connection, message);
+        return this.onSignal(connection, message, text);
       case 'join':
         return this.onJoin(connection, message);
       case 'leave':
@@ -385,17 +467,19 @@ class SignalingRelay implements Relay, ConnectionHandler {
     return true;
   }
 
-  private onSignal(connection: Connection, message: Record<string, unknown>): void {
+  private onSignal(connection: Connection, message: Record<string, unknown>, text: string): void {
     const sender = connection.session;
     if (!sender) return this.sendError(connection, ErrorCodes.NotJoined, 'join a room before sending signals');
-    const { to, data } = message;
+    const { to } = message;
     if (typeof to !== 'string' || to.length > MAX_PEER_ID_LENGTH) {
       return this.sendError(connection, ErrorCodes.BadMessage, 'signal.to must be a peer id');
     }
+    // `data` goes on as the client wrote it, cut from the frame: never re-serialised (raw-member.ts).
+    const data = rawMemberText(text, 'data');
     if (data === undefined) return this.sendError(connection, ErrorCodes.BadMessage, 'signal.data is required');
 
     // The relay sets `from` (the client's own `from`, if any, was parsed and dropped).
-    const outcome = this.directory.signal(sender, to, JSON.stringify(data));
+    const outcome = this.directory.signal(sender, to, data);
     // A shared directory answers later; the connection's next messages do not wait for it.
     if (typeof outcome === 'string') this.reportSignal(connection, outcome, to);
     else outcome.then((settled) => this.reportSignal(connection, settled, to));
@@ -403,7 +487,9 @@ class SignalingRelay implements Relay, ConnectionHandler {
 
   private reportSignal(connection: Connection, outcome: SignalOutcome, to: string): void {
     if (outcome === 'no-such-peer') this.sendError(connection, ErrorCodes.NoSuchPeer, 'no such peer in this room', to);
-    if (outcome === 'directory-unavailable') {
+    else if (outcome === 'held-full') {
+      this.sendError(connection, ErrorCodes.HeldFull, 'that peer is reconnecting and no more is held for it', to);
+    } else if (outcome === 'directory-unavailable') {
       this.sendError(connection, ErrorCodes.DirectoryUnavailable, 'the relays cannot reach each other now', to);
     }
   }
@@ -443,12 +529,18 @@ class SignalingRelay implements Relay, ConnectionHandler {
     if (!this.options.roomPattern.test(room)) {
       return this.kick(connection, ErrorCodes.BadRoom, 'the room name breaks the room-name rules');
     }
+    if (connection.address && !this.addresses.takeJoin(connection.address)) {
+      return this.kick(connection, ErrorCodes.TooManyJoins, 'too many joins from this address this minute');
+    }
     let grant: Grant | undefined;
     if (this.tokens) {
       // Every join, a resume too: a resume token proves who you were, not that you may be here.
       const verdict = await this.tokens.check(token, room);
       if (!verdict.ok) {
-        if (verdict.code === ErrorCodes.TokenUnverifiable) this.options.logger.warn(`rtc-relay: ${verdict.message}`);
+        this.metrics.tokenFailure(verdict.code);
+        if (verdict.code === ErrorCodes.TokenUnverifiable) {
+          this.options.logger.warn({ ...this.logFields(connection), reason: verdict.message }, 'cannot verify a token');
+        }
         return this.kick(connection, verdict.code, verdict.message);
       }
       // It went away, or met its join deadline, while the token was checked.
@@ -478,6 +570,8 @@ class SignalingRelay implements Relay, ConnectionHandler {
     clearTimeout(connection.joinTimer);
     connection.joinTimer = undefined;
     connection.session = session;
+    this.metrics.joined(result.resumed);
+    this.options.logger.info({ ...this.logFields(connection), resumed: result.resumed }, 'session start');
     this.welcome(connection, result, resumeToken);
     this.directory.deliverHeld(session);
   }
@@ -544,7 +638,19 @@ class SignalingRelay implements Relay, ConnectionHandler {
   private sendError(connection: Connection, code: ErrorCode, message: string, to?: string): void {
     // JSON leaves `to` out when it is undefined.
     const error: ErrorMessage = { type: 'error', code, message, hint: this.hints[code], to };
+    this.metrics.errorSent(code);
     connection.send(JSON.stringify(error));
+  }
+
+  /** Who a log line is about: the connection's transport and address, its peer and room once joined. */
+  private logFields(connection: Connection): Record<string, unknown> {
+    const { session } = connection;
+    return {
+      transport: connection.transport,
+      address: connection.address?.key,
+      peer: session?.id,
+      room: session?.room.name,
+    };
   }
 
   /**
@@ -553,6 +659,8 @@ class SignalingRelay implements Relay, ConnectionHandler {
    */
   private kick(connection: Connection, code: ErrorCode, message: string): void {
     if (connection.closing) return;
+    // A client's mistake or abuse, not ours: no stack trace, and below the default level.
+    this.options.logger.debug?.({ ...this.logFields(connection), code }, 'closing a connection');
     this.sendError(connection, code, message);
     clearTimeout(connection.joinTimer);
     connection.close(ERROR_MEANINGS[code].closesWith ?? CloseCodes.Policy, code);
@@ -561,7 +669,10 @@ class SignalingRelay implements Relay, ConnectionHandler {
   // ---- shutdown -------------------------------------------------------------------------------
 
   private async closeAll(code: number): Promise<void> {
+    clearTimeout(this.drainTimer);
+    this.endDrain?.();
     clearInterval(this.heartbeat);
+    this.addresses.close();
     const cleared = this.directory.clear();
     const reason = code === CloseCodes.ServiceRestart ? 'relay restarting' : '';
     await Promise.all([this.websocket.closeAll(code, reason), this.sse.closeAll(code, reason), cleared]);
@@ -592,6 +703,16 @@ function isAllowedOrigin(req: IncomingMessage, allowedOrigins: ReadonlySet<strin
   const origin = req.headers.origin;
   if (origin !== undefined) return allowedOrigins.has(origin);
   return req.method === 'GET' && req.headers['sec-fetch-site'] === 'same-origin';
+}
+
+/**
+ * Node's own timeouts for a request that is not complete in time (a TCP connection that sends
+ * nothing, or headers or a body that trickle in), checked often enough that one closes soon after
+ * its time is up (Node checks every 30 s by default).
+ */
+function requestTimeouts(timeout: number): ServerOptions {
+  const checkEvery = Math.min(REQUEST_TIMEOUT_CHECK, Math.ceil(timeout / 4));
+  return { requestTimeout: timeout, headersTimeout: timeout, connectionsCheckingInterval: checkEvery };
 }
 
 /** RFC 6455 section 7.4: codes an endpoint may send (1004-1006 and 1015 are reserved). */

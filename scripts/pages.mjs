@@ -28,9 +28,9 @@ export const BUDGETS = {
   // would bring it down. The room pages also carry verified peers (safety codes and the passphrase
   // proof: docs/performance.md, "Verified peers").
   'rtc-camera': 14_120,
-  'rtc-datachannel': 16_430,
-  'rtc-chat': 23_780,
-  'rtc-call': 31_910,
+  'rtc-datachannel': 16_450,
+  'rtc-chat': 23_810,
+  'rtc-call': 31_940,
   // The element and its texts; its checks, the signaling client and capture load when a run starts
   // (docs/performance.md, "The <rtc-doctor> page").
   'rtc-doctor': 15_500,

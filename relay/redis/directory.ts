@@ -25,20 +25,34 @@ import {
   SIGNAL_PREFIX,
   signalText,
   type Directory,
+  type HeldCount,
   type JoinRequest,
   type JoinResult,
   type Member,
   type Session,
   type SignalOutcome,
 } from '../directory.js';
+import { HeldSignals, type HeldFor, type HeldLimits } from '../held.js';
 import { peerIdFor, PEER_ID_LENGTH } from '../ids.js';
 import { corker } from '../transports/cork.js';
-import type { Logger } from '../options.js';
+import type { Logger } from '../log.js';
 import type { ReadinessCheck } from '../readiness.js';
-import { listOf, SCRIPTS, type CheckAnswer, type JoinReply, type MemberEntry, type SyncReply } from './scripts.js';
+import {
+  listOf,
+  SCRIPTS,
+  type CheckAnswer,
+  type JoinReply,
+  type MemberEntry,
+  type SweepReply,
+  type SyncReply,
+} from './scripts.js';
 import type { Capability, PeerInfo } from '../../protocol/signaling.js';
 
-export interface RedisDirectoryOptions<M extends Member> {
+/**
+ * `maxHeldBytesPerPeer` and `maxHeldBytes` cap what Redis holds (for all instances together) and what
+ * this instance holds in its own memory (held.ts).
+ */
+export interface RedisDirectoryOptions<M extends Member> extends HeldLimits {
   /** `redis://[user:password@]host:port[/db]` (or `rediss://` for TLS). */
   url: string;
   /** Prepended to every key and channel, so deployments can share one Redis. */
@@ -85,14 +99,16 @@ interface RemotePeer {
   unconfirmedUntil?: number;
 }
 
-interface RedisSession<M extends Member> extends Session<M> {
+/**
+ * `held`: what Redis (and this instance) held for it, delivered right after its welcome; and while
+ * Redis is away, what arrives for it in its grace.
+ */
+interface RedisSession<M extends Member> extends Session<M>, HeldFor {
   /** Changed by `rename`, here and in Redis. */
   name: string;
   readonly room: LocalRoom<M>;
   /** Until its welcome is out: what arrived for it meanwhile (undefined once it is out). */
   queued: string[] | undefined;
-  /** What was held for it, delivered right after its welcome. */
-  held: string[] | undefined;
   /** Only while Redis is away: the grace of a lost session runs here. */
   graceTimer: NodeJS.Timeout | undefined;
   /** Taken over elsewhere before its welcome went out: its connection is closed right after. */
@@ -129,7 +145,7 @@ type Commands = Redis & {
   rtcLose(...args: (string | number)[]): Promise<number>;
   rtcLeave(...args: (string | number)[]): Promise<number>;
   rtcRename(...args: (string | number)[]): Promise<number>;
-  rtcSweep(...args: (string | number)[]): Promise<number>;
+  rtcSweep(...args: (string | number)[]): Promise<SweepReply>;
   rtcSync(...args: (string | number)[]): Promise<string>;
   rtcCheck(...args: (string | number)[]): Promise<string>;
   rtcRetire(...args: (string | number)[]): Promise<number>;
@@ -147,6 +163,12 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
   private readonly broadcastChannel: string;
   private readonly sessions = new Map<string, RedisSession<M>>();
   private readonly rooms = new Map<string, LocalRoom<M>>();
+  /** What this instance holds in its own memory (see RedisSession.held). */
+  private readonly heldSignals: HeldSignals;
+  /** What Redis holds for all instances' peers, as of the last heartbeat. */
+  private heldInRedis: HeldCount = { signals: 0, bytes: 0 };
+  /** Sessions of ours within their grace (no connection). */
+  private away = 0;
   /** Joins waiting for their reply, by room, and the rooms of the ids they are for. */
   private readonly waiting = new Map<string, Waiting>();
   private readonly waitingIds = new Map<string, string>();
@@ -167,6 +189,7 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
 
   constructor(options: RedisDirectoryOptions<M>) {
     this.options = options;
+    this.heldSignals = new HeldSignals(options);
     this.channel = `${options.prefix}to:${this.instance}`;
     this.broadcastChannel = `${options.prefix}all`;
     const clientOptions = {
@@ -202,6 +225,22 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
 
   get peerCount(): number {
     return this.sessions.size;
+  }
+
+  get awayCount(): number {
+    return this.away;
+  }
+
+  get held(): HeldCount {
+    return this.heldSignals.count;
+  }
+
+  /**
+   * Signals Redis holds for the peers within their grace of every instance together, and their
+   * bytes, as of this instance's last heartbeat (every instance reports the same).
+   */
+  get sharedHeld(): HeldCount {
+    return this.heldInRedis;
   }
 
   // ---- joins ----------------------------------------------------------------------------------
@@ -242,13 +281,13 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
     const others = listOf(reply.others);
     let session: RedisSession<M>;
     let displaced: M | undefined;
-    let earlier: string[] = [];
     if (existing?.room.name === roomName) {
       session = existing;
       displaced = existing.member;
       // What the old connection never delivered, and what reached this instance while it was lost,
       // were sent before anything Redis held.
-      earlier = [...(displaced ? heldOnly(displaced.takeUndelivered()) : []), ...(existing.held ?? [])];
+      if (displaced) this.heldSignals.prepend(existing, displaced.takeUndelivered());
+      else this.away--;
       clearTimeout(existing.graceTimer);
       existing.graceTimer = undefined;
       existing.member = member;
@@ -259,7 +298,7 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
       session = this.addSession(member, roomName, id, profile);
       session.room.remote.delete(id);
     }
-    session.held = [...earlier, ...listOf(reply.held)].slice(0, MAX_HELD_SIGNALS);
+    this.heldSignals.append(session, listOf(reply.held));
     session.queued = [];
     session.replaced = false;
     this.learn(session.room, others);
@@ -289,15 +328,15 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
 
   deliverHeld(session: Session<M>): void {
     const own = session as RedisSession<M>;
-    const { member, held, queued } = own;
-    own.held = undefined;
+    const { member, queued } = own;
+    const held = this.heldSignals.take(own);
     own.queued = undefined;
     if (!member) return;
     if (own.replaced) {
       this.forget(own);
       return this.options.onReplaced(member);
     }
-    for (const text of held ?? []) member.send(text);
+    for (const text of held) member.send(text);
     for (const text of queued ?? []) member.send(text);
   }
 
@@ -313,16 +352,25 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
     }
     if (!this.isConnected()) {
       // A peer of this instance in its grace while Redis is away: its grace runs here, so does this.
-      if (!target || target.member || (target.held?.length ?? 0) >= MAX_HELD_SIGNALS) return 'directory-unavailable';
-      (target.held ??= []).push(text);
-      return 'held';
+      if (!target || target.member) return 'directory-unavailable';
+      return this.heldSignals.append(target, [text]) === 1 ? 'held' : 'held-full';
     }
     const { instance, options } = this;
     // The signals of one burst go to Redis in one write, as the relay's own writes to clients do
     // (ioredis writes each command to the socket at once: half the sender's CPU went to those writes).
     corker.cork(this.commands.stream);
     return this.commands
-      .rtcSignal(options.prefix, instance, sender.room.name, sender.id, to, text, MAX_HELD_SIGNALS)
+      .rtcSignal(
+        options.prefix,
+        instance,
+        sender.room.name,
+        sender.id,
+        to,
+        text,
+        MAX_HELD_SIGNALS,
+        options.maxHeldBytesPerPeer,
+        options.maxHeldBytes,
+      )
       .catch(() => 'directory-unavailable' as const);
   }
 
@@ -345,23 +393,35 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
 
   lose(session: Session<M>): void {
     const own = session as RedisSession<M>;
-    if (this.sessions.get(own.id) !== own) return;
+    if (this.sessions.get(own.id) !== own || !own.member) return;
     // Oldest first: what was held for its welcome, what arrived before it, what its connection lost.
     const undelivered = [
-      ...(own.held ?? []),
+      ...this.heldSignals.take(own),
       ...heldOnly(own.queued ?? []),
-      ...(own.member ? heldOnly(own.member.takeUndelivered()) : []),
+      ...heldOnly(own.member.takeUndelivered()),
     ];
     own.member = undefined;
     own.queued = undefined;
-    own.held = undefined;
+    this.away++;
     if (this.options.resumeGrace === 0) return this.leave(own);
     const { instance, options } = this;
     this.commands
-      .rtcLose(options.prefix, instance, own.room.name, own.id, options.resumeGrace, MAX_HELD_SIGNALS, ...undelivered)
+      .rtcLose(
+        options.prefix,
+        instance,
+        own.room.name,
+        own.id,
+        options.resumeGrace,
+        MAX_HELD_SIGNALS,
+        options.maxHeldBytesPerPeer,
+        options.maxHeldBytes,
+        ...undelivered,
+      )
       .catch(() => {
+        // It resumed or ended meanwhile: nothing to keep.
+        if (this.sessions.get(own.id) !== own || own.member) return;
         // Redis is away: the grace runs here, and the sync after Redis returns tells it the outcome.
-        own.held = undelivered;
+        this.heldSignals.append(own, undelivered);
         own.graceTimer = setTimeout(() => this.leave(own), options.resumeGrace).unref();
       });
   }
@@ -383,6 +443,8 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
     for (const session of this.sessions.values()) clearTimeout(session.graceTimer);
     this.sessions.clear();
     this.rooms.clear();
+    this.heldSignals.clear();
+    this.away = 0;
     for (const forward of this.forwards.values()) forward.resolve(undefined);
     if (this.isConnected()) {
       const { instance, options } = this;
@@ -506,8 +568,8 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
     if (!session) return;
     if (session.queued) session.queued.push(text);
     else if (session.member) session.member.send(text);
-    // Lost here while this was on its way: kept for a resume on this instance.
-    else if (text.startsWith(SIGNAL_PREFIX)) (session.held ??= []).push(text);
+    // Lost here while this was on its way: kept for a resume on this instance, if it fits.
+    else this.heldSignals.append(session, [text]);
   }
 
   /**
@@ -555,15 +617,16 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
   private async sweepOnce(): Promise<void> {
     const { instance, options } = this;
     try {
-      const unknown = await this.commands.rtcSweep(
+      const [unknown, heldSignals, heldBytes] = await this.commands.rtcSweep(
         options.prefix,
         instance,
         options.instanceTimeout,
         options.resumeGrace,
       );
+      this.lastBeat = performance.now();
+      this.heldInRedis = { signals: heldSignals, bytes: heldBytes };
       // Redis did not know us: our first beat, or it lost its data, or took us for dead while we
       // could not reach it.
-      this.lastBeat = performance.now();
       if (unknown === 1) this.needsSync = true;
       if (this.needsSync) await this.sync();
       await this.confirmRemotes();
@@ -607,7 +670,7 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
       const room = this.rooms.get(roomName);
       if (room) this.reconcile(room, listOf(members), touched);
     }
-    if (!this.synced) this.options.logger.info(`rtc-relay: sharing rooms through Redis (instance ${this.instance})`);
+    if (!this.synced) this.options.logger.info({ instance: this.instance }, 'sharing rooms through Redis');
     this.synced = true;
   }
 
@@ -660,7 +723,10 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
   private readonly onRedisAway = (): void => {
     if (this.closed) return;
     if (this.synced) {
-      this.options.logger.warn('rtc-relay: Redis is unreachable; peers on other instances are out of reach');
+      this.options.logger.warn(
+        { instance: this.instance, redis: redactedUrl(this.options.url) },
+        'Redis is unreachable: peers on other instances are out of reach',
+      );
     }
     this.synced = false;
     this.needsSync = true;
@@ -733,6 +799,7 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
       member,
       queued: undefined,
       held: undefined,
+      heldBytes: 0,
       graceTimer: undefined,
       replaced: false,
     };
@@ -744,7 +811,11 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
   /** Drops a session here, telling no one. */
   private forget(session: RedisSession<M>): void {
     clearTimeout(session.graceTimer);
-    if (this.sessions.get(session.id) === session) this.sessions.delete(session.id);
+    if (this.sessions.get(session.id) === session) {
+      this.sessions.delete(session.id);
+      this.heldSignals.take(session);
+      if (!session.member) this.away--;
+    }
     const { room } = session;
     if (room.local.get(session.id) === session) room.local.delete(session.id);
     if (room.local.size === 0 && this.rooms.get(room.name) === room) this.rooms.delete(room.name);

@@ -59,10 +59,42 @@ local function tellAll(instances, skip, notice)
   end
 end
 
+-- Signals held for a peer in its grace: the list held:<id>, its bytes in the hash held-bytes (by
+-- id), and the totals of every peer's in the hash held-total (signals, bytes), which the caps and
+-- the metrics read. Bytes are Lua's string lengths: the UTF-8 bytes of the texts.
+
+-- Holds text for id if it fits under the caps (signals and bytes for one peer, bytes for all);
+-- false when it does not.
+local function hold(id, text, maxHeld, maxPeerBytes, maxBytes)
+  local size = #text
+  local peerBytes = tonumber(redis.call('HGET', key('held-bytes'), id)) or 0
+  local allBytes = tonumber(redis.call('HGET', key('held-total'), 'bytes')) or 0
+  if redis.call('LLEN', key('held:', id)) >= maxHeld or peerBytes + size > maxPeerBytes or allBytes + size > maxBytes then
+    return false
+  end
+  redis.call('RPUSH', key('held:', id), text)
+  redis.call('HINCRBY', key('held-bytes'), id, size)
+  redis.call('HINCRBY', key('held-total'), 'signals', 1)
+  redis.call('HINCRBY', key('held-total'), 'bytes', size)
+  return true
+end
+
+-- Forgets what is held for id (handed over, or it left).
+local function dropHeld(id)
+  local signals = redis.call('LLEN', key('held:', id))
+  if signals == 0 then return end
+  local bytes = tonumber(redis.call('HGET', key('held-bytes'), id)) or 0
+  redis.call('DEL', key('held:', id))
+  redis.call('HDEL', key('held-bytes'), id)
+  redis.call('HINCRBY', key('held-total'), 'signals', -signals)
+  redis.call('HINCRBY', key('held-total'), 'bytes', -bytes)
+end
+
 -- Removes id from room and tells the room's instances, and the instance that held it, but skip.
 local function remove(room, id, entry, skip)
   redis.call('HDEL', key('room:', room), id)
-  redis.call('DEL', key('peer:', id), key('held:', id))
+  redis.call('DEL', key('peer:', id))
+  dropHeld(id)
   redis.call('ZREM', key('grace'), id)
   redis.call('SREM', key('instance:', entry.instance), id)
   local instances = instancesOf(room, id)
@@ -117,7 +149,7 @@ if current == room then
     putEntry(room, id, entry)
     redis.call('ZREM', key('grace'), id)
     local held = redis.call('LRANGE', key('held:', id), 0, -1)
-    redis.call('DEL', key('held:', id))
+    dropHeld(id)
     return cjson.encode({
       outcome = 'resumed', name = entry.name, caps = entry.caps, nameFixed = entry.nameFixed,
       others = membersOf(room, id), held = held
@@ -147,21 +179,33 @@ return cjson.encode({outcome = 'joined', others = membersOf(room, id), oldRoom =
 `;
 
 /**
- * signal(prefix, me, room, from, to, text, maxHeld) -> 'sent' | 'held' | 'no-such-peer'
- * Delivered to the instance holding `to`, or held while `to` is in its grace. A sender that is not
- * this instance's member of the room any more (taken over elsewhere) sends nothing.
+ * signal(prefix, me, room, from, to, text, maxHeld, maxPeerBytes, maxBytes)
+ *   -> 'sent' | 'held' | 'held-full' | 'no-such-peer'
+ * Delivered to the instance holding `to`, or held while `to` is in its grace if it fits under the
+ * caps (the prelude's hold(), written out). A sender that is not this instance's member of the room
+ * any more (taken over elsewhere) sends nothing.
  * The one script per message: it does without the prelude, whose functions Lua would build anew at
  * every call (about half of this script's cost).
  */
 const SIGNAL = `
-local prefix, me, room, from, to, text, maxHeld = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7])
+local prefix, me, room, from, to, text = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local members = redis.call('HMGET', prefix .. 'room:' .. room, from, to)
 if not members[1] or not members[2] then return 'no-such-peer' end
 if cjson.decode(members[1]).instance ~= me then return 'no-such-peer' end
 local target = cjson.decode(members[2])
 if target.lost then
-  local held = prefix .. 'held:' .. to
-  if redis.call('LLEN', held) < maxHeld then redis.call('RPUSH', held, text) end
+  local maxHeld, maxPeerBytes, maxBytes = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
+  local held, heldBytes, heldTotal = prefix .. 'held:' .. to, prefix .. 'held-bytes', prefix .. 'held-total'
+  local size = #text
+  local peerBytes = tonumber(redis.call('HGET', heldBytes, to)) or 0
+  local allBytes = tonumber(redis.call('HGET', heldTotal, 'bytes')) or 0
+  if redis.call('LLEN', held) >= maxHeld or peerBytes + size > maxPeerBytes or allBytes + size > maxBytes then
+    return 'held-full'
+  end
+  redis.call('RPUSH', held, text)
+  redis.call('HINCRBY', heldBytes, to, size)
+  redis.call('HINCRBY', heldTotal, 'signals', 1)
+  redis.call('HINCRBY', heldTotal, 'bytes', size)
   return 'held'
 end
 redis.call('PUBLISH', prefix .. 'to:' .. target.instance, 'd' .. to .. text)
@@ -169,21 +213,21 @@ return 'sent'
 `;
 
 /**
- * lose(prefix, me, room, id, grace, maxHeld, ...undelivered) -> 1 | 0
+ * lose(prefix, me, room, id, grace, maxHeld, maxPeerBytes, maxBytes, ...undelivered) -> 1 | 0
  * The connection is gone without a goodbye: the peer keeps its place until the grace runs out
- * (any instance's sweep ends it then). What its connection never delivered is held, the oldest
- * maxHeld signals of all that is held for it, as in memory.
+ * (any instance's sweep ends it then). What its connection never delivered is held, oldest first,
+ * up to the first signal that does not fit under the caps, as in memory.
  */
 const LOSE = `${PRELUDE}
-local me, room, id, grace, maxHeld = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
+local me, room, id, grace = ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+local maxHeld, maxPeerBytes, maxBytes = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local entry = entryOf(room, id)
 if not entry or entry.instance ~= me then return 0 end
 entry.lost = true
 putEntry(room, id, entry)
 redis.call('ZADD', key('grace'), now() + grace, id)
-if #ARGV > 6 then
-  for i = 7, #ARGV do redis.call('RPUSH', key('held:', id), ARGV[i]) end
-  redis.call('LTRIM', key('held:', id), 0, maxHeld - 1)
+for i = 9, #ARGV do
+  if not hold(id, ARGV[i], maxHeld, maxPeerBytes, maxBytes) then break end
 end
 return 1
 `;
@@ -213,15 +257,21 @@ return 1
 `;
 
 /**
- * sweep(prefix, me, instanceTimeout, grace) -> 0, or 1 when Redis does not know this instance (it has
- * not synced yet, or was taken for dead, or Redis lost its data): it must sync, which registers it.
- * This instance's heartbeat; the peers of instances that missed theirs become lost (their grace
+ * sweep(prefix, me, instanceTimeout, grace) -> [unknown, heldSignals, heldBytes]
+ * unknown is 1 when Redis does not know this instance (it has not synced yet, or was taken for dead,
+ * or Redis lost its data): it must sync, which registers it; then nothing else is done. Otherwise
+ * 0: this instance's heartbeat; the peers of instances that missed theirs become lost (their grace
  * starts); the peers whose grace ran out leave. Any instance may run it: each step happens once.
+ * What is held for all peers comes back either way (for the metrics).
  */
 const SWEEP = `${PRELUDE}
 local me, timeout, grace = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local t = now()
-if not redis.call('ZSCORE', key('instances'), me) then return 1 end
+local function reply(unknown)
+  local held = redis.call('HMGET', key('held-total'), 'signals', 'bytes')
+  return {unknown, tonumber(held[1]) or 0, tonumber(held[2]) or 0}
+end
+if not redis.call('ZSCORE', key('instances'), me) then return reply(1) end
 redis.call('ZADD', key('instances'), t + timeout, me)
 for _, instance in ipairs(redis.call('ZRANGEBYSCORE', key('instances'), '-inf', t)) do
   redis.call('ZREM', key('instances'), instance)
@@ -245,7 +295,7 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', key('grace'), '-inf', t, 'LIMIT'
   local entry = room and entryOf(room, id)
   if entry and entry.lost then remove(room, id, entry, nil) end
 end
-return 0
+return reply(0)
 `;
 
 /**
@@ -385,6 +435,9 @@ export interface JoinReply {
   /** The room the id left to join this one ('' when none). */
   oldRoom?: string;
 }
+
+/** [1 when Redis does not know this instance (else 0), signals held for all peers, their bytes]. */
+export type SweepReply = [unknown: number, heldSignals: number, heldBytes: number];
 
 export type CheckAnswer = 'present' | 'gone' | 'unknown';
 

@@ -4,7 +4,9 @@
  * subclasses Connection; the server keeps its per-connection state (rate bucket, join deadline,
  * session) in the same object, so an idle connection is one object plus what its transport needs.
  */
+import type { ClientAddress } from '../addresses.js';
 import type { Member, Session } from '../directory.js';
+import type { Logger } from '../log.js';
 import type { TransportName } from '../../protocol/signaling.js';
 
 /** How a connection ended, for the room: a leave (the others are told at once) or a loss (grace). */
@@ -22,16 +24,42 @@ export interface ConnectionHandler {
   message(connection: Connection, text: string): void;
   /** An inbound message that is not text (a binary WebSocket frame). */
   binaryMessage(connection: Connection): void;
-  /** The connection is gone; called once. */
-  ended(connection: Connection, ending: Ending): void;
+  /**
+   * The connection is gone; called once. `code` is the close code (sent or received), 1006 for one
+   * lost without a close.
+   */
+  ended(connection: Connection, ending: Ending, code: number): void;
 }
 
-/** What every transport shares with the server: the limits a send enforces, and where to log. */
+/**
+ * What a transport carried so far, counted as messages pass (plain numbers: the busiest path of the
+ * relay pays one addition) and read when metrics are scraped.
+ */
+export interface Traffic {
+  messagesIn: number;
+  messagesOut: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+export function noTraffic(): Traffic {
+  return { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0 };
+}
+
+/** A message waiting in a connection's backlog: parsed, and the JSON text it was parsed from. */
+export interface Waiting {
+  message: Record<string, unknown>;
+  text: string;
+}
+
+/** What every transport shares with the server: the limits a send enforces, where to log and count. */
 export interface TransportContext {
   handler: ConnectionHandler;
   /** Bytes queued for a slow reader before its connection is cut (and treated as lost). */
   maxBufferedAmount: number;
-  warn(message: string): void;
+  log: Logger;
+  /** This transport's counts (one object per transport). */
+  traffic: Traffic;
 }
 
 export abstract class Connection implements Member {
@@ -42,13 +70,15 @@ export abstract class Connection implements Member {
   /** Until the connection joins (then undefined again, so an idle connection holds no timer). */
   joinTimer: NodeJS.Timeout | undefined = undefined;
   session: Session<Connection> | undefined = undefined;
+  /** The client's address, once admitted (shared with its other connections). */
+  address: ClientAddress | undefined = undefined;
   /** The relay is closing this connection: later messages are ignored and its peer leaves at once. */
   closing = false;
   /**
    * While a message is being handled asynchronously (a join that waits for a token check or a shared
    * directory), the messages that came after it, in order; undefined otherwise.
    */
-  backlog: Record<string, unknown>[] | undefined = undefined;
+  backlog: Waiting[] | undefined = undefined;
 
   protected readonly context: TransportContext;
 
@@ -76,10 +106,12 @@ export abstract class Connection implements Member {
     if (!this.isOpen) return;
     if (this.queuedBytes > this.context.maxBufferedAmount) {
       // A reader this slow would hold our memory hostage; cut it, and let it resume if it comes back.
-      this.context.warn('rtc-relay: cutting a connection that does not read its messages');
+      const fields = { transport: this.transport, address: this.address?.key, peer: this.session?.id };
+      this.context.log.warn(fields, 'cutting a connection that does not read its messages');
       this.terminate();
       return;
     }
+    this.context.traffic.messagesOut++;
     this.write(text);
   }
 }

@@ -14,7 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Connection, Endings, type Ending, type TransportContext } from './connection.js';
+import { Connection, Endings, type Ending, type Traffic, type TransportContext } from './connection.js';
 import { corker } from './cork.js';
 import {
   CloseCodes,
@@ -101,9 +101,10 @@ export class SseConnection extends Connection {
     if (this.ended) return;
     this.closing = true;
     const event: SseCloseEvent = { code, reason };
-    this.stream?.end(`${this.pending}event: ${SseEvents.Close}\ndata: ${JSON.stringify(event)}\n\n`);
+    const last = `${this.pending}event: ${SseEvents.Close}\ndata: ${JSON.stringify(event)}\n\n`;
+    if (this.stream) this.stream.end(this.counted(last));
     this.pending = '';
-    this.end(Endings.Left);
+    this.end(Endings.Left, code);
   }
 
   /** close(), resolved once the stream is gone. */
@@ -118,11 +119,11 @@ export class SseConnection extends Connection {
   terminate(): void {
     if (this.ended) return;
     this.stream?.destroy();
-    this.end(this.closing ? Endings.Left : Endings.Lost);
+    this.end(this.closing ? Endings.Left : Endings.Lost, CloseCodes.Abnormal);
   }
 
   beat(): void {
-    if (this.stream) this.stream.write(PING);
+    if (this.stream) this.stream.write(this.counted(PING));
     else if (this.awayAtBeat) return this.terminate();
     else this.awayAtBeat = true;
     this.forgetUpTo(this.lastIdAtBeat);
@@ -135,12 +136,12 @@ export class SseConnection extends Connection {
   /** Sends the events of this turn as one chunk (one write, not three per event). */
   uncork(): void {
     if (this.pending === '') return;
-    this.stream?.write(this.pending);
+    this.stream?.write(this.counted(this.pending));
     this.pending = '';
   }
 
   protected write(text: string): void {
-    const event = `id: ${++this.lastId}\ndata: ${text}\n\n`;
+    const event = `id: ${++this.lastId}\n${dataField(text)}\n\n`;
     this.recent.push(event);
     this.recentBytes += event.length;
     if (this.recentBytes > SSE_REPLAY_BYTES) this.forgetUpTo(this.lastId - this.recentCount + 1);
@@ -173,11 +174,11 @@ export class SseConnection extends Connection {
       }
       this.stream = stream;
       this.pending = '';
-      stream.write(this.recent.slice(this.recent.length - missed).join(''));
+      stream.write(this.counted(this.recent.slice(this.recent.length - missed).join('')));
     } else {
       this.stream = stream;
       const session: SseSessionEvent = { session: this.secret };
-      stream.write(`event: ${SseEvents.Session}\ndata: ${JSON.stringify(session)}\n\n`);
+      stream.write(this.counted(`event: ${SseEvents.Session}\ndata: ${JSON.stringify(session)}\n\n`));
     }
     this.away = [];
     this.awayBytes = 0;
@@ -218,11 +219,17 @@ export class SseConnection extends Connection {
     }
   }
 
-  private end(ending: Ending): void {
+  /** `text`, counted as sent (a whole turn's events at once, so this is not paid per message). */
+  private counted(text: string): string {
+    this.context.traffic.bytesOut += Buffer.byteLength(text);
+    return text;
+  }
+
+  private end(ending: Ending, code: number): void {
     this.ended = true;
     this.stream = undefined;
     // The room may still take what was never delivered (takeUndelivered) while it is told.
-    this.transportOf.forget(this, ending);
+    this.transportOf.forget(this, ending, code);
     this.recent = [];
     this.recentStart = 0;
     this.recentBytes = 0;
@@ -290,10 +297,20 @@ export class SseTransport {
   }
 
   /** Called by a connection as it ends: it is no longer found, and the server is told how it ended. */
-  forget(connection: SseConnection, ending: Ending): void {
+  forget(connection: SseConnection, ending: Ending, code: number): void {
     if (this.connections.get(connection.secret) !== connection) return;
     this.connections.delete(connection.secret);
-    this.options.handler.ended(connection, ending);
+    this.options.handler.ended(connection, ending, code);
+  }
+
+  /** What this transport carried: messages, the event streams' bytes and the POST bodies' bytes. */
+  traffic(): Traffic {
+    return { ...this.options.traffic };
+  }
+
+  /** Whether a request to the signaling URL would open a new stream (not a POST, not a reconnect). */
+  opensNewStream(req: IncomingMessage): boolean {
+    return req.method === 'GET' && !queryOf(req).has(SseParams.Session);
   }
 
   private openStream(
@@ -382,9 +399,13 @@ export class SseTransport {
     res.end();
   }
 
-  /** Handles a POST's messages; its status: 204, or 400 for a body that is not UTF-8. */
+  /**
+   * Handles a POST's messages (counted here, also when another instance received the POST); its
+   * status: 204, or 400 for a body that is not UTF-8.
+   */
   private handleLines(connection: SseConnection, body: Buffer): number {
-    const { handler } = this.options;
+    const { handler, traffic } = this.options;
+    traffic.bytesIn += body.length;
     let text: string;
     try {
       text = utf8.decode(body);
@@ -398,10 +419,14 @@ export class SseTransport {
       const message = line.endsWith('\r') ? line.slice(0, -1) : line;
       if (message === '') continue;
       handled++;
+      traffic.messagesIn++;
       handler.message(connection, message);
     }
     // Every POST counts against the message rate, even one with no message in it.
-    if (handled === 0 && connection.isOpen) handler.message(connection, '');
+    if (handled === 0 && connection.isOpen) {
+      traffic.messagesIn++;
+      handler.message(connection, '');
+    }
     return 204;
   }
 }
@@ -429,6 +454,17 @@ function readBody(req: IncomingMessage, limit: number, done: (body: Buffer | und
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * An event's data field. A line break in the text (only possible as whitespace between the JSON
+ * tokens of a client's `signal.data`, which is forwarded as written) would end the field early, so
+ * each line goes in a `data:` line of its own; the client joins them with `\n` (HTML, "Interpreting
+ * an event stream"). The JSON means the same with `\n` in place of `\r\n` or `\r` there.
+ */
+function dataField(text: string): string {
+  if (!text.includes('\n') && !text.includes('\r')) return `data: ${text}`;
+  return `data: ${text.split(/\r\n|\r|\n/).join('\ndata: ')}`;
+}
 
 function startStream(req: IncomingMessage, res: ServerResponse): void {
   // The response lives as long as the session: no idle timeout, and the kernel notices a dead peer.

@@ -9,10 +9,11 @@
  * lost on the network) keeps its place for the grace period.
  */
 import type { IncomingMessage } from 'node:http';
-import type { Duplex, Writable } from 'node:stream';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { corker } from './cork.js';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import { Connection, Endings, type TransportContext } from './connection.js';
+import { Connection, Endings, type Traffic, type TransportContext } from './connection.js';
 import { CloseCodes, Transports } from '../../protocol/signaling.js';
 
 /** How long closeAll() waits for clients to answer the closing handshake before cutting them. */
@@ -128,6 +129,20 @@ export class WebSocketTransport {
     for (const connection of this.connections.values()) connection.beat();
   }
 
+  /**
+   * What this transport carried: messages as counted, bytes as their TCP sockets count them (the
+   * upgrade and the frames' headers included) for the connections that ended and those still open.
+   */
+  traffic(): Traffic {
+    const traffic = { ...this.options.traffic };
+    for (const socket of this.connections.keys()) {
+      const raw = rawSocketOf(socket);
+      traffic.bytesIn += raw?.bytesRead ?? 0;
+      traffic.bytesOut += raw?.bytesWritten ?? 0;
+    }
+    return traffic;
+  }
+
   /** Closes every connection with `code` and waits for them (cut after a short handshake wait). */
   async closeAll(code: number, reason: string): Promise<void> {
     await Promise.all([...this.connections.values()].map((connection) => closeAndWait(connection, code, reason)));
@@ -148,7 +163,7 @@ interface SocketListeners {
  */
 function createSocketListeners(
   connections: Map<WebSocket, WebSocketConnection>,
-  { handler }: TransportContext,
+  { handler, traffic }: TransportContext,
 ): SocketListeners {
   return {
     error(this: WebSocket, error: Error) {
@@ -164,6 +179,7 @@ function createSocketListeners(
     message(this: WebSocket, data: RawData, isBinary: boolean) {
       const connection = connections.get(this);
       if (!connection) return;
+      traffic.messagesIn++;
       // With the default binaryType, a frame arrives as one Buffer.
       if (isBinary) handler.binaryMessage(connection);
       else handler.message(connection, (data as Buffer).toString());
@@ -172,7 +188,10 @@ function createSocketListeners(
       const connection = connections.get(this);
       if (!connection) return;
       connections.delete(this);
-      handler.ended(connection, endingOf(connection, code));
+      const raw = rawSocketOf(this);
+      traffic.bytesIn += raw?.bytesRead ?? 0;
+      traffic.bytesOut += raw?.bytesWritten ?? 0;
+      handler.ended(connection, endingOf(connection, code), code);
     },
   };
 }
@@ -203,7 +222,7 @@ function closeAndWait(connection: WebSocketConnection, code: number, reason: str
  * tests/relay/cork.test.ts pins that. If a future ws drops it, the relay still works, one write per
  * message as before.
  */
-function rawSocketOf(socket: WebSocket): Writable | undefined {
-  const raw = (socket as unknown as { _socket?: Partial<Writable> })._socket;
-  return raw && typeof raw.cork === 'function' && typeof raw.uncork === 'function' ? (raw as Writable) : undefined;
+function rawSocketOf(socket: WebSocket): Socket | undefined {
+  const raw = (socket as unknown as { _socket?: Partial<Socket> })._socket;
+  return raw && typeof raw.cork === 'function' && typeof raw.uncork === 'function' ? (raw as Socket) : undefined;
 }

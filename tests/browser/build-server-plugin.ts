@@ -17,6 +17,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createHttpHandler, createRelay, type Relay } from '../../relay/index.js';
+import { ONE_ADDRESS_FOR_ALL } from './relay-plugin.js';
 import { elementFiles } from '../../scripts/pages.mjs';
 
 const PREFIXES = ['/rtc/', '/copy/', '/'] as const;
@@ -31,7 +32,9 @@ export function buildServerPlugin() {
   const servers = new Map<string, BuildServer>();
 
   async function start(fail: readonly string[] = []): Promise<{ origin: string }> {
-    const relays = new Map(PREFIXES.map((prefix) => [prefix, createRelay({ noServer: true, logger: false })]));
+    const relays = new Map(
+      PREFIXES.map((prefix) => [prefix, createRelay({ noServer: true, logger: false, ...ONE_ADDRESS_FOR_ALL })]),
+    );
     const handlers = new Map(
       PREFIXES.map((prefix) => [prefix, createHttpHandler({ prefix, relay: relays.get(prefix) })]),
     );

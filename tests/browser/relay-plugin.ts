@@ -84,6 +84,12 @@ async function signToken({ expiresIn = 600, ...claims }: JWTPayload & { expiresI
     .sign(new TextEncoder().encode(secret));
 }
 
+/**
+ * Every page of the suite connects from 127.0.0.1, so to a relay's per-address limits the whole
+ * suite is one client; the limits are the relay tests' business (tests/relay/addresses.test.ts).
+ */
+export const ONE_ADDRESS_FOR_ALL = { maxConnectionsPerIp: 1_000_000, joinsPerMinutePerIp: 1_000_000 } as const;
+
 interface TestRelay {
   relay: Relay;
   /** The raw sockets of its WebSockets, to cut them. */
@@ -111,7 +117,7 @@ export function relayPlugin() {
   async function start(name: string, options: Partial<RelayOptions> = {}): Promise<{ url: string }> {
     await relays.get(name)?.relay.close();
     // Test relays are quiet; the browser sees everything it needs through the protocol.
-    const relay = createRelay({ noServer: true, logger: false, ...options });
+    const relay = createRelay({ noServer: true, logger: false, ...ONE_ADDRESS_FOR_ALL, ...options });
     relays.set(name, { relay, sockets: new Set(), websocketBlocked: undefined });
     // A relay that shares rooms through Redis serves once it is in sync with it.
     for (let tries = 0; tries < 250 && !relay.readiness().ready; tries++) {

@@ -357,37 +357,45 @@ describe('<rtc-chat>', () => {
         JSON.stringify({ t: 'msg', text: `flood ${index}`, name: 'Mallory', ts: Date.now() }),
       );
       link.send(frame({ kind: Kind.Message, type: 3, id: index + 1, offset: 0, total: json.byteLength }, json));
-      // The sending loop is not what the long-task observer should see.
       if (index % 100 === 99) await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
 
-  /** The longest task (ms) while `run` runs, from a long-task observer; undefined where there is none. */
-  async function longestTask(run: () => Promise<void>): Promise<number | undefined> {
-    if (!PerformanceObserver.supportedEntryTypes.includes('longtask')) {
-      await run();
-      return undefined;
-    }
-    let longest = 0;
-    const observer = new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) longest = Math.max(longest, entry.duration);
+  /**
+   * The message items the list gains and loses while `run` runs (a MutationObserver on its `ol`).
+   * A flood keeps the page responsive when each update touches only what changed: one item in for
+   * each message shown, one out for each that falls off max-messages, none rendered again. (How long
+   * the page's tasks last is measured by `npm run bench -- --only chatflood`, not asserted here: a
+   * loaded machine stretches every task.)
+   */
+  async function listChanges(chat: RtcChat, run: () => Promise<void>): Promise<{ added: number; removed: number }> {
+    const changes = { added: 0, removed: 0 };
+    const count = (nodes: NodeList) => [...nodes].filter((node) => node instanceof HTMLLIElement).length;
+    const observer = new MutationObserver((records) => {
+      for (const record of records) {
+        changes.added += count(record.addedNodes);
+        changes.removed += count(record.removedNodes);
+      }
     });
-    observer.observe({ type: 'longtask' });
+    observer.observe(chat.shadowRoot!.querySelector('ol')!, { childList: true });
     try {
       await run();
-      // Entries are delivered after their task: one more turn of the event loop.
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await chat.updateComplete;
     } finally {
+      for (const record of observer.takeRecords()) {
+        changes.added += count(record.addedNodes);
+        changes.removed += count(record.removedNodes);
+      }
       observer.disconnect();
     }
-    return longest;
+    return changes;
   }
 
-  it('2,000 messages in a flood from one peer: max-rate of them are shown, the rest dropped with a line; the page never blocks 200 ms', async function () {
+  it('2,000 messages in a flood from one peer: max-rate of them are shown, each rendered once, the rest dropped with one line', async function () {
     this.timeout(60_000);
     const [a, b] = await pair();
     const { raw, link } = await mallory(b);
-    const longest = await longestTask(async () => {
+    const changes = await listChanges(b, async () => {
       await flood(link, 2000);
       // Every message of the flood is either shown or counted in the line.
       await until(
@@ -405,7 +413,8 @@ describe('<rtc-chat>', () => {
       // The burst (4 s of max-rate 5), then 5 a second while the flood lasts.
       expect(shown, 'messages shown').to.be.within(20, 20 + 5 * 10);
       expect(notices(b).filter((text) => text?.startsWith('Mallory is sending too fast'))).to.have.length(1);
-      if (longest !== undefined) expect(longest, 'the longest task (ms)').to.be.below(200);
+      // Each shown message and the one line went in once; nothing was rendered again or taken out.
+      expect(changes).to.deep.equal({ added: shown + 1, removed: 0 });
       // The honest peer is heard as before.
       a.send('still here');
       await until(() => items(b).at(-1)?.textContent?.endsWith('still here'), "Ada's message");
@@ -414,18 +423,21 @@ describe('<rtc-chat>', () => {
     }
   });
 
-  it('with no rate limit, 2,000 messages keep max-messages items and the page never blocks 200 ms', async function () {
+  it('with no rate limit, 2,000 messages keep max-messages items: each goes in once, and out once it is too old', async function () {
     this.timeout(60_000);
     const [, b] = await pair();
     b.maxRate = 1e6;
     const { raw, link } = await mallory(b);
-    const longest = await longestTask(async () => {
+    const before = b.shadowRoot!.querySelectorAll('li').length;
+    const changes = await listChanges(b, async () => {
       await flood(link, 2000);
       await until(() => items(b).at(-1)?.textContent?.endsWith('flood 1999'), 'the last message', 30_000);
     });
     try {
       expect(b.shadowRoot!.querySelectorAll('li')).to.have.length(500);
-      if (longest !== undefined) expect(longest, 'the longest task (ms)').to.be.below(200);
+      // Lit renders the newest items of a batch only: some of the 2,000 never reach the page, none twice.
+      expect(changes.added - changes.removed, 'items kept').to.equal(500 - before);
+      expect(changes.added, 'items rendered').to.be.within(500, 2000);
     } finally {
       raw.close();
     }

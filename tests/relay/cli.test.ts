@@ -36,6 +36,9 @@ function run(
       HOST: '',
       ICE_SERVERS: '',
       ALLOWED_ORIGINS: '',
+      TRUST_PROXY: '',
+      METRICS_TOKEN: '',
+      LOG_LEVEL: '',
       TOKEN_SECRET: '',
       TOKEN_SECRET_PREVIOUS: '',
       TOKEN_PUBLIC_KEY: '',
@@ -56,7 +59,29 @@ function run(
   return { child, exited };
 }
 
-/** Starts the CLI and waits for its listening line; returns the http origin it printed. */
+/** One line of the CLI's log (pino's JSON). */
+interface LogLine {
+  level: number;
+  time: number;
+  msg: string;
+  [field: string]: unknown;
+}
+
+/** Every line of `stdout` as JSON; fails the test on a line that is not. */
+function logLines(stdout: string): LogLine[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => {
+      const parsed = JSON.parse(line) as LogLine;
+      assert.equal(typeof parsed.level, 'number', line);
+      assert.equal(typeof parsed.time, 'number', line);
+      assert.equal(typeof parsed.msg, 'string', line);
+      return parsed;
+    });
+}
+
+/** Starts the CLI and waits for its `listening` log line; returns the http origin it names. */
 async function start(t: TestContext, args: string[], env?: NodeJS.ProcessEnv) {
   const { child, exited } = run(t, args, env);
   let output = '';
@@ -67,10 +92,11 @@ async function start(t: TestContext, args: string[], env?: NodeJS.ProcessEnv) {
     );
     child.stdout?.on('data', (chunk: string) => {
       output += chunk;
-      const match = /^rtc-relay listening on (http:\/\/\S+:\d+)$/m.exec(output);
-      if (match?.[1]) {
+      if (!output.endsWith('\n')) return;
+      const listening = logLines(output).find((line) => line.msg === 'listening');
+      if (typeof listening?.url === 'string') {
         clearTimeout(timer);
-        resolve(match[1]);
+        resolve(listening.url);
       }
     });
     void exited.then((exit) => reject(new Error(`the CLI exited early: ${JSON.stringify(exit)}`)));
@@ -109,7 +135,7 @@ test('rtc-relay refuses bad flags with a clear message and exit code 2', async (
 });
 
 test('on SIGTERM the CLI closes its clients of both transports with 1012 and exits 0; they come back with their ids', async (t) => {
-  const args = [...SOURCE_CLI, '--port', '0', '--host', '127.0.0.1'];
+  const args = [...SOURCE_CLI, '--port', '0', '--host', '127.0.0.1', '--drain-window', '0'];
   const { child, exited, signalUrl } = await start(t, args);
   const alice = await joined(t, signalUrl, 'room');
   const bob = await clientsOf('sse').joined(t, signalUrl, 'room');
@@ -235,4 +261,74 @@ test('the built rtc-relay serves the demo, the loader, /healthz and /signal on o
 
   const alice = await joined(t, signalUrl, 'room');
   assert.equal(alice.welcome.protocol, 1);
+});
+
+test('on SIGTERM the CLI drains: /readyz turns 503 and new clients are refused while the old ones go on; a second signal closes them with 1012', async (t) => {
+  const args = [...SOURCE_CLI, '--port', '0', '--host', '127.0.0.1', '--drain-window', '600000'];
+  const { child, exited, origin, signalUrl } = await start(t, args);
+  const alice = await joined(t, signalUrl, 'room');
+  const bob = await joined(t, signalUrl, 'room');
+  await alice.client.next(); // peer-joined
+  assert.equal((await fetch(`${origin}/readyz`)).status, 200);
+
+  child.kill('SIGTERM');
+  // The relay drains as soon as it has the signal; ask until it answers so.
+  let readyz = await fetch(`${origin}/readyz`);
+  while (readyz.status === 200) readyz = await fetch(`${origin}/readyz`);
+  assert.equal(readyz.status, 503);
+  await assert.rejects(WsTestClient.connect(t, signalUrl), /Unexpected server response: 503/);
+  alice.client.send({ type: 'signal', to: bob.id, data: 'still on' });
+  assert.deepEqual(await bob.client.next(), { type: 'signal', from: alice.id, data: 'still on' });
+
+  child.kill('SIGTERM');
+  assert.equal(await alice.client.closeCode(), 1012);
+  assert.equal(await bob.client.closeCode(), 1012);
+  const exit = await exited;
+  assert.equal(exit.code, 0);
+  const messages = logLines(exit.stdout).map((line) => line.msg);
+  assert.deepEqual(messages.slice(messages.indexOf('draining')), [
+    'draining',
+    'draining: refusing new clients',
+    'closing',
+    'session end',
+    'session end',
+    'closed',
+  ]);
+});
+
+test("the CLI logs JSON lines, one per session start and end, and a client's bad input gets no stack trace", async (t) => {
+  const { child, exited, signalUrl } = await start(t, [...SOURCE_CLI, '--port', '0', '--host', '127.0.0.1']);
+  const alice = await joined(t, signalUrl, 'room', { name: 'Alice' });
+  const bob = await joined(t, signalUrl, 'room');
+  await alice.client.next(); // peer-joined
+  // What used to end in a stack trace (JSON.stringify of 5,000 levels), and plain garbage.
+  const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+  alice.client.send(`{"type":"signal","to":"${bob.id}","data":${deep}}`);
+  await bob.client.next();
+  alice.client.send('{"type":');
+  await alice.client.nextError('bad-message');
+  alice.client.leave();
+  assert.deepEqual(await bob.client.next(), { type: 'peer-left', id: alice.id });
+
+  child.kill('SIGINT');
+  const exit = await exited;
+  assert.equal(exit.code, 0);
+  assert.equal(exit.stderr, '');
+  const lines = logLines(exit.stdout);
+  const about = (msg: string, peer: string) => lines.filter((line) => line.msg === msg && line.peer === peer);
+  const [begun] = about('session start', alice.id);
+  assert.equal(about('session start', alice.id).length, 1);
+  assert.deepEqual(
+    { transport: begun?.transport, address: begun?.address, room: begun?.room, resumed: begun?.resumed },
+    { transport: 'websocket', address: '127.0.0.1', room: 'room', resumed: false },
+  );
+  const [end] = about('session end', alice.id);
+  assert.equal(about('session end', alice.id).length, 1);
+  assert.deepEqual({ code: end?.code, ending: end?.ending }, { code: 1000, ending: 'left' });
+  assert.equal(about('session start', bob.id).length, 1);
+  assert.equal(about('session end', bob.id).length, 1, 'closed by SIGINT');
+  assert.ok(
+    lines.every((line) => line.err === undefined && line.level < 40),
+    'no error, warning or stack trace for a client',
+  );
 });

@@ -57,6 +57,10 @@ export interface Closed {
 export interface ConnectOptions {
   /** The Origin header to send. */
   origin?: string;
+  /** The local address to connect from (any of 127.0.0.0/8 reaches the relay on Linux). */
+  localAddress?: string;
+  /** More request headers (X-Forwarded-For, say). */
+  headers?: Record<string, string>;
 }
 
 /** What a relay test does with a client, over either transport. */
@@ -64,7 +68,8 @@ export abstract class TestClient {
   abstract readonly transport: TransportName;
   readonly closed: Promise<Closed>;
   protected isClosed = false;
-  private readonly inbox: ServerMessage[] = [];
+  /** What arrived and was not read yet: each message's text as it came. */
+  private readonly inbox: string[] = [];
   private wake: (() => void) | undefined;
   private resolveClosed!: (closed: Closed) => void;
 
@@ -92,6 +97,11 @@ export abstract class TestClient {
 
   /** The next message received; fails the test if none comes in time or the connection closes first. */
   async next(timeout = PATIENCE): Promise<ServerMessage> {
+    return JSON.parse(await this.nextText(timeout)) as ServerMessage;
+  }
+
+  /** The next message's text exactly as it arrived (an SSE event's data lines joined with `\n`). */
+  async nextText(timeout = PATIENCE): Promise<string> {
     const deadline = Date.now() + timeout;
     while (this.inbox.length === 0) {
       if (this.isClosed) throw new Error('the connection closed while a message was expected');
@@ -106,7 +116,7 @@ export abstract class TestClient {
       });
       this.wake = undefined;
     }
-    return this.inbox.shift() as ServerMessage;
+    return this.inbox.shift() as string;
   }
 
   /** The next message, which must be an error with `code` and a hint; returns it. */
@@ -140,7 +150,7 @@ export abstract class TestClient {
   }
 
   protected receive(text: string): void {
-    this.inbox.push(JSON.parse(text) as ServerMessage);
+    this.inbox.push(text);
     this.wake?.();
   }
 
@@ -175,8 +185,9 @@ export class WsTestClient extends TestClient {
 
   /** Opens a connection (closed after the test). */
   static async connect(t: TestContext, url: string, options: WsConnectOptions = {}): Promise<WsTestClient> {
-    const clientOptions: ClientOptions = { autoPong: options.autoPong ?? true };
+    const clientOptions: ClientOptions = { autoPong: options.autoPong ?? true, headers: options.headers };
     if (options.origin) clientOptions.origin = options.origin;
+    if (options.localAddress) clientOptions.localAddress = options.localAddress;
     const socket = new WebSocket(url, clientOptions);
     const client = new WsTestClient(socket);
     t.after(() => socket.terminate());
@@ -257,10 +268,12 @@ export class SseTestClient extends TestClient {
    * Opens the stream at `url` (a new one, or a reconnect with `?session=`); resolves with the
    * response's status once it is known and, for a new stream, its session event has arrived.
    */
-  open(url: string, { origin }: ConnectOptions = {}, headers: Record<string, string> = {}): Promise<number> {
+  open(url: string, options: ConnectOptions = {}, headers: Record<string, string> = {}): Promise<number> {
     this.buffer = '';
+    const { origin, localAddress } = options;
+    const allHeaders = { accept: 'text/event-stream', ...(origin ? { origin } : {}), ...options.headers, ...headers };
     return new Promise((resolve, reject) => {
-      const req = request(url, { headers: { accept: 'text/event-stream', ...(origin ? { origin } : {}), ...headers } });
+      const req = request(url, { headers: allHeaders, localAddress });
       this.request = req;
       req.on('error', (error) => {
         if (this.request === req) this.onClosed({ code: 1006, reason: error.message });
@@ -395,8 +408,14 @@ export function clientsOf(transport: TransportName) {
   return {
     connect: (t: TestContext, url: string, options?: ConnectOptions) => connect(t, transport, url, options),
     /** Connects and joins `room`; returns the client and its welcome. */
-    joined: async (t: TestContext, url: string, room: string, fields: Record<string, unknown> = {}) => {
-      const client = await connect(t, transport, url);
+    joined: async (
+      t: TestContext,
+      url: string,
+      room: string,
+      fields: Record<string, unknown> = {},
+      options: ConnectOptions = {},
+    ) => {
+      const client = await connect(t, transport, url, options);
       const welcome = await client.join(room, fields);
       return { client, welcome, id: welcome.id };
     },

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
-import { clientsOf, startRelay, TRANSPORTS } from './helpers.js';
+import { describe, test, type TestContext } from 'node:test';
+import type { Relay } from '../../relay/index.js';
+import { clientsOf, startRelay, TRANSPORTS, waitUntil } from './helpers.js';
 
 for (const transport of TRANSPORTS) {
   describe(`over ${transport}`, () => {
@@ -159,3 +160,79 @@ for (const transport of TRANSPORTS) {
     });
   });
 }
+
+describe('held signals and peers within their grace', () => {
+  for (const transport of TRANSPORTS) {
+    const { connect, joined } = clientsOf(transport);
+    /** A peer over WebSocket that joins `room`, then is lost (its grace starts once the relay has seen it go). */
+    const awayPeer = async (t: TestContext, relay: Relay, url: string, room: string) => {
+      const peer = await clientsOf('websocket').joined(t, url, room);
+      const open = relay.stats().connections;
+      peer.client.drop();
+      await waitUntil(() => relay.stats().connections === open - 1);
+      return peer;
+    };
+    const payload = (length: number) => 'x'.repeat(length);
+
+    test(`over ${transport}: signals for a peer within its grace are held up to the per-peer byte cap, the next gets held-full`, async (t) => {
+      const { url, relay } = await startRelay(t, { maxHeldBytesPerPeer: 4096 });
+      const alice = await joined(t, url, 'room');
+      const bob = await awayPeer(t, relay, url, 'room');
+      await alice.client.next(); // peer-joined
+
+      for (let index = 0; index < 4; index++) {
+        alice.client.send({ type: 'signal', to: bob.id, data: `${index}${payload(1000)}` });
+      }
+      // The first three fit (about 1,050 bytes each); the fourth is the first thing alice hears.
+      assert.equal((await alice.client.nextError('held-full')).to, bob.id);
+
+      const back = await clientsOf('websocket').joined(t, url, 'room', { resume: bob.welcome.resume });
+      assert.equal(back.welcome.resumed, true);
+      for (let index = 0; index < 3; index++) {
+        assert.deepEqual(await back.client.next(), {
+          type: 'signal',
+          from: alice.id,
+          data: `${index}${payload(1000)}`,
+        });
+      }
+      alice.client.send({ type: 'signal', to: bob.id, data: 'after' });
+      assert.deepEqual(await back.client.next(), { type: 'signal', from: alice.id, data: 'after' });
+    });
+
+    test(`over ${transport}: the cap on all held signals gives held-full, and room comes back as they are delivered`, async (t) => {
+      const { url, relay } = await startRelay(t, { maxHeldBytes: 4096 });
+      const alice = await joined(t, url, 'room');
+      const bob = await awayPeer(t, relay, url, 'room');
+      const carol = await awayPeer(t, relay, url, 'room');
+      const signal = (to: string) => alice.client.send({ type: 'signal', to, data: payload(900) });
+
+      // About 950 bytes each: four fit in 4,096, the fifth does not.
+      for (const to of [bob.id, bob.id, carol.id, carol.id, carol.id]) signal(to);
+      await alice.client.next(); // peer-joined bob
+      await alice.client.next(); // peer-joined carol
+      assert.equal((await alice.client.nextError('held-full')).to, carol.id);
+
+      const bobBack = await clientsOf('websocket').joined(t, url, 'room', { resume: bob.welcome.resume });
+      await bobBack.client.next();
+      await bobBack.client.next(); // both held signals delivered: their bytes are free again
+      signal(carol.id);
+      alice.client.send({ type: 'signal', to: 'nobody', data: 'marker' });
+      assert.equal((await alice.client.nextError('no-such-peer')).to, 'nobody', 'the signal to carol was held');
+    });
+
+    test(`over ${transport}: a peer within its grace holds a place under maxConnections until it leaves`, async (t) => {
+      const { url, relay } = await startRelay(t, { maxConnections: 2, resumeGrace: 300 });
+      const alice = await joined(t, url, 'room');
+      const bob = await awayPeer(t, relay, url, 'room');
+      await alice.client.next(); // peer-joined
+
+      const third = await connect(t, url);
+      await third.nextError('server-full');
+      assert.equal(await third.closeCode(), 1013);
+
+      assert.deepEqual(await alice.client.next(), { type: 'peer-left', id: bob.id });
+      const later = await joined(t, url, 'room');
+      assert.equal(later.welcome.room, 'room');
+    });
+  }
+});

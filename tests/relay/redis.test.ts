@@ -555,20 +555,6 @@ test('what reaches a peer of a room where a join waits for Redis waits too: a ne
   assert.deepEqual(await quinn.next(), { type: 'peer-joined', id: mia.id, name: '' });
 });
 
-test('a relay without Redis is ready, and its /readyz lists what it checked', async (t) => {
-  const { origin, relay } = await startRelay(t);
-  const response = await fetch(`${origin}/readyz`);
-  assert.equal(response.status, 200);
-  assert.deepEqual(await response.json(), { status: 'ready', checks: { accepting: 'ok' } });
-  relay.addReadinessCheck({ name: 'database', check: () => 'down for maintenance' });
-  const after = await fetch(`${origin}/readyz`);
-  assert.equal(after.status, 503);
-  assert.deepEqual(await after.json(), {
-    status: 'not-ready',
-    checks: { accepting: 'ok', database: 'down for maintenance' },
-  });
-});
-
 /** A small deterministic generator (mulberry32), so a failing run can be repeated. */
 function seeded(seed: number): () => number {
   let state = seed;

@@ -49,7 +49,7 @@ for (const transport of TRANSPORTS) {
       assert.deepEqual(await back.next(), { type: 'signal', from: bob.id, data: 'while you were away' });
     });
 
-    test('a lost peer gets at most 256 held signals, in order, and only once', async (t) => {
+    test('a lost peer gets at most 256 held signals, in order, and only once; the sender hears held-full for the rest', async (t) => {
       const { url, relay } = await startRelay(t, { ...AWAY, resumeGrace: 60_000, messageBurst: 10_000 });
       const alice = await joined(t, url, 'room');
       const bob = await joined(t, url, 'room');
@@ -59,6 +59,7 @@ for (const transport of TRANSPORTS) {
       await waitUntil(() => relay.stats().connections === 1);
       for (let i = 0; i < 300; i++) bob.client.send({ type: 'signal', to: alice.id, data: i });
       bob.client.send({ type: 'signal', to: bob.id, data: 'sync' });
+      for (let i = 256; i < 300; i++) assert.equal((await bob.client.nextError('held-full')).to, alice.id);
       await bob.client.next(); // bob's own signal: the 300 before it have been handled
       const back = await connect(t, url);
       await back.join('room', { resume: alice.welcome.resume });

@@ -107,6 +107,28 @@ for (const transport of TRANSPORTS) {
       assert.deepEqual(await bob.client.next(), { type: 'signal', from: alice.id, data: 'marker' });
     });
 
+    test('signal data arrives as the client wrote it: nested 5,000 deep intact, 1e400 as sent', async (t) => {
+      const { url } = await startRelay(t);
+      // Alice over WebSocket, whose frames may hold line breaks (an SSE POST line cannot).
+      const alice = await clientsOf('websocket').joined(t, url, 'room');
+      const bob = await joined(t, url, 'room');
+      await alice.client.next(); // peer-joined
+
+      const deep = `${'['.repeat(5000)}"bottom"${']'.repeat(5000)}`;
+      alice.client.send(`{"type":"signal","to":"${bob.id}","data":${deep}}`);
+      assert.equal(await bob.client.nextText(), `{"type":"signal","from":"${alice.id}","data":${deep}}`);
+
+      alice.client.send(`{"data" : 1e400 , "type":"signal","to":"${bob.id}","from":"forged"}`);
+      assert.equal(await bob.client.nextText(), `{"type":"signal","from":"${alice.id}","data":1e400}`);
+
+      // Whitespace inside data is kept; over SSE a line break there becomes a line of its own.
+      alice.client.send(`{"type":"signal","to":"${bob.id}","data":{"sdp": "v=0\\r\\n",\n  "type":\t"offer"}}`);
+      const text = await bob.client.nextText();
+      assert.equal(text, `{"type":"signal","from":"${alice.id}","data":{"sdp": "v=0\\r\\n",\n  "type":\t"offer"}}`);
+      alice.client.send({ type: 'signal', to: bob.id, data: 'still in step' });
+      assert.deepEqual(await bob.client.next(), { type: 'signal', from: alice.id, data: 'still in step' });
+    });
+
     test('a client in another room receives nothing from a room it is not in', async (t) => {
       const { url } = await startRelay(t);
       const alice = await joined(t, url, 'one');
