@@ -112,6 +112,8 @@ class Impostor {
   #unbridged: { label: string; frame: Buffer }[] = [];
   /** Messages of its own sent to the browser. */
   injected = 0;
+  /** Its role in an offer collision, as PeerLink decides it for the peer it poses as. */
+  readonly #polite: boolean;
 
   constructor(
     readonly facing: string,
@@ -119,6 +121,7 @@ class Impostor {
     labels: readonly string[],
     private readonly signal: (data: Signal) => void,
   ) {
+    this.#polite = posingAs > facing;
     this.pc.onicecandidate = ({ candidate }) => {
       if (!candidate) return;
       const init = { candidate: candidate.candidate, sdpMid: candidate.sdpMid, sdpMLineIndex: candidate.sdpMLineIndex };
@@ -136,6 +139,11 @@ class Impostor {
 
   async handle({ description, candidate }: Signal): Promise<void> {
     if (description) {
+      // The browser offers too when the impostor's offer is late (a loaded machine): perfect
+      // negotiation, as PeerLink does it. Polite, werift rolls its own back (implicitly); impolite,
+      // it ignores the browser's, which yields. Two polite sides would each answer an offer the
+      // other had withdrawn, and never connect.
+      if (description.type === 'offer' && this.pc.signalingState === 'have-local-offer' && !this.#polite) return;
       await this.pc.setRemoteDescription(description);
       if (description.type === 'offer') {
         await this.pc.setLocalDescription(await this.pc.createAnswer());
@@ -224,9 +232,9 @@ interface Mitm {
 }
 
 /**
- * A signal an impostor cannot apply (werift refuses a description in the wrong signaling state, as
- * when a browser's renegotiation crosses the impostor's own offer) is dropped: the tests judge the
- * browsers, and a rejection left unhandled here would end the test runner's process.
+ * A signal an impostor cannot apply (werift refuses a description in the wrong signaling state, or a
+ * candidate of an offer it ignored) is dropped: the tests judge the browsers, and a rejection left
+ * unhandled here would end the test runner's process.
  */
 const ignore = (): void => undefined;
 
