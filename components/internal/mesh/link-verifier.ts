@@ -154,7 +154,7 @@ export class LinkVerifier {
 
   async #sendProof(type: number): Promise<void> {
     const key = await this.#options.key!;
-    const pair = fingerprintsOf(this.#link.pc);
+    const pair = await this.#fingerprints();
     const channel = this.#channel;
     if (!pair || channel?.readyState !== 'open') return;
     const proof = await proofOf(key, pair);
@@ -165,7 +165,7 @@ export class LinkVerifier {
   async #checkProof(proof: Uint8Array<ArrayBuffer>): Promise<void> {
     if (this.#verified || this.#closed) return;
     const key = await this.#options.key!;
-    const pair = fingerprintsOf(this.#link.pc);
+    const pair = await this.#fingerprints();
     const valid = !!pair && proof.byteLength === PROOF_SIZE && (await isProofOf(key, proof, pair));
     await this.#asked;
     if (this.#verified || this.#closed) return;
@@ -180,6 +180,25 @@ export class LinkVerifier {
     clearTimeout(this.#timer);
     this.#known ??= pair;
     await this.#reportCode(pair, true);
+  }
+
+  /**
+   * The link's fingerprints once both descriptions are current (null only if the link closed
+   * first). The channel can open, and the peer's proof arrive, before the relay has brought the
+   * peer's answer: the answerer's end is up as soon as DTLS and SCTP are, and until the answer is
+   * applied here there is no current remote description to check the proof against.
+   */
+  async #fingerprints(): Promise<FingerprintPair | null> {
+    const { pc } = this.#link;
+    const { signal } = this.#stop;
+    for (;;) {
+      const pair = fingerprintsOf(pc);
+      if (pair || signal.aborted || pc.signalingState === 'closed') return pair;
+      await new Promise((resolve) => {
+        pc.addEventListener('signalingstatechange', resolve, { once: true, signal });
+        signal.addEventListener('abort', resolve, { once: true });
+      });
+    }
   }
 
   async #reportCode(pair: FingerprintPair, verified: boolean): Promise<void> {
