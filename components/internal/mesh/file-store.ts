@@ -40,6 +40,11 @@ export interface FileStore {
   write(bytes: Uint8Array): void;
   /** Bytes appended but not stored yet (held in memory meanwhile). */
   readonly unwritten: number;
+  /**
+   * Resolves once at most `bytes` are unwritten; rejects with a StorageError if writing fails, or
+   * when the store is discarded meanwhile. One call at a time.
+   */
+  drained(bytes: number): Promise<void>;
   /** Every byte is written: the stored bytes as a File with this name and these options. */
   finish(name: string, options: FilePropertyBag): Promise<File>;
   /** Drops the bytes (and the stored file). */
@@ -131,6 +136,8 @@ abstract class StoredFile implements FileStore {
   readonly #folder: FileSystemDirectoryHandle;
   readonly #name: string;
   readonly #handle: FileSystemFileHandle;
+  /** The drained() call waiting for the unwritten bytes to shrink. */
+  #drain: { bytes: number; resolve: () => void; reject: (error: Error) => void } | undefined;
 
   constructor(folder: FileSystemDirectoryHandle, name: string, handle: FileSystemFileHandle) {
     this.#folder = folder;
@@ -140,6 +147,8 @@ abstract class StoredFile implements FileStore {
 
   abstract write(bytes: Uint8Array): void;
   abstract get unwritten(): number;
+  /** Why writing failed, once it has. */
+  protected abstract get failure(): string | undefined;
   /** Writes what is left and lets go of the file. */
   protected abstract close(): Promise<void>;
   /** Stops writing, without waiting for what is left. */
@@ -153,7 +162,27 @@ abstract class StoredFile implements FileStore {
     return file;
   }
 
+  drained(bytes: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#drain = { bytes, resolve, reject };
+      this.wrote();
+    });
+  }
+
+  /** A write ended (done, or failed): settles the drained() call waiting, if it can be now. */
+  protected wrote(): void {
+    const drain = this.#drain;
+    if (!drain) return;
+    const failure = this.failure;
+    if (failure !== undefined) drain.reject(new StorageError(`Could not store the file: ${failure}`));
+    else if (this.unwritten <= drain.bytes) drain.resolve();
+    else return;
+    this.#drain = undefined;
+  }
+
   discard(): void {
+    this.#drain?.reject(new StorageError('The file was discarded.'));
+    this.#drain = undefined;
     void this.abort()
       .catch(() => {})
       .then(() => this.#folder.removeEntry(this.#name))
@@ -208,6 +237,10 @@ class WorkerFile extends StoredFile {
     return this.#sent + this.#batchUsed;
   }
 
+  protected get failure(): string | undefined {
+    return this.#failure;
+  }
+
   write(bytes: Uint8Array): void {
     if (this.#failure) throw new StorageError(`Could not store the file: ${this.#failure}`);
     let from = 0;
@@ -256,6 +289,7 @@ class WorkerFile extends StoredFile {
     if (reply.type === 'written') {
       this.#sent -= reply.length;
       this.#spare.push(new Uint8Array(reply.buffer));
+      this.wrote();
       return;
     }
     const request = this.#request;
@@ -263,6 +297,7 @@ class WorkerFile extends StoredFile {
     if (reply.type === 'failed') {
       this.#failure ??= reply.message;
       request?.reject(new StorageError(`Could not store the file: ${reply.message}`));
+      this.wrote();
     } else request?.resolve();
   }
 }
@@ -353,6 +388,10 @@ class WritableFile extends StoredFile {
     return this.#unwritten + this.#batchUsed;
   }
 
+  protected get failure(): string | undefined {
+    return this.#failure === undefined ? undefined : errorText(this.#failure);
+  }
+
   write(bytes: Uint8Array): void {
     if (this.#failure) throw new StorageError(`Could not store the file: ${errorText(this.#failure)}`);
     let from = 0;
@@ -395,6 +434,7 @@ class WritableFile extends StoredFile {
       }
       this.#unwritten -= bytes.byteLength;
       this.#spare.push(batch);
+      this.wrote();
     });
   }
 }
@@ -404,6 +444,10 @@ class MemoryStore implements FileStore {
   #parts: Uint8Array<ArrayBuffer>[] = [];
   /** Held in memory, but that is the store: nothing waits to be written. */
   readonly unwritten = 0;
+
+  drained(): Promise<void> {
+    return Promise.resolve();
+  }
 
   write(bytes: Uint8Array): void {
     this.#parts.push(bytes as Uint8Array<ArrayBuffer>);

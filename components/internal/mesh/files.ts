@@ -7,7 +7,8 @@
  * - Receiving: a file is accepted at its FileStart only within max-file-size, max-transfers and
  *   max-transfer-bytes; its chunks must come in order, never past the announced size; its FileEnd
  *   must come after every byte. It is hashed and stored (file-store.ts: the Origin Private File
- *   System where there is one) as its chunks arrive, and delivered once its SHA-256 matches.
+ *   System where there is one) as its chunks arrive, and delivered once its SHA-256 matches. When
+ *   its store falls behind, the sender is asked to pause until it catches up (Flow frames).
  * - Sending: the Blob is read for each recipient straight into the frame buffer (a BYOB reader of
  *   its stream) and hashed as it is read, so the sender never holds the file either.
  *
@@ -31,11 +32,18 @@ import {
 const PROGRESS_STEP = 256 * 1024;
 /** The size of a SHA-256, FileEnd's payload. */
 const DIGEST_SIZE = 32;
+const MiB = 1024 * 1024;
 /**
- * Bytes of one file that may wait in memory for its store (while it opens, or behind the disk):
- * past this the store cannot keep up with the sender, and the transfer fails.
+ * The sender of a file is asked to pause (a Flow frame) once more than PAUSE_ABOVE of its bytes
+ * wait in memory for storage (while the store opens, or when the disk falls behind on a busy
+ * machine), and to resume once at most RESUME_BELOW do. What was on its way when the sender heard
+ * it still comes: the sender's buffer (up to 4 MiB) and the network's. RESUME_BELOW is more than a
+ * store's batch (1 MiB), which is written only once full.
  */
-const MAX_WAITING = 64 * 1024 * 1024;
+const PAUSE_ABOVE = 8 * MiB;
+const RESUME_BELOW = 2 * MiB;
+/** Bytes of one file that may wait for its store: a sender still going past this did not pause, and is refused. */
+const MAX_WAITING = 64 * MiB;
 /** Longest file name and MIME type accepted in a FileStart. */
 const MAX_FILE_NAME = 1024;
 const MAX_MIME_TYPE = 255;
@@ -64,6 +72,8 @@ interface IncomingFile extends Transfer, Watched {
   opened: Promise<Sink | undefined>;
   /** Set when the transfer ended before its FileEnd (cancelled, refused, lost). */
   ended: boolean;
+  /** Set while its sender is asked to pause: the store is behind. */
+  paused: boolean;
 }
 
 /** The files coming from one peer on one channel. */
@@ -106,7 +116,8 @@ export class IncomingFiles {
   sweep(now: number): void {
     const timeout = this.#context.limits.transferTimeout;
     for (const [id, file] of this.#files) {
-      if (!isStalled(file, now, timeout)) continue;
+      // A paused transfer waits for our storage, not for the peer.
+      if (file.paused || !isStalled(file, now, timeout)) continue;
       this.#refuse(id, {
         code: 'stalled',
         message: `"${file.name}": nothing came from ${this.#context.peer} for ${timeout} ms: cancelled.`,
@@ -141,6 +152,7 @@ export class IncomingFiles {
       earlyBytes: 0,
       opened: Promise.resolve(undefined),
       ended: false,
+      paused: false,
       seenLoaded: 0,
       seenAt: performance.now(),
     };
@@ -219,6 +231,7 @@ export class IncomingFiles {
       return;
     }
     progress(this.#context, file, offset);
+    this.#pace(file);
   }
 
   /** Hands a chunk to the file's hash and store, or keeps it until they are ready. */
@@ -228,8 +241,42 @@ export class IncomingFiles {
       file.early.push(chunk);
       file.earlyBytes += chunk.byteLength;
     }
-    if (file.earlyBytes + (file.sink?.store.unwritten ?? 0) > MAX_WAITING)
-      throw new Error('storage cannot keep up with this transfer');
+  }
+
+  /**
+   * Keeps what waits for the file's store bounded: past PAUSE_ABOVE the sender is asked to pause
+   * until the store has caught up; a sender that goes on past MAX_WAITING regardless is refused.
+   */
+  #pace(file: IncomingFile): void {
+    const waiting = file.earlyBytes + (file.sink?.store.unwritten ?? 0);
+    if (waiting > MAX_WAITING) {
+      this.#refuse(file.id, {
+        code: 'busy',
+        message: `${this.#context.peer} sent "${file.name}" faster than it could be stored, and did not pause when asked: refused.`,
+        hint: 'Its client does not pause for a slow receiver (docs/datachannel.md, Flow); update it.',
+      });
+    } else if (waiting > PAUSE_ABOVE && !file.paused) {
+      file.paused = true;
+      this.#context.sendPause(file.id);
+      void this.#resumeWhenStored(file);
+    }
+  }
+
+  /** Asks the paused sender of `file` to go on once at most RESUME_BELOW of it wait for its store. */
+  async #resumeWhenStored(file: IncomingFile): Promise<void> {
+    const sink = await file.opened;
+    if (!sink || file.ended) return; // the store failed (reported), or the transfer ended
+    try {
+      await sink.store.drained(RESUME_BELOW);
+    } catch (error) {
+      if (!file.ended) this.#storageFailed(file.id, error);
+      return;
+    }
+    if (this.#files.get(file.id) !== file) return; // ended meanwhile, or every byte is in
+    file.paused = false;
+    // The sender gets a whole transfer-timeout from now.
+    file.seenAt = performance.now();
+    this.#context.sendResume(file.id);
   }
 
   #onEnd({ id, payload }: Frame): void {
