@@ -25,11 +25,12 @@ export const BUDGETS = {
   // Interim: the call UI (issue 16), the transports (issue 12), join tokens (issue 15), the
   // data-channel limits (issue 13) and Firefox's recordings (issue 18) landed over their pages' budgets (13,000, 15,000, 17,000 and
   // 24,000, at most 26,000 for the call); the bytes are being found in what each page loads
-  // (docs/performance.md). These hold the line meanwhile.
+  // (docs/performance.md). These hold the line meanwhile; the call's took 50 B more for Firefox's
+  // fixes (issue 18: an ICE restart's answer renews TURN credentials, receivers pause senders).
   'rtc-camera': 14_600,
   'rtc-datachannel': 16_700,
   'rtc-chat': 23_000,
-  'rtc-call': 33_800,
+  'rtc-call': 33_850,
 };
 
 /** gzip -9 of `bytes`, as the budgets count it. */
