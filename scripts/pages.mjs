@@ -26,10 +26,10 @@ export const BUDGETS = {
   // the structural work of 2026-12: held at the measured figures until the lead decides.
   // docs/performance.md ("Pages over their budgets") says what each page's bytes buy and what
   // would bring it down.
-  'rtc-camera': 14_120,
+  'rtc-camera': 14_130,
   'rtc-datachannel': 15_910,
   'rtc-chat': 23_260,
-  'rtc-call': 30_560,
+  'rtc-call': 30_570,
   // The element and its texts; its checks, the signaling client and capture load when a run starts
   // (docs/performance.md, "The <rtc-doctor> page").
   'rtc-doctor': 15_500,
