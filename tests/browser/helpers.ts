@@ -104,6 +104,24 @@ export async function until<T>(
   }
 }
 
+/**
+ * Holds this page's storage for received files closed until the returned function is called: a
+ * file's store opens only after `navigator.storage.estimate()` (components/internal/mesh/
+ * file-store.ts), which waits until then. It stands in for storage that is slow to open or to write
+ * on a busy machine, which a test cannot bring about for real; the store itself stays real.
+ */
+export function holdFileStorage(): () => void {
+  const storage = navigator.storage;
+  const estimate = storage.estimate.bind(storage);
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  storage.estimate = () => released.then(estimate);
+  return () => {
+    delete (storage as Partial<StorageManager>).estimate; // the prototype's own again
+    release();
+  };
+}
+
 /** A fresh private relay and a room name on it: what a test of real peers starts from. */
 export async function freshRoom(): Promise<{ relay: string; url: string; room: string }> {
   const relay = uniqueName('relay');

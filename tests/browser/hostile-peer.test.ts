@@ -14,7 +14,7 @@ import type {
   PeerErrorDetail,
   TransferErrorDetail,
 } from '../../components/rtc-datachannel.js';
-import { freshRoom, nextEvent, until } from './helpers.js';
+import { browser, freshRoom, nextEvent, until } from './helpers.js';
 import { frame, Kind, RawPeer, text, type RawFrame, type RawLink } from './raw-peer.js';
 
 const MiB = 1024 * 1024;
@@ -84,8 +84,9 @@ async function cancelOf(link: RawLink, id: number, type = 0): Promise<string> {
 }
 
 /**
- * The resident memory of the page's renderer after a full garbage collection, or null where the
- * browser's processes cannot be read.
+ * The resident memory of the page's renderer after a full garbage collection (Chromium, with
+ * --expose-gc; a page cannot make Firefox collect), or null where the browser's processes cannot
+ * be read.
  */
 async function rendererMemory(): Promise<number | null> {
   (window as { gc?: () => void }).gc?.();
@@ -139,7 +140,7 @@ describe('<rtc-datachannel> against a hostile peer', () => {
     await honestPeersUnaffected(scene_);
   });
 
-  it('a FileData chunk not at the next offset cancels its transfer with bad-frame: 40,000 one-byte chunks at a 4 KiB stride do not grow the victim', async function () {
+  it('a FileData chunk not at the next offset cancels its transfer with bad-frame: 40,000 one-byte chunks at a 4 KiB stride do not grow the victim (16 MiB; 32 MiB in Firefox, whose heap grows by 16 MiB under such traffic even for a receiver that keeps nothing)', async function () {
     this.timeout(60_000);
     const scene_ = await scene();
     const { victim, link, hostile } = scene_;
@@ -160,7 +161,12 @@ describe('<rtc-datachannel> against a hostile peer', () => {
     expect(await cancelOf(link, 9)).to.equal('bad-frame');
     await roundTrip(scene_);
     const after = await rendererMemory();
-    if (before !== null && after !== null) expect(after - before, 'renderer growth').to.be.below(16 * MiB);
+    // Firefox cannot be made to collect before the reading, and 40,000 messages' garbage (a new
+    // ArrayBuffer and event each) made its heap step up by 16 MiB: this test read 0 or 14 to 16.1
+    // MiB, and a raw RTCDataChannel receiver that keeps nothing read 16.2 MiB for the same traffic
+    // (docs/browsers.md). A victim that kept what the frames announce would grow by 160 MiB.
+    const bound = browser === 'firefox' ? 32 * MiB : 16 * MiB;
+    if (before !== null && after !== null) expect(after - before, 'renderer growth').to.be.below(bound);
     expect(scene_.transferErrors.map((error) => error.code)).to.deep.equal(['bad-frame']);
     expect(scene_.transferErrors[0]!.message).to.match(/4096/);
     expect(scene_.peerErrors.map((error) => [error.code, error.peer])).to.deep.equal([['bad-frame', hostile.id]]);

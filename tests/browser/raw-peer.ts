@@ -5,7 +5,7 @@
  * gives it, well-formed or hostile. What it receives is decoded and kept per peer.
  */
 
-export const Kind = { Hello: 1, Message: 2, FileStart: 3, FileData: 4, FileEnd: 5, Cancel: 6 } as const;
+export const Kind = { Hello: 1, Message: 2, FileStart: 3, FileData: 4, FileEnd: 5, Cancel: 6, Flow: 7 } as const;
 export const VERSION = 2;
 
 export interface RawFrame {

@@ -240,6 +240,40 @@ describe('<rtc-camera> devices', () => {
     element.stop();
   });
 
+  it('a devicechange during the listing that follows a start wins over it, however late that listing answers', async () => {
+    const element = await fixture<RtcCamera>(html`<rtc-camera></rtc-camera>`);
+    const real = await realEnumerateDevices.call(mediaDevices);
+    // The listing a start asks for answers only when the test says (Firefox can be that slow).
+    let answerStartListing!: () => void;
+    const held = new Promise<void>((resolve) => (answerStartListing = resolve));
+    let startListingAnswered!: () => void;
+    const answered = new Promise<void>((resolve) => (startListingAnswered = resolve));
+    mediaDevices.enumerateDevices = async () => {
+      await held;
+      startListingAnswered();
+      return real;
+    };
+    await element.start();
+    const fakeCamera = {
+      deviceId: 'plugged-in',
+      groupId: 'g',
+      kind: 'videoinput',
+      label: 'USB camera',
+      toJSON: () => ({}),
+    } as MediaDeviceInfo;
+    mediaDevices.enumerateDevices = () => Promise.resolve([...real, fakeCamera]);
+    mediaDevices.dispatchEvent(new Event('devicechange'));
+    await until(() => part(element, 'camera-select'), 'the camera picker');
+    answerStartListing();
+    await answered;
+    // What the late answer leads to runs in microtasks: all of them run before the next task.
+    await new Promise((resolve) => setTimeout(resolve));
+    await element.updateComplete;
+    const select = part(element, 'camera-select') as HTMLSelectElement | null;
+    expect([...(select?.options ?? [])].map((option) => option.textContent)).to.include('USB camera');
+    element.stop();
+  });
+
   it('a device switch that fails keeps the old device live and says why', async () => {
     const element = await fixture<RtcCamera>(html`<rtc-camera></rtc-camera>`);
     const stream = (await element.start())!;

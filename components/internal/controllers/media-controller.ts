@@ -235,8 +235,18 @@ export class MediaController implements ReactiveController {
     });
   }
 
+  /** Counts device refreshes: only the latest may set `devices`. */
+  #refresh = 0;
+
+  /**
+   * Lists the devices again. A `devicechange` can come while the refresh that followed a start is
+   * still waiting for the browser (Firefox answers enumerateDevices slowly then): the older answer,
+   * arriving last, must not bring back a device that is gone or hide one that came.
+   */
   readonly #refreshDevices = async (): Promise<void> => {
+    const refresh = ++this.#refresh;
     const devices = await navigator.mediaDevices.enumerateDevices();
+    if (refresh !== this.#refresh) return;
     this.devices = devices.filter((device) => device.kind !== 'audiooutput');
     this.#host.requestUpdate();
   };

@@ -16,7 +16,10 @@ export type TransferDirection = 'send' | 'receive';
 export type LimitCode =
   /** Larger than the receiver's `max-file-size` (or `max-message-size`, for a message). */
   | 'too-large'
-  /** The peer already has `max-transfers` transfers (or `max-transfer-bytes` bytes) open with the receiver. */
+  /**
+   * The peer already has `max-transfers` transfers (or `max-transfer-bytes` bytes) open with the
+   * receiver, or it went on sending a file while the receiver asked it to pause.
+   */
   | 'busy'
   /** The frames broke the contract: out of order, more bytes than announced, bad file metadata, an early end. */
   | 'bad-frame'

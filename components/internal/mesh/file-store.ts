@@ -33,10 +33,18 @@ export class StorageError extends Error {
 
 /** Where one received file goes. */
 export interface FileStore {
-  /** Appends `bytes`; the store may keep them until written, so they must not change afterwards. */
+  /**
+   * Appends `bytes`, a received frame's payload, and takes them: the store keeps them, or copies
+   * them and frees the frame's buffer (see `free`). The caller must not read them again.
+   */
   write(bytes: Uint8Array): void;
   /** Bytes appended but not stored yet (held in memory meanwhile). */
   readonly unwritten: number;
+  /**
+   * Resolves once at most `bytes` are unwritten; rejects with a StorageError if writing fails, or
+   * when the store is discarded meanwhile. One call at a time.
+   */
+  drained(bytes: number): Promise<void>;
   /** Every byte is written: the stored bytes as a File with this name and these options. */
   finish(name: string, options: FilePropertyBag): Promise<File>;
   /** Drops the bytes (and the stored file). */
@@ -128,6 +136,8 @@ abstract class StoredFile implements FileStore {
   readonly #folder: FileSystemDirectoryHandle;
   readonly #name: string;
   readonly #handle: FileSystemFileHandle;
+  /** The drained() call waiting for the unwritten bytes to shrink. */
+  #drain: { bytes: number; resolve: () => void; reject: (error: Error) => void } | undefined;
 
   constructor(folder: FileSystemDirectoryHandle, name: string, handle: FileSystemFileHandle) {
     this.#folder = folder;
@@ -137,6 +147,8 @@ abstract class StoredFile implements FileStore {
 
   abstract write(bytes: Uint8Array): void;
   abstract get unwritten(): number;
+  /** Why writing failed, once it has. */
+  protected abstract get failure(): string | undefined;
   /** Writes what is left and lets go of the file. */
   protected abstract close(): Promise<void>;
   /** Stops writing, without waiting for what is left. */
@@ -150,7 +162,27 @@ abstract class StoredFile implements FileStore {
     return file;
   }
 
+  drained(bytes: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#drain = { bytes, resolve, reject };
+      this.wrote();
+    });
+  }
+
+  /** A write ended (done, or failed): settles the drained() call waiting, if it can be now. */
+  protected wrote(): void {
+    const drain = this.#drain;
+    if (!drain) return;
+    const failure = this.failure;
+    if (failure !== undefined) drain.reject(new StorageError(`Could not store the file: ${failure}`));
+    else if (this.unwritten <= drain.bytes) drain.resolve();
+    else return;
+    this.#drain = undefined;
+  }
+
   discard(): void {
+    this.#drain?.reject(new StorageError('The file was discarded.'));
+    this.#drain = undefined;
     void this.abort()
       .catch(() => {})
       .then(() => this.#folder.removeEntry(this.#name))
@@ -205,6 +237,10 @@ class WorkerFile extends StoredFile {
     return this.#sent + this.#batchUsed;
   }
 
+  protected get failure(): string | undefined {
+    return this.#failure;
+  }
+
   write(bytes: Uint8Array): void {
     if (this.#failure) throw new StorageError(`Could not store the file: ${this.#failure}`);
     let from = 0;
@@ -215,6 +251,7 @@ class WorkerFile extends StoredFile {
       from += count;
       if (this.#batchUsed === BATCH_SIZE) this.#flush();
     }
+    free(bytes);
   }
 
   protected async close(): Promise<void> {
@@ -252,6 +289,7 @@ class WorkerFile extends StoredFile {
     if (reply.type === 'written') {
       this.#sent -= reply.length;
       this.#spare.push(new Uint8Array(reply.buffer));
+      this.wrote();
       return;
     }
     const request = this.#request;
@@ -259,6 +297,7 @@ class WorkerFile extends StoredFile {
     if (reply.type === 'failed') {
       this.#failure ??= reply.message;
       request?.reject(new StorageError(`Could not store the file: ${reply.message}`));
+      this.wrote();
     } else request?.resolve();
   }
 }
@@ -349,6 +388,10 @@ class WritableFile extends StoredFile {
     return this.#unwritten + this.#batchUsed;
   }
 
+  protected get failure(): string | undefined {
+    return this.#failure === undefined ? undefined : errorText(this.#failure);
+  }
+
   write(bytes: Uint8Array): void {
     if (this.#failure) throw new StorageError(`Could not store the file: ${errorText(this.#failure)}`);
     let from = 0;
@@ -359,6 +402,7 @@ class WritableFile extends StoredFile {
       from += count;
       if (this.#batchUsed === BATCH_SIZE) this.#flush();
     }
+    free(bytes);
   }
 
   protected async close(): Promise<void> {
@@ -390,6 +434,7 @@ class WritableFile extends StoredFile {
       }
       this.#unwritten -= bytes.byteLength;
       this.#spare.push(batch);
+      this.wrote();
     });
   }
 }
@@ -399,6 +444,10 @@ class MemoryStore implements FileStore {
   #parts: Uint8Array<ArrayBuffer>[] = [];
   /** Held in memory, but that is the store: nothing waits to be written. */
   readonly unwritten = 0;
+
+  drained(): Promise<void> {
+    return Promise.resolve();
+  }
 
   write(bytes: Uint8Array): void {
     this.#parts.push(bytes as Uint8Array<ArrayBuffer>);
@@ -413,6 +462,19 @@ class MemoryStore implements FileStore {
   discard(): void {
     this.#parts = [];
   }
+}
+
+/**
+ * Frees the memory of `bytes`' buffer at once, rather than when the garbage collector gets to it:
+ * a data channel delivers every message as a new ArrayBuffer, and during a 256 MiB transfer
+ * Firefox let about 170 MiB of them pile up before collecting them, even in a page that kept none.
+ * Detaching the buffer (ArrayBuffer.prototype.transfer, ES2024) frees it; where there is no
+ * `transfer`, the collector still does.
+ */
+function free(bytes: Uint8Array): void {
+  // `transfer` is in lib.es2024, past this project's target.
+  const buffer = bytes.buffer as ArrayBufferLike & { transfer?: (length: number) => ArrayBuffer };
+  buffer.transfer?.(0);
 }
 
 function errorText(error: unknown): string {

@@ -7,9 +7,10 @@
  * - Receiving: a file is accepted at its FileStart only within max-file-size, max-transfers and
  *   max-transfer-bytes; its chunks must come in order, never past the announced size; its FileEnd
  *   must come after every byte. It is hashed and stored (file-store.ts: the Origin Private File
- *   System where there is one) as its chunks arrive, and delivered once its SHA-256 matches.
- * - Sending: the Blob is read as a stream for each recipient straight into the frame buffer and
- *   hashed as it is read, so the sender never holds the file either.
+ *   System where there is one) as its chunks arrive, and delivered once its SHA-256 matches. When
+ *   its store falls behind, the sender is asked to pause until it catches up (Flow frames).
+ * - Sending: the Blob is read for each recipient straight into the frame buffer (a BYOB reader of
+ *   its stream) and hashed as it is read, so the sender never holds the file either.
  *
  * Both sides hash with a streaming SHA-256 (sha256.ts).
  */
@@ -31,11 +32,18 @@ import {
 const PROGRESS_STEP = 256 * 1024;
 /** The size of a SHA-256, FileEnd's payload. */
 const DIGEST_SIZE = 32;
+const MiB = 1024 * 1024;
 /**
- * Bytes of one file that may wait in memory for its store (while it opens, or behind the disk):
- * past this the store cannot keep up with the sender, and the transfer fails.
+ * The sender of a file is asked to pause (a Flow frame) once more than PAUSE_ABOVE of its bytes
+ * wait in memory for storage (while the store opens, or when the disk falls behind on a busy
+ * machine), and to resume once at most RESUME_BELOW do. What was on its way when the sender heard
+ * it still comes: the sender's buffer (up to 4 MiB) and the network's. RESUME_BELOW is more than a
+ * store's batch (1 MiB), which is written only once full.
  */
-const MAX_WAITING = 64 * 1024 * 1024;
+const PAUSE_ABOVE = 8 * MiB;
+const RESUME_BELOW = 2 * MiB;
+/** Bytes of one file that may wait for its store: a sender still going past this did not pause, and is refused. */
+const MAX_WAITING = 64 * MiB;
 /** Longest file name and MIME type accepted in a FileStart. */
 const MAX_FILE_NAME = 1024;
 const MAX_MIME_TYPE = 255;
@@ -64,6 +72,8 @@ interface IncomingFile extends Transfer, Watched {
   opened: Promise<Sink | undefined>;
   /** Set when the transfer ended before its FileEnd (cancelled, refused, lost). */
   ended: boolean;
+  /** Set while its sender is asked to pause: the store is behind. */
+  paused: boolean;
 }
 
 /** The files coming from one peer on one channel. */
@@ -106,7 +116,8 @@ export class IncomingFiles {
   sweep(now: number): void {
     const timeout = this.#context.limits.transferTimeout;
     for (const [id, file] of this.#files) {
-      if (!isStalled(file, now, timeout)) continue;
+      // A paused transfer waits for our storage, not for the peer.
+      if (file.paused || !isStalled(file, now, timeout)) continue;
       this.#refuse(id, {
         code: 'stalled',
         message: `"${file.name}": nothing came from ${this.#context.peer} for ${timeout} ms: cancelled.`,
@@ -141,6 +152,7 @@ export class IncomingFiles {
       earlyBytes: 0,
       opened: Promise.resolve(undefined),
       ended: false,
+      paused: false,
       seenLoaded: 0,
       seenAt: performance.now(),
     };
@@ -219,6 +231,7 @@ export class IncomingFiles {
       return;
     }
     progress(this.#context, file, offset);
+    this.#pace(file);
   }
 
   /** Hands a chunk to the file's hash and store, or keeps it until they are ready. */
@@ -228,8 +241,42 @@ export class IncomingFiles {
       file.early.push(chunk);
       file.earlyBytes += chunk.byteLength;
     }
-    if (file.earlyBytes + (file.sink?.store.unwritten ?? 0) > MAX_WAITING)
-      throw new Error('storage cannot keep up with this transfer');
+  }
+
+  /**
+   * Keeps what waits for the file's store bounded: past PAUSE_ABOVE the sender is asked to pause
+   * until the store has caught up; a sender that goes on past MAX_WAITING regardless is refused.
+   */
+  #pace(file: IncomingFile): void {
+    const waiting = file.earlyBytes + (file.sink?.store.unwritten ?? 0);
+    if (waiting > MAX_WAITING) {
+      this.#refuse(file.id, {
+        code: 'busy',
+        message: `${this.#context.peer} sent "${file.name}" faster than it could be stored, and did not pause when asked: refused.`,
+        hint: 'Its client does not pause for a slow receiver (docs/datachannel.md, Flow); update it.',
+      });
+    } else if (waiting > PAUSE_ABOVE && !file.paused) {
+      file.paused = true;
+      this.#context.sendPause(file.id);
+      void this.#resumeWhenStored(file);
+    }
+  }
+
+  /** Asks the paused sender of `file` to go on once at most RESUME_BELOW of it wait for its store. */
+  async #resumeWhenStored(file: IncomingFile): Promise<void> {
+    const sink = await file.opened;
+    if (!sink || file.ended) return; // the store failed (reported), or the transfer ended
+    try {
+      await sink.store.drained(RESUME_BELOW);
+    } catch (error) {
+      if (!file.ended) this.#storageFailed(file.id, error);
+      return;
+    }
+    if (this.#files.get(file.id) !== file) return; // ended meanwhile, or every byte is in
+    file.paused = false;
+    // The sender gets a whole transfer-timeout from now.
+    file.seenAt = performance.now();
+    this.#context.sendResume(file.id);
   }
 
   #onEnd({ id, payload }: Frame): void {
@@ -297,27 +344,28 @@ export class IncomingFiles {
 /**
  * A file's frames to one peer: `FileStart`, the data read from the Blob straight into the frame
  * buffer, and `FileEnd` with the SHA-256 computed while reading. The last frame is returned rather
- * than yielded, so the pump knows it is the last as soon as it sends it; the pump sends each frame
- * before it asks for the next, so they all share one buffer.
+ * than yielded, so the pump knows it is the last as soon as it sends it. The pump sends each frame
+ * before it asks for the next, so they all share one buffer (the next read moves it, see ByobReader).
  */
 export async function* fileFrames(
   job: FileJob,
   context: FileContext,
 ): AsyncGenerator<Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>> {
   const { id, name, blob, total } = job;
-  const reader = new BlobReader(blob, await createSha256());
+  const reader = blobReader(blob, await createSha256());
   try {
     progress(context, job, -1);
     const { type, lastModified = Date.now() } = blob as Partial<File>;
     const meta: FileMeta = { name, type: type ?? '', lastModified };
     yield encodeFrame({ kind: Kind.FileStart, type: 0, id, offset: 0, total }, encoder.encode(JSON.stringify(meta)));
     const chunk = context.chunkSize();
-    const buffer = new Uint8Array(HEADER_SIZE + Math.min(chunk, total));
+    let buffer = new ArrayBuffer(HEADER_SIZE + Math.min(chunk, total));
     for (let offset = 0; offset < total; offset += chunk) {
-      const frame = buffer.subarray(0, HEADER_SIZE + Math.min(chunk, total - offset));
-      await reader.fill(frame.subarray(HEADER_SIZE));
+      const size = Math.min(chunk, total - offset);
+      buffer = await reader.read(buffer, HEADER_SIZE, size);
+      const frame = new Uint8Array(buffer, 0, HEADER_SIZE + size);
       writeHeader(frame, { kind: Kind.FileData, type: 0, id, offset, total });
-      job.loaded = offset + frame.byteLength - HEADER_SIZE;
+      job.loaded = offset + size;
       progress(context, job, offset);
       yield frame;
     }
@@ -328,49 +376,103 @@ export async function* fileFrames(
   }
 }
 
-/**
- * A Blob read once, as a stream, into whatever buffers the caller fills, hashed as it goes. A
- * stream's chunks come in sizes of the browser's choosing: they are copied across, so each frame is
- * full whatever they are.
- */
-class BlobReader {
-  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
-  readonly #hash: Sha256;
-  /** What is left of the chunk read last. */
-  #rest: Uint8Array = new Uint8Array(0);
+/** A Blob read once, in order, into buffers the caller gives, and hashed as it is read. */
+interface BlobReader {
+  /**
+   * Reads the next `count` bytes into `buffer` at `at`, and resolves with the buffer that holds
+   * them (reading may move them to a new ArrayBuffer, and detach the one given). Rejects when the
+   * Blob ends first (it changed) or cannot be read.
+   */
+  read(buffer: ArrayBuffer, at: number, count: number): Promise<ArrayBuffer>;
+  /** The SHA-256 of every byte, once all are read; rejects when the Blob had more (it changed). */
+  digest(): Promise<Uint8Array>;
+  /** Stops reading (a transfer that ended early). */
+  close(): void;
+}
 
-  constructor(blob: Blob, hash: Sha256) {
-    this.#reader = blob.stream().getReader();
+/**
+ * The reader for `blob`: its stream with a BYOB ("bring your own buffer") reader where the browser
+ * has one, else slices. A default stream reader is no use: its chunks come in sizes of the
+ * browser's choosing, and Firefox gives a Blob made in memory as a single chunk of its whole size
+ * (a 256 MiB ArrayBuffer for a 256 MiB Blob), and a file on disk as 64 KiB chunks that are all
+ * garbage for its collector.
+ */
+function blobReader(blob: Blob, hash: Sha256): BlobReader {
+  try {
+    return new ByobReader(blob.stream().getReader({ mode: 'byob' }), hash);
+  } catch {
+    // A Blob's stream is not a byte stream here (Safari before 26.4).
+    return new SliceReader(blob, hash);
+  }
+}
+
+/**
+ * Reads a Blob's byte stream into our own buffer: the stream writes the bytes where we ask, so
+ * reading allocates nothing and holds nothing however large the Blob is. Each read moves the buffer
+ * into the stream and gives it back, as the buffer of the view the read resolves with (Streams
+ * standard, "transfer" of a BYOB view).
+ */
+class ByobReader implements BlobReader {
+  readonly #reader: ReadableStreamBYOBReader;
+  readonly #hash: Sha256;
+
+  constructor(reader: ReadableStreamBYOBReader, hash: Sha256) {
+    this.#reader = reader;
     this.#hash = hash;
   }
 
-  /** Fills `target` with the next bytes; rejects when the Blob ends first (it changed) or cannot be read. */
-  async fill(target: Uint8Array): Promise<void> {
+  async read(buffer: ArrayBuffer, at: number, count: number): Promise<ArrayBuffer> {
     let filled = 0;
-    while (filled < target.byteLength) {
-      if (this.#rest.byteLength === 0) {
-        const { value } = await this.#reader.read();
-        if (!value) throw new Error('the file changed');
-        this.#hash.update(value);
-        this.#rest = value;
-      }
-      const count = Math.min(this.#rest.byteLength, target.byteLength - filled);
-      target.set(this.#rest.subarray(0, count), filled);
-      this.#rest = this.#rest.subarray(count);
-      filled += count;
+    while (filled < count) {
+      // A read may fill less than asked (Firefox fills up to the end of its own read from disk).
+      const { value, done } = await this.#reader.read(new Uint8Array(buffer, at + filled, count - filled));
+      if (done || !value) throw new Error('the file changed');
+      buffer = value.buffer;
+      this.#hash.update(value);
+      filled += value.byteLength;
     }
+    return buffer;
   }
 
-  /** The SHA-256 of every byte, once all are read; rejects when the Blob had more (it changed). */
   async digest(): Promise<Uint8Array> {
-    const more = this.#rest.byteLength > 0 || !(await this.#reader.read()).done;
-    if (more) throw new Error('the file changed');
+    const { done } = await this.#reader.read(new Uint8Array(1));
+    if (!done) throw new Error('the file changed');
     return this.#hash.digest();
   }
 
-  /** Stops reading (a transfer that ended early). */
   close(): void {
     this.#reader.cancel().catch(() => {});
+  }
+}
+
+/** Reads a Blob a slice at a time, where its stream has no BYOB reader. */
+class SliceReader implements BlobReader {
+  readonly #blob: Blob;
+  readonly #hash: Sha256;
+  /** Where the next read starts. */
+  #offset = 0;
+
+  constructor(blob: Blob, hash: Sha256) {
+    this.#blob = blob;
+    this.#hash = hash;
+  }
+
+  async read(buffer: ArrayBuffer, at: number, count: number): Promise<ArrayBuffer> {
+    const bytes = new Uint8Array(await this.#blob.slice(this.#offset, this.#offset + count).arrayBuffer());
+    if (bytes.byteLength !== count) throw new Error('the file changed');
+    this.#offset += count;
+    this.#hash.update(bytes);
+    new Uint8Array(buffer, at, count).set(bytes);
+    return buffer;
+  }
+
+  digest(): Promise<Uint8Array> {
+    // Every byte up to the Blob's size was read (a file changed on disk fails its read instead).
+    return Promise.resolve(this.#hash.digest());
+  }
+
+  close(): void {
+    // Nothing is open between reads.
   }
 }
 

@@ -28,10 +28,15 @@ export const Kind = {
   /** Stops a transfer or refuses a message (`type` is a CancelType); payload: the error code (UTF-8). */
   Cancel: 6,
   /**
+   * From a file's receiver: pause sending its data, or go on (`type` is a FlowType), because its
+   * storage fell behind or caught up; no payload.
+   */
+  Flow: 7,
+  /**
    * Proves the room's passphrase, on the `rtc-verify` channel only (`type` is a ProofType);
    * payload: the proof, an HMAC-SHA-256 (32 bytes). See verification.ts.
    */
-  Proof: 7,
+  Proof: 8,
 } as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
 
@@ -44,6 +49,9 @@ export const ProofType = { Ask: 0, Answer: 1 } as const;
 /** A Cancel's `type`: what its `id` names. */
 export const CancelType = { Transfer: 0, Message: 1 } as const;
 export type CancelType = (typeof CancelType)[keyof typeof CancelType];
+
+/** A Flow's `type`: what the receiver asks of the sender of the transfer its `id` names. */
+export const FlowType = { Pause: 0, Resume: 1 } as const;
 
 /**
  * How a message was sent, and so how its bytes are turned back into a value on arrival: a Message

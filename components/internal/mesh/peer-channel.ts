@@ -18,6 +18,8 @@
  *   chunks are joined when its last arrives.
  * - Files, both ways, are files.ts's work: it is imported on the first file, so a page that only
  *   exchanges messages never downloads it. File frames that come while it loads wait for it.
+ * - A file's receiver may ask us to pause it while its storage catches up (Flow frames): the files
+ *   lane waits (files go one at a time), the messages lane goes on.
  *
  * It knows its RoomChannel only as a ChannelSpec (label, stream id, options) and reports through an
  * event sink, so the two modules do not depend on each other.
@@ -35,6 +37,7 @@ import {
   decoder,
   encodeFrame,
   encoder,
+  FlowType,
   HEADER_SIZE,
   HelloType,
   Kind,
@@ -179,6 +182,8 @@ export class PeerChannel {
       memoryLimit: spec.options.maxFileSize ?? DEFAULT_MAX_MEMORY_FILE_SIZE,
       emit,
       sendCancel: (id, code) => this.#sendControl(Kind.Cancel, CancelType.Transfer, id, code),
+      sendPause: (id) => this.#sendControl(Kind.Flow, FlowType.Pause, id, ''),
+      sendResume: (id) => this.#sendControl(Kind.Flow, FlowType.Resume, id, ''),
       chunkSize: () => this.#chunkSize(),
     };
     this.#open();
@@ -307,6 +312,8 @@ export class PeerChannel {
         return this.#onFileFrame(frame);
       case Kind.Cancel:
         return this.#onCancel(frame);
+      case Kind.Flow:
+        return this.#onFlow(frame);
       default:
       // A kind this version does not know (a newer peer's): dropped.
     }
@@ -534,6 +541,16 @@ export class PeerChannel {
     // Otherwise it names nothing of ours (a transfer long over, or one we never sent): ignored.
   }
 
+  /** The receiver of a file we send asks us to pause it (its storage is behind), or to go on. */
+  #onFlow({ type, id }: Frame): void {
+    const job = this.#files.get(id);
+    if (!job) return; // not one we are sending (it ended meanwhile, or never was): ignored
+    // A resume, or a type this version does not know: going on is the safe reading, as the
+    // receiver refuses what it cannot take.
+    job.paused = type === FlowType.Pause;
+    void this.#pump(); // a resumed file's turn (with only a paused file queued, it has nothing to do)
+  }
+
   #onMessageRefused(id: number, cancelCode: TransferErrorCode): void {
     const job = this.#messages.get(id);
     if (job?.frames) {
@@ -621,10 +638,14 @@ export class PeerChannel {
     }
   }
 
-  /** The next job to make a frame for: the lanes take turns, an empty lane gives its turn away. */
+  /**
+   * The next job to make a frame for: the lanes take turns, an empty lane gives its turn away. Files
+   * go one at a time, so a paused file holds its lane.
+   */
   #nextJob(): MessageJob | FileJob | undefined {
     this.#filesTurn = !this.#filesTurn;
-    const [file] = this.#files.values();
+    const [first] = this.#files.values();
+    const file = first?.paused ? undefined : first;
     const [message] = this.#messages.values();
     return this.#filesTurn ? (file ?? message) : (message ?? file);
   }

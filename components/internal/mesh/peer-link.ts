@@ -9,8 +9,9 @@
  *   description it belongs to (a peer that sends its candidates first, or a restart's candidates
  *   overtaking its offer) is held and added once that description is in, never an error.
  * - ICE restart when the connection goes `failed`, stays `disconnected` past a short delay, or ICE
- *   never starts, each with ICE servers renewed first (TURN credentials expire); a bounded number of
- *   attempts, then one `error` event whose hint says what the TURN servers answered.
+ *   never starts, each with ICE servers renewed first (TURN credentials expire), as before answering
+ *   the peer's restart; a bounded number of attempts, then one `error` event whose hint says what
+ *   the TURN servers answered.
  *
  * It never touches the DOM or the signaling socket: signals go out through `options.signal`,
  * come in through `handleSignal()`. A call's media on a link (sending tracks, stats) is in
@@ -74,6 +75,11 @@ type LinkSignal = { description?: RTCSessionDescriptionInit; candidate?: RTCIceC
 
 /** Candidates held for a description not yet in; past this the oldest go (a peer sending junk). */
 const MAX_HELD_CANDIDATES = 200;
+
+/** A session description's (first) ICE username fragment: bundled, every section has the same. */
+function iceUfrag(sdp: string): string | undefined {
+  return /^a=ice-ufrag:(\S+)/m.exec(sdp)?.[1];
+}
 
 /**
  * `icecandidateerror` codes (WebRTC 1.0 section 4.8.3): a TURN server's STUN error codes (RFC 8656
@@ -232,11 +238,17 @@ export class PeerLink extends EventTarget {
         this.#ignoreOffer = !this.polite && offerCollision;
         if (this.#ignoreOffer) return;
         this.#isSettingRemoteAnswerPending = description.type === 'answer';
+        const restart = description.type === 'offer' && this.#restartsIce(description);
         // On a collision the polite side rolls back implicitly (setRemoteDescription does it).
         await pc.setRemoteDescription(description);
         this.#isSettingRemoteAnswerPending = false;
         await this.#addHeldCandidates();
-        if (description.type === 'offer') await this.#sendDescription();
+        if (description.type !== 'offer') return;
+        // Our answer to a restart gathers afresh too, and in a call older than the TURN credentials'
+        // lifetime the old ones would be refused: no relayed candidate on our side, and the new ICE
+        // session never connects (Firefox then reports no candidate pair at all).
+        if (restart) await this.#renewIceServers?.();
+        if (!this.#closed) await this.#sendDescription();
       } else if (candidate) {
         if (this.#belongsToRemoteDescription(candidate)) await pc.addIceCandidate(candidate);
         else this.#holdCandidate(candidate);
@@ -245,6 +257,16 @@ export class PeerLink extends EventTarget {
       // Candidates of an offer we ignored have nowhere to go; that is expected.
       if (!candidate || !this.#ignoreOffer) this.#negotiationFailed(error);
     }
+  }
+
+  /**
+   * Whether `offer` restarts ICE: there is a remote description already, and the offer's ICE username
+   * fragment differs from it (RFC 8839 section 4.4.1.1.1: a restart changes ice-ufrag and ice-pwd).
+   */
+  #restartsIce(offer: RTCSessionDescriptionInit): boolean {
+    const current = this.pc.remoteDescription;
+    if (!current) return false;
+    return iceUfrag(current.sdp) !== iceUfrag(offer.sdp ?? '');
   }
 
   /**

@@ -19,6 +19,8 @@ export interface Transfer {
 export interface FileJob extends Transfer {
   kind: 'file';
   blob: Blob;
+  /** Set while the receiver asked us to pause it (a Flow frame): its storage is behind; unset is false. */
+  paused?: boolean;
   /** Its frames, made one at a time; unset until it starts. */
   frames?: AsyncGenerator<Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>> | undefined;
 }
@@ -40,6 +42,9 @@ export interface FileContext {
   readonly emit: ChannelEventSink;
   /** Sends a Cancel for transfer `id` with `code`, ahead of the queue. */
   sendCancel(id: number, code: TransferErrorCode): void;
+  /** Asks the sender of transfer `id` to pause it, or to go on (Flow frames, ahead of the queue). */
+  sendPause(id: number): void;
+  sendResume(id: number): void;
   /** The payload size of a frame to this peer. */
   chunkSize(): number;
 }
