@@ -70,8 +70,11 @@ export default defineConfig({
  *   or `transport="sse"`): most pages never download it.
  * - `join-token`: what fetches join tokens from a site's `token-url`, imported only by a page that has
  *   one.
+ * - `verification`: safety codes and the passphrase proof (WebCrypto), imported when a Room makes its
+ *   first link (or at once, with a passphrase): a page alone in its room never downloads it.
  * - `room`: the Room core, which every element in a room needs and `<rtc-camera>` does not: the
- *   signaling client, the Room, PeerLink, the RoomController, the frame format.
+ *   signaling client, the Room, PeerLink, the RoomController, the frame format, and the Room's side
+ *   of verified peers (room-verification.ts: it loads the `verification` chunk).
  * - `channels`: RoomChannel and PeerChannel, messages of any size and the limits on what a peer
  *   sends, for `<rtc-datachannel>` and `<rtc-chat>`. A call's status and reactions go over its own
  *   small CallChannel (in the call's file), so a call page does not download them.
@@ -96,7 +99,7 @@ function chunkGroups() {
     { name: 'lit-directives', test: /\/node_modules\/(lit|lit-html)\/(directives\/|directive)/, priority: 5 },
     {
       name: 'room',
-      test: /\/components\/internal\/(signaling\/(?!sse-transport|join-token)|mesh\/(room|peer-link|room-errors|framing)\.ts$|controllers\/room-)|\/protocol\//,
+      test: /\/components\/internal\/(signaling\/(?!sse-transport|join-token)|mesh\/(room|peer-link|room-errors|room-verification|framing)\.ts$|controllers\/room-)|\/protocol\//,
       priority: 3,
     },
     {
@@ -111,6 +114,7 @@ function chunkGroups() {
     },
     { name: 'sse', test: /\/components\/internal\/signaling\/sse-transport\.ts$/, priority: 3 },
     { name: 'join-token', test: /\/components\/internal\/signaling\/join-token\.ts$/, priority: 3 },
+    { name: 'verification', test: /\/components\/internal\/mesh\/(link-verifier|verification)\.ts$/, priority: 3 },
     {
       name: 'media',
       test: /\/components\/internal\/(media\/(media|audio-level)\.ts|controllers\/media-controller\.ts)$/,

@@ -97,6 +97,8 @@ export default {
     ...(process.env.RTC_NO_RELAY ? [] : [(await import('./tests/browser/build-server-plugin.ts')).buildServerPlugin()]),
     (await import('./tests/browser/memory-plugin.ts')).memoryPlugin(),
     (await import('./tests/browser/werift-plugin.ts')).weriftPlugin(),
+    // A relay in the middle, for the tests of verified peers.
+    ...(process.env.RTC_NO_RELAY ? [] : [(await import('./tests/browser/mitm-plugin.ts')).mitmPlugin()]),
   ],
   // Before the runner's own middleware: the relays' SSE requests, and a form submitted in a test,
   // answered with what arrived (tests/browser/upload-echo.ts).

@@ -9,7 +9,8 @@
 //   chatflood: 2,000 chat messages sent at once to a <rtc-chat>: its page's longest task (a
 //     long-task observer), with the default max-rate and with none.
 //   connect: from adding the two elements to the first message received, beside two raw
-//     RTCPeerConnections signaled through the bare relay, alternating, median of 20.
+//     RTCPeerConnections signaled through the bare relay, alternating, median of 20; and the same
+//     with a passphrase (verified peers), beside ours without.
 // One node HTTP server serves the page, the browser build (the relay's own handler: the page loads
 // all.js, every element at once, so no timed step waits for a lazy load) and a PeerJS bundle (esbuild,
 // in a temp dir), and carries our relay (/signal) and the bare relay (/bare); PeerServer listens on
@@ -315,36 +316,34 @@ export async function connect({ quick, log }) {
   const samples = quick ? 8 : 20;
   const warmup = 2;
   return withBrowser(async ({ pages: [a, b], chromium }) => {
-    const runs = { ours: [], raw: [] };
+    const runs = { ours: [], raw: [], passphrase: [] };
     // A sample that never connects (Chromium's ICE gathering stalls now and then on a loaded
     // machine, for either variant) is counted, dropped and taken again, up to 3 times.
-    const timeouts = { ours: 0, raw: 0 };
+    const timeouts = { ours: 0, raw: 0, passphrase: 0 };
     for (let i = 0; i < samples + warmup; i++) {
-      for (const kind of ['ours', 'raw']) {
+      for (const kind of ['ours', 'raw', 'passphrase']) {
+        const ours = kind !== 'raw';
+        const passphrase = kind === 'passphrase' ? 'a passphrase for the bench' : '';
         for (let attempt = 0; ; attempt++) {
           const room = `c-${kind}-${i}-${attempt}`;
           const leave = () =>
-            Promise.all([
-              call(a, kind === 'ours' ? 'oursLeave' : 'rawLeave'),
-              call(b, kind === 'ours' ? 'oursLeave' : 'rawLeave'),
-            ]);
+            Promise.all([call(a, ours ? 'oursLeave' : 'rawLeave'), call(b, ours ? 'oursLeave' : 'rawLeave')]);
           let results;
           try {
-            results =
-              kind === 'ours'
-                ? await withTimeout(
-                    Promise.all([call(a, 'oursConnect', room), call(b, 'oursConnect', room)]),
-                    20_000,
-                    `ours: connect ${i}`,
-                  )
-                : await withTimeout(
-                    Promise.all([
-                      call(a, 'rawConnect', room, `a${i}-${attempt}`),
-                      call(b, 'rawConnect', room, `b${i}-${attempt}`),
-                    ]),
-                    20_000,
-                    `raw: connect ${i}`,
-                  );
+            results = ours
+              ? await withTimeout(
+                  Promise.all([call(a, 'oursConnect', room, passphrase), call(b, 'oursConnect', room, passphrase)]),
+                  20_000,
+                  `${kind}: connect ${i}`,
+                )
+              : await withTimeout(
+                  Promise.all([
+                    call(a, 'rawConnect', room, `a${i}-${attempt}`),
+                    call(b, 'rawConnect', room, `b${i}-${attempt}`),
+                  ]),
+                  20_000,
+                  `raw: connect ${i}`,
+                );
           } catch (error) {
             await leave();
             timeouts[kind]++;
@@ -360,9 +359,10 @@ export async function connect({ quick, log }) {
         }
       }
     }
-    const m = { ours: median(runs.ours), raw: median(runs.raw) };
+    const m = { ours: median(runs.ours), raw: median(runs.raw), passphrase: median(runs.passphrase) };
     log(`ours ${runs.ours.map((v) => v.toFixed(0)).join(' ')} ms`);
     log(`raw  ${runs.raw.map((v) => v.toFixed(0)).join(' ')} ms`);
+    log(`with a passphrase ${runs.passphrase.map((v) => v.toFixed(0)).join(' ')} ms`);
     return {
       rows: [
         row(
@@ -371,6 +371,15 @@ export async function connect({ quick, log }) {
           m.ours,
           m.raw,
           'raw RTCPeerConnection + bare relay',
+          'report',
+          null,
+        ),
+        row(
+          `time to connect with a passphrase, median of ${samples}`,
+          'ms',
+          m.passphrase,
+          m.ours,
+          'ours without a passphrase',
           'report',
           null,
         ),

@@ -325,6 +325,67 @@ export const styles = [
     [part='quality'][data-level='1'] i:nth-child(n + 2) {
       background: rgb(255 255 255 / 0.35);
     }
+    [part='verified'] {
+      display: flex;
+      color: #4ade80;
+    }
+    [part='safety-code'] {
+      position: absolute;
+      inset: 0.5rem;
+      z-index: 1;
+      display: flex;
+      flex-direction: column;
+      justify-content: center;
+      gap: 0.5rem;
+      box-sizing: border-box;
+      max-width: 26rem;
+      margin: auto;
+      padding: 0.75rem 1rem;
+      overflow: auto;
+      border-radius: calc(var(--radius) - 0.25rem);
+      background: rgb(17 19 23 / 0.92);
+      font-size: 0.8125rem;
+      text-align: center;
+    }
+    [part='safety-code'] p {
+      margin: 0;
+    }
+    /* The panel has its own Close: the tile's buttons would only show through it. */
+    [code-open] .tile-actions {
+      display: none;
+    }
+    .safety-head {
+      display: flex;
+      align-items: center;
+      justify-content: space-between;
+      font-size: 0.9375rem;
+    }
+    .safety-head button {
+      width: 2rem;
+      min-height: 2rem;
+      border: 0;
+      background: transparent;
+      color: inherit;
+    }
+    [part='code'] {
+      display: grid;
+      grid-template-columns: repeat(4, auto);
+      justify-content: center;
+      gap: 0.25rem 0.75rem;
+      font-size: clamp(1.5rem, 7cqi, 2.25rem);
+      line-height: 1.2;
+    }
+    [part='safety-code'] .verified {
+      display: flex;
+      align-items: center;
+      justify-content: center;
+      gap: 0.35rem;
+      color: #4ade80;
+    }
+    [part='safety-code'] .verified .icon {
+      width: 1.1rem;
+      height: 1.1rem;
+    }
     .tile-actions {
       position: absolute;
       top: 0.5rem;

@@ -14,7 +14,9 @@ import type {
   RtcPeerJoinEvent,
   RtcPeerLeaveEvent,
   RtcPeerRenameEvent,
+  RtcSafetyCodeEvent,
   RtcSignalingErrorEvent,
+  SafetyCodeDetail,
 } from './internal/controllers/room-events.js';
 import {
   CallController,
@@ -28,7 +30,13 @@ import type { TransportChoice } from './internal/signaling/transport.js';
 import { styles } from './rtc-call.styles.js';
 
 export { REACTIONS, type CallStatus as RtcCallStatus } from './internal/controllers/call-controller.js';
-export type { PeerJoinDetail, PeerLeaveDetail, PeerRenameDetail } from './internal/controllers/room-events.js';
+export type {
+  PeerErrorDetail,
+  PeerJoinDetail,
+  PeerLeaveDetail,
+  PeerRenameDetail,
+  SafetyCodeDetail,
+} from './internal/controllers/room-events.js';
 
 /**
  * Every text the element shows, in English. The `lang` attribute (or the document's) picks built-in
@@ -73,6 +81,14 @@ export const rtcCallStrings = {
   /** A tile's buttons; `{name}` is replaced. */
   pin: 'Pin {name}',
   unpin: 'Unpin {name}',
+  /** Opens the safety code of your connection to them. */
+  verify: 'Safety code with {name}',
+  /** The safety code panel's heading. */
+  safetyCode: 'Safety code',
+  safetyCodeHint: '{name} should see the same emoji. If not, someone may be listening in between you.',
+  /** A tile's badge (and a line of the safety code panel) when they proved the room's passphrase. */
+  verified: 'Verified with the passphrase',
+  close: 'Close',
   fullscreen: 'Full screen',
   pictureInPicture: 'Picture in picture',
   hangUp: 'Leave',
@@ -101,6 +117,9 @@ export const rtcCallStrings = {
   raised: '{name} raised a hand',
   'room-full': 'The call is full.',
   'room-full-hint': 'Try again later.',
+  'peer-unverified': 'Someone could not prove the passphrase and was cut off.',
+  'peer-unverified-hint':
+    'Check that everyone has the same passphrase. If they do, someone between you may be listening in.',
   /** Joins again after an error; shares again after a screen error. */
   retry: 'Try again',
 };
@@ -167,6 +186,13 @@ export interface RtcCallReactionDetail {
  *   `{"token": "..."}`), fetched before every join, so a session outlives its token. Wins over `token`.
  * @attr ice-transport-policy - `relay` connects through TURN servers only (the peers never learn each
  *   other's addresses); `all` (default) uses any route.
+ * @attr passphrase - A secret the people in the call share (agreed in person, or over another
+ *   channel than this page). Each participant must prove over their own connection that they know
+ *   it before any of their sound, video or messages is used, which a relay that puts itself in the
+ *   middle cannot do (docs/security.md); one who does not is cut off with `peer-unverified`. Set the
+ *   property from a field the person types into rather than the attribute, which is in the page's
+ *   source.
+ * @attr verify-timeout - How long a connected participant has to prove the passphrase, in ms (default 10000).
  * @attr {boolean} autojoin - Join at once, without the join screen.
  * @attr {boolean} audio-only - No video: no camera or share buttons.
  * @attr {boolean|string} video - `true` (default) or the camera's ideal size, such as `640x360`.
@@ -192,6 +218,8 @@ export interface RtcCallReactionDetail {
  * @csspart hand - A tile's raised-hand badge.
  * @csspart reaction - A reaction shown on a tile.
  * @csspart quality - A tile's connection indicator (`role="meter"`, 3 good, 1 poor).
+ * @csspart verified - A tile's badge when they proved the room's passphrase.
+ * @csspart safety-code - A tile's safety code panel (the tile's Safety code button opens it); `code` holds its emoji.
  * @csspart banner - A message over the tiles: also `waiting-banner`, `reconnecting-banner`, `error-banner`, `audio-banner`, `sharing-banner`.
  * @csspart error - Why the last join failed (`role="alert"`); contains `error-message` and `error-hint`.
  * @csspart error-message - What went wrong.
@@ -199,7 +227,7 @@ export interface RtcCallReactionDetail {
  * @csspart controls - The call's toolbar.
  * @csspart reactions - The reactions menu.
  * @csspart chat-panel - The chat side panel.
- * @csspart button - Every button; also `join-button`, `join-without-camera-button`, `retry-button`, `cancel-button`, `preview-button`, `mute-button`, `camera-button`, `share-button`, `hand-button`, `react-button`, `chat-button`, `layout-button`, `leave-button`, `audio-button`, `dismiss-button`, `pin-button`, `fullscreen-button`, `pip-button`.
+ * @csspart button - Every button; also `join-button`, `join-without-camera-button`, `retry-button`, `cancel-button`, `preview-button`, `mute-button`, `camera-button`, `share-button`, `hand-button`, `react-button`, `chat-button`, `layout-button`, `leave-button`, `audio-button`, `dismiss-button`, `pin-button`, `fullscreen-button`, `pip-button`, `verify-button`, `close-button`.
  *
  * @cssproperty --rtc-call-height - The element's height (default `min(100dvh, 48rem)`).
  * @cssproperty --rtc-call-background - Behind the tiles (default: light grey, or near-black in dark mode).
@@ -214,7 +242,8 @@ export interface RtcCallReactionDetail {
  *   `no-device`...; `no-device` too when `camera` names no element), after which the call is left;
  *   a screen error (`screen-denied`, `screen-unsupported`, `screen-failed`), after which the call
  *   goes on; `ice-failed` (a TURN server is needed), `negotiation-failed`; a signaling error
- *   (`connection-failed` while the client retries; those the client gives up on end the call).
+ *   (`connection-failed` while the client retries; those the client gives up on end the call);
+ *   `peer-unverified` (someone did not prove the passphrase and was cut off).
  * @fires {RtcCallHandDetail} rtc-call-hand - Someone raised or lowered a hand.
  * @fires {RtcCallReactionDetail} rtc-call-reaction - Someone sent a reaction.
  * @fires {PeerJoinDetail} rtc-peer-join - Someone is in the room.
@@ -223,6 +252,10 @@ export interface RtcCallReactionDetail {
  * @fires {RtcTrackDetail} rtc-track - A remote track arrived.
  * @fires {RtcConnectionStateDetail} rtc-connection-state - A peer connection's `connectionState`
  *   changed (while joining or in the call).
+ * @fires {SafetyCodeDetail} rtc-safety-code - The safety code of your connection to someone is known:
+ *   once it is up, or, with a passphrase, once they proved it (`verified`).
+ * @fires {PeerErrorDetail} rtc-peer-error - `peer-unverified`: someone did not prove the passphrase and
+ *   was cut off (also shown in a banner).
  *
  * @tagname rtc-call
  */
@@ -251,6 +284,9 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
   token = '';
   tokenUrl = '';
   iceTransportPolicy: RTCIceTransportPolicy = 'all';
+  passphrase = '';
+  /** How long a connected participant has to prove the passphrase, in ms; unset: 10000. */
+  verifyTimeout: number | undefined;
   autojoin = false;
   audioOnly = false;
   video: boolean | string = true;
@@ -270,6 +306,7 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
     onJoin: (id) => this.emit('rtc-call-join', { id }),
     onEnd: (error) => {
       this.#pinned = '';
+      this.#codeOpen = '';
       this.#chatOpen = false;
       this.#reactionsOpen = false;
       if (error) this.emit('rtc-call-error', this.#errorText(error));
@@ -296,6 +333,8 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
   #chatLoaded = false;
   #unread = 0;
   #reactionsOpen = false;
+  /** The peer whose safety code panel is open, by id. */
+  #codeOpen = '';
 
   constructor() {
     super();
@@ -306,6 +345,7 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
     this.addEventListener('rtc-message', this.#onMessage);
     this.addEventListener('rtc-peer-error', this.#onError);
     this.addEventListener('rtc-signaling-error', this.#onError);
+    this.addEventListener('rtc-safety-code', this.#onSafetyCode);
   }
 
   /** The last join's error (with its texts), shown on the join screen; null when none. */
@@ -332,6 +372,14 @@ export class RtcCall extends RtcElement<RtcCallStrings> {
   /** Sends a reaction (one of `REACTIONS`) to everyone; it shows on your tile too. */
   react(reaction: (typeof REACTIONS)[number]): void {
     this.#call.react(reaction);
+  }
+
+  /**
+   * The safety code of your connection to each participant, once it is up: 8 emoji, the same on
+   * both sides when nobody is in between (each tile's Safety code button shows it too).
+   */
+  get safetyCodes(): SafetyCodeDetail[] {
+    return this.#call.room.safetyCodes;
   }
 
   /** Your hand is raised (set it to raise or lower it for everyone). */
@@ -457,9 +505,9 @@ ${this.state === 'live' ? this.#renderCall() : this.#renderLobby()}`;
   </div>
   ${
     this.chat && this.#chatLoaded
-      ? html`<aside part="chat-panel" aria-label=${t.chat} ?hidden=${!chatOpen} @rtc-message=${this.#onChatMessage} @rtc-open=${stopPropagation} @rtc-close=${stopPropagation} @rtc-peer-join=${stopPropagation} @rtc-peer-leave=${stopPropagation} @rtc-peer-rename=${stopPropagation} @rtc-peer-error=${stopPropagation} @rtc-signaling-error=${stopPropagation}>
+      ? html`<aside part="chat-panel" aria-label=${t.chat} ?hidden=${!chatOpen} @rtc-message=${this.#onChatMessage} @rtc-open=${stopPropagation} @rtc-close=${stopPropagation} @rtc-peer-join=${stopPropagation} @rtc-peer-leave=${stopPropagation} @rtc-peer-rename=${stopPropagation} @rtc-peer-error=${stopPropagation} @rtc-signaling-error=${stopPropagation} @rtc-safety-code=${stopPropagation}>
     <header><h2>${t.chat}</h2>${this.#button('close-chat', t.closeChat, this.#toggleChat, { iconName: 'close', iconOnly: true })}</header>
-    <rtc-chat room=${this.room} signaling=${this.signaling} transport=${this.transport} name=${this.name} token=${this.token} token-url=${this.tokenUrl} ice-transport-policy=${this.iceTransportPolicy} lang=${languageOf(this) || nothing}></rtc-chat>
+    <rtc-chat room=${this.room} signaling=${this.signaling} transport=${this.transport} name=${this.name} token=${this.token} token-url=${this.tokenUrl} ice-transport-policy=${this.iceTransportPolicy} .passphrase=${this.passphrase} .verifyTimeout=${this.verifyTimeout} lang=${languageOf(this) || nothing}></rtc-chat>
   </aside>`
       : nothing
   }
@@ -508,12 +556,15 @@ ${this.state === 'live' ? this.#renderCall() : this.#renderLobby()}`;
     const label = muted ? `${name}, ${t.muted}` : name;
     const live = this.state === 'live';
     const video = !cameraOff && !!participant.stream?.getVideoTracks().length;
-    return html`<div part=${self ? 'tile self' : 'tile'} role="group" aria-label=${label} data-peer=${participant.id} ?speaking=${speaking} ?camera-off=${!video} ?hand=${hand}>
+    const codeOpen = live && this.#codeOpen === participant.id && !!participant.safetyCode;
+    return html`<div part=${self ? 'tile self' : 'tile'} role="group" aria-label=${label} data-peer=${participant.id} ?speaking=${speaking} ?camera-off=${!video} ?hand=${hand} ?code-open=${codeOpen}>
   <video playsinline .muted=${self} class=${self && !this.#call.screen ? 'mirrored' : ''}></video>
   ${video ? nothing : html`<div part="avatar" aria-hidden="true">${participant.name ? initials(name) : icon('person')}</div>`}
   ${reaction ? html`<div part="reaction" aria-hidden="true">${reaction}</div>` : nothing}
   ${live && !self ? this.#tileActions(participant, name, video) : nothing}
+  ${codeOpen ? this.#safetyCode(participant, name) : nothing}
   <div class="label">
+    ${participant.verified ? html`<span part="verified" title=${t.verified}>${icon('shieldCheck')}<span class="sr">${t.verified}</span></span>` : nothing}
     ${hand ? html`<span part="hand" title=${t.handRaised}>${icon('hand')}<span class="sr">${t.handRaised}</span></span>` : nothing}
     ${muted && (live || participant.stream) ? html`<span part="muted" title=${t.muted}>${icon('micOff')}<span class="sr">${t.muted}</span></span>` : nothing}
     <span part="name">${self && participant.name ? `${name} (${t.you})` : name}</span>
@@ -531,7 +582,18 @@ ${this.state === 'live' ? this.#renderCall() : this.#renderLobby()}`;
       this.requestUpdate();
     };
     const tile = (event: Event) => (event.currentTarget as HTMLElement).closest<HTMLElement>('[part~=tile]')!;
+    const codeOpen = this.#codeOpen === participant.id;
     return html`<div class="tile-actions">
+  ${
+    participant.safetyCode
+      ? this.#button('verify', t.verify.replace('{name}', name), () => this.#toggleSafetyCode(participant.id), {
+          iconName: participant.verified ? 'shieldCheck' : 'shield',
+          iconOnly: true,
+          active: codeOpen,
+          expanded: codeOpen,
+        })
+      : nothing
+  }
   ${this.#button('pin', (pinned ? t.unpin : t.pin).replace('{name}', name), pin, { iconName: 'pin', iconOnly: true, active: pinned })}
   ${this.#button('fullscreen', t.fullscreen, (event: Event) => void tile(event).requestFullscreen?.(), { iconName: 'fullscreen', iconOnly: true })}
   ${
@@ -544,6 +606,24 @@ ${this.state === 'live' ? this.#renderCall() : this.#renderLobby()}`;
         )
       : nothing
   }
+</div>`;
+  }
+
+  /**
+   * A tile's safety code panel: the 8 emoji (in two rows of four, each read out by its name), what
+   * to do with them, and whether the passphrase was proved. Escape or Close closes it.
+   */
+  #safetyCode(participant: Participant, name: string): TemplateResult {
+    const t = this.t;
+    const close = () => this.#toggleSafetyCode(participant.id);
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === 'Escape') close();
+    };
+    return html`<div part="safety-code" role="group" aria-label=${t.verify.replace('{name}', name)} @keydown=${onKey}>
+  <div class="safety-head"><strong>${t.safetyCode}</strong>${this.#button('close', t.close, close, { iconName: 'close', iconOnly: true })}</div>
+  <p part="code">${participant.safetyCode.split(' ').map((emoji) => html`<span>${emoji}</span>`)}</p>
+  <p>${t.safetyCodeHint.replace('{name}', name)}</p>
+  ${participant.verified ? html`<p class="verified">${icon('shieldCheck')}${t.verified}</p>` : nothing}
 </div>`;
   }
 
@@ -681,6 +761,17 @@ ${this.state === 'live' ? this.#renderCall() : this.#renderLobby()}`;
     if (this.layout === 'grid') this.#pinned = '';
   }
 
+  #toggleSafetyCode(peer: string): void {
+    const opening = this.#codeOpen !== peer;
+    this.#codeOpen = opening ? peer : '';
+    this.requestUpdate();
+    // The panel's Close button takes the focus; closing gives it back to the tile's button.
+    void this.updateComplete.then(() => {
+      const tile = this.renderRoot.querySelector(`[data-peer="${CSS.escape(peer)}"]`);
+      tile?.querySelector<HTMLElement>(opening ? '[part~=close-button]' : '[part~=verify-button]')?.focus();
+    });
+  }
+
   #toggleReactions(): void {
     this.#reactionsOpen = !this.#reactionsOpen;
     this.requestUpdate();
@@ -758,6 +849,11 @@ ${this.state === 'live' ? this.#renderCall() : this.#renderLobby()}`;
 
   #onError = (event: RtcPeerErrorEvent | RtcSignalingErrorEvent): void => {
     if (this.#own(event)) this.#call.failed(event.detail);
+  };
+
+  #onSafetyCode = (event: RtcSafetyCodeEvent): void => {
+    const { peer, code, verified } = event.detail;
+    if (this.#own(event)) this.#call.safetyCodeKnown(peer, code, verified);
   };
 
   /** A message of the inner chat while its panel is closed counts as unread. */

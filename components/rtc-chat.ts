@@ -11,6 +11,7 @@ import type {
   RtcPeerJoinEvent,
   RtcPeerLeaveEvent,
   RtcTransferErrorEvent,
+  SafetyCodeDetail,
   TransferInfo,
 } from './internal/controllers/room-events.js';
 import { styles } from './rtc-chat.styles.js';
@@ -136,6 +137,13 @@ const DEFAULT_MAX_RATE = 5;
  *   `{"token": "..."}`), fetched before every join, so a session outlives its token. Wins over `token`.
  * @attr ice-transport-policy - `relay` connects through TURN servers only (the peers never learn each
  *   other's addresses); `all` (default) uses any route.
+ * @attr passphrase - A secret the people in the room share (agreed in person, or over another
+ *   channel than this page). Each peer must prove over its own connection that it knows it before
+ *   anything of that connection is used, which a relay that puts itself in the middle cannot do
+ *   (docs/security.md); a peer that does not is reported (`rtc-peer-error`, `peer-unverified`) and
+ *   cut off. Set the property from a field the person types into rather than the attribute, which
+ *   is in the page's source. Elements share a connection only when they name the same passphrase.
+ * @attr verify-timeout - How long a connected peer has to prove the passphrase, in ms (default 10000).
  * @attr max-length - The longest message, in characters. The field stops there and a hint says so
  *   (`part="hint"`, announced politely); a peer's longer message is cut to this length on arrival.
  * @attr max-messages - The most items the list keeps (default 500); the oldest go first.
@@ -168,7 +176,10 @@ const DEFAULT_MAX_RATE = 5;
  * @fires {PeerDetail} rtc-open - The chat's channel to a peer is open.
  * @fires {PeerDetail} rtc-close - The chat's channel to a peer closed.
  * @fires {PeerErrorDetail} rtc-peer-error - A peer cannot be reached (`ice-failed`), negotiation failed
- *   (`negotiation-failed`), or the browser refuses the ICE servers (`ice-servers-refused`).
+ *   (`negotiation-failed`), the browser refuses the ICE servers (`ice-servers-refused`), or the peer
+ *   did not prove the passphrase (`peer-unverified`: it was cut off).
+ * @fires {SafetyCodeDetail} rtc-safety-code - A link's safety code is known: once the connection is
+ *   up, or, with a passphrase, once the peer proved it (`verified`).
  * @fires {SignalingErrorDetail} rtc-signaling-error - The relay refused us or cannot be reached.
  *
  * @tagname rtc-chat
@@ -192,6 +203,9 @@ export class RtcChat extends RtcElement<RtcChatStrings> {
   token = '';
   tokenUrl = '';
   iceTransportPolicy: RTCIceTransportPolicy = 'all';
+  passphrase = '';
+  /** How long a connected peer has to prove the passphrase, in ms; unset: 10000. */
+  verifyTimeout: number | undefined;
   maxLength = 4000;
   /** The most items the list keeps; the oldest go first. */
   maxMessages = 500;
@@ -220,6 +234,8 @@ export class RtcChat extends RtcElement<RtcChatStrings> {
       token: this.token,
       tokenUrl: this.tokenUrl,
       iceTransportPolicy: this.iceTransportPolicy,
+      passphrase: this.passphrase,
+      verifyTimeout: this.verifyTimeout,
       label: 'rtc-chat',
     }),
     { channel: RoomChannel },
@@ -233,6 +249,15 @@ export class RtcChat extends RtcElement<RtcChatStrings> {
     this.addEventListener('rtc-transfer-error', this.#onTransferError);
     this.addEventListener('rtc-peer-join', this.#onPeerJoin);
     this.addEventListener('rtc-peer-leave', this.#onPeerLeave);
+  }
+
+  /**
+   * The safety code of each link that is up: 8 emoji, the same on both sides when nobody is in
+   * between. People compare them to check that no one listens in; with a passphrase, `verified`
+   * says the peer proved it knows it.
+   */
+  get safetyCodes(): SafetyCodeDetail[] {
+    return this.#room.safetyCodes;
   }
 
   /** Sends a message to everyone in the room (trimmed, cut at `max-length`); false when empty or not in a room. */

@@ -2,6 +2,7 @@ import { ReactiveElement, css } from '@lit/reactive-element';
 import { define } from './internal/ui/define.js';
 import type { TransportChoice } from './internal/signaling/transport.js';
 import { RoomController, roomProperties } from './internal/controllers/room-controller.js';
+import type { SafetyCodeDetail } from './internal/controllers/room-events.js';
 import { RoomChannel, type ChannelData, type SendFileOptions, type SendOptions } from './internal/mesh/room-channel.js';
 import { RtcError } from './internal/mesh/room-errors.js';
 import type { TransferInfo } from './internal/mesh/peer-channel.js';
@@ -35,6 +36,13 @@ export { RtcError } from './internal/mesh/room-errors.js';
  *   `{"token": "..."}`), fetched before every join, so a session outlives its token. Wins over `token`.
  * @attr ice-transport-policy - `relay` connects through TURN servers only (the peers never learn each
  *   other's addresses); `all` (default) uses any route.
+ * @attr passphrase - A secret the people in the room share (agreed in person, or over another
+ *   channel than this page). Each peer must prove over its own connection that it knows it before
+ *   anything of that connection is used, which a relay that puts itself in the middle cannot do
+ *   (docs/security.md); a peer that does not is reported (`rtc-peer-error`, `peer-unverified`) and
+ *   cut off. Set the property from a field the person types into rather than the attribute, which
+ *   is in the page's source. Elements share a connection only when they name the same passphrase.
+ * @attr verify-timeout - How long a connected peer has to prove the passphrase, in ms (default 10000).
  * @attr label - The channel's label. Peers talk on channels with the same label.
  * @attr ordered - `ordered="false"` for an unordered channel (files need an ordered, reliable one).
  * @attr max-retransmits - Retransmissions before a message is given up: makes the channel unreliable.
@@ -77,8 +85,12 @@ export { RtcError } from './internal/mesh/room-errors.js';
  * @fires {PeerErrorDetail} rtc-peer-error - `ice-failed`: no route to the peer after bounded ICE
  *   restarts (the hint says whether a TURN server is needed, refused the TURN credentials, or could
  *   not be reached); `negotiation-failed`; `ice-servers-refused`: the browser refuses the ICE servers
- *   (`ice-servers`, or the relay's), so no connection to that peer is made; `label-collision`; or the
- *   peer went over one of our limits (`too-large`, `busy`, `bad-frame`, `stalled`).
+ *   (`ice-servers`, or the relay's), so no connection to that peer is made; `label-collision`;
+ *   `peer-unverified` (the peer did not prove the passphrase: its connection was closed, and nothing
+ *   it sent was delivered); or the peer went over one of our limits (`too-large`, `busy`,
+ *   `bad-frame`, `stalled`).
+ * @fires {SafetyCodeDetail} rtc-safety-code - A link's safety code is known: once the connection is
+ *   up, or, with a passphrase, once the peer proved it (`verified`).
  * @fires {SignalingErrorDetail} rtc-signaling-error - The relay cannot be reached or refused us (see
  *   docs/protocol.md for the codes).
  *
@@ -108,6 +120,9 @@ export class RtcDatachannel extends ReactiveElement {
   token = '';
   tokenUrl = '';
   iceTransportPolicy: RTCIceTransportPolicy = 'all';
+  passphrase = '';
+  /** How long a connected peer has to prove the passphrase, in ms; unset: 10000. */
+  verifyTimeout: number | undefined;
   label = 'data';
   ordered = true;
   maxRetransmits: number | undefined;
@@ -133,6 +148,8 @@ export class RtcDatachannel extends ReactiveElement {
       token: this.token,
       tokenUrl: this.tokenUrl,
       iceTransportPolicy: this.iceTransportPolicy,
+      passphrase: this.passphrase,
+      verifyTimeout: this.verifyTimeout,
       iceServers: this.iceServers,
       label: this.label,
       channel: {
@@ -171,6 +188,15 @@ export class RtcDatachannel extends ReactiveElement {
   /** File transfers under way, in both directions. */
   get transfers(): TransferInfo[] {
     return this.#controller.channel?.transfers ?? [];
+  }
+
+  /**
+   * The safety code of each link that is up: 8 emoji, the same on both sides when nobody is in
+   * between. People compare them to check that no one listens in; with a passphrase, `verified`
+   * says the peer proved it knows it.
+   */
+  get safetyCodes(): SafetyCodeDetail[] {
+    return this.#controller.safetyCodes;
   }
 
   /**

@@ -55,11 +55,13 @@ window.bench = {
     state.el.sendFile(state.blob, { to: state.peer, name: 'bench.bin' });
     return start;
   },
-  oursConnect(room) {
+  oursConnect(room, passphrase = '') {
     // Time to connect: add the element, send on rtc-open, note the first message that arrives.
+    // With a passphrase, rtc-open waits for the peer's proof (and the key is derived first).
     const el = document.createElement('rtc-datachannel');
     el.setAttribute('room', room);
     el.setAttribute('signaling', config.signaling);
+    el.passphrase = passphrase;
     state.el = el;
     const first = new Promise((resolve) => el.addEventListener('rtc-message', () => resolve(now()), { once: true }));
     el.addEventListener('rtc-open', (e) => el.send('hi', { to: e.detail.peer }), { once: true });

@@ -78,6 +78,11 @@ export default {
     speakerView: 'Sprecheransicht',
     pin: '{name} anheften',
     unpin: '{name} lösen',
+    verify: 'Sicherheitscode mit {name}',
+    safetyCode: 'Sicherheitscode',
+    safetyCodeHint: '{name} sollte dieselben Emojis sehen. Wenn nicht, hört womöglich jemand zwischen euch mit.',
+    verified: 'Mit der Passphrase bestätigt',
+    close: 'Schließen',
     fullscreen: 'Vollbild',
     pictureInPicture: 'Bild-im-Bild',
     hangUp: 'Verlassen',
@@ -100,6 +105,9 @@ export default {
     raised: '{name} hat die Hand gehoben',
     'room-full': 'Der Anruf ist voll.',
     'room-full-hint': 'Versuche es später erneut.',
+    'peer-unverified': 'Jemand konnte die Passphrase nicht nachweisen und wurde getrennt.',
+    'peer-unverified-hint':
+      'Prüft, ob alle dieselbe Passphrase haben. Wenn ja, hört womöglich jemand zwischen euch mit.',
     retry: 'Erneut versuchen',
   },
   doctor: {

@@ -78,6 +78,11 @@ export default {
     speakerView: 'Vista de orador',
     pin: 'Fijar a {name}',
     unpin: 'Desfijar a {name}',
+    verify: 'Código de seguridad con {name}',
+    safetyCode: 'Código de seguridad',
+    safetyCodeHint: '{name} debería ver los mismos emojis. Si no, puede que alguien esté escuchando entre vosotros.',
+    verified: 'Verificado con la frase de contraseña',
+    close: 'Cerrar',
     fullscreen: 'Pantalla completa',
     pictureInPicture: 'Imagen en imagen',
     hangUp: 'Salir',
@@ -100,6 +105,9 @@ export default {
     raised: '{name} levantó la mano',
     'room-full': 'La llamada está llena.',
     'room-full-hint': 'Inténtalo más tarde.',
+    'peer-unverified': 'Alguien no pudo demostrar la frase de contraseña y se le desconectó.',
+    'peer-unverified-hint':
+      'Comprueba que todos tengan la misma frase de contraseña. Si la tienen, puede que alguien esté escuchando entre vosotros.',
     retry: 'Reintentar',
   },
   doctor: {

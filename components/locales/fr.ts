@@ -78,6 +78,11 @@ export default {
     speakerView: 'Vue intervenant',
     pin: 'Épingler {name}',
     unpin: 'Désépingler {name}',
+    verify: 'Code de sécurité avec {name}',
+    safetyCode: 'Code de sécurité',
+    safetyCodeHint: '{name} doit voir les mêmes emoji. Sinon, quelqu’un écoute peut-être entre vous.',
+    verified: 'Vérifié par la phrase secrète',
+    close: 'Fermer',
     fullscreen: 'Plein écran',
     pictureInPicture: 'Image dans l’image',
     hangUp: 'Quitter',
@@ -100,6 +105,9 @@ export default {
     raised: '{name} a levé la main',
     'room-full': 'L’appel est complet.',
     'room-full-hint': 'Réessayez plus tard.',
+    'peer-unverified': 'Un participant n’a pas pu prouver la phrase secrète et a été déconnecté.',
+    'peer-unverified-hint':
+      'Vérifiez que tout le monde a la même phrase secrète. Si c’est le cas, quelqu’un écoute peut-être entre vous.',
     retry: 'Réessayer',
   },
   doctor: {

@@ -78,6 +78,11 @@ export default {
     speakerView: 'Vista relatore',
     pin: 'Fissa {name}',
     unpin: 'Sblocca {name}',
+    verify: 'Codice di sicurezza con {name}',
+    safetyCode: 'Codice di sicurezza',
+    safetyCodeHint: '{name} dovrebbe vedere le stesse emoji. Altrimenti qualcuno potrebbe ascoltare tra voi.',
+    verified: 'Verificato con la passphrase',
+    close: 'Chiudi',
     fullscreen: 'Schermo intero',
     pictureInPicture: 'Picture-in-picture',
     hangUp: 'Esci',
@@ -100,6 +105,9 @@ export default {
     raised: '{name} ha alzato la mano',
     'room-full': 'La chiamata è piena.',
     'room-full-hint': 'Riprova più tardi.',
+    'peer-unverified': 'Qualcuno non ha dimostrato di conoscere la passphrase ed è stato disconnesso.',
+    'peer-unverified-hint':
+      'Controllate che tutti abbiano la stessa passphrase. Se è così, qualcuno potrebbe ascoltare tra voi.',
     retry: 'Riprova',
   },
   doctor: {

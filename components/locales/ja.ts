@@ -78,6 +78,11 @@ export default {
     speakerView: 'スピーカー表示',
     pin: '{name} を固定',
     unpin: '{name} の固定を解除',
+    verify: '{name} との安全コード',
+    safetyCode: '安全コード',
+    safetyCodeHint: '{name} にも同じ絵文字が表示されているはずです。違う場合、誰かが間で盗聴している可能性があります。',
+    verified: 'パスフレーズで確認済み',
+    close: '閉じる',
     fullscreen: '全画面表示',
     pictureInPicture: 'ピクチャーインピクチャー',
     hangUp: '退出',
@@ -100,6 +105,9 @@ export default {
     raised: '{name} さんが手を挙げました',
     'room-full': '通話は満員です。',
     'room-full-hint': 'しばらくしてからもう一度お試しください。',
+    'peer-unverified': 'パスフレーズを証明できなかった参加者を切断しました。',
+    'peer-unverified-hint':
+      '全員が同じパスフレーズを使っているか確認してください。同じなら、誰かが間で盗聴している可能性があります。',
     retry: '再試行',
   },
   doctor: {

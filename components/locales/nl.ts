@@ -78,6 +78,11 @@ export default {
     speakerView: 'Sprekerweergave',
     pin: '{name} vastzetten',
     unpin: '{name} losmaken',
+    verify: 'Veiligheidscode met {name}',
+    safetyCode: 'Veiligheidscode',
+    safetyCodeHint: '{name} hoort dezelfde emoji te zien. Zo niet, dan luistert er misschien iemand tussen jullie mee.',
+    verified: 'Bevestigd met de wachtzin',
+    close: 'Sluiten',
     fullscreen: 'Volledig scherm',
     pictureInPicture: 'Beeld-in-beeld',
     hangUp: 'Verlaten',
@@ -100,6 +105,9 @@ export default {
     raised: '{name} heeft een hand opgestoken',
     'room-full': 'Het gesprek is vol.',
     'room-full-hint': 'Probeer het later opnieuw.',
+    'peer-unverified': 'Iemand kon de wachtzin niet bewijzen en is losgekoppeld.',
+    'peer-unverified-hint':
+      'Controleer of iedereen dezelfde wachtzin heeft. Zo ja, dan luistert er misschien iemand tussen jullie mee.',
     retry: 'Opnieuw proberen',
   },
   doctor: {

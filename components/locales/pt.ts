@@ -78,6 +78,11 @@ export default {
     speakerView: 'Visualização do orador',
     pin: 'Fixar {name}',
     unpin: 'Desafixar {name}',
+    verify: 'Código de segurança com {name}',
+    safetyCode: 'Código de segurança',
+    safetyCodeHint: '{name} deve ver os mesmos emojis. Se não, alguém pode estar escutando entre vocês.',
+    verified: 'Verificado com a frase secreta',
+    close: 'Fechar',
     fullscreen: 'Tela cheia',
     pictureInPicture: 'Picture-in-picture',
     hangUp: 'Sair',
@@ -100,6 +105,9 @@ export default {
     raised: '{name} levantou a mão',
     'room-full': 'A chamada está cheia.',
     'room-full-hint': 'Tente novamente mais tarde.',
+    'peer-unverified': 'Alguém não conseguiu provar a frase secreta e foi desconectado.',
+    'peer-unverified-hint':
+      'Confira se todos têm a mesma frase secreta. Se tiverem, alguém pode estar escutando entre vocês.',
     retry: 'Tentar novamente',
   },
   doctor: {

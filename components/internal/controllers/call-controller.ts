@@ -69,6 +69,10 @@ export interface Participant extends CallStatus {
   quality: Quality;
   /** A reaction being shown now. */
   reaction: string;
+  /** The safety code of your link to them (8 emoji), once known; `''` before (and for you). */
+  safetyCode: string;
+  /** They proved the room's passphrase over that link. */
+  verified: boolean;
 }
 
 /** What the element is told, to fire its events. */
@@ -94,6 +98,8 @@ export interface CallHost extends ReactiveControllerHost, HTMLElement {
   readonly token: string;
   readonly tokenUrl: string;
   readonly iceTransportPolicy: RTCIceTransportPolicy;
+  readonly passphrase: string;
+  readonly verifyTimeout: number | undefined;
   readonly maxPeers: number;
   readonly audioOnly: boolean;
   /** The camera's `video`: `true` or an ideal size `WIDTHxHEIGHT`. */
@@ -148,6 +154,8 @@ const quiet = (id: string, name: string, self: boolean): Peer => ({
   speaking: false,
   quality: 0,
   reaction: '',
+  safetyCode: '',
+  verified: false,
 });
 
 export class CallController implements ReactiveController {
@@ -215,6 +223,8 @@ export class CallController implements ReactiveController {
         token: host.token,
         tokenUrl: host.tokenUrl,
         iceTransportPolicy: host.iceTransportPolicy,
+        passphrase: host.passphrase,
+        verifyTimeout: host.verifyTimeout,
         label: CHANNEL,
       }),
       {
@@ -395,6 +405,15 @@ export class CallController implements ReactiveController {
     if (this.activeSpeaker === id) this.activeSpeaker = '';
     this.#host.requestUpdate();
     return peer?.name;
+  }
+
+  /** The safety code of the link to `id` is known (with a passphrase: the peer proved it). */
+  safetyCodeKnown(id: string, code: string, verified: boolean): void {
+    const peer = this.#peers.get(id);
+    if (!peer) return;
+    peer.safetyCode = code;
+    peer.verified = verified;
+    this.#host.requestUpdate();
   }
 
   /** A message on the `rtc-call` channel: a status or a reaction, checked field by field. */

@@ -16,7 +16,13 @@
  * touches the RTCPeerConnections itself.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { Room, type LinkChannel, type LinkChannelClass, type RoomOptions } from '../mesh/room.js';
+import {
+  Room,
+  type LinkChannel,
+  type LinkChannelClass,
+  type RoomOptions,
+  type SafetyCodeDetail,
+} from '../mesh/room.js';
 import type { ChannelOptions } from '../mesh/limits.js';
 import type { PeerLink } from '../mesh/peer-link.js';
 import type { RtcError } from '../mesh/room-errors.js';
@@ -24,7 +30,7 @@ import type { SignalingState } from '../signaling/signaling-client.js';
 
 /**
  * The attributes every room element has (`room`, `signaling`, `transport`, `name`, `token`,
- * `token-url`, `ice-transport-policy`): spread into its `properties`.
+ * `token-url`, `ice-transport-policy`, `passphrase`, `verify-timeout`): spread into its `properties`.
  */
 export const roomProperties = {
   room: {},
@@ -34,6 +40,8 @@ export const roomProperties = {
   token: {},
   tokenUrl: {},
   iceTransportPolicy: {},
+  passphrase: {},
+  verifyTimeout: { type: Number },
 } as const;
 
 export interface RoomControllerConfig extends RoomOptions {
@@ -114,6 +122,11 @@ export class RoomController<C extends LinkChannel> implements ReactiveController
     return this.room?.signaling.peers ?? [];
   }
 
+  /** The safety codes of the links known so far (empty while no Room is held). */
+  get safetyCodes(): SafetyCodeDetail[] {
+    return this.room?.safetyCodes ?? [];
+  }
+
   /** The signaling state: `idle` while no room is set. */
   get state(): SignalingState {
     return this.room?.state ?? 'idle';
@@ -128,8 +141,8 @@ export class RoomController<C extends LinkChannel> implements ReactiveController
     if (!this.#host.isConnected) return;
     const config = this.#config();
     // What changes without a new Room: the name (a rename), ICE settings (later gathering), tokens
-    // (later joins).
-    const { iceServers, iceTransportPolicy, token, tokenUrl, name = '', ...rest } = config;
+    // (later joins). The verify timeout is not part of it either: the Room reads it once, when made.
+    const { iceServers, iceTransportPolicy, token, tokenUrl, name = '', verifyTimeout: _readOnce, ...rest } = config;
     const key = config.room ? JSON.stringify(rest) : undefined;
     const ice = JSON.stringify([iceServers, iceTransportPolicy]);
     const tokens = JSON.stringify([token, tokenUrl]);
@@ -193,7 +206,7 @@ export class RoomController<C extends LinkChannel> implements ReactiveController
       for (const type of types)
         target.addEventListener(type, (event) => this.#dispatch(type, (event as CustomEvent).detail), { signal });
     };
-    forward(room, ['peer-join', 'peer-leave', 'peer-rename', 'peer-error']);
+    forward(room, ['peer-join', 'peer-leave', 'peer-rename', 'peer-error', 'safety-code']);
     const media = this.#media;
     if (media) {
       const onMedia = (event: Event) => {
@@ -222,6 +235,7 @@ export class RoomController<C extends LinkChannel> implements ReactiveController
     queueMicrotask(() => {
       if (this.room !== room) return;
       for (const peer of room.peers) this.#dispatch('peer-join', peer);
+      for (const detail of room.safetyCodes) this.#dispatch('safety-code', detail);
       for (const peer of channel.openPeers) this.#dispatch('open', { peer });
     });
     this.#host.requestUpdate();

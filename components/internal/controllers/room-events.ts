@@ -14,6 +14,7 @@ import type {
   TransferProgressDetail,
 } from '../mesh/channel-events.js';
 import type { SignalingErrorDetail } from '../signaling/signaling-client.js';
+import type { SafetyCodeDetail } from '../mesh/room-verification.js';
 
 export type {
   LimitCode,
@@ -29,6 +30,7 @@ export type {
 } from '../mesh/channel-events.js';
 export type { TransferInfo } from '../mesh/peer-channel.js';
 export type { SignalingErrorDetail } from '../signaling/signaling-client.js';
+export type { SafetyCodeDetail } from '../mesh/room-verification.js';
 
 export interface PeerJoinDetail {
   id: string;
@@ -45,9 +47,10 @@ export interface PeerErrorDetail {
   /**
    * `ice-failed` (no route between the peers: TURN needed), `negotiation-failed`,
    * `ice-servers-refused` (the browser refuses the ICE servers: no link to that peer), `label-collision`,
-   * or a LimitCode: the peer went over one of our limits and what it sent was refused.
+   * `peer-unverified` (the peer did not prove the room's passphrase: its link was closed), or a
+   * LimitCode: the peer went over one of our limits and what it sent was refused.
    */
-  code: PeerErrorCode | ChannelPeerErrorDetail['code'];
+  code: PeerErrorCode | ChannelPeerErrorDetail['code'] | 'peer-unverified';
   message: string;
   hint: string;
 }
@@ -64,6 +67,7 @@ export type RtcTransferErrorEvent = CustomEvent<TransferErrorDetail>;
 export type RtcMessageErrorEvent = CustomEvent<MessageErrorDetail>;
 export type RtcPeerErrorEvent = CustomEvent<PeerErrorDetail>;
 export type RtcSignalingErrorEvent = CustomEvent<SignalingErrorDetail>;
+export type RtcSafetyCodeEvent = CustomEvent<SafetyCodeDetail>;
 
 declare global {
   interface GlobalEventHandlersEventMap {
@@ -79,5 +83,6 @@ declare global {
     'rtc-message-error': RtcMessageErrorEvent;
     'rtc-peer-error': RtcPeerErrorEvent;
     'rtc-signaling-error': RtcSignalingErrorEvent;
+    'rtc-safety-code': RtcSafetyCodeEvent;
   }
 }

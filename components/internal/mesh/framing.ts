@@ -32,11 +32,19 @@ export const Kind = {
    * storage fell behind or caught up; no payload.
    */
   Flow: 7,
+  /**
+   * Proves the room's passphrase, on the `rtc-verify` channel only (`type` is a ProofType);
+   * payload: the proof, an HMAC-SHA-256 (32 bytes). See verification.ts.
+   */
+  Proof: 8,
 } as const;
 export type Kind = (typeof Kind)[keyof typeof Kind];
 
 /** A Hello's `type`: the first Hello of a side asks, the other side's reply answers. */
 export const HelloType = { Ask: 0, Answer: 1 } as const;
+
+/** A Proof's `type`: as a Hello's, the first of a side asks for the other's, the reply answers. */
+export const ProofType = { Ask: 0, Answer: 1 } as const;
 
 /** A Cancel's `type`: what its `id` names. */
 export const CancelType = { Transfer: 0, Message: 1 } as const;

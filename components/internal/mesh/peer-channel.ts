@@ -319,7 +319,16 @@ export class PeerChannel {
     }
   }
 
-  #onHello({ type, payload }: Frame, dc: RTCDataChannel): void {
+  #onHello(frame: Frame, dc: RTCDataChannel): void {
+    // A channel made while the association is already up (a link verified after the peer made
+    // its own, an element added later) can get the peer's Hello before its own `open` event
+    // (Chromium): an answer sent now would be lost, and so would anything sent on `open` here.
+    // The Hello is handled once the channel is open.
+    if (dc.readyState === 'connecting') {
+      dc.addEventListener('open', () => this.#onHello(frame, dc), { once: true });
+      return;
+    }
+    const { type, payload } = frame;
     const label = decoder.decode(payload);
     if (label !== dc.label) {
       const { message, hint } = labelCollision(dc.label, label);

@@ -14,9 +14,15 @@
  * here: no channel is opened with a peer without `data`, and the tracks of a peer without `publish`
  * are not passed on.
  *
+ * Every link gets a safety code once it is up (room-verification.ts). With a passphrase, a link is
+ * held until the peer has proved it knows the passphrase over the link itself: until then none of
+ * the elements' channels is opened on it, no `link` event lets a call send its tracks, and the
+ * peer's tracks wait. A peer whose proof is missing or wrong is reported (`peer-unverified`), its
+ * link closed, and its signals ignored until it leaves the room.
+ *
  * Events (CustomEvents): `peer-join` {id, name}, `peer-leave` {id}, `peer-rename` {id, name}, `link` {peer, link} (a new
  * PeerLink may start negotiating: a call adds its tracks here), `track` {peer, track, streams},
- * `peer-error` (PeerErrorDetail). The signaling's own events (`error`, `state`) are on
+ * `safety-code` (SafetyCodeDetail), `peer-error` (PeerErrorDetail). The signaling's own events (`error`, `state`) are on
  * `room.signaling`. An element that starts listening to a Room others already hold gets the `link`
  * and `track` events it missed from replay().
  */
@@ -24,6 +30,7 @@ import type { Capability } from '../../../protocol/signaling.js';
 import { PeerLink, iceServersRefused, type PeerErrorDetail } from './peer-link.js';
 import type { ChannelOptions } from './limits.js';
 import { labelCollision, RtcError } from './room-errors.js';
+import { RoomVerification, type PeerUnverifiedDetail, type SafetyCodeDetail } from './room-verification.js';
 import {
   SignalingClient,
   toWebSocketUrl,
@@ -35,6 +42,7 @@ import {
 } from '../signaling/signaling-client.js';
 
 export { RtcError } from './room-errors.js';
+export type { PeerUnverifiedDetail, SafetyCodeDetail } from './room-verification.js';
 
 /**
  * What the Room needs of a labelled channel: its label and SCTP stream id, and to be put on each
@@ -74,6 +82,20 @@ export interface RoomOptions {
   token?: string;
   /** A site URL answering with a fresh join token, fetched before every join; wins over `token`. */
   tokenUrl?: string;
+  /**
+   * The room's passphrase: every peer must prove it knows it before anything of its link is used.
+   * Part of the Room's key: elements share a Room only when they name the same passphrase (or none).
+   */
+  passphrase?: string;
+  /** How long a connected link may go without the peer's proof of the passphrase, in ms (default 10 s). */
+  verifyTimeout?: number;
+}
+
+/** The remote track of a `track` event. */
+interface TrackDetail {
+  peer: string;
+  track: MediaStreamTrack;
+  streams: readonly MediaStream[];
 }
 
 const rooms = new Map<string, Room>();
@@ -85,7 +107,7 @@ export class Room extends EventTarget {
   /** The Room for (signaling, room), created on first use; every acquire needs one `release()`. */
   static acquire(options: RoomOptions): Room {
     const url = options.signaling ? toWebSocketUrl(options.signaling) : defaultSignalingUrl();
-    const key = `${url} ${options.room}`;
+    const key = options.passphrase ? `${url} ${options.room} ${options.passphrase}` : `${url} ${options.room}`;
     let room = rooms.get(key);
     if (!room) rooms.set(key, (room = new Room(key, { ...options, url })));
     room.#refs++;
@@ -104,21 +126,32 @@ export class Room extends EventTarget {
   readonly links = new Map<string, PeerLink>();
   #channels = new Map<string, { channel: LinkChannel; refs: number }>();
   /**
-   * Peers we could make no link to: the browser refused the ICE servers (reported once; their
-   * signals are dropped until they leave, or a new session of ours starts afresh).
+   * Peers we make no link to: the browser refused the ICE servers, or the peer failed to prove the
+   * room's passphrase (reported once; their signals are dropped until they leave, or a new session
+   * of ours starts afresh).
    */
   #refused = new Set<string>();
   /** Links whose channels wait for the other side's first offer (see #link()). */
   #waiting = new Set<PeerLink>();
   /** The `link` and `track` events fired so far on the links still up, for replay(). */
   #past: CustomEvent[] = [];
+  readonly #verification: RoomVerification;
+  /** Links waiting for the peer's proof of the passphrase, with the peer's tracks held meanwhile. */
+  readonly #unverified = new Map<PeerLink, TrackDetail[]>();
   #iceServers: RTCIceServer[] | undefined;
   #iceTransportPolicy: RTCIceTransportPolicy = 'all';
   #refs = 0;
 
-  private constructor(key: string, options: SignalingClientOptions) {
+  private constructor(key: string, options: SignalingClientOptions & RoomOptions) {
     super();
     this.key = key;
+    this.#verification = new RoomVerification({
+      room: options.room,
+      passphrase: options.passphrase ?? '',
+      timeout: options.verifyTimeout,
+      onCode: (detail) => this.#emit('safety-code', detail),
+      onFailure: (peer, message, hint) => this.#refuse(peer, message, hint),
+    });
     const signaling = (this.signaling = new SignalingClient(options));
     signaling.addEventListener('welcome', ({ detail }) => {
       // A relay that could not resume our session gave us a new id: to the others we are a new
@@ -155,6 +188,14 @@ export class Room extends EventTarget {
     return this.signaling.peers.filter((peer) => this.links.has(peer.id));
   }
 
+  /**
+   * The safety codes of the links known so far (a link's is known once it is up, or, with a
+   * passphrase, once the peer proved it).
+   */
+  get safetyCodes(): SafetyCodeDetail[] {
+    return [...this.#verification.codes.values()];
+  }
+
   /** Our display name as the others see it. */
   get name(): string {
     return this.signaling.name;
@@ -188,7 +229,7 @@ export class Room extends EventTarget {
       }
       this.#channels.set(label, (entry = { channel, refs: 0 }));
       for (const link of this.links.values()) {
-        if (!this.#waiting.has(link) && this.#allows(link.remoteId, 'data')) channel.attach(link);
+        if (this.#isOpen(link) && this.#allows(link.remoteId, 'data')) channel.attach(link);
       }
     }
     entry.refs++;
@@ -269,7 +310,8 @@ export class Room extends EventTarget {
   /**
    * The link to `peer`, created (with every channel on it) the first time. `initiator`: we are the
    * newcomer (the peer was in our `welcome`), so we make the first offer. Undefined when the browser
-   * refuses the ICE servers (a `peer-error` says so, once per peer).
+   * refuses the ICE servers (a `peer-error` says so, once per peer), and for a peer that failed to
+   * prove the passphrase.
    */
   #link(peer: PeerInfo, initiator?: boolean): PeerLink | undefined {
     const id = peer.id;
@@ -294,21 +336,25 @@ export class Room extends EventTarget {
     }
     const pc = link.pc;
     this.links.set(id, link);
+    if (this.#verification.required) this.#unverified.set(link, []);
     link.addEventListener('error', (event) => this.#emit('peer-error', (event as CustomEvent<PeerErrorDetail>).detail));
     pc.addEventListener('track', ({ track, streams }) => {
-      if (this.#allows(id, 'publish')) this.#past.push(this.#emit('track', { peer: id, track, streams }));
+      if (!this.#allows(id, 'publish')) return;
+      const detail: TrackDetail = { peer: id, track, streams };
+      const held = this.#unverified.get(link);
+      if (held) held.push(detail);
+      else this.#past.push(this.#emit('track', detail));
     });
     // The newcomer offers first; the peer already there adds its channels (and so its own offer)
     // only once that offer is in. Perfect negotiation would resolve the collision, but Chromium may
     // stall ICE gathering on the polite side when an offer is rolled back while it is gathering.
     // A fallback delay covers a newcomer that has nothing to offer. attach() acts once: afterwards
-    // (or once the link is gone) the link is no longer waiting.
+    // (or once the link is gone) the link is no longer waiting. With a passphrase, the proof's
+    // channel is what it adds then; the elements' channels wait for the proof.
     const attach = () => {
       if (!this.#waiting.delete(link)) return;
-      if (this.#allows(id, 'data')) {
-        for (const { channel } of this.#channels.values()) channel.attach(link);
-      }
-      this.#past.push(this.#emit('link', { peer: id, link }));
+      void this.#verification.start(link, () => this.#admit(link));
+      if (!this.#unverified.has(link)) this.#open(link);
     };
     this.#waiting.add(link);
     if (initiator) attach();
@@ -323,12 +369,46 @@ export class Room extends EventTarget {
     return link;
   }
 
+  /** Whether the elements' channels are on `link`: it is past its first offer, and verified if need be. */
+  #isOpen(link: PeerLink): boolean {
+    return !this.#waiting.has(link) && !this.#unverified.has(link);
+  }
+
+  /** Opens every channel on `link` and lets a call send on it (`link`). */
+  #open(link: PeerLink): void {
+    const peer = link.remoteId;
+    if (this.#allows(peer, 'data')) {
+      for (const { channel } of this.#channels.values()) channel.attach(link);
+    }
+    this.#past.push(this.#emit('link', { peer, link }));
+  }
+
+  /** The peer proved the passphrase: its link opens, and the tracks it sent meanwhile are passed on. */
+  #admit(link: PeerLink): void {
+    const held = this.#unverified.get(link);
+    if (!held || this.links.get(link.remoteId) !== link) return;
+    this.#unverified.delete(link);
+    this.#open(link);
+    for (const detail of held) this.#past.push(this.#emit('track', detail));
+  }
+
+  /** The peer did not prove the passphrase: reported, its link closed, its signals ignored from now on. */
+  #refuse(peer: string, message: string, hint: string): void {
+    if (!this.links.has(peer)) return;
+    this.#emit('peer-error', { peer, code: 'peer-unverified', message, hint } satisfies PeerUnverifiedDetail);
+    this.#unlink(peer);
+    // After #unlink, which forgets a peer's refusal (it is also what a peer leaving goes through).
+    this.#refused.add(peer);
+  }
+
   #unlink(id: string): void {
     this.#refused.delete(id);
     const link = this.links.get(id);
     if (!link) return;
     this.links.delete(id);
     this.#waiting.delete(link);
+    this.#unverified.delete(link);
+    this.#verification.stop(link);
     this.#past = this.#past.filter((event) => event.detail.peer !== id);
     for (const { channel } of this.#channels.values()) channel.detach(id);
     link.close();

@@ -23,6 +23,8 @@ const paths = {
   close: svg`<path d="M6 6l12 12M18 6 6 18"/>`,
   person: svg`<circle cx="12" cy="8" r="4"/><path d="M4 21a8 8 0 0 1 16 0"/>`,
   more: svg`<circle cx="5" cy="12" r="1"/><circle cx="12" cy="12" r="1"/><circle cx="19" cy="12" r="1"/>`,
+  shield: svg`<path d="M12 3 4.5 6v5.5c0 4.4 3.2 8.4 7.5 9.5 4.3-1.1 7.5-5.1 7.5-9.5V6z"/>`,
+  shieldCheck: svg`<path d="M12 3 4.5 6v5.5c0 4.4 3.2 8.4 7.5 9.5 4.3-1.1 7.5-5.1 7.5-9.5V6z"/><path d="m8.5 12 2.5 2.5 4.5-5"/>`,
 } as const;
 
 export type IconName = keyof typeof paths;

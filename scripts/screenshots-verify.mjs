@@ -1,0 +1,132 @@
+#!/usr/bin/env node
+// Pictures of <rtc-call>'s verified peers, to look at before calling a change to them done: a call
+// of three with a passphrase (the verified badges), a tile's safety code panel open, and a
+// participant with another passphrase, cut off (the banner). Three pages of one headless Chromium
+// with fake camera and microphone, on a relay of our own on 127.0.0.1, as scripts/screenshots.mjs.
+// Run after `npm run build`; where permitted it runs itself inside a loopback-only network
+// namespace. Writes .screenshots/verify-<width>x<height>-<scheme>-<state>.png.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import puppeteer from 'puppeteer-core';
+import { findChromium } from './browsers.mjs';
+
+if (!process.argv.includes('--inner')) {
+  const inner = `ip link set lo up && exec '${process.execPath}' '${process.argv[1]}' --inner ${process.argv.slice(2).join(' ')}`;
+  const isolated = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up'], { stdio: 'ignore' }).status === 0;
+  const result = isolated
+    ? spawnSync('unshare', ['-n', 'sh', '-c', inner], { stdio: 'inherit' })
+    : spawnSync(process.execPath, [process.argv[1], '--inner'], { stdio: 'inherit' });
+  process.exit(result.status ?? 1);
+}
+
+const { createRelay } = await import('../dist/relay/index.js');
+const OUT = '.screenshots';
+const SIZES = [
+  { width: 1280, height: 800 },
+  { width: 390, height: 844 },
+];
+const SCHEMES = ['light', 'dark'];
+const PASSPHRASE = 'maple syrup on tuesdays';
+
+mkdirSync(OUT, { recursive: true });
+const browser = await puppeteer.launch({
+  executablePath: findChromium(),
+  headless: true,
+  args: [
+    '--no-sandbox',
+    '--use-fake-ui-for-media-stream',
+    '--use-fake-device-for-media-stream',
+    '--allow-loopback-in-peer-connection',
+    '--autoplay-policy=no-user-gesture-required',
+    '--disable-features=WebRtcHideLocalIpsWithMdns',
+    '--disable-gpu',
+  ],
+});
+
+const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const until = (page, predicate) => page.waitForFunction(predicate, { polling: 100, timeout: 30_000 });
+
+// The passphrase is set as the property, as a page that asks for it would.
+const pages = mkdtempSync(join(tmpdir(), 'rtc-shots-'));
+writeFileSync(
+  join(pages, 'shot.html'),
+  `<!doctype html>
+<html lang="en" style="color-scheme: light dark">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<body style="margin: 0; background: Canvas">
+<script type="module" src="/rtc-elements.js"></script>
+<script type="module">
+  const call = document.createElement('rtc-call');
+  const query = new URLSearchParams(location.search);
+  for (const [name, value] of query) if (name !== 'passphrase') call.setAttribute(name, value);
+  call.passphrase = query.get('passphrase') ?? '';
+  call.style.setProperty('--rtc-call-height', '100dvh');
+  document.body.append(call);
+</script>`,
+);
+
+async function shootAll(size, scheme) {
+  const relay = createRelay({ port: 0, host: '127.0.0.1', logger: false, staticDirs: { demo: pages } });
+  await relay.ready;
+  const origin = `http://127.0.0.1:${relay.port}`;
+  const prefix = `${OUT}/verify-${size.width}x${size.height}-${scheme}`;
+  const room = `shots-${Date.now().toString(36)}`;
+  const shot = (page, state) => page.screenshot({ path: `${prefix}-${state}.png` });
+
+  async function open(attributes) {
+    const page = await browser.newPage();
+    await page.setViewport(size);
+    await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: scheme }]);
+    await page.goto(`${origin}/shot.html?${new URLSearchParams(attributes)}`);
+    await until(page, () => document.querySelector('rtc-call')?.shadowRoot);
+    return page;
+  }
+  const inCall = (page, action) => page.evaluate(action);
+
+  const a = await open({ room, name: 'Ada Lovelace', passphrase: PASSPHRASE, autojoin: '' });
+  const others = [];
+  for (const name of ['Grace Hopper', 'Alan Turing'])
+    others.push(await open({ room, name, passphrase: PASSPHRASE, autojoin: '' }));
+  await until(
+    a,
+    () => document.querySelector('rtc-call').shadowRoot.querySelectorAll('[part=tile] [part=verified]').length === 2,
+  );
+  await until(
+    a,
+    () =>
+      [...document.querySelector('rtc-call').shadowRoot.querySelectorAll('[part=tile] video')].filter(
+        (video) => video.videoWidth > 0,
+      ).length === 2,
+  );
+  await wait(1200);
+  await shot(a, '1-verified');
+
+  // Grace's safety code, as Ada opens it.
+  await inCall(a, () =>
+    document.querySelector('rtc-call').shadowRoot.querySelector('[part=tile] [part~=verify-button]').click(),
+  );
+  await until(a, () => document.querySelector('rtc-call').shadowRoot.querySelector('[part=safety-code]'));
+  await wait(300);
+  await shot(a, '2-safety-code');
+  await inCall(a, () =>
+    document.querySelector('rtc-call').shadowRoot.querySelector('[part=safety-code] [part~=close-button]').click(),
+  );
+
+  // Someone with another passphrase: cut off, with a banner.
+  const intruder = await open({ room, name: 'Mallory', passphrase: 'a guess', autojoin: '' });
+  await until(a, () => document.querySelector('rtc-call').shadowRoot.querySelector('[part~=error-banner]'));
+  await wait(800);
+  await shot(a, '3-unverified');
+  console.log(`${prefix}: done`);
+  for (const page of [a, ...others, intruder]) await page.close();
+  await relay.close();
+}
+
+try {
+  for (const size of SIZES) for (const scheme of SCHEMES) await shootAll(size, scheme);
+} finally {
+  await browser.close();
+  rmSync(pages, { recursive: true, force: true });
+}
