@@ -1,2 +1,0 @@
-export const chromiumCandidates: string[];
-export function findChromium(): string | undefined;
