@@ -13,7 +13,7 @@ import puppeteer, { type Page } from 'puppeteer-core';
 import { createRelay } from '../dist/relay/index.js';
 import { startCoturn, tlsPublicKeyHash } from '../tests/coturn.js';
 import { startNginx } from '../tests/nginx.js';
-import { findChromium } from './chromium.mjs';
+import { findChromium } from './browsers.mjs';
 
 const OUT = '.screenshots';
 const SIZES = [
