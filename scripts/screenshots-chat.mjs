@@ -1,34 +1,23 @@
 #!/usr/bin/env node
 // Screenshots of <rtc-chat> in the states a person sees, at 1280x800 and 390x844, light and dark,
 // into .screenshots/ (git-ignored). Two Chromium pages (Ada and Bob) on the demo page of a relay
-// started here; run `npm run build` first. Run inside `unshare -n sh -c 'ip link set lo up && ...'`
-// to keep every packet on loopback.
-import { mkdirSync } from 'node:fs';
-import puppeteer from 'puppeteer-core';
-import { createRelay } from '../dist/relay/index.js';
-import { findChromium } from './browsers.mjs';
+// started here; run `npm run build` first. Where permitted it runs itself inside a loopback-only
+// network namespace.
+import { OUT, SCHEMES, SIZES, launchChromium, runOnLoopbackOnly } from './screenshot-kit.mjs';
 
-const OUT = '.screenshots';
-const SIZES = [
-  [1280, 800],
-  [390, 844],
-];
+runOnLoopbackOnly();
+const { createRelay } = await import('../dist/relay/index.js');
 /** Poll by time: a page in the background gets no animation frames, puppeteer's default. */
 const POLL = { polling: 100 };
-mkdirSync(OUT, { recursive: true });
 
 const relay = createRelay({ port: 0, host: '127.0.0.1', logger: false });
 await relay.ready;
 const base = `http://127.0.0.1:${relay.port}`;
-const browser = await puppeteer.launch({
-  executablePath: findChromium(),
-  headless: true,
-  args: ['--no-sandbox', '--allow-loopback-in-peer-connection', '--use-fake-ui-for-media-stream'],
-});
+const browser = await launchChromium();
 
 try {
-  for (const scheme of ['light', 'dark']) {
-    for (const [width, height] of SIZES) await shoot(scheme, width, height);
+  for (const scheme of SCHEMES) {
+    for (const { width, height } of SIZES) await shoot(scheme, width, height);
   }
 } finally {
   await browser.close();

@@ -5,23 +5,17 @@
 // coturn over UDP, TCP and TLS), and problems (behind an nginx that drops WebSocket upgrades, with a
 // TURN secret coturn does not share), then after "Copy report" (copied, and shown to copy by hand
 // where the clipboard cannot be written). Run `npm run build` first, then
-//   unshare -n sh -c 'ip link set lo up && node --import tsx scripts/screenshots-doctor.ts'
-// to keep every packet on loopback.
-import { mkdirSync } from 'node:fs';
+//   node --import tsx scripts/screenshots-doctor.ts
+// (where permitted it runs itself inside a loopback-only network namespace).
 import { createServer, type Socket } from 'node:net';
-import puppeteer, { type Page } from 'puppeteer-core';
-import { createRelay } from '../dist/relay/index.js';
+import type { Page } from 'puppeteer-core';
 import { startCoturn, tlsPublicKeyHash } from '../tests/coturn.js';
 import { startNginx } from '../tests/nginx.js';
-import { findChromium } from './browsers.mjs';
+import { OUT, SCHEMES, SIZES, launchChromium, runOnLoopbackOnly } from './screenshot-kit.mjs';
 
-const OUT = '.screenshots';
-const SIZES = [
-  [1280, 800],
-  [390, 844],
-] as const;
+runOnLoopbackOnly();
+const { createRelay } = await import('../dist/relay/index.js');
 const SECRET = 'the secret the screenshots relay shares with coturn';
-mkdirSync(OUT, { recursive: true });
 
 const coturn = await startCoturn(SECRET, { tls: true });
 const relay = createRelay({ port: 0, host: '127.0.0.1', logger: false, turnSecret: SECRET, turnUrls: coturn.urls });
@@ -41,21 +35,11 @@ const blackHole = createServer((socket) => silent.push(socket)).listen(0, '127.0
 await new Promise((resolve) => blackHole.once('listening', resolve));
 const blackHolePort = (blackHole.address() as { port: number }).port;
 
-const browser = await puppeteer.launch({
-  executablePath: findChromium(),
-  headless: true,
-  args: [
-    '--no-sandbox',
-    '--use-fake-ui-for-media-stream',
-    '--use-fake-device-for-media-stream',
-    '--allow-loopback-in-peer-connection',
-    `--ignore-certificate-errors-spki-list=${tlsPublicKeyHash()}`,
-  ],
-});
+const browser = await launchChromium([`--ignore-certificate-errors-spki-list=${tlsPublicKeyHash()}`]);
 
 try {
-  for (const scheme of ['light', 'dark'] as const) {
-    for (const [width, height] of SIZES) await shoot(scheme, width, height);
+  for (const scheme of SCHEMES) {
+    for (const { width, height } of SIZES) await shoot(scheme, width, height);
   }
 } finally {
   await browser.close();

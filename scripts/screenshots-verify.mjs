@@ -5,48 +5,17 @@
 // with fake camera and microphone, on a relay of our own on 127.0.0.1, as scripts/screenshots.mjs.
 // Run after `npm run build`; where permitted it runs itself inside a loopback-only network
 // namespace. Writes .screenshots/verify-<width>x<height>-<scheme>-<state>.png.
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import puppeteer from 'puppeteer-core';
-import { findChromium } from './browsers.mjs';
+import { OUT, SCHEMES, SIZES, launchChromium, runOnLoopbackOnly, until, wait } from './screenshot-kit.mjs';
 
-if (!process.argv.includes('--inner')) {
-  const inner = `ip link set lo up && exec '${process.execPath}' '${process.argv[1]}' --inner ${process.argv.slice(2).join(' ')}`;
-  const isolated = spawnSync('unshare', ['-n', 'sh', '-c', 'ip link set lo up'], { stdio: 'ignore' }).status === 0;
-  const result = isolated
-    ? spawnSync('unshare', ['-n', 'sh', '-c', inner], { stdio: 'inherit' })
-    : spawnSync(process.execPath, [process.argv[1], '--inner'], { stdio: 'inherit' });
-  process.exit(result.status ?? 1);
-}
+runOnLoopbackOnly();
 
 const { createRelay } = await import('../dist/relay/index.js');
-const OUT = '.screenshots';
-const SIZES = [
-  { width: 1280, height: 800 },
-  { width: 390, height: 844 },
-];
-const SCHEMES = ['light', 'dark'];
 const PASSPHRASE = 'maple syrup on tuesdays';
 
-mkdirSync(OUT, { recursive: true });
-const browser = await puppeteer.launch({
-  executablePath: findChromium(),
-  headless: true,
-  args: [
-    '--no-sandbox',
-    '--use-fake-ui-for-media-stream',
-    '--use-fake-device-for-media-stream',
-    '--allow-loopback-in-peer-connection',
-    '--autoplay-policy=no-user-gesture-required',
-    '--disable-features=WebRtcHideLocalIpsWithMdns',
-    '--disable-gpu',
-  ],
-});
-
-const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const until = (page, predicate) => page.waitForFunction(predicate, { polling: 100, timeout: 30_000 });
+const browser = await launchChromium();
 
 // The passphrase is set as the property, as a page that asks for it would.
 const pages = mkdtempSync(join(tmpdir(), 'rtc-shots-'));
