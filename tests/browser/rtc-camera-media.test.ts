@@ -216,18 +216,20 @@ describe('<rtc-camera> devices', () => {
     expect(stream.getAudioTracks()[0].enabled).to.equal(false);
   });
 
+  /** A camera that is not there, which a devicechange pretends was plugged in. */
+  const usbCamera = {
+    deviceId: 'plugged-in',
+    groupId: 'g',
+    kind: 'videoinput',
+    label: 'USB camera',
+    toJSON: () => ({}),
+  } as MediaDeviceInfo;
+
   it('the pickers follow devicechange', async () => {
     const element = await fixture<RtcCamera>(html`<rtc-camera></rtc-camera>`);
     await element.start();
     const real = await realEnumerateDevices.call(mediaDevices);
-    const fakeCamera = {
-      deviceId: 'plugged-in',
-      groupId: 'g',
-      kind: 'videoinput',
-      label: 'USB camera',
-      toJSON: () => ({}),
-    } as MediaDeviceInfo;
-    mediaDevices.enumerateDevices = () => Promise.resolve([...real, fakeCamera]);
+    mediaDevices.enumerateDevices = () => Promise.resolve([...real, usbCamera]);
     mediaDevices.dispatchEvent(new Event('devicechange'));
     const select = (await until(() => part(element, 'camera-select'), 'the camera picker')) as HTMLSelectElement;
     expect([...select.options].map((option) => option.textContent)).to.include('USB camera');
@@ -254,14 +256,7 @@ describe('<rtc-camera> devices', () => {
       return real;
     };
     await element.start();
-    const fakeCamera = {
-      deviceId: 'plugged-in',
-      groupId: 'g',
-      kind: 'videoinput',
-      label: 'USB camera',
-      toJSON: () => ({}),
-    } as MediaDeviceInfo;
-    mediaDevices.enumerateDevices = () => Promise.resolve([...real, fakeCamera]);
+    mediaDevices.enumerateDevices = () => Promise.resolve([...real, usbCamera]);
     mediaDevices.dispatchEvent(new Event('devicechange'));
     await until(() => part(element, 'camera-select'), 'the camera picker');
     answerStartListing();
