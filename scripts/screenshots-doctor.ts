@@ -14,7 +14,7 @@ import { startNginx } from '../tests/nginx.js';
 import { OUT, SCHEMES, SIZES, launchChromium, runOnLoopbackOnly } from './screenshot-kit.mjs';
 
 runOnLoopbackOnly();
-const { createRelay } = await import('../dist/relay/index.js');
+const { createRelay } = await import('../relay/index.js');
 const SECRET = 'the secret the screenshots relay shares with coturn';
 
 const coturn = await startCoturn(SECRET, { tls: true });
