@@ -3,7 +3,7 @@ import { repeat } from 'lit/directives/repeat.js';
 import { define } from './internal/ui/define.js';
 import { RtcElement, button } from './internal/ui/element.js';
 import type { TransportChoice } from './internal/signaling/transport.js';
-import { RoomController, roomProperties } from './internal/controllers/room-controller.js';
+import { RoomController, roomConfig, roomProperties } from './internal/controllers/room-controller.js';
 import { RoomChannel } from './internal/mesh/room-channel.js';
 import type {
   RtcFileEvent,
@@ -224,22 +224,7 @@ export class RtcChat extends RtcElement<RtcChatStrings> {
   /** Set when our own message goes in: the list shows it whatever the reader was doing. */
   #showOwn = false;
 
-  readonly #room = new RoomController(
-    this,
-    () => ({
-      room: this.room,
-      signaling: this.signaling,
-      transport: this.transport,
-      name: this.name,
-      token: this.token,
-      tokenUrl: this.tokenUrl,
-      iceTransportPolicy: this.iceTransportPolicy,
-      passphrase: this.passphrase,
-      verifyTimeout: this.verifyTimeout,
-      label: 'rtc-chat',
-    }),
-    { channel: RoomChannel },
-  );
+  readonly #room = new RoomController(this, () => roomConfig(this, 'rtc-chat'), { channel: RoomChannel });
 
   constructor() {
     super();

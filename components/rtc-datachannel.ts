@@ -1,7 +1,7 @@
 import { ReactiveElement, css } from '@lit/reactive-element';
 import { define } from './internal/ui/define.js';
 import type { TransportChoice } from './internal/signaling/transport.js';
-import { RoomController, roomProperties } from './internal/controllers/room-controller.js';
+import { RoomController, roomConfig, roomProperties } from './internal/controllers/room-controller.js';
 import type { SafetyCodeDetail } from './internal/controllers/room-events.js';
 import { RoomChannel, type ChannelData, type SendFileOptions, type SendOptions } from './internal/mesh/room-channel.js';
 import { RtcError } from './internal/mesh/room-errors.js';
@@ -141,17 +141,8 @@ export class RtcDatachannel extends ReactiveElement {
   readonly #controller = new RoomController(
     this,
     () => ({
-      room: this.room,
-      signaling: this.signaling,
-      transport: this.transport,
-      name: this.name,
-      token: this.token,
-      tokenUrl: this.tokenUrl,
-      iceTransportPolicy: this.iceTransportPolicy,
-      passphrase: this.passphrase,
-      verifyTimeout: this.verifyTimeout,
+      ...roomConfig(this, this.label),
       iceServers: this.iceServers,
-      label: this.label,
       channel: {
         ordered: this.ordered,
         maxRetransmits: numberOrUnset(this.maxRetransmits),

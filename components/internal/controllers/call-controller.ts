@@ -9,7 +9,7 @@
  * and fires the public events from the `events` callbacks.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { RoomController, type RoomTrack } from './room-controller.js';
+import { RoomController, roomConfig, type RoomTrack } from './room-controller.js';
 import { MediaController, type MediaHost } from './media-controller.js';
 import { AudioLevel, hasAudio } from '../media/audio-level.js';
 import { canShareScreen, mediaErrorCode, stopStream, trackConstraint, type MediaErrorCode } from '../media/media.js';
@@ -215,18 +215,8 @@ export class CallController implements ReactiveController {
     this.#reactionTime = options.reactionTime ?? 4000;
     this.room = new RoomController(
       host,
-      () => ({
-        room: this.active ? host.room : '',
-        signaling: host.signaling,
-        transport: host.transport,
-        name: host.name,
-        token: host.token,
-        tokenUrl: host.tokenUrl,
-        iceTransportPolicy: host.iceTransportPolicy,
-        passphrase: host.passphrase,
-        verifyTimeout: host.verifyTimeout,
-        label: CHANNEL,
-      }),
+      // The call joins when the user presses Join (`active`), not when the element has a room.
+      () => ({ ...roomConfig(host, CHANNEL), room: this.active ? host.room : '' }),
       {
         channel: CallChannel,
         media: { onLink: (peer, link) => this.#onLink(peer, link), onTrack: (detail) => this.#onTrack(detail) },

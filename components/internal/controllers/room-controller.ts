@@ -26,7 +26,7 @@ import {
 import type { ChannelOptions } from '../mesh/limits.js';
 import type { PeerLink } from '../mesh/peer-link.js';
 import type { RtcError } from '../mesh/room-errors.js';
-import type { SignalingState } from '../signaling/signaling-client.js';
+import type { SignalingState, TransportChoice } from '../signaling/signaling-client.js';
 
 /**
  * The attributes every room element has (`room`, `signaling`, `transport`, `name`, `token`,
@@ -51,6 +51,25 @@ export interface RoomControllerConfig extends RoomOptions {
   label: string;
   /** The data channel's options and the limits on what it accepts (the first element's apply). */
   channel?: ChannelOptions;
+}
+
+/** An element's room attributes, as the element holds them (declared with `roomProperties`). */
+export interface RoomAttributes {
+  room: string;
+  signaling: string;
+  transport: TransportChoice;
+  name: string;
+  token: string;
+  tokenUrl: string;
+  iceTransportPolicy: RTCIceTransportPolicy;
+  passphrase: string;
+  verifyTimeout: number | undefined;
+}
+
+/** The config every room element gives its RoomController: its room attributes and its channel's label. */
+export function roomConfig(host: RoomAttributes, label: string): RoomControllerConfig {
+  const { room, signaling, transport, name, token, tokenUrl, iceTransportPolicy, passphrase, verifyTimeout } = host;
+  return { room, signaling, transport, name, token, tokenUrl, iceTransportPolicy, passphrase, verifyTimeout, label };
 }
 
 /** What a remote track came with (the Room's `track` event). */
