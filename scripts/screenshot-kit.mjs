@@ -2,7 +2,9 @@
 // colour schemes every UI is looked at in, a loopback-only network namespace, and a headless
 // Chromium with a fake camera and microphone.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
 import { findChromium } from './browsers.mjs';
 
@@ -57,3 +59,40 @@ export const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export const until = (page, predicate, ...args) =>
   page.waitForFunction(predicate, { polling: 100, timeout: 30_000 }, ...args);
+
+/**
+ * A temporary folder holding `shot.html`: one <rtc-call> filling the screen, with the attributes of
+ * the query string (`passphrase` is set as the property, as a page that asks for it would). The
+ * relay serves it as its demo folder, so it is same-origin with the elements and the relay.
+ */
+export function callPageFolder() {
+  const folder = mkdtempSync(join(tmpdir(), 'rtc-shots-'));
+  writeFileSync(
+    join(folder, 'shot.html'),
+    `<!doctype html>
+<html lang="en" style="color-scheme: light dark">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<body style="margin: 0; background: Canvas">
+<script type="module" src="/rtc-elements.js"></script>
+<script type="module">
+  const call = document.createElement('rtc-call');
+  const query = new URLSearchParams(location.search);
+  for (const [name, value] of query) if (name !== 'passphrase') call.setAttribute(name, value);
+  call.passphrase = query.get('passphrase') ?? '';
+  call.style.setProperty('--rtc-call-height', '100dvh');
+  document.body.append(call);
+</script>`,
+  );
+  return folder;
+}
+
+/** Opens `shot.html` of `origin` with `attributes` at `size` in `scheme`; resolves once the call has rendered. */
+export async function openCallPage(browser, origin, size, scheme, attributes) {
+  const page = await browser.newPage();
+  if (process.env.RTC_SHOTS_DEBUG) page.on('console', (message) => console.log(attributes.name, message.text()));
+  await page.setViewport(size);
+  await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: scheme }]);
+  await page.goto(`${origin}/shot.html?${new URLSearchParams(attributes)}`);
+  await until(page, () => document.querySelector('rtc-call')?.shadowRoot);
+  return page;
+}

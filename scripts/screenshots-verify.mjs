@@ -5,10 +5,18 @@
 // with fake camera and microphone, on a relay of our own on 127.0.0.1, as scripts/screenshots.mjs.
 // Run after `npm run build`; where permitted it runs itself inside a loopback-only network
 // namespace. Writes .screenshots/verify-<width>x<height>-<scheme>-<state>.png.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { OUT, SCHEMES, SIZES, launchChromium, runOnLoopbackOnly, until, wait } from './screenshot-kit.mjs';
+import { rmSync } from 'node:fs';
+import {
+  OUT,
+  SCHEMES,
+  SIZES,
+  callPageFolder,
+  launchChromium,
+  openCallPage,
+  runOnLoopbackOnly,
+  until,
+  wait,
+} from './screenshot-kit.mjs';
 
 runOnLoopbackOnly();
 
@@ -17,24 +25,7 @@ const PASSPHRASE = 'maple syrup on tuesdays';
 
 const browser = await launchChromium();
 
-// The passphrase is set as the property, as a page that asks for it would.
-const pages = mkdtempSync(join(tmpdir(), 'rtc-shots-'));
-writeFileSync(
-  join(pages, 'shot.html'),
-  `<!doctype html>
-<html lang="en" style="color-scheme: light dark">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<body style="margin: 0; background: Canvas">
-<script type="module" src="/rtc-elements.js"></script>
-<script type="module">
-  const call = document.createElement('rtc-call');
-  const query = new URLSearchParams(location.search);
-  for (const [name, value] of query) if (name !== 'passphrase') call.setAttribute(name, value);
-  call.passphrase = query.get('passphrase') ?? '';
-  call.style.setProperty('--rtc-call-height', '100dvh');
-  document.body.append(call);
-</script>`,
-);
+const pages = callPageFolder();
 
 async function shootAll(size, scheme) {
   const relay = createRelay({ port: 0, host: '127.0.0.1', logger: false, staticDirs: { demo: pages } });
@@ -44,14 +35,7 @@ async function shootAll(size, scheme) {
   const room = `shots-${Date.now().toString(36)}`;
   const shot = (page, state) => page.screenshot({ path: `${prefix}-${state}.png` });
 
-  async function open(attributes) {
-    const page = await browser.newPage();
-    await page.setViewport(size);
-    await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: scheme }]);
-    await page.goto(`${origin}/shot.html?${new URLSearchParams(attributes)}`);
-    await until(page, () => document.querySelector('rtc-call')?.shadowRoot);
-    return page;
-  }
+  const open = (attributes) => openCallPage(browser, origin, size, scheme, attributes);
   const inCall = (page, action) => page.evaluate(action);
 
   const a = await open({ room, name: 'Ada Lovelace', passphrase: PASSPHRASE, autojoin: '' });

@@ -4,10 +4,18 @@
 // of one headless Chromium with fake camera and microphone, on a relay of our own on 127.0.0.1.
 // Run after `npm run build`; where permitted it runs itself inside a loopback-only network
 // namespace (as npm test does). Writes .screenshots/<width>x<height>-<scheme>-<state>.png.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { OUT, SCHEMES, SIZES, launchChromium, runOnLoopbackOnly, until, wait } from './screenshot-kit.mjs';
+import { rmSync } from 'node:fs';
+import {
+  OUT,
+  SCHEMES,
+  SIZES,
+  callPageFolder,
+  launchChromium,
+  openCallPage,
+  runOnLoopbackOnly,
+  until,
+  wait,
+} from './screenshot-kit.mjs';
 
 runOnLoopbackOnly();
 
@@ -17,25 +25,7 @@ const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--onl
 
 const browser = await launchChromium();
 
-/**
- * The page of one peer: an <rtc-call> filling the screen, with the attributes of the query string
- * (served by the relay as a demo page, so it is same-origin with the bundle and the relay).
- */
-const pages = mkdtempSync(join(tmpdir(), 'rtc-shots-'));
-writeFileSync(
-  join(pages, 'shot.html'),
-  `<!doctype html>
-<html lang="en" style="color-scheme: light dark">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<body style="margin: 0; background: Canvas">
-<script type="module" src="/rtc-elements.js"></script>
-<script type="module">
-  const call = document.createElement('rtc-call');
-  for (const [name, value] of new URLSearchParams(location.search)) call.setAttribute(name, value);
-  call.style.setProperty('--rtc-call-height', '100dvh');
-  document.body.append(call);
-</script>`,
-);
+const pages = callPageFolder();
 
 async function shootAll(size, scheme) {
   const relay = createRelay({ port: 0, host: '127.0.0.1', logger: false, staticDirs: { demo: pages } });
@@ -45,16 +35,7 @@ async function shootAll(size, scheme) {
   const room = `shots-${Date.now().toString(36)}`;
   const shot = (page, state) => page.screenshot({ path: `${prefix}-${state}.png` });
 
-  /** A page holding one <rtc-call> with `attributes` that fills the screen. */
-  async function open(attributes) {
-    const page = await browser.newPage();
-    if (process.env.RTC_SHOTS_DEBUG) page.on('console', (message) => console.log(attributes.name, message.text()));
-    await page.setViewport(size);
-    await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: scheme }]);
-    await page.goto(`${origin}/shot.html?${new URLSearchParams(attributes)}`);
-    await until(page, () => document.querySelector('rtc-call')?.shadowRoot);
-    return page;
-  }
+  const open = (attributes) => openCallPage(browser, origin, size, scheme, attributes);
   const call = (page, action) => page.evaluate(action);
   const shadowText = (page) => page.evaluate(() => document.querySelector('rtc-call').shadowRoot.textContent);
 
