@@ -195,9 +195,15 @@ export async function filememory({ quick, log }) {
     async ({ open, chromium, browsers }) => {
       // The sender in one browser, the receiver alone in the other: its renderers are the receiver's.
       const receiverMemory = () => rendererMemory(browsers[1].process()?.pid);
-      /** The receiver's idle memory, then its peak while `send()` runs until the receiver is done. */
+      /**
+       * The receiver's idle memory, then its peak from the moment `send()` starts until the
+       * receiver is done (sampled while the sender runs: a sender that only returns once all is
+       * sent, as raw's, must not hide the peak), and the samples (MiB over idle) for the record.
+       */
       const measure = async (sender, receiver, arm, send) => {
-        await call(sender, 'prepare', size);
+        // A file on disk, as a person picks one: a 1 GiB Blob built in memory is more than
+        // Chromium's blob storage keeps readable here (reading it fails with "network error").
+        await call(sender, 'prepareOnDisk', size);
         await sleep(1000);
         const idleSamples = [];
         for (let sample = 0; sample < 5; sample++) {
@@ -209,15 +215,19 @@ export async function filememory({ quick, log }) {
         await arm();
         let peak = idle;
         let finished = false;
+        const samples = [];
         const done = receiver.evaluate(() => window.bench.done()).finally(() => (finished = true));
-        await send();
+        const sending = send();
         while (!finished) {
-          peak = Math.max(peak, receiverMemory() ?? 0);
+          const now = receiverMemory() ?? idle;
+          samples.push(Math.round((now - idle) / MiB));
+          peak = Math.max(peak, now);
           await sleep(200);
         }
+        await sending;
         const result = await done;
         if (result.size !== size) throw new Error(`received ${result.size} bytes of ${size}`);
-        return { idle, peak, growth: (peak - idle) / MiB };
+        return { idle, peak, growth: (peak - idle) / MiB, samples };
       };
 
       // The floor: a raw RTCDataChannel whose receiver keeps nothing (Chromium's own buffers and

@@ -31,6 +31,22 @@ window.bench = {
     state.blob = randomBlob(size);
     return state.blob.size;
   },
+  /** The same noise as `prepare`, in a file of the private file system, read as a File on disk. */
+  async prepareOnDisk(size) {
+    const root = await navigator.storage.getDirectory();
+    const handle = await root.getFileHandle('bench-source.bin', { create: true });
+    const writable = await handle.createWritable();
+    const base = new Uint8Array(MiB);
+    for (let at = 0; at < MiB; at += 65536) crypto.getRandomValues(base.subarray(at, at + 65536));
+    for (let at = 0; at < size; at += MiB) {
+      const part = base.slice(0, Math.min(MiB, size - at));
+      new DataView(part.buffer).setUint32(0, at / MiB); // no two MiB alike
+      await writable.write(part);
+    }
+    await writable.close();
+    state.blob = await handle.getFile();
+    return state.blob.size;
+  },
 
   // ---- ours --------------------------------------------------------------------------------
   oursJoin(room) {
