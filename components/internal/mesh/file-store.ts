@@ -20,9 +20,8 @@
 const FOLDER = 'rtc-elements-received';
 const LOCK_PREFIX = 'rtc-elements-received:';
 /**
- * Bytes are written in batches of this size. With createWritable() one write per 64 KiB frame cost
- * about 4 times the CPU of one per MiB; with a worker, a batch buffer goes to it and comes back to
- * be filled again, so no buffer is left behind for either thread's garbage collector.
+ * Bytes are written in batches of this size (BatchedFile): with createWritable() one write per
+ * 64 KiB frame cost about 4 times the CPU of one per MiB.
  */
 const BATCH_SIZE = 1024 * 1024;
 
@@ -190,6 +189,63 @@ abstract class StoredFile implements FileStore {
   }
 }
 
+/**
+ * A stored file written in batches of BATCH_SIZE: each frame is copied into the batch being
+ * filled, and a full batch is handed on to be written (`store`) while the next one fills a buffer
+ * whose write is done (`written` gives it back), so no buffer is left behind for either thread's
+ * garbage collector, and fresh memory (which costs more than the copy) is taken only at the start.
+ */
+abstract class BatchedFile extends StoredFile {
+  #batch: Uint8Array<ArrayBuffer> = new Uint8Array(BATCH_SIZE);
+  #batchUsed = 0;
+  /** Buffers whose write is done, ready to be filled again. */
+  readonly #spare: Uint8Array<ArrayBuffer>[] = [];
+  /** Bytes handed on and not written yet. */
+  #storing = 0;
+
+  /**
+   * Writes the first `length` bytes of `batch`, after those handed on before; calls `written()`
+   * with its buffer once done (or failed: `failure` says so).
+   */
+  protected abstract store(batch: Uint8Array<ArrayBuffer>, length: number): void;
+
+  get unwritten(): number {
+    return this.#storing + this.#batchUsed;
+  }
+
+  write(bytes: Uint8Array): void {
+    const failure = this.failure;
+    if (failure !== undefined) throw new StorageError(`Could not store the file: ${failure}`);
+    let from = 0;
+    while (from < bytes.byteLength) {
+      const count = Math.min(bytes.byteLength - from, BATCH_SIZE - this.#batchUsed);
+      this.#batch.set(bytes.subarray(from, from + count), this.#batchUsed);
+      this.#batchUsed += count;
+      from += count;
+      if (this.#batchUsed === BATCH_SIZE) this.flush();
+    }
+    free(bytes);
+  }
+
+  /** Hands the batch on, if it holds anything, and starts the next one. */
+  protected flush(): void {
+    const length = this.#batchUsed;
+    if (length === 0) return;
+    const batch = this.#batch;
+    this.#batch = this.#spare.pop() ?? new Uint8Array(BATCH_SIZE);
+    this.#batchUsed = 0;
+    this.#storing += length;
+    this.store(batch, length);
+  }
+
+  /** A batch of `length` bytes is written (or failed): its buffer can be filled again. */
+  protected written(buffer: ArrayBuffer, length: number): void {
+    this.#storing -= length;
+    this.#spare.push(new Uint8Array(buffer));
+    this.wrote();
+  }
+}
+
 /** What a writer worker answers (see `writer`); `written` gives the batch's buffer back. */
 type WriterReply =
   | { type: 'opened' | 'closed' }
@@ -197,14 +253,8 @@ type WriterReply =
   | { type: 'failed'; message: string };
 
 /** A file written by a worker of its own through a sync access handle. */
-class WorkerFile extends StoredFile {
+class WorkerFile extends BatchedFile {
   readonly #worker: Worker;
-  /** The batch being filled, and the buffers the worker gave back. */
-  #batch = new Uint8Array(BATCH_SIZE);
-  #batchUsed = 0;
-  readonly #spare: Uint8Array<ArrayBuffer>[] = [];
-  /** Bytes of the batches with the worker. */
-  #sent = 0;
   #failure: string | undefined;
   /** The `open` or `close` waiting for its answer. */
   #request: { resolve: () => void; reject: (error: Error) => void } | undefined;
@@ -233,29 +283,12 @@ class WorkerFile extends StoredFile {
     worker.onerror = () => this.#onReply({ type: 'failed', message: 'the writer could not start' });
   }
 
-  get unwritten(): number {
-    return this.#sent + this.#batchUsed;
-  }
-
   protected get failure(): string | undefined {
     return this.#failure;
   }
 
-  write(bytes: Uint8Array): void {
-    if (this.#failure) throw new StorageError(`Could not store the file: ${this.#failure}`);
-    let from = 0;
-    while (from < bytes.byteLength) {
-      const count = Math.min(bytes.byteLength - from, BATCH_SIZE - this.#batchUsed);
-      this.#batch.set(bytes.subarray(from, from + count), this.#batchUsed);
-      this.#batchUsed += count;
-      from += count;
-      if (this.#batchUsed === BATCH_SIZE) this.#flush();
-    }
-    free(bytes);
-  }
-
   protected async close(): Promise<void> {
-    this.#flush();
+    this.flush();
     try {
       await this.#ask({ type: 'close' });
     } finally {
@@ -263,14 +296,9 @@ class WorkerFile extends StoredFile {
     }
   }
 
-  /** Hands the batch to the worker (its buffer moves there) and starts the next one. */
-  #flush(): void {
-    if (this.#batchUsed === 0) return;
-    const { buffer } = this.#batch;
-    this.#worker.postMessage({ type: 'write', buffer, length: this.#batchUsed }, [buffer]);
-    this.#sent += this.#batchUsed;
-    this.#batch = this.#spare.pop() ?? new Uint8Array(BATCH_SIZE);
-    this.#batchUsed = 0;
+  /** The batch's buffer moves to the worker, which gives it back once written. */
+  protected store(batch: Uint8Array<ArrayBuffer>, length: number): void {
+    this.#worker.postMessage({ type: 'write', buffer: batch.buffer, length }, [batch.buffer]);
   }
 
   protected async abort(): Promise<void> {
@@ -287,9 +315,7 @@ class WorkerFile extends StoredFile {
 
   #onReply(reply: WriterReply): void {
     if (reply.type === 'written') {
-      this.#sent -= reply.length;
-      this.#spare.push(new Uint8Array(reply.buffer));
-      this.wrote();
+      this.written(reply.buffer, reply.length);
       return;
     }
     const request = this.#request;
@@ -364,13 +390,9 @@ function writer(): void {
 }
 
 /** A file written from the page with createWritable(), where no writer worker can start. */
-class WritableFile extends StoredFile {
+class WritableFile extends BatchedFile {
   readonly #writable: FileSystemWritableFileStream;
-  /** Batch buffers whose write is done, ready for reuse: fresh memory costs more than a copy. */
-  readonly #spare: Uint8Array<ArrayBuffer>[] = [];
-  #batch: Uint8Array<ArrayBuffer> = new Uint8Array(BATCH_SIZE);
-  #batchUsed = 0;
-  #unwritten = 0;
+  /** The writes handed on, one after the other. */
   #writes: Promise<void> = Promise.resolve();
   #failure: unknown;
 
@@ -384,29 +406,12 @@ class WritableFile extends StoredFile {
     this.#writable = writable;
   }
 
-  get unwritten(): number {
-    return this.#unwritten + this.#batchUsed;
-  }
-
   protected get failure(): string | undefined {
     return this.#failure === undefined ? undefined : errorText(this.#failure);
   }
 
-  write(bytes: Uint8Array): void {
-    if (this.#failure) throw new StorageError(`Could not store the file: ${errorText(this.#failure)}`);
-    let from = 0;
-    while (from < bytes.byteLength) {
-      const count = Math.min(bytes.byteLength - from, BATCH_SIZE - this.#batchUsed);
-      this.#batch.set(bytes.subarray(from, from + count), this.#batchUsed);
-      this.#batchUsed += count;
-      from += count;
-      if (this.#batchUsed === BATCH_SIZE) this.#flush();
-    }
-    free(bytes);
-  }
-
   protected async close(): Promise<void> {
-    this.#flush();
+    this.flush();
     await this.#writes;
     if (this.#failure) throw new StorageError(`Could not store the file: ${errorText(this.#failure)}`);
     await this.#writable.close();
@@ -418,23 +423,14 @@ class WritableFile extends StoredFile {
     await this.#writable.abort();
   }
 
-  /** Hands the batch to the file system and starts the next one. */
-  #flush(): void {
-    if (this.#batchUsed === 0) return;
-    const batch = this.#batch;
-    const bytes = batch.subarray(0, this.#batchUsed);
-    this.#batch = this.#spare.pop() ?? new Uint8Array(BATCH_SIZE);
-    this.#batchUsed = 0;
-    this.#unwritten += bytes.byteLength;
+  protected store(batch: Uint8Array<ArrayBuffer>, length: number): void {
     this.#writes = this.#writes.then(async () => {
       try {
-        if (!this.#failure) await this.#writable.write(bytes);
+        if (!this.#failure) await this.#writable.write(batch.subarray(0, length));
       } catch (error) {
         this.#failure ??= error;
       }
-      this.#unwritten -= bytes.byteLength;
-      this.#spare.push(batch);
-      this.wrote();
+      this.written(batch.buffer, length);
     });
   }
 }
