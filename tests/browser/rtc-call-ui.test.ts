@@ -3,8 +3,6 @@
 // without the camera, and accessibility (axe-core and contrast) in each state.
 import { expect, fixture, html } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
-import 'axe-core/axe.min.js';
-import type { AxeResults, RunOptions } from 'axe-core';
 import '../../components/rtc-call.js';
 import '../../components/rtc-camera.js';
 import { rtcCallStrings, type RtcCall } from '../../components/rtc-call.js';
@@ -16,16 +14,7 @@ import { CallChannel } from '../../components/internal/mesh/call-channel.js';
 import { nextEvent, startRelay, stopRelay, uniqueName, until } from './helpers.js';
 import { frame, Kind, RawPeer, text } from './raw-peer.js';
 import { button, call, lowContrastTexts, media, roomOf, tiles, userMediaCount } from './call-harness.js';
-
-const axe = (window as unknown as { axe: { run(context: Element, options: RunOptions): Promise<AxeResults> } }).axe;
-
-/** The serious and critical axe violations inside `el` (its shadow root included), as `id: target`. */
-async function violations(el: Element): Promise<string[]> {
-  const results = await axe.run(el, { resultTypes: ['violations'] });
-  return results.violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .flatMap((violation) => violation.nodes.map((node) => `${violation.id}: ${JSON.stringify(node.target)}`));
-}
+import { violations } from './axe.js';
 
 function part(el: Element, name: string): HTMLElement | null {
   return el.shadowRoot!.querySelector<HTMLElement>(`[part~="${name}"]`);

@@ -3,21 +3,11 @@
 // in the middle). Real peers in one page, each with its own signaling URL.
 import { expect, fixture, html } from '@open-wc/testing';
 import { sendKeys } from '@web/test-runner-commands';
-import 'axe-core/axe.min.js';
-import type { AxeResults, RunOptions } from 'axe-core';
 import '../../components/rtc-call.js';
 import type { RtcCall, RtcCallErrorDetail } from '../../components/rtc-call.js';
 import { freshRoom, until } from './helpers.js';
 import { button, lowContrastTexts, remoteVideos, tiles } from './call-harness.js';
-
-const axe = (window as unknown as { axe: { run(context: Element, options: RunOptions): Promise<AxeResults> } }).axe;
-
-async function violations(el: Element): Promise<string[]> {
-  const results = await axe.run(el, { resultTypes: ['violations'] });
-  return results.violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .flatMap((violation) => violation.nodes.map((node) => `${violation.id}: ${JSON.stringify(node.target)}`));
-}
+import { violations } from './axe.js';
 
 afterEach(() => {
   document.documentElement.style.colorScheme = '';

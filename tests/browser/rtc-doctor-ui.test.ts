@@ -2,22 +2,11 @@
 // replaced texts, the copied report (and the text to copy by hand), hostile settings, and
 // accessibility (axe-core, and contrast in dark mode) in each state a person sees.
 import { expect, fixture, html } from '@open-wc/testing';
-import 'axe-core/axe.min.js';
-import type { AxeResults, RunOptions } from 'axe-core';
 import type { RtcDoctor } from '../../components/rtc-doctor.js';
 import { lowContrastTexts } from './contrast.js';
 import { nextEvent, startRelay, uniqueName, until } from './helpers.js';
 import { captured, connections, doctor, lineOf, part, parts, runButton, runToEnd, verdicts } from './doctor-harness.js';
-
-const axe = (window as unknown as { axe: { run(context: Element, options: RunOptions): Promise<AxeResults> } }).axe;
-
-/** The serious and critical axe violations inside `el` (its shadow root included), as `id: target`. */
-async function violations(el: Element): Promise<string[]> {
-  const results = await axe.run(el, { resultTypes: ['violations'] });
-  return results.violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .flatMap((violation) => violation.nodes.map((node) => `${violation.id}: ${JSON.stringify(node.target)}`));
-}
+import { violations } from './axe.js';
 
 /** A doctor whose relay is not there: a quick run with failures and warnings to look at. */
 async function failingDoctor(): Promise<RtcDoctor> {
