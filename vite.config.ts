@@ -78,7 +78,7 @@ export default defineConfig({
  * - `channels`: RoomChannel and PeerChannel, messages of any size and the limits on what a peer
  *   sends, for `<rtc-datachannel>` and `<rtc-chat>`. A call's status and reactions go over its own
  *   small CallChannel (in the call's file), so a call page does not download them.
- * - `media`: capture (the MediaController, devices, errors, the microphone level), shared by
+ * - `media`: capture (the MediaController, devices, errors), shared by
  *   `<rtc-camera>` and `<rtc-call>` (which captures itself: a call page does not download the camera
  *   element). Named module by module: what only the camera uses (recording) stays in its file.
  * What no group takes (an element's module, its styles and what only it uses) stays in the element's
@@ -117,7 +117,7 @@ function chunkGroups() {
     { name: 'verification', test: /\/components\/internal\/mesh\/(link-verifier|verification)\.ts$/, priority: 3 },
     {
       name: 'media',
-      test: /\/components\/internal\/(media\/(media|audio-level)\.ts|controllers\/media-controller\.ts)$/,
+      test: /\/components\/internal\/(media\/media\.ts|controllers\/media-controller\.ts)$/,
       priority: 2,
     },
   ];

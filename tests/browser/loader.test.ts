@@ -76,10 +76,11 @@ describe('the loader (dist/browser/rtc-elements.js)', () => {
     const timed = page.performance.getEntriesByType('resource').map((entry) => new URL(entry.name).pathname);
     expect([...new Set(timed)].sort()).to.deep.equal([...new Set(fetched)].sort());
 
-    // What a camera page does not run, it does not download: no peer connections, no signaling.
+    // What a camera page does not run, it does not download: no peer connections, no signaling, no
+    // microphone meter (the call's and the doctor's).
     for (const path of fetched) {
       const code = await (await fetch(`${origin}${path}`)).text();
-      for (const core of ['RTCPeerConnection', 'WebSocket', 'createDataChannel'])
+      for (const core of ['RTCPeerConnection', 'WebSocket', 'createDataChannel', 'createAnalyser'])
         expect(code, `${path} holds ${core} code`).not.to.include(core);
     }
   });

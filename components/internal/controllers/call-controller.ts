@@ -11,8 +11,15 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { RoomController, roomConfig, type RoomTrack } from './room-controller.js';
 import { MediaController, type MediaHost } from './media-controller.js';
-import { AudioLevel, hasAudio } from '../media/audio-level.js';
-import { canShareScreen, mediaErrorCode, stopStream, trackConstraint, type MediaErrorCode } from '../media/media.js';
+import type * as Levels from '../media/audio-level.js';
+import {
+  canShareScreen,
+  hasAudio,
+  mediaErrorCode,
+  stopStream,
+  trackConstraint,
+  type MediaErrorCode,
+} from '../media/media.js';
 import { CallChannel } from '../mesh/call-channel.js';
 import type { PeerLink } from '../mesh/peer-link.js';
 import { linkStats, replaceTrack, reserveMedia, sendTracks, stopSending } from '../mesh/link-media.js';
@@ -158,6 +165,17 @@ const quiet = (id: string, name: string, self: boolean): Peer => ({
   verified: false,
 });
 
+let levelsModule: Promise<typeof Levels> | undefined;
+
+/** The microphone meter's code, imported on the first stream with audio (a failed import is tried again). */
+function loadLevels(): Promise<typeof Levels> {
+  levelsModule ??= import('../media/audio-level.js').catch((error: unknown) => {
+    levelsModule = undefined;
+    throw error;
+  });
+  return levelsModule;
+}
+
 export class CallController implements ReactiveController {
   state: CallState = 'idle';
   /** Why the last join ended, shown on the join screen. */
@@ -193,7 +211,9 @@ export class CallController implements ReactiveController {
   #camera: RtcCamera | null = null;
   /** The code of the inner camera's last failed start. */
   #lastMediaError: MediaErrorCode | undefined;
-  #level: AudioLevel | null = null;
+  #level: Levels.AudioLevel | null = null;
+  /** Counts #measure() calls: a meter whose code arrives after a newer call is not made. */
+  #measuring = 0;
   #selfLevel = 0;
   #selfReaction = '';
   /** Reads the stats and levels while live. */
@@ -577,11 +597,23 @@ export class CallController implements ReactiveController {
     this.#host.requestUpdate();
   }
 
-  /** Measures the level of `stream` for your tile and the join screen's meter (null: stop). */
+  /**
+   * Measures the level of `stream` for your tile and the join screen's meter (null: stop). The
+   * meter's code is imported on the first stream with audio; until it is in, the level reads 0.
+   */
   #measure(stream: MediaStream | null): void {
+    const measuring = ++this.#measuring;
     this.#level?.close();
-    this.#level = hasAudio(stream) ? new AudioLevel(stream) : null;
+    this.#level = null;
     this.#selfLevel = 0;
+    if (!hasAudio(stream)) return;
+    loadLevels().then(
+      ({ AudioLevel }) => {
+        if (measuring === this.#measuring) this.#level = new AudioLevel(stream);
+      },
+      // Without its code there is no meter and no speaking ring of your own: the call goes on.
+      () => undefined,
+    );
   }
 
   #readPreviewLevel(): void {

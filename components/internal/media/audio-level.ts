@@ -1,7 +1,9 @@
 /**
  * The loudness of a stream's audio, read on demand: the join screen's microphone meter and the
  * speaking ring of your own tile. (The others' levels come from getStats(), which measures what
- * was received.) One AudioContext serves the page; each AudioLevel is an analyser on it.
+ * was received.) One AudioContext serves the page; each AudioLevel is an analyser on it. Imported
+ * with import() by the call on its first stream with audio, and by the doctor's checks (which load
+ * when a run starts): a camera page never downloads it.
  */
 
 /**
@@ -49,9 +51,4 @@ export class AudioLevel {
   close(): void {
     this.#source.disconnect();
   }
-}
-
-/** Whether `stream` has audio to measure (createMediaStreamSource throws on a stream without). */
-export function hasAudio(stream: MediaStream | null | undefined): stream is MediaStream {
-  return !!stream && stream.getAudioTracks().length > 0;
 }

@@ -131,3 +131,8 @@ export function showStream(video: HTMLVideoElement, stream: MediaStream | null =
 export function stopStream(stream: MediaStream | null | undefined): void {
   for (const track of stream?.getTracks() ?? []) track.stop();
 }
+
+/** Whether `stream` has audio to measure (createMediaStreamSource throws on a stream without). */
+export function hasAudio(stream: MediaStream | null | undefined): stream is MediaStream {
+  return !!stream && stream.getAudioTracks().length > 0;
+}
