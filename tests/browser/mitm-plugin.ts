@@ -27,6 +27,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { RTCPeerConnection, type RTCDataChannel } from 'werift';
 import WebSocket, { WebSocketServer } from 'ws';
+import { loopbackStun, stopLoopbackStun } from '../loopback-stun.js';
 
 const PREFIX = '/mitm/';
 
@@ -100,7 +101,7 @@ interface Outgoing {
 
 /** A werift peer facing one browser, posing as another peer of the room. */
 class Impostor {
-  readonly pc = new RTCPeerConnection({ iceServers: [], iceAdditionalHostAddresses: ['127.0.0.1'] });
+  readonly pc: RTCPeerConnection;
   readonly channels = new Map<string, RTCDataChannel>();
   /** Frames for a channel of ours that is not open yet. */
   readonly #outbox = new Map<string, Outgoing[]>();
@@ -121,8 +122,10 @@ class Impostor {
     readonly facing: string,
     readonly posingAs: string,
     labels: readonly string[],
+    stun: { urls: string },
     private readonly signal: (data: Signal) => void,
   ) {
+    this.pc = new RTCPeerConnection({ iceServers: [stun], iceAdditionalHostAddresses: ['127.0.0.1'] });
     this.#polite = posingAs > facing;
     this.pc.onicecandidate = ({ candidate }) => {
       if (!candidate) return;
@@ -240,6 +243,8 @@ class Impostor {
 
 interface Mitm {
   labels: readonly string[];
+  /** The impostors' STUN server (tests/loopback-stun.ts). */
+  stun: { urls: string };
   /** Impostors by `${facing} ${posingAs}`. */
   impostors: Map<string, Impostor>;
   sockets: Set<WebSocket>;
@@ -267,7 +272,7 @@ export function mitmPlugin() {
     let found = mitm.impostors.get(key);
     if (found) return found;
     const send = (data: Signal) => browser.send(JSON.stringify({ type: 'signal', from: posingAs, data }));
-    found = new Impostor(facing, posingAs, mitm.labels, send);
+    found = new Impostor(facing, posingAs, mitm.labels, mitm.stun, send);
     mitm.impostors.set(key, found);
     for (const { label, frame } of mitm.injections) found.inject(label, frame);
     // The pair: the one facing the peer this one poses as, posing as the browser this one faces.
@@ -336,18 +341,25 @@ export function mitmPlugin() {
       const address = http?.address();
       if (typeof address === 'object' && address !== null) serverPort = (address as { port: number }).port;
     },
-    serverStop() {
+    async serverStop() {
       for (const mitm of mitms.values()) stop(mitm);
       mitms.clear();
+      await stopLoopbackStun();
     },
-    executeCommand({ command, payload }: { command: string; payload?: unknown }) {
+    async executeCommand({ command, payload }: { command: string; payload?: unknown }) {
       if (!command.startsWith('mitm-')) return undefined;
       const { name = '', labels = [], label = '', text = '' } = (payload ?? {}) as Record<string, never>;
       switch (command) {
         case 'mitm-start': {
           const old = mitms.get(name);
           if (old) stop(old);
-          mitms.set(name, { labels, impostors: new Map(), sockets: new Set(), injections: [] });
+          mitms.set(name, {
+            labels,
+            stun: await loopbackStun(),
+            impostors: new Map(),
+            sockets: new Set(),
+            injections: [],
+          });
           return { url: `${PREFIX}${name}/signal` };
         }
         case 'mitm-inject': {

@@ -388,13 +388,17 @@ export class WeriftPeer {
 
   private constructor(readonly label: string) {}
 
-  /** Joins `room` at `url` over `transport`; resolves once welcomed. */
+  /**
+   * Joins `room` at `url` over `transport`; resolves once welcomed. `stun`: the STUN server to use
+   * when the relay hands out none (werift would otherwise ask a public one).
+   */
   static async join(options: {
     url: string;
     room: string;
     label: string;
     name: string;
     transport: TransportName;
+    stun: { urls: string };
   }): Promise<WeriftPeer> {
     const peer = new WeriftPeer(options.label);
     let welcomed!: () => void;
@@ -402,7 +406,9 @@ export class WeriftPeer {
     peer.#transport = await openTransport(options.transport, options.url, (message) => {
       if (message.type === 'welcome') {
         peer.id = message.id!;
-        peer.#iceServers = message.iceServers;
+        const iceServers = message.iceServers ?? [];
+        const hasStun = iceServers.some(({ urls }) => [urls].flat().some((url) => url.startsWith('stun:')));
+        peer.#iceServers = hasStun ? iceServers : [...iceServers, options.stun];
         // The newcomer offers to everyone already there (section 1).
         for (const { id } of message.peers!) peer.#link(id, true);
         welcomed();

@@ -12,6 +12,7 @@
  *   werift-close    {peer}
  */
 import { createHash } from 'node:crypto';
+import { loopbackStun, stopLoopbackStun } from '../loopback-stun.js';
 import { WeriftPeer, type TransportName } from './werift-peer.js';
 
 type Payload = Record<string, unknown>;
@@ -42,6 +43,7 @@ export function weriftPlugin() {
           label: String(payload.label ?? 'data'),
           name: String(payload.name ?? 'werift'),
           transport: (payload.transport ?? 'websocket') as TransportName,
+          stun: await loopbackStun(),
         });
         peers.set(peer.id, peer);
         return { id: peer.id };
@@ -81,9 +83,10 @@ export function weriftPlugin() {
       if (!command.startsWith('werift-')) return undefined;
       return execute(command, (payload ?? {}) as Payload);
     },
-    serverStop() {
+    async serverStop() {
       for (const peer of peers.values()) peer.close();
       peers.clear();
+      await stopLoopbackStun();
     },
   };
 }
