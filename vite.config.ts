@@ -99,7 +99,7 @@ function chunkGroups() {
     { name: 'lit-directives', test: /\/node_modules\/(lit|lit-html)\/(directives\/|directive)/, priority: 5 },
     {
       name: 'room',
-      test: /\/components\/internal\/(signaling\/(?!sse-transport|join-token)|mesh\/(room|peer-link|room-errors|room-verification|framing)\.ts$|controllers\/room-)|\/protocol\//,
+      test: /\/components\/internal\/(signaling\/(?!sse-transport|join-token)|mesh\/(room|peer-link|room-errors|room-verification|framing)\.ts$|controllers\/room-|import-once\.ts$)|\/protocol\//,
       priority: 3,
     },
     {

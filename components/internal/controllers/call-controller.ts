@@ -12,6 +12,7 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { RoomController, roomConfig, type RoomTrack } from './room-controller.js';
 import { MediaController, type MediaHost } from './media-controller.js';
 import type * as Levels from '../media/audio-level.js';
+import { importOnce } from '../import-once.js';
 import {
   canShareScreen,
   hasAudio,
@@ -165,16 +166,8 @@ const quiet = (id: string, name: string, self: boolean): Peer => ({
   verified: false,
 });
 
-let levelsModule: Promise<typeof Levels> | undefined;
-
-/** The microphone meter's code, imported on the first stream with audio (a failed import is tried again). */
-function loadLevels(): Promise<typeof Levels> {
-  levelsModule ??= import('../media/audio-level.js').catch((error: unknown) => {
-    levelsModule = undefined;
-    throw error;
-  });
-  return levelsModule;
-}
+/** The microphone meter's code, imported on the first stream with audio. */
+const loadLevels = importOnce<typeof Levels>(() => import('../media/audio-level.js'));
 
 export class CallController implements ReactiveController {
   state: CallState = 'idle';

@@ -30,6 +30,7 @@ import {
   type TransferDirection,
   type TransferErrorCode,
 } from './channel-events.js';
+import { importOnce } from '../import-once.js';
 import type * as Files from './files.js';
 import {
   CancelType,
@@ -120,16 +121,9 @@ interface PartialMessage extends Watched {
 }
 
 type FilesModule = typeof Files;
-let filesModule: Promise<FilesModule> | undefined;
 
-/** The file machinery, imported on the first file of the page (a failed import is tried again). */
-function loadFiles(): Promise<FilesModule> {
-  filesModule ??= import('./files.js').catch((error: unknown) => {
-    filesModule = undefined;
-    throw error;
-  });
-  return filesModule;
-}
+/** The file machinery, imported on the first file of the page. */
+const loadFiles = importOnce<FilesModule>(() => import('./files.js'));
 
 export { transferId } from './transfers.js';
 

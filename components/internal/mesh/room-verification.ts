@@ -5,6 +5,7 @@
  * means for the link: it holds the link's channels and tracks until the peer is verified, and
  * closes it when it is not.
  */
+import { importOnce } from '../import-once.js';
 import type * as Verifier from './link-verifier.js';
 import type { PeerLink } from './peer-link.js';
 
@@ -44,16 +45,9 @@ export interface RoomVerificationOptions {
 const DEFAULT_VERIFY_TIMEOUT = 10_000;
 
 type VerifierModule = typeof Verifier;
-let verifierModule: Promise<VerifierModule> | undefined;
 
-/** The verifier's code, imported once (a failed import is tried again next time). */
-function loadVerifier(): Promise<VerifierModule> {
-  verifierModule ??= import('./link-verifier.js').catch((error: unknown) => {
-    verifierModule = undefined;
-    throw error;
-  });
-  return verifierModule;
-}
+/** The verifier's code, imported with the first link. */
+const loadVerifier = importOnce<VerifierModule>(() => import('./link-verifier.js'));
 
 export class RoomVerification {
   readonly #options: RoomVerificationOptions;
