@@ -1,8 +1,8 @@
 /**
  * A STUN server on loopback for the tests' werift peers (browser/werift-peer.ts,
- * browser/mitm-plugin.ts). Given no STUN server, werift asks stun.l.google.com for its
- * server-reflexive candidate (werift's ice.js falls back to it), which breaks the rule that no test
- * names a public server, and in the tests' loopback-only namespace that lookup fails after 5 s,
+ * browser/mitm-plugin.ts). Given no STUN server, werift asks a public one of its own choosing for
+ * its server-reflexive candidate (a fallback in werift's ice.js), which breaks the rule that tests
+ * reach no public server, and in the tests' loopback-only namespace that lookup fails after 5 s,
  * holding back every werift peer's connectivity checks that long. So each werift peer gets this
  * one: coturn (tests/coturn.ts), which answers STUN binding requests without credentials. Started on
  * first use, once per process; stopped with the test server.
