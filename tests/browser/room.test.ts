@@ -54,10 +54,10 @@ const offered = (queue: JsonValue[]) =>
   queue.some((data) => (data as { description?: { type: string } }).description?.type === 'offer');
 
 /**
- * In Firefox this test now and then never sees the channels open: in the CI run of 2026-12-05 21:36
- * UTC on a quiet machine, once in an earlier session under load, and in 1 of 15 runs of this file
- * with three busy loops on the two cores. With every signal and state change logged it did not fail
- * in 29 runs, so the cause is not known yet (docs/browsers.md); it runs in Chromium meanwhile.
+ * In Firefox this test now and then never sees the channels open under load: in a whole-suite run
+ * with busy loops on the two cores (2026-12-05), once in an earlier session, and in 1 of 55 runs of
+ * this file alone with busy loops. With every signal and state change logged it did not fail in 29
+ * runs, so the cause is not known yet (docs/browsers.md); it runs in Chromium meanwhile.
  */
 const glareStallsInFirefox =
   browser === 'firefox' && 'in Firefox the glare now and then never opens the channels (cause not known yet)';
