@@ -4,7 +4,8 @@
  * What a call does with its media on a link is link-media.ts's (pages without a call skip it).
  *
  * - Perfect negotiation, as in the W3C example (WebRTC 1.0, section 10.7): the polite peer rolls
- *   back its own offer on a collision, the impolite one ignores the other's; both converge.
+ *   back its own offer on a collision, the impolite one ignores the other's, and the candidates that
+ *   come with it; both converge.
  * - Trickle ICE: candidates are signalled as they are found. One that arrives before the
  *   description it belongs to (a peer that sends its candidates first, or a restart's candidates
  *   overtaking its offer) is held and added once that description is in, never an error.
@@ -236,7 +237,15 @@ export class PeerLink extends EventTarget {
           !this.#makingOffer && (pc.signalingState === 'stable' || this.#isSettingRemoteAnswerPending);
         const offerCollision = description.type === 'offer' && !readyForOffer;
         this.#ignoreOffer = !this.polite && offerCollision;
-        if (this.#ignoreOffer) return;
+        if (this.#ignoreOffer) {
+          // Its candidates (held ones and those still to come, until the peer's next description) go
+          // too, as they do in the W3C example. Holding them for the peer's answer was wrong: Firefox
+          // answers with the ICE credentials of the offer it rolled back, so they looked like the
+          // answer's, yet they name the ports of a transport the rollback dropped. ICE then now and
+          // then settled on one of those and DTLS never completed (docs/browsers.md).
+          this.#heldCandidates = [];
+          return;
+        }
         this.#isSettingRemoteAnswerPending = description.type === 'answer';
         const restart = description.type === 'offer' && this.#restartsIce(description);
         // On a collision the polite side rolls back implicitly (setRemoteDescription does it).
@@ -251,7 +260,7 @@ export class PeerLink extends EventTarget {
         if (!this.#closed) await this.#sendDescription();
       } else if (candidate) {
         if (this.#belongsToRemoteDescription(candidate)) await pc.addIceCandidate(candidate);
-        else this.#holdCandidate(candidate);
+        else if (!this.#ignoreOffer) this.#holdCandidate(candidate);
       }
     } catch (error) {
       // Candidates of an offer we ignored have nowhere to go; that is expected.
