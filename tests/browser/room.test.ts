@@ -51,15 +51,17 @@ function linkedPair() {
 }
 
 /** The candidates in `queue` (not end-of-candidates), as the link that sent them gave them. */
-const candidatesIn = (queue: JsonValue[]) =>
-  queue.map((data) => (data as { candidate?: RTCIceCandidateInit }).candidate).filter((c) => c?.candidate);
+const candidatesIn = (queue: JsonValue[]): RTCIceCandidateInit[] =>
+  queue
+    .map((data) => (data as { candidate?: RTCIceCandidateInit }).candidate)
+    .filter((candidate): candidate is RTCIceCandidateInit => Boolean(candidate?.candidate));
 
 /** The candidates given to `pc.addIceCandidate()` from now on, in order. */
-function candidatesAddedTo(pc: RTCPeerConnection): (RTCIceCandidateInit | undefined)[] {
-  const added: (RTCIceCandidateInit | undefined)[] = [];
+function candidatesAddedTo(pc: RTCPeerConnection): RTCIceCandidateInit[] {
+  const added: RTCIceCandidateInit[] = [];
   const addIceCandidate = pc.addIceCandidate.bind(pc);
-  pc.addIceCandidate = (candidate?: RTCIceCandidateInit) => {
-    added.push(candidate);
+  pc.addIceCandidate = (candidate?: RTCIceCandidateInit | null) => {
+    if (candidate) added.push(candidate);
     return addIceCandidate(candidate);
   };
   return added;
@@ -90,7 +92,7 @@ describe('Room core: PeerLink', () => {
       // rolled-back transport, and must not be added to the answer (Firefox answers with that offer's
       // ICE credentials, so only this drop keeps them out).
       const stale = added.filter((candidate) => ofIgnoredOffer.includes(candidate));
-      expect(stale.map((candidate) => candidate?.candidate)).to.deep.equal([]);
+      expect(stale.map((candidate) => candidate.candidate)).to.deep.equal([]);
       const received = nextEvent<MessageEvent>(channelB, 'message');
       channelA.send('after glare');
       expect((await received).data).to.equal('after glare');
