@@ -57,7 +57,8 @@ export { RtcError } from './internal/mesh/room-errors.js';
  * @attr max-transfer-bytes - Bytes (announced sizes) of one peer's incoming files open at once (unset:
  *   the max file size); more are refused with `busy`.
  * @attr transfer-timeout - Milliseconds an incoming file may go without data before it is cancelled
- *   with `stalled` and freed (unset: 30000).
+ *   with `stalled` and freed (unset: 30000). A file we send that its receiver keeps paused (its
+ *   storage is behind) for as long is given up with `stalled` too, and the files queued behind it go.
  * @attr ice-servers - ICE servers instead of the ones the relay hands out (for example your own TURN
  *   server), as a JSON array of RTCIceServer.
  * @attr state - The signaling state: `idle`, `connecting`, `joined`, `reconnecting` or `closed`.
@@ -78,7 +79,8 @@ export { RtcError } from './internal/mesh/room-errors.js';
  * @fires {TransferErrorDetail} rtc-transfer-error - A transfer failed and was freed: `cancelled`,
  *   `peer-left`, `integrity` (SHA-256 mismatch), `read-failed` (the file could not be read),
  *   `storage-failed` (it could not be stored), or refused by the receiver: `too-large` (with a `hint`),
- *   `busy`, `bad-frame`, `stalled` (docs/datachannel.md).
+ *   `busy`, `bad-frame`, `stalled` (docs/datachannel.md); and `stalled` for a file we send that its
+ *   receiver kept paused for `transfer-timeout`.
  * @fires {MessageErrorDetail} rtc-message-error - A message was dropped: `too-large` (over the
  *   receiver's `max-message-size`; `direction` is `receive` where it was refused, `send` where it came
  *   from), `bad-frame`, `read-failed` (a Blob we sent could not be read).
@@ -133,7 +135,7 @@ export class RtcDatachannel extends ReactiveElement {
   maxTransfers: number | undefined;
   /** Bytes of one peer's incoming files open at once; unset: the max file size. */
   maxTransferBytes: number | undefined;
-  /** Milliseconds an incoming file may go without data; unset: 30000. */
+  /** Milliseconds an incoming file may go without data, or an outgoing one stay paused; unset: 30000. */
   transferTimeout: number | undefined;
   /** ICE servers instead of the relay's (attribute `ice-servers`, as JSON). */
   iceServers: RTCIceServer[] | undefined;

@@ -239,6 +239,35 @@ describe('<rtc-datachannel> against a hostile peer', () => {
     await honestPeersUnaffected(scene_);
   });
 
+  it('a receiver that pauses a file and never resumes has it given up with stalled after transfer-timeout, repeated pauses or not; the file queued behind it goes', async function () {
+    this.timeout(30_000);
+    const scene_ = await scene({ 'transfer-timeout': '800' });
+    const { victim, link, hostile } = scene_;
+    // Large enough that the victim is still sending it when the pause arrives.
+    victim.sendFile(new File([new Uint8Array(32 * MiB)], 'held.bin'), { to: hostile.id });
+    victim.sendFile(new File(['behind it'], 'next.txt'), { to: hostile.id });
+    const held = await link.nextFrame((raw) => raw.kind === Kind.FileStart, 'the first FileStart');
+    const pause = () => link.send(frame({ kind: Kind.Flow, type: 0, id: held.id }));
+    pause();
+    // Pauses again and again, faster than the timeout: they must not keep the file waiting.
+    const repeat = setInterval(pause, 200);
+    try {
+      expect(await cancelOf(link, held.id)).to.equal('stalled');
+    } finally {
+      clearInterval(repeat);
+    }
+    await until(() => scene_.transferErrors.length === 1, 'the transfer error');
+    expect(scene_.transferErrors[0]).to.include({ code: 'stalled', direction: 'send', peer: hostile.id });
+    expect(scene_.transferErrors[0]!.message).to.match(/paused/);
+    const next = await link.nextFrame(
+      (raw) => raw.kind === Kind.FileStart && raw.id !== held.id,
+      'the FileStart of the file queued behind it',
+    );
+    expect(JSON.parse(text(next))).to.include({ name: 'next.txt' });
+    expect(victim.transfers.map((transfer) => transfer.name)).to.not.include('held.bin');
+    await honestPeersUnaffected(scene_);
+  });
+
   it('a Cancel naming a message or transfer we never sent is ignored, and our next message still goes out', async () => {
     const scene_ = await scene();
     const { victim, link, hostile } = scene_;

@@ -27,7 +27,10 @@ export interface ChannelOptions extends RTCDataChannelInit {
   maxTransfers?: number | undefined;
   /** Bytes (announced sizes) of one peer's incoming transfers open at once; default: the max file size. */
   maxTransferBytes?: number | undefined;
-  /** Milliseconds an incoming transfer may go without a frame before it is cancelled; default 30 s. */
+  /**
+   * Milliseconds an incoming transfer may go without a frame, or an outgoing one stay paused by its
+   * receiver, before it is cancelled; default 30 s.
+   */
   transferTimeout?: number | undefined;
 }
 

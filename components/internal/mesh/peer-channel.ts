@@ -19,7 +19,8 @@
  * - Files, both ways, are files.ts's work: it is imported on the first file, so a page that only
  *   exchanges messages never downloads it. File frames that come while it loads wait for it.
  * - A file's receiver may ask us to pause it while its storage catches up (Flow frames): the files
- *   lane waits (files go one at a time), the messages lane goes on.
+ *   lane waits (files go one at a time), the messages lane goes on. A file paused for longer than
+ *   the transfer timeout is given up (`stalled`), and the files behind it go.
  *
  * It knows its RoomChannel only as a ChannelSpec (label, stream id, options) and reports through an
  * event sink, so the two modules do not depend on each other.
@@ -486,7 +487,7 @@ export class PeerChannel {
 
   // ---- stalled transfers ----------------------------------------------------------------------
 
-  /** Starts the sweep of stalled transfers, unless it runs. */
+  /** Starts the sweep of stalled transfers (and of files paused too long), unless it runs. */
   #watch(): void {
     if (this.#sweeper !== undefined) return;
     // Four sweeps per timeout: a stalled transfer ends between 1 and 1.25 timeouts after its last frame.
@@ -501,14 +502,29 @@ export class PeerChannel {
   /**
    * Ends what has not moved for `transferTimeout`: a file is cancelled (`stalled`, the sender is
    * told), an unfinished message is dropped. Progress is read from `loaded`, so frames cost nothing.
+   * A file we send that its receiver has kept paused for as long is given up the same way, so a
+   * receiver that never resumes cannot hold the files queued behind it.
    */
   #sweep(): void {
     const now = performance.now();
+    const timeout = this.#limits.transferTimeout;
     for (const [id, message] of this.#partial) {
-      if (isStalled(message, now, this.#limits.transferTimeout)) this.#dropMessage(id);
+      if (isStalled(message, now, timeout)) this.#dropMessage(id);
     }
     this.#incoming?.sweep(now);
-    if (this.#partial.size === 0 && (this.#incoming?.transfers.length ?? 0) === 0) this.#stopSweeping();
+    for (const [id, file] of this.#files) {
+      if (file.pausedAt !== undefined && now - file.pausedAt >= timeout) this.#pausedTooLong(id);
+    }
+    const pausedFiles = [...this.#files.values()].some((file) => file.pausedAt !== undefined);
+    if (this.#partial.size === 0 && (this.#incoming?.transfers.length ?? 0) === 0 && !pausedFiles) this.#stopSweeping();
+  }
+
+  /** Gives up file `id`, which its receiver kept paused for `transferTimeout`, and tells it. */
+  #pausedTooLong(id: number): void {
+    const message = `${this.peer} kept it paused for longer than transfer-timeout.`;
+    this.#endTransfer(id, 'stalled', message, 'Its storage did not catch up; send it again later.');
+    this.#sendControl(Kind.Cancel, CancelType.Transfer, id, 'stalled');
+    void this.#pump(); // the files queued behind it
   }
 
   // ---- Cancel ---------------------------------------------------------------------------------
@@ -541,7 +557,13 @@ export class PeerChannel {
     if (!job) return; // not one we are sending (it ended meanwhile, or never was): ignored
     // A resume, or a type this version does not know: going on is the safe reading, as the
     // receiver refuses what it cannot take.
-    job.paused = type === FlowType.Pause;
+    if (type !== FlowType.Pause) {
+      job.pausedAt = undefined;
+    } else if (job.pausedAt === undefined) {
+      // A pause while paused keeps the first one's time: repeating it does not hold the file longer.
+      job.pausedAt = performance.now();
+      this.#watch();
+    }
     void this.#pump(); // a resumed file's turn (with only a paused file queued, it has nothing to do)
   }
 
@@ -639,7 +661,7 @@ export class PeerChannel {
   #nextJob(): MessageJob | FileJob | undefined {
     this.#filesTurn = !this.#filesTurn;
     const [first] = this.#files.values();
-    const file = first?.paused ? undefined : first;
+    const file = first?.pausedAt === undefined ? first : undefined;
     const [message] = this.#messages.values();
     return this.#filesTurn ? (file ?? message) : (message ?? file);
   }

@@ -19,8 +19,11 @@ export interface Transfer {
 export interface FileJob extends Transfer {
   kind: 'file';
   blob: Blob;
-  /** Set while the receiver asked us to pause it (a Flow frame): its storage is behind; unset is false. */
-  paused?: boolean;
+  /**
+   * When the receiver asked us to pause it (a Flow frame: its storage is behind), as
+   * `performance.now()`; unset while it goes on.
+   */
+  pausedAt?: number;
   /** Its frames, made one at a time; unset until it starts. */
   frames?: AsyncGenerator<Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>> | undefined;
 }
