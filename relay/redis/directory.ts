@@ -635,17 +635,28 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
     }
   }
 
-  /** Puts this instance's sessions back into Redis and reconciles what our peers know. */
+  /**
+   * Puts this instance's sessions back into Redis and reconciles what our peers know. What this
+   * instance held in its memory for a lost session (while Redis was away) goes to Redis with it, so a
+   * resume on any instance gets it. It leaves our memory as the sync is sent: if the sync fails, it is
+   * lost rather than held twice (Redis may have run the script), as a signal to a connection that
+   * dies on its way is.
+   */
   private async sync(): Promise<void> {
     this.needsSync = false;
-    const sessions = [...this.sessions.values()].map((session) => ({
-      room: session.room.name,
-      id: session.id,
-      name: session.name,
-      caps: session.caps && capsText(session.caps),
-      nameFixed: session.nameFixed,
-      lost: session.member === undefined,
-    }));
+    const sessions = [...this.sessions.values()].map((session) => {
+      const lost = session.member === undefined;
+      const held = lost ? this.heldSignals.take(session) : [];
+      return {
+        room: session.room.name,
+        id: session.id,
+        name: session.name,
+        caps: session.caps && capsText(session.caps),
+        nameFixed: session.nameFixed,
+        lost,
+        held: held.length > 0 ? held : undefined,
+      };
+    });
     const touched = new Set<string>();
     this.touchedDuringSync = touched;
     let reply: SyncReply;
@@ -657,6 +668,9 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
         options.resumeGrace,
         options.instanceTimeout,
         JSON.stringify(sessions),
+        MAX_HELD_SIGNALS,
+        options.maxHeldBytesPerPeer,
+        options.maxHeldBytes,
       );
       reply = JSON.parse(text) as SyncReply;
     } catch (error) {

@@ -299,17 +299,34 @@ return reply(0)
 `;
 
 /**
- * sync(prefix, me, grace, instanceTimeout, sessionsJson) -> JSON {replaced, rooms}
+ * sync(prefix, me, grace, instanceTimeout, sessionsJson, maxHeld, maxPeerBytes, maxBytes)
+ *   -> JSON {replaced, rooms}
  * At the start, and after Redis was away (or lost its data, or took this instance for dead): puts
  * this instance's sessions back as they are here (under the names they have here: renamed while
  * Redis was away, the others are told), removes those it held that ended meanwhile,
  * registers the instance (so a registered instance is one whose sessions are in Redis), and answers
  * every room's members so the instance can tell its peers what changed.
+ * A lost session's `held`, the signals this instance held for it in its memory while Redis was away,
+ * are handed over (handOver), so that a resume on any instance gets them.
  */
 const SYNC = `${PRELUDE}
 local me, grace, timeout = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local sessions = cjson.decode(ARGV[5])
+local maxHeld, maxPeerBytes, maxBytes = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local t = now()
+
+-- Signals for id, sent while Redis was away: after what Redis holds for it already (sent earlier),
+-- up to the first that does not fit under the caps, as lose does; or, when it resumed on another
+-- instance meanwhile (entry: its place in the same room), delivered there.
+local function handOver(id, entry, texts)
+  for _, text in ipairs(texts) do
+    if entry.lost then
+      if not hold(id, text, maxHeld, maxPeerBytes, maxBytes) then return end
+    else
+      tell(entry.instance, 'd' .. id .. text)
+    end
+  end
+end
 redis.call('ZADD', key('instances'), t + timeout, me)
 local mine, replaced, rooms = {}, {}, {}
 for _, session in ipairs(sessions) do
@@ -317,9 +334,11 @@ for _, session in ipairs(sessions) do
   local current = redis.call('GET', key('peer:', id))
   local entry = entryOf(room, id)
   if (entry and entry.instance ~= me) or (current and current ~= room) then
-    -- It resumed elsewhere meanwhile: the instance that holds it now.
+    -- It resumed elsewhere meanwhile: the instance that holds it now. Signals from this room go
+    -- after it only in this room.
     local holder = entry or entryOf(current, id)
     replaced[#replaced + 1] = {id = id, instance = holder and holder.instance or ''}
+    if entry and session.held then handOver(id, entry, session.held) end
   else
     mine[id] = true
     local fresh = entry == nil
@@ -341,6 +360,7 @@ for _, session in ipairs(sessions) do
       redis.call('ZREM', key('grace'), id)
     end
     putEntry(room, id, entry)
+    if session.held then handOver(id, entry, session.held) end
     if fresh then
       tellAll(instancesOf(room, id), me, joinedNotice(room, id, entry))
     elseif renamed then
