@@ -330,7 +330,7 @@ class SignalingRelay implements Relay, ConnectionHandler {
     connection.backlog = backlog;
     void admission.then((address) => {
       if (!connection.isOpen || connection.closing) {
-        // It ended meanwhile, uncounted by ended(): its place goes back now.
+        // It is gone or going (ended() found no address to release): its place goes back now.
         if (address) this.addresses.release(address);
         return;
       }
