@@ -1,7 +1,7 @@
 // Load generator for the relay benches, in its own process (pinned to the other core).
 //   node bench/relay-client.mjs '<job as JSON>'   ->  prints one JSON line with the result.
 // Jobs: {mode: 'throughput'|'latency'|'idle'|'joins', kind: 'ours'|'bare'|'peer', transport?: 'sse',
-// token?: a join token for ours, port, path, ...}.
+// token?: a join token for ours, port, path, hold?: keep the clients until stdin ends, ...}.
 // Relay instances sharing rooms (bench `scaling`): `ports` instead of `port`, and `spread`: 'split'
 // (every sender on the first, every receiver on the second: each signal crosses instances) or
 // 'rooms' (pair i on instance i mod n: each room on one instance).
@@ -232,6 +232,8 @@ let status = 0;
 try {
   const result = await { throughput, latency, idle, joins }[job.mode]();
   process.stdout.write(`${JSON.stringify(result)}\n`);
+  // `hold`: the clients stay connected until the parent, which measures them meanwhile, ends our stdin.
+  if (job.hold) await new Promise((resolve) => process.stdin.once('end', resolve).resume());
 } catch (error) {
   process.stdout.write(`${JSON.stringify({ error: String(error?.stack ?? error) })}\n`);
   status = 1;

@@ -401,9 +401,16 @@ async function startRedisServer() {
     const read = (name) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
     return read('used_cpu_user') + read('used_cpu_sys');
   };
+  /** Scripts Redis has run so far (EVALSHA and EVAL: the relays' scripts, and only those). */
+  const scriptCalls = async () => {
+    const info = await client.info('commandstats');
+    const calls = (command) => Number(new RegExp(`^cmdstat_${command}:calls=(\\d+)`, 'm').exec(info)?.[1] ?? 0);
+    return calls('evalsha') + calls('eval');
+  };
   return {
     url: `redis://127.0.0.1:${port}`,
     cpu,
+    scriptCalls,
     stop: () => {
       client.disconnect();
       kill(child);
@@ -414,7 +421,10 @@ async function startRedisServer() {
 /**
  * 10. Relay instances sharing rooms through Redis: the round trip a signal adds when it crosses
  * instances (at 2,000 relayed messages per second, against peers on one instance of the same
- * deployment), and relayed messages per second with two instances against one.
+ * deployment), relayed messages per second with two instances against one, and what a new client
+ * (a connection that joins) costs: Redis scripts per client (the admit script that counts the
+ * connection for its address, and the join script; the release script runs later, as it closes),
+ * Redis's CPU, and the relays' CPU per join against one instance without Redis.
  */
 export async function scaling({ quick, log }) {
   const rounds = quick ? 1 : 3;
@@ -428,7 +438,13 @@ export async function scaling({ quick, log }) {
     duration: quick ? 2000 : 3000,
   };
   const throughputJob = { mode: 'throughput', pairs: 100, window: 32, size: 300, warmup: 1000, duration: 2500 };
-  const runs = { same: [], across: [], one: [], spread: [], split: [] };
+  // The clients stay connected while Redis and the relays are read: what their closing costs
+  // (release and leave scripts) is not counted.
+  const joinsJob = { mode: 'joins', connections: quick ? 1000 : 2000, hold: true };
+  const joinsDone = async (child, output) => {
+    while (!output().includes('\n') && child.exitCode === null) await sleep(10);
+  };
+  const runs = { same: [], across: [], one: [], spread: [], split: [], joinsAlone: [], joinsShared: [] };
   let deployment = 0;
   /** Two fresh instances of ours sharing rooms (their own key prefix), on the two cores. */
   const twoInstances = async (options) => {
@@ -487,6 +503,44 @@ export async function scaling({ quick, log }) {
       log(
         `round ${round + 1} throughput  one instance ${Math.round(runs.one.at(-1).rate)} msg/s; two, rooms spread ${Math.round(runs.spread.at(-1).rate)}; two, every signal across ${Math.round(runs.split.at(-1).rate)} msg/s`,
       );
+
+      // Every client from 127.0.0.1: the per-address caps (1e6 here) are counted in Redis but never bind.
+      const alone = await startKind('ours', OURS);
+      try {
+        const relayBefore = await cpuOf([alone]);
+        const result = await runClient({ ...joinsJob, ...client, ...alone.info }, async (child, output) => {
+          await joinsDone(child, output);
+          const relayCpu = (await cpuOf([alone])) - relayBefore;
+          child.stdin.end();
+          return { relayCpu };
+        });
+        runs.joinsAlone.push(result);
+      } finally {
+        alone.stop();
+      }
+      const shared = await twoInstances(OURS);
+      try {
+        const ports = shared.map((instance) => instance.info.port);
+        const callsBefore = await redis.scriptCalls();
+        const redisBefore = await redis.cpu();
+        const relaysBefore = await cpuOf(shared);
+        const job = { ...joinsJob, ...client, path: '/signal', ports };
+        const result = await runClient(job, async (child, output) => {
+          await joinsDone(child, output);
+          const redisCalls = (await redis.scriptCalls()) - callsBefore;
+          const redisCpu = (await redis.cpu()) - redisBefore;
+          const relayCpu = (await cpuOf(shared)) - relaysBefore;
+          child.stdin.end();
+          return { redisCalls, redisCpu, relayCpu };
+        });
+        runs.joinsShared.push(result);
+      } finally {
+        for (const instance of shared) instance.stop();
+      }
+      const joined = runs.joinsShared.at(-1);
+      log(
+        `round ${round + 1} joins  one instance ${Math.round(runs.joinsAlone.at(-1).rate)} joins/s; two through Redis ${Math.round(joined.rate)} joins/s, ${(joined.redisCalls / joined.joins).toFixed(2)} Redis scripts per client`,
+      );
     }
   } finally {
     redis.stop();
@@ -501,6 +555,10 @@ export async function scaling({ quick, log }) {
   // machine. The relays' own, and Redis's for the messages that crossed instances.
   const relayMicroseconds = (kind) => median(runs[kind].map((r) => (r.relayCpu * 1e3) / r.relayed));
   const redisMicroseconds = median(runs.split.map((r) => (r.redisCpu * 1e6) / r.relayed));
+  // Per client that connected and joined; the sweeps of the window (one a second per instance) are
+  // counted in too: a few scripts over thousands of clients.
+  const perJoin = (kind, key, scale) => median(runs[kind].map((r) => (r[key] * scale) / r.joins));
+  const scriptsPerClient = perJoin('joinsShared', 'redisCalls', 1);
   return {
     rows: [
       row(
@@ -549,7 +607,43 @@ export async function scaling({ quick, log }) {
         null,
       ),
       row('Redis CPU per message across instances', 'µs', redisMicroseconds, null, '-', 'report', null),
+      row(
+        'relays CPU per client (connect + join), 2 instances',
+        'µs',
+        perJoin('joinsShared', 'relayCpu', 1e3),
+        perJoin('joinsAlone', 'relayCpu', 1e3),
+        'one instance, no Redis',
+        'report',
+        null,
+      ),
+      row(
+        'Redis scripts per client (admit + join)',
+        'scripts',
+        scriptsPerClient,
+        null,
+        '-',
+        '2',
+        // The sweeps in the window add a few hundredths.
+        Math.round(scriptsPerClient) <= 2,
+      ),
+      row(
+        'Redis CPU per client (connect + join)',
+        'µs',
+        perJoin('joinsShared', 'redisCpu', 1e6),
+        null,
+        '-',
+        'report',
+        null,
+      ),
     ],
-    details: { latencyJob, throughputJob, pinned: canPin, nodeFlags: OURS_NODE_FLAGS, oursOptions: OURS, runs },
+    details: {
+      latencyJob,
+      throughputJob,
+      joinsJob,
+      pinned: canPin,
+      nodeFlags: OURS_NODE_FLAGS,
+      oursOptions: OURS,
+      runs,
+    },
   };
 }

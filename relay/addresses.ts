@@ -8,6 +8,11 @@
  * address that is not a trusted proxy, so a client cannot forge its way past one). IPv6 addresses
  * count by /64, the block one subscriber gets (RFC 6177): anyone holding one holds all of its
  * 2^64 addresses.
+ *
+ * Relay instances that share rooms through Redis share these counts too (SharedConnectionCounts, the
+ * Redis directory): an address at its connection cap is refused on every instance, and its joins
+ * come from one bucket for all of them (the join script's). Each instance still counts its own: it
+ * decides alone while Redis is away, and its counts are what it puts back in Redis when it returns.
  */
 import type { IncomingMessage } from 'node:http';
 import ipaddr from 'ipaddr.js';
@@ -33,16 +38,36 @@ export interface ClientAddress {
   refilledAt: number;
 }
 
+/**
+ * Connections per address counted for all relay instances of a deployment (in Redis, by the Redis
+ * directory), so the connection cap holds across them.
+ */
+export interface SharedConnectionCounts {
+  /**
+   * Counts a connection from `key` unless the deployment holds `max` from it already: true when
+   * counted, false when not; undefined (at once, or as the answer) when the count cannot be had now,
+   * and this instance's own count decides.
+   */
+  admitConnection(key: string, max: number): Promise<boolean | undefined> | undefined;
+  /** A connection from `key` that this instance admitted has ended. */
+  releaseConnection(key: string): void;
+}
+
+/** The address a connection counts against, or undefined when that address is at its cap. */
+export type Admission = ClientAddress | undefined;
+
 const MINUTE = 60_000;
 
 export class AddressLimits {
   private readonly options: AddressLimitsOptions;
+  private readonly shared: SharedConnectionCounts | undefined;
   private readonly trust: ((address: string, hop: number) => boolean) | undefined;
   private readonly addresses = new Map<string, ClientAddress>();
   private readonly sweeper: NodeJS.Timeout;
 
-  constructor(options: AddressLimitsOptions) {
+  constructor(options: AddressLimitsOptions, shared?: SharedConnectionCounts) {
     this.options = options;
+    this.shared = shared;
     this.trust = options.trustProxy && proxyAddr.compile([...options.trustProxy]);
     this.sweeper = setInterval(this.sweep, MINUTE).unref();
   }
@@ -60,18 +85,38 @@ export class AddressLimits {
 
   /**
    * Counts a new connection from `key`; undefined (and not counted) when that address already holds
-   * as many as it may.
+   * as many as it may. With shared counts, a promise of the deployment's answer: the connection is
+   * counted here meanwhile (it is open), and no longer if the answer is no.
    */
-  admit(key: string): ClientAddress | undefined {
+  admit(key: string): Admission | Promise<Admission> {
+    const { maxConnectionsPerIp } = this.options;
     const address = this.addresses.get(key) ?? this.create(key);
-    if (address.connections >= this.options.maxConnectionsPerIp) return undefined;
+    // Past this instance's own count the deployment's is too: no need to ask.
+    if (address.connections >= maxConnectionsPerIp) return undefined;
     address.connections++;
-    return address;
+    const shared = this.shared?.admitConnection(key, maxConnectionsPerIp);
+    if (shared === undefined) return address;
+    return shared.then((counted) => {
+      if (counted !== false) return address;
+      address.connections--;
+      return undefined;
+    });
   }
 
   /** A connection that `admit` counted has ended. */
   release(address: ClientAddress): void {
     address.connections--;
+    this.shared?.releaseConnection(address.key);
+  }
+
+  /** Open connections by address (those with any), as this instance counts them. */
+  connectionsByAddress(): Record<string, number> {
+    const counts: [string, number][] = [];
+    for (const [key, address] of this.addresses) {
+      if (address.connections > 0) counts.push([key, address.connections]);
+    }
+    // Own properties whatever the key (one named __proto__ too), as JSON.stringify needs them.
+    return Object.fromEntries(counts);
   }
 
   /** Takes one join from the address's budget; false when it has none left this minute. */

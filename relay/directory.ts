@@ -55,6 +55,11 @@ export interface JoinRequest {
   /** The name is the join token's: `name` messages cannot change it. */
   nameFixed?: boolean;
   resumeToken: string;
+  /**
+   * The client's address as the per-address limits count it (addresses.ts): a directory shared by
+   * relay instances takes the join from the address's one bucket for all of them.
+   */
+  address?: string;
 }
 
 /** Why a join was refused. */
@@ -62,7 +67,9 @@ export type JoinRefusal =
   /** The room holds its maximum number of peers. */
   | 'room-full'
   /** A shared directory cannot be reached, so the join cannot be decided (Redis outage). */
-  | 'directory-unavailable';
+  | 'directory-unavailable'
+  /** The client's address made as many joins this minute as it may, on all relay instances together. */
+  | 'too-many-joins';
 
 /** The outcome of a join. */
 export type JoinResult<M extends Member, S extends Session<M> = Session<M>> =

@@ -13,7 +13,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { AddressLimits } from './addresses.js';
+import { AddressLimits, type Admission } from './addresses.js';
 import { errorHints } from './hints.js';
 import { createHttpHandler } from './http.js';
 import { newResumeToken, RESUME_TOKEN_PATTERN } from './ids.js';
@@ -143,7 +143,8 @@ class SignalingRelay implements Relay, ConnectionHandler {
     this.directory = this.createDirectory();
     this.readinessChecks.add({ name: 'accepting', check: () => this.notAccepting() });
     if (this.directory instanceof RedisDirectory) this.readinessChecks.add(this.directory.readinessCheck);
-    this.addresses = new AddressLimits(options);
+    // With Redis, the per-address caps hold for every instance together.
+    this.addresses = new AddressLimits(options, this.directory instanceof RedisDirectory ? this.directory : undefined);
     const context = {
       handler: this,
       maxBufferedAmount: options.maxBufferedAmount,
@@ -258,7 +259,9 @@ class SignalingRelay implements Relay, ConnectionHandler {
       resumeGrace,
       maxHeldBytesPerPeer,
       maxHeldBytes,
+      joinsPerMinutePerIp: this.options.joinsPerMinutePerIp,
       logger,
+      connectionsByAddress: () => this.addresses.connectionsByAddress(),
       onReplaced: (connection) => {
         connection.session = undefined;
         this.kick(connection, ErrorCodes.Replaced, 'this session was resumed by a newer connection');
@@ -313,15 +316,38 @@ class SignalingRelay implements Relay, ConnectionHandler {
     }
     const refusal = this.refusalFor(req);
     if (refusal) return this.kick(connection, refusal.code, refusal.message);
-    connection.address = this.addresses.admit(this.addresses.addressOf(req));
-    if (!connection.address) {
-      const limit = this.options.maxConnectionsPerIp;
-      return this.kick(connection, ErrorCodes.TooManyConnections, `this address holds ${limit} connections already`);
-    }
+    // The join deadline runs from now: it also ends a wait for Redis's count of the address.
     connection.joinTimer = setTimeout(() => {
       this.kick(connection, ErrorCodes.JoinTimeout, `no join within ${this.options.joinTimeout} ms`);
     }, this.options.joinTimeout).unref();
+    const admission = this.addresses.admit(this.addresses.addressOf(req));
+    if (!(admission instanceof Promise)) {
+      this.admitFrom(connection, admission);
+      return;
+    }
+    // The deployment's count is asked (Redis): what the client sends meanwhile waits its turn.
+    const backlog: Waiting[] = [];
+    connection.backlog = backlog;
+    void admission.then((address) => {
+      if (!connection.isOpen || connection.closing) {
+        // It is gone or going (ended() found no address to release): its place goes back now.
+        if (address) this.addresses.release(address);
+        return;
+      }
+      if (this.admitFrom(connection, address)) this.handleBacklog(connection, backlog);
+    });
   };
+
+  /** The connection counts against `address`; or, when that address is at its cap, it is refused (false). */
+  private admitFrom(connection: Connection, address: Admission): boolean {
+    if (!address) {
+      const limit = this.options.maxConnectionsPerIp;
+      this.kick(connection, ErrorCodes.TooManyConnections, `this address holds ${limit} connections already`);
+      return false;
+    }
+    connection.address = address;
+    return true;
+  }
 
   private refusalFor(req: IncomingMessage): { code: ErrorCode; message: string } | undefined {
     const { allowedOrigins, maxConnections } = this.options;
@@ -529,8 +555,10 @@ class SignalingRelay implements Relay, ConnectionHandler {
     if (!this.options.roomPattern.test(room)) {
       return this.kick(connection, ErrorCodes.BadRoom, 'the room name breaks the room-name rules');
     }
+    // This instance's own bucket first, before the token check it spares a flood (with Redis, the
+    // join script takes the join from the address's bucket for all instances too).
     if (connection.address && !this.addresses.takeJoin(connection.address)) {
-      return this.kick(connection, ErrorCodes.TooManyJoins, 'too many joins from this address this minute');
+      return this.refuseTooManyJoins(connection);
     }
     let grant: Grant | undefined;
     if (this.tokens) {
@@ -556,6 +584,7 @@ class SignalingRelay implements Relay, ConnectionHandler {
       caps: grant?.caps,
       nameFixed: grant?.name !== undefined,
       resumeToken,
+      address: connection.address?.key,
     });
     if (!result.ok) return this.refuseJoin(connection, result.reason, room);
     const { session, displaced } = result;
@@ -578,11 +607,16 @@ class SignalingRelay implements Relay, ConnectionHandler {
 
   private refuseJoin(connection: Connection, reason: JoinRefusal, room: string): void {
     if (reason === 'room-full') return this.kick(connection, ErrorCodes.RoomFull, `room ${room} is full`);
+    if (reason === 'too-many-joins') return this.refuseTooManyJoins(connection);
     if (connection.closing) return;
     // Not the client's fault, and it passes: come back later (the resume token keeps the id).
     this.sendError(connection, ErrorCodes.DirectoryUnavailable, 'the relays cannot reach each other now');
     clearTimeout(connection.joinTimer);
     connection.close(CloseCodes.TryAgainLater, ErrorCodes.DirectoryUnavailable);
+  }
+
+  private refuseTooManyJoins(connection: Connection): void {
+    this.kick(connection, ErrorCodes.TooManyJoins, 'too many joins from this address this minute');
   }
 
   /** Why a join message is malformed (room name rules are checked apart: they close the connection). */

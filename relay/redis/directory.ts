@@ -13,6 +13,9 @@
  * - While Redis is away, peers of this instance keep signaling each other; joins and signals to
  *   peers elsewhere are refused (`directory-unavailable`). When it comes back, the instance puts its
  *   sessions back (sync) and tells its peers what changed.
+ * - It also counts the connections of each client address for the whole deployment, so that the
+ *   per-address caps (addresses.ts) hold across instances; the join script takes each join from the
+ *   address's one join bucket. While Redis is away, each instance's own counts decide.
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -32,6 +35,7 @@ import {
   type Session,
   type SignalOutcome,
 } from '../directory.js';
+import type { SharedConnectionCounts } from '../addresses.js';
 import { HeldSignals, type HeldFor, type HeldLimits } from '../held.js';
 import { peerIdFor, PEER_ID_LENGTH } from '../ids.js';
 import { corker } from '../transports/cork.js';
@@ -63,6 +67,10 @@ export interface RedisDirectoryOptions<M extends Member> extends HeldLimits {
   maxPeersPerRoom: number;
   /** Milliseconds a lost session keeps its place; 0: it leaves at once. */
   resumeGrace: number;
+  /** Joins one client address may make a minute, on all instances together. */
+  joinsPerMinutePerIp: number;
+  /** This instance's open connections by client address (addresses.ts), which a sync counts anew. */
+  connectionsByAddress(): Record<string, number>;
   /** A session of ours was taken over on another instance: close its connection (`replaced`). */
   onReplaced(member: M): void;
   /** A POST for an SSE session this instance holds, forwarded by another instance: its HTTP status. */
@@ -149,9 +157,11 @@ type Commands = Redis & {
   rtcSync(...args: (string | number)[]): Promise<string>;
   rtcCheck(...args: (string | number)[]): Promise<string>;
   rtcRetire(...args: (string | number)[]): Promise<number>;
+  rtcAdmit(...args: (string | number)[]): Promise<number>;
+  rtcRelease(...args: (string | number)[]): Promise<number>;
 };
 
-export class RedisDirectory<M extends Member> implements Directory<M> {
+export class RedisDirectory<M extends Member> implements Directory<M>, SharedConnectionCounts {
   /** This instance's name in Redis: random, new at every start. */
   readonly instance = randomBytes(12).toString('base64url');
   readonly readinessCheck: ReadinessCheck;
@@ -185,6 +195,10 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
   private subscribed = false;
   /** Ids that notices changed while a sync was under way (the sync's answer may predate them). */
   private touchedDuringSync: Set<string> | undefined;
+  /** A sync is on its way to Redis, with this instance's connection counts as they were when sent. */
+  private syncing = false;
+  /** Syncs sent so far: a connection admitted while its question was out was counted by a later one too. */
+  private syncsSent = 0;
   private closed = false;
 
   constructor(options: RedisDirectoryOptions<M>) {
@@ -245,7 +259,10 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
 
   // ---- joins ----------------------------------------------------------------------------------
 
-  async join(member: M, { room: roomName, name, caps, nameFixed, resumeToken }: JoinRequest): Promise<JoinResult<M>> {
+  async join(
+    member: M,
+    { room: roomName, name, caps, nameFixed, resumeToken, address }: JoinRequest,
+  ): Promise<JoinResult<M>> {
     if (!this.synced || !this.isConnected()) return { ok: false, reason: 'directory-unavailable' };
     const id = peerIdFor(resumeToken);
     this.startWaiting(roomName, id);
@@ -261,6 +278,8 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
         options.maxPeersPerRoom,
         capsText(caps),
         nameFixed ? 1 : 0,
+        address ?? '',
+        options.joinsPerMinutePerIp,
       );
       reply = JSON.parse(text) as JoinReply;
     } catch {
@@ -268,9 +287,9 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
       return { ok: false, reason: 'directory-unavailable' };
     }
     let result: JoinResult<M>;
-    if (reply.outcome === 'room-full') result = { ok: false, reason: 'room-full' };
-    else if (reply.outcome === 'resumed') result = this.resumed(member, roomName, id, reply);
-    else result = this.joined(member, roomName, id, { name, caps, nameFixed }, reply);
+    if (reply.outcome === 'resumed') result = this.resumed(member, roomName, id, reply);
+    else if (reply.outcome === 'joined') result = this.joined(member, roomName, id, { name, caps, nameFixed }, reply);
+    else result = { ok: false, reason: reply.outcome };
     this.stopWaiting(roomName, id);
     return result;
   }
@@ -387,6 +406,45 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
     const { instance, options } = this;
     // Redis away: the sync after it returns puts the new name there and tells the others.
     this.commands.rtcRename(options.prefix, instance, own.room.name, own.id, name).catch(() => undefined);
+  }
+
+  // ---- connections per client address -----------------------------------------------------------
+
+  /**
+   * Counts a connection from `address` for the deployment, unless it holds `max` from that address
+   * already (false). Undefined when Redis cannot be asked now (away, or this instance not in sync
+   * with it), or did not answer: this instance's own count decides, and the next sync counts it in
+   * Redis (Redis's counts are never asked while a sync could overwrite them unseen: a script that
+   * runs after a sync adds to what it put there).
+   */
+  admitConnection(address: string, max: number): Promise<boolean | undefined> | undefined {
+    if (!this.synced || !this.isConnected()) {
+      // The sync on its way, if any, was sent without it: the next one counts it.
+      if (this.syncing) this.needsSync = true;
+      return undefined;
+    }
+    const { instance, options } = this;
+    const syncs = this.syncsSent;
+    return this.commands.rtcAdmit(options.prefix, instance, address, max).then(
+      (counted) => {
+        if (counted === 1) return true;
+        // A sync sent after this question counted the connection among ours (it was open here
+        // then): it is not.
+        if (this.syncsSent !== syncs) this.releaseConnection(address);
+        return false;
+      },
+      () => undefined,
+    );
+  }
+
+  /**
+   * A connection from `address` that this instance counted (in Redis, or here only, and then by the
+   * sync after) has ended. Redis away: the sync after it returns counts what is open then.
+   */
+  releaseConnection(address: string): void {
+    if (!this.isConnected()) return;
+    const { instance, options } = this;
+    this.commands.rtcRelease(options.prefix, instance, address).catch(() => undefined);
   }
 
   // ---- leaving --------------------------------------------------------------------------------
@@ -635,35 +693,53 @@ export class RedisDirectory<M extends Member> implements Directory<M> {
     }
   }
 
-  /** Puts this instance's sessions back into Redis and reconciles what our peers know. */
+  /**
+   * Puts this instance's sessions back into Redis and reconciles what our peers know. What this
+   * instance held in its memory for a lost session (while Redis was away) goes to Redis with it, so a
+   * resume on any instance gets it. It leaves our memory as the sync is sent: if the sync fails, it is
+   * lost rather than held twice (Redis may have run the script), as a signal to a connection that
+   * dies on its way is.
+   */
   private async sync(): Promise<void> {
     this.needsSync = false;
-    const sessions = [...this.sessions.values()].map((session) => ({
-      room: session.room.name,
-      id: session.id,
-      name: session.name,
-      caps: session.caps && capsText(session.caps),
-      nameFixed: session.nameFixed,
-      lost: session.member === undefined,
-    }));
+    this.syncing = true;
+    const sessions = [...this.sessions.values()].map((session) => {
+      const lost = session.member === undefined;
+      const held = lost ? this.heldSignals.take(session) : [];
+      return {
+        room: session.room.name,
+        id: session.id,
+        name: session.name,
+        caps: session.caps && capsText(session.caps),
+        nameFixed: session.nameFixed,
+        lost,
+        held: held.length > 0 ? held : undefined,
+      };
+    });
     const touched = new Set<string>();
     this.touchedDuringSync = touched;
     let reply: SyncReply;
     try {
       const { instance, options } = this;
-      const text = await this.commands.rtcSync(
+      const sent = this.commands.rtcSync(
         options.prefix,
         instance,
         options.resumeGrace,
         options.instanceTimeout,
         JSON.stringify(sessions),
+        MAX_HELD_SIGNALS,
+        options.maxHeldBytesPerPeer,
+        options.maxHeldBytes,
+        JSON.stringify(options.connectionsByAddress()),
       );
-      reply = JSON.parse(text) as SyncReply;
+      this.syncsSent += 1;
+      reply = JSON.parse(await sent) as SyncReply;
     } catch (error) {
       this.needsSync = true;
       throw error;
     } finally {
       this.touchedDuringSync = undefined;
+      this.syncing = false;
     }
     for (const { id, instance } of listOf(reply.replaced)) this.replaced(id, instance);
     for (const [roomName, members] of Object.entries(reply.rooms)) {

@@ -102,6 +102,26 @@ local function remove(room, id, entry, skip)
   tellAll(instances, skip, control({type = 'left', room = room, id = id}))
 end
 
+-- Open connections per client address: the hash connections holds the deployment's (by address)
+-- and connections:<instance> each instance's share of them, so that what an instance counted goes
+-- with it when it dies or retires, and its sync can put it back.
+
+-- Takes n of instance's connections from address off both counts.
+local function uncount(instance, address, n)
+  if redis.call('HINCRBY', key('connections:', instance), address, -n) <= 0 then
+    redis.call('HDEL', key('connections:', instance), address)
+  end
+  if redis.call('HINCRBY', key('connections'), address, -n) <= 0 then
+    redis.call('HDEL', key('connections'), address)
+  end
+end
+
+-- Forgets every connection instance counted (it died, retires, or is about to count them anew).
+local function forgetConnections(instance)
+  local counts = redis.call('HGETALL', key('connections:', instance))
+  for i = 1, #counts, 2 do uncount(instance, counts[i], tonumber(counts[i + 1])) end
+end
+
 -- The members of room other than exceptId, as {id, name, caps, since, instance}.
 local function membersOf(room, exceptId)
   local list = {}
@@ -124,8 +144,11 @@ end
 `;
 
 /**
- * join(prefix, me, room, id, name, maxPeers, caps, nameFixed) -> JSON {outcome, name, caps, nameFixed,
- * others, held, oldRoom}; caps is the JSON text of the list or '' for none, nameFixed 1 or 0.
+ * join(prefix, me, room, id, name, maxPeers, caps, nameFixed, address, joinsPerMinute) -> JSON
+ * {outcome, name, caps, nameFixed, others, held, oldRoom}; caps is the JSON text of the list or ''
+ * for none, nameFixed 1 or 0, address the client's ('' for none).
+ * - `too-many-joins`: the address's join bucket, one for the whole deployment, is empty; nothing
+ *   else changes. Every join (a resume too) takes one from it.
  * - `resumed`: the id was in this room (connected or in its grace): it is ours now, with the name,
  *   caps and nameFixed it joined with; its old instance is told `replaced`; what was held for it is
  *   handed over.
@@ -135,6 +158,25 @@ end
 const JOIN = `${PRELUDE}
 local me, room, id, name, maxPeers = ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
 local caps, nameFixed = ARGV[7], ARGV[8] == '1'
+local address, joinsPerMinute = ARGV[9], tonumber(ARGV[10])
+
+-- A token bucket of joinsPerMinute joins, refilled evenly over the minute, as addresses.ts keeps one
+-- per instance: the hash join-bucket:<address> {tokens, at}. It is full again a minute after its
+-- last join at the latest, and a full bucket is as good as none, so it expires then.
+local function takeJoin()
+  local bucket = key('join-bucket:', address)
+  local t = now()
+  local state = redis.call('HMGET', bucket, 'tokens', 'at')
+  local tokens = tonumber(state[1]) or joinsPerMinute
+  local earned = (t - (tonumber(state[2]) or t)) * joinsPerMinute / 60000
+  tokens = math.min(joinsPerMinute, tokens + earned)
+  if tokens < 1 then return false end
+  redis.call('HSET', bucket, 'tokens', tostring(tokens - 1), 'at', t)
+  redis.call('PEXPIRE', bucket, 60000)
+  return true
+end
+
+if address ~= '' and not takeJoin() then return cjson.encode({outcome = 'too-many-joins'}) end
 local current = redis.call('GET', key('peer:', id))
 if current == room then
   local entry = entryOf(room, id)
@@ -257,12 +299,37 @@ return 1
 `;
 
 /**
+ * admit(prefix, me, address, max) -> 1 | 0: counts a new connection of this instance from address,
+ * unless the deployment holds max connections from it already (0: not counted).
+ */
+const ADMIT = `${PRELUDE}
+local me, address, max = ARGV[2], ARGV[3], tonumber(ARGV[4])
+if (tonumber(redis.call('HGET', key('connections'), address)) or 0) >= max then return 0 end
+redis.call('HINCRBY', key('connections'), address, 1)
+redis.call('HINCRBY', key('connections:', me), address, 1)
+return 1
+`;
+
+/**
+ * release(prefix, me, address) -> 1 | 0: one of this instance's connections from address ended. 0
+ * when Redis counts none of ours from it (it lost its data, or took us for dead): the sync that
+ * follows counts what is open, so nothing goes below zero.
+ */
+const RELEASE = `${PRELUDE}
+local me, address = ARGV[2], ARGV[3]
+if not redis.call('HGET', key('connections:', me), address) then return 0 end
+uncount(me, address, 1)
+return 1
+`;
+
+/**
  * sweep(prefix, me, instanceTimeout, grace) -> [unknown, heldSignals, heldBytes]
  * unknown is 1 when Redis does not know this instance (it has not synced yet, or was taken for dead,
  * or Redis lost its data): it must sync, which registers it; then nothing else is done. Otherwise
  * 0: this instance's heartbeat; the peers of instances that missed theirs become lost (their grace
- * starts); the peers whose grace ran out leave. Any instance may run it: each step happens once.
- * What is held for all peers comes back either way (for the metrics).
+ * starts) and their connections stop counting; the peers whose grace ran out leave. Any instance
+ * may run it: each step happens once. What is held for all peers comes back either way (for the
+ * metrics).
  */
 const SWEEP = `${PRELUDE}
 local me, timeout, grace = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -275,6 +342,7 @@ if not redis.call('ZSCORE', key('instances'), me) then return reply(1) end
 redis.call('ZADD', key('instances'), t + timeout, me)
 for _, instance in ipairs(redis.call('ZRANGEBYSCORE', key('instances'), '-inf', t)) do
   redis.call('ZREM', key('instances'), instance)
+  forgetConnections(instance)
   for _, id in ipairs(redis.call('SMEMBERS', key('instance:', instance))) do
     local room = redis.call('GET', key('peer:', id))
     local entry = room and entryOf(room, id)
@@ -299,17 +367,40 @@ return reply(0)
 `;
 
 /**
- * sync(prefix, me, grace, instanceTimeout, sessionsJson) -> JSON {replaced, rooms}
+ * sync(prefix, me, grace, instanceTimeout, sessionsJson, maxHeld, maxPeerBytes, maxBytes, connectionsJson)
+ *   -> JSON {replaced, rooms}
  * At the start, and after Redis was away (or lost its data, or took this instance for dead): puts
  * this instance's sessions back as they are here (under the names they have here: renamed while
  * Redis was away, the others are told), removes those it held that ended meanwhile,
  * registers the instance (so a registered instance is one whose sessions are in Redis), and answers
  * every room's members so the instance can tell its peers what changed.
+ * A lost session's `held`, the signals this instance held for it in its memory while Redis was away,
+ * are handed over (handOver), so that a resume on any instance gets them. connectionsJson,
+ * {address: count}, is what this instance has open now: its counts become those.
  */
 const SYNC = `${PRELUDE}
 local me, grace, timeout = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local sessions = cjson.decode(ARGV[5])
+local maxHeld, maxPeerBytes, maxBytes = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local t = now()
+forgetConnections(me)
+for address, count in pairs(cjson.decode(ARGV[9])) do
+  redis.call('HINCRBY', key('connections'), address, count)
+  redis.call('HINCRBY', key('connections:', me), address, count)
+end
+
+-- Signals for id, sent while Redis was away: after what Redis holds for it already (sent earlier),
+-- up to the first that does not fit under the caps, as lose does; or, when it resumed on another
+-- instance meanwhile (entry: its place in the same room), delivered there.
+local function handOver(id, entry, texts)
+  for _, text in ipairs(texts) do
+    if entry.lost then
+      if not hold(id, text, maxHeld, maxPeerBytes, maxBytes) then return end
+    else
+      tell(entry.instance, 'd' .. id .. text)
+    end
+  end
+end
 redis.call('ZADD', key('instances'), t + timeout, me)
 local mine, replaced, rooms = {}, {}, {}
 for _, session in ipairs(sessions) do
@@ -317,9 +408,11 @@ for _, session in ipairs(sessions) do
   local current = redis.call('GET', key('peer:', id))
   local entry = entryOf(room, id)
   if (entry and entry.instance ~= me) or (current and current ~= room) then
-    -- It resumed elsewhere meanwhile: the instance that holds it now.
+    -- It resumed elsewhere meanwhile: the instance that holds it now. Signals from this room go
+    -- after it only in this room.
     local holder = entry or entryOf(current, id)
     replaced[#replaced + 1] = {id = id, instance = holder and holder.instance or ''}
+    if entry and session.held then handOver(id, entry, session.held) end
   else
     mine[id] = true
     local fresh = entry == nil
@@ -341,6 +434,7 @@ for _, session in ipairs(sessions) do
       redis.call('ZREM', key('grace'), id)
     end
     putEntry(room, id, entry)
+    if session.held then handOver(id, entry, session.held) end
     if fresh then
       tellAll(instancesOf(room, id), me, joinedNotice(room, id, entry))
     elseif renamed then
@@ -380,7 +474,8 @@ return cjson.encode(answers)
 
 /**
  * retire(prefix, me): this instance shuts down; its peers are lost (their clients resume here or
- * elsewhere within the grace, and the others see nothing) and it is no longer an instance.
+ * elsewhere within the grace, and the others see nothing), its connections stop counting, and it is
+ * no longer an instance.
  */
 const RETIRE = `${PRELUDE}
 local me, grace = ARGV[2], tonumber(ARGV[3])
@@ -394,6 +489,7 @@ for _, id in ipairs(redis.call('SMEMBERS', key('instance:', me))) do
     redis.call('ZADD', key('grace'), t + grace, id)
   end
 end
+forgetConnections(me)
 redis.call('ZREM', key('instances'), me)
 return 1
 `;
@@ -405,6 +501,8 @@ export const SCRIPTS = {
   rtcLose: LOSE,
   rtcRename: RENAME,
   rtcLeave: LEAVE,
+  rtcAdmit: ADMIT,
+  rtcRelease: RELEASE,
   rtcSweep: SWEEP,
   rtcSync: SYNC,
   rtcCheck: CHECK,
@@ -423,7 +521,7 @@ export interface MemberEntry {
 }
 
 export interface JoinReply {
-  outcome: 'resumed' | 'joined' | 'room-full';
+  outcome: 'resumed' | 'joined' | 'room-full' | 'too-many-joins';
   /** The name the session has (`resumed`): the one it joined with, or its last `rename`. */
   name?: string;
   /** The JSON text of its capabilities list, when its join token set them (`resumed`). */

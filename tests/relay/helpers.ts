@@ -454,3 +454,45 @@ export async function startSharedRelays(
   for (const { relay } of relays) await waitUntil(() => relay.readiness().ready, PATIENCE * 2);
   return relays;
 }
+
+/**
+ * Whether the relay admitted `client`'s connection under the per-address caps: a message sent before
+ * any join is answered (`not-joined`) only once the connection counts, and a refused one gets
+ * `too-many-connections` and 1013.
+ */
+export async function admitted(client: TestClient): Promise<boolean> {
+  client.send({ type: 'signal', to: 'nobody', data: 'am I in?' });
+  const answer = await client.next();
+  assert.equal(answer.type, 'error', JSON.stringify(answer));
+  if (answer.type === 'error' && answer.code === 'too-many-connections') {
+    assert.equal(await client.closeCode(), 1013);
+    return false;
+  }
+  assert.equal(answer.type === 'error' && answer.code, 'not-joined');
+  return true;
+}
+
+/** A connection to `url` that the relay admitted. */
+export async function admittedClient(t: TestContext, transport: TransportName, url: string): Promise<TestClient> {
+  const client = await connect(t, transport, url);
+  assert.equal(await admitted(client), true, 'admitted');
+  return client;
+}
+
+/**
+ * Connects to `url` until a connection is admitted: what frees a place (a connection closed on
+ * another instance, an instance found dead) reaches the shared count a moment later.
+ */
+export async function admittedSoon(
+  t: TestContext,
+  transport: TransportName,
+  url: string,
+  timeout = PATIENCE * 2,
+): Promise<TestClient> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const client = await connect(t, transport, url);
+    if (await admitted(client)) return client;
+    assert.ok(Date.now() < deadline, 'the address never got a place back');
+  }
+}

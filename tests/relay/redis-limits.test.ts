@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test, type TestContext } from 'node:test';
 import { Redis } from 'ioredis';
-import { startRedis, type RunningRedis } from '../redis.js';
-import { clientsOf, PATIENCE, startSharedRelays, waitUntil, WsTestClient } from './helpers.js';
+import { startRedis, startRedisProxy, type RunningRedis } from '../redis.js';
+import { clientsOf, PATIENCE, startRelay, startSharedRelays, waitUntil, WsTestClient } from './helpers.js';
 import { parsePrometheus, valueOf, type Exposition } from './prometheus.js';
 
 const { connect, joined } = clientsOf('websocket');
@@ -303,4 +303,97 @@ test('while Redis is away, a lost peer of this instance has its signals held her
   assert.equal(valueOf(after, 'rtc_relay_held_signals'), 0);
   assert.equal(valueOf(after, 'rtc_relay_held_bytes'), 0);
   assert.equal(valueOf(after, 'rtc_relay_peers_away'), 0);
+});
+
+test("signals held in an instance's memory while Redis was away reach their peer when it resumes on another instance after Redis came back empty, in order", async (t) => {
+  const ownRedis = await startRedis();
+  t.after(() => ownRedis.stop());
+  const [a, b] = await startSharedRelays(t, ownRedis.url, 2, { resumeGrace: 60_000 });
+  const alice = await joined(t, a!.url, 'room');
+  const bob = await joined(t, a!.url, 'room');
+  await alice.client.next(); // peer-joined bob
+
+  await ownRedis.stop();
+  await waitUntil(() => !a!.relay.readiness().ready);
+  bob.client.drop();
+  await waitUntil(() => a!.relay.stats().connections === 1);
+  for (let index = 0; index < 3; index++) alice.client.send({ type: 'signal', to: bob.id, data: `held ${index}` });
+  // Held on A (a refusal would come back before the answer to this one).
+  alice.client.send({ type: 'signal', to: alice.id, data: 'sync' });
+  assert.deepEqual(await alice.client.next(), { type: 'signal', from: alice.id, data: 'sync' });
+
+  await ownRedis.start(); // empty
+  await waitUntil(() => a!.relay.readiness().ready && b!.relay.readiness().ready, PATIENCE * 3);
+  const back = await joined(t, b!.url, 'room', { resume: bob.welcome.resume });
+  assert.equal(back.welcome.resumed, true);
+  for (let index = 0; index < 3; index++) {
+    assert.deepEqual(await back.client.next(), { type: 'signal', from: alice.id, data: `held ${index}` });
+  }
+});
+
+/** Instance A reaches Redis through a network a test can cut; B reaches it directly. */
+async function cutOffPair(t: TestContext, options: Parameters<typeof startRelay>[1]) {
+  const network = await startRedisProxy(redis.url);
+  t.after(() => network.stop());
+  const prefix = newPrefix();
+  const a = await startRelay(t, { ...options, redis: { url: network.url, prefix } });
+  const b = await startRelay(t, { ...options, redis: { url: redis.url, prefix } });
+  await waitUntil(() => a.relay.readiness().ready && b.relay.readiness().ready, PATIENCE * 2);
+  return { network, prefix, a, b };
+}
+
+test('what an instance held while cut off from Redis goes after what Redis held, under the per-peer cap, to a resume on another instance', async (t) => {
+  const { network, prefix, a, b } = await cutOffPair(t, { maxHeldBytesPerPeer: 2500, resumeGrace: 60_000 });
+  const alice = await joined(t, a.url, 'room');
+  const bob = await awayPeer(t, prefix, a.url, 'room');
+  await alice.client.next(); // peer-joined bob
+  const signal = (index: number) => ({ type: 'signal', to: bob.id, data: `${index}${payload(1000)}` });
+  alice.client.send(signal(0)); // held in Redis
+  alice.client.send({ type: 'signal', to: 'nobody', data: 'sync' });
+  await alice.client.nextError('no-such-peer');
+
+  network.cut();
+  await waitUntil(() => !a.relay.readiness().ready);
+  // Held in A's memory: 1 and 2 fit under its cap (nothing else is held there).
+  alice.client.send(signal(1));
+  alice.client.send(signal(2));
+  alice.client.send({ type: 'signal', to: alice.id, data: 'sync' });
+  assert.deepEqual(await alice.client.next(), { type: 'signal', from: alice.id, data: 'sync' });
+
+  network.restore();
+  await waitUntil(() => a.relay.readiness().ready, PATIENCE * 3);
+  // In Redis, 0 and 1 fit under the same cap, and 2 does not.
+  const back = await joined(t, b.url, 'room', { resume: bob.welcome.resume });
+  assert.equal(back.welcome.resumed, true);
+  assert.deepEqual(await back.client.next(), { type: 'signal', from: alice.id, data: `0${payload(1000)}` });
+  assert.deepEqual(await back.client.next(), { type: 'signal', from: alice.id, data: `1${payload(1000)}` });
+  alice.client.send({ type: 'signal', to: bob.id, data: 'after' });
+  assert.deepEqual(await back.client.next(), { type: 'signal', from: alice.id, data: 'after' });
+  assert.equal(await inspector.exists(`${prefix}held:${bob.id}`), 0, 'nothing is left held for bob');
+});
+
+test('a peer that resumed on another instance while its first instance was cut off from Redis gets what that instance held for it once it is back', async (t) => {
+  const { network, a, b } = await cutOffPair(t, { resumeGrace: 60_000 });
+  const alice = await joined(t, a.url, 'room');
+  const bob = await joined(t, a.url, 'room');
+  await alice.client.next(); // peer-joined bob
+
+  network.cut();
+  await waitUntil(() => !a.relay.readiness().ready);
+  bob.client.drop();
+  await waitUntil(() => a.relay.stats().connections === 1);
+  alice.client.send({ type: 'signal', to: bob.id, data: 'held 1' });
+  alice.client.send({ type: 'signal', to: bob.id, data: 'held 2' });
+  alice.client.send({ type: 'signal', to: alice.id, data: 'sync' });
+  assert.deepEqual(await alice.client.next(), { type: 'signal', from: alice.id, data: 'sync' });
+  const back = await joined(t, b.url, 'room', { resume: bob.welcome.resume });
+  assert.equal(back.welcome.resumed, true);
+
+  network.restore();
+  assert.deepEqual(await back.client.next(PATIENCE * 3), { type: 'signal', from: alice.id, data: 'held 1' });
+  assert.deepEqual(await back.client.next(), { type: 'signal', from: alice.id, data: 'held 2' });
+  await waitUntil(() => a.relay.readiness().ready, PATIENCE * 3);
+  alice.client.send({ type: 'signal', to: bob.id, data: 'after' });
+  assert.deepEqual(await back.client.next(), { type: 'signal', from: alice.id, data: 'after' });
+  assert.equal(a.relay.stats().peers, 1, 'A let go of bob');
 });

@@ -9,7 +9,7 @@ import { after, before, test, type TestContext } from 'node:test';
 import { packageRoot } from '../../relay/http.js';
 import type { RelayOptions } from '../../relay/index.js';
 import { startRedis, type RunningRedis } from '../redis.js';
-import { clientsOf, connect, PATIENCE } from './helpers.js';
+import { admitted, admittedClient, admittedSoon, clientsOf, connect, PATIENCE } from './helpers.js';
 
 const FIXTURE = join(packageRoot(), 'tests', 'relay', 'fixtures', 'relay-process.ts');
 
@@ -107,4 +107,25 @@ test('an instance that shuts down (SIGTERM) closes with 1012; its peers resume e
   // Had bob been told of a leave or a join, it would have come before this signal.
   back.send({ type: 'signal', to: bob.id, data: 'same me' });
   assert.deepEqual(await bob.client.next(), { type: 'signal', from: alice.id, data: 'same me' });
+});
+
+test("a killed instance's connections stop counting toward the per-address cap once its heartbeat has run out", async (t) => {
+  const options = {
+    redis: { url: redis.url, prefix: 'kill-caps:', instanceTimeout: 600 },
+    maxConnectionsPerIp: 2,
+  };
+  const [doomed, survivor] = await Promise.all([startProcess(t, options), startProcess(t, options)]);
+  const { joined } = clientsOf('websocket');
+  const alice = await joined(t, doomed.url, 'room');
+  await joined(t, doomed.url, 'room');
+  const third = await connect(t, 'websocket', survivor.url);
+  assert.equal(await admitted(third), false, 'two on the other instance are the cap');
+
+  await doomed.kill('SIGKILL');
+  assert.equal(await alice.client.closeCode(), 1006);
+  // Two places again, once the survivor's sweep finds the dead instance.
+  const back = await admittedSoon(t, 'websocket', survivor.url, PATIENCE * 3);
+  await admittedClient(t, 'websocket', survivor.url);
+  assert.equal(await admitted(await connect(t, 'websocket', survivor.url)), false, 'and no more');
+  assert.equal((await back.join('room')).room, 'room');
 });

@@ -526,8 +526,11 @@ test('what reaches a peer of a room where a join waits for Redis waits too: a ne
   const tom = await joined(t, a.url, 'elsewhere');
   await sam.client.next(); // peer-joined tom
 
-  network.holdReplies();
   const quinn = await connect(t, 'websocket', b.url);
+  // B counted quinn's connection in Redis once it answers what quinn sent after it.
+  quinn.send({ type: 'signal', to: 'nobody', data: 0 });
+  await quinn.nextError('not-joined');
+  network.holdReplies();
   quinn.send({ type: 'join', room: 'room' });
   // Quinn's join has been decided in Redis; B waits for the answer.
   for (let tries = 0; (await inspector.hlen(`${prefix}room:room`)) < 2; tries++) {
