@@ -68,10 +68,7 @@ const forgotten = new FinalizationRegistry<{ folder: FileSystemDirectoryHandle; 
 export async function openFileStore(size: number, memoryLimit: number): Promise<FileStore> {
   folder ??= openFolder();
   const directory = await folder;
-  if (!directory) {
-    if (size > memoryLimit) throw new StorageError('This page cannot store files that large (no private file system).');
-    return new MemoryStore();
-  }
+  if (!directory) return memoryStore(size, memoryLimit);
   const { quota = Infinity, usage = 0 } = await navigator.storage.estimate();
   if (size > quota - usage) throw new StorageError('Not enough storage space for this file.');
   fileCount += 1;
@@ -80,8 +77,19 @@ export async function openFileStore(size: number, memoryLimit: number): Promise<
   try {
     return await WorkerFile.open(directory, name, handle);
   } catch {
-    return new WritableFile(directory, name, handle, await handle.createWritable());
+    // No writer worker (a Content-Security-Policy without blob: workers): written from the page where
+    // the browser can, else held in memory, as without a private file system. Safari has sync access
+    // handles in workers but no createWritable() (MDN's compat data).
+    if ('createWritable' in handle) return new WritableFile(directory, name, handle, await handle.createWritable());
+    await directory.removeEntry(name).catch(() => {});
+    return memoryStore(size, memoryLimit);
   }
+}
+
+/** A store in memory for a file of `size` bytes; a StorageError past `memoryLimit`. */
+function memoryStore(size: number, memoryLimit: number): MemoryStore {
+  if (size > memoryLimit) throw new StorageError('This page cannot store files that large (no private file system).');
+  return new MemoryStore();
 }
 
 /**
