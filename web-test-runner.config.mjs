@@ -84,7 +84,8 @@ export default {
   nodeResolve: true,
   // One page at a time: the machines have two cores, and WebRTC tests are CPU-heavy.
   concurrency: 1,
-  testsFinishTimeout: 240_000,
+  // A soak test (`npm run soak`) repeats its scene for as long as it is asked to.
+  testsFinishTimeout: process.env.RTC_SOAK_RUNS ? 3_600_000 : 240_000,
   testFramework: { config: { timeout: 30_000 } },
   // One browser after the other (each with one page at a time): the summary reports both.
   concurrentBrowsers: 1,
@@ -99,6 +100,11 @@ export default {
     (await import('./tests/browser/werift-plugin.ts')).weriftPlugin(),
     // A relay in the middle, for the tests of verified peers.
     ...(process.env.RTC_NO_RELAY ? [] : [(await import('./tests/browser/mitm-plugin.ts')).mitmPlugin()]),
+    // `npm run soak` (scripts/soak.mjs): how many times each soak test repeats its scene.
+    {
+      name: 'rtc-soak-runs',
+      executeCommand: ({ command }) => (command === 'soak-runs' ? Number(process.env.RTC_SOAK_RUNS) : undefined),
+    },
   ],
   // Before the runner's own middleware: the relays' SSE requests, and a form submitted in a test,
   // answered with what arrived (tests/browser/upload-echo.ts).
