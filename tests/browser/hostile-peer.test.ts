@@ -16,6 +16,7 @@ import type {
 } from '../../components/rtc-datachannel.js';
 import { browser, freshRoom, nextEvent, until } from './helpers.js';
 import { frame, Kind, RawPeer, text, type RawFrame, type RawLink } from './raw-peer.js';
+import { storedNames } from './files-harness.js';
 
 const MiB = 1024 * 1024;
 
@@ -105,15 +106,6 @@ async function roundTrip({ link }: Scene): Promise<void> {
   await until(() => answers() > before, 'the answer to a Hello');
 }
 
-/** The names in the folder where received files are stored (docs/datachannel.md, "Files"). */
-async function storedFiles(): Promise<string[]> {
-  const root = await navigator.storage.getDirectory();
-  const folder = await root.getDirectoryHandle('rtc-elements-received', { create: true });
-  const names: string[] = [];
-  for await (const name of folder.keys()) names.push(name);
-  return names;
-}
-
 const fileStart = (id: number, total: number, meta: unknown = { name: 'x.bin', type: '', lastModified: 1 }) =>
   frame({ kind: Kind.FileStart, id, total }, typeof meta === 'string' ? meta : JSON.stringify(meta));
 
@@ -123,10 +115,14 @@ describe('<rtc-datachannel> against a hostile peer', () => {
     const scene_ = await scene({ 'transfer-timeout': '800' });
     const { victim, link, hostile } = scene_;
     const before = await rendererMemory();
-    const storedBefore = await storedFiles();
+    const storedBefore = await storedNames();
     link.send(fileStart(7, 2 ** 32 - 1));
     await until(() => victim.transfers.some((transfer) => transfer.total === 2 ** 32 - 1), 'the transfer listed');
-    await until(async () => (await storedFiles()).length > storedBefore.length, 'its file in storage');
+    // Named rather than counted: the files of pages that are gone leave the folder at this page's first.
+    const stored = await until(
+      async () => (await storedNames()).find((name) => !storedBefore.includes(name)),
+      'its file in storage',
+    );
     const after = await rendererMemory();
     if (before !== null && after !== null) expect(after - before, 'renderer growth').to.be.below(16 * MiB);
 
@@ -136,7 +132,7 @@ describe('<rtc-datachannel> against a hostile peer', () => {
     expect(scene_.peerErrors.map((error) => [error.code, error.peer])).to.deep.equal([['stalled', hostile.id]]);
     expect(scene_.peerErrors[0]!.hint).to.match(/transfer-timeout/);
     expect(victim.transfers).to.deep.equal([]);
-    await until(async () => (await storedFiles()).length === storedBefore.length, 'its stored file removed');
+    await until(async () => !(await storedNames()).includes(stored), 'its stored file removed');
     await honestPeersUnaffected(scene_);
   });
 

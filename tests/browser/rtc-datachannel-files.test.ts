@@ -5,44 +5,14 @@ import { expect, fixture, html } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import { sha256 } from '@noble/hashes/sha2.js';
 import '../../components/rtc-datachannel.js';
-import type { RtcDatachannel, FileDetail } from '../../components/rtc-datachannel.js';
+import type { RtcDatachannel } from '../../components/rtc-datachannel.js';
 import type { MessageDetail } from '../../components/rtc-datachannel.js';
 import { freshRoom, holdFileStorage, nextEvent, until } from './helpers.js';
 import { frame, Kind, RawPeer, type RawFrame } from './raw-peer.js';
+import { folder, pair, storedNames, transfer } from './files-harness.js';
 
 const MiB = 1024 * 1024;
-const FOLDER = 'rtc-elements-received';
 const gc = (window as { gc?: () => void }).gc;
-
-async function folder(): Promise<FileSystemDirectoryHandle> {
-  const root = await navigator.storage.getDirectory();
-  return root.getDirectoryHandle(FOLDER, { create: true });
-}
-
-async function storedNames(): Promise<string[]> {
-  const names: string[] = [];
-  for await (const name of (await folder()).keys()) names.push(name);
-  return names.sort();
-}
-
-/** Two peers of a fresh room, linked. */
-async function pair(): Promise<[RtcDatachannel, RtcDatachannel]> {
-  const { url, room } = await freshRoom();
-  const host = await fixture<HTMLDivElement>(html`<div>
-    <rtc-datachannel room=${room} signaling=${`${url}?peer=a`}></rtc-datachannel>
-    <rtc-datachannel room=${room} signaling=${`${url}?peer=b`}></rtc-datachannel>
-  </div>`);
-  const [a, b] = [...host.querySelectorAll('rtc-datachannel')] as [RtcDatachannel, RtcDatachannel];
-  await until(() => a.openPeers.length === 1 && b.openPeers.length === 1, 'the channel open');
-  return [a, b];
-}
-
-/** Sends `bytes` from a to b as a file; resolves with what b received. */
-async function transfer(a: RtcDatachannel, b: RtcDatachannel, bytes: Uint8Array<ArrayBuffer> | Blob, name: string) {
-  const arrived = nextEvent<CustomEvent<FileDetail>>(b, 'rtc-file', name, 30_000);
-  a.sendFile(new File([bytes], name));
-  return (await arrived).detail.file;
-}
 
 /** The next file `el` receives; rejects on a transfer error or after `timeout` ms. */
 function arrival(el: RtcDatachannel, timeout: number): Promise<File> {
