@@ -241,8 +241,8 @@ export class PeerLink extends EventTarget {
           // Its candidates (held ones and those still to come, until the peer's next description) go
           // too, as they do in the W3C example. Holding them for the peer's answer was wrong: Firefox
           // answers with the ICE credentials of the offer it rolled back, so they looked like the
-          // answer's, yet they name the ports of a transport the rollback dropped. Now and then ICE
-          // then reported `connected` and DTLS never completed (docs/browsers.md).
+          // answer's, yet they name the ports of a transport the rollback dropped. With them, ICE now
+          // and then reported `connected` while DTLS never completed (docs/browsers.md).
           this.#heldCandidates = [];
           return;
         }
