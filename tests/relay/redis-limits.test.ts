@@ -264,6 +264,25 @@ test('drain with --redis: /readyz lists both checks and says draining, new clien
   assert.deepEqual(await carol.client.next(), { type: 'signal', from: alice.id, data: 'back' });
 });
 
+/**
+ * alice and bob join one room on instance `a`; then Redis goes away for `a` (`cut`) and bob's
+ * connection drops, so what is sent to bob is held in A's own memory.
+ */
+async function bobLostWhileAway(
+  t: TestContext,
+  a: Pick<Awaited<ReturnType<typeof startRelay>>, 'url' | 'relay'>,
+  cut: () => unknown,
+) {
+  const alice = await joined(t, a.url, 'room');
+  const bob = await joined(t, a.url, 'room');
+  await alice.client.next(); // peer-joined bob
+  await cut();
+  await waitUntil(() => !a.relay.readiness().ready);
+  bob.client.drop();
+  await waitUntil(() => a.relay.stats().connections === 1);
+  return { alice, bob };
+}
+
 test('while Redis is away, a lost peer of this instance has its signals held here under the same caps, counted in /metrics, and delivered when it resumes after Redis is back', async (t) => {
   const ownRedis = await startRedis();
   t.after(() => ownRedis.stop());
@@ -272,14 +291,7 @@ test('while Redis is away, a lost peer of this instance has its signals held her
     maxHeldBytesPerPeer: 4096,
     resumeGrace: 60_000,
   });
-  const alice = await joined(t, a!.url, 'room');
-  const bob = await joined(t, a!.url, 'room');
-  await alice.client.next(); // peer-joined bob
-
-  await ownRedis.stop();
-  await waitUntil(() => !a!.relay.readiness().ready);
-  bob.client.drop();
-  await waitUntil(() => a!.relay.stats().connections === 1);
+  const { alice, bob } = await bobLostWhileAway(t, a!, () => ownRedis.stop());
   for (let index = 0; index < 4; index++) {
     alice.client.send({ type: 'signal', to: bob.id, data: `${index}${payload(1000)}` });
   }
@@ -309,14 +321,7 @@ test("signals held in an instance's memory while Redis was away reach their peer
   const ownRedis = await startRedis();
   t.after(() => ownRedis.stop());
   const [a, b] = await startSharedRelays(t, ownRedis.url, 2, { resumeGrace: 60_000 });
-  const alice = await joined(t, a!.url, 'room');
-  const bob = await joined(t, a!.url, 'room');
-  await alice.client.next(); // peer-joined bob
-
-  await ownRedis.stop();
-  await waitUntil(() => !a!.relay.readiness().ready);
-  bob.client.drop();
-  await waitUntil(() => a!.relay.stats().connections === 1);
+  const { alice, bob } = await bobLostWhileAway(t, a!, () => ownRedis.stop());
   for (let index = 0; index < 3; index++) alice.client.send({ type: 'signal', to: bob.id, data: `held ${index}` });
   // Held on A (a refusal would come back before the answer to this one).
   alice.client.send({ type: 'signal', to: alice.id, data: 'sync' });
@@ -374,14 +379,7 @@ test('what an instance held while cut off from Redis goes after what Redis held,
 
 test('a peer that resumed on another instance while its first instance was cut off from Redis gets what that instance held for it once it is back', async (t) => {
   const { network, a, b } = await cutOffPair(t, { resumeGrace: 60_000 });
-  const alice = await joined(t, a.url, 'room');
-  const bob = await joined(t, a.url, 'room');
-  await alice.client.next(); // peer-joined bob
-
-  network.cut();
-  await waitUntil(() => !a.relay.readiness().ready);
-  bob.client.drop();
-  await waitUntil(() => a.relay.stats().connections === 1);
+  const { alice, bob } = await bobLostWhileAway(t, a, () => network.cut());
   alice.client.send({ type: 'signal', to: bob.id, data: 'held 1' });
   alice.client.send({ type: 'signal', to: bob.id, data: 'held 2' });
   alice.client.send({ type: 'signal', to: alice.id, data: 'sync' });
